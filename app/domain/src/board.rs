@@ -1,0 +1,466 @@
+//! Boards, their columns and swimlanes.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::card::{Card, CardType, Severity};
+use crate::error::DomainError;
+use crate::ids::{BoardId, ColumnId, LaneId};
+
+/// Longest board or column name we accept; longer names break the column header layout.
+pub const MAX_NAME_CHARS: usize = 60;
+/// Highest WIP limit we accept. A limit in the thousands is no limit, so we call it a mistake.
+pub const MAX_WIP_LIMIT: u32 = 999;
+
+/// What a column means for flow: metrics read commitment and completion from these kinds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum ColumnKind {
+    /// Work waits here (backlog, ready, waiting for review).
+    Queue,
+    /// Work is being done here; entering the first active column is commitment.
+    Active,
+    /// Work is finished.
+    Done,
+}
+
+impl ColumnKind {
+    /// The spelling used on the wire and in storage.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Queue => "queue",
+            Self::Active => "active",
+            Self::Done => "done",
+        }
+    }
+
+    /// Parses the stored spelling.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "queue" => Some(Self::Queue),
+            "active" => Some(Self::Active),
+            "done" => Some(Self::Done),
+            _ => None,
+        }
+    }
+}
+
+/// Kinds of swimlane: urgent work gets its own lane so it does not hide in the queue.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum LaneKind {
+    /// For urgent incidents (sev1, sev2); kept rare by its own limit.
+    Expedite,
+    /// Everything else.
+    Standard,
+}
+
+impl LaneKind {
+    /// The spelling used on the wire and in storage.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Expedite => "expedite",
+            Self::Standard => "standard",
+        }
+    }
+
+    /// Parses the stored spelling.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "expedite" => Some(Self::Expedite),
+            "standard" => Some(Self::Standard),
+            _ => None,
+        }
+    }
+}
+
+/// A column of the board.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Column {
+    /// Its id.
+    pub id: ColumnId,
+    /// Shown in the header.
+    pub name: String,
+    /// Waiting, working or finished.
+    pub kind: ColumnKind,
+    /// Most cards allowed in the column's Standard lane; `None` means no limit.
+    pub wip_limit: Option<u32>,
+    /// Left-to-right order, starting at 0.
+    pub position: i32,
+}
+
+/// A swimlane of the board.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Lane {
+    /// Its id.
+    pub id: LaneId,
+    /// Shown at the start of the lane.
+    pub name: String,
+    /// Expedite or standard.
+    pub kind: LaneKind,
+    /// Top-to-bottom order, starting at 0.
+    pub position: i32,
+}
+
+/// A board with everything on it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Board {
+    /// Its id.
+    pub id: BoardId,
+    /// URL name, unique, e.g. `platform-team`.
+    pub slug: String,
+    /// Display name.
+    pub name: String,
+    /// What the board is for.
+    pub description: String,
+    /// When it was made.
+    pub created_at: DateTime<Utc>,
+    /// Columns, left to right.
+    pub columns: Vec<Column>,
+    /// Lanes, top to bottom.
+    pub lanes: Vec<Lane>,
+    /// Every card on the board, ordered by column, lane and position.
+    pub cards: Vec<Card>,
+}
+
+/// A board in the list of boards.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BoardSummary {
+    /// Its id.
+    pub id: BoardId,
+    /// URL name.
+    pub slug: String,
+    /// Display name.
+    pub name: String,
+    /// What the board is for.
+    pub description: String,
+    /// Cards not in a `done` column.
+    pub open_cards: i64,
+    /// All cards.
+    pub total_cards: i64,
+}
+
+/// What a client sends to make a board.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NewBoard {
+    /// Display name, 1–60 characters.
+    pub name: String,
+    /// URL name; derived from the name when absent.
+    #[serde(default)]
+    pub slug: Option<String>,
+    /// What the board is for.
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+/// A column as the board settings send it: `id` is absent for a new column.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ColumnSpec {
+    /// An existing column's id, or absent to add one.
+    #[serde(default)]
+    pub id: Option<ColumnId>,
+    /// Name, 1–60 characters, unique on the board.
+    pub name: String,
+    /// Waiting, working or finished.
+    pub kind: ColumnKind,
+    /// Most Standard-lane cards allowed, 1–999, or absent for none.
+    #[serde(default)]
+    pub wip_limit: Option<u32>,
+}
+
+/// A validated board, ready to store, with its default columns and lanes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BoardDraft {
+    /// Display name.
+    pub name: String,
+    /// URL name.
+    pub slug: String,
+    /// What it is for.
+    pub description: String,
+    /// Default columns.
+    pub columns: Vec<Column>,
+    /// Default lanes.
+    pub lanes: Vec<Lane>,
+}
+
+fn clean_name(field: &'static str, raw: &str) -> Result<String, DomainError> {
+    let name = raw.trim();
+    let chars = name.chars().count();
+    if chars == 0 {
+        return Err(DomainError::invalid(field, "must not be empty"));
+    }
+    if chars > MAX_NAME_CHARS {
+        return Err(DomainError::invalid(
+            field,
+            format!("must be at most {MAX_NAME_CHARS} characters (got {chars})"),
+        ));
+    }
+    Ok(name.to_owned())
+}
+
+/// Turns a name into a URL-safe slug: lowercase ASCII letters, digits and single dashes.
+pub fn slugify(name: &str) -> String {
+    let mut slug = String::new();
+    for c in name.chars().flat_map(char::to_lowercase) {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c);
+        } else if !slug.is_empty() && !slug.ends_with('-') {
+            slug.push('-');
+        }
+        if slug.len() >= 40 {
+            break;
+        }
+    }
+    slug.trim_end_matches('-').to_owned()
+}
+
+fn valid_slug(slug: &str) -> bool {
+    !slug.is_empty()
+        && slug.len() <= 40
+        && slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !slug.starts_with('-')
+        && !slug.ends_with('-')
+}
+
+/// The columns a new board starts with: a typical software team's flow.
+pub fn default_columns() -> Vec<Column> {
+    let spec = [
+        ("Backlog", ColumnKind::Queue, None),
+        ("Ready", ColumnKind::Queue, Some(6)),
+        ("In Progress", ColumnKind::Active, Some(4)),
+        ("Review", ColumnKind::Active, Some(3)),
+        ("Done", ColumnKind::Done, None),
+    ];
+    spec.iter()
+        .zip(0..)
+        .map(|(&(name, kind, wip_limit), position)| Column {
+            id: ColumnId::new(),
+            name: name.to_owned(),
+            kind,
+            wip_limit,
+            position,
+        })
+        .collect()
+}
+
+/// The lanes a new board starts with: Expedite above Standard.
+pub fn default_lanes() -> Vec<Lane> {
+    vec![
+        Lane { id: LaneId::new(), name: "Expedite".into(), kind: LaneKind::Expedite, position: 0 },
+        Lane { id: LaneId::new(), name: "Standard".into(), kind: LaneKind::Standard, position: 1 },
+    ]
+}
+
+impl NewBoard {
+    /// Checks the request and fills in the slug and default columns and lanes.
+    pub fn validate(&self) -> Result<BoardDraft, DomainError> {
+        let name = clean_name("name", &self.name)?;
+        let slug = match self.slug.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            Some(slug) if valid_slug(slug) => slug.to_owned(),
+            Some(_) => {
+                return Err(DomainError::invalid(
+                    "slug",
+                    "use 1–40 lowercase letters, digits and dashes, e.g. platform-team",
+                ));
+            }
+            None => {
+                let slug = slugify(&name);
+                if slug.is_empty() {
+                    return Err(DomainError::invalid(
+                        "slug",
+                        "the name has no letters or digits to make a URL from; give a slug",
+                    ));
+                }
+                slug
+            }
+        };
+        let description = self.description.as_deref().unwrap_or("").trim().to_owned();
+        if description.chars().count() > 2000 {
+            return Err(DomainError::invalid("description", "must be at most 2000 characters"));
+        }
+        Ok(BoardDraft {
+            name,
+            slug,
+            description,
+            columns: default_columns(),
+            lanes: default_lanes(),
+        })
+    }
+}
+
+/// Checks a board's new column layout against its current columns and the cards on it.
+///
+/// Returns the columns to store, in order, with ids for new ones. Columns left out are
+/// deleted, which is only allowed when no card is in them: a settings change never loses cards.
+pub fn plan_columns(
+    current: &[Column],
+    cards: &[Card],
+    specs: &[ColumnSpec],
+) -> Result<Vec<Column>, DomainError> {
+    if specs.is_empty() {
+        return Err(DomainError::invalid("columns", "a board needs at least one column"));
+    }
+    let mut planned: Vec<Column> = Vec::with_capacity(specs.len());
+    for (position, spec) in (0..).zip(specs) {
+        let name = clean_name("columns.name", &spec.name)?;
+        if planned.iter().any(|c| c.name.eq_ignore_ascii_case(&name)) {
+            return Err(DomainError::invalid(
+                "columns.name",
+                format!("two columns are named \"{name}\""),
+            ));
+        }
+        if let Some(limit) = spec.wip_limit
+            && !(1..=MAX_WIP_LIMIT).contains(&limit)
+        {
+            return Err(DomainError::invalid(
+                "columns.wip_limit",
+                format!("must be between 1 and {MAX_WIP_LIMIT}, or empty for no limit"),
+            ));
+        }
+        let id = match spec.id {
+            Some(id) if current.iter().any(|c| c.id == id) => {
+                if planned.iter().any(|c| c.id == id) {
+                    return Err(DomainError::invalid("columns.id", "a column is listed twice"));
+                }
+                id
+            }
+            Some(_) => {
+                return Err(DomainError::reference("columns.id", "no such column on this board"));
+            }
+            None => ColumnId::new(),
+        };
+        planned.push(Column { id, name, kind: spec.kind, wip_limit: spec.wip_limit, position });
+    }
+    for gone in current.iter().filter(|c| planned.iter().all(|p| p.id != c.id)) {
+        let holding = cards.iter().filter(|card| card.column_id == gone.id).count();
+        if holding > 0 {
+            return Err(DomainError::invalid(
+                "columns",
+                format!(
+                    "column \"{}\" still holds {holding} card(s); move them before removing it",
+                    gone.name
+                ),
+            ));
+        }
+    }
+    Ok(planned)
+}
+
+impl Board {
+    /// The column with this id, if it is on this board.
+    pub fn column(&self, id: ColumnId) -> Option<&Column> {
+        self.columns.iter().find(|c| c.id == id)
+    }
+
+    /// The lane with this id, if it is on this board.
+    pub fn lane(&self, id: LaneId) -> Option<&Lane> {
+        self.lanes.iter().find(|l| l.id == id)
+    }
+
+    /// The lane a new card lands in: urgent incidents (sev1, sev2) go to Expedite, the rest to
+    /// the first Standard lane.
+    pub fn default_lane(&self, card_type: CardType, severity: Option<Severity>) -> Option<&Lane> {
+        let urgent = card_type == CardType::Incident && severity.is_some_and(Severity::is_urgent);
+        let wanted = if urgent { LaneKind::Expedite } else { LaneKind::Standard };
+        self.lanes
+            .iter()
+            .find(|l| l.kind == wanted)
+            .or_else(|| self.lanes.iter().find(|l| l.kind == LaneKind::Standard))
+            .or_else(|| self.lanes.first())
+    }
+
+    /// Cards in one cell, in display order.
+    pub fn cards_in(&self, column: ColumnId, lane: LaneId) -> impl Iterator<Item = &Card> {
+        self.cards.iter().filter(move |c| c.column_id == column && c.lane_id == lane)
+    }
+
+    /// Cards in a column's Standard lanes: the count a WIP limit applies to.
+    pub fn wip_count(&self, column: ColumnId) -> usize {
+        self.cards
+            .iter()
+            .filter(|c| c.column_id == column)
+            .filter(|c| self.lane(c.lane_id).is_some_and(|l| l.kind == LaneKind::Standard))
+            .count()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugify_keeps_letters_digits_and_single_dashes() {
+        assert_eq!(slugify("Platform Team #2"), "platform-team-2");
+        assert_eq!(slugify("  Ops!! "), "ops");
+        assert_eq!(slugify("Ünïcode board"), "n-code-board");
+        assert_eq!(slugify("???"), "");
+    }
+
+    #[test]
+    fn new_board_derives_slug_and_defaults() {
+        let draft = NewBoard { name: " Platform ".into(), ..Default::default() }
+            .validate()
+            .expect("valid");
+        assert_eq!(draft.name, "Platform");
+        assert_eq!(draft.slug, "platform");
+        assert_eq!(draft.columns.len(), 5);
+        assert_eq!(draft.lanes[0].kind, LaneKind::Expedite);
+    }
+
+    #[test]
+    fn new_board_rejects_bad_names_and_slugs() {
+        let empty = NewBoard { name: "   ".into(), ..Default::default() };
+        assert_eq!(empty.validate().unwrap_err().field(), "name");
+        let long = NewBoard { name: "x".repeat(61), ..Default::default() };
+        assert_eq!(long.validate().unwrap_err().field(), "name");
+        let bad_slug =
+            NewBoard { name: "ok".into(), slug: Some("Not OK".into()), ..Default::default() };
+        assert_eq!(bad_slug.validate().unwrap_err().field(), "slug");
+        let no_letters = NewBoard { name: "!!!".into(), ..Default::default() };
+        assert_eq!(no_letters.validate().unwrap_err().field(), "slug");
+    }
+
+    fn spec(id: Option<ColumnId>, name: &str) -> ColumnSpec {
+        ColumnSpec { id, name: name.into(), kind: ColumnKind::Queue, wip_limit: None }
+    }
+
+    #[test]
+    fn plan_columns_adds_renames_and_reorders() {
+        let current = default_columns();
+        let specs = vec![
+            spec(Some(current[1].id), "Next"),
+            spec(Some(current[0].id), "Backlog"),
+            spec(None, "Triage"),
+            spec(Some(current[2].id), "Doing"),
+            spec(Some(current[3].id), "Review"),
+            spec(Some(current[4].id), "Done"),
+        ];
+        let planned = plan_columns(&current, &[], &specs).expect("valid");
+        assert_eq!(planned.len(), 6);
+        assert_eq!(planned[0].id, current[1].id);
+        assert_eq!(planned[0].name, "Next");
+        assert_eq!(planned[0].position, 0);
+        assert!(current.iter().all(|c| c.id != planned[2].id));
+    }
+
+    #[test]
+    fn plan_columns_refuses_duplicates_bad_limits_and_unknown_ids() {
+        let current = default_columns();
+        let dup = vec![spec(None, "A"), spec(None, "a")];
+        assert!(plan_columns(&current, &[], &dup).is_err());
+        let mut bad = spec(None, "A");
+        bad.wip_limit = Some(0);
+        assert_eq!(plan_columns(&current, &[], &[bad]).unwrap_err().field(), "columns.wip_limit");
+        let unknown = vec![spec(Some(ColumnId::new()), "A")];
+        assert_eq!(plan_columns(&current, &[], &unknown).unwrap_err().field(), "columns.id");
+        assert!(plan_columns(&current, &[], &[]).is_err());
+    }
+}

@@ -1,0 +1,627 @@
+//! Cards: the three kinds of work, incident details, and validation of what clients send.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::board::{Board, Column, Lane};
+use crate::error::DomainError;
+use crate::ids::{BoardId, CardId, ColumnId, LaneId};
+
+/// Longest title we accept, in characters.
+pub const MAX_TITLE_CHARS: usize = 200;
+/// Longest description we accept, in characters (markdown source).
+pub const MAX_DESCRIPTION_CHARS: usize = 20_000;
+/// Longest short text field (service, source, dedup key, blocked reason).
+pub const MAX_SHORT_CHARS: usize = 200;
+
+/// The three kinds of work that share one board.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum CardType {
+    /// New value for users.
+    #[default]
+    Feature,
+    /// Something is broken in production.
+    Incident,
+    /// Work that keeps the system healthy: refactoring, upgrades, non-functional work.
+    TechDebt,
+}
+
+impl CardType {
+    /// All types, in display order.
+    pub const ALL: [CardType; 3] = [Self::Feature, Self::Incident, Self::TechDebt];
+
+    /// The spelling used on the wire and in storage.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Feature => "feature",
+            Self::Incident => "incident",
+            Self::TechDebt => "tech_debt",
+        }
+    }
+
+    /// Parses the wire spelling.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "feature" => Some(Self::Feature),
+            "incident" => Some(Self::Incident),
+            "tech_debt" => Some(Self::TechDebt),
+            _ => None,
+        }
+    }
+
+    /// The word shown to people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Feature => "Feature",
+            Self::Incident => "Incident",
+            Self::TechDebt => "Tech debt",
+        }
+    }
+}
+
+/// How bad an incident is; sev1 is the worst.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum Severity {
+    /// Critical: the service is down for many users.
+    Sev1,
+    /// Major: a key function is impaired.
+    Sev2,
+    /// Minor: degraded, with a workaround.
+    Sev3,
+    /// Low: cosmetic or informational.
+    Sev4,
+}
+
+impl Severity {
+    /// All severities, worst first.
+    pub const ALL: [Severity; 4] = [Self::Sev1, Self::Sev2, Self::Sev3, Self::Sev4];
+
+    /// The spelling used on the wire and in storage.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Sev1 => "sev1",
+            Self::Sev2 => "sev2",
+            Self::Sev3 => "sev3",
+            Self::Sev4 => "sev4",
+        }
+    }
+
+    /// Parses the wire spelling.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "sev1" => Some(Self::Sev1),
+            "sev2" => Some(Self::Sev2),
+            "sev3" => Some(Self::Sev3),
+            "sev4" => Some(Self::Sev4),
+            _ => None,
+        }
+    }
+
+    /// Sev1 and sev2 incidents are expedited.
+    pub fn is_urgent(self) -> bool {
+        matches!(self, Self::Sev1 | Self::Sev2)
+    }
+}
+
+/// A card on a board.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Card {
+    /// Its id.
+    pub id: CardId,
+    /// The board it is on.
+    pub board_id: BoardId,
+    /// Short number, unique on its board (shown as `#42`).
+    pub number: i64,
+    /// One line saying what the work is.
+    pub title: String,
+    /// Markdown; rendered without raw HTML.
+    pub description: String,
+    /// Feature, incident or tech debt.
+    pub card_type: CardType,
+    /// The column it is in.
+    pub column_id: ColumnId,
+    /// The lane it is in.
+    pub lane_id: LaneId,
+    /// Order inside its cell; smaller is higher up.
+    pub position: f64,
+    /// Whether something outside the team stops the work.
+    pub blocked: bool,
+    /// Why it is blocked.
+    pub blocked_reason: Option<String>,
+    /// Incidents only: how bad.
+    pub severity: Option<Severity>,
+    /// Incidents only: the affected service.
+    pub service: Option<String>,
+    /// Incidents only: where it came from (e.g. `alertmanager`).
+    pub source: Option<String>,
+    /// Incidents only: the key monitoring uses to avoid duplicates.
+    pub dedup_key: Option<String>,
+    /// When it was made.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+    /// When it entered its current column (its age there).
+    pub column_entered_at: DateTime<Utc>,
+}
+
+/// What a client sends to make a card.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NewCard {
+    /// 1–200 characters.
+    pub title: String,
+    /// Markdown, up to 20,000 characters.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// `feature`, `incident` or `tech_debt`.
+    pub card_type: CardType,
+    /// Where to put it; the first column when absent.
+    #[serde(default)]
+    pub column_id: Option<ColumnId>,
+    /// Which lane; Expedite for sev1/sev2 incidents, else Standard, when absent.
+    #[serde(default)]
+    pub lane_id: Option<LaneId>,
+    /// Incidents only, required for them: `sev1`–`sev4`.
+    #[serde(default)]
+    pub severity: Option<Severity>,
+    /// Incidents only: the affected service.
+    #[serde(default)]
+    pub service: Option<String>,
+    /// Incidents only: where it came from.
+    #[serde(default)]
+    pub source: Option<String>,
+    /// Incidents only: deduplication key.
+    #[serde(default)]
+    pub dedup_key: Option<String>,
+}
+
+/// What a client sends to change a card; absent fields stay as they are.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CardPatch {
+    /// New title.
+    #[serde(default)]
+    pub title: Option<String>,
+    /// New description (markdown).
+    #[serde(default)]
+    pub description: Option<String>,
+    /// New type; changing to `incident` needs a severity.
+    #[serde(default)]
+    pub card_type: Option<CardType>,
+    /// New severity (incidents only).
+    #[serde(default)]
+    pub severity: Option<Severity>,
+    /// New service (incidents only); empty clears it.
+    #[serde(default)]
+    pub service: Option<String>,
+    /// Block (`true`, with a reason) or unblock (`false`).
+    #[serde(default)]
+    pub blocked: Option<bool>,
+    /// Why it is blocked; required when blocking.
+    #[serde(default)]
+    pub blocked_reason: Option<String>,
+}
+
+/// A request to move a card.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MoveRequest {
+    /// Target column, on the card's board.
+    pub column_id: ColumnId,
+    /// Target lane; the card's current lane when absent.
+    #[serde(default)]
+    pub lane_id: Option<LaneId>,
+    /// 0-based index in the target cell; the end when absent.
+    #[serde(default)]
+    pub position: Option<u32>,
+}
+
+/// A card that passed validation, with its place decided.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CardDraft {
+    /// Trimmed title.
+    pub title: String,
+    /// Description (markdown).
+    pub description: String,
+    /// Type.
+    pub card_type: CardType,
+    /// Column to create it in.
+    pub column_id: ColumnId,
+    /// Lane to create it in.
+    pub lane_id: LaneId,
+    /// Incident severity.
+    pub severity: Option<Severity>,
+    /// Incident service.
+    pub service: Option<String>,
+    /// Incident source.
+    pub source: Option<String>,
+    /// Incident dedup key.
+    pub dedup_key: Option<String>,
+}
+
+/// A card's fields after a patch, with the names of the fields that changed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PatchedCard {
+    /// The card as it will be stored.
+    pub card: Card,
+    /// Fields whose value changed (for the `edited` event).
+    pub changed: Vec<&'static str>,
+    /// The reason, when the patch blocks the card (or changes why it is blocked).
+    pub blocked_now: Option<String>,
+    /// Whether the patch unblocked the card.
+    pub unblocked: bool,
+}
+
+pub(crate) fn check_title(raw: &str) -> Result<String, DomainError> {
+    let title = raw.trim();
+    let chars = title.chars().count();
+    if chars == 0 {
+        return Err(DomainError::invalid("title", "must not be empty"));
+    }
+    if chars > MAX_TITLE_CHARS {
+        return Err(DomainError::invalid(
+            "title",
+            format!("must be at most {MAX_TITLE_CHARS} characters (got {chars})"),
+        ));
+    }
+    Ok(title.to_owned())
+}
+
+fn check_description(raw: &str) -> Result<String, DomainError> {
+    let chars = raw.chars().count();
+    if chars > MAX_DESCRIPTION_CHARS {
+        return Err(DomainError::invalid(
+            "description",
+            format!("must be at most {MAX_DESCRIPTION_CHARS} characters (got {chars})"),
+        ));
+    }
+    Ok(raw.trim_end().to_owned())
+}
+
+/// Trims an optional short text; empty becomes `None`.
+fn check_short(field: &'static str, raw: Option<&str>) -> Result<Option<String>, DomainError> {
+    let Some(value) = raw.map(str::trim).filter(|s| !s.is_empty()) else {
+        return Ok(None);
+    };
+    if value.chars().count() > MAX_SHORT_CHARS {
+        return Err(DomainError::invalid(
+            field,
+            format!("must be at most {MAX_SHORT_CHARS} characters"),
+        ));
+    }
+    Ok(Some(value.to_owned()))
+}
+
+fn incident_only(card_type: CardType, field: &'static str, present: bool) -> Result<(), DomainError> {
+    if present && card_type != CardType::Incident {
+        return Err(DomainError::invalid(field, "only incidents have this field"));
+    }
+    Ok(())
+}
+
+impl NewCard {
+    /// Checks the request against the board and decides the card's column and lane.
+    pub fn validate(&self, board: &Board) -> Result<CardDraft, DomainError> {
+        let title = check_title(&self.title)?;
+        let description = check_description(self.description.as_deref().unwrap_or(""))?;
+        let service = check_short("service", self.service.as_deref())?;
+        let source = check_short("source", self.source.as_deref())?;
+        let dedup_key = check_short("dedup_key", self.dedup_key.as_deref())?;
+        let t = self.card_type;
+        incident_only(t, "severity", self.severity.is_some())?;
+        incident_only(t, "service", service.is_some())?;
+        incident_only(t, "source", source.is_some())?;
+        incident_only(t, "dedup_key", dedup_key.is_some())?;
+        if t == CardType::Incident && self.severity.is_none() {
+            return Err(DomainError::invalid("severity", "incidents need a severity: sev1–sev4"));
+        }
+        let column = match self.column_id {
+            Some(id) => board_column(board, id)?,
+            None => board
+                .columns
+                .first()
+                .ok_or_else(|| DomainError::reference("column_id", "the board has no columns"))?,
+        };
+        let lane = match self.lane_id {
+            Some(id) => board_lane(board, id)?,
+            None => board
+                .default_lane(t, self.severity)
+                .ok_or_else(|| DomainError::reference("lane_id", "the board has no lanes"))?,
+        };
+        Ok(CardDraft {
+            title,
+            description,
+            card_type: t,
+            column_id: column.id,
+            lane_id: lane.id,
+            severity: self.severity,
+            service,
+            source,
+            dedup_key,
+        })
+    }
+}
+
+fn board_column(board: &Board, id: ColumnId) -> Result<&Column, DomainError> {
+    board
+        .column(id)
+        .ok_or_else(|| DomainError::reference("column_id", "no such column on this card's board"))
+}
+
+fn board_lane(board: &Board, id: LaneId) -> Result<&Lane, DomainError> {
+    board
+        .lane(id)
+        .ok_or_else(|| DomainError::reference("lane_id", "no such lane on this card's board"))
+}
+
+impl MoveRequest {
+    /// Resolves the target column and lane of a move of `card` on `board`.
+    pub fn target(&self, board: &Board, card: &Card) -> Result<(ColumnId, LaneId), DomainError> {
+        let column = board_column(board, self.column_id)?;
+        let lane = board_lane(board, self.lane_id.unwrap_or(card.lane_id))?;
+        Ok((column.id, lane.id))
+    }
+}
+
+impl CardPatch {
+    /// Applies the patch to `card`, checking every field. `now` becomes `updated_at`.
+    pub fn apply(&self, card: &Card, now: DateTime<Utc>) -> Result<PatchedCard, DomainError> {
+        let mut next = card.clone();
+        let mut changed = Vec::new();
+        if let Some(raw) = &self.title {
+            let title = check_title(raw)?;
+            if title != next.title {
+                next.title = title;
+                changed.push("title");
+            }
+        }
+        if let Some(raw) = &self.description {
+            let description = check_description(raw)?;
+            if description != next.description {
+                next.description = description;
+                changed.push("description");
+            }
+        }
+        if let Some(t) = self.card_type
+            && t != next.card_type
+        {
+            next.card_type = t;
+            changed.push("card_type");
+            if t != CardType::Incident {
+                next.severity = None;
+                next.service = None;
+            }
+        }
+        if let Some(severity) = self.severity {
+            incident_only(next.card_type, "severity", true)?;
+            if Some(severity) != next.severity {
+                next.severity = Some(severity);
+                changed.push("severity");
+            }
+        }
+        if let Some(raw) = &self.service {
+            let service = check_short("service", Some(raw))?;
+            incident_only(next.card_type, "service", service.is_some())?;
+            if service != next.service {
+                next.service = service;
+                changed.push("service");
+            }
+        }
+        if next.card_type == CardType::Incident && next.severity.is_none() {
+            return Err(DomainError::invalid("severity", "incidents need a severity: sev1–sev4"));
+        }
+        let mut blocked_now = None;
+        let mut unblocked = false;
+        match self.blocked {
+            Some(true) => {
+                let reason = check_short("blocked_reason", self.blocked_reason.as_deref())?
+                    .ok_or_else(|| {
+                        DomainError::invalid("blocked_reason", "say what blocks the card")
+                    })?;
+                if !next.blocked || next.blocked_reason.as_deref() != Some(reason.as_str()) {
+                    next.blocked = true;
+                    next.blocked_reason = Some(reason.clone());
+                    blocked_now = Some(reason);
+                }
+            }
+            Some(false) if next.blocked => {
+                next.blocked = false;
+                next.blocked_reason = None;
+                unblocked = true;
+            }
+            Some(false) => {}
+            None if self.blocked_reason.is_some() => {
+                return Err(DomainError::invalid(
+                    "blocked",
+                    "set blocked to true to give a blocked reason",
+                ));
+            }
+            None => {}
+        }
+        if !changed.is_empty() || blocked_now.is_some() || unblocked {
+            next.updated_at = now;
+        }
+        Ok(PatchedCard { card: next, changed, blocked_now, unblocked })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::board::{NewBoard, plan_columns};
+    use crate::ids::BoardId;
+
+    pub(crate) fn board() -> Board {
+        let draft = NewBoard { name: "Test".into(), ..Default::default() }.validate().expect("ok");
+        Board {
+            id: BoardId::new(),
+            slug: draft.slug,
+            name: draft.name,
+            description: String::new(),
+            created_at: Utc::now(),
+            columns: draft.columns,
+            lanes: draft.lanes,
+            cards: vec![],
+        }
+    }
+
+    fn card_on(board: &Board) -> Card {
+        let now = Utc::now();
+        Card {
+            id: CardId::new(),
+            board_id: board.id,
+            number: 1,
+            title: "Card".into(),
+            description: String::new(),
+            card_type: CardType::Feature,
+            column_id: board.columns[0].id,
+            lane_id: board.lanes[1].id,
+            position: 1.0,
+            blocked: false,
+            blocked_reason: None,
+            severity: None,
+            service: None,
+            source: None,
+            dedup_key: None,
+            created_at: now,
+            updated_at: now,
+            column_entered_at: now,
+        }
+    }
+
+    #[test]
+    fn titles_are_trimmed_and_bounded_in_characters() {
+        assert_eq!(check_title("  Fix login  ").expect("ok"), "Fix login");
+        assert!(check_title("").is_err());
+        assert!(check_title("   \n ").is_err());
+        assert!(check_title(&"é".repeat(200)).is_ok(), "200 two-byte characters fit");
+        assert!(check_title(&"é".repeat(201)).is_err());
+    }
+
+    #[test]
+    fn new_card_defaults_to_first_column_and_standard_lane() {
+        let b = board();
+        let draft = NewCard { title: "x".into(), card_type: CardType::Feature, ..Default::default() }
+            .validate(&b)
+            .expect("valid");
+        assert_eq!(draft.column_id, b.columns[0].id);
+        assert_eq!(draft.lane_id, b.lanes[1].id);
+    }
+
+    #[test]
+    fn urgent_incidents_default_to_expedite() {
+        let b = board();
+        let urgent = NewCard {
+            title: "DB down".into(),
+            card_type: CardType::Incident,
+            severity: Some(Severity::Sev1),
+            ..Default::default()
+        };
+        assert_eq!(urgent.validate(&b).expect("ok").lane_id, b.lanes[0].id);
+        let minor = NewCard { severity: Some(Severity::Sev3), ..urgent };
+        assert_eq!(minor.validate(&b).expect("ok").lane_id, b.lanes[1].id);
+    }
+
+    #[test]
+    fn incident_fields_are_checked() {
+        let b = board();
+        let no_sev = NewCard { title: "x".into(), card_type: CardType::Incident, ..Default::default() };
+        assert_eq!(no_sev.validate(&b).unwrap_err().field(), "severity");
+        let sev_on_feature = NewCard {
+            title: "x".into(),
+            card_type: CardType::Feature,
+            severity: Some(Severity::Sev2),
+            ..Default::default()
+        };
+        assert_eq!(sev_on_feature.validate(&b).unwrap_err().field(), "severity");
+    }
+
+    #[test]
+    fn foreign_columns_and_lanes_are_refused() {
+        let b = board();
+        let other = board();
+        let wrong_col = NewCard {
+            title: "x".into(),
+            card_type: CardType::Feature,
+            column_id: Some(other.columns[0].id),
+            ..Default::default()
+        };
+        assert_eq!(wrong_col.validate(&b).unwrap_err().field(), "column_id");
+        let card = card_on(&b);
+        let mv = MoveRequest { column_id: other.columns[1].id, lane_id: None, position: None };
+        assert_eq!(mv.target(&b, &card).unwrap_err().field(), "column_id");
+        let mv = MoveRequest {
+            column_id: b.columns[1].id,
+            lane_id: Some(other.lanes[0].id),
+            position: None,
+        };
+        assert_eq!(mv.target(&b, &card).unwrap_err().field(), "lane_id");
+    }
+
+    #[test]
+    fn patch_reports_changes_and_blocking() {
+        let b = board();
+        let card = card_on(&b);
+        let later = card.updated_at + chrono::Duration::seconds(5);
+        let same = CardPatch { title: Some("Card".into()), ..Default::default() };
+        let out = same.apply(&card, later).expect("ok");
+        assert!(out.changed.is_empty());
+        assert_eq!(out.card.updated_at, card.updated_at, "no change, no new timestamp");
+
+        let block = CardPatch {
+            title: Some("New".into()),
+            blocked: Some(true),
+            blocked_reason: Some("vendor".into()),
+            ..Default::default()
+        };
+        let out = block.apply(&card, later).expect("ok");
+        assert_eq!(out.changed, vec!["title"]);
+        assert_eq!(out.blocked_now.as_deref(), Some("vendor"));
+        assert_eq!(out.card.updated_at, later);
+
+        let no_reason = CardPatch { blocked: Some(true), ..Default::default() };
+        assert_eq!(no_reason.apply(&card, later).unwrap_err().field(), "blocked_reason");
+
+        let unblock = CardPatch { blocked: Some(false), ..Default::default() };
+        let out2 = unblock.apply(&out.card, later).expect("ok");
+        assert!(out2.unblocked);
+        assert!(!out2.card.blocked);
+    }
+
+    #[test]
+    fn changing_to_incident_needs_severity() {
+        let b = board();
+        let card = card_on(&b);
+        let patch = CardPatch { card_type: Some(CardType::Incident), ..Default::default() };
+        assert_eq!(patch.apply(&card, Utc::now()).unwrap_err().field(), "severity");
+        let patch = CardPatch {
+            card_type: Some(CardType::Incident),
+            severity: Some(Severity::Sev2),
+            ..Default::default()
+        };
+        let out = patch.apply(&card, Utc::now()).expect("ok");
+        assert_eq!(out.changed, vec!["card_type", "severity"]);
+    }
+
+    #[test]
+    fn removing_a_column_with_cards_is_refused() {
+        let mut b = board();
+        b.cards.push(card_on(&b));
+        let specs: Vec<_> = b.columns[1..]
+            .iter()
+            .map(|c| crate::board::ColumnSpec {
+                id: Some(c.id),
+                name: c.name.clone(),
+                kind: c.kind,
+                wip_limit: c.wip_limit,
+            })
+            .collect();
+        let err = plan_columns(&b.columns, &b.cards, &specs).unwrap_err();
+        assert!(err.to_string().contains("Backlog"), "{err}");
+    }
+}

@@ -1,0 +1,158 @@
+//! The card event log. Every change to a card appends an event; nothing is overwritten, so
+//! flow metrics can be computed for any past window.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{BoardId, CardId, ColumnId, LaneId};
+
+/// Who made a change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum ActorKind {
+    /// A person in the browser.
+    User,
+    /// An API client with a token.
+    Token,
+    /// A monitoring integration.
+    Integration,
+    /// Flowboard itself (demo data, imports).
+    System,
+}
+
+impl ActorKind {
+    /// The spelling used in storage.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::User => "user",
+            Self::Token => "token",
+            Self::Integration => "integration",
+            Self::System => "system",
+        }
+    }
+
+    /// Parses the stored spelling.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "user" => Some(Self::User),
+            "token" => Some(Self::Token),
+            "integration" => Some(Self::Integration),
+            "system" => Some(Self::System),
+            _ => None,
+        }
+    }
+}
+
+/// The actor recorded on an event.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Actor {
+    /// What kind of actor.
+    pub kind: ActorKind,
+    /// Its name as people read it (user name, token name, integration name).
+    pub name: String,
+}
+
+impl Actor {
+    /// A person.
+    pub fn user(name: impl Into<String>) -> Self {
+        Self { kind: ActorKind::User, name: name.into() }
+    }
+
+    /// Flowboard itself.
+    pub fn system(name: impl Into<String>) -> Self {
+        Self { kind: ActorKind::System, name: name.into() }
+    }
+
+    /// An API client.
+    pub fn token(name: impl Into<String>) -> Self {
+        Self { kind: ActorKind::Token, name: name.into() }
+    }
+}
+
+/// What happened to a card.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum EventKind {
+    /// The card was made in this column and lane.
+    Created {
+        /// Column it was made in.
+        column_id: ColumnId,
+        /// Lane it was made in.
+        lane_id: LaneId,
+    },
+    /// The card moved between cells (possibly only its position within one).
+    Moved {
+        /// Column it left.
+        from_column_id: ColumnId,
+        /// Lane it left.
+        from_lane_id: LaneId,
+        /// Column it entered.
+        to_column_id: ColumnId,
+        /// Lane it entered.
+        to_lane_id: LaneId,
+    },
+    /// Fields of the card changed.
+    Edited {
+        /// Names of the changed fields.
+        fields: Vec<String>,
+    },
+    /// Something outside the team now stops the work.
+    Blocked {
+        /// Why.
+        reason: String,
+    },
+    /// The block was lifted.
+    Unblocked,
+}
+
+impl EventKind {
+    /// Stable name stored beside the payload, so storage can filter by kind.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Created { .. } => "created",
+            Self::Moved { .. } => "moved",
+            Self::Edited { .. } => "edited",
+            Self::Blocked { .. } => "blocked",
+            Self::Unblocked => "unblocked",
+        }
+    }
+
+    /// The column the card is in after this event, when the event places it.
+    pub fn column_after(&self) -> Option<ColumnId> {
+        match self {
+            Self::Created { column_id, .. } => Some(*column_id),
+            Self::Moved { to_column_id, .. } => Some(*to_column_id),
+            _ => None,
+        }
+    }
+
+    /// The lane the card is in after this event, when the event places it.
+    pub fn lane_after(&self) -> Option<LaneId> {
+        match self {
+            Self::Created { lane_id, .. } => Some(*lane_id),
+            Self::Moved { to_lane_id, .. } => Some(*to_lane_id),
+            _ => None,
+        }
+    }
+}
+
+/// One entry of the log.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CardEvent {
+    /// Increasing sequence number; orders events that share a timestamp.
+    pub id: i64,
+    /// The card.
+    pub card_id: CardId,
+    /// Its board.
+    pub board_id: BoardId,
+    /// When it happened (UTC).
+    pub at: DateTime<Utc>,
+    /// Who did it.
+    pub actor: Actor,
+    /// What happened.
+    pub kind: EventKind,
+}

@@ -1,0 +1,28 @@
+//! Flowboard's domain: the rules that make a card wall a Kanban system.
+//!
+//! # Layout
+//! - [`ids`]: typed identifiers, so a column id can never be passed where a lane id belongs.
+//! - [`board`]: boards, columns, lanes and their settings.
+//! - [`card`]: cards, their types, incident details, and validation of what users send.
+//! - [`event`]: the append-only card event log, the source of truth for flow metrics.
+//! - [`history`]: a card's column visits, derived from its events.
+//! - [`position`]: ordering of cards inside a cell without renumbering neighbours.
+//! - [`error`]: [`DomainError`], the one error type of this layer.
+//!
+//! Nothing here reads the clock or touches I/O: the current time is always an argument (`now`),
+//! so every rule is deterministic and testable on its own.
+
+pub mod board;
+pub mod card;
+pub mod error;
+pub mod event;
+pub mod history;
+pub mod ids;
+pub mod position;
+
+pub use board::{Board, BoardSummary, Column, ColumnKind, Lane, LaneKind, NewBoard};
+pub use card::{Card, CardPatch, CardType, MoveRequest, NewCard, Severity};
+pub use error::DomainError;
+pub use event::{Actor, ActorKind, CardEvent, EventKind};
+pub use history::{ColumnVisit, column_visits};
+pub use ids::{BoardId, CardId, ColumnId, LaneId};
