@@ -464,3 +464,31 @@ mod tests {
         assert!(plan_columns(&current, &[], &[]).is_err());
     }
 }
+
+/// How requests name a board: by id or by slug.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BoardRef {
+    /// By id.
+    Id(BoardId),
+    /// By URL name.
+    Slug(String),
+}
+
+impl BoardRef {
+    /// A UUID is an id; anything else is a slug.
+    pub fn parse(s: &str) -> Self {
+        match s.parse::<BoardId>() {
+            Ok(id) => Self::Id(id),
+            Err(_) => Self::Slug(s.to_owned()),
+        }
+    }
+}
+
+impl std::fmt::Display for BoardRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Id(id) => write!(f, "board {id}"),
+            Self::Slug(slug) => write!(f, "board \"{slug}\""),
+        }
+    }
+}

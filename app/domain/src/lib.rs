@@ -18,6 +18,7 @@ pub mod error;
 pub mod event;
 pub mod history;
 pub mod ids;
+pub mod import;
 pub mod position;
 
 pub use board::{Board, BoardSummary, Column, ColumnKind, Lane, LaneKind, NewBoard};

@@ -1,0 +1,193 @@
+//! Importing past work: cards with the column transitions they went through. Imported history
+//! is stored as ordinary events, so metrics cannot tell it from live history.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::board::Board;
+use crate::card::{CardType, Severity, check_title};
+use crate::error::DomainError;
+use crate::ids::{ColumnId, LaneId};
+
+/// Most cards one import may carry; bigger histories are split into several requests.
+pub const MAX_IMPORT_CARDS: usize = 50_000;
+
+/// The import document.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct HistoryImport {
+    /// Cards to make.
+    pub cards: Vec<ImportCard>,
+}
+
+/// One card of an import.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ImportCard {
+    /// 1–200 characters.
+    pub title: String,
+    /// `feature`, `incident` or `tech_debt`.
+    #[serde(rename = "type")]
+    pub card_type: CardType,
+    /// When the card was made.
+    pub created_at: DateTime<Utc>,
+    /// Incidents: `sev1`–`sev4` (sev3 when absent).
+    #[serde(default)]
+    pub severity: Option<Severity>,
+    /// Columns the card entered, in time order; the card ends in the last one.
+    pub transitions: Vec<ImportTransition>,
+}
+
+/// One entry into a column.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ImportTransition {
+    /// Column name, as on the board.
+    pub column: String,
+    /// When the card entered it.
+    pub at: DateTime<Utc>,
+}
+
+/// A checked card, with columns resolved to ids.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PlannedCard {
+    /// Trimmed title.
+    pub title: String,
+    /// Type.
+    pub card_type: CardType,
+    /// Severity (incidents only).
+    pub severity: Option<Severity>,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+    /// Lane it lives in.
+    pub lane_id: LaneId,
+    /// Column entries in order; the first is where the card was created.
+    pub steps: Vec<(ColumnId, DateTime<Utc>)>,
+}
+
+/// An import error names the card by its index in the document.
+fn card_error(index: usize, message: impl std::fmt::Display) -> DomainError {
+    DomainError::invalid("cards", format!("card {index}: {message}"))
+}
+
+impl HistoryImport {
+    /// Checks every card against the board. One bad card refuses the whole import.
+    pub fn plan(&self, board: &Board) -> Result<Vec<PlannedCard>, DomainError> {
+        if self.cards.len() > MAX_IMPORT_CARDS {
+            return Err(DomainError::invalid(
+                "cards",
+                format!("at most {MAX_IMPORT_CARDS} cards per import"),
+            ));
+        }
+        let first_column = board
+            .columns
+            .first()
+            .ok_or_else(|| DomainError::reference("cards", "the board has no columns"))?;
+        self.cards
+            .iter()
+            .enumerate()
+            .map(|(index, card)| {
+                let title = check_title(&card.title).map_err(|e| card_error(index, e))?;
+                let severity = match (card.card_type, card.severity) {
+                    (CardType::Incident, s) => Some(s.unwrap_or(Severity::Sev3)),
+                    (_, None) => None,
+                    (_, Some(_)) => return Err(card_error(index, "only incidents have a severity")),
+                };
+                let lane = board
+                    .default_lane(card.card_type, severity)
+                    .ok_or_else(|| card_error(index, "the board has no lanes"))?;
+                let mut steps = Vec::with_capacity(card.transitions.len() + 1);
+                let mut last = card.created_at;
+                for (t, transition) in card.transitions.iter().enumerate() {
+                    let column = board
+                        .columns
+                        .iter()
+                        .find(|c| c.name == transition.column)
+                        .ok_or_else(|| {
+                            card_error(
+                                index,
+                                format!("transition {t}: no column named \"{}\"", transition.column),
+                            )
+                        })?;
+                    if transition.at < last {
+                        return Err(card_error(
+                            index,
+                            format!("transition {t}: time goes backwards ({})", transition.at),
+                        ));
+                    }
+                    last = transition.at;
+                    steps.push((column.id, transition.at));
+                }
+                // A card whose first transition is later than its creation sat in the first
+                // column until then.
+                match steps.first() {
+                    Some((_, at)) if *at == card.created_at => {}
+                    _ => steps.insert(0, (first_column.id, card.created_at)),
+                }
+                Ok(PlannedCard {
+                    title,
+                    card_type: card.card_type,
+                    severity,
+                    created_at: card.created_at,
+                    lane_id: lane.id,
+                    steps,
+                })
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::board::NewBoard;
+    use crate::ids::BoardId;
+
+    fn board() -> Board {
+        let d = NewBoard { name: "T".into(), ..Default::default() }.validate().expect("ok");
+        Board {
+            id: BoardId::new(),
+            slug: d.slug,
+            name: d.name,
+            description: String::new(),
+            created_at: Utc::now(),
+            columns: d.columns,
+            lanes: d.lanes,
+            cards: vec![],
+        }
+    }
+
+    fn doc(json: &str) -> HistoryImport {
+        serde_json::from_str(json).expect("valid json")
+    }
+
+    #[test]
+    fn plans_resolve_columns_and_start_in_first_column() {
+        let b = board();
+        let plan = doc(r#"{"cards":[{"title":"A","type":"feature","created_at":"2026-01-01T00:00:00Z",
+            "transitions":[{"column":"In Progress","at":"2026-01-02T00:00:00Z"},
+                           {"column":"Done","at":"2026-01-03T00:00:00Z"}]}]}"#)
+        .plan(&b)
+        .expect("valid");
+        assert_eq!(plan[0].steps.len(), 3);
+        assert_eq!(plan[0].steps[0].0, b.columns[0].id);
+        assert_eq!(plan[0].steps[2].0, b.columns[4].id);
+    }
+
+    #[test]
+    fn backwards_time_and_unknown_columns_name_the_card() {
+        let b = board();
+        let err = doc(r#"{"cards":[
+            {"title":"ok","type":"feature","created_at":"2026-01-01T00:00:00Z","transitions":[]},
+            {"title":"bad","type":"feature","created_at":"2026-01-05T00:00:00Z",
+             "transitions":[{"column":"Done","at":"2026-01-04T00:00:00Z"}]}]}"#)
+        .plan(&b)
+        .unwrap_err();
+        assert!(err.to_string().contains("card 1"), "{err}");
+        let err = doc(r#"{"cards":[{"title":"x","type":"feature","created_at":"2026-01-01T00:00:00Z",
+            "transitions":[{"column":"Nope","at":"2026-01-04T00:00:00Z"}]}]}"#)
+        .plan(&b)
+        .unwrap_err();
+        assert!(err.to_string().contains("Nope"), "{err}");
+    }
+}

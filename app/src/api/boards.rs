@@ -1,0 +1,153 @@
+//! Server functions for boards and their settings.
+
+use chrono::{DateTime, Utc};
+use domain::board::ColumnSpec;
+use domain::{Board, BoardSummary, ColumnId, ColumnKind};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+/// A board as the board page shows it, with the server's clock so that ages rendered on the
+/// server and in the browser agree.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BoardSnapshot {
+    /// The board with its cards.
+    pub board: Board,
+    /// When the snapshot was taken.
+    pub now: DateTime<Utc>,
+}
+
+/// All boards.
+#[server(prefix = "/fn")]
+pub async fn list_boards() -> Result<Vec<BoardSummary>, AppError> {
+    let store = crate::ssr::shared_store()?;
+    Ok(store.list_boards().await?)
+}
+
+/// Makes a board and opens it.
+#[server(prefix = "/fn")]
+pub async fn create_board(name: String, description: Option<String>) -> Result<(), AppError> {
+    let store = crate::ssr::shared_store()?;
+    let new = domain::NewBoard { name, slug: None, description };
+    let board = store.create_board(&new, Utc::now()).await?;
+    leptos_axum::redirect(&format!("/boards/{}", board.slug));
+    Ok(())
+}
+
+/// One board with everything on it.
+#[server(prefix = "/fn")]
+pub async fn get_board(slug: String) -> Result<BoardSnapshot, AppError> {
+    let store = crate::ssr::shared_store()?;
+    let board = store.board(&domain::board::BoardRef::Slug(slug)).await?;
+    Ok(BoardSnapshot { board, now: Utc::now() })
+}
+
+fn specs_of(board: &Board) -> Vec<ColumnSpec> {
+    board
+        .columns
+        .iter()
+        .map(|c| ColumnSpec { id: Some(c.id), name: c.name.clone(), kind: c.kind, wip_limit: c.wip_limit })
+        .collect()
+}
+
+fn parse_kind(raw: &str) -> Result<ColumnKind, AppError> {
+    ColumnKind::parse(raw).ok_or_else(|| AppError::Invalid {
+        field: "kind".into(),
+        message: "choose queue, active or done".into(),
+    })
+}
+
+fn parse_limit(raw: &str) -> Result<Option<u32>, AppError> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    raw.parse().map(Some).map_err(|_| AppError::Invalid {
+        field: "wip_limit".into(),
+        message: "must be a whole number, or empty for no limit".into(),
+    })
+}
+
+/// A settings action on one column.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ColumnEdit {
+    /// Move one place to the left.
+    Left,
+    /// Move one place to the right.
+    Right,
+    /// Remove (only when empty).
+    Remove,
+}
+
+/// Renames a column and sets its kind and WIP limit.
+#[server(prefix = "/fn")]
+pub async fn update_column(
+    slug: String,
+    column_id: String,
+    name: String,
+    kind: String,
+    wip_limit: String,
+) -> Result<(), AppError> {
+    let store = crate::ssr::shared_store()?;
+    let board_ref = domain::board::BoardRef::Slug(slug);
+    let board = store.board(&board_ref).await?;
+    let id: ColumnId = super::parse_id("column_id", &column_id)?;
+    let mut specs = specs_of(&board);
+    let spec = specs
+        .iter_mut()
+        .find(|s| s.id == Some(id))
+        .ok_or_else(|| AppError::NotFound("No such column.".into()))?;
+    spec.name = name;
+    spec.kind = parse_kind(&kind)?;
+    spec.wip_limit = parse_limit(&wip_limit)?;
+    store.set_columns(&board_ref, &specs).await?;
+    Ok(())
+}
+
+/// Adds a column at the right end, before any `done` column.
+#[server(prefix = "/fn")]
+pub async fn add_column(
+    slug: String,
+    name: String,
+    kind: String,
+    wip_limit: String,
+) -> Result<(), AppError> {
+    let store = crate::ssr::shared_store()?;
+    let board_ref = domain::board::BoardRef::Slug(slug);
+    let board = store.board(&board_ref).await?;
+    let mut specs = specs_of(&board);
+    let kind = parse_kind(&kind)?;
+    let at = if kind == ColumnKind::Done {
+        specs.len()
+    } else {
+        specs.iter().position(|s| s.kind == ColumnKind::Done).unwrap_or(specs.len())
+    };
+    specs.insert(at, ColumnSpec { id: None, name, kind, wip_limit: parse_limit(&wip_limit)? });
+    store.set_columns(&board_ref, &specs).await?;
+    Ok(())
+}
+
+/// Moves a column left or right, or removes it.
+#[server(prefix = "/fn")]
+pub async fn edit_column(slug: String, column_id: String, edit: ColumnEdit) -> Result<(), AppError> {
+    let store = crate::ssr::shared_store()?;
+    let board_ref = domain::board::BoardRef::Slug(slug);
+    let board = store.board(&board_ref).await?;
+    let id: ColumnId = super::parse_id("column_id", &column_id)?;
+    let mut specs = specs_of(&board);
+    let index = specs
+        .iter()
+        .position(|s| s.id == Some(id))
+        .ok_or_else(|| AppError::NotFound("No such column.".into()))?;
+    match edit {
+        ColumnEdit::Left if index > 0 => specs.swap(index, index - 1),
+        ColumnEdit::Right if index + 1 < specs.len() => specs.swap(index, index + 1),
+        ColumnEdit::Remove => {
+            specs.remove(index);
+        }
+        _ => return Ok(()),
+    }
+    store.set_columns(&board_ref, &specs).await?;
+    Ok(())
+}

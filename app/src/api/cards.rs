@@ -1,0 +1,149 @@
+//! Server functions for cards: create, edit, block, move, and the card detail page.
+
+use chrono::{DateTime, Utc};
+use domain::history::ColumnVisit;
+use domain::{Board, Card, CardEvent, CardId, CardType, ColumnId, LaneId, Severity};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::{parse_id, parse_optional_id};
+use crate::error::AppError;
+
+/// Everything the card detail page shows.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CardDetail {
+    /// The board, for column and lane names (its `cards` list is left empty).
+    pub board: Board,
+    /// The card.
+    pub card: Card,
+    /// The description rendered to sanitised HTML.
+    pub description_html: String,
+    /// The event log, oldest first.
+    pub events: Vec<CardEvent>,
+    /// Column visits derived from the log.
+    pub visits: Vec<ColumnVisit>,
+    /// The server's clock when this was read.
+    pub now: DateTime<Utc>,
+}
+
+fn parse_type(raw: &str) -> Result<CardType, AppError> {
+    CardType::parse(raw).ok_or_else(|| AppError::Invalid {
+        field: "card_type".into(),
+        message: "choose feature, incident or tech_debt".into(),
+    })
+}
+
+fn parse_severity(raw: Option<&str>) -> Result<Option<Severity>, AppError> {
+    match raw.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => Severity::parse(s).map(Some).ok_or_else(|| AppError::Invalid {
+            field: "severity".into(),
+            message: "choose sev1, sev2, sev3 or sev4".into(),
+        }),
+    }
+}
+
+/// Makes a card on a board. Severity and service only count for incidents, so a form may
+/// send them for any type: they are dropped for the others.
+#[server(prefix = "/fn")]
+#[allow(clippy::too_many_arguments)]
+pub async fn create_card(
+    slug: String,
+    title: String,
+    card_type: String,
+    column_id: Option<String>,
+    severity: Option<String>,
+    service: Option<String>,
+    description: Option<String>,
+) -> Result<Card, AppError> {
+    let store = crate::ssr::shared_store()?;
+    let card_type = parse_type(&card_type)?;
+    let incident = card_type == CardType::Incident;
+    let new = domain::NewCard {
+        title,
+        description,
+        card_type,
+        column_id: parse_optional_id::<ColumnId>("column_id", column_id.as_deref())?,
+        lane_id: None,
+        severity: if incident { parse_severity(severity.as_deref())? } else { None },
+        service: if incident { service } else { None },
+        source: None,
+        dedup_key: None,
+    };
+    let board = domain::board::BoardRef::Slug(slug);
+    Ok(store.create_card(&board, &new, &super::web_actor(), Utc::now()).await?)
+}
+
+/// Moves a card. `position` is the 0-based index in the target cell; the end when absent.
+#[server(prefix = "/fn")]
+pub async fn move_card(
+    card_id: String,
+    column_id: String,
+    lane_id: Option<String>,
+    position: Option<u32>,
+) -> Result<Card, AppError> {
+    let store = crate::ssr::shared_store()?;
+    let request = domain::MoveRequest {
+        column_id: parse_id::<ColumnId>("column_id", &column_id)?,
+        lane_id: parse_optional_id::<LaneId>("lane_id", lane_id.as_deref())?,
+        position,
+    };
+    let id: CardId = parse_id("card_id", &card_id)?;
+    Ok(store.move_card(id, &request, &super::web_actor(), Utc::now()).await?)
+}
+
+/// Saves the card edit form.
+#[server(prefix = "/fn")]
+pub async fn update_card(
+    card_id: String,
+    title: String,
+    description: String,
+    card_type: String,
+    severity: Option<String>,
+    service: Option<String>,
+) -> Result<Card, AppError> {
+    let store = crate::ssr::shared_store()?;
+    let card_type = parse_type(&card_type)?;
+    let incident = card_type == CardType::Incident;
+    let patch = domain::CardPatch {
+        title: Some(title),
+        description: Some(description),
+        card_type: Some(card_type),
+        severity: if incident { parse_severity(severity.as_deref())? } else { None },
+        service: if incident { Some(service.unwrap_or_default()) } else { None },
+        ..Default::default()
+    };
+    let id: CardId = parse_id("card_id", &card_id)?;
+    Ok(store.update_card(id, &patch, &super::web_actor(), Utc::now()).await?)
+}
+
+/// Blocks a card with a reason, or unblocks it when `reason` is absent.
+#[server(prefix = "/fn")]
+pub async fn set_blocked(card_id: String, reason: Option<String>) -> Result<Card, AppError> {
+    let store = crate::ssr::shared_store()?;
+    let blocked = reason.is_some();
+    let patch =
+        domain::CardPatch { blocked: Some(blocked), blocked_reason: reason, ..Default::default() };
+    let id: CardId = parse_id("card_id", &card_id)?;
+    Ok(store.update_card(id, &patch, &super::web_actor(), Utc::now()).await?)
+}
+
+/// A card with its history, by board slug and card number.
+#[server(prefix = "/fn")]
+pub async fn get_card_detail(slug: String, number: i64) -> Result<CardDetail, AppError> {
+    let store = crate::ssr::shared_store()?;
+    let board_ref = domain::board::BoardRef::Slug(slug);
+    let mut board = store.board(&board_ref).await?;
+    board.cards.clear();
+    let card = store.card_by_number(&board_ref, number).await?;
+    let events = store.card_events(card.id).await?;
+    let now = Utc::now();
+    Ok(CardDetail {
+        description_html: crate::ssr::render_markdown(&card.description),
+        visits: domain::column_visits(&events, now),
+        board,
+        card,
+        events,
+        now,
+    })
+}

@@ -1,0 +1,108 @@
+//! A card on the board: draggable, with buttons that move it one column left or right so the
+//! board also works from the keyboard (and, as plain forms, without JavaScript).
+
+use chrono::{DateTime, Utc};
+use domain::{Card, Column};
+use leptos::prelude::*;
+
+use super::badges::{SeverityBadge, TypeBadge};
+use super::format::human_duration;
+use crate::api::MoveCard;
+
+/// One card tile.
+#[component]
+pub fn CardTile(
+    card: Card,
+    /// Its board's slug, for the detail link.
+    slug: String,
+    /// The column to its left, if any.
+    left: Option<Column>,
+    /// The column to its right, if any.
+    right: Option<Column>,
+    /// When the board was read, for the age shown.
+    now: DateTime<Utc>,
+    /// The move action the board watches.
+    move_action: ServerAction<MoveCard>,
+    /// Called with the card's id when a drag starts.
+    on_drag: Callback<String>,
+    /// Called with this card's id when another card is dropped on it.
+    on_drop_before: Callback<String>,
+) -> impl IntoView {
+    let id = card.id.to_string();
+    let drag_id = id.clone();
+    let drop_id = id.clone();
+    let age = human_duration((now - card.column_entered_at).num_seconds());
+    let href = format!("/boards/{slug}/cards/{}", card.number);
+    let class = format!(
+        "card type-{}{}",
+        card.card_type.as_str(),
+        if card.blocked { " is-blocked" } else { "" }
+    );
+    view! {
+        <article
+            class=class
+            draggable="true"
+            data-card-id=drag_id.clone()
+            data-number=card.number
+            on:dragstart=move |ev: leptos::ev::DragEvent| {
+                if let Some(dt) = ev.data_transfer() {
+                    let _ = dt.set_data("text/plain", &drag_id);
+                    dt.set_effect_allowed("move");
+                }
+                on_drag.run(drag_id.clone());
+            }
+            on:dragover=move |ev: leptos::ev::DragEvent| ev.prevent_default()
+            on:drop=move |ev: leptos::ev::DragEvent| {
+                ev.prevent_default();
+                ev.stop_propagation();
+                on_drop_before.run(drop_id.clone());
+            }
+        >
+            <div class="card-meta">
+                <TypeBadge card_type=card.card_type/>
+                {card.severity.map(|s| view! { <SeverityBadge severity=s/> })}
+                <span class="card-number">"#" {card.number}</span>
+            </div>
+            <a class="card-title" href=href>{card.title.clone()}</a>
+            {card.blocked.then(|| {
+                view! {
+                    <p class="blocked-note">
+                        <span aria-hidden="true">"⛔ "</span>
+                        "Blocked: "
+                        {card.blocked_reason.clone().unwrap_or_default()}
+                    </p>
+                }
+            })}
+            <div class="card-foot">
+                <span class="age" title="Time in this column">{age}</span>
+                {card.service.clone().map(|s| view! { <span class="service">{s}</span> })}
+                <span class="move-buttons">
+                    {left.map(|c| move_button(move_action, id.clone(), card.number, c, "left", "◀"))}
+                    {right.map(|c| move_button(move_action, id.clone(), card.number, c, "right", "▶"))}
+                </span>
+            </div>
+        </article>
+    }
+}
+
+/// A one-button form that moves the card to `target`: works from the keyboard, and posts as a
+/// plain form before the page is hydrated.
+fn move_button(
+    move_action: ServerAction<MoveCard>,
+    card_id: String,
+    number: i64,
+    target: Column,
+    side: &'static str,
+    arrow: &'static str,
+) -> impl IntoView {
+    let label = format!("Move #{number} to {}", target.name);
+    view! {
+        <ActionForm action=move_action attr:class="move-form">
+            <input type="hidden" name="card_id" value=card_id/>
+            <input type="hidden" name="column_id" value=target.id.to_string()/>
+            <button type="submit" class=format!("move-btn move-{side}") aria-label=label.clone() title=label>
+                {arrow}
+            </button>
+        </ActionForm>
+    }
+}

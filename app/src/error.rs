@@ -1,0 +1,73 @@
+//! The error type of the UI layer. Server functions return it; pages show it with
+//! [`AppError::user_message`]. Storage errors are mapped into it once, in `ssr`.
+
+use serde::{Deserialize, Serialize};
+use server_fn::codec::JsonEncoding;
+use server_fn::error::{FromServerFnError, ServerFnErrorErr};
+
+/// Something a server function could not do, in terms the UI can show.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    /// The board, card or column does not exist.
+    #[error("{0}")]
+    NotFound(String),
+    /// A field's value was refused; `field` lets a form show it beside the input.
+    #[error("{message}")]
+    Invalid {
+        /// The field, as the form names it.
+        field: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// The request clashes with what is stored (a taken slug, a column still holding cards).
+    #[error("{0}")]
+    Conflict(String),
+    /// The server is up but cannot reach its database.
+    #[error("Flowboard cannot reach its database right now. Try again in a moment.")]
+    Unavailable,
+    /// Anything else on the server; details are in the server log, not here.
+    #[error("Something went wrong on the server. It has been logged.")]
+    Internal,
+    /// The request did not reach the server or its answer could not be read.
+    #[error("Could not reach Flowboard: {0}")]
+    Transport(String),
+}
+
+impl AppError {
+    /// The sentence to show a person.
+    pub fn user_message(&self) -> String {
+        match self {
+            Self::Invalid { field, message } => format!("{}: {message}", field_label(field)),
+            other => other.to_string(),
+        }
+    }
+}
+
+/// Field names as people read them.
+fn field_label(field: &str) -> String {
+    let name = field.rsplit('.').next().unwrap_or(field);
+    let mut label = name.replace('_', " ");
+    if let Some(first) = label.get_mut(0..1) {
+        first.make_ascii_uppercase();
+    }
+    label
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        Self::Transport(value.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invalid_fields_read_like_labels() {
+        let e = AppError::Invalid { field: "columns.wip_limit".into(), message: "too big".into() };
+        assert_eq!(e.user_message(), "Wip limit: too big");
+    }
+}

@@ -1,0 +1,323 @@
+//! The board: columns across, lanes down, cards in the cells.
+//!
+//! Cards move by drag and drop, or with the ◀ ▶ buttons on each card (keyboard and no-JS
+//! path). After any change the board is read again from the server, so what is shown is
+//! always what is stored, and a refused move leaves the card where it was.
+
+use chrono::{DateTime, Utc};
+use domain::{Board, Card, CardType, Column, ColumnKind, Lane, Severity};
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use super::slug_param;
+use crate::api::{BoardSnapshot, CreateCard, MoveCard, get_board};
+use crate::components::{CardTile, ErrorPanel, TypeBadge};
+
+/// How many cards a `done` column shows before folding the rest away.
+const DONE_SHOWN: usize = 12;
+
+/// `/boards/:slug`.
+#[component]
+pub fn BoardPage() -> impl IntoView {
+    let slug = slug_param();
+    let move_action = ServerAction::<MoveCard>::new();
+    let create_action = ServerAction::<CreateCard>::new();
+    let snapshot = Resource::new(
+        move || (slug.get(), move_action.version().get(), create_action.version().get()),
+        |(slug, _, _)| get_board(slug),
+    );
+    view! {
+        <Transition fallback=|| view! { <p class="loading">"Loading board…"</p> }>
+            {move || Suspend::new(async move {
+                match snapshot.await {
+                    Ok(snapshot) => view! { <BoardView snapshot move_action create_action/> }.into_any(),
+                    Err(error) => view! { <ErrorPanel error/> }.into_any(),
+                }
+            })}
+        </Transition>
+        {move || {
+            move_action
+                .value()
+                .get()
+                .and_then(Result::err)
+                .map(|e| {
+                    view! {
+                        <div class="toast error" role="alert">
+                            <strong>"The card was not moved. "</strong>
+                            {e.user_message()}
+                        </div>
+                    }
+                })
+        }}
+    }
+}
+
+#[component]
+fn BoardView(
+    snapshot: BoardSnapshot,
+    move_action: ServerAction<MoveCard>,
+    create_action: ServerAction<CreateCard>,
+) -> impl IntoView {
+    let BoardSnapshot { board, now } = snapshot;
+    let dragging = RwSignal::new(None::<String>);
+    let board = StoredValue::new(board);
+    let (name, slug, description) =
+        board.with_value(|b| (b.name.clone(), b.slug.clone(), b.description.clone()));
+    let columns = board.with_value(|b| b.columns.clone());
+    let lanes = board.with_value(|b| b.lanes.clone());
+    let template = format!("grid-template-columns: repeat({}, minmax(13.5rem, 1fr));", columns.len());
+
+    let headers = columns
+        .iter()
+        .map(|column| {
+            let count = board.with_value(|b| b.wip_count(column.id));
+            let total = board.with_value(|b| b.cards.iter().filter(|c| c.column_id == column.id).count());
+            view! { <ColumnHeader column=column.clone() count total/> }
+        })
+        .collect_view();
+
+    let rows = lanes
+        .iter()
+        .map(|lane| {
+            let cells = columns
+                .iter()
+                .enumerate()
+                .map(|(i, column)| {
+                    let left = i.checked_sub(1).and_then(|j| columns.get(j)).cloned();
+                    let right = columns.get(i + 1).cloned();
+                    let cards: Vec<Card> = board.with_value(|b| b.cards_in(column.id, lane.id).cloned().collect());
+                    view! {
+                        <Cell
+                            column=column.clone()
+                            lane=lane.clone()
+                            cards
+                            left
+                            right
+                            slug=slug.clone()
+                            now
+                            dragging
+                            move_action
+                        />
+                    }
+                })
+                .collect_view();
+            view! {
+                <div class=format!("lane-label lane-{}", lane.kind.as_str()) role="rowheader">
+                    {lane.name.clone()}
+                </div>
+                {cells}
+            }
+        })
+        .collect_view();
+
+    view! {
+        <Title text=name.clone()/>
+        <section class="board-page">
+            <div class="board-head">
+                <div>
+                    <h1>{name.clone()}</h1>
+                    {(!description.is_empty()).then(|| view! { <p class="lead">{description.clone()}</p> })}
+                </div>
+                <div class="board-actions">
+                    <TypeMix board=board.get_value()/>
+                    <a class="button" href=format!("/boards/{slug}/settings")>"Settings"</a>
+                </div>
+            </div>
+            <NewCardForm slug=slug.clone() columns=columns.clone() create_action/>
+            <div class="board-scroll">
+                <div class="board-grid" style=template role="grid" aria-label=format!("{name} board")>
+                    {headers}
+                    {rows}
+                </div>
+            </div>
+            <p class="hint">
+                "Drag cards between columns, or use ◀ ▶ on a card (Tab to it, Enter to move)."
+            </p>
+        </section>
+    }
+}
+
+/// Open work by type, so the mix of features, incidents and tech debt is visible at a glance.
+#[component]
+fn TypeMix(board: Board) -> impl IntoView {
+    let open: Vec<&Card> = board
+        .cards
+        .iter()
+        .filter(|c| board.column(c.column_id).is_some_and(|col| col.kind != ColumnKind::Done))
+        .collect();
+    CardType::ALL
+        .into_iter()
+        .map(|t| {
+            let n = open.iter().filter(|c| c.card_type == t).count();
+            view! {
+                <span class="mix-item" title=format!("Open {} cards", t.label())>
+                    <TypeBadge card_type=t/>
+                    <span class="mix-count">{n}</span>
+                </span>
+            }
+        })
+        .collect_view()
+}
+
+#[component]
+fn ColumnHeader(column: Column, count: usize, total: usize) -> impl IntoView {
+    let (state, limit_text) = match column.wip_limit {
+        Some(limit) if count as u32 > limit => ("over-limit", format!("{count} / {limit} over limit")),
+        Some(limit) if count as u32 == limit => ("at-limit", format!("{count} / {limit} at limit")),
+        Some(limit) => ("under-limit", format!("{count} / {limit}")),
+        None => ("no-limit", format!("{total}")),
+    };
+    let title = match column.wip_limit {
+        Some(_) => "Standard-lane cards against the WIP limit",
+        None => "Cards in this column (no WIP limit)",
+    };
+    view! {
+        <div class=format!("column-head kind-{} {state}", column.kind.as_str()) role="columnheader" data-column-id=column.id.to_string()>
+            <span class="column-name">{column.name.clone()}</span>
+            <span class="column-kind">{column.kind.as_str()}</span>
+            <span class="wip" title=title>{limit_text}</span>
+        </div>
+    }
+}
+
+#[component]
+fn Cell(
+    column: Column,
+    lane: Lane,
+    cards: Vec<Card>,
+    left: Option<Column>,
+    right: Option<Column>,
+    slug: String,
+    now: DateTime<Utc>,
+    dragging: RwSignal<Option<String>>,
+    move_action: ServerAction<MoveCard>,
+) -> impl IntoView {
+    let over = RwSignal::new(false);
+    let column_id = column.id.to_string();
+    let lane_id = lane.id.to_string();
+    let order: Vec<String> = cards.iter().map(|c| c.id.to_string()).collect();
+    let drop_to = {
+        let (column_id, lane_id) = (column_id.clone(), lane_id.clone());
+        move |before: Option<String>| {
+            over.set(false);
+            let Some(card_id) = dragging.get_untracked() else { return };
+            let position = before.and_then(|target| {
+                order.iter().filter(|id| **id != card_id).position(|id| *id == target)
+            });
+            move_action.dispatch(MoveCard {
+                card_id,
+                column_id: column_id.clone(),
+                lane_id: Some(lane_id.clone()),
+                position: position.map(|p| p as u32),
+            });
+        }
+    };
+    let drop_before = Callback::new({
+        let drop_to = drop_to.clone();
+        move |target: String| drop_to(Some(target))
+    });
+    let on_drag = Callback::new(move |id: String| dragging.set(Some(id)));
+    let done = column.kind == ColumnKind::Done;
+    let hidden = if done { cards.len().saturating_sub(DONE_SHOWN) } else { 0 };
+    // Done columns show the most recently finished work first.
+    let shown: Vec<Card> =
+        if done { cards.into_iter().rev().take(DONE_SHOWN).collect() } else { cards };
+    let tiles = shown
+        .into_iter()
+        .map(|card| {
+            view! {
+                <CardTile
+                    card
+                    slug=slug.clone()
+                    left=left.clone()
+                    right=right.clone()
+                    now
+                    move_action
+                    on_drag
+                    on_drop_before=drop_before
+                />
+            }
+        })
+        .collect_view();
+    view! {
+        <div
+            class=move || format!("cell lane-{}{}", lane.kind.as_str(), if over.get() { " drop-target" } else { "" })
+            role="gridcell"
+            data-column-id=column_id.clone()
+            data-lane-id=lane_id.clone()
+            aria-label=format!("{} · {}", column.name, lane.name)
+            on:dragover=move |ev: leptos::ev::DragEvent| {
+                ev.prevent_default();
+                over.set(true);
+            }
+            on:dragleave=move |_| over.set(false)
+            on:drop=move |ev: leptos::ev::DragEvent| {
+                ev.prevent_default();
+                drop_to(None);
+            }
+        >
+            {tiles}
+            {(hidden > 0).then(|| view! { <p class="more-cards">{format!("+ {hidden} earlier")}</p> })}
+        </div>
+    }
+}
+
+#[component]
+fn NewCardForm(
+    slug: String,
+    columns: Vec<Column>,
+    create_action: ServerAction<CreateCard>,
+) -> impl IntoView {
+    let created = move || create_action.value().get();
+    view! {
+        <details class="new-card" open=move || matches!(created(), Some(Err(_)))>
+            <summary class="button primary">"+ New card"</summary>
+            <ActionForm action=create_action attr:class="inline-form" attr:aria-label="New card">
+                <input type="hidden" name="slug" value=slug/>
+                <label class="grow">
+                    "Title"
+                    <input name="title" required maxlength="200" placeholder="What needs doing?"/>
+                </label>
+                <label>
+                    "Type"
+                    <select name="card_type">
+                        {CardType::ALL
+                            .into_iter()
+                            .map(|t| view! { <option value=t.as_str()>{t.label()}</option> })
+                            .collect_view()}
+                    </select>
+                </label>
+                <label>
+                    "Severity (incidents)"
+                    <select name="severity">
+                        {Severity::ALL
+                            .into_iter()
+                            .map(|s| {
+                                view! {
+                                    <option value=s.as_str() selected=s == Severity::Sev3>
+                                        {s.as_str()}
+                                    </option>
+                                }
+                            })
+                            .collect_view()}
+                    </select>
+                </label>
+                <label>
+                    "Column"
+                    <select name="column_id">
+                        {columns
+                            .into_iter()
+                            .map(|c| view! { <option value=c.id.to_string()>{c.name}</option> })
+                            .collect_view()}
+                    </select>
+                </label>
+                <button type="submit" class="primary">"Add card"</button>
+            </ActionForm>
+            {move || {
+                created()
+                    .and_then(Result::err)
+                    .map(|e| view! { <p class="form-error" role="alert">{e.user_message()}</p> })
+            }}
+        </details>
+    }
+}

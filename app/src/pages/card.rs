@@ -1,0 +1,194 @@
+//! A card's detail: its description, an edit form, blocking, and its history (each column it
+//! visited, when it entered, how long it stayed, and every event with its actor).
+
+use domain::{CardType, EventKind, Severity};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+use crate::api::{CardDetail, SetBlocked, UpdateCard, get_card_detail};
+use crate::components::{ErrorPanel, SeverityBadge, TypeBadge, human_duration, short_time};
+
+/// `/boards/:slug/cards/:number`.
+#[component]
+pub fn CardPage() -> impl IntoView {
+    let params = use_params_map();
+    let key = move || {
+        params.with(|p| (p.get("slug").unwrap_or_default(), p.get("number").unwrap_or_default()))
+    };
+    let update = ServerAction::<UpdateCard>::new();
+    let block = ServerAction::<SetBlocked>::new();
+    let detail = Resource::new(
+        move || (key(), update.version().get(), block.version().get()),
+        |((slug, number), _, _)| async move {
+            let number = number.parse::<i64>().map_err(|_| {
+                crate::error::AppError::NotFound(format!("There is no card #{number}."))
+            })?;
+            get_card_detail(slug, number).await
+        },
+    );
+    view! {
+        <Transition fallback=|| view! { <p class="loading">"Loading card…"</p> }>
+            {move || Suspend::new(async move {
+                match detail.await {
+                    Ok(detail) => view! { <CardView detail update block/> }.into_any(),
+                    Err(error) => view! { <ErrorPanel error/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+fn column_name(detail: &CardDetail, id: domain::ColumnId) -> String {
+    detail.board.column(id).map(|c| c.name.clone()).unwrap_or_else(|| "(removed column)".into())
+}
+
+fn describe(detail: &CardDetail, kind: &EventKind) -> String {
+    match kind {
+        EventKind::Created { column_id, .. } => format!("created in {}", column_name(detail, *column_id)),
+        EventKind::Moved { from_column_id, to_column_id, .. } if from_column_id == to_column_id => {
+            format!("reordered in {}", column_name(detail, *to_column_id))
+        }
+        EventKind::Moved { from_column_id, to_column_id, .. } => format!(
+            "moved from {} to {}",
+            column_name(detail, *from_column_id),
+            column_name(detail, *to_column_id)
+        ),
+        EventKind::Edited { fields } => format!("edited {}", fields.join(", ").replace('_', " ")),
+        EventKind::Blocked { reason } => format!("blocked: {reason}"),
+        EventKind::Unblocked => "unblocked".to_owned(),
+    }
+}
+
+#[component]
+fn CardView(
+    detail: CardDetail,
+    update: ServerAction<UpdateCard>,
+    block: ServerAction<SetBlocked>,
+) -> impl IntoView {
+    let card = detail.card.clone();
+    let board_href = format!("/boards/{}", detail.board.slug);
+    let visits = detail
+        .visits
+        .iter()
+        .map(|v| {
+            view! {
+                <tr>
+                    <td>{column_name(&detail, v.column_id)}</td>
+                    <td>{short_time(v.entered_at)}</td>
+                    <td>{v.left_at.map(short_time).unwrap_or_else(|| "still here".into())}</td>
+                    <td class="num">{human_duration(v.duration_s)}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let events = detail
+        .events
+        .iter()
+        .rev()
+        .map(|e| {
+            view! {
+                <li>
+                    <time datetime=e.at.to_rfc3339()>{short_time(e.at)}</time>
+                    <span class="actor">{e.actor.name.clone()}</span>
+                    <span class="what">{describe(&detail, &e.kind)}</span>
+                </li>
+            }
+        })
+        .collect_view();
+    let card_id = card.id.to_string();
+    let block_card_id = card_id.clone();
+    let errors = move || {
+        update
+            .value()
+            .get()
+            .and_then(Result::err)
+            .or_else(|| block.value().get().and_then(Result::err))
+            .map(|e| view! { <p class="form-error" role="alert">{e.user_message()}</p> })
+    };
+    view! {
+        <Title text=format!("#{} {}", card.number, card.title)/>
+        <article class="card-page">
+            <nav class="crumbs" aria-label="Breadcrumb">
+                <a href=board_href.clone()>{detail.board.name.clone()}</a>
+                " / #" {card.number}
+            </nav>
+            <header class=format!("card-page-head type-{}", card.card_type.as_str())>
+                <div class="card-meta">
+                    <TypeBadge card_type=card.card_type/>
+                    {card.severity.map(|s| view! { <SeverityBadge severity=s/> })}
+                    <span class="badge">{column_name(&detail, card.column_id)}</span>
+                    {card.service.clone().map(|s| view! { <span class="badge">"service: " {s}</span> })}
+                    {card.source.clone().map(|s| view! { <span class="badge">"source: " {s}</span> })}
+                </div>
+                <h1>{card.title.clone()}</h1>
+                {card.blocked.then(|| view! {
+                    <p class="blocked-note">"⛔ Blocked: " {card.blocked_reason.clone().unwrap_or_default()}</p>
+                })}
+            </header>
+            <div class="card-page-body">
+                <section class="description">
+                    <h2>"Description"</h2>
+                    {if card.description.is_empty() {
+                        view! { <p class="empty">"No description."</p> }.into_any()
+                    } else {
+                        view! { <div class="markdown" inner_html=detail.description_html.clone()></div> }.into_any()
+                    }}
+                </section>
+                <section class="history">
+                    <h2>"Time in each column"</h2>
+                    <table class="visits">
+                        <thead>
+                            <tr><th>"Column"</th><th>"Entered"</th><th>"Left"</th><th class="num">"Stayed"</th></tr>
+                        </thead>
+                        <tbody>{visits}</tbody>
+                    </table>
+                    <h2>"History"</h2>
+                    <ol class="events">{events}</ol>
+                </section>
+                <section class="panel edit-card">
+                    <h2>"Edit"</h2>
+                    {errors}
+                    <ActionForm action=update attr:class="stack-form">
+                        <input type="hidden" name="card_id" value=card_id/>
+                        <label>"Title" <input name="title" required maxlength="200" value=card.title.clone()/></label>
+                        <label>
+                            "Type"
+                            <select name="card_type">
+                                {CardType::ALL.into_iter().map(|t| view! {
+                                    <option value=t.as_str() selected=t == card.card_type>{t.label()}</option>
+                                }).collect_view()}
+                            </select>
+                        </label>
+                        <label>
+                            "Severity (incidents)"
+                            <select name="severity">
+                                {Severity::ALL.into_iter().map(|s| view! {
+                                    <option value=s.as_str() selected=Some(s) == card.severity.or(Some(Severity::Sev3))>{s.as_str()}</option>
+                                }).collect_view()}
+                            </select>
+                        </label>
+                        <label>"Service (incidents)" <input name="service" maxlength="200" value=card.service.clone().unwrap_or_default()/></label>
+                        <label>
+                            "Description (markdown)"
+                            <textarea name="description" rows="8" maxlength="20000">{card.description.clone()}</textarea>
+                        </label>
+                        <button type="submit" class="primary">"Save"</button>
+                    </ActionForm>
+                    <ActionForm action=block attr:class="stack-form block-form">
+                        <input type="hidden" name="card_id" value=block_card_id/>
+                        {if card.blocked {
+                            view! { <button type="submit">"Unblock"</button> }.into_any()
+                        } else {
+                            view! {
+                                <label>"Blocked by" <input name="reason" required maxlength="200" placeholder="Waiting for the vendor"/></label>
+                                <button type="submit">"Mark blocked"</button>
+                            }.into_any()
+                        }}
+                    </ActionForm>
+                </section>
+            </div>
+            <p><a href=board_href>"← Back to the board"</a></p>
+        </article>
+    }
+}

@@ -1,0 +1,151 @@
+//! Board settings: the columns, their kinds and WIP limits.
+
+use domain::{Board, ColumnKind};
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use super::slug_param;
+use crate::api::{AddColumn, ColumnEdit, EditColumn, UpdateColumn, get_board};
+use crate::components::ErrorPanel;
+
+/// `/boards/:slug/settings`.
+#[component]
+pub fn SettingsPage() -> impl IntoView {
+    let slug = slug_param();
+    let update = ServerAction::<UpdateColumn>::new();
+    let add = ServerAction::<AddColumn>::new();
+    let edit = ServerAction::<EditColumn>::new();
+    let snapshot = Resource::new(
+        move || (slug.get(), update.version().get(), add.version().get(), edit.version().get()),
+        |(slug, _, _, _)| get_board(slug),
+    );
+    let error = move || {
+        update
+            .value()
+            .get()
+            .and_then(Result::err)
+            .or_else(|| add.value().get().and_then(Result::err))
+            .or_else(|| edit.value().get().and_then(Result::err))
+            .map(|e| view! { <p class="form-error" role="alert">{e.user_message()}</p> })
+    };
+    view! {
+        <Transition fallback=|| view! { <p class="loading">"Loading settings…"</p> }>
+            {move || Suspend::new(async move {
+                match snapshot.await {
+                    Ok(s) => view! { <Settings board=s.board update add edit/> }.into_any(),
+                    Err(error) => view! { <ErrorPanel error/> }.into_any(),
+                }
+            })}
+        </Transition>
+        {error}
+    }
+}
+
+fn kind_options(selected: ColumnKind) -> impl IntoView {
+    [ColumnKind::Queue, ColumnKind::Active, ColumnKind::Done]
+        .into_iter()
+        .map(|k| view! { <option value=k.as_str() selected=k == selected>{k.as_str()}</option> })
+        .collect_view()
+}
+
+#[component]
+fn Settings(
+    board: Board,
+    update: ServerAction<UpdateColumn>,
+    add: ServerAction<AddColumn>,
+    edit: ServerAction<EditColumn>,
+) -> impl IntoView {
+    let slug = board.slug.clone();
+    let add_slug = slug.clone();
+    let last = board.columns.len().saturating_sub(1);
+    let rows = board
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(i, column)| {
+            let id = column.id.to_string();
+            let held = board.cards.iter().filter(|c| c.column_id == column.id).count();
+            let (row_slug, row_id) = (slug.clone(), id.clone());
+            let button = |edit_kind, label, text, disabled| {
+                edit_button(edit, slug.clone(), id.clone(), column.name.clone(), edit_kind, label, text, disabled)
+            };
+            let buttons = (
+                button(ColumnEdit::Left, "Move left", "◀", i == 0),
+                button(ColumnEdit::Right, "Move right", "▶", i == last),
+                button(ColumnEdit::Remove, "Remove", "✕", held > 0),
+            );
+            let (name, kind, limit) = (column.name.clone(), column.kind, column.wip_limit);
+            view! {
+                <li class="column-row">
+                    <ActionForm action=update attr:class="row-form">
+                        <input type="hidden" name="slug" value=row_slug/>
+                        <input type="hidden" name="column_id" value=row_id/>
+                        <label>"Name" <input name="name" required maxlength="60" value=name/></label>
+                        <label>"Kind" <select name="kind">{kind_options(kind)}</select></label>
+                        <label>
+                            "WIP limit"
+                            <input name="wip_limit" type="number" min="1" max="999" placeholder="none"
+                                value=limit.map(|l| l.to_string()).unwrap_or_default()/>
+                        </label>
+                        <button type="submit">"Save"</button>
+                    </ActionForm>
+                    <span class="held">{format!("{held} cards")}</span>
+                    {buttons}
+                </li>
+            }
+        })
+        .collect_view();
+    let name = board.name.clone();
+    view! {
+        <Title text=format!("Settings · {name}")/>
+        <section class="page settings-page">
+            <nav class="crumbs" aria-label="Breadcrumb">
+                <a href=format!("/boards/{slug}")>{name.clone()}</a>
+                " / Settings"
+            </nav>
+            <h1>"Board settings"</h1>
+            <section class="panel">
+                <h2>"Columns"</h2>
+                <p class="help">
+                    "Kinds drive the flow metrics: entering the first " <em>"active"</em>
+                    " column is commitment, a " <em>"done"</em>
+                    " column is completion. A WIP limit counts the cards in the column's Standard lane."
+                </p>
+                <ol class="column-rows">{rows}</ol>
+            </section>
+            <section class="panel">
+                <h2>"Add a column"</h2>
+                <ActionForm action=add attr:class="row-form">
+                    <input type="hidden" name="slug" value=add_slug/>
+                    <label>"Name" <input name="name" required maxlength="60"/></label>
+                    <label>"Kind" <select name="kind">{kind_options(ColumnKind::Active)}</select></label>
+                    <label>"WIP limit" <input name="wip_limit" type="number" min="1" max="999" placeholder="none"/></label>
+                    <button type="submit" class="primary">"Add column"</button>
+                </ActionForm>
+            </section>
+        </section>
+    }
+}
+
+/// A one-button form for a column action (move left or right, remove).
+#[allow(clippy::too_many_arguments)]
+fn edit_button(
+    edit: ServerAction<EditColumn>,
+    slug: String,
+    column_id: String,
+    column_name: String,
+    edit_kind: ColumnEdit,
+    label: &'static str,
+    text: &'static str,
+    disabled: bool,
+) -> impl IntoView {
+    let aria = format!("{label} {column_name}");
+    view! {
+        <ActionForm action=edit attr:class="icon-form">
+            <input type="hidden" name="slug" value=slug/>
+            <input type="hidden" name="column_id" value=column_id/>
+            <input type="hidden" name="edit" value=format!("{edit_kind:?}")/>
+            <button type="submit" aria-label=aria title=label disabled=disabled>{text}</button>
+        </ActionForm>
+    }
+}
