@@ -10,6 +10,8 @@
 //!
 //! The rules themselves live in the `domain` crate, re-exported here as [`domain`].
 
+#![recursion_limit = "512"]
+
 pub mod api;
 pub mod components;
 pub mod error;

@@ -34,6 +34,12 @@ pub struct ImportCard {
     /// Incidents: `sev1`–`sev4` (sev3 when absent).
     #[serde(default)]
     pub severity: Option<Severity>,
+    /// Markdown description.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Incidents: the affected service.
+    #[serde(default)]
+    pub service: Option<String>,
     /// Columns the card entered, in time order; the card ends in the last one.
     pub transitions: Vec<ImportTransition>,
 }
@@ -57,6 +63,10 @@ pub struct PlannedCard {
     pub card_type: CardType,
     /// Severity (incidents only).
     pub severity: Option<Severity>,
+    /// Description (markdown).
+    pub description: String,
+    /// Service (incidents only).
+    pub service: Option<String>,
     /// Creation time.
     pub created_at: DateTime<Utc>,
     /// Lane it lives in.
@@ -93,6 +103,9 @@ impl HistoryImport {
                     (_, None) => None,
                     (_, Some(_)) => return Err(card_error(index, "only incidents have a severity")),
                 };
+                if card.service.is_some() && card.card_type != CardType::Incident {
+                    return Err(card_error(index, "only incidents have a service"));
+                }
                 let lane = board
                     .default_lane(card.card_type, severity)
                     .ok_or_else(|| card_error(index, "the board has no lanes"))?;
@@ -128,6 +141,8 @@ impl HistoryImport {
                     title,
                     card_type: card.card_type,
                     severity,
+                    description: card.description.clone().unwrap_or_default(),
+                    service: card.service.clone(),
                     created_at: card.created_at,
                     lane_id: lane.id,
                     steps,

@@ -1,8 +1,7 @@
 //! Server functions for boards and their settings.
 
 use chrono::{DateTime, Utc};
-use domain::board::ColumnSpec;
-use domain::{Board, BoardSummary, ColumnId, ColumnKind};
+use domain::{Board, BoardSummary};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -43,32 +42,6 @@ pub async fn get_board(slug: String) -> Result<BoardSnapshot, AppError> {
     Ok(BoardSnapshot { board, now: Utc::now() })
 }
 
-fn specs_of(board: &Board) -> Vec<ColumnSpec> {
-    board
-        .columns
-        .iter()
-        .map(|c| ColumnSpec { id: Some(c.id), name: c.name.clone(), kind: c.kind, wip_limit: c.wip_limit })
-        .collect()
-}
-
-fn parse_kind(raw: &str) -> Result<ColumnKind, AppError> {
-    ColumnKind::parse(raw).ok_or_else(|| AppError::Invalid {
-        field: "kind".into(),
-        message: "choose queue, active or done".into(),
-    })
-}
-
-fn parse_limit(raw: &str) -> Result<Option<u32>, AppError> {
-    let raw = raw.trim();
-    if raw.is_empty() {
-        return Ok(None);
-    }
-    raw.parse().map(Some).map_err(|_| AppError::Invalid {
-        field: "wip_limit".into(),
-        message: "must be a whole number, or empty for no limit".into(),
-    })
-}
-
 /// A settings action on one column.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ColumnEdit {
@@ -89,10 +62,11 @@ pub async fn update_column(
     kind: String,
     wip_limit: String,
 ) -> Result<(), AppError> {
+    use crate::ssr::forms::{parse_id, parse_kind, parse_limit, specs_of};
     let store = crate::ssr::shared_store()?;
     let board_ref = domain::board::BoardRef::Slug(slug);
     let board = store.board(&board_ref).await?;
-    let id: ColumnId = super::parse_id("column_id", &column_id)?;
+    let id: domain::ColumnId = parse_id("column_id", &column_id)?;
     let mut specs = specs_of(&board);
     let spec = specs
         .iter_mut()
@@ -113,6 +87,8 @@ pub async fn add_column(
     kind: String,
     wip_limit: String,
 ) -> Result<(), AppError> {
+    use crate::ssr::forms::{parse_kind, parse_limit, specs_of};
+    use domain::ColumnKind;
     let store = crate::ssr::shared_store()?;
     let board_ref = domain::board::BoardRef::Slug(slug);
     let board = store.board(&board_ref).await?;
@@ -123,7 +99,7 @@ pub async fn add_column(
     } else {
         specs.iter().position(|s| s.kind == ColumnKind::Done).unwrap_or(specs.len())
     };
-    specs.insert(at, ColumnSpec { id: None, name, kind, wip_limit: parse_limit(&wip_limit)? });
+    specs.insert(at, domain::board::ColumnSpec { id: None, name, kind, wip_limit: parse_limit(&wip_limit)? });
     store.set_columns(&board_ref, &specs).await?;
     Ok(())
 }
@@ -131,10 +107,11 @@ pub async fn add_column(
 /// Moves a column left or right, or removes it.
 #[server(prefix = "/fn")]
 pub async fn edit_column(slug: String, column_id: String, edit: ColumnEdit) -> Result<(), AppError> {
+    use crate::ssr::forms::{parse_id, specs_of};
     let store = crate::ssr::shared_store()?;
     let board_ref = domain::board::BoardRef::Slug(slug);
     let board = store.board(&board_ref).await?;
-    let id: ColumnId = super::parse_id("column_id", &column_id)?;
+    let id: domain::ColumnId = parse_id("column_id", &column_id)?;
     let mut specs = specs_of(&board);
     let index = specs
         .iter()

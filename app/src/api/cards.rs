@@ -2,11 +2,10 @@
 
 use chrono::{DateTime, Utc};
 use domain::history::ColumnVisit;
-use domain::{Board, Card, CardEvent, CardId, CardType, ColumnId, LaneId, Severity};
+use domain::{Board, Card, CardEvent};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::{parse_id, parse_optional_id};
 use crate::error::AppError;
 
 /// Everything the card detail page shows.
@@ -26,23 +25,6 @@ pub struct CardDetail {
     pub now: DateTime<Utc>,
 }
 
-fn parse_type(raw: &str) -> Result<CardType, AppError> {
-    CardType::parse(raw).ok_or_else(|| AppError::Invalid {
-        field: "card_type".into(),
-        message: "choose feature, incident or tech_debt".into(),
-    })
-}
-
-fn parse_severity(raw: Option<&str>) -> Result<Option<Severity>, AppError> {
-    match raw.map(str::trim).filter(|s| !s.is_empty()) {
-        None => Ok(None),
-        Some(s) => Severity::parse(s).map(Some).ok_or_else(|| AppError::Invalid {
-            field: "severity".into(),
-            message: "choose sev1, sev2, sev3 or sev4".into(),
-        }),
-    }
-}
-
 /// Makes a card on a board. Severity and service only count for incidents, so a form may
 /// send them for any type: they are dropped for the others.
 #[server(prefix = "/fn")]
@@ -56,14 +38,15 @@ pub async fn create_card(
     service: Option<String>,
     description: Option<String>,
 ) -> Result<Card, AppError> {
+    use crate::ssr::forms::{parse_optional_id, parse_severity, parse_type, web_actor};
     let store = crate::ssr::shared_store()?;
     let card_type = parse_type(&card_type)?;
-    let incident = card_type == CardType::Incident;
+    let incident = card_type == domain::CardType::Incident;
     let new = domain::NewCard {
         title,
         description,
         card_type,
-        column_id: parse_optional_id::<ColumnId>("column_id", column_id.as_deref())?,
+        column_id: parse_optional_id::<domain::ColumnId>("column_id", column_id.as_deref())?,
         lane_id: None,
         severity: if incident { parse_severity(severity.as_deref())? } else { None },
         service: if incident { service } else { None },
@@ -71,7 +54,7 @@ pub async fn create_card(
         dedup_key: None,
     };
     let board = domain::board::BoardRef::Slug(slug);
-    Ok(store.create_card(&board, &new, &super::web_actor(), Utc::now()).await?)
+    Ok(store.create_card(&board, &new, &web_actor(), Utc::now()).await?)
 }
 
 /// Moves a card. `position` is the 0-based index in the target cell; the end when absent.
@@ -82,14 +65,15 @@ pub async fn move_card(
     lane_id: Option<String>,
     position: Option<u32>,
 ) -> Result<Card, AppError> {
+    use crate::ssr::forms::{parse_id, parse_optional_id, web_actor};
     let store = crate::ssr::shared_store()?;
     let request = domain::MoveRequest {
-        column_id: parse_id::<ColumnId>("column_id", &column_id)?,
-        lane_id: parse_optional_id::<LaneId>("lane_id", lane_id.as_deref())?,
+        column_id: parse_id("column_id", &column_id)?,
+        lane_id: parse_optional_id("lane_id", lane_id.as_deref())?,
         position,
     };
-    let id: CardId = parse_id("card_id", &card_id)?;
-    Ok(store.move_card(id, &request, &super::web_actor(), Utc::now()).await?)
+    let id: domain::CardId = parse_id("card_id", &card_id)?;
+    Ok(store.move_card(id, &request, &web_actor(), Utc::now()).await?)
 }
 
 /// Saves the card edit form.
@@ -102,9 +86,10 @@ pub async fn update_card(
     severity: Option<String>,
     service: Option<String>,
 ) -> Result<Card, AppError> {
+    use crate::ssr::forms::{parse_id, parse_severity, parse_type, web_actor};
     let store = crate::ssr::shared_store()?;
     let card_type = parse_type(&card_type)?;
-    let incident = card_type == CardType::Incident;
+    let incident = card_type == domain::CardType::Incident;
     let patch = domain::CardPatch {
         title: Some(title),
         description: Some(description),
@@ -113,19 +98,20 @@ pub async fn update_card(
         service: if incident { Some(service.unwrap_or_default()) } else { None },
         ..Default::default()
     };
-    let id: CardId = parse_id("card_id", &card_id)?;
-    Ok(store.update_card(id, &patch, &super::web_actor(), Utc::now()).await?)
+    let id: domain::CardId = parse_id("card_id", &card_id)?;
+    Ok(store.update_card(id, &patch, &web_actor(), Utc::now()).await?)
 }
 
 /// Blocks a card with a reason, or unblocks it when `reason` is absent.
 #[server(prefix = "/fn")]
 pub async fn set_blocked(card_id: String, reason: Option<String>) -> Result<Card, AppError> {
+    use crate::ssr::forms::{parse_id, web_actor};
     let store = crate::ssr::shared_store()?;
     let blocked = reason.is_some();
     let patch =
         domain::CardPatch { blocked: Some(blocked), blocked_reason: reason, ..Default::default() };
-    let id: CardId = parse_id("card_id", &card_id)?;
-    Ok(store.update_card(id, &patch, &super::web_actor(), Utc::now()).await?)
+    let id: domain::CardId = parse_id("card_id", &card_id)?;
+    Ok(store.update_card(id, &patch, &web_actor(), Utc::now()).await?)
 }
 
 /// A card with its history, by board slug and card number.

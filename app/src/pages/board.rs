@@ -72,7 +72,7 @@ fn BoardView(
         .map(|column| {
             let count = board.with_value(|b| b.wip_count(column.id));
             let total = board.with_value(|b| b.cards.iter().filter(|c| c.column_id == column.id).count());
-            view! { <ColumnHeader column=column.clone() count total/> }
+            view! { <ColumnHeader column=column.clone() count total/> }.into_any()
         })
         .collect_view();
 
@@ -99,6 +99,7 @@ fn BoardView(
                             move_action
                         />
                     }
+                    .into_any()
                 })
                 .collect_view();
             view! {
@@ -107,6 +108,7 @@ fn BoardView(
                 </div>
                 {cells}
             }
+            .into_any()
         })
         .collect_view();
 
@@ -237,6 +239,7 @@ fn Cell(
                     on_drop_before=drop_before
                 />
             }
+            .into_any()
         })
         .collect_view();
     view! {

@@ -1,5 +1,6 @@
 //! Server-only parts of the app: the storage interface and HTML rendering of markdown.
 
+pub mod forms;
 mod markdown;
 mod store;
 

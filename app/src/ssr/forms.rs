@@ -1,0 +1,83 @@
+//! Parsing of form fields sent by server functions: the browser sends strings, the domain
+//! wants typed values, and a bad value becomes an [`AppError::Invalid`] naming the field.
+
+use domain::board::ColumnSpec;
+use domain::{Actor, Board, CardType, ColumnKind, Severity};
+
+use crate::error::AppError;
+
+/// Reads an optional id from a form field; empty means absent.
+pub fn parse_optional_id<T: std::str::FromStr>(
+    field: &str,
+    raw: Option<&str>,
+) -> Result<Option<T>, AppError> {
+    match raw.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => s.parse().map(Some).map_err(|_| AppError::Invalid {
+            field: field.to_owned(),
+            message: format!("\"{s}\" is not a valid id"),
+        }),
+    }
+}
+
+/// Reads a required id from a form field.
+pub fn parse_id<T: std::str::FromStr>(field: &str, raw: &str) -> Result<T, AppError> {
+    parse_optional_id(field, Some(raw))?.ok_or_else(|| AppError::Invalid {
+        field: field.to_owned(),
+        message: "is required".to_owned(),
+    })
+}
+
+/// Who the browser user is. Until accounts exist every browser user is the same anonymous
+/// person; the events still say it came from the web UI.
+pub fn web_actor() -> Actor {
+    Actor::user("anonymous (web)")
+}
+
+/// A card type from its wire spelling.
+pub fn parse_type(raw: &str) -> Result<CardType, AppError> {
+    CardType::parse(raw).ok_or_else(|| AppError::Invalid {
+        field: "card_type".into(),
+        message: "choose feature, incident or tech_debt".into(),
+    })
+}
+
+/// An optional severity; empty means absent.
+pub fn parse_severity(raw: Option<&str>) -> Result<Option<Severity>, AppError> {
+    match raw.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => Severity::parse(s).map(Some).ok_or_else(|| AppError::Invalid {
+            field: "severity".into(),
+            message: "choose sev1, sev2, sev3 or sev4".into(),
+        }),
+    }
+}
+
+/// A column kind from its wire spelling.
+pub fn parse_kind(raw: &str) -> Result<ColumnKind, AppError> {
+    ColumnKind::parse(raw).ok_or_else(|| AppError::Invalid {
+        field: "kind".into(),
+        message: "choose queue, active or done".into(),
+    })
+}
+
+/// A WIP limit field: empty means no limit.
+pub fn parse_limit(raw: &str) -> Result<Option<u32>, AppError> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    raw.parse().map(Some).map_err(|_| AppError::Invalid {
+        field: "wip_limit".into(),
+        message: "must be a whole number, or empty for no limit".into(),
+    })
+}
+
+/// The board's current column layout, as the settings actions edit it.
+pub fn specs_of(board: &Board) -> Vec<ColumnSpec> {
+    board
+        .columns
+        .iter()
+        .map(|c| ColumnSpec { id: Some(c.id), name: c.name.clone(), kind: c.kind, wip_limit: c.wip_limit })
+        .collect()
+}

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Builds the browser side into target/site: the hydrate bundle (wasm-bindgen), the styles
+# and static files. The server reads them from there (FLOWBOARD_SITE_ROOT).
+#   scripts/build-site.sh debug     # fast, for tests
+#   scripts/build-site.sh release   # small: opt-level z, LTO, wasm-opt
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mode=${1:-debug}
+site=target/site
+mkdir -p "$site/pkg"
+
+if [ "$mode" = release ]; then
+    profile=wasm-release
+else
+    profile=dev
+fi
+cargo build -p app --lib --target wasm32-unknown-unknown --features hydrate --profile "$profile"
+dir=$([ "$profile" = dev ] && echo debug || echo "$profile")
+wasm-bindgen --target web --no-typescript --out-dir "$site/pkg" --out-name flowboard \
+    "target/wasm32-unknown-unknown/$dir/app.wasm"
+if [ "$mode" = release ]; then
+    # Debian's binaryen; the features match what rustc emits for wasm32 today.
+    wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+        --enable-mutable-globals --enable-reference-types --enable-multivalue \
+        -o "$site/pkg/flowboard_bg.wasm" "$site/pkg/flowboard_bg.wasm"
+fi
+cp style/main.css "$site/pkg/flowboard.css"
+cp -r public/. "$site/"
+echo "site: $(du -h "$site/pkg/flowboard_bg.wasm" | cut -f1) wasm ($mode) in $site/pkg"

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs what building and testing Flowboard needs, skipping whatever is already there.
+# Only crates.io, npm and Debian packages are used: nothing downloads a prebuilt binary.
+#   scripts/setup.sh build   # wasm target, wasm-bindgen CLI, wasm-opt
+#   scripts/setup.sh e2e     # + Debian chromium and the end2end npm packages
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+apt_install() {
+    [ ${#need_apt[@]} -eq 0 ] && return 0
+    echo "setup: installing Debian packages: ${need_apt[*]}"
+    local sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need_apt[@]}" >/dev/null
+}
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+    echo "setup: adding the wasm32-unknown-unknown target"
+    rustup target add wasm32-unknown-unknown
+fi
+
+# wasm-bindgen's CLI must match the wasm-bindgen crate in Cargo.lock exactly.
+want=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/"/, "", $3); print $3; exit }' Cargo.lock)
+have=$(wasm-bindgen --version 2>/dev/null | awk '{ print $2 }' || true)
+if [ "$want" != "$have" ]; then
+    echo "setup: building wasm-bindgen-cli $want from crates.io (have: ${have:-none})"
+    # Its own lock file names a crate version this registry may not carry; resolve afresh.
+    cargo install wasm-bindgen-cli --version "$want" --force --quiet
+fi
+
+command -v wasm-opt >/dev/null || need_apt+=(binaryen)
+
+if [ "${1:-build}" = "e2e" ]; then
+    [ -x /usr/bin/chromium ] || need_apt+=(chromium)
+    command -v node >/dev/null || need_apt+=(nodejs npm)
+fi
+apt_install
+
+if [ "${1:-build}" = "e2e" ] && [ ! -d end2end/node_modules/playwright-core ]; then
+    echo "setup: installing the end2end npm packages"
+    (cd end2end && npm ci --no-audit --no-fund --loglevel=error)
+fi

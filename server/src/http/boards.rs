@@ -1,0 +1,74 @@
+//! `/api/v1/boards`: list, create and read boards, and set their columns.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use chrono::Utc;
+use domain::board::{BoardRef, ColumnSpec};
+use domain::{Board, BoardSummary, NewBoard};
+use serde::{Deserialize, Serialize};
+
+use super::extract::ApiJson;
+use super::{ApiError, AppState, Problem};
+
+/// The columns of a board, left to right.
+#[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ColumnsRequest {
+    /// The full layout: listed columns are kept (in this order), new ones (no `id`) are
+    /// added, and existing ones left out are removed, which is refused while they hold cards.
+    pub columns: Vec<ColumnSpec>,
+}
+
+/// All boards.
+#[utoipa::path(get, path = "/boards", tag = "boards",
+    responses((status = 200, description = "All boards", body = [BoardSummary])))]
+pub async fn list_boards(State(state): State<AppState>) -> Result<Json<Vec<BoardSummary>>, ApiError> {
+    Ok(Json(state.store.list_boards().await?))
+}
+
+/// Makes a board with the default columns (Backlog, Ready, In Progress, Review, Done) and
+/// lanes (Expedite, Standard).
+#[utoipa::path(post, path = "/boards", tag = "boards", request_body = NewBoard,
+    responses(
+        (status = 201, description = "Created", body = Board),
+        (status = 409, description = "Slug taken", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn create_board(
+    State(state): State<AppState>,
+    ApiJson(new): ApiJson<NewBoard>,
+) -> Result<impl IntoResponse, ApiError> {
+    let board = state.store.create_board(&new, Utc::now()).await?;
+    let location = format!("/api/v1/boards/{}", board.slug);
+    Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(board)))
+}
+
+/// One board with its columns, lanes and cards.
+#[utoipa::path(get, path = "/boards/{board}", tag = "boards",
+    params(("board" = String, Path, description = "Board slug or id")),
+    responses(
+        (status = 200, description = "The board", body = Board),
+        (status = 404, description = "No such board", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn get_board(
+    State(state): State<AppState>,
+    Path(board): Path<String>,
+) -> Result<Json<Board>, ApiError> {
+    Ok(Json(state.store.board(&BoardRef::parse(&board)).await?))
+}
+
+/// Replaces the board's column layout in one step.
+#[utoipa::path(put, path = "/boards/{board}/columns", tag = "boards", request_body = ColumnsRequest,
+    params(("board" = String, Path, description = "Board slug or id")),
+    responses(
+        (status = 200, description = "The board with its new columns", body = Board),
+        (status = 422, description = "Invalid layout", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn set_columns(
+    State(state): State<AppState>,
+    Path(board): Path<String>,
+    ApiJson(request): ApiJson<ColumnsRequest>,
+) -> Result<Json<Board>, ApiError> {
+    Ok(Json(state.store.set_columns(&BoardRef::parse(&board), &request.columns).await?))
+}

@@ -1,0 +1,95 @@
+//! `/api/v1/.../cards`: create, read, update and move cards, and read their history.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use chrono::Utc;
+use domain::board::BoardRef;
+use domain::{Card, CardEvent, CardId, CardPatch, MoveRequest, NewCard};
+
+use super::extract::ApiJson;
+use super::{ApiError, AppState, Problem, api_actor};
+
+fn card_id(raw: &str) -> Result<CardId, ApiError> {
+    raw.parse().map_err(|_| ApiError::NotFound(format!("card \"{raw}\"")))
+}
+
+/// Makes a card on a board. Without `column_id` it goes to the first column; without
+/// `lane_id`, sev1/sev2 incidents go to Expedite and everything else to Standard.
+#[utoipa::path(post, path = "/boards/{board}/cards", tag = "cards", request_body = NewCard,
+    params(("board" = String, Path, description = "Board slug or id")),
+    responses(
+        (status = 201, description = "Created", body = Card),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such board", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body over the size limit", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid card", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn create_card(
+    State(state): State<AppState>,
+    Path(board): Path<String>,
+    ApiJson(new): ApiJson<NewCard>,
+) -> Result<impl IntoResponse, ApiError> {
+    let card = state.store.create_card(&BoardRef::parse(&board), &new, &api_actor(), Utc::now()).await?;
+    let location = format!("/api/v1/cards/{}", card.id);
+    Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(card)))
+}
+
+/// One card.
+#[utoipa::path(get, path = "/cards/{id}", tag = "cards",
+    params(("id" = String, Path, description = "Card id")),
+    responses(
+        (status = 200, description = "The card", body = Card),
+        (status = 404, description = "No such card", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn get_card(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Card>, ApiError> {
+    Ok(Json(state.store.card(card_id(&id)?).await?))
+}
+
+/// Changes a card; fields left out stay as they are. `{"blocked": true, "blocked_reason":
+/// "..."}` blocks it, `{"blocked": false}` unblocks it.
+#[utoipa::path(patch, path = "/cards/{id}", tag = "cards", request_body = CardPatch,
+    params(("id" = String, Path, description = "Card id")),
+    responses(
+        (status = 200, description = "The updated card", body = Card),
+        (status = 404, description = "No such card", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid change", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn update_card(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ApiJson(patch): ApiJson<CardPatch>,
+) -> Result<Json<Card>, ApiError> {
+    Ok(Json(state.store.update_card(card_id(&id)?, &patch, &api_actor(), Utc::now()).await?))
+}
+
+/// Moves a card to a column (and optionally a lane and a 0-based position in that cell).
+#[utoipa::path(post, path = "/cards/{id}/move", tag = "cards", request_body = MoveRequest,
+    params(("id" = String, Path, description = "Card id")),
+    responses(
+        (status = 200, description = "The moved card", body = Card),
+        (status = 404, description = "No such card", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Column or lane not on the card's board", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn move_card(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<MoveRequest>,
+) -> Result<Json<Card>, ApiError> {
+    Ok(Json(state.store.move_card(card_id(&id)?, &request, &api_actor(), Utc::now()).await?))
+}
+
+/// A card's event log, oldest first.
+#[utoipa::path(get, path = "/cards/{id}/events", tag = "cards",
+    params(("id" = String, Path, description = "Card id")),
+    responses(
+        (status = 200, description = "Events", body = [CardEvent]),
+        (status = 404, description = "No such card", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn card_events(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<CardEvent>>, ApiError> {
+    Ok(Json(state.store.card_events(card_id(&id)?).await?))
+}

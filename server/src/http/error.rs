@@ -1,0 +1,208 @@
+//! The REST API's one error type and its mapping to RFC 9457 problem details. Each kind of
+//! error has a stable `type` URI that clients can match on; the `detail` is for people.
+
+use app::ssr::StoreError;
+use axum::Json;
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use domain::DomainError;
+use serde::Serialize;
+
+/// Everything an API handler can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// The body is not JSON at all.
+    #[error("{0}")]
+    MalformedJson(String),
+    /// The JSON does not have the expected shape or a field has a bad value.
+    #[error("{detail}")]
+    Validation {
+        /// What is wrong.
+        detail: String,
+        /// The offending field, when known.
+        field: Option<String>,
+    },
+    /// The body is larger than the server accepts.
+    #[error("the request body is larger than the server accepts")]
+    PayloadTooLarge,
+    /// The body is not `application/json`.
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    /// No such resource.
+    #[error("{0} not found")]
+    NotFound(String),
+    /// The request clashes with stored data.
+    #[error("{0}")]
+    Conflict(String),
+    /// The database cannot be reached.
+    #[error("the database is unavailable; try again shortly")]
+    Unavailable,
+    /// A bug or an unexpected failure; details are logged, not sent.
+    #[error("internal error")]
+    Internal,
+}
+
+/// An RFC 9457 problem document.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    /// Stable URI naming the kind of problem, e.g. `urn:flowboard:problem:validation`.
+    #[serde(rename = "type")]
+    pub problem_type: String,
+    /// Short summary of the kind of problem.
+    pub title: String,
+    /// HTTP status code.
+    pub status: u16,
+    /// What went wrong this time, for people.
+    pub detail: String,
+    /// The request field at fault, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+impl ApiError {
+    fn parts(&self) -> (StatusCode, &'static str, &'static str) {
+        match self {
+            Self::MalformedJson(_) => (StatusCode::BAD_REQUEST, "malformed-json", "Malformed JSON"),
+            Self::Validation { .. } => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "validation", "Invalid request")
+            }
+            Self::PayloadTooLarge => {
+                (StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large", "Request body too large")
+            }
+            Self::UnsupportedMediaType(_) => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported-media-type",
+                "Unsupported media type",
+            ),
+            Self::NotFound(_) => (StatusCode::NOT_FOUND, "not-found", "Not found"),
+            Self::Conflict(_) => (StatusCode::CONFLICT, "conflict", "Conflict"),
+            Self::Unavailable => {
+                (StatusCode::SERVICE_UNAVAILABLE, "unavailable", "Service unavailable")
+            }
+            Self::Internal => (StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error"),
+        }
+    }
+
+    /// The problem document for this error.
+    pub fn problem(&self) -> Problem {
+        let (status, slug, title) = self.parts();
+        Problem {
+            problem_type: format!("urn:flowboard:problem:{slug}"),
+            title: title.to_owned(),
+            status: status.as_u16(),
+            detail: self.to_string(),
+            field: match self {
+                Self::Validation { field, .. } => field.clone(),
+                _ => None,
+            },
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let problem = self.problem();
+        let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut response = (status, Json(problem)).into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            header::HeaderValue::from_static("application/problem+json"),
+        );
+        response
+    }
+}
+
+impl From<DomainError> for ApiError {
+    fn from(e: DomainError) -> Self {
+        let field = Some(e.field().to_owned());
+        let detail = e.to_string();
+        Self::Validation { detail, field }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound(what) => Self::NotFound(what),
+            StoreError::Invalid(d) => d.into(),
+            StoreError::Conflict(message) => Self::Conflict(message),
+            StoreError::Unavailable(detail) => {
+                tracing::warn!(%detail, "database unavailable");
+                Self::Unavailable
+            }
+            StoreError::Internal(detail) => {
+                tracing::error!(%detail, "storage failed");
+                Self::Internal
+            }
+        }
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(rejection: JsonRejection) -> Self {
+        match rejection {
+            JsonRejection::JsonDataError(e) => {
+                let detail = e.body_text();
+                let field = serde_field(&detail);
+                Self::Validation { detail, field }
+            }
+            JsonRejection::JsonSyntaxError(e) => Self::MalformedJson(e.body_text()),
+            JsonRejection::MissingJsonContentType(_) => Self::UnsupportedMediaType(
+                "send the body as JSON with `Content-Type: application/json`".into(),
+            ),
+            JsonRejection::BytesRejection(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                Self::PayloadTooLarge
+            }
+            other => Self::MalformedJson(other.body_text()),
+        }
+    }
+}
+
+impl From<PathRejection> for ApiError {
+    fn from(rejection: PathRejection) -> Self {
+        Self::Validation { detail: rejection.body_text(), field: None }
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(rejection: QueryRejection) -> Self {
+        Self::Validation { detail: rejection.body_text(), field: None }
+    }
+}
+
+/// Finds the field a serde error is about: axum reports the path first (`severity: unknown
+/// variant ...`), and serde names missing fields in backticks (missing field `title`).
+fn serde_field(detail: &str) -> Option<String> {
+    let message = detail.split_once("target type: ").map_or(detail, |(_, rest)| rest);
+    if let Some(rest) = message.strip_prefix("missing field `") {
+        return rest.split_once('`').map(|(name, _)| name.to_owned());
+    }
+    let (head, rest) = message.split_once(": ")?;
+    if head.contains(' ') || head == "." {
+        return None;
+    }
+    if let Some(missing) = rest.strip_prefix("missing field `") {
+        return missing.split_once('`').map(|(name, _)| format!("{head}.{name}"));
+    }
+    Some(head.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::serde_field;
+
+    #[test]
+    fn serde_errors_name_their_field() {
+        let prefix = "Failed to deserialize the JSON body into the target type: ";
+        assert_eq!(
+            serde_field(&format!("{prefix}card_type: unknown variant `bug` at line 1 column 9")),
+            Some("card_type".into())
+        );
+        assert_eq!(
+            serde_field(&format!("{prefix}missing field `title` at line 1 column 2")),
+            Some("title".into())
+        );
+        assert_eq!(serde_field(&format!("{prefix}invalid type: string, expected struct")), None);
+    }
+}

@@ -1,0 +1,10 @@
+//! Extractors whose rejections are problem documents, not axum's plain-text defaults.
+
+use axum::extract::FromRequest;
+
+use super::error::ApiError;
+
+/// `axum::Json`, answering bad bodies with problem+json (400, 413, 415, 422).
+#[derive(Debug, FromRequest)]
+#[from_request(via(axum::Json), rejection(ApiError))]
+pub struct ApiJson<T>(pub T);

@@ -1,0 +1,62 @@
+//! The REST API under `/api/v1`, health checks, and the OpenAPI document generated from the
+//! handlers' annotations. Each module contributes its routes; this one merges them.
+
+mod boards;
+mod cards;
+pub mod error;
+mod extract;
+mod health;
+
+use std::sync::Arc;
+
+use app::ssr::Store;
+use axum::Router;
+use axum::routing::get;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub use error::{ApiError, Problem};
+
+/// What handlers share.
+#[derive(Clone)]
+pub struct AppState {
+    /// The database.
+    pub store: Arc<dyn Store>,
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Flowboard API",
+        version = "1",
+        description = "One Kanban board for development and operations work. Errors are RFC 9457 \
+                       problem documents (`application/problem+json`) with a stable `type` URI."
+    ),
+    components(schemas(Problem))
+)]
+struct ApiDoc;
+
+/// The REST API, `/healthz`, `/readyz` and `/api/v1/openapi.json`.
+pub fn router(state: AppState) -> Router {
+    let v1 = OpenApiRouter::new()
+        .routes(routes!(boards::list_boards, boards::create_board))
+        .routes(routes!(boards::get_board))
+        .routes(routes!(boards::set_columns))
+        .routes(routes!(cards::create_card))
+        .routes(routes!(cards::get_card, cards::update_card))
+        .routes(routes!(cards::move_card))
+        .routes(routes!(cards::card_events));
+    let (api, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .nest("/api/v1", v1)
+        .with_state(state.clone())
+        .split_for_parts();
+    let doc = Arc::new(doc);
+    api.route("/api/v1/openapi.json", get(move || async move { axum::Json(doc.as_ref().clone()) }))
+        .merge(health::router(state))
+}
+
+/// The actor recorded for API requests until tokens identify clients.
+pub(crate) fn api_actor() -> domain::Actor {
+    domain::Actor::token("anonymous API client")
+}

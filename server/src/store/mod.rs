@@ -1,0 +1,55 @@
+//! Storage backends behind `app::ssr::Store`. The backend is chosen by the URL scheme:
+//! `sqlite:` (the default) or `postgres:`/`postgresql:`.
+
+#[macro_use]
+mod sql;
+mod postgres;
+mod rows;
+mod sqlite;
+
+use std::sync::Arc;
+
+use app::ssr::{Store, StoreError};
+
+pub use postgres::PostgresStore;
+pub use sqlite::SqliteStore;
+
+/// An open database of either kind.
+#[derive(Clone, Debug)]
+pub enum Database {
+    /// One SQLite file.
+    Sqlite(SqliteStore),
+    /// A PostgreSQL server.
+    Postgres(PostgresStore),
+}
+
+impl Database {
+    /// Opens the database at `url` and brings its schema up to date.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Self::Postgres(PostgresStore::connect(url).await?))
+        } else if url.starts_with("sqlite:") {
+            Ok(Self::Sqlite(SqliteStore::connect(url).await?))
+        } else {
+            Err(StoreError::Unavailable(format!(
+                "unsupported database URL {url:?}: use sqlite://FILE or postgres://..."
+            )))
+        }
+    }
+
+    /// The store interface the application uses.
+    pub fn store(&self) -> Arc<dyn Store> {
+        match self {
+            Self::Sqlite(s) => Arc::new(s.clone()),
+            Self::Postgres(p) => Arc::new(p.clone()),
+        }
+    }
+
+    /// Closes connections cleanly (on shutdown).
+    pub async fn close(&self) {
+        match self {
+            Self::Sqlite(s) => s.close().await,
+            Self::Postgres(p) => p.close().await,
+        }
+    }
+}

@@ -1,0 +1,191 @@
+//! Row structs as the database returns them, and their conversion into domain types. The
+//! same structs decode on SQLite and PostgreSQL (sqlx maps the native types).
+
+use app::ssr::StoreError;
+use chrono::{DateTime, Utc};
+use domain::{
+    Actor, ActorKind, BoardId, BoardSummary, Card, CardEvent, CardId, CardType, Column, ColumnId,
+    ColumnKind, EventKind, Lane, LaneId, LaneKind, Severity,
+};
+use sqlx::FromRow;
+use sqlx::types::Json;
+use uuid::Uuid;
+
+fn corrupt(what: &str, value: &str) -> StoreError {
+    StoreError::Internal(format!("unexpected {what} in database: {value:?}"))
+}
+
+#[derive(FromRow)]
+pub(crate) struct BoardRow {
+    pub id: Uuid,
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(FromRow)]
+pub(crate) struct SummaryRow {
+    pub id: Uuid,
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+    pub open_cards: i64,
+    pub total_cards: i64,
+}
+
+impl From<SummaryRow> for BoardSummary {
+    fn from(r: SummaryRow) -> Self {
+        Self {
+            id: BoardId(r.id),
+            slug: r.slug,
+            name: r.name,
+            description: r.description,
+            open_cards: r.open_cards,
+            total_cards: r.total_cards,
+        }
+    }
+}
+
+#[derive(FromRow)]
+pub(crate) struct ColumnRow {
+    pub id: Uuid,
+    pub name: String,
+    pub kind: String,
+    pub wip_limit: Option<i32>,
+    pub position: i32,
+}
+
+impl TryFrom<ColumnRow> for Column {
+    type Error = StoreError;
+    fn try_from(r: ColumnRow) -> Result<Self, StoreError> {
+        Ok(Self {
+            id: ColumnId(r.id),
+            kind: ColumnKind::parse(&r.kind).ok_or_else(|| corrupt("column kind", &r.kind))?,
+            name: r.name,
+            wip_limit: r.wip_limit.and_then(|l| u32::try_from(l).ok()),
+            position: r.position,
+        })
+    }
+}
+
+#[derive(FromRow)]
+pub(crate) struct LaneRow {
+    pub id: Uuid,
+    pub name: String,
+    pub kind: String,
+    pub position: i32,
+}
+
+impl TryFrom<LaneRow> for Lane {
+    type Error = StoreError;
+    fn try_from(r: LaneRow) -> Result<Self, StoreError> {
+        Ok(Self {
+            id: LaneId(r.id),
+            kind: LaneKind::parse(&r.kind).ok_or_else(|| corrupt("lane kind", &r.kind))?,
+            name: r.name,
+            position: r.position,
+        })
+    }
+}
+
+#[derive(FromRow)]
+pub(crate) struct CardRow {
+    pub id: Uuid,
+    pub board_id: Uuid,
+    pub number: i64,
+    pub title: String,
+    pub description: String,
+    pub card_type: String,
+    pub column_id: Uuid,
+    pub lane_id: Uuid,
+    pub position: f64,
+    pub blocked: bool,
+    pub blocked_reason: Option<String>,
+    pub severity: Option<String>,
+    pub service: Option<String>,
+    pub source: Option<String>,
+    pub dedup_key: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub column_entered_at: DateTime<Utc>,
+}
+
+impl TryFrom<CardRow> for Card {
+    type Error = StoreError;
+    fn try_from(r: CardRow) -> Result<Self, StoreError> {
+        let severity = match r.severity.as_deref() {
+            None => None,
+            Some(s) => Some(Severity::parse(s).ok_or_else(|| corrupt("severity", s))?),
+        };
+        Ok(Self {
+            id: CardId(r.id),
+            board_id: BoardId(r.board_id),
+            number: r.number,
+            card_type: CardType::parse(&r.card_type)
+                .ok_or_else(|| corrupt("card type", &r.card_type))?,
+            title: r.title,
+            description: r.description,
+            column_id: ColumnId(r.column_id),
+            lane_id: LaneId(r.lane_id),
+            position: r.position,
+            blocked: r.blocked,
+            blocked_reason: r.blocked_reason,
+            severity,
+            service: r.service,
+            source: r.source,
+            dedup_key: r.dedup_key,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            column_entered_at: r.column_entered_at,
+        })
+    }
+}
+
+#[derive(FromRow)]
+pub(crate) struct EventRow {
+    pub id: i64,
+    pub card_id: Uuid,
+    pub board_id: Uuid,
+    pub at: DateTime<Utc>,
+    pub actor_kind: String,
+    pub actor_name: String,
+    pub data: Json<EventKind>,
+}
+
+impl TryFrom<EventRow> for CardEvent {
+    type Error = StoreError;
+    fn try_from(r: EventRow) -> Result<Self, StoreError> {
+        Ok(Self {
+            id: r.id,
+            card_id: CardId(r.card_id),
+            board_id: BoardId(r.board_id),
+            at: r.at,
+            actor: Actor {
+                kind: ActorKind::parse(&r.actor_kind)
+                    .ok_or_else(|| corrupt("actor kind", &r.actor_kind))?,
+                name: r.actor_name,
+            },
+            kind: r.data.0,
+        })
+    }
+}
+
+/// Maps a driver error to the storage error users and operators can act on.
+pub(crate) fn db_error(err: sqlx::Error) -> StoreError {
+    match err {
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
+            StoreError::Unavailable(err.to_string())
+        }
+        sqlx::Error::Database(ref e) if e.is_unique_violation() => {
+            StoreError::Conflict(format!("already exists ({})", e.constraint().unwrap_or("unique")))
+        }
+        // SQLite: still busy after the busy timeout; PostgreSQL: shutting down or overloaded.
+        sqlx::Error::Database(ref e)
+            if matches!(e.code().as_deref(), Some("5") | Some("57P01") | Some("53300")) =>
+        {
+            StoreError::Unavailable(err.to_string())
+        }
+        other => StoreError::Internal(other.to_string()),
+    }
+}
