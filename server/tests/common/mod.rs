@@ -1,0 +1,97 @@
+//! Shared test fixtures: fresh databases (a SQLite file, a PostgreSQL schema) and a real
+//! server on an ephemeral port.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+
+use app::ssr::Store;
+use server::store::Database;
+use tempfile::TempDir;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// A database for one test; dropping it removes the SQLite file (PostgreSQL schemas live in
+/// the per-run database that `.ci/run` drops).
+pub struct TestDb {
+    pub url: String,
+    _dir: Option<TempDir>,
+}
+
+/// A fresh SQLite database file.
+pub fn sqlite() -> TestDb {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let url = format!("sqlite://{}/flowboard.db", dir.path().display());
+    TestDb { url, _dir: Some(dir) }
+}
+
+/// A fresh schema in the PostgreSQL database named by `FLOWBOARD_TEST_POSTGRES_URL`, or
+/// `None` (with a notice) when the variable is not set.
+pub async fn postgres() -> Option<TestDb> {
+    let Ok(base) = std::env::var("FLOWBOARD_TEST_POSTGRES_URL") else {
+        eprintln!("notice: FLOWBOARD_TEST_POSTGRES_URL is not set; skipping the PostgreSQL run");
+        return None;
+    };
+    let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
+    let pool = sqlx::PgPool::connect(&base).await.expect("connect to test PostgreSQL");
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+        .execute(&pool)
+        .await
+        .expect("create schema");
+    pool.close().await;
+    let sep = if base.contains('?') { '&' } else { '?' };
+    Some(TestDb { url: format!("{base}{sep}options[search_path]={schema}"), _dir: None })
+}
+
+/// Opens the store on a test database.
+pub async fn open(db: &TestDb) -> (Database, Arc<dyn Store>) {
+    let database = Database::connect(&db.url).await.expect("open test database");
+    let store = database.store();
+    (database, store)
+}
+
+/// A running server.
+pub struct TestServer {
+    pub base: String,
+    pub client: reqwest::Client,
+    stop: Option<oneshot::Sender<()>>,
+    handle: Option<JoinHandle<Result<(), server::ServeError>>>,
+}
+
+impl TestServer {
+    /// Serves `db` on 127.0.0.1 with an ephemeral port, without the demo board.
+    pub async fn start(db: &TestDb) -> Self {
+        Self::start_with(server::Config::for_database(db.url.clone())).await
+    }
+
+    /// Serves with a given configuration.
+    pub async fn start_with(config: server::Config) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        let (stop, stopped) = oneshot::channel::<()>();
+        let handle = tokio::spawn(server::serve(config, listener, async move {
+            let _ = stopped.await;
+        }));
+        let client = reqwest::Client::new();
+        for _ in 0..100 {
+            if let Ok(r) = client.get(format!("{base}/readyz")).send().await
+                && r.status().is_success()
+            {
+                return Self { base, client, stop: Some(stop), handle: Some(handle) };
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("server did not become ready");
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Asks for a graceful shutdown and waits for `serve` to return.
+    pub async fn stop(mut self) -> Result<(), server::ServeError> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        self.handle.take().expect("running").await.expect("server task")
+    }
+}
