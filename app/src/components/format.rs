@@ -37,3 +37,17 @@ mod tests {
         assert_eq!(human_duration(864_000), "10d");
     }
 }
+
+/// Text for a `<textarea>`'s children.
+///
+/// Leptos 0.8's server renderer writes textarea children unescaped (tachys marks `textarea`
+/// as a raw-text element), so a description containing `</textarea><script>` would break out
+/// of the form. On the server we escape it ourselves; in the browser the text goes through
+/// the DOM API, which needs no escaping.
+pub fn textarea_text(text: &str) -> String {
+    if cfg!(feature = "ssr") {
+        text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    } else {
+        text.to_owned()
+    }
+}

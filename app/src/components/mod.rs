@@ -6,4 +6,4 @@ mod format;
 
 pub use badges::{ErrorPanel, SeverityBadge, TypeBadge};
 pub use card_tile::CardTile;
-pub use format::{human_duration, short_time};
+pub use format::{human_duration, short_time, textarea_text};

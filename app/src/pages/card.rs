@@ -7,7 +7,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::{CardDetail, SetBlocked, UpdateCard, get_card_detail};
-use crate::components::{ErrorPanel, SeverityBadge, TypeBadge, human_duration, short_time};
+use crate::components::{ErrorPanel, SeverityBadge, TypeBadge, human_duration, short_time, textarea_text};
 
 /// `/boards/:slug/cards/:number`.
 #[component]
@@ -171,7 +171,7 @@ fn CardView(
                         <label>"Service (incidents)" <input name="service" maxlength="200" value=card.service.clone().unwrap_or_default()/></label>
                         <label>
                             "Description (markdown)"
-                            <textarea name="description" rows="8" maxlength="20000">{card.description.clone()}</textarea>
+                            <textarea name="description" rows="8" maxlength="20000">{textarea_text(&card.description)}</textarea>
                         </label>
                         <button type="submit" class="primary">"Save"</button>
                     </ActionForm>
