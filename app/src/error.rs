@@ -67,7 +67,10 @@ mod tests {
 
     #[test]
     fn invalid_fields_read_like_labels() {
-        let e = AppError::Invalid { field: "columns.wip_limit".into(), message: "too big".into() };
+        let e = AppError::Invalid {
+            field: "columns.wip_limit".into(),
+            message: "too big".into(),
+        };
         assert_eq!(e.user_message(), "Wip limit: too big");
     }
 }

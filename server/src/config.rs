@@ -23,7 +23,11 @@ pub struct Config {
     pub bind: SocketAddr,
 
     /// Database: `sqlite://FILE` (created if missing) or `postgres://USER@HOST/DB`.
-    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://data/flowboard.db")]
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://data/flowboard.db"
+    )]
     pub database_url: String,
 
     /// Do not seed a demo board into an empty database.

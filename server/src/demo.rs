@@ -14,8 +14,16 @@ use rand::{Rng, SeedableRng};
 /// Days of history the demo covers.
 pub const DEMO_DAYS: i64 = 90;
 
-const SERVICES: [&str; 8] =
-    ["checkout", "payments", "search", "auth", "catalog", "notifications", "billing", "gateway"];
+const SERVICES: [&str; 8] = [
+    "checkout",
+    "payments",
+    "search",
+    "auth",
+    "catalog",
+    "notifications",
+    "billing",
+    "gateway",
+];
 
 const FEATURES: [&str; 16] = [
     "Saved searches in {svc}",
@@ -84,9 +92,14 @@ pub async fn seed_if_empty(store: &dyn Store, now: DateTime<Utc>) -> Result<bool
         .await?;
     let import = demo_history(&board, now, 42);
     let actor = Actor::system("demo");
-    store.import_history(&BoardRef::Id(board.id), &import, &actor).await?;
+    store
+        .import_history(&BoardRef::Id(board.id), &import, &actor)
+        .await?;
     block_two_active_cards(store, &board, now, &actor).await?;
-    tracing::info!(cards = import.cards.len(), "seeded the demo board at /boards/platform");
+    tracing::info!(
+        cards = import.cards.len(),
+        "seeded the demo board at /boards/platform"
+    );
     Ok(true)
 }
 
@@ -98,11 +111,18 @@ async fn block_two_active_cards(
     actor: &Actor,
 ) -> Result<(), StoreError> {
     let board = store.board(&BoardRef::Id(board.id)).await?;
-    let reasons = ["Waiting for the vendor's API key", "Needs a decision from security"];
+    let reasons = [
+        "Waiting for the vendor's API key",
+        "Needs a decision from security",
+    ];
     let active: Vec<_> = board
         .cards
         .iter()
-        .filter(|c| board.column(c.column_id).is_some_and(|col| col.kind == ColumnKind::Active))
+        .filter(|c| {
+            board
+                .column(c.column_id)
+                .is_some_and(|col| col.kind == ColumnKind::Active)
+        })
         .take(reasons.len())
         .collect();
     for (card, reason) in active.into_iter().zip(reasons) {
@@ -111,7 +131,9 @@ async fn block_two_active_cards(
             blocked_reason: Some(reason.into()),
             ..Default::default()
         };
-        store.update_card(card.id, &patch, actor, now - Duration::hours(5)).await?;
+        store
+            .update_card(card.id, &patch, actor, now - Duration::hours(5))
+            .await?;
     }
     Ok(())
 }
@@ -135,7 +157,11 @@ pub fn demo_history(board: &Board, now: DateTime<Utc>, seed: u64) -> HistoryImpo
     let mut cards = Vec::new();
     for day in 0..DEMO_DAYS {
         let day_start = start + Duration::days(day);
-        let arrivals = [(CardType::Feature, 2.2), (CardType::TechDebt, 0.8), (CardType::Incident, 0.45)];
+        let arrivals = [
+            (CardType::Feature, 2.2),
+            (CardType::TechDebt, 0.8),
+            (CardType::Incident, 0.45),
+        ];
         for (card_type, rate) in arrivals {
             let count = (rate + rng.random::<f64>() * rate).floor() as usize;
             for _ in 0..count {
@@ -150,7 +176,12 @@ pub fn demo_history(board: &Board, now: DateTime<Utc>, seed: u64) -> HistoryImpo
     import
 }
 
-fn demo_card(rng: &mut StdRng, names: &[String], card_type: CardType, created: DateTime<Utc>) -> ImportCard {
+fn demo_card(
+    rng: &mut StdRng,
+    names: &[String],
+    card_type: CardType,
+    created: DateTime<Utc>,
+) -> ImportCard {
     let service = pick(rng, &SERVICES);
     let (templates, severity): (&[&str], Option<Severity>) = match card_type {
         CardType::Feature => (&FEATURES, None),
@@ -171,7 +202,10 @@ fn demo_card(rng: &mut StdRng, names: &[String], card_type: CardType, created: D
     let mut transitions = Vec::new();
     let mut enter = |column: usize, after: Duration, at: &mut DateTime<Utc>| {
         *at += after;
-        transitions.push(ImportTransition { column: names[column].clone(), at: *at });
+        transitions.push(ImportTransition {
+            column: names[column].clone(),
+            at: *at,
+        });
     };
     if card_type == CardType::Incident {
         // Incidents skip the queue: picked up within the hour, fixed within a day or so.
@@ -219,7 +253,9 @@ fn cut_at(import: &mut HistoryImport, now: DateTime<Utc>) {
 /// WIP limit at the end of the history, so the demo starts from a board that respects them.
 fn keep_within_limits(import: &mut HistoryImport, board: &Board) {
     for column in board.columns.iter().rev() {
-        let Some(limit) = column.wip_limit else { continue };
+        let Some(limit) = column.wip_limit else {
+            continue;
+        };
         loop {
             let mut here: Vec<usize> = import
                 .cards
@@ -227,7 +263,9 @@ fn keep_within_limits(import: &mut HistoryImport, board: &Board) {
                 .enumerate()
                 .filter(|(_, c)| {
                     c.severity.is_none_or(|s| !s.is_urgent())
-                        && c.transitions.last().is_some_and(|t| t.column == column.name)
+                        && c.transitions
+                            .last()
+                            .is_some_and(|t| t.column == column.name)
                 })
                 .map(|(i, _)| i)
                 .collect();
@@ -244,8 +282,8 @@ fn keep_within_limits(import: &mut HistoryImport, board: &Board) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use domain::board::{default_columns, default_lanes};
     use domain::BoardId;
+    use domain::board::{default_columns, default_lanes};
 
     fn board() -> Board {
         Board {
@@ -265,12 +303,18 @@ mod tests {
         let b = board();
         let now = Utc::now();
         let import = demo_history(&b, now, 42);
-        assert!((200..=500).contains(&import.cards.len()), "{} cards", import.cards.len());
+        assert!(
+            (200..=500).contains(&import.cards.len()),
+            "{} cards",
+            import.cards.len()
+        );
         for t in CardType::ALL {
             assert!(import.cards.iter().any(|c| c.card_type == t), "no {t:?}");
         }
         let backwards = import.cards.iter().filter(|c| {
-            c.transitions.windows(2).any(|w| w[1].column == "In Progress" && w[0].column == "Review")
+            c.transitions
+                .windows(2)
+                .any(|w| w[1].column == "In Progress" && w[0].column == "Review")
         });
         assert!(backwards.count() > 5, "some cards go back from Review");
         let plan = import.plan(&b).expect("the demo is a valid import");

@@ -9,7 +9,13 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 async fn create_board(s: &TestServer, name: &str) -> Value {
-    let r = s.client.post(s.url("/api/v1/boards")).json(&json!({ "name": name })).send().await.unwrap();
+    let r = s
+        .client
+        .post(s.url("/api/v1/boards"))
+        .json(&json!({ "name": name }))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::CREATED);
     r.json().await.unwrap()
 }
@@ -20,14 +26,27 @@ async fn problem(r: reqwest::Response, status: StatusCode, kind: &str) -> Value 
     let ct = r.headers()["content-type"].to_str().unwrap().to_owned();
     assert_eq!(ct, "application/problem+json");
     let body: Value = r.json().await.unwrap();
-    assert_eq!(body["type"], format!("urn:flowboard:problem:{kind}"), "{body}");
+    assert_eq!(
+        body["type"],
+        format!("urn:flowboard:problem:{kind}"),
+        "{body}"
+    );
     assert_eq!(body["status"], status.as_u16());
-    assert!(body["detail"].as_str().is_some_and(|d| !d.is_empty()), "{body}");
+    assert!(
+        body["detail"].as_str().is_some_and(|d| !d.is_empty()),
+        "{body}"
+    );
     body
 }
 
 async fn boards_and_cards_round_trip(s: &TestServer) {
-    let r = s.client.post(s.url("/api/v1/boards")).json(&json!({ "name": "Ops Team", "description": "on call" })).send().await.unwrap();
+    let r = s
+        .client
+        .post(s.url("/api/v1/boards"))
+        .json(&json!({ "name": "Ops Team", "description": "on call" }))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::CREATED);
     assert_eq!(r.headers()["location"], "/api/v1/boards/ops-team");
     let board: Value = r.json().await.unwrap();
@@ -42,30 +61,92 @@ async fn boards_and_cards_round_trip(s: &TestServer) {
     assert_eq!(card["number"], 1);
     assert_eq!(card["column_id"], board["columns"][0]["id"]);
 
-    let r = s.client.post(s.url(&format!("/api/v1/cards/{id}/move"))).json(&json!({ "column_id": doing })).send().await.unwrap();
+    let r = s
+        .client
+        .post(s.url(&format!("/api/v1/cards/{id}/move")))
+        .json(&json!({ "column_id": doing }))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
-    let r = s.client.patch(s.url(&format!("/api/v1/cards/{id}")))
-        .json(&json!({ "blocked": true, "blocked_reason": "waiting" })).send().await.unwrap();
+    let r = s
+        .client
+        .patch(s.url(&format!("/api/v1/cards/{id}")))
+        .json(&json!({ "blocked": true, "blocked_reason": "waiting" }))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
 
-    let fetched: Value = s.client.get(s.url(&format!("/api/v1/cards/{id}"))).send().await.unwrap().json().await.unwrap();
+    let fetched: Value = s
+        .client
+        .get(s.url(&format!("/api/v1/cards/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(fetched["column_id"], doing);
     assert_eq!(fetched["blocked"], true);
-    let board: Value = s.client.get(s.url("/api/v1/boards/ops-team")).send().await.unwrap().json().await.unwrap();
+    let board: Value = s
+        .client
+        .get(s.url("/api/v1/boards/ops-team"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(board["cards"].as_array().unwrap().len(), 1);
-    let events: Value = s.client.get(s.url(&format!("/api/v1/cards/{id}/events"))).send().await.unwrap().json().await.unwrap();
-    let kinds: Vec<_> = events.as_array().unwrap().iter().map(|e| e["kind"]["type"].as_str().unwrap()).collect();
+    let events: Value = s
+        .client
+        .get(s.url(&format!("/api/v1/cards/{id}/events")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let kinds: Vec<_> = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"]["type"].as_str().unwrap())
+        .collect();
     assert_eq!(kinds, vec!["created", "moved", "blocked"]);
     assert_eq!(events[1]["actor"]["kind"], "token");
 
     // The board page renders on the server, with the description stored inertly.
-    let html = s.client.get(s.url("/boards/ops-team")).send().await.unwrap().text().await.unwrap();
+    let html = s
+        .client
+        .get(s.url("/boards/ops-team"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(html.contains("Rotate keys"), "board page lists the card");
     assert!(html.contains("In Progress"));
-    let detail = s.client.get(s.url("/boards/ops-team/cards/1")).send().await.unwrap().text().await.unwrap();
+    let detail = s
+        .client
+        .get(s.url("/boards/ops-team/cards/1"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(detail.contains("Time in each column"));
-    assert!(!detail.contains("<script>alert(1)"), "user text never becomes markup");
-    assert!(detail.contains("&lt;/textarea&gt;&lt;script&gt;"), "the edit form shows it as text");
+    assert!(
+        !detail.contains("<script>alert(1)"),
+        "user text never becomes markup"
+    );
+    assert!(
+        detail.contains("&lt;/textarea&gt;&lt;script&gt;"),
+        "the edit form shows it as text"
+    );
 }
 
 async fn bad_input_gets_problems_and_stores_nothing(s: &TestServer) {
@@ -74,42 +155,149 @@ async fn bad_input_gets_problems_and_stores_nothing(s: &TestServer) {
     let cards = s.url("/api/v1/boards/strict/cards");
     let send = |body: Value| s.client.post(cards.clone()).json(&body).send();
 
-    let p = problem(send(json!({ "title": "  ", "card_type": "feature" })).await.unwrap(), StatusCode::UNPROCESSABLE_ENTITY, "validation").await;
+    let p = problem(
+        send(json!({ "title": "  ", "card_type": "feature" }))
+            .await
+            .unwrap(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation",
+    )
+    .await;
     assert_eq!(p["field"], "title");
-    let p = problem(send(json!({ "title": "x".repeat(201), "card_type": "feature" })).await.unwrap(), StatusCode::UNPROCESSABLE_ENTITY, "validation").await;
+    let p = problem(
+        send(json!({ "title": "x".repeat(201), "card_type": "feature" }))
+            .await
+            .unwrap(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation",
+    )
+    .await;
     assert_eq!(p["field"], "title");
-    let p = problem(send(json!({ "title": "x", "card_type": "bug" })).await.unwrap(), StatusCode::UNPROCESSABLE_ENTITY, "validation").await;
+    let p = problem(
+        send(json!({ "title": "x", "card_type": "bug" }))
+            .await
+            .unwrap(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation",
+    )
+    .await;
     assert_eq!(p["field"], "card_type");
-    let p = problem(send(json!({ "card_type": "feature" })).await.unwrap(), StatusCode::UNPROCESSABLE_ENTITY, "validation").await;
+    let p = problem(
+        send(json!({ "card_type": "feature" })).await.unwrap(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation",
+    )
+    .await;
     assert_eq!(p["field"], "title");
-    let p = problem(send(json!({ "title": "x", "card_type": "feature", "column_id": uuid::Uuid::new_v4() })).await.unwrap(), StatusCode::UNPROCESSABLE_ENTITY, "validation").await;
+    let p = problem(
+        send(json!({ "title": "x", "card_type": "feature", "column_id": uuid::Uuid::new_v4() }))
+            .await
+            .unwrap(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation",
+    )
+    .await;
     assert_eq!(p["field"], "column_id");
-    let p = problem(send(json!({ "title": "x", "card_type": "feature", "column_id": other["columns"][0]["id"] })).await.unwrap(), StatusCode::UNPROCESSABLE_ENTITY, "validation").await;
+    let p = problem(
+        send(
+            json!({ "title": "x", "card_type": "feature", "column_id": other["columns"][0]["id"] }),
+        )
+        .await
+        .unwrap(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation",
+    )
+    .await;
     assert_eq!(p["field"], "column_id");
-    let p = problem(send(json!({ "title": "x", "card_type": "incident", "severity": "sev9" })).await.unwrap(), StatusCode::UNPROCESSABLE_ENTITY, "validation").await;
+    let p = problem(
+        send(json!({ "title": "x", "card_type": "incident", "severity": "sev9" }))
+            .await
+            .unwrap(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation",
+    )
+    .await;
     assert_eq!(p["field"], "severity");
 
-    let r = s.client.post(cards.clone()).header("content-type", "application/json").body("{\"title\": ").send().await.unwrap();
+    let r = s
+        .client
+        .post(cards.clone())
+        .header("content-type", "application/json")
+        .body("{\"title\": ")
+        .send()
+        .await
+        .unwrap();
     problem(r, StatusCode::BAD_REQUEST, "malformed-json").await;
-    let r = s.client.post(cards.clone()).body("{}").send().await.unwrap();
-    problem(r, StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type").await;
+    let r = s
+        .client
+        .post(cards.clone())
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    problem(
+        r,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported-media-type",
+    )
+    .await;
     let huge = json!({ "title": "x", "card_type": "feature", "description": "y".repeat(1024 * 1024 + 10) });
-    problem(send(huge).await.unwrap(), StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large").await;
+    problem(
+        send(huge).await.unwrap(),
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload-too-large",
+    )
+    .await;
 
-    let r = s.client.get(s.url("/api/v1/boards/no-such-board")).send().await.unwrap();
+    let r = s
+        .client
+        .get(s.url("/api/v1/boards/no-such-board"))
+        .send()
+        .await
+        .unwrap();
     problem(r, StatusCode::NOT_FOUND, "not-found").await;
-    let r = s.client.get(s.url("/api/v1/cards/not-a-uuid")).send().await.unwrap();
+    let r = s
+        .client
+        .get(s.url("/api/v1/cards/not-a-uuid"))
+        .send()
+        .await
+        .unwrap();
     problem(r, StatusCode::NOT_FOUND, "not-found").await;
-    let r = s.client.post(s.url("/api/v1/boards")).json(&json!({ "name": "strict" })).send().await.unwrap();
+    let r = s
+        .client
+        .post(s.url("/api/v1/boards"))
+        .json(&json!({ "name": "strict" }))
+        .send()
+        .await
+        .unwrap();
     problem(r, StatusCode::CONFLICT, "conflict").await;
 
     // A move to another board's column is refused and changes nothing.
-    let card: Value = send(json!({ "title": "stay", "card_type": "feature" })).await.unwrap().json().await.unwrap();
+    let card: Value = send(json!({ "title": "stay", "card_type": "feature" }))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let id = card["id"].as_str().unwrap();
-    let r = s.client.post(s.url(&format!("/api/v1/cards/{id}/move"))).json(&json!({ "column_id": other["columns"][2]["id"] })).send().await.unwrap();
+    let r = s
+        .client
+        .post(s.url(&format!("/api/v1/cards/{id}/move")))
+        .json(&json!({ "column_id": other["columns"][2]["id"] }))
+        .send()
+        .await
+        .unwrap();
     let p = problem(r, StatusCode::UNPROCESSABLE_ENTITY, "validation").await;
     assert_eq!(p["field"], "column_id");
-    let stored: Value = s.client.get(s.url("/api/v1/boards/strict")).send().await.unwrap().json().await.unwrap();
+    let stored: Value = s
+        .client
+        .get(s.url("/api/v1/boards/strict"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let stored_cards = stored["cards"].as_array().unwrap();
     assert_eq!(stored_cards.len(), 1, "only the valid card exists");
     assert_eq!(stored_cards[0]["column_id"], board["columns"][0]["id"]);
@@ -120,9 +308,21 @@ async fn operations_endpoints(s: &TestServer) {
     assert_eq!(r.status(), StatusCode::OK);
     let r = s.client.get(s.url("/readyz")).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
-    let doc: Value = s.client.get(s.url("/api/v1/openapi.json")).send().await.unwrap().json().await.unwrap();
+    let doc: Value = s
+        .client
+        .get(s.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(doc["info"]["title"], "Flowboard API");
-    for path in ["/api/v1/boards", "/api/v1/boards/{board}/cards", "/api/v1/cards/{id}/move"] {
+    for path in [
+        "/api/v1/boards",
+        "/api/v1/boards/{board}/cards",
+        "/api/v1/cards/{id}/move",
+    ] {
         assert!(doc["paths"].get(path).is_some(), "openapi lists {path}");
     }
     assert!(doc["components"]["schemas"].get("Problem").is_some());
@@ -156,7 +356,15 @@ async fn demo_board_is_seeded_once() {
     let mut config = server::Config::for_database(db.url.clone());
     config.no_demo = false;
     let s = TestServer::start_with(config.clone()).await;
-    let boards: Value = s.client.get(s.url("/api/v1/boards")).send().await.unwrap().json().await.unwrap();
+    let boards: Value = s
+        .client
+        .get(s.url("/api/v1/boards"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(boards.as_array().unwrap().len(), 1);
     let total = boards[0]["total_cards"].as_i64().unwrap();
     assert!((200..=500).contains(&total), "{total} demo cards");
@@ -164,7 +372,15 @@ async fn demo_board_is_seeded_once() {
     s.stop().await.expect("stop");
     // A restart on the same database does not seed again.
     let s = TestServer::start_with(config).await;
-    let boards: Value = s.client.get(s.url("/api/v1/boards")).send().await.unwrap().json().await.unwrap();
+    let boards: Value = s
+        .client
+        .get(s.url("/api/v1/boards"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(boards.as_array().unwrap().len(), 1);
     assert_eq!(boards[0]["total_cards"].as_i64().unwrap(), total);
     s.stop().await.expect("stop");

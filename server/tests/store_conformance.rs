@@ -10,10 +10,15 @@ use app::ssr::{BoardRef, Store, StoreError};
 use chrono::{Duration, TimeZone, Utc};
 use domain::board::ColumnSpec;
 use domain::import::HistoryImport;
-use domain::{Actor, Board, CardPatch, CardType, ColumnKind, EventKind, MoveRequest, NewBoard, NewCard, Severity};
+use domain::{
+    Actor, Board, CardPatch, CardType, ColumnKind, EventKind, MoveRequest, NewBoard, NewCard,
+    Severity,
+};
 
 fn t0() -> chrono::DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).single().expect("valid")
+    Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0)
+        .single()
+        .expect("valid")
 }
 
 fn actor() -> Actor {
@@ -22,13 +27,23 @@ fn actor() -> Actor {
 
 async fn make_board(store: &dyn Store, name: &str) -> Board {
     store
-        .create_board(&NewBoard { name: name.into(), ..Default::default() }, t0())
+        .create_board(
+            &NewBoard {
+                name: name.into(),
+                ..Default::default()
+            },
+            t0(),
+        )
         .await
         .expect("board")
 }
 
 fn feature(title: &str) -> NewCard {
-    NewCard { title: title.into(), card_type: CardType::Feature, ..Default::default() }
+    NewCard {
+        title: title.into(),
+        card_type: CardType::Feature,
+        ..Default::default()
+    }
 }
 
 async fn create_list_and_read_boards(store: Arc<dyn Store>) {
@@ -36,7 +51,10 @@ async fn create_list_and_read_boards(store: Arc<dyn Store>) {
     assert_eq!(board.slug, "platform-team");
     assert_eq!(board.columns.len(), 5);
     assert_eq!(board.lanes.len(), 2);
-    let by_slug = store.board(&BoardRef::Slug("platform-team".into())).await.expect("by slug");
+    let by_slug = store
+        .board(&BoardRef::Slug("platform-team".into()))
+        .await
+        .expect("by slug");
     assert_eq!(by_slug, board);
     let by_id = store.board(&BoardRef::Id(board.id)).await.expect("by id");
     assert_eq!(by_id.columns, board.columns);
@@ -44,12 +62,23 @@ async fn create_list_and_read_boards(store: Arc<dyn Store>) {
     assert_eq!(list.len(), 1);
     assert_eq!((list[0].open_cards, list[0].total_cards), (0, 0));
     let missing = store.board(&BoardRef::Slug("nope".into())).await;
-    assert!(matches!(missing, Err(StoreError::NotFound(_))), "{missing:?}");
+    assert!(
+        matches!(missing, Err(StoreError::NotFound(_))),
+        "{missing:?}"
+    );
 }
 
 async fn duplicate_slugs_conflict(store: Arc<dyn Store>) {
     make_board(store.as_ref(), "Ops").await;
-    let again = store.create_board(&NewBoard { name: "OPS".into(), ..Default::default() }, t0()).await;
+    let again = store
+        .create_board(
+            &NewBoard {
+                name: "OPS".into(),
+                ..Default::default()
+            },
+            t0(),
+        )
+        .await;
     assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
     assert_eq!(store.list_boards().await.expect("list").len(), 1);
 }
@@ -57,18 +86,39 @@ async fn duplicate_slugs_conflict(store: Arc<dyn Store>) {
 async fn cards_are_numbered_and_logged(store: Arc<dyn Store>) {
     let board = make_board(store.as_ref(), "B").await;
     let r = BoardRef::Id(board.id);
-    let a = store.create_card(&r, &feature("First"), &actor(), t0()).await.expect("a");
-    let b = store.create_card(&r, &feature("Second"), &actor(), t0()).await.expect("b");
+    let a = store
+        .create_card(&r, &feature("First"), &actor(), t0())
+        .await
+        .expect("a");
+    let b = store
+        .create_card(&r, &feature("Second"), &actor(), t0())
+        .await
+        .expect("b");
     assert_eq!((a.number, b.number), (1, 2));
     assert_eq!(a.column_id, board.columns[0].id);
     assert_eq!(a.lane_id, board.lanes[1].id, "features go to Standard");
-    assert!(b.position > a.position, "new cards go to the end of the cell");
+    assert!(
+        b.position > a.position,
+        "new cards go to the end of the cell"
+    );
     let events = store.card_events(a.id).await.expect("events");
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].actor, actor());
-    assert_eq!(events[0].kind, EventKind::Created { column_id: a.column_id, lane_id: a.lane_id });
-    assert_eq!(store.card_by_number(&r, 2).await.expect("by number").id, b.id);
-    assert!(matches!(store.card_by_number(&r, 99).await, Err(StoreError::NotFound(_))));
+    assert_eq!(
+        events[0].kind,
+        EventKind::Created {
+            column_id: a.column_id,
+            lane_id: a.lane_id
+        }
+    );
+    assert_eq!(
+        store.card_by_number(&r, 2).await.expect("by number").id,
+        b.id
+    );
+    assert!(matches!(
+        store.card_by_number(&r, 99).await,
+        Err(StoreError::NotFound(_))
+    ));
 
     let urgent = NewCard {
         title: "Checkout down".into(),
@@ -78,7 +128,10 @@ async fn cards_are_numbered_and_logged(store: Arc<dyn Store>) {
         dedup_key: Some("alert-1".into()),
         ..Default::default()
     };
-    let incident = store.create_card(&r, &urgent, &actor(), t0()).await.expect("incident");
+    let incident = store
+        .create_card(&r, &urgent, &actor(), t0())
+        .await
+        .expect("incident");
     assert_eq!(incident.lane_id, board.lanes[0].id, "sev1 goes to Expedite");
     assert_eq!(store.card(incident.id).await.expect("read back"), incident);
 }
@@ -88,13 +141,25 @@ async fn invalid_cards_store_nothing(store: Arc<dyn Store>) {
     let other = make_board(store.as_ref(), "Other").await;
     let r = BoardRef::Id(board.id);
     let empty = store.create_card(&r, &feature("   "), &actor(), t0()).await;
-    assert!(matches!(&empty, Err(StoreError::Invalid(e)) if e.field() == "title"), "{empty:?}");
-    let foreign = NewCard { column_id: Some(other.columns[0].id), ..feature("x") };
+    assert!(
+        matches!(&empty, Err(StoreError::Invalid(e)) if e.field() == "title"),
+        "{empty:?}"
+    );
+    let foreign = NewCard {
+        column_id: Some(other.columns[0].id),
+        ..feature("x")
+    };
     let foreign = store.create_card(&r, &foreign, &actor(), t0()).await;
-    assert!(matches!(&foreign, Err(StoreError::Invalid(e)) if e.field() == "column_id"), "{foreign:?}");
+    assert!(
+        matches!(&foreign, Err(StoreError::Invalid(e)) if e.field() == "column_id"),
+        "{foreign:?}"
+    );
     assert!(store.board(&r).await.expect("board").cards.is_empty());
     // A failed create does not use up a card number.
-    let ok = store.create_card(&r, &feature("ok"), &actor(), t0()).await.expect("ok");
+    let ok = store
+        .create_card(&r, &feature("ok"), &actor(), t0())
+        .await
+        .expect("ok");
     assert_eq!(ok.number, 1);
 }
 
@@ -102,26 +167,63 @@ async fn moves_are_logged_and_ordered(store: Arc<dyn Store>) {
     let board = make_board(store.as_ref(), "B").await;
     let r = BoardRef::Id(board.id);
     let (backlog, doing) = (board.columns[0].id, board.columns[2].id);
-    let a = store.create_card(&r, &feature("a"), &actor(), t0()).await.expect("a");
-    let b = store.create_card(&r, &feature("b"), &actor(), t0()).await.expect("b");
+    let a = store
+        .create_card(&r, &feature("a"), &actor(), t0())
+        .await
+        .expect("a");
+    let b = store
+        .create_card(&r, &feature("b"), &actor(), t0())
+        .await
+        .expect("b");
     let later = t0() + Duration::hours(3);
     let moved = store
-        .move_card(a.id, &MoveRequest { column_id: doing, lane_id: None, position: None }, &actor(), later)
+        .move_card(
+            a.id,
+            &MoveRequest {
+                column_id: doing,
+                lane_id: None,
+                position: None,
+            },
+            &actor(),
+            later,
+        )
         .await
         .expect("move");
     assert_eq!(moved.column_id, doing);
     assert_eq!(moved.column_entered_at, later);
     // b jumps in front of a in the same cell.
     store
-        .move_card(b.id, &MoveRequest { column_id: doing, lane_id: None, position: Some(0) }, &actor(), later)
+        .move_card(
+            b.id,
+            &MoveRequest {
+                column_id: doing,
+                lane_id: None,
+                position: Some(0),
+            },
+            &actor(),
+            later,
+        )
         .await
         .expect("move b");
     let cards = store.board(&r).await.expect("board").cards;
-    let order: Vec<_> = cards.iter().filter(|c| c.column_id == doing).map(|c| c.title.as_str()).collect();
+    let order: Vec<_> = cards
+        .iter()
+        .filter(|c| c.column_id == doing)
+        .map(|c| c.title.as_str())
+        .collect();
     assert_eq!(order, vec!["b", "a"]);
     // Reordering inside a column keeps the time it entered.
     let reordered = store
-        .move_card(a.id, &MoveRequest { column_id: doing, lane_id: None, position: Some(0) }, &actor(), later + Duration::hours(1))
+        .move_card(
+            a.id,
+            &MoveRequest {
+                column_id: doing,
+                lane_id: None,
+                position: Some(0),
+            },
+            &actor(),
+            later + Duration::hours(1),
+        )
         .await
         .expect("reorder");
     assert_eq!(reordered.column_entered_at, later);
@@ -129,7 +231,12 @@ async fn moves_are_logged_and_ordered(store: Arc<dyn Store>) {
     assert_eq!(events.len(), 3);
     assert_eq!(
         events[1].kind,
-        EventKind::Moved { from_column_id: backlog, from_lane_id: a.lane_id, to_column_id: doing, to_lane_id: a.lane_id }
+        EventKind::Moved {
+            from_column_id: backlog,
+            from_lane_id: a.lane_id,
+            to_column_id: doing,
+            to_lane_id: a.lane_id
+        }
     );
     let visits = domain::column_visits(&events, later + Duration::hours(2));
     assert_eq!(visits.len(), 2);
@@ -140,15 +247,33 @@ async fn many_reorders_keep_order(store: Arc<dyn Store>) {
     let board = make_board(store.as_ref(), "B").await;
     let r = BoardRef::Id(board.id);
     let col = board.columns[0].id;
-    let a = store.create_card(&r, &feature("a"), &actor(), t0()).await.expect("a");
-    let b = store.create_card(&r, &feature("b"), &actor(), t0()).await.expect("b");
-    let c = store.create_card(&r, &feature("c"), &actor(), t0()).await.expect("c");
+    let a = store
+        .create_card(&r, &feature("a"), &actor(), t0())
+        .await
+        .expect("a");
+    let b = store
+        .create_card(&r, &feature("b"), &actor(), t0())
+        .await
+        .expect("b");
+    let c = store
+        .create_card(&r, &feature("c"), &actor(), t0())
+        .await
+        .expect("c");
     // Repeatedly dropping between the same two neighbours exhausts float precision and forces
     // the cell to be renumbered; the order must stay right throughout.
     for i in 0..70 {
         let card = if i % 2 == 0 { c.id } else { b.id };
         store
-            .move_card(card, &MoveRequest { column_id: col, lane_id: None, position: Some(1) }, &actor(), t0())
+            .move_card(
+                card,
+                &MoveRequest {
+                    column_id: col,
+                    lane_id: None,
+                    position: Some(1),
+                },
+                &actor(),
+                t0(),
+            )
             .await
             .expect("reorder");
     }
@@ -161,70 +286,161 @@ async fn moves_to_other_boards_are_refused(store: Arc<dyn Store>) {
     let board = make_board(store.as_ref(), "B").await;
     let other = make_board(store.as_ref(), "Other").await;
     let r = BoardRef::Id(board.id);
-    let card = store.create_card(&r, &feature("a"), &actor(), t0()).await.expect("a");
-    let bad = MoveRequest { column_id: other.columns[2].id, lane_id: None, position: None };
+    let card = store
+        .create_card(&r, &feature("a"), &actor(), t0())
+        .await
+        .expect("a");
+    let bad = MoveRequest {
+        column_id: other.columns[2].id,
+        lane_id: None,
+        position: None,
+    };
     let err = store.move_card(card.id, &bad, &actor(), t0()).await;
-    assert!(matches!(&err, Err(StoreError::Invalid(e)) if e.field() == "column_id"), "{err:?}");
-    let bad_lane = MoveRequest { column_id: board.columns[1].id, lane_id: Some(other.lanes[0].id), position: None };
+    assert!(
+        matches!(&err, Err(StoreError::Invalid(e)) if e.field() == "column_id"),
+        "{err:?}"
+    );
+    let bad_lane = MoveRequest {
+        column_id: board.columns[1].id,
+        lane_id: Some(other.lanes[0].id),
+        position: None,
+    };
     let err = store.move_card(card.id, &bad_lane, &actor(), t0()).await;
-    assert!(matches!(&err, Err(StoreError::Invalid(e)) if e.field() == "lane_id"), "{err:?}");
-    assert_eq!(store.card(card.id).await.expect("card"), card, "nothing changed");
+    assert!(
+        matches!(&err, Err(StoreError::Invalid(e)) if e.field() == "lane_id"),
+        "{err:?}"
+    );
+    assert_eq!(
+        store.card(card.id).await.expect("card"),
+        card,
+        "nothing changed"
+    );
     assert_eq!(store.card_events(card.id).await.expect("events").len(), 1);
-    let missing = store.move_card(domain::CardId::new(), &bad, &actor(), t0()).await;
+    let missing = store
+        .move_card(domain::CardId::new(), &bad, &actor(), t0())
+        .await;
     assert!(matches!(missing, Err(StoreError::NotFound(_))));
 }
 
 async fn edits_and_blocks_are_logged(store: Arc<dyn Store>) {
     let board = make_board(store.as_ref(), "B").await;
     let r = BoardRef::Id(board.id);
-    let card = store.create_card(&r, &feature("a"), &actor(), t0()).await.expect("a");
-    let patch = CardPatch { title: Some("renamed".into()), description: Some("**bold**".into()), ..Default::default() };
-    let edited = store.update_card(card.id, &patch, &actor(), t0()).await.expect("edit");
+    let card = store
+        .create_card(&r, &feature("a"), &actor(), t0())
+        .await
+        .expect("a");
+    let patch = CardPatch {
+        title: Some("renamed".into()),
+        description: Some("**bold**".into()),
+        ..Default::default()
+    };
+    let edited = store
+        .update_card(card.id, &patch, &actor(), t0())
+        .await
+        .expect("edit");
     assert_eq!(edited.title, "renamed");
-    let block = CardPatch { blocked: Some(true), blocked_reason: Some("vendor".into()), ..Default::default() };
-    let blocked = store.update_card(card.id, &block, &actor(), t0()).await.expect("block");
+    let block = CardPatch {
+        blocked: Some(true),
+        blocked_reason: Some("vendor".into()),
+        ..Default::default()
+    };
+    let blocked = store
+        .update_card(card.id, &block, &actor(), t0())
+        .await
+        .expect("block");
     assert!(blocked.blocked);
-    let unblock = CardPatch { blocked: Some(false), ..Default::default() };
-    store.update_card(card.id, &unblock, &actor(), t0()).await.expect("unblock");
-    let kinds: Vec<_> = store.card_events(card.id).await.expect("events").into_iter().map(|e| e.kind).collect();
+    let unblock = CardPatch {
+        blocked: Some(false),
+        ..Default::default()
+    };
+    store
+        .update_card(card.id, &unblock, &actor(), t0())
+        .await
+        .expect("unblock");
+    let kinds: Vec<_> = store
+        .card_events(card.id)
+        .await
+        .expect("events")
+        .into_iter()
+        .map(|e| e.kind)
+        .collect();
     assert_eq!(
         kinds,
         vec![
-            EventKind::Created { column_id: card.column_id, lane_id: card.lane_id },
-            EventKind::Edited { fields: vec!["title".into(), "description".into()] },
-            EventKind::Blocked { reason: "vendor".into() },
+            EventKind::Created {
+                column_id: card.column_id,
+                lane_id: card.lane_id
+            },
+            EventKind::Edited {
+                fields: vec!["title".into(), "description".into()]
+            },
+            EventKind::Blocked {
+                reason: "vendor".into()
+            },
             EventKind::Unblocked,
         ]
     );
     let stored = store.card(card.id).await.expect("card");
     assert_eq!((stored.title.as_str(), stored.blocked), ("renamed", false));
-    let bad = CardPatch { title: Some("x".repeat(201)), ..Default::default() };
-    assert!(matches!(store.update_card(card.id, &bad, &actor(), t0()).await, Err(StoreError::Invalid(_))));
+    let bad = CardPatch {
+        title: Some("x".repeat(201)),
+        ..Default::default()
+    };
+    assert!(matches!(
+        store.update_card(card.id, &bad, &actor(), t0()).await,
+        Err(StoreError::Invalid(_))
+    ));
     assert_eq!(store.card(card.id).await.expect("card"), stored);
 }
 
 async fn column_settings_never_lose_cards(store: Arc<dyn Store>) {
     let board = make_board(store.as_ref(), "B").await;
     let r = BoardRef::Id(board.id);
-    store.create_card(&r, &feature("a"), &actor(), t0()).await.expect("a");
+    store
+        .create_card(&r, &feature("a"), &actor(), t0())
+        .await
+        .expect("a");
     let mut specs: Vec<ColumnSpec> = board
         .columns
         .iter()
-        .map(|c| ColumnSpec { id: Some(c.id), name: c.name.clone(), kind: c.kind, wip_limit: c.wip_limit })
+        .map(|c| ColumnSpec {
+            id: Some(c.id),
+            name: c.name.clone(),
+            kind: c.kind,
+            wip_limit: c.wip_limit,
+        })
         .collect();
     specs.swap(1, 2);
     specs[0].name = "Inbox".into();
-    specs.insert(4, ColumnSpec { id: None, name: "Deploy".into(), kind: ColumnKind::Active, wip_limit: Some(2) });
+    specs.insert(
+        4,
+        ColumnSpec {
+            id: None,
+            name: "Deploy".into(),
+            kind: ColumnKind::Active,
+            wip_limit: Some(2),
+        },
+    );
     let updated = store.set_columns(&r, &specs).await.expect("layout");
     let names: Vec<_> = updated.columns.iter().map(|c| c.name.as_str()).collect();
-    assert_eq!(names, vec!["Inbox", "In Progress", "Ready", "Review", "Deploy", "Done"]);
+    assert_eq!(
+        names,
+        vec!["Inbox", "In Progress", "Ready", "Review", "Deploy", "Done"]
+    );
     assert_eq!(updated.cards.len(), 1);
     // Removing the column that holds the card is refused; removing an empty one works.
     let without_inbox: Vec<_> = specs[1..].to_vec();
     let err = store.set_columns(&r, &without_inbox).await;
     assert!(matches!(err, Err(StoreError::Invalid(_))), "{err:?}");
-    let without_deploy: Vec<_> = specs.iter().filter(|s| s.name != "Deploy").cloned().collect();
-    let after = store.set_columns(&r, &without_deploy).await.expect("remove empty");
+    let without_deploy: Vec<_> = specs
+        .iter()
+        .filter(|s| s.name != "Deploy")
+        .cloned()
+        .collect();
+    let after = store
+        .set_columns(&r, &without_deploy)
+        .await
+        .expect("remove empty");
     assert_eq!(after.columns.len(), 5);
     assert_eq!(after.cards.len(), 1);
     // A limit below the current count is allowed.
@@ -246,7 +462,10 @@ async fn imports_are_all_or_nothing(store: Arc<dyn Store>) {
         {"title":"bad","type":"feature","created_at":"2026-01-01T00:00:00Z","transitions":[{"column":"Nowhere","at":"2026-01-02T00:00:00Z"}]}]}"#,
     );
     let err = store.import_history(&r, &bad, &actor()).await;
-    assert!(matches!(&err, Err(StoreError::Invalid(e)) if e.to_string().contains("card 1")), "{err:?}");
+    assert!(
+        matches!(&err, Err(StoreError::Invalid(e)) if e.to_string().contains("card 1")),
+        "{err:?}"
+    );
     assert!(store.board(&r).await.expect("board").cards.is_empty());
 
     let good = import_doc(
@@ -254,7 +473,13 @@ async fn imports_are_all_or_nothing(store: Arc<dyn Store>) {
         {"column":"In Progress","at":"2026-01-02T00:00:00Z"},{"column":"Review","at":"2026-01-03T00:00:00Z"},
         {"column":"In Progress","at":"2026-01-04T00:00:00Z"},{"column":"Done","at":"2026-01-06T00:00:00Z"}]}]}"#,
     );
-    assert_eq!(store.import_history(&r, &good, &actor()).await.expect("import"), 1);
+    assert_eq!(
+        store
+            .import_history(&r, &good, &actor())
+            .await
+            .expect("import"),
+        1
+    );
     let card = store.board(&r).await.expect("board").cards.remove(0);
     assert_eq!(card.column_id, board.columns[4].id);
     let events = store.card_events(card.id).await.expect("events");
@@ -270,7 +495,14 @@ async fn concurrent_creates_get_unique_numbers(store: Arc<dyn Store>) {
         .map(|i| {
             let store = store.clone();
             tokio::spawn(async move {
-                store.create_card(&BoardRef::Id(board.id), &feature(&format!("c{i}")), &actor(), t0()).await
+                store
+                    .create_card(
+                        &BoardRef::Id(board.id),
+                        &feature(&format!("c{i}")),
+                        &actor(),
+                        t0(),
+                    )
+                    .await
             })
         })
         .collect();

@@ -225,7 +225,9 @@ pub fn slugify(name: &str) -> String {
 fn valid_slug(slug: &str) -> bool {
     !slug.is_empty()
         && slug.len() <= 40
-        && slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && slug
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !slug.starts_with('-')
         && !slug.ends_with('-')
 }
@@ -254,8 +256,18 @@ pub fn default_columns() -> Vec<Column> {
 /// The lanes a new board starts with: Expedite above Standard.
 pub fn default_lanes() -> Vec<Lane> {
     vec![
-        Lane { id: LaneId::new(), name: "Expedite".into(), kind: LaneKind::Expedite, position: 0 },
-        Lane { id: LaneId::new(), name: "Standard".into(), kind: LaneKind::Standard, position: 1 },
+        Lane {
+            id: LaneId::new(),
+            name: "Expedite".into(),
+            kind: LaneKind::Expedite,
+            position: 0,
+        },
+        Lane {
+            id: LaneId::new(),
+            name: "Standard".into(),
+            kind: LaneKind::Standard,
+            position: 1,
+        },
     ]
 }
 
@@ -263,7 +275,12 @@ impl NewBoard {
     /// Checks the request and fills in the slug and default columns and lanes.
     pub fn validate(&self) -> Result<BoardDraft, DomainError> {
         let name = clean_name("name", &self.name)?;
-        let slug = match self.slug.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let slug = match self
+            .slug
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             Some(slug) if valid_slug(slug) => slug.to_owned(),
             Some(_) => {
                 return Err(DomainError::invalid(
@@ -284,7 +301,10 @@ impl NewBoard {
         };
         let description = self.description.as_deref().unwrap_or("").trim().to_owned();
         if description.chars().count() > 2000 {
-            return Err(DomainError::invalid("description", "must be at most 2000 characters"));
+            return Err(DomainError::invalid(
+                "description",
+                "must be at most 2000 characters",
+            ));
         }
         Ok(BoardDraft {
             name,
@@ -306,7 +326,10 @@ pub fn plan_columns(
     specs: &[ColumnSpec],
 ) -> Result<Vec<Column>, DomainError> {
     if specs.is_empty() {
-        return Err(DomainError::invalid("columns", "a board needs at least one column"));
+        return Err(DomainError::invalid(
+            "columns",
+            "a board needs at least one column",
+        ));
     }
     let mut planned: Vec<Column> = Vec::with_capacity(specs.len());
     for (position, spec) in (0..).zip(specs) {
@@ -328,19 +351,37 @@ pub fn plan_columns(
         let id = match spec.id {
             Some(id) if current.iter().any(|c| c.id == id) => {
                 if planned.iter().any(|c| c.id == id) {
-                    return Err(DomainError::invalid("columns.id", "a column is listed twice"));
+                    return Err(DomainError::invalid(
+                        "columns.id",
+                        "a column is listed twice",
+                    ));
                 }
                 id
             }
             Some(_) => {
-                return Err(DomainError::reference("columns.id", "no such column on this board"));
+                return Err(DomainError::reference(
+                    "columns.id",
+                    "no such column on this board",
+                ));
             }
             None => ColumnId::new(),
         };
-        planned.push(Column { id, name, kind: spec.kind, wip_limit: spec.wip_limit, position });
+        planned.push(Column {
+            id,
+            name,
+            kind: spec.kind,
+            wip_limit: spec.wip_limit,
+            position,
+        });
     }
-    for gone in current.iter().filter(|c| planned.iter().all(|p| p.id != c.id)) {
-        let holding = cards.iter().filter(|card| card.column_id == gone.id).count();
+    for gone in current
+        .iter()
+        .filter(|c| planned.iter().all(|p| p.id != c.id))
+    {
+        let holding = cards
+            .iter()
+            .filter(|card| card.column_id == gone.id)
+            .count();
         if holding > 0 {
             return Err(DomainError::invalid(
                 "columns",
@@ -369,7 +410,11 @@ impl Board {
     /// the first Standard lane.
     pub fn default_lane(&self, card_type: CardType, severity: Option<Severity>) -> Option<&Lane> {
         let urgent = card_type == CardType::Incident && severity.is_some_and(Severity::is_urgent);
-        let wanted = if urgent { LaneKind::Expedite } else { LaneKind::Standard };
+        let wanted = if urgent {
+            LaneKind::Expedite
+        } else {
+            LaneKind::Standard
+        };
         self.lanes
             .iter()
             .find(|l| l.kind == wanted)
@@ -379,7 +424,9 @@ impl Board {
 
     /// Cards in one cell, in display order.
     pub fn cards_in(&self, column: ColumnId, lane: LaneId) -> impl Iterator<Item = &Card> {
-        self.cards.iter().filter(move |c| c.column_id == column && c.lane_id == lane)
+        self.cards
+            .iter()
+            .filter(move |c| c.column_id == column && c.lane_id == lane)
     }
 
     /// Cards in a column's Standard lanes: the count a WIP limit applies to.
@@ -387,7 +434,10 @@ impl Board {
         self.cards
             .iter()
             .filter(|c| c.column_id == column)
-            .filter(|c| self.lane(c.lane_id).is_some_and(|l| l.kind == LaneKind::Standard))
+            .filter(|c| {
+                self.lane(c.lane_id)
+                    .is_some_and(|l| l.kind == LaneKind::Standard)
+            })
             .count()
     }
 }
@@ -406,9 +456,12 @@ mod tests {
 
     #[test]
     fn new_board_derives_slug_and_defaults() {
-        let draft = NewBoard { name: " Platform ".into(), ..Default::default() }
-            .validate()
-            .expect("valid");
+        let draft = NewBoard {
+            name: " Platform ".into(),
+            ..Default::default()
+        }
+        .validate()
+        .expect("valid");
         assert_eq!(draft.name, "Platform");
         assert_eq!(draft.slug, "platform");
         assert_eq!(draft.columns.len(), 5);
@@ -417,19 +470,36 @@ mod tests {
 
     #[test]
     fn new_board_rejects_bad_names_and_slugs() {
-        let empty = NewBoard { name: "   ".into(), ..Default::default() };
+        let empty = NewBoard {
+            name: "   ".into(),
+            ..Default::default()
+        };
         assert_eq!(empty.validate().unwrap_err().field(), "name");
-        let long = NewBoard { name: "x".repeat(61), ..Default::default() };
+        let long = NewBoard {
+            name: "x".repeat(61),
+            ..Default::default()
+        };
         assert_eq!(long.validate().unwrap_err().field(), "name");
-        let bad_slug =
-            NewBoard { name: "ok".into(), slug: Some("Not OK".into()), ..Default::default() };
+        let bad_slug = NewBoard {
+            name: "ok".into(),
+            slug: Some("Not OK".into()),
+            ..Default::default()
+        };
         assert_eq!(bad_slug.validate().unwrap_err().field(), "slug");
-        let no_letters = NewBoard { name: "!!!".into(), ..Default::default() };
+        let no_letters = NewBoard {
+            name: "!!!".into(),
+            ..Default::default()
+        };
         assert_eq!(no_letters.validate().unwrap_err().field(), "slug");
     }
 
     fn spec(id: Option<ColumnId>, name: &str) -> ColumnSpec {
-        ColumnSpec { id, name: name.into(), kind: ColumnKind::Queue, wip_limit: None }
+        ColumnSpec {
+            id,
+            name: name.into(),
+            kind: ColumnKind::Queue,
+            wip_limit: None,
+        }
     }
 
     #[test]
@@ -458,9 +528,15 @@ mod tests {
         assert!(plan_columns(&current, &[], &dup).is_err());
         let mut bad = spec(None, "A");
         bad.wip_limit = Some(0);
-        assert_eq!(plan_columns(&current, &[], &[bad]).unwrap_err().field(), "columns.wip_limit");
+        assert_eq!(
+            plan_columns(&current, &[], &[bad]).unwrap_err().field(),
+            "columns.wip_limit"
+        );
         let unknown = vec![spec(Some(ColumnId::new()), "A")];
-        assert_eq!(plan_columns(&current, &[], &unknown).unwrap_err().field(), "columns.id");
+        assert_eq!(
+            plan_columns(&current, &[], &unknown).unwrap_err().field(),
+            "columns.id"
+        );
         assert!(plan_columns(&current, &[], &[]).is_err());
     }
 }

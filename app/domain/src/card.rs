@@ -297,9 +297,16 @@ fn check_short(field: &'static str, raw: Option<&str>) -> Result<Option<String>,
     Ok(Some(value.to_owned()))
 }
 
-fn incident_only(card_type: CardType, field: &'static str, present: bool) -> Result<(), DomainError> {
+fn incident_only(
+    card_type: CardType,
+    field: &'static str,
+    present: bool,
+) -> Result<(), DomainError> {
     if present && card_type != CardType::Incident {
-        return Err(DomainError::invalid(field, "only incidents have this field"));
+        return Err(DomainError::invalid(
+            field,
+            "only incidents have this field",
+        ));
     }
     Ok(())
 }
@@ -318,7 +325,10 @@ impl NewCard {
         incident_only(t, "source", source.is_some())?;
         incident_only(t, "dedup_key", dedup_key.is_some())?;
         if t == CardType::Incident && self.severity.is_none() {
-            return Err(DomainError::invalid("severity", "incidents need a severity: sev1–sev4"));
+            return Err(DomainError::invalid(
+                "severity",
+                "incidents need a severity: sev1–sev4",
+            ));
         }
         let column = match self.column_id {
             Some(id) => board_column(board, id)?,
@@ -413,7 +423,10 @@ impl CardPatch {
             }
         }
         if next.card_type == CardType::Incident && next.severity.is_none() {
-            return Err(DomainError::invalid("severity", "incidents need a severity: sev1–sev4"));
+            return Err(DomainError::invalid(
+                "severity",
+                "incidents need a severity: sev1–sev4",
+            ));
         }
         let mut blocked_now = None;
         let mut unblocked = false;
@@ -446,7 +459,12 @@ impl CardPatch {
         if !changed.is_empty() || blocked_now.is_some() || unblocked {
             next.updated_at = now;
         }
-        Ok(PatchedCard { card: next, changed, blocked_now, unblocked })
+        Ok(PatchedCard {
+            card: next,
+            changed,
+            blocked_now,
+            unblocked,
+        })
     }
 }
 
@@ -457,7 +475,12 @@ mod tests {
     use crate::ids::BoardId;
 
     pub(crate) fn board() -> Board {
-        let draft = NewBoard { name: "Test".into(), ..Default::default() }.validate().expect("ok");
+        let draft = NewBoard {
+            name: "Test".into(),
+            ..Default::default()
+        }
+        .validate()
+        .expect("ok");
         Board {
             id: BoardId::new(),
             slug: draft.slug,
@@ -499,16 +522,23 @@ mod tests {
         assert_eq!(check_title("  Fix login  ").expect("ok"), "Fix login");
         assert!(check_title("").is_err());
         assert!(check_title("   \n ").is_err());
-        assert!(check_title(&"é".repeat(200)).is_ok(), "200 two-byte characters fit");
+        assert!(
+            check_title(&"é".repeat(200)).is_ok(),
+            "200 two-byte characters fit"
+        );
         assert!(check_title(&"é".repeat(201)).is_err());
     }
 
     #[test]
     fn new_card_defaults_to_first_column_and_standard_lane() {
         let b = board();
-        let draft = NewCard { title: "x".into(), card_type: CardType::Feature, ..Default::default() }
-            .validate(&b)
-            .expect("valid");
+        let draft = NewCard {
+            title: "x".into(),
+            card_type: CardType::Feature,
+            ..Default::default()
+        }
+        .validate(&b)
+        .expect("valid");
         assert_eq!(draft.column_id, b.columns[0].id);
         assert_eq!(draft.lane_id, b.lanes[1].id);
     }
@@ -523,14 +553,21 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(urgent.validate(&b).expect("ok").lane_id, b.lanes[0].id);
-        let minor = NewCard { severity: Some(Severity::Sev3), ..urgent };
+        let minor = NewCard {
+            severity: Some(Severity::Sev3),
+            ..urgent
+        };
         assert_eq!(minor.validate(&b).expect("ok").lane_id, b.lanes[1].id);
     }
 
     #[test]
     fn incident_fields_are_checked() {
         let b = board();
-        let no_sev = NewCard { title: "x".into(), card_type: CardType::Incident, ..Default::default() };
+        let no_sev = NewCard {
+            title: "x".into(),
+            card_type: CardType::Incident,
+            ..Default::default()
+        };
         assert_eq!(no_sev.validate(&b).unwrap_err().field(), "severity");
         let sev_on_feature = NewCard {
             title: "x".into(),
@@ -553,7 +590,11 @@ mod tests {
         };
         assert_eq!(wrong_col.validate(&b).unwrap_err().field(), "column_id");
         let card = card_on(&b);
-        let mv = MoveRequest { column_id: other.columns[1].id, lane_id: None, position: None };
+        let mv = MoveRequest {
+            column_id: other.columns[1].id,
+            lane_id: None,
+            position: None,
+        };
         assert_eq!(mv.target(&b, &card).unwrap_err().field(), "column_id");
         let mv = MoveRequest {
             column_id: b.columns[1].id,
@@ -568,10 +609,16 @@ mod tests {
         let b = board();
         let card = card_on(&b);
         let later = card.updated_at + chrono::Duration::seconds(5);
-        let same = CardPatch { title: Some("Card".into()), ..Default::default() };
+        let same = CardPatch {
+            title: Some("Card".into()),
+            ..Default::default()
+        };
         let out = same.apply(&card, later).expect("ok");
         assert!(out.changed.is_empty());
-        assert_eq!(out.card.updated_at, card.updated_at, "no change, no new timestamp");
+        assert_eq!(
+            out.card.updated_at, card.updated_at,
+            "no change, no new timestamp"
+        );
 
         let block = CardPatch {
             title: Some("New".into()),
@@ -584,10 +631,19 @@ mod tests {
         assert_eq!(out.blocked_now.as_deref(), Some("vendor"));
         assert_eq!(out.card.updated_at, later);
 
-        let no_reason = CardPatch { blocked: Some(true), ..Default::default() };
-        assert_eq!(no_reason.apply(&card, later).unwrap_err().field(), "blocked_reason");
+        let no_reason = CardPatch {
+            blocked: Some(true),
+            ..Default::default()
+        };
+        assert_eq!(
+            no_reason.apply(&card, later).unwrap_err().field(),
+            "blocked_reason"
+        );
 
-        let unblock = CardPatch { blocked: Some(false), ..Default::default() };
+        let unblock = CardPatch {
+            blocked: Some(false),
+            ..Default::default()
+        };
         let out2 = unblock.apply(&out.card, later).expect("ok");
         assert!(out2.unblocked);
         assert!(!out2.card.blocked);
@@ -597,8 +653,14 @@ mod tests {
     fn changing_to_incident_needs_severity() {
         let b = board();
         let card = card_on(&b);
-        let patch = CardPatch { card_type: Some(CardType::Incident), ..Default::default() };
-        assert_eq!(patch.apply(&card, Utc::now()).unwrap_err().field(), "severity");
+        let patch = CardPatch {
+            card_type: Some(CardType::Incident),
+            ..Default::default()
+        };
+        assert_eq!(
+            patch.apply(&card, Utc::now()).unwrap_err().field(),
+            "severity"
+        );
         let patch = CardPatch {
             card_type: Some(CardType::Incident),
             severity: Some(Severity::Sev2),

@@ -26,11 +26,17 @@ pub enum DomainError {
 
 impl DomainError {
     pub(crate) fn invalid(field: &'static str, message: impl Into<String>) -> Self {
-        Self::Invalid { field, message: message.into() }
+        Self::Invalid {
+            field,
+            message: message.into(),
+        }
     }
 
     pub(crate) fn reference(field: &'static str, message: impl Into<String>) -> Self {
-        Self::Reference { field, message: message.into() }
+        Self::Reference {
+            field,
+            message: message.into(),
+        }
     }
 
     /// The request field this error is about.

@@ -57,17 +57,26 @@ pub struct Actor {
 impl Actor {
     /// A person.
     pub fn user(name: impl Into<String>) -> Self {
-        Self { kind: ActorKind::User, name: name.into() }
+        Self {
+            kind: ActorKind::User,
+            name: name.into(),
+        }
     }
 
     /// Flowboard itself.
     pub fn system(name: impl Into<String>) -> Self {
-        Self { kind: ActorKind::System, name: name.into() }
+        Self {
+            kind: ActorKind::System,
+            name: name.into(),
+        }
     }
 
     /// An API client.
     pub fn token(name: impl Into<String>) -> Self {
-        Self { kind: ActorKind::Token, name: name.into() }
+        Self {
+            kind: ActorKind::Token,
+            name: name.into(),
+        }
     }
 }
 

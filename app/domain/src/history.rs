@@ -29,7 +29,8 @@ pub struct ColumnVisit {
 pub fn column_visits(events: &[CardEvent], now: DateTime<Utc>) -> Vec<ColumnVisit> {
     let mut visits: Vec<ColumnVisit> = Vec::new();
     for event in events {
-        let (Some(column), Some(lane)) = (event.kind.column_after(), event.kind.lane_after()) else {
+        let (Some(column), Some(lane)) = (event.kind.column_after(), event.kind.lane_after())
+        else {
             continue;
         };
         if let Some(open) = visits.last_mut() {
@@ -61,7 +62,9 @@ mod tests {
     use chrono::TimeZone;
 
     fn at(h: u32) -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2026, 1, 1, h, 0, 0).single().expect("valid time")
+        Utc.with_ymd_and_hms(2026, 1, 1, h, 0, 0)
+            .single()
+            .expect("valid time")
     }
 
     fn ev(id: i64, h: u32, kind: EventKind) -> CardEvent {
@@ -85,9 +88,22 @@ mod tests {
             to_lane_id: lane,
         };
         let events = vec![
-            ev(1, 0, EventKind::Created { column_id: a, lane_id: lane }),
+            ev(
+                1,
+                0,
+                EventKind::Created {
+                    column_id: a,
+                    lane_id: lane,
+                },
+            ),
             ev(2, 2, moved(a, b)),
-            ev(3, 3, EventKind::Edited { fields: vec!["title".into()] }),
+            ev(
+                3,
+                3,
+                EventKind::Edited {
+                    fields: vec!["title".into()],
+                },
+            ),
             ev(4, 5, moved(b, a)),
             ev(5, 6, moved(a, a)),
         ];

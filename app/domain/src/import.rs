@@ -101,7 +101,9 @@ impl HistoryImport {
                 let severity = match (card.card_type, card.severity) {
                     (CardType::Incident, s) => Some(s.unwrap_or(Severity::Sev3)),
                     (_, None) => None,
-                    (_, Some(_)) => return Err(card_error(index, "only incidents have a severity")),
+                    (_, Some(_)) => {
+                        return Err(card_error(index, "only incidents have a severity"));
+                    }
                 };
                 if card.service.is_some() && card.card_type != CardType::Incident {
                     return Err(card_error(index, "only incidents have a service"));
@@ -119,7 +121,10 @@ impl HistoryImport {
                         .ok_or_else(|| {
                             card_error(
                                 index,
-                                format!("transition {t}: no column named \"{}\"", transition.column),
+                                format!(
+                                    "transition {t}: no column named \"{}\"",
+                                    transition.column
+                                ),
                             )
                         })?;
                     if transition.at < last {
@@ -159,7 +164,12 @@ mod tests {
     use crate::ids::BoardId;
 
     fn board() -> Board {
-        let d = NewBoard { name: "T".into(), ..Default::default() }.validate().expect("ok");
+        let d = NewBoard {
+            name: "T".into(),
+            ..Default::default()
+        }
+        .validate()
+        .expect("ok");
         Board {
             id: BoardId::new(),
             slug: d.slug,
@@ -179,9 +189,11 @@ mod tests {
     #[test]
     fn plans_resolve_columns_and_start_in_first_column() {
         let b = board();
-        let plan = doc(r#"{"cards":[{"title":"A","type":"feature","created_at":"2026-01-01T00:00:00Z",
+        let plan = doc(
+            r#"{"cards":[{"title":"A","type":"feature","created_at":"2026-01-01T00:00:00Z",
             "transitions":[{"column":"In Progress","at":"2026-01-02T00:00:00Z"},
-                           {"column":"Done","at":"2026-01-03T00:00:00Z"}]}]}"#)
+                           {"column":"Done","at":"2026-01-03T00:00:00Z"}]}]}"#,
+        )
         .plan(&b)
         .expect("valid");
         assert_eq!(plan[0].steps.len(), 3);
@@ -199,8 +211,10 @@ mod tests {
         .plan(&b)
         .unwrap_err();
         assert!(err.to_string().contains("card 1"), "{err}");
-        let err = doc(r#"{"cards":[{"title":"x","type":"feature","created_at":"2026-01-01T00:00:00Z",
-            "transitions":[{"column":"Nope","at":"2026-01-04T00:00:00Z"}]}]}"#)
+        let err = doc(
+            r#"{"cards":[{"title":"x","type":"feature","created_at":"2026-01-01T00:00:00Z",
+            "transitions":[{"column":"Nope","at":"2026-01-04T00:00:00Z"}]}]}"#,
+        )
         .plan(&b)
         .unwrap_err();
         assert!(err.to_string().contains("Nope"), "{err}");

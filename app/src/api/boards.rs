@@ -28,7 +28,11 @@ pub async fn list_boards() -> Result<Vec<BoardSummary>, AppError> {
 #[server(prefix = "/fn")]
 pub async fn create_board(name: String, description: Option<String>) -> Result<(), AppError> {
     let store = crate::ssr::shared_store()?;
-    let new = domain::NewBoard { name, slug: None, description };
+    let new = domain::NewBoard {
+        name,
+        slug: None,
+        description,
+    };
     let board = store.create_board(&new, Utc::now()).await?;
     leptos_axum::redirect(&format!("/boards/{}", board.slug));
     Ok(())
@@ -39,7 +43,10 @@ pub async fn create_board(name: String, description: Option<String>) -> Result<(
 pub async fn get_board(slug: String) -> Result<BoardSnapshot, AppError> {
     let store = crate::ssr::shared_store()?;
     let board = store.board(&domain::board::BoardRef::Slug(slug)).await?;
-    Ok(BoardSnapshot { board, now: Utc::now() })
+    Ok(BoardSnapshot {
+        board,
+        now: Utc::now(),
+    })
 }
 
 /// A settings action on one column.
@@ -97,16 +104,31 @@ pub async fn add_column(
     let at = if kind == ColumnKind::Done {
         specs.len()
     } else {
-        specs.iter().position(|s| s.kind == ColumnKind::Done).unwrap_or(specs.len())
+        specs
+            .iter()
+            .position(|s| s.kind == ColumnKind::Done)
+            .unwrap_or(specs.len())
     };
-    specs.insert(at, domain::board::ColumnSpec { id: None, name, kind, wip_limit: parse_limit(&wip_limit)? });
+    specs.insert(
+        at,
+        domain::board::ColumnSpec {
+            id: None,
+            name,
+            kind,
+            wip_limit: parse_limit(&wip_limit)?,
+        },
+    );
     store.set_columns(&board_ref, &specs).await?;
     Ok(())
 }
 
 /// Moves a column left or right, or removes it.
 #[server(prefix = "/fn")]
-pub async fn edit_column(slug: String, column_id: String, edit: ColumnEdit) -> Result<(), AppError> {
+pub async fn edit_column(
+    slug: String,
+    column_id: String,
+    edit: ColumnEdit,
+) -> Result<(), AppError> {
     use crate::ssr::forms::{parse_id, specs_of};
     let store = crate::ssr::shared_store()?;
     let board_ref = domain::board::BoardRef::Slug(slug);

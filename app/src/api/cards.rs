@@ -48,13 +48,19 @@ pub async fn create_card(
         card_type,
         column_id: parse_optional_id::<domain::ColumnId>("column_id", column_id.as_deref())?,
         lane_id: None,
-        severity: if incident { parse_severity(severity.as_deref())? } else { None },
+        severity: if incident {
+            parse_severity(severity.as_deref())?
+        } else {
+            None
+        },
         service: if incident { service } else { None },
         source: None,
         dedup_key: None,
     };
     let board = domain::board::BoardRef::Slug(slug);
-    Ok(store.create_card(&board, &new, &web_actor(), Utc::now()).await?)
+    Ok(store
+        .create_card(&board, &new, &web_actor(), Utc::now())
+        .await?)
 }
 
 /// Moves a card. `position` is the 0-based index in the target cell; the end when absent.
@@ -73,7 +79,9 @@ pub async fn move_card(
         position,
     };
     let id: domain::CardId = parse_id("card_id", &card_id)?;
-    Ok(store.move_card(id, &request, &web_actor(), Utc::now()).await?)
+    Ok(store
+        .move_card(id, &request, &web_actor(), Utc::now())
+        .await?)
 }
 
 /// Saves the card edit form.
@@ -94,12 +102,22 @@ pub async fn update_card(
         title: Some(title),
         description: Some(description),
         card_type: Some(card_type),
-        severity: if incident { parse_severity(severity.as_deref())? } else { None },
-        service: if incident { Some(service.unwrap_or_default()) } else { None },
+        severity: if incident {
+            parse_severity(severity.as_deref())?
+        } else {
+            None
+        },
+        service: if incident {
+            Some(service.unwrap_or_default())
+        } else {
+            None
+        },
         ..Default::default()
     };
     let id: domain::CardId = parse_id("card_id", &card_id)?;
-    Ok(store.update_card(id, &patch, &web_actor(), Utc::now()).await?)
+    Ok(store
+        .update_card(id, &patch, &web_actor(), Utc::now())
+        .await?)
 }
 
 /// Blocks a card with a reason, or unblocks it when `reason` is absent.
@@ -108,10 +126,15 @@ pub async fn set_blocked(card_id: String, reason: Option<String>) -> Result<Card
     use crate::ssr::forms::{parse_id, web_actor};
     let store = crate::ssr::shared_store()?;
     let blocked = reason.is_some();
-    let patch =
-        domain::CardPatch { blocked: Some(blocked), blocked_reason: reason, ..Default::default() };
+    let patch = domain::CardPatch {
+        blocked: Some(blocked),
+        blocked_reason: reason,
+        ..Default::default()
+    };
     let id: domain::CardId = parse_id("card_id", &card_id)?;
-    Ok(store.update_card(id, &patch, &web_actor(), Utc::now()).await?)
+    Ok(store
+        .update_card(id, &patch, &web_actor(), Utc::now())
+        .await?)
 }
 
 /// A card with its history, by board slug and card number.

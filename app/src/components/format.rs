@@ -22,6 +22,22 @@ pub fn short_time(at: DateTime<Utc>) -> String {
     at.format("%Y-%m-%d %H:%M UTC").to_string()
 }
 
+/// Text for a `<textarea>`'s children.
+///
+/// Leptos 0.8's server renderer writes textarea children unescaped (tachys marks `textarea`
+/// as a raw-text element), so a description containing `</textarea><script>` would break out
+/// of the form. On the server we escape it ourselves; in the browser the text goes through
+/// the DOM API, which needs no escaping.
+pub fn textarea_text(text: &str) -> String {
+    if cfg!(feature = "ssr") {
+        text.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    } else {
+        text.to_owned()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::human_duration;
@@ -35,19 +51,5 @@ mod tests {
         assert_eq!(human_duration(86_400), "1d");
         assert_eq!(human_duration(90_000), "1d 1h");
         assert_eq!(human_duration(864_000), "10d");
-    }
-}
-
-/// Text for a `<textarea>`'s children.
-///
-/// Leptos 0.8's server renderer writes textarea children unescaped (tachys marks `textarea`
-/// as a raw-text element), so a description containing `</textarea><script>` would break out
-/// of the form. On the server we escape it ourselves; in the browser the text goes through
-/// the DOM API, which needs no escaping.
-pub fn textarea_text(text: &str) -> String {
-    if cfg!(feature = "ssr") {
-        text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
-    } else {
-        text.to_owned()
     }
 }

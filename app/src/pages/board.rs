@@ -23,7 +23,13 @@ pub fn BoardPage() -> impl IntoView {
     let move_action = ServerAction::<MoveCard>::new();
     let create_action = ServerAction::<CreateCard>::new();
     let snapshot = Resource::new(
-        move || (slug.get(), move_action.version().get(), create_action.version().get()),
+        move || {
+            (
+                slug.get(),
+                move_action.version().get(),
+                create_action.version().get(),
+            )
+        },
         |(slug, _, _)| get_board(slug),
     );
     view! {
@@ -65,13 +71,17 @@ fn BoardView(
         board.with_value(|b| (b.name.clone(), b.slug.clone(), b.description.clone()));
     let columns = board.with_value(|b| b.columns.clone());
     let lanes = board.with_value(|b| b.lanes.clone());
-    let template = format!("grid-template-columns: repeat({}, minmax(13.5rem, 1fr));", columns.len());
+    let template = format!(
+        "grid-template-columns: repeat({}, minmax(13.5rem, 1fr));",
+        columns.len()
+    );
 
     let headers = columns
         .iter()
         .map(|column| {
             let count = board.with_value(|b| b.wip_count(column.id));
-            let total = board.with_value(|b| b.cards.iter().filter(|c| c.column_id == column.id).count());
+            let total =
+                board.with_value(|b| b.cards.iter().filter(|c| c.column_id == column.id).count());
             view! { <ColumnHeader column=column.clone() count total/> }.into_any()
         })
         .collect_view();
@@ -85,7 +95,8 @@ fn BoardView(
                 .map(|(i, column)| {
                     let left = i.checked_sub(1).and_then(|j| columns.get(j)).cloned();
                     let right = columns.get(i + 1).cloned();
-                    let cards: Vec<Card> = board.with_value(|b| b.cards_in(column.id, lane.id).cloned().collect());
+                    let cards: Vec<Card> =
+                        board.with_value(|b| b.cards_in(column.id, lane.id).cloned().collect());
                     view! {
                         <Cell
                             column=column.clone()
@@ -145,7 +156,11 @@ fn TypeMix(board: Board) -> impl IntoView {
     let open: Vec<&Card> = board
         .cards
         .iter()
-        .filter(|c| board.column(c.column_id).is_some_and(|col| col.kind != ColumnKind::Done))
+        .filter(|c| {
+            board
+                .column(c.column_id)
+                .is_some_and(|col| col.kind != ColumnKind::Done)
+        })
         .collect();
     CardType::ALL
         .into_iter()
@@ -164,7 +179,9 @@ fn TypeMix(board: Board) -> impl IntoView {
 #[component]
 fn ColumnHeader(column: Column, count: usize, total: usize) -> impl IntoView {
     let (state, limit_text) = match column.wip_limit {
-        Some(limit) if count as u32 > limit => ("over-limit", format!("{count} / {limit} over limit")),
+        Some(limit) if count as u32 > limit => {
+            ("over-limit", format!("{count} / {limit} over limit"))
+        }
         Some(limit) if count as u32 == limit => ("at-limit", format!("{count} / {limit} at limit")),
         Some(limit) => ("under-limit", format!("{count} / {limit}")),
         None => ("no-limit", format!("{total}")),
@@ -202,9 +219,14 @@ fn Cell(
         let (column_id, lane_id) = (column_id.clone(), lane_id.clone());
         move |before: Option<String>| {
             over.set(false);
-            let Some(card_id) = dragging.get_untracked() else { return };
+            let Some(card_id) = dragging.get_untracked() else {
+                return;
+            };
             let position = before.and_then(|target| {
-                order.iter().filter(|id| **id != card_id).position(|id| *id == target)
+                order
+                    .iter()
+                    .filter(|id| **id != card_id)
+                    .position(|id| *id == target)
             });
             move_action.dispatch(MoveCard {
                 card_id,
@@ -220,10 +242,17 @@ fn Cell(
     });
     let on_drag = Callback::new(move |id: String| dragging.set(Some(id)));
     let done = column.kind == ColumnKind::Done;
-    let hidden = if done { cards.len().saturating_sub(DONE_SHOWN) } else { 0 };
+    let hidden = if done {
+        cards.len().saturating_sub(DONE_SHOWN)
+    } else {
+        0
+    };
     // Done columns show the most recently finished work first.
-    let shown: Vec<Card> =
-        if done { cards.into_iter().rev().take(DONE_SHOWN).collect() } else { cards };
+    let shown: Vec<Card> = if done {
+        cards.into_iter().rev().take(DONE_SHOWN).collect()
+    } else {
+        cards
+    };
     let tiles = shown
         .into_iter()
         .map(|card| {

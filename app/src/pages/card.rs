@@ -7,14 +7,21 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::{CardDetail, SetBlocked, UpdateCard, get_card_detail};
-use crate::components::{ErrorPanel, SeverityBadge, TypeBadge, human_duration, short_time, textarea_text};
+use crate::components::{
+    ErrorPanel, SeverityBadge, TypeBadge, human_duration, short_time, textarea_text,
+};
 
 /// `/boards/:slug/cards/:number`.
 #[component]
 pub fn CardPage() -> impl IntoView {
     let params = use_params_map();
     let key = move || {
-        params.with(|p| (p.get("slug").unwrap_or_default(), p.get("number").unwrap_or_default()))
+        params.with(|p| {
+            (
+                p.get("slug").unwrap_or_default(),
+                p.get("number").unwrap_or_default(),
+            )
+        })
     };
     let update = ServerAction::<UpdateCard>::new();
     let block = ServerAction::<SetBlocked>::new();
@@ -40,16 +47,30 @@ pub fn CardPage() -> impl IntoView {
 }
 
 fn column_name(detail: &CardDetail, id: domain::ColumnId) -> String {
-    detail.board.column(id).map(|c| c.name.clone()).unwrap_or_else(|| "(removed column)".into())
+    detail
+        .board
+        .column(id)
+        .map(|c| c.name.clone())
+        .unwrap_or_else(|| "(removed column)".into())
 }
 
 fn describe(detail: &CardDetail, kind: &EventKind) -> String {
     match kind {
-        EventKind::Created { column_id, .. } => format!("created in {}", column_name(detail, *column_id)),
-        EventKind::Moved { from_column_id, to_column_id, .. } if from_column_id == to_column_id => {
+        EventKind::Created { column_id, .. } => {
+            format!("created in {}", column_name(detail, *column_id))
+        }
+        EventKind::Moved {
+            from_column_id,
+            to_column_id,
+            ..
+        } if from_column_id == to_column_id => {
             format!("reordered in {}", column_name(detail, *to_column_id))
         }
-        EventKind::Moved { from_column_id, to_column_id, .. } => format!(
+        EventKind::Moved {
+            from_column_id,
+            to_column_id,
+            ..
+        } => format!(
             "moved from {} to {}",
             column_name(detail, *from_column_id),
             column_name(detail, *to_column_id)

@@ -16,7 +16,14 @@ pub fn SettingsPage() -> impl IntoView {
     let add = ServerAction::<AddColumn>::new();
     let edit = ServerAction::<EditColumn>::new();
     let snapshot = Resource::new(
-        move || (slug.get(), update.version().get(), add.version().get(), edit.version().get()),
+        move || {
+            (
+                slug.get(),
+                update.version().get(),
+                add.version().get(),
+                edit.version().get(),
+            )
+        },
         |(slug, _, _, _)| get_board(slug),
     );
     let error = move || {

@@ -46,10 +46,12 @@ pub fn parse_type(raw: &str) -> Result<CardType, AppError> {
 pub fn parse_severity(raw: Option<&str>) -> Result<Option<Severity>, AppError> {
     match raw.map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(None),
-        Some(s) => Severity::parse(s).map(Some).ok_or_else(|| AppError::Invalid {
-            field: "severity".into(),
-            message: "choose sev1, sev2, sev3 or sev4".into(),
-        }),
+        Some(s) => Severity::parse(s)
+            .map(Some)
+            .ok_or_else(|| AppError::Invalid {
+                field: "severity".into(),
+                message: "choose sev1, sev2, sev3 or sev4".into(),
+            }),
     }
 }
 
@@ -78,6 +80,11 @@ pub fn specs_of(board: &Board) -> Vec<ColumnSpec> {
     board
         .columns
         .iter()
-        .map(|c| ColumnSpec { id: Some(c.id), name: c.name.clone(), kind: c.kind, wip_limit: c.wip_limit })
+        .map(|c| ColumnSpec {
+            id: Some(c.id),
+            name: c.name.clone(),
+            kind: c.kind,
+            wip_limit: c.wip_limit,
+        })
         .collect()
 }

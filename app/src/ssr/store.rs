@@ -54,8 +54,11 @@ pub trait Store: Send + Sync + 'static {
 
     /// Replaces the board's column layout (add, rename, reorder, set kind and WIP limit,
     /// remove empty columns) in one step.
-    async fn set_columns(&self, board: &BoardRef, columns: &[ColumnSpec])
-    -> Result<Board, StoreError>;
+    async fn set_columns(
+        &self,
+        board: &BoardRef,
+        columns: &[ColumnSpec],
+    ) -> Result<Board, StoreError>;
 
     /// Makes a card and records its `created` event.
     async fn create_card(
@@ -118,9 +121,8 @@ impl From<StoreError> for AppError {
             StoreError::Invalid(e) => AppError::Invalid {
                 field: e.field().to_owned(),
                 message: match &e {
-                    DomainError::Invalid { message, .. } | DomainError::Reference { message, .. } => {
-                        message.clone()
-                    }
+                    DomainError::Invalid { message, .. }
+                    | DomainError::Reference { message, .. } => message.clone(),
                 },
             },
             StoreError::Conflict(message) => AppError::Conflict(message),

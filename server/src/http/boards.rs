@@ -23,7 +23,9 @@ pub struct ColumnsRequest {
 /// All boards.
 #[utoipa::path(get, path = "/boards", tag = "boards",
     responses((status = 200, description = "All boards", body = [BoardSummary])))]
-pub async fn list_boards(State(state): State<AppState>) -> Result<Json<Vec<BoardSummary>>, ApiError> {
+pub async fn list_boards(
+    State(state): State<AppState>,
+) -> Result<Json<Vec<BoardSummary>>, ApiError> {
     Ok(Json(state.store.list_boards().await?))
 }
 
@@ -41,7 +43,11 @@ pub async fn create_board(
 ) -> Result<impl IntoResponse, ApiError> {
     let board = state.store.create_board(&new, Utc::now()).await?;
     let location = format!("/api/v1/boards/{}", board.slug);
-    Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(board)))
+    Ok((
+        StatusCode::CREATED,
+        [(header::LOCATION, location)],
+        Json(board),
+    ))
 }
 
 /// One board with its columns, lanes and cards.
@@ -70,5 +76,10 @@ pub async fn set_columns(
     Path(board): Path<String>,
     ApiJson(request): ApiJson<ColumnsRequest>,
 ) -> Result<Json<Board>, ApiError> {
-    Ok(Json(state.store.set_columns(&BoardRef::parse(&board), &request.columns).await?))
+    Ok(Json(
+        state
+            .store
+            .set_columns(&BoardRef::parse(&board), &request.columns)
+            .await?,
+    ))
 }

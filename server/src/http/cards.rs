@@ -12,7 +12,8 @@ use super::extract::ApiJson;
 use super::{ApiError, AppState, Problem, api_actor};
 
 fn card_id(raw: &str) -> Result<CardId, ApiError> {
-    raw.parse().map_err(|_| ApiError::NotFound(format!("card \"{raw}\"")))
+    raw.parse()
+        .map_err(|_| ApiError::NotFound(format!("card \"{raw}\"")))
 }
 
 /// Makes a card on a board. Without `column_id` it goes to the first column; without
@@ -31,9 +32,16 @@ pub async fn create_card(
     Path(board): Path<String>,
     ApiJson(new): ApiJson<NewCard>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let card = state.store.create_card(&BoardRef::parse(&board), &new, &api_actor(), Utc::now()).await?;
+    let card = state
+        .store
+        .create_card(&BoardRef::parse(&board), &new, &api_actor(), Utc::now())
+        .await?;
     let location = format!("/api/v1/cards/{}", card.id);
-    Ok((StatusCode::CREATED, [(header::LOCATION, location)], Json(card)))
+    Ok((
+        StatusCode::CREATED,
+        [(header::LOCATION, location)],
+        Json(card),
+    ))
 }
 
 /// One card.
@@ -43,7 +51,10 @@ pub async fn create_card(
         (status = 200, description = "The card", body = Card),
         (status = 404, description = "No such card", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn get_card(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Card>, ApiError> {
+pub async fn get_card(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Card>, ApiError> {
     Ok(Json(state.store.card(card_id(&id)?).await?))
 }
 
@@ -61,7 +72,12 @@ pub async fn update_card(
     Path(id): Path<String>,
     ApiJson(patch): ApiJson<CardPatch>,
 ) -> Result<Json<Card>, ApiError> {
-    Ok(Json(state.store.update_card(card_id(&id)?, &patch, &api_actor(), Utc::now()).await?))
+    Ok(Json(
+        state
+            .store
+            .update_card(card_id(&id)?, &patch, &api_actor(), Utc::now())
+            .await?,
+    ))
 }
 
 /// Moves a card to a column (and optionally a lane and a 0-based position in that cell).
@@ -77,7 +93,12 @@ pub async fn move_card(
     Path(id): Path<String>,
     ApiJson(request): ApiJson<MoveRequest>,
 ) -> Result<Json<Card>, ApiError> {
-    Ok(Json(state.store.move_card(card_id(&id)?, &request, &api_actor(), Utc::now()).await?))
+    Ok(Json(
+        state
+            .store
+            .move_card(card_id(&id)?, &request, &api_actor(), Utc::now())
+            .await?,
+    ))
 }
 
 /// A card's event log, oldest first.

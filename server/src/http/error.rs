@@ -64,12 +64,16 @@ impl ApiError {
     fn parts(&self) -> (StatusCode, &'static str, &'static str) {
         match self {
             Self::MalformedJson(_) => (StatusCode::BAD_REQUEST, "malformed-json", "Malformed JSON"),
-            Self::Validation { .. } => {
-                (StatusCode::UNPROCESSABLE_ENTITY, "validation", "Invalid request")
-            }
-            Self::PayloadTooLarge => {
-                (StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large", "Request body too large")
-            }
+            Self::Validation { .. } => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation",
+                "Invalid request",
+            ),
+            Self::PayloadTooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload-too-large",
+                "Request body too large",
+            ),
             Self::UnsupportedMediaType(_) => (
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "unsupported-media-type",
@@ -77,10 +81,16 @@ impl ApiError {
             ),
             Self::NotFound(_) => (StatusCode::NOT_FOUND, "not-found", "Not found"),
             Self::Conflict(_) => (StatusCode::CONFLICT, "conflict", "Conflict"),
-            Self::Unavailable => {
-                (StatusCode::SERVICE_UNAVAILABLE, "unavailable", "Service unavailable")
-            }
-            Self::Internal => (StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error"),
+            Self::Unavailable => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "Service unavailable",
+            ),
+            Self::Internal => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "Internal error",
+            ),
         }
     }
 
@@ -103,7 +113,8 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let problem = self.problem();
-        let status = StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let status =
+            StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut response = (status, Json(problem)).into_response();
         response.headers_mut().insert(
             header::CONTENT_TYPE,
@@ -161,20 +172,28 @@ impl From<JsonRejection> for ApiError {
 
 impl From<PathRejection> for ApiError {
     fn from(rejection: PathRejection) -> Self {
-        Self::Validation { detail: rejection.body_text(), field: None }
+        Self::Validation {
+            detail: rejection.body_text(),
+            field: None,
+        }
     }
 }
 
 impl From<QueryRejection> for ApiError {
     fn from(rejection: QueryRejection) -> Self {
-        Self::Validation { detail: rejection.body_text(), field: None }
+        Self::Validation {
+            detail: rejection.body_text(),
+            field: None,
+        }
     }
 }
 
 /// Finds the field a serde error is about: axum reports the path first (`severity: unknown
 /// variant ...`), and serde names missing fields in backticks (missing field `title`).
 fn serde_field(detail: &str) -> Option<String> {
-    let message = detail.split_once("target type: ").map_or(detail, |(_, rest)| rest);
+    let message = detail
+        .split_once("target type: ")
+        .map_or(detail, |(_, rest)| rest);
     if let Some(rest) = message.strip_prefix("missing field `") {
         return rest.split_once('`').map(|(name, _)| name.to_owned());
     }
@@ -183,7 +202,9 @@ fn serde_field(detail: &str) -> Option<String> {
         return None;
     }
     if let Some(missing) = rest.strip_prefix("missing field `") {
-        return missing.split_once('`').map(|(name, _)| format!("{head}.{name}"));
+        return missing
+            .split_once('`')
+            .map(|(name, _)| format!("{head}.{name}"));
     }
     Some(head.to_owned())
 }
@@ -196,13 +217,18 @@ mod tests {
     fn serde_errors_name_their_field() {
         let prefix = "Failed to deserialize the JSON body into the target type: ";
         assert_eq!(
-            serde_field(&format!("{prefix}card_type: unknown variant `bug` at line 1 column 9")),
+            serde_field(&format!(
+                "{prefix}card_type: unknown variant `bug` at line 1 column 9"
+            )),
             Some("card_type".into())
         );
         assert_eq!(
             serde_field(&format!("{prefix}missing field `title` at line 1 column 2")),
             Some("title".into())
         );
-        assert_eq!(serde_field(&format!("{prefix}invalid type: string, expected struct")), None);
+        assert_eq!(
+            serde_field(&format!("{prefix}invalid type: string, expected struct")),
+            None
+        );
     }
 }

@@ -52,8 +52,11 @@ pub fn router(state: AppState) -> Router {
         .with_state(state.clone())
         .split_for_parts();
     let doc = Arc::new(doc);
-    api.route("/api/v1/openapi.json", get(move || async move { axum::Json(doc.as_ref().clone()) }))
-        .merge(health::router(state))
+    api.route(
+        "/api/v1/openapi.json",
+        get(move || async move { axum::Json(doc.as_ref().clone()) }),
+    )
+    .merge(health::router(state))
 }
 
 /// The actor recorded for API requests until tokens identify clients.

@@ -177,12 +177,16 @@ pub(crate) fn db_error(err: sqlx::Error) -> StoreError {
         sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
             StoreError::Unavailable(err.to_string())
         }
-        sqlx::Error::Database(ref e) if e.is_unique_violation() => {
-            StoreError::Conflict(format!("already exists ({})", e.constraint().unwrap_or("unique")))
-        }
+        sqlx::Error::Database(ref e) if e.is_unique_violation() => StoreError::Conflict(format!(
+            "already exists ({})",
+            e.constraint().unwrap_or("unique")
+        )),
         // SQLite: still busy after the busy timeout; PostgreSQL: shutting down or overloaded.
         sqlx::Error::Database(ref e)
-            if matches!(e.code().as_deref(), Some("5") | Some("57P01") | Some("53300")) =>
+            if matches!(
+                e.code().as_deref(),
+                Some("5") | Some("57P01") | Some("53300")
+            ) =>
         {
             StoreError::Unavailable(err.to_string())
         }

@@ -21,7 +21,10 @@ pub struct TestDb {
 pub fn sqlite() -> TestDb {
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite://{}/flowboard.db", dir.path().display());
-    TestDb { url, _dir: Some(dir) }
+    TestDb {
+        url,
+        _dir: Some(dir),
+    }
 }
 
 /// A fresh schema in the PostgreSQL database named by `FLOWBOARD_TEST_POSTGRES_URL`, or
@@ -32,19 +35,26 @@ pub async fn postgres() -> Option<TestDb> {
         return None;
     };
     let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
-    let pool = sqlx::PgPool::connect(&base).await.expect("connect to test PostgreSQL");
+    let pool = sqlx::PgPool::connect(&base)
+        .await
+        .expect("connect to test PostgreSQL");
     sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
         .execute(&pool)
         .await
         .expect("create schema");
     pool.close().await;
     let sep = if base.contains('?') { '&' } else { '?' };
-    Some(TestDb { url: format!("{base}{sep}options[search_path]={schema}"), _dir: None })
+    Some(TestDb {
+        url: format!("{base}{sep}options[search_path]={schema}"),
+        _dir: None,
+    })
 }
 
 /// Opens the store on a test database.
 pub async fn open(db: &TestDb) -> (Database, Arc<dyn Store>) {
-    let database = Database::connect(&db.url).await.expect("open test database");
+    let database = Database::connect(&db.url)
+        .await
+        .expect("open test database");
     let store = database.store();
     (database, store)
 }
@@ -65,7 +75,9 @@ impl TestServer {
 
     /// Serves with a given configuration.
     pub async fn start_with(config: server::Config) -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
         let (stop, stopped) = oneshot::channel::<()>();
         let handle = tokio::spawn(server::serve(config, listener, async move {
@@ -76,7 +88,12 @@ impl TestServer {
             if let Ok(r) = client.get(format!("{base}/readyz")).send().await
                 && r.status().is_success()
             {
-                return Self { base, client, stop: Some(stop), handle: Some(handle) };
+                return Self {
+                    base,
+                    client,
+                    stop: Some(stop),
+                    handle: Some(handle),
+                };
             }
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
@@ -92,6 +109,10 @@ impl TestServer {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
-        self.handle.take().expect("running").await.expect("server task")
+        self.handle
+            .take()
+            .expect("running")
+            .await
+            .expect("server task")
     }
 }

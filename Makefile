@@ -1,0 +1,46 @@
+# Flowboard: the two commands a new machine needs are `make run` and `make test`.
+# Everything they need is installed by scripts/setup.sh, skipping what is already there.
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+CARGO ?= cargo
+# Extra flags for `make run`, e.g. `make run ARGS="--no-demo --bind 0.0.0.0:3000"`.
+ARGS ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help setup build run test test-rust test-e2e lint fmt clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{ printf "  make %-10s %s\n", $$1, $$2 }'
+
+setup: ## install build tools that are missing (wasm target, wasm-bindgen, wasm-opt)
+	scripts/setup.sh build
+
+build: setup ## release build: the flowboard binary and the browser bundle
+	scripts/build-site.sh release
+	$(CARGO) build --release -p server
+
+run: build ## build, then serve http://127.0.0.1:3000 with SQLite in ./data and a demo board
+	FLOWBOARD_SITE_ROOT=target/site ./target/release/flowboard $(ARGS)
+
+test: lint test-rust test-e2e ## everything: format, lints, Rust tests (SQLite, PostgreSQL), browser tests
+
+lint: setup ## rustfmt and clippy (server side and browser side), warnings are errors
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) clippy -p app --lib --target wasm32-unknown-unknown --features hydrate -- -D warnings
+
+test-rust: ## unit, property and integration tests; PostgreSQL too when FLOWBOARD_TEST_POSTGRES_URL is set
+	$(CARGO) test --workspace
+
+test-e2e: ## browser tests: Debian chromium driven by Playwright against a real server
+	scripts/setup.sh e2e
+	scripts/build-site.sh debug
+	$(CARGO) build -p server
+	cd end2end && npx playwright test
+
+fmt: ## format the code
+	$(CARGO) fmt --all
+
+clean: ## remove build output (not ./data)
+	$(CARGO) clean
