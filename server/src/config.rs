@@ -16,7 +16,12 @@ pub enum LogFormat {
 
 /// Flowboard: one Kanban board for development and operations work.
 #[derive(Clone, Debug, Parser)]
-#[command(name = "flowboard", version, about, long_about = None)]
+#[command(
+    name = "flowboard",
+    version,
+    about = "Flowboard: one Kanban board for development and operations work.",
+    long_about = None
+)]
 pub struct Config {
     /// Address to listen on. The default is loopback only: the API has no accounts yet.
     #[arg(long, env = "FLOWBOARD_BIND", default_value = "127.0.0.1:3000")]
