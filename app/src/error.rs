@@ -19,6 +19,15 @@ pub enum AppError {
         /// What is wrong.
         message: String,
     },
+    /// A flow policy (WIP limit, Expedite limit, tech-debt allocation) refused the change; it
+    /// can be forced with an override reason.
+    #[error("{message}")]
+    Policy {
+        /// What the policy says and what the user can do.
+        message: String,
+        /// The broken rules, e.g. `wip_limit`.
+        rules: Vec<String>,
+    },
     /// The request clashes with what is stored (a taken slug, a column still holding cards).
     #[error("{0}")]
     Conflict(String),

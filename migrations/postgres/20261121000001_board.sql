@@ -7,7 +7,12 @@ CREATE TABLE boards (
     description      TEXT NOT NULL DEFAULT '',
     -- Next card number on this board; taken under the board's row lock.
     next_card_number BIGINT NOT NULL DEFAULT 1,
-    created_at       TIMESTAMPTZ NOT NULL
+    created_at       TIMESTAMPTZ NOT NULL,
+    -- Flow policies (see app/domain/src/policy.rs).
+    committed_capacity          INTEGER CONSTRAINT boards_committed_capacity_check CHECK (committed_capacity IS NULL OR committed_capacity BETWEEN 1 AND 999),
+    tech_debt_share             DOUBLE PRECISION NOT NULL DEFAULT 0.2 CONSTRAINT boards_tech_debt_share_check CHECK (tech_debt_share BETWEEN 0 AND 1),
+    expedite_limit              INTEGER DEFAULT 1 CONSTRAINT boards_expedite_limit_check CHECK (expedite_limit IS NULL OR expedite_limit BETWEEN 1 AND 999),
+    expedite_counts_toward_wip  BOOLEAN NOT NULL DEFAULT FALSE
 );
 
 CREATE TABLE board_columns (
@@ -58,7 +63,7 @@ CREATE TABLE card_events (
     id             BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     board_id       UUID NOT NULL CONSTRAINT card_events_board_fkey REFERENCES boards (id) ON DELETE CASCADE,
     card_id        UUID NOT NULL CONSTRAINT card_events_card_fkey REFERENCES cards (id) ON DELETE CASCADE,
-    kind           TEXT NOT NULL CONSTRAINT card_events_kind_check CHECK (kind IN ('created', 'moved', 'edited', 'blocked', 'unblocked')),
+    kind           TEXT NOT NULL CONSTRAINT card_events_kind_check CHECK (kind IN ('created', 'moved', 'edited', 'blocked', 'unblocked', 'policy_overridden')),
     at             TIMESTAMPTZ NOT NULL,
     actor_kind     TEXT NOT NULL CONSTRAINT card_events_actor_kind_check CHECK (actor_kind IN ('user', 'token', 'integration', 'system')),
     actor_name     TEXT NOT NULL,

@@ -8,7 +8,12 @@ CREATE TABLE boards (
     description      TEXT NOT NULL DEFAULT '',
     -- Next card number on this board; taken under the board's write lock.
     next_card_number INTEGER NOT NULL DEFAULT 1,
-    created_at       TEXT NOT NULL
+    created_at       TEXT NOT NULL,
+    -- Flow policies (see app/domain/src/policy.rs).
+    committed_capacity          INTEGER CONSTRAINT boards_committed_capacity_check CHECK (committed_capacity IS NULL OR committed_capacity BETWEEN 1 AND 999),
+    tech_debt_share             REAL NOT NULL DEFAULT 0.2 CONSTRAINT boards_tech_debt_share_check CHECK (tech_debt_share BETWEEN 0 AND 1),
+    expedite_limit              INTEGER DEFAULT 1 CONSTRAINT boards_expedite_limit_check CHECK (expedite_limit IS NULL OR expedite_limit BETWEEN 1 AND 999),
+    expedite_counts_toward_wip  INTEGER NOT NULL DEFAULT 0
 );
 
 CREATE TABLE board_columns (
@@ -59,7 +64,7 @@ CREATE TABLE card_events (
     id             INTEGER PRIMARY KEY AUTOINCREMENT,
     board_id       BLOB NOT NULL CONSTRAINT card_events_board_fkey REFERENCES boards (id) ON DELETE CASCADE,
     card_id        BLOB NOT NULL CONSTRAINT card_events_card_fkey REFERENCES cards (id) ON DELETE CASCADE,
-    kind           TEXT NOT NULL CONSTRAINT card_events_kind_check CHECK (kind IN ('created', 'moved', 'edited', 'blocked', 'unblocked')),
+    kind           TEXT NOT NULL CONSTRAINT card_events_kind_check CHECK (kind IN ('created', 'moved', 'edited', 'blocked', 'unblocked', 'policy_overridden')),
     at             TEXT NOT NULL,
     actor_kind     TEXT NOT NULL CONSTRAINT card_events_actor_kind_check CHECK (actor_kind IN ('user', 'token', 'integration', 'system')),
     actor_name     TEXT NOT NULL,

@@ -7,6 +7,7 @@
 use app::ssr::{BoardRef, Store, StoreError};
 use chrono::{DateTime, Duration, Utc};
 use domain::import::{HistoryImport, ImportCard, ImportTransition};
+use domain::policy::BoardPolicy;
 use domain::{Actor, Board, CardPatch, CardType, ColumnKind, NewBoard, Severity};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -90,6 +91,9 @@ pub async fn seed_if_empty(store: &dyn Store, now: DateTime<Utc>) -> Result<bool
             now - Duration::days(DEMO_DAYS + 1),
         )
         .await?;
+    // The committed area is In Progress plus Review; a fifth of it is kept for tech debt.
+    let policy = BoardPolicy { committed_capacity: Some(7), ..Default::default() };
+    store.set_policy(&BoardRef::Id(board.id), &policy).await?;
     let import = demo_history(&board, now, 42);
     let actor = Actor::system("demo");
     store
@@ -294,6 +298,7 @@ mod tests {
             created_at: Utc::now(),
             columns: default_columns(),
             lanes: default_lanes(),
+            policy: Default::default(),
             cards: vec![],
         }
     }

@@ -330,11 +330,153 @@ async fn operations_endpoints(s: &TestServer) {
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
 }
 
+/// With L free slots and N > L concurrent moves into one column, exactly L succeed.
+async fn wip_limit_holds_under_concurrency(s: &TestServer) {
+    let board = create_board(s, "Race").await;
+    let mut columns: Vec<Value> = board["columns"].as_array().unwrap().clone();
+    columns[2]["wip_limit"] = json!(5);
+    let r = s
+        .client
+        .put(s.url("/api/v1/boards/race/columns"))
+        .json(&json!({ "columns": columns }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let doing = board["columns"][2]["id"].as_str().unwrap().to_owned();
+    // Two cards are already in progress: three slots are free.
+    let mut ids = Vec::new();
+    for i in 0..52 {
+        let card: Value = s
+            .client
+            .post(s.url("/api/v1/boards/race/cards"))
+            .json(&json!({ "title": format!("c{i}"), "card_type": "feature" }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        ids.push(card["id"].as_str().unwrap().to_owned());
+    }
+    for id in &ids[..2] {
+        let r = s
+            .client
+            .post(s.url(&format!("/api/v1/cards/{id}/move")))
+            .json(&json!({ "column_id": doing }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+    }
+    let requests = ids[2..].iter().map(|id| {
+        s.client
+            .post(s.url(&format!("/api/v1/cards/{id}/move")))
+            .json(&json!({ "column_id": doing }))
+            .send()
+    });
+    let responses = futures::future::join_all(requests).await;
+    let mut ok = 0;
+    let mut refused = Vec::new();
+    for r in responses {
+        let r = r.unwrap();
+        match r.status() {
+            StatusCode::OK => ok += 1,
+            StatusCode::CONFLICT => refused.push(r),
+            other => panic!("unexpected status {other}"),
+        }
+    }
+    assert_eq!(ok, 3, "exactly the free slots were taken");
+    assert_eq!(refused.len(), 47);
+    let p = problem(
+        refused.pop().unwrap(),
+        StatusCode::CONFLICT,
+        "wip-limit-exceeded",
+    )
+    .await;
+    assert_eq!(
+        (
+            p["column_id"].as_str(),
+            p["limit"].as_u64(),
+            p["current"].as_u64()
+        ),
+        (Some(doing.as_str()), Some(5), Some(5))
+    );
+    let stored: Value = s
+        .client
+        .get(s.url("/api/v1/boards/race"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let in_progress = stored["cards"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["column_id"] == doing)
+        .count();
+    assert_eq!(in_progress, 5);
+
+    // An override with a reason goes through and is recorded.
+    let id = &ids[10];
+    let r = s
+        .client
+        .post(s.url(&format!("/api/v1/cards/{id}/move")))
+        .json(&json!({ "column_id": doing, "override_reason": "sev1 follow-up" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let events: Value = s
+        .client
+        .get(s.url(&format!("/api/v1/cards/{id}/events")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let last = events.as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["kind"]["type"], "policy_overridden");
+    assert_eq!(last["kind"]["reason"], "sev1 follow-up");
+
+    // The tech-debt allocation answers with its own problem type and numbers.
+    let r = s.client.put(s.url("/api/v1/boards/race/policy"))
+        .json(&json!({ "committed_capacity": 7, "tech_debt_share": 0.2, "expedite_limit": 1, "expedite_counts_toward_wip": false }))
+        .send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let review = board["columns"][3]["id"].as_str().unwrap();
+    let id = &ids[20];
+    let r = s
+        .client
+        .post(s.url(&format!("/api/v1/cards/{id}/move")))
+        .json(&json!({ "column_id": review }))
+        .send()
+        .await
+        .unwrap();
+    let p = problem(r, StatusCode::CONFLICT, "tech-debt-allocation").await;
+    assert_eq!(
+        (
+            p["reserved"].as_u64(),
+            p["debt_cards"].as_u64(),
+            p["limit"].as_u64()
+        ),
+        (Some(2), Some(0), Some(5))
+    );
+    assert!(
+        p["detail"].as_str().unwrap().contains("tech-debt card"),
+        "{p}"
+    );
+}
+
 async fn run_all(db: TestDb) {
     let s = TestServer::start(&db).await;
     boards_and_cards_round_trip(&s).await;
     bad_input_gets_problems_and_stores_nothing(&s).await;
     operations_endpoints(&s).await;
+    wip_limit_holds_under_concurrency(&s).await;
     s.stop().await.expect("clean shutdown");
 }
 

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::card::{Card, CardType, Severity};
 use crate::error::DomainError;
 use crate::ids::{BoardId, ColumnId, LaneId};
+use crate::policy::BoardPolicy;
 
 /// Longest board or column name we accept; longer names break the column header layout.
 pub const MAX_NAME_CHARS: usize = 60;
@@ -124,6 +125,9 @@ pub struct Board {
     pub columns: Vec<Column>,
     /// Lanes, top to bottom.
     pub lanes: Vec<Lane>,
+    /// WIP, Expedite and tech-debt policies.
+    #[serde(default)]
+    pub policy: BoardPolicy,
     /// Every card on the board, ordered by column, lane and position.
     pub cards: Vec<Card>,
 }

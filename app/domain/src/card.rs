@@ -178,6 +178,9 @@ pub struct NewCard {
     /// Incidents only: deduplication key.
     #[serde(default)]
     pub dedup_key: Option<String>,
+    /// Forces a placement that a flow policy refuses; recorded with the card.
+    #[serde(default)]
+    pub override_reason: Option<String>,
 }
 
 /// What a client sends to change a card; absent fields stay as they are.
@@ -219,6 +222,9 @@ pub struct MoveRequest {
     /// 0-based index in the target cell; the end when absent.
     #[serde(default)]
     pub position: Option<u32>,
+    /// Forces a move that a flow policy refuses; recorded with the card.
+    #[serde(default)]
+    pub override_reason: Option<String>,
 }
 
 /// A card that passed validation, with its place decided.
@@ -489,6 +495,7 @@ mod tests {
             created_at: Utc::now(),
             columns: draft.columns,
             lanes: draft.lanes,
+            policy: Default::default(),
             cards: vec![],
         }
     }
@@ -594,12 +601,14 @@ mod tests {
             column_id: other.columns[1].id,
             lane_id: None,
             position: None,
+            override_reason: None,
         };
         assert_eq!(mv.target(&b, &card).unwrap_err().field(), "column_id");
         let mv = MoveRequest {
             column_id: b.columns[1].id,
             lane_id: Some(other.lanes[0].id),
             position: None,
+            override_reason: None,
         };
         assert_eq!(mv.target(&b, &card).unwrap_err().field(), "lane_id");
     }

@@ -115,6 +115,19 @@ pub enum EventKind {
     },
     /// The block was lifted.
     Unblocked,
+    /// A flow policy refused a placement and someone forced it, saying why.
+    PolicyOverridden {
+        /// The broken rule.
+        rule: crate::policy::Rule,
+        /// The column concerned.
+        column_id: ColumnId,
+        /// The limit that applied.
+        limit: u32,
+        /// The count before the placement.
+        current: u32,
+        /// Why it was forced.
+        reason: String,
+    },
 }
 
 impl EventKind {
@@ -126,6 +139,7 @@ impl EventKind {
             Self::Edited { .. } => "edited",
             Self::Blocked { .. } => "blocked",
             Self::Unblocked => "unblocked",
+            Self::PolicyOverridden { .. } => "policy_overridden",
         }
     }
 

@@ -178,6 +178,7 @@ mod tests {
             created_at: Utc::now(),
             columns: d.columns,
             lanes: d.lanes,
+            policy: Default::default(),
             cards: vec![],
         }
     }

@@ -37,6 +37,7 @@ pub async fn create_card(
     severity: Option<String>,
     service: Option<String>,
     description: Option<String>,
+    override_reason: Option<String>,
 ) -> Result<Card, AppError> {
     use crate::ssr::forms::{parse_optional_id, parse_severity, parse_type, web_actor};
     let store = crate::ssr::shared_store()?;
@@ -56,6 +57,7 @@ pub async fn create_card(
         service: if incident { service } else { None },
         source: None,
         dedup_key: None,
+        override_reason,
     };
     let board = domain::board::BoardRef::Slug(slug);
     Ok(store
@@ -64,12 +66,14 @@ pub async fn create_card(
 }
 
 /// Moves a card. `position` is the 0-based index in the target cell; the end when absent.
+/// A move a flow policy refuses can be forced with `override_reason`.
 #[server(prefix = "/fn")]
 pub async fn move_card(
     card_id: String,
     column_id: String,
     lane_id: Option<String>,
     position: Option<u32>,
+    override_reason: Option<String>,
 ) -> Result<Card, AppError> {
     use crate::ssr::forms::{parse_id, parse_optional_id, web_actor};
     let store = crate::ssr::shared_store()?;
@@ -77,6 +81,7 @@ pub async fn move_card(
         column_id: parse_id("column_id", &column_id)?,
         lane_id: parse_optional_id("lane_id", lane_id.as_deref())?,
         position,
+        override_reason,
     };
     let id: domain::CardId = parse_id("card_id", &card_id)?;
     Ok(store

@@ -12,6 +12,7 @@ use leptos_meta::Title;
 use super::slug_param;
 use crate::api::{BoardSnapshot, CreateCard, MoveCard, get_board};
 use crate::components::{CardTile, ErrorPanel, TypeBadge};
+use crate::error::AppError;
 
 /// How many cards a `done` column shows before folding the rest away.
 const DONE_SHOWN: usize = 12;
@@ -41,20 +42,51 @@ pub fn BoardPage() -> impl IntoView {
                 }
             })}
         </Transition>
-        {move || {
-            move_action
-                .value()
-                .get()
-                .and_then(Result::err)
-                .map(|e| {
-                    view! {
-                        <div class="toast error" role="alert">
-                            <strong>"The card was not moved. "</strong>
-                            {e.user_message()}
-                        </div>
-                    }
-                })
-        }}
+        <MoveRefusal move_action/>
+    }
+}
+
+/// What a refused move says, and for a policy refusal the form that forces it with a reason.
+#[component]
+fn MoveRefusal(move_action: ServerAction<MoveCard>) -> impl IntoView {
+    // The last move asked for, so an override can repeat it with a reason.
+    let last_move = RwSignal::new(None::<MoveCard>);
+    Effect::new(move |_| {
+        if let Some(input) = move_action.input().get() {
+            last_move.set(Some(input));
+        }
+    });
+    let dismissed = RwSignal::new(false);
+    Effect::new(move |_| {
+        move_action.version().track();
+        dismissed.set(false);
+    });
+    move || {
+        let error = move_action.value().get().and_then(Result::err)?;
+        if dismissed.get() {
+            return None;
+        }
+        let policy = matches!(error, AppError::Policy { .. });
+        let retry = last_move.get().filter(|_| policy);
+        Some(view! {
+            <div class="toast error" role="alert">
+                <p><strong>"The card was not moved. "</strong>{error.user_message()}</p>
+                {retry.map(|m| view! {
+                    <ActionForm action=move_action attr:class="override-form" attr:aria-label="Override the policy">
+                        <input type="hidden" name="card_id" value=m.card_id/>
+                        <input type="hidden" name="column_id" value=m.column_id/>
+                        <input type="hidden" name="lane_id" value=m.lane_id.unwrap_or_default()/>
+                        {m.position.map(|p| view! { <input type="hidden" name="position" value=p/> })}
+                        <label>
+                            "Reason to override"
+                            <input name="override_reason" required maxlength="500" placeholder="Customer-facing outage, agreed with the team"/>
+                        </label>
+                        <button type="submit" class="danger">"Move anyway"</button>
+                    </ActionForm>
+                })}
+                <button type="button" class="link" on:click=move |_| dismissed.set(true)>"Dismiss"</button>
+            </div>
+        })
     }
 }
 
@@ -233,6 +265,7 @@ fn Cell(
                 column_id: column_id.clone(),
                 lane_id: Some(lane_id.clone()),
                 position: position.map(|p| p as u32),
+                override_reason: None,
             });
         }
     };

@@ -78,6 +78,17 @@ fn describe(detail: &CardDetail, kind: &EventKind) -> String {
         EventKind::Edited { fields } => format!("edited {}", fields.join(", ").replace('_', " ")),
         EventKind::Blocked { reason } => format!("blocked: {reason}"),
         EventKind::Unblocked => "unblocked".to_owned(),
+        EventKind::PolicyOverridden {
+            rule,
+            column_id,
+            limit,
+            current,
+            reason,
+        } => format!(
+            "overrode the {} policy in {} ({current} of {limit}): {reason}",
+            rule.as_str().replace('_', " "),
+            column_name(detail, *column_id)
+        ),
     }
 }
 

@@ -26,6 +26,9 @@ pub enum StoreError {
     /// The request breaks a rule of the domain.
     #[error(transparent)]
     Invalid(#[from] DomainError),
+    /// A flow policy refuses the placement and no override reason was given.
+    #[error("refused by flow policy: {}", .0.first().map(|v| v.message()).unwrap_or_default())]
+    Policy(Vec<domain::policy::Violation>),
     /// The request clashes with stored data (a unique name taken, for example).
     #[error("{0}")]
     Conflict(String),
@@ -51,6 +54,13 @@ pub trait Store: Send + Sync + 'static {
 
     /// One board with its columns, lanes and cards.
     async fn board(&self, board: &BoardRef) -> Result<Board, StoreError>;
+
+    /// Changes the board's flow policies.
+    async fn set_policy(
+        &self,
+        board: &BoardRef,
+        policy: &domain::policy::BoardPolicy,
+    ) -> Result<Board, StoreError>;
 
     /// Replaces the board's column layout (add, rename, reorder, set kind and WIP limit,
     /// remove empty columns) in one step.
@@ -126,6 +136,17 @@ impl From<StoreError> for AppError {
                 },
             },
             StoreError::Conflict(message) => AppError::Conflict(message),
+            StoreError::Policy(violations) => AppError::Policy {
+                message: violations
+                    .iter()
+                    .map(|v| v.message())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                rules: violations
+                    .iter()
+                    .map(|v| v.rule.as_str().to_owned())
+                    .collect(),
+            },
             StoreError::Unavailable(detail) => {
                 tracing::warn!(%detail, "database unavailable");
                 AppError::Unavailable

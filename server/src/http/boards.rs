@@ -6,6 +6,7 @@ use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use chrono::Utc;
 use domain::board::{BoardRef, ColumnSpec};
+use domain::policy::BoardPolicy;
 use domain::{Board, BoardSummary, NewBoard};
 use serde::{Deserialize, Serialize};
 
@@ -80,6 +81,28 @@ pub async fn set_columns(
         state
             .store
             .set_columns(&BoardRef::parse(&board), &request.columns)
+            .await?,
+    ))
+}
+
+/// Sets the board's flow policies: committed capacity, tech-debt share, Expedite limit, and
+/// whether Expedite cards count toward column WIP limits. Lowering a limit below the current
+/// count is allowed; the board then shows the column as over its limit.
+#[utoipa::path(put, path = "/boards/{board}/policy", tag = "boards", request_body = BoardPolicy,
+    params(("board" = String, Path, description = "Board slug or id")),
+    responses(
+        (status = 200, description = "The board with its new policy", body = Board),
+        (status = 422, description = "Invalid policy", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn set_policy(
+    State(state): State<AppState>,
+    Path(board): Path<String>,
+    ApiJson(policy): ApiJson<BoardPolicy>,
+) -> Result<Json<Board>, ApiError> {
+    Ok(Json(
+        state
+            .store
+            .set_policy(&BoardRef::parse(&board), &policy)
             .await?,
     ))
 }

@@ -24,6 +24,7 @@ fn card_id(raw: &str) -> Result<CardId, ApiError> {
         (status = 201, description = "Created", body = Card),
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such board", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Refused by a flow policy; resend with override_reason to force", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body over the size limit", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid card", body = Problem, content_type = "application/problem+json"),
     ))]
@@ -86,6 +87,7 @@ pub async fn update_card(
     responses(
         (status = 200, description = "The moved card", body = Card),
         (status = 404, description = "No such card", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Refused by a flow policy (WIP limit, committed capacity, Expedite limit, tech-debt allocation); resend with override_reason to force", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Column or lane not on the card's board", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn move_card(

@@ -6,7 +6,8 @@ use axum::Json;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use domain::DomainError;
+use domain::policy::{Rule, Violation};
+use domain::{ColumnId, DomainError};
 use serde::Serialize;
 
 /// Everything an API handler can fail with.
@@ -35,6 +36,9 @@ pub enum ApiError {
     /// The request clashes with stored data.
     #[error("{0}")]
     Conflict(String),
+    /// A flow policy refused the change (the first violation decides the problem type).
+    #[error("{}", .0.iter().map(Violation::message).collect::<Vec<_>>().join(" "))]
+    Policy(Vec<Violation>),
     /// The database cannot be reached.
     #[error("the database is unavailable; try again shortly")]
     Unavailable,
@@ -58,6 +62,28 @@ pub struct Problem {
     /// The request field at fault, when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// Policy refusals: the rule broken first (`wip_limit`, `tech_debt_allocation`, ...).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<Rule>,
+    /// Policy refusals: the column concerned.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column_id: Option<ColumnId>,
+    /// Policy refusals: the limit that applies.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+    /// Policy refusals: the count before the change.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current: Option<u32>,
+    /// Tech-debt allocation: slots reserved for tech debt.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reserved: Option<u32>,
+    /// Tech-debt allocation: tech-debt cards holding committed slots.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub debt_cards: Option<u32>,
+    /// Policy refusals: every rule broken, with its numbers. Resend with `override_reason`
+    /// to force the change.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub violations: Option<Vec<Violation>>,
 }
 
 impl ApiError {
@@ -81,6 +107,19 @@ impl ApiError {
             ),
             Self::NotFound(_) => (StatusCode::NOT_FOUND, "not-found", "Not found"),
             Self::Conflict(_) => (StatusCode::CONFLICT, "conflict", "Conflict"),
+            Self::Policy(v) => {
+                let (slug, title) = match v.first().map(|v| v.rule) {
+                    Some(Rule::TechDebtAllocation) => {
+                        ("tech-debt-allocation", "Slots reserved for tech debt")
+                    }
+                    Some(Rule::CommittedCapacity) => {
+                        ("committed-capacity-exceeded", "Committed capacity reached")
+                    }
+                    Some(Rule::ExpediteLimit) => ("expedite-limit-exceeded", "Expedite lane full"),
+                    Some(Rule::WipLimit) | None => ("wip-limit-exceeded", "WIP limit reached"),
+                };
+                (StatusCode::CONFLICT, slug, title)
+            }
             Self::Unavailable => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "unavailable",
@@ -97,7 +136,21 @@ impl ApiError {
     /// The problem document for this error.
     pub fn problem(&self) -> Problem {
         let (status, slug, title) = self.parts();
+        let first = match self {
+            Self::Policy(v) => v.first(),
+            _ => None,
+        };
         Problem {
+            rule: first.map(|v| v.rule),
+            column_id: first.map(|v| v.column_id),
+            limit: first.map(|v| v.limit),
+            current: first.map(|v| v.current),
+            reserved: first.and_then(|v| v.reserved),
+            debt_cards: first.and_then(|v| v.debt_cards),
+            violations: match self {
+                Self::Policy(v) => Some(v.clone()),
+                _ => None,
+            },
             problem_type: format!("urn:flowboard:problem:{slug}"),
             title: title.to_owned(),
             status: status.as_u16(),
@@ -138,6 +191,7 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound(what) => Self::NotFound(what),
             StoreError::Invalid(d) => d.into(),
             StoreError::Conflict(message) => Self::Conflict(message),
+            StoreError::Policy(violations) => Self::Policy(violations),
             StoreError::Unavailable(detail) => {
                 tracing::warn!(%detail, "database unavailable");
                 Self::Unavailable

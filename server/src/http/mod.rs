@@ -43,6 +43,7 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(boards::list_boards, boards::create_board))
         .routes(routes!(boards::get_board))
         .routes(routes!(boards::set_columns))
+        .routes(routes!(boards::set_policy))
         .routes(routes!(cards::create_card))
         .routes(routes!(cards::get_card, cards::update_card))
         .routes(routes!(cards::move_card))

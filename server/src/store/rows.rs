@@ -3,6 +3,7 @@
 
 use app::ssr::StoreError;
 use chrono::{DateTime, Utc};
+use domain::policy::BoardPolicy;
 use domain::{
     Actor, ActorKind, BoardId, BoardSummary, Card, CardEvent, CardId, CardType, Column, ColumnId,
     ColumnKind, EventKind, Lane, LaneId, LaneKind, Severity,
@@ -22,6 +23,23 @@ pub(crate) struct BoardRow {
     pub name: String,
     pub description: String,
     pub created_at: DateTime<Utc>,
+    pub committed_capacity: Option<i32>,
+    pub tech_debt_share: f64,
+    pub expedite_limit: Option<i32>,
+    pub expedite_counts_toward_wip: bool,
+}
+
+impl BoardRow {
+    /// The board's policy settings.
+    pub fn policy(&self) -> BoardPolicy {
+        let limit = |v: Option<i32>| v.and_then(|v| u32::try_from(v).ok());
+        BoardPolicy {
+            committed_capacity: limit(self.committed_capacity),
+            tech_debt_share: self.tech_debt_share,
+            expedite_limit: limit(self.expedite_limit),
+            expedite_counts_toward_wip: self.expedite_counts_toward_wip,
+        }
+    }
 }
 
 #[derive(FromRow)]

@@ -10,6 +10,14 @@
 //! SQLite numbers `$n` parameters by first appearance, so each statement uses `$1`, `$2`, ...
 //! in ascending order of first use.
 
+/// Columns of `boards` that [`super::rows::BoardRow`] reads.
+macro_rules! board_columns {
+    () => {
+        "SELECT id, slug, name, description, created_at, committed_capacity, tech_debt_share, \
+         expedite_limit, expedite_counts_toward_wip"
+    };
+}
+
 /// Columns of `cards` in the order [`super::rows::CardRow`] reads them.
 macro_rules! card_columns {
     () => {
@@ -28,6 +36,7 @@ macro_rules! impl_store {
         use chrono::{DateTime, Utc};
         use domain::board::{BoardDraft, ColumnSpec, plan_columns};
         use domain::import::HistoryImport;
+        use domain::policy::{BoardPolicy, Mover, Violation, check_override_reason, check_placement};
         use domain::{
             Actor, Board, BoardId, BoardSummary, Card, CardEvent, CardId, CardPatch, Column,
             ColumnId, EventKind, Lane, LaneId, MoveRequest, NewBoard, NewCard,
@@ -57,7 +66,7 @@ macro_rules! impl_store {
             let row = match board {
                 BoardRef::Id(id) => {
                     sqlx::query_as::<_, BoardRow>(concat!(
-                        "SELECT id, slug, name, description, created_at FROM boards WHERE id = $1",
+                        concat!(board_columns!(), " FROM boards WHERE id = $1"),
                         $lock
                     ))
                     .bind(id.0)
@@ -66,7 +75,7 @@ macro_rules! impl_store {
                 }
                 BoardRef::Slug(slug) => {
                     sqlx::query_as::<_, BoardRow>(concat!(
-                        "SELECT id, slug, name, description, created_at FROM boards WHERE slug = $1",
+                        concat!(board_columns!(), " FROM boards WHERE slug = $1"),
                         $lock
                     ))
                     .bind(slug.as_str())
@@ -121,12 +130,14 @@ macro_rules! impl_store {
             } else {
                 Vec::new()
             };
+            let policy = row.policy();
             Ok(Board {
                 id: BoardId(row.id),
                 slug: row.slug,
                 name: row.name,
                 description: row.description,
                 created_at: row.created_at,
+                policy,
                 columns,
                 lanes,
                 cards,
@@ -143,7 +154,7 @@ macro_rules! impl_store {
                 .try_into()
         }
 
-        /// Takes the board's write lock for a card's board and returns the board (no cards).
+        /// Takes the board's write lock for a card's board and returns the board with its cards.
         async fn lock_card_board(conn: &mut Conn, id: CardId) -> Result<Board, StoreError> {
             let board_id: Option<Uuid> =
                 sqlx::query_scalar("SELECT board_id FROM cards WHERE id = $1")
@@ -152,7 +163,7 @@ macro_rules! impl_store {
                     .await
                     .map_err(db_error)?;
             let board_id = board_id.ok_or_else(|| StoreError::NotFound(format!("card {id}")))?;
-            load_board(conn, &BoardRef::Id(BoardId(board_id)), false).await
+            load_board(conn, &BoardRef::Id(BoardId(board_id)), true).await
         }
 
         async fn insert_column(conn: &mut Conn, board: Uuid, c: &Column) -> Result<(), StoreError> {
@@ -205,6 +216,46 @@ macro_rules! impl_store {
             .execute(&mut *conn)
             .await
             .map_err(db_error)?;
+            Ok(())
+        }
+
+        /// Applies the flow policies to a placement: refused without an override reason,
+        /// otherwise the violations to record once the card is written.
+        fn enforce(
+            board: &Board,
+            mover: Mover,
+            column: ColumnId,
+            lane: LaneId,
+            override_reason: Option<&str>,
+        ) -> Result<Vec<(Violation, String)>, StoreError> {
+            let violations = check_placement(board, mover, column, lane);
+            if violations.is_empty() {
+                return Ok(Vec::new());
+            }
+            match check_override_reason(override_reason)? {
+                Some(reason) => Ok(violations.into_iter().map(|v| (v, reason.clone())).collect()),
+                None => Err(StoreError::Policy(violations)),
+            }
+        }
+
+        async fn record_overrides(
+            conn: &mut Conn,
+            board: BoardId,
+            card: CardId,
+            at: DateTime<Utc>,
+            actor: &Actor,
+            overrides: Vec<(Violation, String)>,
+        ) -> Result<(), StoreError> {
+            for (v, reason) in overrides {
+                let kind = EventKind::PolicyOverridden {
+                    rule: v.rule,
+                    column_id: v.column_id,
+                    limit: v.limit,
+                    current: v.current,
+                    reason,
+                };
+                insert_event(conn, board, card, at, actor, &kind).await?;
+            }
             Ok(())
         }
 
@@ -375,6 +426,28 @@ macro_rules! impl_store {
                 load_board(&mut conn, board, true).await
             }
 
+            async fn set_policy(&self, board: &BoardRef, policy: &BoardPolicy) -> Result<Board, StoreError> {
+                policy.validate()?;
+                let mut tx = self.write_tx().await?;
+                let row = board_row(&mut tx, board).await?;
+                let limit = |v: Option<u32>| v.map(|v| v as i32);
+                sqlx::query(
+                    "UPDATE boards SET committed_capacity = $1, tech_debt_share = $2, expedite_limit = $3, \
+                     expedite_counts_toward_wip = $4 WHERE id = $5",
+                )
+                .bind(limit(policy.committed_capacity))
+                .bind(policy.tech_debt_share)
+                .bind(limit(policy.expedite_limit))
+                .bind(policy.expedite_counts_toward_wip)
+                .bind(row.id)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error)?;
+                let board = load_board(&mut tx, &BoardRef::Id(BoardId(row.id)), true).await?;
+                tx.commit().await.map_err(db_error)?;
+                Ok(board)
+            }
+
             async fn set_columns(&self, board: &BoardRef, specs: &[ColumnSpec]) -> Result<Board, StoreError> {
                 let mut tx = self.write_tx().await?;
                 let current = load_board(&mut tx, board, true).await?;
@@ -417,8 +490,11 @@ macro_rules! impl_store {
                 now: DateTime<Utc>,
             ) -> Result<Card, StoreError> {
                 let mut tx = self.write_tx().await?;
-                let board = load_board(&mut tx, board, false).await?;
+                let board = load_board(&mut tx, board, true).await?;
                 let draft = new.validate(&board)?;
+                let mover = Mover { id: None, card_type: draft.card_type };
+                let overrides =
+                    enforce(&board, mover, draft.column_id, draft.lane_id, new.override_reason.as_deref())?;
                 let number = next_number(&mut tx, board.id).await?;
                 let position = key_for(&mut tx, draft.column_id, draft.lane_id, None, None).await?;
                 let card = Card {
@@ -444,6 +520,7 @@ macro_rules! impl_store {
                 insert_card(&mut tx, &card).await?;
                 let created = EventKind::Created { column_id: card.column_id, lane_id: card.lane_id };
                 insert_event(&mut tx, board.id, card.id, now, actor, &created).await?;
+                record_overrides(&mut tx, board.id, card.id, now, actor, overrides).await?;
                 tx.commit().await.map_err(db_error)?;
                 Ok(card)
             }
@@ -526,6 +603,9 @@ macro_rules! impl_store {
                 let board = lock_card_board(&mut tx, id).await?;
                 let mut card = card_row(&mut tx, id).await?;
                 let (column, lane) = request.target(&board, &card)?;
+                let mover = Mover { id: Some(card.id), card_type: card.card_type };
+                let overrides =
+                    enforce(&board, mover, column, lane, request.override_reason.as_deref())?;
                 let position = key_for(&mut tx, column, lane, Some(id), request.position).await?;
                 let moved = EventKind::Moved {
                     from_column_id: card.column_id,
@@ -554,6 +634,7 @@ macro_rules! impl_store {
                 .await
                 .map_err(db_error)?;
                 insert_event(&mut tx, board.id, id, now, actor, &moved).await?;
+                record_overrides(&mut tx, board.id, id, now, actor, overrides).await?;
                 tx.commit().await.map_err(db_error)?;
                 Ok(card)
             }
