@@ -150,3 +150,29 @@ pub async fn edit_column(
     store.set_columns(&board_ref, &specs).await?;
     Ok(())
 }
+
+/// Saves the board's flow policies from the settings form. The tech-debt share is entered as
+/// a percentage; empty limits mean no limit.
+#[server(prefix = "/fn")]
+pub async fn update_policy(
+    slug: String,
+    committed_capacity: String,
+    tech_debt_percent: String,
+    expedite_limit: String,
+    expedite_counts_toward_wip: Option<String>,
+) -> Result<(), AppError> {
+    use crate::ssr::forms::parse_limit;
+    let store = crate::ssr::shared_store()?;
+    let percent: f64 = tech_debt_percent.trim().parse().map_err(|_| AppError::Invalid {
+        field: "tech_debt_share".into(),
+        message: "enter a percentage between 0 and 100".into(),
+    })?;
+    let policy = domain::policy::BoardPolicy {
+        committed_capacity: parse_limit(&committed_capacity)?,
+        tech_debt_share: percent / 100.0,
+        expedite_limit: parse_limit(&expedite_limit)?,
+        expedite_counts_toward_wip: expedite_counts_toward_wip.is_some(),
+    };
+    store.set_policy(&domain::board::BoardRef::Slug(slug), &policy).await?;
+    Ok(())
+}

@@ -67,7 +67,7 @@ pub fn CardTile(
             {card.blocked.then(|| {
                 view! {
                     <p class="blocked-note">
-                        <span aria-hidden="true">"⛔ "</span>
+                        <span aria-hidden="true">"⊘ "</span>
                         "Blocked: "
                         {card.blocked_reason.clone().unwrap_or_default()}
                     </p>

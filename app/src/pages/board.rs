@@ -104,7 +104,7 @@ fn BoardView(
     let columns = board.with_value(|b| b.columns.clone());
     let lanes = board.with_value(|b| b.lanes.clone());
     let template = format!(
-        "grid-template-columns: repeat({}, minmax(13.5rem, 1fr));",
+        "grid-template-columns: repeat({}, minmax(12rem, 1fr));",
         columns.len()
     );
 

@@ -155,7 +155,7 @@ fn CardView(
                 </div>
                 <h1>{card.title.clone()}</h1>
                 {card.blocked.then(|| view! {
-                    <p class="blocked-note">"⛔ Blocked: " {card.blocked_reason.clone().unwrap_or_default()}</p>
+                    <p class="blocked-note">"⊘ Blocked: " {card.blocked_reason.clone().unwrap_or_default()}</p>
                 })}
             </header>
             <div class="card-page-body">

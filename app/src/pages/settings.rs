@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use super::slug_param;
-use crate::api::{AddColumn, ColumnEdit, EditColumn, UpdateColumn, get_board};
+use crate::api::{AddColumn, ColumnEdit, EditColumn, UpdateColumn, UpdatePolicy, get_board};
 use crate::components::ErrorPanel;
 
 /// `/boards/:slug/settings`.
@@ -15,6 +15,7 @@ pub fn SettingsPage() -> impl IntoView {
     let update = ServerAction::<UpdateColumn>::new();
     let add = ServerAction::<AddColumn>::new();
     let edit = ServerAction::<EditColumn>::new();
+    let policy = ServerAction::<UpdatePolicy>::new();
     let snapshot = Resource::new(
         move || {
             (
@@ -22,9 +23,10 @@ pub fn SettingsPage() -> impl IntoView {
                 update.version().get(),
                 add.version().get(),
                 edit.version().get(),
+                policy.version().get(),
             )
         },
-        |(slug, _, _, _)| get_board(slug),
+        |(slug, ..)| get_board(slug),
     );
     let error = move || {
         update
@@ -33,13 +35,14 @@ pub fn SettingsPage() -> impl IntoView {
             .and_then(Result::err)
             .or_else(|| add.value().get().and_then(Result::err))
             .or_else(|| edit.value().get().and_then(Result::err))
+            .or_else(|| policy.value().get().and_then(Result::err))
             .map(|e| view! { <p class="form-error" role="alert">{e.user_message()}</p> })
     };
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading settings…"</p> }>
             {move || Suspend::new(async move {
                 match snapshot.await {
-                    Ok(s) => view! { <Settings board=s.board update add edit/> }.into_any(),
+                    Ok(s) => view! { <Settings board=s.board update add edit policy/> }.into_any(),
                     Err(error) => view! { <ErrorPanel error/> }.into_any(),
                 }
             })}
@@ -61,8 +64,12 @@ fn Settings(
     update: ServerAction<UpdateColumn>,
     add: ServerAction<AddColumn>,
     edit: ServerAction<EditColumn>,
+    policy: ServerAction<UpdatePolicy>,
 ) -> impl IntoView {
     let slug = board.slug.clone();
+    let policy_slug = slug.clone();
+    let current = board.policy.clone();
+    let reserved = current.reserved_slots();
     let add_slug = slug.clone();
     let last = board.columns.len().saturating_sub(1);
     let rows = board
@@ -119,6 +126,43 @@ fn Settings(
                     " column is completion. A WIP limit counts the cards in the column's Standard lane."
                 </p>
                 <ol class="column-rows">{rows}</ol>
+            </section>
+            <section class="panel">
+                <h2>"Flow policies"</h2>
+                <p class="help">
+                    "A move or a new card that would break a limit is refused everywhere (board, API, integrations) unless someone gives a reason to override it; overrides are recorded on the card. "
+                    "The committed area is every " <em>"active"</em> " column together (Standard lane). "
+                    "Of its capacity, the tech-debt share is reserved for tech-debt cards: other work may fill only the rest."
+                </p>
+                <ActionForm action=policy attr:class="row-form policy-form">
+                    <input type="hidden" name="slug" value=policy_slug/>
+                    <label>
+                        "Committed capacity"
+                        <input name="committed_capacity" type="number" min="1" max="999" placeholder="none"
+                            value=current.committed_capacity.map(|c| c.to_string()).unwrap_or_default()/>
+                    </label>
+                    <label>
+                        "Tech-debt share (%)"
+                        <input name="tech_debt_percent" type="number" min="0" max="100" step="1" required
+                            value=format!("{}", (current.tech_debt_share * 100.0).round())/>
+                    </label>
+                    <label>
+                        "Expedite limit per column"
+                        <input name="expedite_limit" type="number" min="1" max="999" placeholder="none"
+                            value=current.expedite_limit.map(|c| c.to_string()).unwrap_or_default()/>
+                    </label>
+                    <label class="check">
+                        <input name="expedite_counts_toward_wip" type="checkbox" value="on" checked=current.expedite_counts_toward_wip/>
+                        "Expedite cards count toward column limits"
+                    </label>
+                    <button type="submit">"Save policies"</button>
+                </ActionForm>
+                <p class="help">
+                    {match current.committed_capacity {
+                        Some(c) => format!("Now: {reserved} of {c} committed slots are reserved for tech debt."),
+                        None => "Now: no committed capacity, so no slots are reserved.".to_owned(),
+                    }}
+                </p>
             </section>
             <section class="panel">
                 <h2>"Add a column"</h2>
