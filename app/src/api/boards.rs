@@ -163,16 +163,21 @@ pub async fn update_policy(
 ) -> Result<(), AppError> {
     use crate::ssr::forms::parse_limit;
     let store = crate::ssr::shared_store()?;
-    let percent: f64 = tech_debt_percent.trim().parse().map_err(|_| AppError::Invalid {
-        field: "tech_debt_share".into(),
-        message: "enter a percentage between 0 and 100".into(),
-    })?;
+    let percent: f64 = tech_debt_percent
+        .trim()
+        .parse()
+        .map_err(|_| AppError::Invalid {
+            field: "tech_debt_share".into(),
+            message: "enter a percentage between 0 and 100".into(),
+        })?;
     let policy = domain::policy::BoardPolicy {
         committed_capacity: parse_limit(&committed_capacity)?,
         tech_debt_share: percent / 100.0,
         expedite_limit: parse_limit(&expedite_limit)?,
         expedite_counts_toward_wip: expedite_counts_toward_wip.is_some(),
     };
-    store.set_policy(&domain::board::BoardRef::Slug(slug), &policy).await?;
+    store
+        .set_policy(&domain::board::BoardRef::Slug(slug), &policy)
+        .await?;
     Ok(())
 }

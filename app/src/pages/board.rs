@@ -164,6 +164,7 @@ fn BoardView(
                     {(!description.is_empty()).then(|| view! { <p class="lead">{description.clone()}</p> })}
                 </div>
                 <div class="board-actions">
+                    <Allocation board=board.get_value() now/>
                     <TypeMix board=board.get_value()/>
                     <a class="button" href=format!("/boards/{slug}/settings")>"Settings"</a>
                 </div>
@@ -179,6 +180,67 @@ fn BoardView(
                 "Drag cards between columns, or use ◀ ▶ on a card (Tab to it, Enter to move)."
             </p>
         </section>
+    }
+}
+
+/// The tech-debt allocation: committed slots held by tech debt against the reserved ones, and
+/// the share of the last 28 days' finished work that was tech debt, against the target.
+#[component]
+fn Allocation(board: Board, now: DateTime<Utc>) -> impl IntoView {
+    let kind_of = |c: &Card| board.column(c.column_id).map(|col| col.kind);
+    let standard = |c: &Card| {
+        board
+            .lane(c.lane_id)
+            .is_some_and(|l| l.kind == domain::LaneKind::Standard)
+    };
+    let held = board
+        .cards
+        .iter()
+        .filter(|c| {
+            kind_of(c) == Some(ColumnKind::Active)
+                && standard(c)
+                && c.card_type == CardType::TechDebt
+        })
+        .count();
+    let since = now - chrono::Duration::days(28);
+    let finished: Vec<&Card> = board
+        .cards
+        .iter()
+        .filter(|c| kind_of(c) == Some(ColumnKind::Done) && c.column_entered_at >= since)
+        .collect();
+    let debt_done = finished
+        .iter()
+        .filter(|c| c.card_type == CardType::TechDebt)
+        .count();
+    let target = (board.policy.tech_debt_share * 100.0).round();
+    let share =
+        (!finished.is_empty()).then(|| (debt_done as f64 * 100.0 / finished.len() as f64).round());
+    let slots = board.policy.committed_capacity.map(|capacity| {
+        let reserved = board.policy.reserved_slots();
+        let state = if (held as u32) < reserved { "alloc-short" } else { "alloc-ok" };
+        view! {
+            <span class=format!("alloc-slots {state}") title="Tech-debt cards in active columns (Standard lane) of the committed capacity">
+                {format!("Tech debt {held} / {capacity} slots, {reserved} reserved")}
+            </span>
+        }
+    });
+    let share_text = match share {
+        Some(s) => format!(
+            "Last 28 days: {s}% of {} finished cards were tech debt (target {target}%)",
+            finished.len()
+        ),
+        None => format!("Last 28 days: nothing finished yet (tech-debt target {target}%)"),
+    };
+    let share_state = if share.is_some_and(|s| s < target) {
+        "alloc-short"
+    } else {
+        "alloc-ok"
+    };
+    view! {
+        <div class="allocation" aria-label="Tech-debt allocation">
+            {slots}
+            <span class=format!("alloc-share {share_state}")>{share_text}</span>
+        </div>
     }
 }
 
@@ -376,6 +438,17 @@ fn NewCardForm(
                             .collect_view()}
                     </select>
                 </label>
+                {move || {
+                    matches!(created(), Some(Err(AppError::Policy { .. })))
+                        .then(|| {
+                            view! {
+                                <label class="grow override">
+                                    "Reason to override the policy"
+                                    <input name="override_reason" maxlength="500" placeholder="Why this cannot wait"/>
+                                </label>
+                            }
+                        })
+                }}
                 <button type="submit" class="primary">"Add card"</button>
             </ActionForm>
             {move || {
