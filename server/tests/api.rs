@@ -10,12 +10,8 @@ use serde_json::{Value, json};
 
 async fn create_board(s: &TestServer, name: &str) -> Value {
     let r = s
-        .client
-        .post(s.url("/api/v1/boards"))
-        .json(&json!({ "name": name }))
-        .send()
-        .await
-        .unwrap();
+        .post_json("/api/v1/boards", &json!({ "name": name }))
+        .await;
     assert_eq!(r.status(), StatusCode::CREATED);
     r.json().await.unwrap()
 }
@@ -41,20 +37,17 @@ async fn problem(r: reqwest::Response, status: StatusCode, kind: &str) -> Value 
 
 async fn boards_and_cards_round_trip(s: &TestServer) {
     let r = s
-        .client
-        .post(s.url("/api/v1/boards"))
-        .json(&json!({ "name": "Ops Team", "description": "on call" }))
-        .send()
-        .await
-        .unwrap();
+        .post_json(
+            "/api/v1/boards",
+            &json!({ "name": "Ops Team", "description": "on call" }),
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::CREATED);
     assert_eq!(r.headers()["location"], "/api/v1/boards/ops-team");
     let board: Value = r.json().await.unwrap();
     let doing = board["columns"][2]["id"].as_str().unwrap().to_owned();
 
-    let r = s.client.post(s.url("/api/v1/boards/ops-team/cards"))
-        .json(&json!({ "title": "Rotate keys", "card_type": "tech_debt", "description": "</textarea><script>alert(1)</script>" }))
-        .send().await.unwrap();
+    let r = s.post_json("/api/v1/boards/ops-team/cards", &json!({ "title": "Rotate keys", "card_type": "tech_debt", "description": "</textarea><script>alert(1)</script>" })).await;
     assert_eq!(r.status(), StatusCode::CREATED);
     let card: Value = r.json().await.unwrap();
     let id = card["id"].as_str().unwrap().to_owned();
@@ -62,52 +55,27 @@ async fn boards_and_cards_round_trip(s: &TestServer) {
     assert_eq!(card["column_id"], board["columns"][0]["id"]);
 
     let r = s
-        .client
-        .post(s.url(&format!("/api/v1/cards/{id}/move")))
-        .json(&json!({ "column_id": doing }))
-        .send()
-        .await
-        .unwrap();
+        .post_json(
+            &format!("/api/v1/cards/{id}/move"),
+            &json!({ "column_id": doing }),
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::OK);
     let r = s
-        .client
-        .patch(s.url(&format!("/api/v1/cards/{id}")))
-        .json(&json!({ "blocked": true, "blocked_reason": "waiting" }))
-        .send()
-        .await
-        .unwrap();
+        .send_json(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/cards/{id}"),
+            &json!({ "blocked": true, "blocked_reason": "waiting" }),
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::OK);
 
-    let fetched: Value = s
-        .client
-        .get(s.url(&format!("/api/v1/cards/{id}")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let fetched: Value = s.get_json(&format!("/api/v1/cards/{id}")).await;
     assert_eq!(fetched["column_id"], doing);
     assert_eq!(fetched["blocked"], true);
-    let board: Value = s
-        .client
-        .get(s.url("/api/v1/boards/ops-team"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let board: Value = s.get_json("/api/v1/boards/ops-team").await;
     assert_eq!(board["cards"].as_array().unwrap().len(), 1);
-    let events: Value = s
-        .client
-        .get(s.url(&format!("/api/v1/cards/{id}/events")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let events: Value = s.get_json(&format!("/api/v1/cards/{id}/events")).await;
     let kinds: Vec<_> = events
         .as_array()
         .unwrap()
@@ -118,23 +86,12 @@ async fn boards_and_cards_round_trip(s: &TestServer) {
     assert_eq!(events[1]["actor"]["kind"], "token");
 
     // The board page renders on the server, with the description stored inertly.
-    let html = s
-        .client
-        .get(s.url("/boards/ops-team"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = s.get("/boards/ops-team").await.text().await.unwrap();
     assert!(html.contains("Rotate keys"), "board page lists the card");
     assert!(html.contains("In Progress"));
     let detail = s
-        .client
-        .get(s.url("/boards/ops-team/cards/1"))
-        .send()
+        .get("/boards/ops-team/cards/1")
         .await
-        .unwrap()
         .text()
         .await
         .unwrap();
@@ -249,27 +206,13 @@ async fn bad_input_gets_problems_and_stores_nothing(s: &TestServer) {
     )
     .await;
 
-    let r = s
-        .client
-        .get(s.url("/api/v1/boards/no-such-board"))
-        .send()
-        .await
-        .unwrap();
+    let r = s.get("/api/v1/boards/no-such-board").await;
+    problem(r, StatusCode::NOT_FOUND, "not-found").await;
+    let r = s.get("/api/v1/cards/not-a-uuid").await;
     problem(r, StatusCode::NOT_FOUND, "not-found").await;
     let r = s
-        .client
-        .get(s.url("/api/v1/cards/not-a-uuid"))
-        .send()
-        .await
-        .unwrap();
-    problem(r, StatusCode::NOT_FOUND, "not-found").await;
-    let r = s
-        .client
-        .post(s.url("/api/v1/boards"))
-        .json(&json!({ "name": "strict" }))
-        .send()
-        .await
-        .unwrap();
+        .post_json("/api/v1/boards", &json!({ "name": "strict" }))
+        .await;
     problem(r, StatusCode::CONFLICT, "conflict").await;
 
     // A move to another board's column is refused and changes nothing.
@@ -281,42 +224,25 @@ async fn bad_input_gets_problems_and_stores_nothing(s: &TestServer) {
         .unwrap();
     let id = card["id"].as_str().unwrap();
     let r = s
-        .client
-        .post(s.url(&format!("/api/v1/cards/{id}/move")))
-        .json(&json!({ "column_id": other["columns"][2]["id"] }))
-        .send()
-        .await
-        .unwrap();
+        .post_json(
+            &format!("/api/v1/cards/{id}/move"),
+            &json!({ "column_id": other["columns"][2]["id"] }),
+        )
+        .await;
     let p = problem(r, StatusCode::UNPROCESSABLE_ENTITY, "validation").await;
     assert_eq!(p["field"], "column_id");
-    let stored: Value = s
-        .client
-        .get(s.url("/api/v1/boards/strict"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let stored: Value = s.get_json("/api/v1/boards/strict").await;
     let stored_cards = stored["cards"].as_array().unwrap();
     assert_eq!(stored_cards.len(), 1, "only the valid card exists");
     assert_eq!(stored_cards[0]["column_id"], board["columns"][0]["id"]);
 }
 
 async fn operations_endpoints(s: &TestServer) {
-    let r = s.client.get(s.url("/healthz")).send().await.unwrap();
+    let r = s.get("/healthz").await;
     assert_eq!(r.status(), StatusCode::OK);
-    let r = s.client.get(s.url("/readyz")).send().await.unwrap();
+    let r = s.get("/readyz").await;
     assert_eq!(r.status(), StatusCode::OK);
-    let doc: Value = s
-        .client
-        .get(s.url("/api/v1/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc: Value = s.get_json("/api/v1/openapi.json").await;
     assert_eq!(doc["info"]["title"], "Flowboard API");
     for path in [
         "/api/v1/boards",
@@ -326,7 +252,7 @@ async fn operations_endpoints(s: &TestServer) {
         assert!(doc["paths"].get(path).is_some(), "openapi lists {path}");
     }
     assert!(doc["components"]["schemas"].get("Problem").is_some());
-    let r = s.client.get(s.url("/no/such/page")).send().await.unwrap();
+    let r = s.get("/no/such/page").await;
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
 }
 
@@ -336,24 +262,23 @@ async fn wip_limit_holds_under_concurrency(s: &TestServer) {
     let mut columns: Vec<Value> = board["columns"].as_array().unwrap().clone();
     columns[2]["wip_limit"] = json!(5);
     let r = s
-        .client
-        .put(s.url("/api/v1/boards/race/columns"))
-        .json(&json!({ "columns": columns }))
-        .send()
-        .await
-        .unwrap();
+        .send_json(
+            reqwest::Method::PUT,
+            "/api/v1/boards/race/columns",
+            &json!({ "columns": columns }),
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::OK);
     let doing = board["columns"][2]["id"].as_str().unwrap().to_owned();
     // Two cards are already in progress: three slots are free.
     let mut ids = Vec::new();
     for i in 0..52 {
         let card: Value = s
-            .client
-            .post(s.url("/api/v1/boards/race/cards"))
-            .json(&json!({ "title": format!("c{i}"), "card_type": "feature" }))
-            .send()
+            .post_json(
+                "/api/v1/boards/race/cards",
+                &json!({ "title": format!("c{i}"), "card_type": "feature" }),
+            )
             .await
-            .unwrap()
             .json()
             .await
             .unwrap();
@@ -361,12 +286,11 @@ async fn wip_limit_holds_under_concurrency(s: &TestServer) {
     }
     for id in &ids[..2] {
         let r = s
-            .client
-            .post(s.url(&format!("/api/v1/cards/{id}/move")))
-            .json(&json!({ "column_id": doing }))
-            .send()
-            .await
-            .unwrap();
+            .post_json(
+                &format!("/api/v1/cards/{id}/move"),
+                &json!({ "column_id": doing }),
+            )
+            .await;
         assert_eq!(r.status(), StatusCode::OK);
     }
     let requests = ids[2..].iter().map(|id| {
@@ -402,15 +326,7 @@ async fn wip_limit_holds_under_concurrency(s: &TestServer) {
         ),
         (Some(doing.as_str()), Some(5), Some(5))
     );
-    let stored: Value = s
-        .client
-        .get(s.url("/api/v1/boards/race"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let stored: Value = s.get_json("/api/v1/boards/race").await;
     let in_progress = stored["cards"]
         .as_array()
         .unwrap()
@@ -422,40 +338,28 @@ async fn wip_limit_holds_under_concurrency(s: &TestServer) {
     // An override with a reason goes through and is recorded.
     let id = &ids[10];
     let r = s
-        .client
-        .post(s.url(&format!("/api/v1/cards/{id}/move")))
-        .json(&json!({ "column_id": doing, "override_reason": "sev1 follow-up" }))
-        .send()
-        .await
-        .unwrap();
+        .post_json(
+            &format!("/api/v1/cards/{id}/move"),
+            &json!({ "column_id": doing, "override_reason": "sev1 follow-up" }),
+        )
+        .await;
     assert_eq!(r.status(), StatusCode::OK);
-    let events: Value = s
-        .client
-        .get(s.url(&format!("/api/v1/cards/{id}/events")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let events: Value = s.get_json(&format!("/api/v1/cards/{id}/events")).await;
     let last = events.as_array().unwrap().last().unwrap().clone();
     assert_eq!(last["kind"]["type"], "policy_overridden");
     assert_eq!(last["kind"]["reason"], "sev1 follow-up");
 
     // The tech-debt allocation answers with its own problem type and numbers.
-    let r = s.client.put(s.url("/api/v1/boards/race/policy"))
-        .json(&json!({ "committed_capacity": 7, "tech_debt_share": 0.2, "expedite_limit": 1, "expedite_counts_toward_wip": false }))
-        .send().await.unwrap();
+    let r = s.send_json(reqwest::Method::PUT, "/api/v1/boards/race/policy", &json!({ "committed_capacity": 7, "tech_debt_share": 0.2, "expedite_limit": 1, "expedite_counts_toward_wip": false })).await;
     assert_eq!(r.status(), StatusCode::OK);
     let review = board["columns"][3]["id"].as_str().unwrap();
     let id = &ids[20];
     let r = s
-        .client
-        .post(s.url(&format!("/api/v1/cards/{id}/move")))
-        .json(&json!({ "column_id": review }))
-        .send()
-        .await
-        .unwrap();
+        .post_json(
+            &format!("/api/v1/cards/{id}/move"),
+            &json!({ "column_id": review }),
+        )
+        .await;
     let p = problem(r, StatusCode::CONFLICT, "tech-debt-allocation").await;
     assert_eq!(
         (
@@ -498,15 +402,7 @@ async fn demo_board_is_seeded_once() {
     let mut config = server::Config::for_database(db.url.clone());
     config.no_demo = false;
     let s = TestServer::start_with(config.clone()).await;
-    let boards: Value = s
-        .client
-        .get(s.url("/api/v1/boards"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let boards: Value = s.get_json("/api/v1/boards").await;
     assert_eq!(boards.as_array().unwrap().len(), 1);
     let total = boards[0]["total_cards"].as_i64().unwrap();
     assert!((200..=500).contains(&total), "{total} demo cards");
@@ -514,15 +410,7 @@ async fn demo_board_is_seeded_once() {
     s.stop().await.expect("stop");
     // A restart on the same database does not seed again.
     let s = TestServer::start_with(config).await;
-    let boards: Value = s
-        .client
-        .get(s.url("/api/v1/boards"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let boards: Value = s.get_json("/api/v1/boards").await;
     assert_eq!(boards.as_array().unwrap().len(), 1);
     assert_eq!(boards[0]["total_cards"].as_i64().unwrap(), total);
     s.stop().await.expect("stop");

@@ -104,6 +104,36 @@ impl TestServer {
         format!("{}{path}", self.base)
     }
 
+    /// GET `path`.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.expect("GET")
+    }
+
+    /// GET `path` and parse the JSON answer.
+    pub async fn get_json(&self, path: &str) -> serde_json::Value {
+        self.get(path).await.json().await.expect("JSON answer")
+    }
+
+    /// Sends `body` as JSON with `method` to `path`.
+    pub async fn send_json(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> reqwest::Response {
+        self.client
+            .request(method, self.url(path))
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// POSTs `body` as JSON to `path`.
+    pub async fn post_json(&self, path: &str, body: &serde_json::Value) -> reqwest::Response {
+        self.send_json(reqwest::Method::POST, path, body).await
+    }
+
     /// Asks for a graceful shutdown and waits for `serve` to return.
     pub async fn stop(mut self) -> Result<(), server::ServeError> {
         if let Some(stop) = self.stop.take() {
