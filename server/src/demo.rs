@@ -92,7 +92,10 @@ pub async fn seed_if_empty(store: &dyn Store, now: DateTime<Utc>) -> Result<bool
         )
         .await?;
     // The committed area is In Progress plus Review; a fifth of it is kept for tech debt.
-    let policy = BoardPolicy { committed_capacity: Some(7), ..Default::default() };
+    let policy = BoardPolicy {
+        committed_capacity: Some(7),
+        ..Default::default()
+    };
     store.set_policy(&BoardRef::Id(board.id), &policy).await?;
     let import = demo_history(&board, now, 42);
     let actor = Actor::system("demo");
@@ -167,7 +170,8 @@ pub fn demo_history(board: &Board, now: DateTime<Utc>, seed: u64) -> HistoryImpo
             (CardType::Incident, 0.45),
         ];
         for (card_type, rate) in arrivals {
-            let count = (rate + rng.random::<f64>() * rate).floor() as usize;
+            // Binomial arrivals with mean `rate` per day.
+            let count = (0..6).filter(|_| rng.random::<f64>() < rate / 6.0).count();
             for _ in 0..count {
                 let created = day_start + Duration::minutes(rng.random_range(8 * 60..18 * 60));
                 cards.push(demo_card(&mut rng, &names, card_type, created));

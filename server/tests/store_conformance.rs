@@ -672,6 +672,53 @@ async fn tech_debt_allocation_holds(store: Arc<dyn Store>) {
     );
 }
 
+async fn finished_card_events_cover_recent_done_cards(store: Arc<dyn Store>) {
+    let board = make_board(store.as_ref(), "B").await;
+    let r = BoardRef::Id(board.id);
+    let done = board.columns[4].id;
+    let finished = store
+        .create_card(&r, &feature("finished"), &actor(), t0())
+        .await
+        .expect("a");
+    let old = store
+        .create_card(&r, &feature("old"), &actor(), t0())
+        .await
+        .expect("b");
+    store
+        .create_card(&r, &feature("open"), &actor(), t0())
+        .await
+        .expect("c");
+    let to_done = MoveRequest {
+        column_id: done,
+        lane_id: None,
+        position: None,
+        override_reason: None,
+    };
+    store
+        .move_card(old.id, &to_done, &actor(), t0() + Duration::hours(1))
+        .await
+        .expect("old done");
+    store
+        .move_card(finished.id, &to_done, &actor(), t0() + Duration::days(3))
+        .await
+        .expect("done");
+    let events = store
+        .finished_card_events(board.id, t0() + Duration::days(1))
+        .await
+        .expect("events");
+    assert_eq!(
+        events.len(),
+        2,
+        "created and moved of the one recently finished card"
+    );
+    assert!(events.iter().all(|e| e.card_id == finished.id));
+    let all = store
+        .finished_card_events(board.id, t0())
+        .await
+        .expect("events");
+    assert_eq!(all.len(), 4);
+}
+
 macro_rules! conformance {
     ($backend:ident, $db:expr) => {
         mod $backend {
@@ -702,6 +749,7 @@ macro_rules! conformance {
             case!(concurrent_creates_get_unique_numbers);
             case!(wip_limits_refuse_and_overrides_are_recorded);
             case!(tech_debt_allocation_holds);
+            case!(finished_card_events_cover_recent_done_cards);
         }
     };
 }

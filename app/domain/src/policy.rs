@@ -310,6 +310,61 @@ pub fn check_override_reason(reason: Option<&str>) -> Result<Option<String>, Dom
     }
 }
 
+/// How much of the recently finished work was tech debt, against the board's target.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TechDebtShare {
+    /// Cards finished in the period (in a `done` column, entered during it).
+    pub finished: u32,
+    /// Share of those that are tech debt, by count; `None` when nothing finished.
+    pub by_count: Option<f64>,
+    /// Share of their time in `active` columns that tech-debt cards account for; `None` when
+    /// they spent no active time.
+    pub by_active_time: Option<f64>,
+    /// The board's target share.
+    pub target: f64,
+}
+
+/// Computes the tech-debt share of the cards finished since `since`. `events` holds the event
+/// logs of (at least) those cards, in log order.
+pub fn tech_debt_share(
+    board: &Board,
+    events: &[crate::event::CardEvent],
+    since: chrono::DateTime<chrono::Utc>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> TechDebtShare {
+    let kind = |id: ColumnId| board.column(id).map(|c| c.kind);
+    let finished: Vec<_> = board
+        .cards
+        .iter()
+        .filter(|c| kind(c.column_id) == Some(ColumnKind::Done) && c.column_entered_at >= since)
+        .collect();
+    let debt = finished
+        .iter()
+        .filter(|c| c.card_type == CardType::TechDebt)
+        .count();
+    let mut by_card: std::collections::HashMap<CardId, Vec<crate::event::CardEvent>> =
+        std::collections::HashMap::new();
+    for e in events {
+        by_card.entry(e.card_id).or_default().push(e.clone());
+    }
+    let (mut debt_time, mut all_time) = (0i64, 0i64);
+    for card in &finished {
+        let own = by_card.get(&card.id).map_or(&[][..], Vec::as_slice);
+        let active = crate::history::seconds_in(own, |c| kind(c) == Some(ColumnKind::Active), now);
+        all_time += active;
+        if card.card_type == CardType::TechDebt {
+            debt_time += active;
+        }
+    }
+    TechDebtShare {
+        finished: count(finished.len()),
+        by_count: (!finished.is_empty()).then(|| debt as f64 / finished.len() as f64),
+        by_active_time: (all_time > 0).then(|| debt_time as f64 / all_time as f64),
+        target: board.policy.tech_debt_share,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -581,6 +636,79 @@ mod tests {
         assert_eq!(bad.validate().unwrap_err().field(), "committed_capacity");
         assert_eq!(check_override_reason(Some("  ")).expect("ok"), None);
         assert!(check_override_reason(Some(&"x".repeat(501))).is_err());
+    }
+
+    #[test]
+    fn tech_debt_share_by_count_and_active_time() {
+        use crate::event::{Actor, CardEvent, EventKind};
+        use chrono::{Duration, TimeZone};
+        let t = |h: i64| {
+            Utc.with_ymd_and_hms(2026, 5, 1, 0, 0, 0)
+                .single()
+                .expect("t")
+                + Duration::hours(h)
+        };
+        let mut b = board(BoardPolicy::default());
+        let lane = standard(&b).id;
+        let (backlog, doing, done) = (b.columns[0].id, b.columns[IN_PROGRESS].id, b.columns[4].id);
+        let mut events = Vec::new();
+        // A feature active 6h, a tech-debt card active 2h, both finished at hour 10; an old
+        // tech-debt card finished before the period does not count.
+        for (card_type, start, finished_at) in [
+            (CardType::Feature, 4, 10),
+            (CardType::TechDebt, 8, 10),
+            (CardType::TechDebt, 0, 1),
+        ] {
+            let id = add(&mut b, 4, lane, card_type);
+            let card = b.cards.iter_mut().find(|c| c.id == id).expect("card");
+            card.column_entered_at = t(finished_at);
+            let ev = |n: i64, at, kind| CardEvent {
+                id: n,
+                card_id: id,
+                board_id: b.id,
+                at,
+                actor: Actor::system("t"),
+                kind,
+            };
+            events.push(ev(
+                1,
+                t(0),
+                EventKind::Created {
+                    column_id: backlog,
+                    lane_id: lane,
+                },
+            ));
+            events.push(ev(
+                2,
+                t(start),
+                EventKind::Moved {
+                    from_column_id: backlog,
+                    from_lane_id: lane,
+                    to_column_id: doing,
+                    to_lane_id: lane,
+                },
+            ));
+            events.push(ev(
+                3,
+                t(finished_at),
+                EventKind::Moved {
+                    from_column_id: doing,
+                    from_lane_id: lane,
+                    to_column_id: done,
+                    to_lane_id: lane,
+                },
+            ));
+        }
+        let share = tech_debt_share(&b, &events, t(5), t(12));
+        assert_eq!(share.finished, 2);
+        assert_eq!(share.by_count, Some(0.5));
+        assert_eq!(share.by_active_time, Some(2.0 / 8.0));
+        assert_eq!(share.target, 0.2);
+        let none = tech_debt_share(&b, &events, t(11), t(12));
+        assert_eq!(
+            (none.finished, none.by_count, none.by_active_time),
+            (0, None, None)
+        );
     }
 
     proptest! {

@@ -15,7 +15,12 @@ pub struct BoardSnapshot {
     pub board: Board,
     /// When the snapshot was taken.
     pub now: DateTime<Utc>,
+    /// Tech-debt share of the last 28 days' finished work.
+    pub tech_debt: domain::policy::TechDebtShare,
 }
+
+/// The period the board header's tech-debt share looks back over.
+pub const SHARE_DAYS: i64 = 28;
 
 /// All boards.
 #[server(prefix = "/fn")]
@@ -43,9 +48,14 @@ pub async fn create_board(name: String, description: Option<String>) -> Result<(
 pub async fn get_board(slug: String) -> Result<BoardSnapshot, AppError> {
     let store = crate::ssr::shared_store()?;
     let board = store.board(&domain::board::BoardRef::Slug(slug)).await?;
+    let now = Utc::now();
+    let since = now - chrono::Duration::days(SHARE_DAYS);
+    let events = store.finished_card_events(board.id, since).await?;
+    let tech_debt = domain::policy::tech_debt_share(&board, &events, since, now);
     Ok(BoardSnapshot {
         board,
-        now: Utc::now(),
+        now,
+        tech_debt,
     })
 }
 

@@ -10,9 +10,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use super::slug_param;
-use crate::api::{BoardSnapshot, CreateCard, MoveCard, get_board};
+use crate::api::{BoardSnapshot, CreateCard, MoveCard, SHARE_DAYS, get_board};
 use crate::components::{CardTile, ErrorPanel, TypeBadge};
 use crate::error::AppError;
+use domain::policy::TechDebtShare;
 
 /// How many cards a `done` column shows before folding the rest away.
 const DONE_SHOWN: usize = 12;
@@ -96,7 +97,11 @@ fn BoardView(
     move_action: ServerAction<MoveCard>,
     create_action: ServerAction<CreateCard>,
 ) -> impl IntoView {
-    let BoardSnapshot { board, now } = snapshot;
+    let BoardSnapshot {
+        board,
+        now,
+        tech_debt,
+    } = snapshot;
     let dragging = RwSignal::new(None::<String>);
     let board = StoredValue::new(board);
     let (name, slug, description) =
@@ -164,7 +169,7 @@ fn BoardView(
                     {(!description.is_empty()).then(|| view! { <p class="lead">{description.clone()}</p> })}
                 </div>
                 <div class="board-actions">
-                    <Allocation board=board.get_value() now/>
+                    <Allocation board=board.get_value() share=tech_debt/>
                     <TypeMix board=board.get_value()/>
                     <a class="button" href=format!("/boards/{slug}/settings")>"Settings"</a>
                 </div>
@@ -184,37 +189,25 @@ fn BoardView(
 }
 
 /// The tech-debt allocation: committed slots held by tech debt against the reserved ones, and
-/// the share of the last 28 days' finished work that was tech debt, against the target.
+/// the share of the last 28 days' finished work that was tech debt (by count and by active
+/// time), against the target.
 #[component]
-fn Allocation(board: Board, now: DateTime<Utc>) -> impl IntoView {
-    let kind_of = |c: &Card| board.column(c.column_id).map(|col| col.kind);
-    let standard = |c: &Card| {
-        board
-            .lane(c.lane_id)
-            .is_some_and(|l| l.kind == domain::LaneKind::Standard)
-    };
+fn Allocation(board: Board, share: TechDebtShare) -> impl IntoView {
     let held = board
         .cards
         .iter()
         .filter(|c| {
-            kind_of(c) == Some(ColumnKind::Active)
-                && standard(c)
-                && c.card_type == CardType::TechDebt
+            board
+                .column(c.column_id)
+                .is_some_and(|col| col.kind == ColumnKind::Active)
         })
-        .count();
-    let since = now - chrono::Duration::days(28);
-    let finished: Vec<&Card> = board
-        .cards
-        .iter()
-        .filter(|c| kind_of(c) == Some(ColumnKind::Done) && c.column_entered_at >= since)
-        .collect();
-    let debt_done = finished
-        .iter()
+        .filter(|c| {
+            board
+                .lane(c.lane_id)
+                .is_some_and(|l| l.kind == domain::LaneKind::Standard)
+        })
         .filter(|c| c.card_type == CardType::TechDebt)
         .count();
-    let target = (board.policy.tech_debt_share * 100.0).round();
-    let share =
-        (!finished.is_empty()).then(|| (debt_done as f64 * 100.0 / finished.len() as f64).round());
     let slots = board.policy.committed_capacity.map(|capacity| {
         let reserved = board.policy.reserved_slots();
         let state = if (held as u32) < reserved { "alloc-short" } else { "alloc-ok" };
@@ -224,22 +217,32 @@ fn Allocation(board: Board, now: DateTime<Utc>) -> impl IntoView {
             </span>
         }
     });
-    let share_text = match share {
-        Some(s) => format!(
-            "Last 28 days: {s}% of {} finished cards were tech debt (target {target}%)",
-            finished.len()
+    let pct = |x: f64| format!("{:.0}%", x * 100.0);
+    let target = share.target;
+    let (text, short) = match (share.by_count, share.by_active_time) {
+        (Some(count), time) => (
+            format!(
+                "Last {SHARE_DAYS} days: tech debt was {} of {} finished cards{} (target {})",
+                pct(count),
+                share.finished,
+                time.map(|t| format!(" and {} of active time", pct(t)))
+                    .unwrap_or_default(),
+                pct(target)
+            ),
+            count < target || time.is_some_and(|t| t < target),
         ),
-        None => format!("Last 28 days: nothing finished yet (tech-debt target {target}%)"),
-    };
-    let share_state = if share.is_some_and(|s| s < target) {
-        "alloc-short"
-    } else {
-        "alloc-ok"
+        (None, _) => (
+            format!(
+                "Last {SHARE_DAYS} days: nothing finished (tech-debt target {})",
+                pct(target)
+            ),
+            false,
+        ),
     };
     view! {
         <div class="allocation" aria-label="Tech-debt allocation">
             {slots}
-            <span class=format!("alloc-share {share_state}")>{share_text}</span>
+            <span class=format!("alloc-share {}", if short { "alloc-short" } else { "alloc-ok" })>{text}</span>
         </div>
     }
 }

@@ -106,6 +106,14 @@ pub trait Store: Send + Sync + 'static {
     /// A card's event log, oldest first.
     async fn card_events(&self, id: CardId) -> Result<Vec<CardEvent>, StoreError>;
 
+    /// The event logs of the board's cards that are in a `done` column and entered it at or
+    /// after `since` (recently finished work), in log order.
+    async fn finished_card_events(
+        &self,
+        board: domain::BoardId,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<CardEvent>, StoreError>;
+
     /// Imports cards with their past column transitions, all or nothing. Returns how many
     /// cards were made.
     async fn import_history(

@@ -655,6 +655,29 @@ macro_rules! impl_store {
                 .collect()
             }
 
+            async fn finished_card_events(
+                &self,
+                board: BoardId,
+                since: DateTime<Utc>,
+            ) -> Result<Vec<CardEvent>, StoreError> {
+                sqlx::query_as::<_, EventRow>(
+                    "SELECT e.id, e.card_id, e.board_id, e.at, e.actor_kind, e.actor_name, e.data \
+                     FROM card_events e \
+                     JOIN cards c ON c.id = e.card_id \
+                     JOIN board_columns col ON col.id = c.column_id \
+                     WHERE c.board_id = $1 AND col.kind = 'done' AND c.column_entered_at >= $2 \
+                     ORDER BY e.id",
+                )
+                .bind(board.0)
+                .bind(since)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db_error)?
+                .into_iter()
+                .map(CardEvent::try_from)
+                .collect()
+            }
+
             async fn import_history(
                 &self,
                 board: &BoardRef,
