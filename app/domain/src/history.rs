@@ -54,6 +54,19 @@ pub fn column_visits(events: &[CardEvent], now: DateTime<Utc>) -> Vec<ColumnVisi
     visits
 }
 
+/// Seconds a card spent in the given columns, from its events (in log order), up to `until`.
+pub fn seconds_in(
+    events: &[CardEvent],
+    columns: impl Fn(ColumnId) -> bool,
+    until: DateTime<Utc>,
+) -> i64 {
+    column_visits(events, until)
+        .iter()
+        .filter(|v| columns(v.column_id))
+        .map(|v| v.duration_s)
+        .sum()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -117,17 +130,4 @@ mod tests {
     fn no_events_no_visits() {
         assert!(column_visits(&[], at(1)).is_empty());
     }
-}
-
-/// Seconds a card spent in the given columns, from its events (in log order), up to `until`.
-pub fn seconds_in(
-    events: &[CardEvent],
-    columns: impl Fn(ColumnId) -> bool,
-    until: DateTime<Utc>,
-) -> i64 {
-    column_visits(events, until)
-        .iter()
-        .filter(|v| columns(v.column_id))
-        .map(|v| v.duration_s)
-        .sum()
 }

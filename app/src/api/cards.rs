@@ -28,7 +28,6 @@ pub struct CardDetail {
 /// Makes a card on a board. Severity and service only count for incidents, so a form may
 /// send them for any type: they are dropped for the others.
 #[server(prefix = "/fn")]
-#[allow(clippy::too_many_arguments)]
 pub async fn create_card(
     slug: String,
     title: String,
