@@ -6,6 +6,7 @@
 //! - [`card`]: cards, their types, incident details, and validation of what users send.
 //! - [`event`]: the append-only card event log, the source of truth for flow metrics.
 //! - [`history`]: a card's column visits, derived from its events.
+//! - [`metrics`]: flow metrics of a board over a window of days (cycle time, CFD, throughput…).
 //! - [`policy`]: WIP limits, committed capacity, the Expedite lane, the tech-debt allocation.
 //! - [`position`]: ordering of cards inside a cell without renumbering neighbours.
 //! - [`error`]: [`DomainError`], the one error type of this layer.
@@ -20,6 +21,7 @@ pub mod event;
 pub mod history;
 pub mod ids;
 pub mod import;
+pub mod metrics;
 pub mod policy;
 pub mod position;
 

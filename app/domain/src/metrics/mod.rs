@@ -1,0 +1,682 @@
+//! Flow metrics of a board over a window of days, computed from the card event log.
+//!
+//! The log, not the cards' current fields, says where each card was at any moment, so every
+//! number here can be recomputed for any past window and agrees with the others (the CFD, the
+//! WIP line and the population are all read from the same column entries).
+//!
+//! # Definitions
+//! - **Window**: dates `from..=to`, the instants `[from 00:00 UTC, to + 1 day 00:00 UTC)`.
+//!   "At the end of a day" means after every event stamped before the next midnight.
+//! - **Completed**: the card's last entry into a `done` column, if it is still in a `done`
+//!   column at the end of the window. Moving on between `done` columns (Done → Released) is
+//!   not a new completion: the completion is the start of the card's final stay in `done`.
+//!   The **population** is the cards completed inside the window.
+//! - **Commitment**: the first entry into an `active` column. **Cycle time** is completed −
+//!   commitment (cards never committed are counted in `uncommitted` and left out);
+//!   **lead time** is completed − the card's `created_at`.
+//! - **Time in column**: per card, the sum of all its visits to the column before completion;
+//!   per column, over the population cards that visited it.
+//! - **Percentiles**: nearest rank, the value at 1-based position ceil(p/100 × n).
+//! - **Throughput**: population cards per completion day, by type, every day of the window.
+//! - **CFD**: cards in each column at the end of each day; **WIP**: cards in `active` columns.
+//! - **Flow efficiency**: time in `active` columns over cycle time, summed over the committed
+//!   population; `None` when the cycle times add up to 0.
+//! - **Aging WIP**: cards in `active` columns at the end of the window, aged from commitment
+//!   to min(window end, `now`), oldest first.
+//! - **Incidents**: incident cards created in the window; time to restore is the lead time
+//!   of the incident cards in the population.
+//! - **Overrides**: `policy_overridden` events inside the window, per rule.
+//!
+//! Durations are whole seconds; an empty population gives counts of 0 and `None` statistics.
+//!
+//! # Reading the log
+//! Events are grouped by card in one pass and folded into each card's column entries, the
+//! same way [`crate::history::column_visits`] does (a move inside a column is not a new
+//! visit). Every metric is read off those entries, so the work grows linearly with cards and
+//! events, plus days × columns for the daily series, and no card is looked for in the whole
+//! log. Gaps in the log are read as far as they go rather than refused, because a
+//! metrics page must not fail on a board whose history is imperfect:
+//! - events of cards missing from `board.cards` (made after the cards were read) are ignored;
+//! - a card whose `created` event is missing was in the column its first move left, or in its
+//!   current column if it never moved, from its `created_at`;
+//! - an event stamped earlier than the card's previous one (a clock stepping back) is taken
+//!   to happen at the previous one's time, so a card is never in two columns at once;
+//! - columns that are no longer on the board count towards no column and no kind;
+//! - a card's type is its current type.
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Days, Months, NaiveDate, NaiveTime, TimeDelta, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::board::{Board, ColumnKind};
+use crate::card::CardType;
+use crate::error::DomainError;
+use crate::event::{CardEvent, EventKind};
+use crate::ids::{CardId, ColumnId};
+use crate::policy::TechDebtShare;
+
+/// Longest window, in calendar years. It bounds the daily series (CFD, WIP, throughput) to
+/// about 1,100 points, so one request cannot ask for an unbounded amount of work or output.
+pub const MAX_WINDOW_YEARS: u32 = 3;
+
+const DAY_S: i64 = 86_400;
+
+/// The dates a report covers, both inclusive. Checked once here, so [`compute`] never has to
+/// deal with a reversed or unbounded range.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Window {
+    from: NaiveDate,
+    to: NaiveDate,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    days: usize,
+}
+
+impl Window {
+    /// The window `from..=to`. Refuses `to` before `from`, and windows longer than
+    /// [`MAX_WINDOW_YEARS`] (both reported on field `to`, the one people usually adjust).
+    pub fn new(from: NaiveDate, to: NaiveDate) -> Result<Self, DomainError> {
+        if to < from {
+            return Err(DomainError::invalid("to", "must not be before `from`"));
+        }
+        let (Some(after), Some(limit)) = (
+            to.checked_add_days(Days::new(1)),
+            from.checked_add_months(Months::new(12 * MAX_WINDOW_YEARS)),
+        ) else {
+            return Err(DomainError::invalid("to", "is outside the supported dates"));
+        };
+        if after > limit {
+            return Err(DomainError::invalid(
+                "to",
+                format!("a window covers at most {MAX_WINDOW_YEARS} years"),
+            ));
+        }
+        Ok(Self {
+            from,
+            to,
+            start: from.and_time(NaiveTime::MIN).and_utc(),
+            end: after.and_time(NaiveTime::MIN).and_utc(),
+            days: usize::try_from((after - from).num_days()).unwrap_or(1),
+        })
+    }
+
+    /// First day.
+    pub fn from(&self) -> NaiveDate {
+        self.from
+    }
+
+    /// Last day, included.
+    pub fn to(&self) -> NaiveDate {
+        self.to
+    }
+
+    /// The first instant inside the window: `from` at 00:00 UTC.
+    pub fn start(&self) -> DateTime<Utc> {
+        self.start
+    }
+
+    /// The first instant after the window: the day after `to` at 00:00 UTC.
+    pub fn end(&self) -> DateTime<Utc> {
+        self.end
+    }
+
+    /// Number of days, at least 1.
+    pub fn days(&self) -> usize {
+        self.days
+    }
+
+    /// Whether an instant falls inside the window.
+    pub fn contains(&self, at: DateTime<Utc>) -> bool {
+        self.start <= at && at < self.end
+    }
+
+    /// Index of the day holding `at`, counted from `from`; negative before the window. Whole
+    /// seconds suffice: day boundaries are whole seconds, so flooring never crosses one.
+    fn day_of(&self, at: DateTime<Utc>) -> i64 {
+        (at.timestamp() - self.start.timestamp()).div_euclid(DAY_S)
+    }
+}
+
+/// Summary of a list of durations. Means and nearest-rank percentiles rather than
+/// interpolated ones, so every percentile is a duration some card actually had.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Stats {
+    /// Number of values.
+    pub count: u32,
+    /// Mean, rounded to whole seconds (halves away from zero); `None` without values.
+    pub mean_s: Option<i64>,
+    /// Median (nearest rank); `None` without values.
+    pub p50_s: Option<i64>,
+    /// 85th percentile (nearest rank), the usual service-level expectation; `None` without values.
+    pub p85_s: Option<i64>,
+    /// 95th percentile (nearest rank); `None` without values.
+    pub p95_s: Option<i64>,
+}
+
+impl Stats {
+    /// Summarises durations in seconds. Sorts `values` in place, which is why it takes them
+    /// mutably: callers hand over lists they no longer need, and no copy is made. (Takes a
+    /// slice, so `&mut Vec<i64>` works as well.)
+    pub fn from_seconds(values: &mut [i64]) -> Stats {
+        if values.is_empty() {
+            return Stats::default();
+        }
+        values.sort_unstable();
+        let n = values.len();
+        let count = i128::try_from(n).unwrap_or(i128::MAX);
+        let sum: i128 = values.iter().map(|&v| i128::from(v)).sum();
+        let (quotient, remainder) = (sum / count, sum % count);
+        let mean = if 2 * remainder.abs() >= count {
+            quotient + sum.signum()
+        } else {
+            quotient
+        };
+        Stats {
+            count: count_u32(n),
+            mean_s: i64::try_from(mean).ok(),
+            p50_s: nearest_rank(values, 50),
+            p85_s: nearest_rank(values, 85),
+            p95_s: nearest_rank(values, 95),
+        }
+    }
+}
+
+/// The value at 1-based position ceil(p/100 × n) of sorted values.
+fn nearest_rank(sorted: &[i64], p: usize) -> Option<i64> {
+    let rank = (p * sorted.len()).div_ceil(100).max(1);
+    sorted.get(rank - 1).copied()
+}
+
+fn count_u32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+fn seconds(d: TimeDelta) -> i64 {
+    d.num_seconds().max(0)
+}
+
+/// Cards per type: the three kinds of work compete for the same capacity, so every count is
+/// split by them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TypeCounts {
+    /// Features.
+    pub feature: u32,
+    /// Incidents.
+    pub incident: u32,
+    /// Tech debt.
+    pub tech_debt: u32,
+}
+
+impl TypeCounts {
+    fn add(&mut self, card_type: CardType) {
+        let slot = match card_type {
+            CardType::Feature => &mut self.feature,
+            CardType::Incident => &mut self.incident,
+            CardType::TechDebt => &mut self.tech_debt,
+        };
+        *slot = slot.saturating_add(1);
+    }
+
+    /// All types together.
+    pub fn total(&self) -> u32 {
+        self.feature
+            .saturating_add(self.incident)
+            .saturating_add(self.tech_debt)
+    }
+}
+
+/// Time the population spent in one column: shows where work waits.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ColumnTime {
+    /// The column.
+    pub column_id: ColumnId,
+    /// Its name, so a chart needs nothing else.
+    pub name: String,
+    /// Its kind.
+    pub kind: ColumnKind,
+    /// Per population card that visited it before completion: the sum of its visits.
+    pub time_in_column: Stats,
+}
+
+/// Cards completed on one day.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DailyThroughput {
+    /// The UTC day.
+    pub date: NaiveDate,
+    /// Population cards completed that day.
+    pub total: u32,
+    /// The same, by type.
+    pub by_type: TypeCounts,
+}
+
+/// One day of the cumulative flow diagram.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CfdDay {
+    /// The UTC day.
+    pub date: NaiveDate,
+    /// Cards in each column at the end of the day, keyed by column id; every column is
+    /// present, so a chart's bands never start or stop mid-way.
+    pub counts: BTreeMap<String, u32>,
+}
+
+/// Work in progress at the end of one day.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DailyWip {
+    /// The UTC day.
+    pub date: NaiveDate,
+    /// Cards in `active` columns at the end of the day.
+    pub count: u32,
+}
+
+/// A card in progress and how long ago it was committed: old items are where delivery risk
+/// hides, so they are listed first.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AgingCard {
+    /// The card.
+    pub card_id: CardId,
+    /// The `active` column it is in.
+    pub column_id: ColumnId,
+    /// Seconds from commitment to min(window end, now).
+    pub age_s: i64,
+}
+
+/// How the board handled incidents.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Incidents {
+    /// Incident cards created in the window.
+    pub created: u32,
+    /// Incident cards in the population (completed in the window).
+    pub restored: u32,
+    /// Completed − created of those.
+    pub time_to_restore: Stats,
+}
+
+/// Every flow metric of a board for one window.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FlowMetrics {
+    /// First day.
+    pub from: NaiveDate,
+    /// Last day, included.
+    pub to: NaiveDate,
+    /// Cards completed in the window.
+    pub population: u32,
+    /// Of those, cards that never entered an `active` column (no cycle time).
+    pub uncommitted: u32,
+    /// Time in each column, in board order.
+    pub columns: Vec<ColumnTime>,
+    /// Completed − commitment, over the committed population.
+    pub cycle_time: Stats,
+    /// Completed − created, over the population.
+    pub lead_time: Stats,
+    /// One entry per day of the window, zero days included.
+    pub throughput: Vec<DailyThroughput>,
+    /// One entry per day of the window.
+    pub cfd: Vec<CfdDay>,
+    /// One entry per day of the window.
+    pub wip: Vec<DailyWip>,
+    /// Population by type.
+    pub flow_distribution: TypeCounts,
+    /// The population's tech-debt share by count and by active time, against the target.
+    pub tech_debt_share: TechDebtShare,
+    /// Time in `active` columns over cycle time, summed over the committed population.
+    pub flow_efficiency: Option<f64>,
+    /// Cards in `active` columns at the end of the window, oldest first.
+    pub aging_wip: Vec<AgingCard>,
+    /// Incidents created and restored.
+    pub incidents: Incidents,
+    /// Policy overrides in the window, by rule (`wip_limit`, …); rules never overridden are
+    /// absent.
+    pub overrides: BTreeMap<String, u32>,
+}
+
+/// A card's entry into a column.
+#[derive(Clone, Copy, Debug)]
+struct Step {
+    at: DateTime<Utc>,
+    column_id: ColumnId,
+    /// Index in `board.columns`; `None` for a column no longer on the board.
+    column: Option<usize>,
+}
+
+/// Computes the board's flow metrics for `window`.
+///
+/// `board.cards` holds every card of the board (their creation time, type and, for cards
+/// without events, their column); `events` holds those cards' event log in log order,
+/// possibly interleaved across cards. `now` only bounds the age of work in progress when the
+/// window reaches past it. Events of another board are refused (field `events`): mixing boards
+/// is a bug in the caller, and silently wrong metrics would hide it.
+pub fn compute(
+    board: &Board,
+    events: &[CardEvent],
+    window: Window,
+    now: DateTime<Utc>,
+) -> Result<FlowMetrics, DomainError> {
+    let Log {
+        timelines,
+        overrides,
+    } = read_log(board, events, window)?;
+    let kinds: Vec<ColumnKind> = board.columns.iter().map(|c| c.kind).collect();
+    let kind_of = |s: &Step| s.column.and_then(|c| kinds.get(c).copied());
+    let aging_end = window.end.min(now);
+
+    let mut time_in: Vec<Vec<i64>> = vec![Vec::new(); kinds.len()];
+    let (mut cycle, mut lead, mut restore) = (Vec::new(), Vec::new(), Vec::new());
+    let mut throughput = vec![TypeCounts::default(); window.days];
+    let mut distribution = TypeCounts::default();
+    let mut uncommitted = 0usize;
+    let (mut active_all, mut active_debt, mut cycle_sum) = (0i64, 0i64, 0i64);
+    let mut aging: Vec<(Reverse<i64>, i64, AgingCard)> = Vec::new();
+    let mut incidents_created = 0usize;
+    let mut visits: Vec<(usize, i64)> = Vec::new();
+
+    for (card, timeline) in board.cards.iter().zip(&timelines) {
+        if card.card_type == CardType::Incident && window.contains(card.created_at) {
+            incidents_created += 1;
+        }
+        let placed = &timeline[..timeline.partition_point(|s| s.at < window.end)];
+        let Some(last) = placed.last() else {
+            continue;
+        };
+        match kind_of(last) {
+            Some(ColumnKind::Done) => {
+                let done_from = placed
+                    .iter()
+                    .rposition(|s| kind_of(s) != Some(ColumnKind::Done))
+                    .map_or(0, |i| i + 1);
+                let Some(completion) = placed.get(done_from) else {
+                    continue;
+                };
+                let completed = completion.at;
+                if completed < window.start {
+                    continue;
+                }
+                let before = &placed[..=done_from];
+                visits.clear();
+                for pair in before.windows(2) {
+                    let Some(column) = pair[0].column else {
+                        continue;
+                    };
+                    let spent = seconds(pair[1].at - pair[0].at);
+                    match visits.iter_mut().find(|(c, _)| *c == column) {
+                        Some((_, total)) => *total += spent,
+                        None => visits.push((column, spent)),
+                    }
+                }
+                let active: i64 = visits
+                    .iter()
+                    .filter(|(c, _)| kinds.get(*c) == Some(&ColumnKind::Active))
+                    .map(|(_, s)| s)
+                    .sum();
+                for &(column, spent) in &visits {
+                    if let Some(values) = time_in.get_mut(column) {
+                        values.push(spent);
+                    }
+                }
+                distribution.add(card.card_type);
+                if let Some(day) = usize::try_from(window.day_of(completed))
+                    .ok()
+                    .and_then(|d| throughput.get_mut(d))
+                {
+                    day.add(card.card_type);
+                }
+                let lead_s = seconds(completed - card.created_at);
+                lead.push(lead_s);
+                if card.card_type == CardType::Incident {
+                    restore.push(lead_s);
+                }
+                match before
+                    .iter()
+                    .find(|s| kind_of(s) == Some(ColumnKind::Active))
+                {
+                    Some(commitment) => {
+                        let cycle_s = seconds(completed - commitment.at);
+                        cycle.push(cycle_s);
+                        cycle_sum += cycle_s;
+                    }
+                    None => uncommitted += 1,
+                }
+                active_all += active;
+                if card.card_type == CardType::TechDebt {
+                    active_debt += active;
+                }
+            }
+            Some(ColumnKind::Active) => {
+                if let Some(commitment) = placed
+                    .iter()
+                    .find(|s| kind_of(s) == Some(ColumnKind::Active))
+                {
+                    let age_s = seconds(aging_end - commitment.at);
+                    aging.push((
+                        Reverse(age_s),
+                        card.number,
+                        AgingCard {
+                            card_id: card.id,
+                            column_id: last.column_id,
+                            age_s,
+                        },
+                    ));
+                }
+            }
+            Some(ColumnKind::Queue) | None => {}
+        }
+    }
+
+    let dates: Vec<NaiveDate> = window.from.iter_days().take(window.days).collect();
+    let per_day = cfd_counts(&timelines, window, kinds.len());
+    let keys: Vec<String> = board.columns.iter().map(|c| c.id.to_string()).collect();
+    let cfd = dates
+        .iter()
+        .zip(&per_day)
+        .map(|(&date, counts)| CfdDay {
+            date,
+            counts: keys.iter().cloned().zip(counts.iter().copied()).collect(),
+        })
+        .collect();
+    let wip = dates
+        .iter()
+        .zip(&per_day)
+        .map(|(&date, counts)| DailyWip {
+            date,
+            count: kinds
+                .iter()
+                .zip(counts)
+                .filter(|(kind, _)| **kind == ColumnKind::Active)
+                .fold(0u32, |sum, (_, &n)| sum.saturating_add(n)),
+        })
+        .collect();
+    let throughput = dates
+        .iter()
+        .zip(throughput)
+        .map(|(&date, by_type)| DailyThroughput {
+            date,
+            total: by_type.total(),
+            by_type,
+        })
+        .collect();
+
+    let population = distribution.total();
+    aging.sort_unstable_by_key(|(age, number, _)| (*age, *number));
+    let restored = count_u32(restore.len());
+
+    Ok(FlowMetrics {
+        from: window.from,
+        to: window.to,
+        population,
+        uncommitted: count_u32(uncommitted),
+        columns: board
+            .columns
+            .iter()
+            .zip(&mut time_in)
+            .map(|(column, values)| ColumnTime {
+                column_id: column.id,
+                name: column.name.clone(),
+                kind: column.kind,
+                time_in_column: Stats::from_seconds(values),
+            })
+            .collect(),
+        cycle_time: Stats::from_seconds(&mut cycle),
+        lead_time: Stats::from_seconds(&mut lead),
+        throughput,
+        cfd,
+        wip,
+        flow_distribution: distribution,
+        tech_debt_share: TechDebtShare {
+            finished: population,
+            by_count: (population > 0)
+                .then(|| f64::from(distribution.tech_debt) / f64::from(population)),
+            by_active_time: (active_all > 0).then(|| active_debt as f64 / active_all as f64),
+            target: board.policy.tech_debt_share,
+        },
+        flow_efficiency: (cycle_sum > 0).then(|| active_all as f64 / cycle_sum as f64),
+        aging_wip: aging.into_iter().map(|(_, _, card)| card).collect(),
+        incidents: Incidents {
+            created: count_u32(incidents_created),
+            restored,
+            time_to_restore: Stats::from_seconds(&mut restore),
+        },
+        overrides,
+    })
+}
+
+/// What one pass over the log yields.
+struct Log {
+    /// Each card's column entries, indexed like `board.cards`.
+    timelines: Vec<Vec<Step>>,
+    /// Policy overrides inside the window, by rule.
+    overrides: BTreeMap<String, u32>,
+}
+
+/// Reads the log once: every card's column entries and the overrides in the window.
+fn read_log(board: &Board, events: &[CardEvent], window: Window) -> Result<Log, DomainError> {
+    let columns: HashMap<ColumnId, usize> = board
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.id, i))
+        .collect();
+    let cards: HashMap<CardId, usize> = board
+        .cards
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.id, i))
+        .collect();
+    let enter = |timeline: &mut Vec<Step>, at: DateTime<Utc>, column_id: ColumnId| {
+        let previous = timeline.last().copied();
+        if previous.is_some_and(|p| p.column_id == column_id) {
+            return;
+        }
+        timeline.push(Step {
+            at: previous.map_or(at, |p| at.max(p.at)),
+            column_id,
+            column: columns.get(&column_id).copied(),
+        });
+    };
+
+    // Log order is by id; sorting an already sorted list is a linear check.
+    let mut ordered: Vec<&CardEvent> = events.iter().collect();
+    ordered.sort_by_key(|e| e.id);
+    let mut timelines: Vec<Vec<Step>> = vec![Vec::new(); board.cards.len()];
+    let mut overrides: BTreeMap<String, u32> = BTreeMap::new();
+    for event in ordered {
+        if event.board_id != board.id {
+            return Err(DomainError::reference(
+                "events",
+                format!("event {} belongs to another board", event.id),
+            ));
+        }
+        let Some(&i) = cards.get(&event.card_id) else {
+            continue;
+        };
+        let Some(timeline) = timelines.get_mut(i) else {
+            continue;
+        };
+        match &event.kind {
+            EventKind::PolicyOverridden { rule, .. } => {
+                if window.contains(event.at) {
+                    let n = overrides.entry(rule.as_str().to_owned()).or_insert(0);
+                    *n = n.saturating_add(1);
+                }
+            }
+            EventKind::Moved {
+                from_column_id,
+                to_column_id,
+                ..
+            } => {
+                if timeline.is_empty()
+                    && let Some(card) = board.cards.get(i)
+                {
+                    enter(timeline, card.created_at.min(event.at), *from_column_id);
+                }
+                enter(timeline, event.at, *to_column_id);
+            }
+            EventKind::Created { column_id, .. } => enter(timeline, event.at, *column_id),
+            EventKind::Edited { .. } | EventKind::Blocked { .. } | EventKind::Unblocked => {}
+        }
+    }
+    for (card, timeline) in board.cards.iter().zip(&mut timelines) {
+        if timeline.is_empty() {
+            enter(timeline, card.created_at, card.column_id);
+        }
+    }
+    Ok(Log {
+        timelines,
+        overrides,
+    })
+}
+
+/// Cards per column at the end of each day (`[day][column]`). Each stay in a column covers a
+/// run of day ends, added with a difference array, so a card costs O(its entries) whatever
+/// the window's length.
+fn cfd_counts(timelines: &[Vec<Step>], window: Window, columns: usize) -> Vec<Vec<u32>> {
+    let days = window.days;
+    let last_day = i64::try_from(days).unwrap_or(i64::MAX) - 1;
+    let mut diff = vec![vec![0i64; days + 1]; columns];
+    for timeline in timelines {
+        for (k, step) in timeline.iter().enumerate() {
+            let Some(column) = step.column.and_then(|c| diff.get_mut(c)) else {
+                continue;
+            };
+            // The card is in this column at the end of day d when the step happened before
+            // that day's end and the next step did not.
+            let first = window.day_of(step.at).max(0);
+            let last = timeline
+                .get(k + 1)
+                .map_or(last_day, |next| (window.day_of(next.at) - 1).min(last_day));
+            let (Ok(first), Ok(last)) = (usize::try_from(first), usize::try_from(last)) else {
+                continue;
+            };
+            if first > last {
+                continue;
+            }
+            column[first] += 1;
+            column[last + 1] -= 1;
+        }
+    }
+    let mut running = vec![0i64; columns];
+    (0..days)
+        .map(|day| {
+            running
+                .iter_mut()
+                .zip(&diff)
+                .map(|(sum, column)| {
+                    *sum += column[day];
+                    u32::try_from((*sum).max(0)).unwrap_or(u32::MAX)
+                })
+                .collect()
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests;
