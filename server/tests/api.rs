@@ -375,12 +375,103 @@ async fn wip_limit_holds_under_concurrency(s: &TestServer) {
     );
 }
 
+/// Imported history gives hand-computed metrics; a bad import stores nothing.
+async fn metrics_from_imported_history(s: &TestServer) {
+    create_board(s, "Metrics").await;
+    let bad = json!({ "cards": [
+        { "title": "fine", "type": "feature", "created_at": "2026-03-01T00:00:00Z", "transitions": [] },
+        { "title": "bad", "type": "feature", "created_at": "2026-03-01T00:00:00Z",
+          "transitions": [{ "column": "Nowhere", "at": "2026-03-02T00:00:00Z" }] }
+    ]});
+    let r = s.post_json("/api/v1/boards/metrics/history", &bad).await;
+    let p = problem(r, StatusCode::UNPROCESSABLE_ENTITY, "validation").await;
+    assert!(p["detail"].as_str().unwrap().contains("card 1"), "{p}");
+    assert_eq!(
+        s.get_json("/api/v1/boards/metrics").await["cards"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+
+    let history = json!({ "cards": [
+        { "title": "A", "type": "feature", "created_at": "2026-03-01T00:00:00Z", "transitions": [
+            { "column": "In Progress", "at": "2026-03-02T00:00:00Z" },
+            { "column": "Review", "at": "2026-03-02T06:00:00Z" },
+            { "column": "Done", "at": "2026-03-02T10:00:00Z" } ] },
+        { "title": "B", "type": "tech_debt", "created_at": "2026-03-02T00:00:00Z", "transitions": [
+            { "column": "In Progress", "at": "2026-03-02T02:00:00Z" },
+            { "column": "Done", "at": "2026-03-03T02:00:00Z" } ] },
+        { "title": "C", "type": "incident", "severity": "sev3", "created_at": "2026-03-03T00:00:00Z", "transitions": [
+            { "column": "In Progress", "at": "2026-03-03T01:00:00Z" } ] }
+    ]});
+    let r = s
+        .post_json("/api/v1/boards/metrics/history", &history)
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    assert_eq!(r.json::<Value>().await.unwrap()["imported"], 3);
+
+    let m = s
+        .get_json("/api/v1/boards/metrics/metrics?from=2026-03-02&to=2026-03-03")
+        .await;
+    assert_eq!(m["population"], 2);
+    assert_eq!(m["cycle_time"]["count"], 2);
+    assert_eq!(
+        m["cycle_time"]["p50_s"], 36_000,
+        "A: 10 h from In Progress to Done"
+    );
+    assert_eq!(m["cycle_time"]["p85_s"], 86_400, "B: 24 h");
+    assert_eq!(m["cycle_time"]["mean_s"], 61_200);
+    assert_eq!(m["lead_time"]["p50_s"], 93_600, "B: 26 h from creation");
+    assert_eq!(m["lead_time"]["p95_s"], 122_400, "A: 34 h");
+    let days: Vec<_> = m["throughput"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["total"].as_u64().unwrap())
+        .collect();
+    assert_eq!(days, vec![1, 1]);
+    assert_eq!(
+        m["flow_distribution"],
+        json!({ "feature": 1, "incident": 0, "tech_debt": 1 })
+    );
+    assert_eq!(m["tech_debt_share"]["by_count"], 0.5);
+    let by_time = m["tech_debt_share"]["by_active_time"].as_f64().unwrap();
+    assert!((by_time - 24.0 / 34.0).abs() < 1e-9, "{by_time}");
+    assert_eq!(m["flow_efficiency"], 1.0);
+    assert_eq!(m["incidents"]["created"], 1);
+    assert_eq!(m["incidents"]["restored"], 0);
+    let aging = m["aging_wip"].as_array().unwrap();
+    assert_eq!(aging.len(), 1);
+    assert_eq!(
+        aging[0]["age_s"], 82_800,
+        "C: committed 01:00, window ends at midnight"
+    );
+    let in_progress = &m["columns"][2];
+    assert_eq!(in_progress["name"], "In Progress");
+    assert_eq!(in_progress["time_in_column"]["count"], 2);
+    assert_eq!(in_progress["time_in_column"]["p50_s"], 21_600);
+
+    let empty = s
+        .get_json("/api/v1/boards/metrics/metrics?from=2025-01-01&to=2025-01-07")
+        .await;
+    assert_eq!(empty["population"], 0);
+    assert!(empty["cycle_time"]["p50_s"].is_null());
+    let r = s
+        .get("/api/v1/boards/metrics/metrics?from=2026-03-05&to=2026-03-01")
+        .await;
+    problem(r, StatusCode::UNPROCESSABLE_ENTITY, "validation").await;
+    let r = s.get("/api/v1/boards/metrics/metrics?from=yesterday").await;
+    problem(r, StatusCode::UNPROCESSABLE_ENTITY, "validation").await;
+}
+
 async fn run_all(db: TestDb) {
     let s = TestServer::start(&db).await;
     boards_and_cards_round_trip(&s).await;
     bad_input_gets_problems_and_stores_nothing(&s).await;
     operations_endpoints(&s).await;
     wip_limit_holds_under_concurrency(&s).await;
+    metrics_from_imported_history(&s).await;
     s.stop().await.expect("clean shutdown");
 }
 

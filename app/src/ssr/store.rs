@@ -106,6 +106,13 @@ pub trait Store: Send + Sync + 'static {
     /// A card's event log, oldest first.
     async fn card_events(&self, id: CardId) -> Result<Vec<CardEvent>, StoreError>;
 
+    /// Every event of the board before `until`, in log order: the input of the flow metrics.
+    async fn board_events(
+        &self,
+        board: domain::BoardId,
+        until: DateTime<Utc>,
+    ) -> Result<Vec<CardEvent>, StoreError>;
+
     /// The event logs of the board's cards that are in a `done` column and entered it at or
     /// after `since` (recently finished work), in log order.
     async fn finished_card_events(

@@ -6,6 +6,7 @@ mod cards;
 pub mod error;
 mod extract;
 mod health;
+mod metrics;
 
 use std::sync::Arc;
 
@@ -44,6 +45,8 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(boards::get_board))
         .routes(routes!(boards::set_columns))
         .routes(routes!(boards::set_policy))
+        .routes(routes!(metrics::metrics))
+        .routes(routes!(metrics::import_history))
         .routes(routes!(cards::create_card))
         .routes(routes!(cards::get_card, cards::update_card))
         .routes(routes!(cards::move_card))
