@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use clap::{Parser, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// How log lines look.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -14,14 +14,52 @@ pub enum LogFormat {
     Json,
 }
 
-/// Flowboard: one Kanban board for development and operations work.
+/// The command line: `flowboard [serve flags]` serves; subcommands do one-off jobs.
 #[derive(Clone, Debug, Parser)]
 #[command(
     name = "flowboard",
     version,
     about = "Flowboard: one Kanban board for development and operations work.",
-    long_about = None
+    long_about = None,
+    args_conflicts_with_subcommands = true
 )]
+pub struct Cli {
+    /// A one-off job instead of serving.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Serving flags (used when no subcommand is given).
+    #[command(flatten)]
+    pub serve: Config,
+}
+
+/// One-off jobs.
+#[derive(Clone, Debug, Subcommand)]
+pub enum Command {
+    /// Serve the web app and the API (what `flowboard` does without a subcommand).
+    Serve(Config),
+    /// Import past cards with their column transitions into a board, all or nothing.
+    Import(ImportArgs),
+}
+
+/// Flags of `flowboard import`.
+#[derive(Clone, Debug, Args)]
+pub struct ImportArgs {
+    /// The board's slug (or id).
+    #[arg(long)]
+    pub board: String,
+    /// A JSON file: {"cards": [{"title", "type", "created_at", "severity"?, "transitions": [{"column", "at"}]}]}.
+    pub file: PathBuf,
+    /// Database: `sqlite://FILE` or `postgres://USER@HOST/DB`.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://data/flowboard.db"
+    )]
+    pub database_url: String,
+}
+
+/// How to serve.
+#[derive(Clone, Debug, Args)]
 pub struct Config {
     /// Address to listen on. The default is loopback only: the API has no accounts yet.
     #[arg(long, env = "FLOWBOARD_BIND", default_value = "127.0.0.1:3000")]

@@ -5,11 +5,13 @@
 //! - [`store`]: the SQLite and PostgreSQL implementations of `app::ssr::Store`.
 //! - [`http`]: the REST API under `/api/v1`, problem+json errors, health checks, OpenAPI.
 //! - [`demo`]: the demo board seeded into an empty database.
+//! - [`import`]: `flowboard import`, history files into a board.
 //! - [`serve`]: wires it together and runs until shutdown; tests call it on port 0.
 
 pub mod config;
 pub mod demo;
 pub mod http;
+pub mod import;
 pub mod store;
 
 use std::future::Future;

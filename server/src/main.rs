@@ -1,12 +1,34 @@
 //! The `flowboard` binary: parses flags, sets up logging, serves until SIGTERM or Ctrl-C.
 
 use clap::Parser;
-use server::config::{Config, LogFormat};
+use server::config::{Cli, Command, Config, ImportArgs, LogFormat};
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    let config = Config::parse();
+    let cli = Cli::parse();
+    match cli.command {
+        None => serve(cli.serve).await,
+        Some(Command::Serve(config)) => serve(config).await,
+        Some(Command::Import(args)) => import(args).await,
+    }
+}
+
+/// `flowboard import`: prints the outcome for people and scripts (exit code 0 or 1).
+async fn import(args: ImportArgs) -> std::process::ExitCode {
+    match server::import::import_file(&args.database_url, &args.board, &args.file).await {
+        Ok(n) => {
+            println!("imported {n} cards into {}", args.board);
+            std::process::ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("flowboard import: {e}; nothing was imported");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(config: Config) -> std::process::ExitCode {
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=info"));
     let subscriber = tracing_subscriber::fmt().with_env_filter(filter);
