@@ -452,6 +452,34 @@ async fn metrics_from_imported_history(s: &TestServer) {
     assert_eq!(in_progress["time_in_column"]["count"], 2);
     assert_eq!(in_progress["time_in_column"]["p50_s"], 21_600);
 
+    let r = s
+        .get("/api/v1/boards/metrics/metrics.csv?from=2026-03-02&to=2026-03-03")
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["content-type"], "text/csv; charset=utf-8");
+    let csv = r.text().await.unwrap();
+    assert_eq!(
+        csv.lines().collect::<Vec<_>>(),
+        vec![
+            "date,total,feature,incident,tech_debt",
+            "2026-03-02,1,1,0,0",
+            "2026-03-03,1,0,0,1"
+        ]
+    );
+    let cfd = s
+        .get("/api/v1/boards/metrics/metrics.csv?from=2026-03-02&to=2026-03-03&table=cfd")
+        .await;
+    let cfd = cfd.text().await.unwrap();
+    let rows: Vec<_> = cfd.lines().collect();
+    assert_eq!(rows[0], "date,Backlog,Ready,In Progress,Review,Done");
+    assert_eq!(
+        rows[2], "2026-03-03,0,0,1,0,2",
+        "C in progress, A and B done"
+    );
+    let r = s
+        .get("/api/v1/boards/metrics/metrics.csv?table=bogus")
+        .await;
+    problem(r, StatusCode::UNPROCESSABLE_ENTITY, "validation").await;
     let empty = s
         .get_json("/api/v1/boards/metrics/metrics?from=2025-01-01&to=2025-01-07")
         .await;

@@ -3,7 +3,8 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
 use chrono::{Duration, NaiveDate, Utc};
 use domain::board::BoardRef;
 use domain::import::HistoryImport;
@@ -20,6 +21,35 @@ pub struct WindowQuery {
     pub from: Option<NaiveDate>,
     /// Last day (`YYYY-MM-DD`); today when absent.
     pub to: Option<NaiveDate>,
+}
+
+/// A table of the metrics, for `metrics.csv`.
+#[derive(Clone, Copy, Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CsvTable {
+    /// date, total, feature, incident, tech_debt
+    #[default]
+    Throughput,
+    /// date, then one column per board column (cards at the end of the day)
+    Cfd,
+    /// date, count (cards in active columns at the end of the day)
+    Wip,
+    /// column_id, name, kind, count, mean_s, p50_s, p85_s, p95_s (time in column)
+    Columns,
+    /// card_id, column_id, age_s (work in progress at the end of the window)
+    Aging,
+}
+
+/// The window and the table of a CSV export.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct CsvQuery {
+    /// First day (`YYYY-MM-DD`); 13 days before `to` when absent.
+    pub from: Option<NaiveDate>,
+    /// Last day (`YYYY-MM-DD`); today when absent.
+    pub to: Option<NaiveDate>,
+    /// Which table: `throughput` (default), `cfd`, `wip`, `columns` or `aging`.
+    #[serde(default)]
+    pub table: CsvTable,
 }
 
 /// How many cards an import made.
@@ -44,15 +74,137 @@ pub async fn metrics(
     Path(board): Path<String>,
     ApiQuery(query): ApiQuery<WindowQuery>,
 ) -> Result<Json<FlowMetrics>, ApiError> {
+    Ok(Json(load(&state, &board, query.from, query.to).await?.1))
+}
+
+/// Reads the board and its events and computes the metrics for the window.
+async fn load(
+    state: &AppState,
+    board: &str,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+) -> Result<(String, FlowMetrics), ApiError> {
     let now = Utc::now();
-    let to = query.to.unwrap_or_else(|| now.date_naive());
-    let from = query.from.unwrap_or(to - Duration::days(13));
+    let to = to.unwrap_or_else(|| now.date_naive());
+    let from = from.unwrap_or(to - Duration::days(13));
     let window = Window::new(from, to)?;
-    let board = state.store.board(&BoardRef::parse(&board)).await?;
+    let board = state.store.board(&BoardRef::parse(board)).await?;
     let events = state.store.board_events(board.id, window.end()).await?;
-    Ok(Json(domain::metrics::compute(
-        &board, &events, window, now,
-    )?))
+    Ok((
+        board.slug.clone(),
+        domain::metrics::compute(&board, &events, window, now)?,
+    ))
+}
+
+/// One table of the metrics as CSV, for spreadsheets.
+#[utoipa::path(get, path = "/boards/{board}/metrics.csv", tag = "metrics",
+    params(("board" = String, Path, description = "Board slug or id"), CsvQuery),
+    responses(
+        (status = 200, description = "The table", body = String, content_type = "text/csv"),
+        (status = 404, description = "No such board", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Bad window or table", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn metrics_csv(
+    State(state): State<AppState>,
+    Path(board): Path<String>,
+    ApiQuery(query): ApiQuery<CsvQuery>,
+) -> Result<impl IntoResponse, ApiError> {
+    let (slug, m) = load(&state, &board, query.from, query.to).await?;
+    let body = to_csv(&m, query.table).map_err(|e| {
+        tracing::error!(error = %e, "CSV export failed");
+        ApiError::Internal
+    })?;
+    let name = format!("{slug}-{:?}-{}-{}.csv", query.table, m.from, m.to).to_lowercase();
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+        ],
+        body,
+    ))
+}
+
+/// Writes one table of `m` as CSV with a header row.
+fn to_csv(m: &FlowMetrics, table: CsvTable) -> Result<String, csv::Error> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let opt = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
+    match table {
+        CsvTable::Throughput => {
+            w.write_record(["date", "total", "feature", "incident", "tech_debt"])?;
+            for d in &m.throughput {
+                let t = &d.by_type;
+                w.write_record([
+                    d.date.to_string(),
+                    d.total.to_string(),
+                    t.feature.to_string(),
+                    t.incident.to_string(),
+                    t.tech_debt.to_string(),
+                ])?;
+            }
+        }
+        CsvTable::Cfd => {
+            let mut head = vec!["date".to_owned()];
+            head.extend(m.columns.iter().map(|c| c.name.clone()));
+            w.write_record(&head)?;
+            for d in &m.cfd {
+                let mut row = vec![d.date.to_string()];
+                row.extend(m.columns.iter().map(|c| {
+                    d.counts
+                        .get(&c.column_id.to_string())
+                        .copied()
+                        .unwrap_or(0)
+                        .to_string()
+                }));
+                w.write_record(&row)?;
+            }
+        }
+        CsvTable::Wip => {
+            w.write_record(["date", "count"])?;
+            for d in &m.wip {
+                w.write_record([d.date.to_string(), d.count.to_string()])?;
+            }
+        }
+        CsvTable::Columns => {
+            w.write_record([
+                "column_id",
+                "name",
+                "kind",
+                "count",
+                "mean_s",
+                "p50_s",
+                "p85_s",
+                "p95_s",
+            ])?;
+            for c in &m.columns {
+                let t = &c.time_in_column;
+                w.write_record([
+                    c.column_id.to_string(),
+                    c.name.clone(),
+                    c.kind.as_str().to_owned(),
+                    t.count.to_string(),
+                    opt(t.mean_s),
+                    opt(t.p50_s),
+                    opt(t.p85_s),
+                    opt(t.p95_s),
+                ])?;
+            }
+        }
+        CsvTable::Aging => {
+            w.write_record(["card_id", "column_id", "age_s"])?;
+            for a in &m.aging_wip {
+                w.write_record([
+                    a.card_id.to_string(),
+                    a.column_id.to_string(),
+                    a.age_s.to_string(),
+                ])?;
+            }
+        }
+    }
+    let bytes = w.into_inner().map_err(|e| e.into_error())?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
 /// Imports past work: cards with the columns they went through. All or nothing: one bad card

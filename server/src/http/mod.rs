@@ -46,6 +46,7 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(boards::set_columns))
         .routes(routes!(boards::set_policy))
         .routes(routes!(metrics::metrics))
+        .routes(routes!(metrics::metrics_csv))
         .routes(routes!(metrics::import_history))
         .routes(routes!(cards::create_card))
         .routes(routes!(cards::get_card, cards::update_card))
