@@ -495,3 +495,49 @@ test('a drag into a full column is refused with its reason, and an override move
   await page.goto(`${BOARD_PATH}/cards/${card.number}`);
   await expect(page.locator('ol.events')).toContainText('overrode the wip limit policy in Review');
 });
+
+test('board settings rename, add and remove a column, and set the flow policies', async ({
+  page,
+  request,
+}) => {
+  await page.goto(`${BOARD_PATH}/settings`);
+  await expect(page.getByRole('heading', { name: 'Board settings' })).toBeVisible();
+  const rows = page.locator('li.column-row');
+  await expect(rows).toHaveCount(5);
+
+  // Add a column: it goes before Done.
+  const add = page.locator('section.panel', { hasText: 'Add a column' });
+  await add.locator('input[name="name"]').fill('Deploy');
+  await add.locator('select[name="kind"]').selectOption('active');
+  await add.locator('input[name="wip_limit"]').fill('2');
+  await add.getByRole('button', { name: 'Add column' }).click();
+  await expect(rows).toHaveCount(6);
+  let board = await apiBoard(request);
+  expect(board.columns.map((c) => c.name)).toEqual([...COLUMN_NAMES.slice(0, 4), 'Deploy', 'Done']);
+  expect(board.columns[4].wip_limit).toBe(2);
+
+  // Rename it, then remove it (it is empty).
+  const deploy = rows.nth(4);
+  await deploy.locator('input[name="name"]').fill('Ship');
+  await deploy.getByRole('button', { name: 'Save' }).click();
+  await expect(rows.nth(4).locator('input[name="name"]')).toHaveValue('Ship');
+  board = await apiBoard(request);
+  expect(board.columns[4].name).toBe('Ship');
+  await rows.nth(4).getByRole('button', { name: 'Remove Ship' }).click();
+  await expect(rows).toHaveCount(5);
+  // A column holding cards cannot be removed: its button is disabled.
+  await expect(rows.nth(0).getByRole('button', { name: 'Remove Backlog' })).toBeDisabled();
+
+  // Flow policies.
+  const policy = page.locator('form.policy-form');
+  await policy.locator('input[name="committed_capacity"]').fill('9');
+  await policy.locator('input[name="tech_debt_percent"]').fill('25');
+  await policy.getByRole('button', { name: 'Save policies' }).click();
+  await expect(page.locator('section.panel', { hasText: 'Flow policies' })).toContainText(
+    '3 of 9 committed slots are reserved',
+  );
+  board = await apiBoard(request);
+  expect(board.columns.map((c) => c.name)).toEqual(COLUMN_NAMES);
+  expect(board.policy?.committed_capacity).toBe(9);
+  expect(board.policy?.tech_debt_share).toBe(0.25);
+});

@@ -79,21 +79,16 @@ pub async fn update_column(
     kind: String,
     wip_limit: String,
 ) -> Result<(), AppError> {
-    use crate::ssr::forms::{parse_id, parse_kind, parse_limit, specs_of};
-    let store = crate::ssr::shared_store()?;
-    let board_ref = domain::board::BoardRef::Slug(slug);
-    let board = store.board(&board_ref).await?;
-    let id: domain::ColumnId = parse_id("column_id", &column_id)?;
-    let mut specs = specs_of(&board);
-    let spec = specs
-        .iter_mut()
-        .find(|s| s.id == Some(id))
-        .ok_or_else(|| AppError::NotFound("No such column.".into()))?;
-    spec.name = name;
-    spec.kind = parse_kind(&kind)?;
-    spec.wip_limit = parse_limit(&wip_limit)?;
-    store.set_columns(&board_ref, &specs).await?;
-    Ok(())
+    use crate::ssr::forms::{change_columns, column_index, parse_kind, parse_limit};
+    change_columns(slug, |specs| {
+        let index = column_index(specs, &column_id)?;
+        let spec = &mut specs[index];
+        spec.name = name;
+        spec.kind = parse_kind(&kind)?;
+        spec.wip_limit = parse_limit(&wip_limit)?;
+        Ok(())
+    })
+    .await
 }
 
 /// Adds a column at the right end, before any `done` column.
@@ -104,32 +99,28 @@ pub async fn add_column(
     kind: String,
     wip_limit: String,
 ) -> Result<(), AppError> {
-    use crate::ssr::forms::{parse_kind, parse_limit, specs_of};
+    use crate::ssr::forms::{change_columns, parse_kind, parse_limit};
     use domain::ColumnKind;
-    let store = crate::ssr::shared_store()?;
-    let board_ref = domain::board::BoardRef::Slug(slug);
-    let board = store.board(&board_ref).await?;
-    let mut specs = specs_of(&board);
     let kind = parse_kind(&kind)?;
-    let at = if kind == ColumnKind::Done {
-        specs.len()
-    } else {
-        specs
-            .iter()
-            .position(|s| s.kind == ColumnKind::Done)
-            .unwrap_or(specs.len())
-    };
-    specs.insert(
-        at,
-        domain::board::ColumnSpec {
-            id: None,
-            name,
-            kind,
-            wip_limit: parse_limit(&wip_limit)?,
-        },
-    );
-    store.set_columns(&board_ref, &specs).await?;
-    Ok(())
+    let wip_limit = parse_limit(&wip_limit)?;
+    change_columns(slug, |specs| {
+        let first_done = specs.iter().position(|s| s.kind == ColumnKind::Done);
+        let at = match (kind, first_done) {
+            (ColumnKind::Done, _) | (_, None) => specs.len(),
+            (_, Some(i)) => i,
+        };
+        specs.insert(
+            at,
+            domain::board::ColumnSpec {
+                id: None,
+                name,
+                kind,
+                wip_limit,
+            },
+        );
+        Ok(())
+    })
+    .await
 }
 
 /// Moves a column left or right, or removes it.
@@ -139,26 +130,20 @@ pub async fn edit_column(
     column_id: String,
     edit: ColumnEdit,
 ) -> Result<(), AppError> {
-    use crate::ssr::forms::{parse_id, specs_of};
-    let store = crate::ssr::shared_store()?;
-    let board_ref = domain::board::BoardRef::Slug(slug);
-    let board = store.board(&board_ref).await?;
-    let id: domain::ColumnId = parse_id("column_id", &column_id)?;
-    let mut specs = specs_of(&board);
-    let index = specs
-        .iter()
-        .position(|s| s.id == Some(id))
-        .ok_or_else(|| AppError::NotFound("No such column.".into()))?;
-    match edit {
-        ColumnEdit::Left if index > 0 => specs.swap(index, index - 1),
-        ColumnEdit::Right if index + 1 < specs.len() => specs.swap(index, index + 1),
-        ColumnEdit::Remove => {
-            specs.remove(index);
+    use crate::ssr::forms::{change_columns, column_index};
+    change_columns(slug, |specs| {
+        let index = column_index(specs, &column_id)?;
+        match edit {
+            ColumnEdit::Left if index > 0 => specs.swap(index, index - 1),
+            ColumnEdit::Right if index + 1 < specs.len() => specs.swap(index, index + 1),
+            ColumnEdit::Remove => {
+                specs.remove(index);
+            }
+            ColumnEdit::Left | ColumnEdit::Right => {}
         }
-        _ => return Ok(()),
-    }
-    store.set_columns(&board_ref, &specs).await?;
-    Ok(())
+        Ok(())
+    })
+    .await
 }
 
 /// Saves the board's flow policies from the settings form. The tech-debt share is entered as

@@ -1,7 +1,7 @@
 //! Parsing of form fields sent by server functions: the browser sends strings, the domain
 //! wants typed values, and a bad value becomes an [`AppError::Invalid`] naming the field.
 
-use domain::board::ColumnSpec;
+use domain::board::{BoardRef, ColumnSpec};
 use domain::{Actor, Board, CardType, ColumnKind, Severity};
 
 use crate::error::AppError;
@@ -87,4 +87,27 @@ pub fn specs_of(board: &Board) -> Vec<ColumnSpec> {
             wip_limit: c.wip_limit,
         })
         .collect()
+}
+
+/// Applies one settings change to a board's column layout and saves the result in one step;
+/// the store checks the whole layout again (names, limits, no column removed with cards).
+pub async fn change_columns(
+    slug: String,
+    change: impl FnOnce(&mut Vec<ColumnSpec>) -> Result<(), AppError>,
+) -> Result<(), AppError> {
+    let store = super::shared_store()?;
+    let board = BoardRef::Slug(slug);
+    let mut specs = specs_of(&store.board(&board).await?);
+    change(&mut specs)?;
+    store.set_columns(&board, &specs).await?;
+    Ok(())
+}
+
+/// Where the column with the id in a form field is in the layout.
+pub fn column_index(specs: &[ColumnSpec], column_id: &str) -> Result<usize, AppError> {
+    let id: domain::ColumnId = parse_id("column_id", column_id)?;
+    specs
+        .iter()
+        .position(|s| s.id == Some(id))
+        .ok_or_else(|| AppError::NotFound("No such column.".into()))
 }
