@@ -16,14 +16,23 @@ else
 fi
 cargo build -p app --lib --target wasm32-unknown-unknown --features hydrate --profile "$profile"
 dir=$([ "$profile" = dev ] && echo debug || echo "$profile")
-wasm-bindgen --target web --no-typescript --out-dir "$site/pkg" --out-name flowboard \
-    "target/wasm32-unknown-unknown/$dir/app.wasm"
-if [ "$mode" = release ]; then
+input="target/wasm32-unknown-unknown/$dir/app.wasm"
+stamp="$site/pkg/.built-from-$mode"
+# Skip bindgen and wasm-opt (a minute or more) when the bundle is already built from this input.
+if [ -f "$stamp" ] && [ "$stamp" -nt "$input" ] && [ -f "$site/pkg/flowboard_bg.wasm" ]; then
+    fresh=1
+else
+    fresh=0
+    rm -f "$site"/pkg/.built-from-*
+fi
+[ "$fresh" = 1 ] || wasm-bindgen --target web --no-typescript --out-dir "$site/pkg" --out-name flowboard "$input"
+if [ "$mode" = release ] && [ "$fresh" = 0 ]; then
     # Debian's binaryen; the features match what rustc emits for wasm32 today.
     wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
         --enable-mutable-globals --enable-reference-types --enable-multivalue \
         -o "$site/pkg/flowboard_bg.wasm" "$site/pkg/flowboard_bg.wasm"
 fi
+touch "$stamp"
 cp style/main.css "$site/pkg/flowboard.css"
 cp -r public/. "$site/"
 echo "site: $(du -h "$site/pkg/flowboard_bg.wasm" | cut -f1) wasm ($mode) in $site/pkg"
