@@ -6,6 +6,9 @@ SHELL := bash
 CARGO ?= cargo
 # Extra flags for `make run`, e.g. `make run ARGS="--no-demo --bind 0.0.0.0:3000"`.
 ARGS ?=
+# Browser tests run against the release bundle `make run` serves (a wasm-opt bug once broke
+# only that one); `make test-e2e E2E_SITE=debug` is quicker while iterating.
+E2E_SITE ?= release
 
 .DEFAULT_GOAL := help
 .PHONY: help setup build run test test-rust test-e2e lint fmt clean
@@ -35,7 +38,7 @@ test-rust: ## unit, property and integration tests; PostgreSQL too when FLOWBOAR
 
 test-e2e: ## browser tests: Debian chromium driven by Playwright against a real server
 	scripts/setup.sh e2e
-	scripts/build-site.sh debug
+	scripts/build-site.sh $(E2E_SITE)
 	$(CARGO) build -p server
 	cd end2end && npx playwright test
 
