@@ -47,6 +47,24 @@ fn feature(title: &str) -> NewCard {
     }
 }
 
+/// Makes a feature card in the board's first column.
+async fn add_feature(store: &dyn Store, board: &BoardRef, title: &str) -> domain::Card {
+    store
+        .create_card(board, &feature(title), &actor(), t0())
+        .await
+        .expect("create card")
+}
+
+/// A move to `column` (same lane, end of the cell, no override).
+fn to(column: domain::ColumnId) -> MoveRequest {
+    MoveRequest {
+        column_id: column,
+        lane_id: None,
+        position: None,
+        override_reason: None,
+    }
+}
+
 async fn create_list_and_read_boards(store: Arc<dyn Store>) {
     let board = make_board(store.as_ref(), "Platform Team").await;
     assert_eq!(board.slug, "platform-team");
@@ -87,14 +105,8 @@ async fn duplicate_slugs_conflict(store: Arc<dyn Store>) {
 async fn cards_are_numbered_and_logged(store: Arc<dyn Store>) {
     let board = make_board(store.as_ref(), "B").await;
     let r = BoardRef::Id(board.id);
-    let a = store
-        .create_card(&r, &feature("First"), &actor(), t0())
-        .await
-        .expect("a");
-    let b = store
-        .create_card(&r, &feature("Second"), &actor(), t0())
-        .await
-        .expect("b");
+    let a = add_feature(store.as_ref(), &r, "First").await;
+    let b = add_feature(store.as_ref(), &r, "Second").await;
     assert_eq!((a.number, b.number), (1, 2));
     assert_eq!(a.column_id, board.columns[0].id);
     assert_eq!(a.lane_id, board.lanes[1].id, "features go to Standard");
@@ -157,10 +169,7 @@ async fn invalid_cards_store_nothing(store: Arc<dyn Store>) {
     );
     assert!(store.board(&r).await.expect("board").cards.is_empty());
     // A failed create does not use up a card number.
-    let ok = store
-        .create_card(&r, &feature("ok"), &actor(), t0())
-        .await
-        .expect("ok");
+    let ok = add_feature(store.as_ref(), &r, "ok").await;
     assert_eq!(ok.number, 1);
 }
 
@@ -168,27 +177,11 @@ async fn moves_are_logged_and_ordered(store: Arc<dyn Store>) {
     let board = make_board(store.as_ref(), "B").await;
     let r = BoardRef::Id(board.id);
     let (backlog, doing) = (board.columns[0].id, board.columns[2].id);
-    let a = store
-        .create_card(&r, &feature("a"), &actor(), t0())
-        .await
-        .expect("a");
-    let b = store
-        .create_card(&r, &feature("b"), &actor(), t0())
-        .await
-        .expect("b");
+    let a = add_feature(store.as_ref(), &r, "a").await;
+    let b = add_feature(store.as_ref(), &r, "b").await;
     let later = t0() + Duration::hours(3);
     let moved = store
-        .move_card(
-            a.id,
-            &MoveRequest {
-                column_id: doing,
-                lane_id: None,
-                position: None,
-                override_reason: None,
-            },
-            &actor(),
-            later,
-        )
+        .move_card(a.id, &to(doing), &actor(), later)
         .await
         .expect("move");
     assert_eq!(moved.column_id, doing);
@@ -251,18 +244,9 @@ async fn many_reorders_keep_order(store: Arc<dyn Store>) {
     let board = make_board(store.as_ref(), "B").await;
     let r = BoardRef::Id(board.id);
     let col = board.columns[0].id;
-    let a = store
-        .create_card(&r, &feature("a"), &actor(), t0())
-        .await
-        .expect("a");
-    let b = store
-        .create_card(&r, &feature("b"), &actor(), t0())
-        .await
-        .expect("b");
-    let c = store
-        .create_card(&r, &feature("c"), &actor(), t0())
-        .await
-        .expect("c");
+    let a = add_feature(store.as_ref(), &r, "a").await;
+    let b = add_feature(store.as_ref(), &r, "b").await;
+    let c = add_feature(store.as_ref(), &r, "c").await;
     // Repeatedly dropping between the same two neighbours exhausts float precision and forces
     // the cell to be renumbered; the order must stay right throughout.
     for i in 0..70 {
@@ -291,16 +275,8 @@ async fn moves_to_other_boards_are_refused(store: Arc<dyn Store>) {
     let board = make_board(store.as_ref(), "B").await;
     let other = make_board(store.as_ref(), "Other").await;
     let r = BoardRef::Id(board.id);
-    let card = store
-        .create_card(&r, &feature("a"), &actor(), t0())
-        .await
-        .expect("a");
-    let bad = MoveRequest {
-        column_id: other.columns[2].id,
-        lane_id: None,
-        position: None,
-        override_reason: None,
-    };
+    let card = add_feature(store.as_ref(), &r, "a").await;
+    let bad = to(other.columns[2].id);
     let err = store.move_card(card.id, &bad, &actor(), t0()).await;
     assert!(
         matches!(&err, Err(StoreError::Invalid(e)) if e.field() == "column_id"),
@@ -332,10 +308,7 @@ async fn moves_to_other_boards_are_refused(store: Arc<dyn Store>) {
 async fn edits_and_blocks_are_logged(store: Arc<dyn Store>) {
     let board = make_board(store.as_ref(), "B").await;
     let r = BoardRef::Id(board.id);
-    let card = store
-        .create_card(&r, &feature("a"), &actor(), t0())
-        .await
-        .expect("a");
+    let card = add_feature(store.as_ref(), &r, "a").await;
     let patch = CardPatch {
         title: Some("renamed".into()),
         description: Some("**bold**".into()),
@@ -403,10 +376,7 @@ async fn edits_and_blocks_are_logged(store: Arc<dyn Store>) {
 async fn column_settings_never_lose_cards(store: Arc<dyn Store>) {
     let board = make_board(store.as_ref(), "B").await;
     let r = BoardRef::Id(board.id);
-    store
-        .create_card(&r, &feature("a"), &actor(), t0())
-        .await
-        .expect("a");
+    add_feature(store.as_ref(), &r, "a").await;
     let mut specs: Vec<ColumnSpec> = board
         .columns
         .iter()
@@ -545,16 +515,8 @@ async fn wip_limits_refuse_and_overrides_are_recorded(store: Arc<dyn Store>) {
         (v[0].rule, v[0].limit, v[0].current),
         (Rule::WipLimit, 3, 3)
     );
-    let waiting = store
-        .create_card(&r, &feature("waiting"), &actor(), t0())
-        .await
-        .expect("backlog has no limit");
-    let mv = MoveRequest {
-        column_id: review,
-        lane_id: None,
-        position: None,
-        override_reason: None,
-    };
+    let waiting = add_feature(store.as_ref(), &r, "waiting").await;
+    let mv = to(review);
     assert!(matches!(
         store.move_card(waiting.id, &mv, &actor(), t0()).await,
         Err(StoreError::Policy(_))
@@ -676,24 +638,10 @@ async fn finished_card_events_cover_recent_done_cards(store: Arc<dyn Store>) {
     let board = make_board(store.as_ref(), "B").await;
     let r = BoardRef::Id(board.id);
     let done = board.columns[4].id;
-    let finished = store
-        .create_card(&r, &feature("finished"), &actor(), t0())
-        .await
-        .expect("a");
-    let old = store
-        .create_card(&r, &feature("old"), &actor(), t0())
-        .await
-        .expect("b");
-    store
-        .create_card(&r, &feature("open"), &actor(), t0())
-        .await
-        .expect("c");
-    let to_done = MoveRequest {
-        column_id: done,
-        lane_id: None,
-        position: None,
-        override_reason: None,
-    };
+    let finished = add_feature(store.as_ref(), &r, "finished").await;
+    let old = add_feature(store.as_ref(), &r, "old").await;
+    add_feature(store.as_ref(), &r, "open").await;
+    let to_done = to(done);
     store
         .move_card(old.id, &to_done, &actor(), t0() + Duration::hours(1))
         .await
