@@ -23,8 +23,8 @@ build: setup ## release build: the flowboard binary and the browser bundle
 	scripts/build-site.sh release
 	$(CARGO) build --release -p server
 
-run: build ## build, then serve http://127.0.0.1:3000 with SQLite in ./data and a demo board
-	FLOWBOARD_SITE_ROOT=target/site ./target/release/flowboard $(ARGS)
+run: build ## build, then serve http://127.0.0.1:3000 with SQLite in ./data, a demo board and demo sign-in
+	FLOWBOARD_SITE_ROOT=target/site ./target/release/flowboard --demo $(ARGS)
 
 test: lint test-rust test-e2e ## everything: format, lints, Rust tests (SQLite, PostgreSQL), browser tests
 

@@ -2,6 +2,11 @@
 // browser is ever downloaded) against the debug server binary, which this config starts on a
 // fresh SQLite database with the demo board seeded. `make test-e2e` builds the binary and the
 // site first; run it by hand with `cd end2end && npx playwright test`.
+//
+// The server runs with `--demo` on loopback, so a browser without a session is signed in as
+// the demo admin (tests that need someone else set the `flowboard_demo=off` cookie). Before it
+// starts, `flowboard token create` makes an admin API token into the run directory; the
+// `request` fixture in tests/fixtures.ts sends it to the REST API.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -23,6 +28,18 @@ function runDirectory(): string {
   return dir;
 }
 const dbDir = runDirectory();
+
+const FLOWBOARD = '../target/debug/flowboard';
+const DATABASE_URL = `sqlite://${dbDir}/e2e.db`;
+/** Where the API token's secret is written; tests/fixtures.ts reads it (same directory). */
+const TOKEN_FILE = path.join(dbDir, 'token');
+const serverScript = [
+  `${FLOWBOARD} token create --scope admin --name e2e --database-url ${DATABASE_URL}` +
+    ` > ${dbDir}/token.out`,
+  `tail -n 1 ${dbDir}/token.out > ${TOKEN_FILE}`,
+  `exec ${FLOWBOARD} --demo --bind 127.0.0.1:${PORT} --database-url ${DATABASE_URL}` +
+    ` --site-root ../target/site`,
+].join(' && ');
 
 export default defineConfig({
   testDir: './tests',
@@ -54,9 +71,9 @@ export default defineConfig({
   },
   projects: [{ name: 'chromium' }],
   webServer: {
-    command:
-      `../target/debug/flowboard --bind 127.0.0.1:${PORT}` +
-      ` --database-url sqlite://${dbDir}/e2e.db --site-root ../target/site`,
+    // The token is made first (it creates and migrates the database); the secret is the last
+    // line of the command's output. `exec` leaves the server as the process Playwright stops.
+    command: `sh -c '${serverScript}'`,
     url: `${BASE_URL}/readyz`,
     reuseExistingServer: false,
     timeout: 60_000,

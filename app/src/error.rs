@@ -31,6 +31,15 @@ pub enum AppError {
     /// The request clashes with what is stored (a taken slug, a column still holding cards).
     #[error("{0}")]
     Conflict(String),
+    /// Nobody is signed in, or the credentials are wrong.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// The signed-in person's role does not allow this.
+    #[error("{0}")]
+    Forbidden(String),
+    /// Too many attempts (sign-in); the message says how long to wait.
+    #[error("{0}")]
+    TooManyRequests(String),
     /// The server is up but cannot reach its database.
     #[error("Flowboard cannot reach its database right now. Try again in a moment.")]
     Unavailable,
@@ -60,6 +69,22 @@ fn field_label(field: &str) -> String {
         first.make_ascii_uppercase();
     }
     label
+}
+
+impl AppError {
+    /// The HTTP status that fits this error.
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::NotFound(_) => 404,
+            Self::Invalid { .. } => 422,
+            Self::Policy { .. } | Self::Conflict(_) => 409,
+            Self::Unauthorized(_) => 401,
+            Self::Forbidden(_) => 403,
+            Self::TooManyRequests(_) => 429,
+            Self::Unavailable => 503,
+            Self::Internal | Self::Transport(_) => 500,
+        }
+    }
 }
 
 impl FromServerFnError for AppError {

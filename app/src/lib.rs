@@ -2,8 +2,10 @@
 //! the storage interface the server implements.
 //!
 //! # Layout
-//! - [`pages`]: one module per route (boards list, board, card detail, board settings).
-//! - [`components`]: pieces pages share (card tile, forms, badges).
+//! - [`pages`]: one module per route (boards list, board, card detail, board settings and
+//!   members and tokens, sign-in, set-up, account, users, instance tokens).
+//! - [`components`]: pieces pages share (card tile, badges, the token manager, and `auth`:
+//!   who is signed in, the route guard, the user menu).
 //! - [`api`]: server functions, one file per area; bodies fetch the store, call the domain, save.
 //! - [`error`]: [`error::AppError`], the error type server functions return and the UI shows.
 //! - `ssr` (server only): the [`ssr::Store`] trait, its [`ssr::StoreError`], markdown rendering.
@@ -25,14 +27,20 @@ use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
     SsrMode,
-    components::{Route, Router, Routes},
+    components::{ParentRoute, Route, Router, Routes},
     path,
 };
 
-use crate::pages::{BoardPage, BoardsPage, CardPage, NotFound, SettingsPage};
+use crate::components::{Auth, DemoBanner, RequireSignIn, UserMenu};
+use crate::pages::{
+    AccountPage, BoardMembersPage, BoardPage, BoardTokensPage, BoardsPage, CardPage,
+    InstanceTokensPage, LoginPage, NotFound, SettingsPage, SetupPage, UsersPage,
+};
 
 /// The HTML document around the app; the server renders it for every page.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    ssr::set_page_csp();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -54,10 +62,15 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 /// The application: routes and the page chrome.
 ///
 /// Routes render with [`SsrMode::Async`]: the server waits for the data and sends complete
-/// HTML, so every page is readable before (or without) the WebAssembly bundle.
+/// HTML, so every page is readable before (or without) the WebAssembly bundle. It also means
+/// the guard's `<Redirect>` can still become a 302: headers go out after the render.
+///
+/// `/login` and `/setup` stand outside the guard (and never redirect), so nothing loops; every
+/// other page sits under [`RequireSignIn`].
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    Auth::provide();
     view! {
         <Stylesheet id="flowboard" href="/pkg/flowboard.css"/>
         <Title formatter=|page: String| {
@@ -73,21 +86,44 @@ pub fn App() -> impl IntoView {
                     <a href="/">"Boards"</a>
                     <a href="/api/v1/openapi.json">"API"</a>
                 </nav>
+                <UserMenu/>
             </header>
+            <DemoBanner/>
             <main id="main">
                 <Routes fallback=|| view! { <NotFound/> }>
-                    <Route path=path!("/") view=BoardsPage ssr=SsrMode::Async/>
-                    <Route path=path!("/boards/:slug") view=BoardPage ssr=SsrMode::Async/>
-                    <Route
-                        path=path!("/boards/:slug/settings")
-                        view=SettingsPage
-                        ssr=SsrMode::Async
-                    />
-                    <Route
-                        path=path!("/boards/:slug/cards/:number")
-                        view=CardPage
-                        ssr=SsrMode::Async
-                    />
+                    <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
+                    <Route path=path!("/setup") view=SetupPage ssr=SsrMode::Async/>
+                    <ParentRoute path=path!("") view=RequireSignIn ssr=SsrMode::Async>
+                        <Route path=path!("/") view=BoardsPage ssr=SsrMode::Async/>
+                        <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async/>
+                        <Route path=path!("/admin/users") view=UsersPage ssr=SsrMode::Async/>
+                        <Route
+                            path=path!("/admin/tokens")
+                            view=InstanceTokensPage
+                            ssr=SsrMode::Async
+                        />
+                        <Route path=path!("/boards/:slug") view=BoardPage ssr=SsrMode::Async/>
+                        <Route
+                            path=path!("/boards/:slug/settings")
+                            view=SettingsPage
+                            ssr=SsrMode::Async
+                        />
+                        <Route
+                            path=path!("/boards/:slug/members")
+                            view=BoardMembersPage
+                            ssr=SsrMode::Async
+                        />
+                        <Route
+                            path=path!("/boards/:slug/tokens")
+                            view=BoardTokensPage
+                            ssr=SsrMode::Async
+                        />
+                        <Route
+                            path=path!("/boards/:slug/cards/:number")
+                            view=CardPage
+                            ssr=SsrMode::Async
+                        />
+                    </ParentRoute>
                 </Routes>
             </main>
         </Router>

@@ -2,8 +2,10 @@
 // keyboard, the card history page, the no-JavaScript rendering, and a refused form.
 //
 // All tests share one server and one database (see playwright.config.ts), so they run one at a
-// time, make their own cards with unique titles, and never depend on each other's cards.
-import { expect, test, type APIRequestContext, type Locator, type Page } from '@playwright/test';
+// time, make their own cards with unique titles, and never depend on each other's cards. Pages
+// are signed in as the demo admin; `request` uses the run's admin API token (fixtures.ts).
+import type { APIRequestContext, Locator, Page } from '@playwright/test';
+import { expect, test } from './fixtures';
 
 const SLUG = 'platform';
 const BOARD_PATH = `/boards/${SLUG}`;

@@ -39,6 +39,117 @@ pub enum Command {
     Serve(Config),
     /// Import past cards with their column transitions into a board, all or nothing.
     Import(ImportArgs),
+    /// Manage user accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+/// `flowboard user ...`
+#[derive(Clone, Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account. The password comes from FLOWBOARD_PASSWORD or a prompt, never argv.
+    Create(UserCreateArgs),
+}
+
+/// Flags of `flowboard user create`.
+#[derive(Clone, Debug, Args)]
+pub struct UserCreateArgs {
+    /// Sign-in address.
+    #[arg(long)]
+    pub email: String,
+    /// Name shown on the board (default: the email's local part).
+    #[arg(long, default_value = "")]
+    pub name: String,
+    /// `admin` (instance admin: manages users and every board) or `user`.
+    #[arg(long, value_enum, default_value = "user")]
+    pub role: InstanceRole,
+    /// Database.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://data/flowboard.db"
+    )]
+    pub database_url: String,
+}
+
+/// An account's instance-wide role.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum InstanceRole {
+    /// Manages users and every board.
+    Admin,
+    /// Works on the boards they are a member of, and may create boards.
+    User,
+}
+
+/// `flowboard token ...`
+#[derive(Clone, Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token; prints the secret alone on the last line.
+    Create(TokenCreateArgs),
+    /// Revoke a token by id or by name.
+    Revoke(TokenRevokeArgs),
+    /// List tokens (never their secrets).
+    List(TokenListArgs),
+}
+
+/// Flags of `flowboard token create`.
+#[derive(Clone, Debug, Args)]
+pub struct TokenCreateArgs {
+    /// Scopes, comma-separated or repeated: incidents:write, deployments:write, boards:read,
+    /// boards:write, admin.
+    #[arg(long = "scope", required = true, value_delimiter = ',')]
+    pub scopes: Vec<String>,
+    /// Bind the token to this board (slug); without it the token works on every board.
+    #[arg(long)]
+    pub board: Option<String>,
+    /// A name saying what uses it; it is recorded as the actor of what the token does.
+    #[arg(long, default_value = "cli token")]
+    pub name: String,
+    /// Days until it stops working (default: never).
+    #[arg(long)]
+    pub expires_in_days: Option<u32>,
+    /// Database.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://data/flowboard.db"
+    )]
+    pub database_url: String,
+}
+
+/// Flags of `flowboard token revoke`.
+#[derive(Clone, Debug, Args)]
+pub struct TokenRevokeArgs {
+    /// The token's id, or its name (must be unique among live tokens).
+    pub token: String,
+    /// Look among this board's tokens (slug) instead of the instance-wide ones.
+    #[arg(long)]
+    pub board: Option<String>,
+    /// Database.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://data/flowboard.db"
+    )]
+    pub database_url: String,
+}
+
+/// Flags of `flowboard token list`.
+#[derive(Clone, Debug, Args)]
+pub struct TokenListArgs {
+    /// This board's tokens (slug) instead of the instance-wide ones.
+    #[arg(long)]
+    pub board: Option<String>,
+    /// Database.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://data/flowboard.db"
+    )]
+    pub database_url: String,
 }
 
 /// Flags of `flowboard import`.
@@ -61,7 +172,8 @@ pub struct ImportArgs {
 /// How to serve.
 #[derive(Clone, Debug, Args)]
 pub struct Config {
-    /// Address to listen on. The default is loopback only: the API has no accounts yet.
+    /// Address to listen on (loopback by default; put a TLS-terminating proxy in front
+    /// before opening it to a network).
     #[arg(long, env = "FLOWBOARD_BIND", default_value = "127.0.0.1:3000")]
     pub bind: SocketAddr,
 
@@ -73,9 +185,37 @@ pub struct Config {
     )]
     pub database_url: String,
 
-    /// Do not seed a demo board into an empty database.
-    #[arg(long, env = "FLOWBOARD_NO_DEMO")]
-    pub no_demo: bool,
+    /// Seed a demo board into an empty database and, on a loopback bind, sign visitors from
+    /// this machine in as the demo admin automatically.
+    #[arg(long, env = "FLOWBOARD_DEMO")]
+    pub demo: bool,
+
+    /// The address people use, e.g. `https://flowboard.example.com`. With `https` the
+    /// session cookie is `Secure`; its origin is the one state-changing browser requests
+    /// must come from (default: the request's own Host).
+    #[arg(long, env = "FLOWBOARD_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
+    /// Minutes without a request after which a session ends.
+    #[arg(long, env = "FLOWBOARD_SESSION_IDLE_MINUTES", default_value_t = 12 * 60)]
+    pub session_idle_minutes: u32,
+
+    /// Requests per second each API token may make (bursts of twice as many); more get 429
+    /// with `Retry-After`.
+    #[arg(
+        long,
+        env = "FLOWBOARD_TOKEN_REQUESTS_PER_SECOND",
+        default_value_t = 50
+    )]
+    pub token_requests_per_second: u32,
+
+    /// Sign-in attempts allowed per client address per minute.
+    #[arg(
+        long,
+        env = "FLOWBOARD_LOGIN_ATTEMPTS_PER_MINUTE",
+        default_value_t = 10
+    )]
+    pub login_attempts_per_minute: u32,
 
     /// Directory with the compiled browser bundle and styles (`pkg/`).
     #[arg(long, env = "FLOWBOARD_SITE_ROOT", default_value = "target/site")]
@@ -95,12 +235,24 @@ pub struct Config {
 }
 
 impl Config {
+    /// Whether the session cookie gets `Secure` (served over HTTPS).
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("https://"))
+    }
+
     /// A configuration for tests: given database, no demo, defaults elsewhere.
     pub fn for_database(database_url: impl Into<String>) -> Self {
         Self {
             bind: SocketAddr::from(([127, 0, 0, 1], 0)),
             database_url: database_url.into(),
-            no_demo: true,
+            demo: false,
+            public_url: None,
+            session_idle_minutes: 12 * 60,
+            login_attempts_per_minute: 10,
+            // Tests drive one token hard; the limit has its own test.
+            token_requests_per_second: 100_000,
             site_root: PathBuf::from("target/site"),
             log_format: LogFormat::Text,
             max_body_bytes: 1024 * 1024,

@@ -88,6 +88,7 @@ pub async fn seed_if_empty(store: &dyn Store, now: DateTime<Utc>) -> Result<bool
                         .into(),
                 ),
             },
+            None,
             now - Duration::days(DEMO_DAYS + 1),
         )
         .await?;
@@ -287,6 +288,29 @@ fn keep_within_limits(import: &mut HistoryImport, board: &Board) {
     }
 }
 
+/// The demo admin's sign-in address.
+pub const DEMO_ADMIN_EMAIL: &str = "demo@flowboard.local";
+
+/// Makes (once) the instance admin that `--demo` signs loopback visitors in as. Its password
+/// is random and never shown: the account is only reachable through demo sign-in.
+pub async fn ensure_demo_admin(
+    store: &dyn Store,
+    now: DateTime<Utc>,
+) -> Result<domain::UserId, StoreError> {
+    if let Some(existing) = store.credentials(DEMO_ADMIN_EMAIL).await? {
+        return Ok(existing.user.id);
+    }
+    let (password, _, _) = app::ssr::auth::new_token_secret();
+    let new = domain::access::NewUser {
+        email: DEMO_ADMIN_EMAIL.into(),
+        name: "Demo Admin".into(),
+        password,
+        instance_admin: true,
+    };
+    let hash = app::ssr::auth::hash_password(new.password.clone()).await?;
+    Ok(store.create_user(&new, &hash, false, now).await?.id)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -303,6 +327,7 @@ mod tests {
             columns: default_columns(),
             lanes: default_lanes(),
             policy: Default::default(),
+            incidents: Default::default(),
             cards: vec![],
         }
     }

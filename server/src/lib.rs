@@ -3,11 +3,15 @@
 //! # Layout
 //! - [`config`]: command-line flags and environment variables.
 //! - [`store`]: the SQLite and PostgreSQL implementations of `app::ssr::Store`.
+//! - [`auth`]: sessions, who is calling (session or Bearer token), CSRF, security headers.
 //! - [`http`]: the REST API under `/api/v1`, problem+json errors, health checks, OpenAPI.
+//! - [`admin`]: `flowboard user` and `flowboard token`, account and token management.
 //! - [`demo`]: the demo board seeded into an empty database.
 //! - [`import`]: `flowboard import`, history files into a board.
 //! - [`serve`]: wires it together and runs until shutdown; tests call it on port 0.
 
+pub mod admin;
+pub mod auth;
 pub mod config;
 pub mod demo;
 pub mod http;
@@ -15,7 +19,16 @@ pub mod import;
 pub mod store;
 
 use std::future::Future;
+use std::net::SocketAddr;
+use std::num::NonZeroU32;
+use std::sync::Arc;
 use std::time::Duration;
+
+use app::ssr::Store;
+use app::ssr::auth::LoginLimiter;
+use axum::middleware;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
 
 use app::{App, shell};
 use axum::Router;
@@ -43,9 +56,18 @@ pub enum ServeError {
 /// The browser bundle's file names, as the build writes them into `site_root/pkg`.
 const OUTPUT_NAME: &str = "flowboard";
 
-/// Builds the whole HTTP application for a store.
-pub fn app(config: &Config, db: &Database) -> Router {
+/// Builds the whole HTTP application for a store. `demo_user` is the account `--demo` signs
+/// loopback visitors in as.
+pub fn app(
+    config: &Config,
+    db: &Database,
+    demo_user: Option<domain::UserId>,
+    shutdown: tokio::sync::watch::Receiver<bool>,
+) -> Router {
     let store = db.store();
+    let limiter = Arc::new(LoginLimiter::new(
+        NonZeroU32::new(config.login_attempts_per_minute).unwrap_or(NonZeroU32::MIN),
+    ));
     let options = LeptosOptions::builder()
         .output_name(OUTPUT_NAME)
         .site_root(config.site_root.to_string_lossy().into_owned())
@@ -58,7 +80,11 @@ pub fn app(config: &Config, db: &Database) -> Router {
             routes,
             {
                 let store = store.clone();
-                move || provide_context(store.clone())
+                let limiter = limiter.clone();
+                move || {
+                    provide_context(store.clone());
+                    provide_context(limiter.clone());
+                }
             },
             {
                 let options = options.clone();
@@ -67,8 +93,34 @@ pub fn app(config: &Config, db: &Database) -> Router {
         )
         .fallback(leptos_axum::file_and_error_handler(shell))
         .with_state(options);
-    http::router(http::AppState { store })
+    let sessions = SessionManagerLayer::new(auth::DbSessionStore::new(store.clone()))
+        .with_name(auth::SESSION_COOKIE)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(config.secure_cookies())
+        .with_expiry(Expiry::OnInactivity(
+            tower_sessions::cookie::time::Duration::minutes(i64::from(
+                config.session_idle_minutes.max(1),
+            )),
+        ));
+    let auth_state = auth::AuthState {
+        store: store.clone(),
+        demo_user,
+        token_limiter: Arc::new(auth::token_limiter(config.token_requests_per_second)),
+    };
+    // Outermost last: trace, panic guard, headers, CSRF, sessions, principal, routes.
+    http::router(http::AppState { store, shutdown })
         .merge(site)
+        .layer(middleware::from_fn_with_state(
+            auth_state,
+            auth::resolve_principal,
+        ))
+        .layer(sessions)
+        .layer(middleware::from_fn_with_state(
+            auth::csrf::AllowedOrigin(config.public_url.clone()),
+            auth::csrf_guard,
+        ))
+        .layer(middleware::from_fn(auth::security_headers))
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
         .layer(CatchPanicLayer::new())
         .layer(TraceLayer::new_for_http())
@@ -83,16 +135,32 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
     let db = Database::connect(&config.database_url).await?;
-    if !config.no_demo {
-        demo::seed_if_empty(db.store().as_ref(), chrono::Utc::now()).await?;
+    let store = db.store();
+    let mut demo_user = None;
+    if config.demo {
+        let now = chrono::Utc::now();
+        demo::seed_if_empty(store.as_ref(), now).await?;
+        let admin = demo::ensure_demo_admin(store.as_ref(), now).await?;
+        // Automatic sign-in only where nobody else can reach it.
+        if config.bind.ip().is_loopback() {
+            demo_user = Some(admin);
+        } else {
+            tracing::warn!(
+                "--demo on a non-loopback address: the demo board is seeded, but nobody is signed in automatically"
+            );
+        }
     }
-    let app = app(&config, &db);
+    spawn_session_sweeper(store);
+    let (stopping, stopping_rx) = tokio::sync::watch::channel(false);
+    let app = app(&config, &db, demo_user, stopping_rx);
     tracing::info!(address = %listener.local_addr()?, "Flowboard is listening");
     let grace = Duration::from_secs(config.shutdown_grace_secs);
     let (stopped_tx, stopped_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+    let service = app.into_make_service_with_connect_info::<SocketAddr>();
+    let server = axum::serve(listener, service).with_graceful_shutdown(async move {
         shutdown.await;
         tracing::info!("shutting down: finishing in-flight requests");
+        let _ = stopping.send(true);
         let _ = stopped_tx.send(());
     });
     // In-flight requests get `grace` to finish after the signal; then we stop waiting.
@@ -106,4 +174,20 @@ pub async fn serve(
     db.close().await;
     tracing::info!("database closed; bye");
     Ok(())
+}
+
+/// Deletes expired sessions every ten minutes (they are already refused when loaded; this
+/// keeps the table small).
+fn spawn_session_sweeper(store: Arc<dyn Store>) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(600));
+        loop {
+            every.tick().await;
+            match store.delete_expired_sessions(chrono::Utc::now()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::debug!(sessions = n, "expired sessions deleted"),
+                Err(e) => tracing::warn!(error = %e, "could not delete expired sessions"),
+            }
+        }
+    });
 }

@@ -1,7 +1,7 @@
 //! The `flowboard` binary: parses flags, sets up logging, serves until SIGTERM or Ctrl-C.
 
 use clap::Parser;
-use server::config::{Cli, Command, Config, ImportArgs, LogFormat};
+use server::config::{Cli, Command, Config, ImportArgs, LogFormat, TokenCommand, UserCommand};
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
@@ -11,6 +11,42 @@ async fn main() -> std::process::ExitCode {
         None => serve(cli.serve).await,
         Some(Command::Serve(config)) => serve(config).await,
         Some(Command::Import(args)) => import(args).await,
+        Some(Command::User(UserCommand::Create(args))) => {
+            let outcome = match server::admin::read_password() {
+                Ok(password) => server::admin::user_create(&args, password).await,
+                Err(e) => Err(e),
+            };
+            report("user create", outcome.map(|line| vec![line]))
+        }
+        Some(Command::Token(TokenCommand::Create(args))) => {
+            report("token create", server::admin::token_create(&args).await)
+        }
+        Some(Command::Token(TokenCommand::Revoke(args))) => report(
+            "token revoke",
+            server::admin::token_revoke(&args).await.map(|l| vec![l]),
+        ),
+        Some(Command::Token(TokenCommand::List(args))) => {
+            report("token list", server::admin::token_list(&args).await)
+        }
+    }
+}
+
+/// Prints a command's lines, or its error on stderr with exit code 1.
+fn report(
+    what: &str,
+    outcome: Result<Vec<String>, server::admin::AdminError>,
+) -> std::process::ExitCode {
+    match outcome {
+        Ok(lines) => {
+            for line in lines {
+                println!("{line}");
+            }
+            std::process::ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("flowboard {what}: {e}");
+            std::process::ExitCode::FAILURE
+        }
     }
 }
 

@@ -86,12 +86,21 @@ async fn boards_and_cards_round_trip(s: &TestServer) {
     assert_eq!(events[1]["actor"]["kind"], "token");
 
     // The board page renders on the server, with the description stored inertly.
-    let html = s.get("/boards/ops-team").await.text().await.unwrap();
+    // Pages need a signed-in person; the API token above does not open them.
+    common::user(s.store.as_ref(), "ann@example.com", true).await;
+    let browser = common::signed_in(&s.base, "ann@example.com").await;
+    let page = |path: &str| browser.get(s.url(path)).send();
+    let html = page("/boards/ops-team")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(html.contains("Rotate keys"), "board page lists the card");
     assert!(html.contains("In Progress"));
-    let detail = s
-        .get("/boards/ops-team/cards/1")
+    let detail = page("/boards/ops-team/cards/1")
         .await
+        .unwrap()
         .text()
         .await
         .unwrap();
@@ -493,7 +502,7 @@ async fn api_on_postgres() {
 async fn demo_board_is_seeded_once() {
     let db = common::sqlite();
     let mut config = server::Config::for_database(db.url.clone());
-    config.no_demo = false;
+    config.demo = true;
     let s = TestServer::start_with(config.clone()).await;
     let boards: Value = s.get_json("/api/v1/boards").await;
     assert_eq!(boards.as_array().unwrap().len(), 1);

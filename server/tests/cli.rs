@@ -23,7 +23,10 @@ async fn import_loads_history_all_or_nothing() {
         name: "Ops".into(),
         ..Default::default()
     };
-    store.create_board(&new, chrono::Utc::now()).await.unwrap();
+    store
+        .create_board(&new, None, chrono::Utc::now())
+        .await
+        .unwrap();
     database.close().await;
 
     let dir = tempfile::tempdir().unwrap();
@@ -115,11 +118,167 @@ fn help_lists_flags_and_subcommands() {
     for word in [
         "--bind",
         "--database-url",
-        "--no-demo",
+        "--demo",
+        "--public-url",
+        "--session-idle-minutes",
         "--log-format",
         "FLOWBOARD_BIND",
         "import",
+        "user",
+        "token",
     ] {
         assert!(help.contains(word), "--help mentions {word}:\n{help}");
     }
+}
+
+fn flowboard_env(args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_flowboard"));
+    cmd.args(args).env_remove("FLOWBOARD_PASSWORD");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.stdin(std::process::Stdio::null())
+        .output()
+        .expect("run flowboard")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn users_and_tokens_from_the_command_line() {
+    let db = common::sqlite();
+    let url = db.url.as_str();
+    let (database, store) = common::open(&db).await;
+    let new = NewBoard {
+        name: "Ops".into(),
+        ..Default::default()
+    };
+    let board = store
+        .create_board(&new, None, chrono::Utc::now())
+        .await
+        .unwrap();
+
+    // The first admin: password from the environment, never from argv.
+    let out = flowboard_env(
+        &[
+            "user",
+            "create",
+            "--email",
+            "Root@Example.com",
+            "--role",
+            "admin",
+            "--database-url",
+            url,
+        ],
+        &[("FLOWBOARD_PASSWORD", "correct horse battery")],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).starts_with("created instance admin root@example.com")
+    );
+    let creds = store
+        .credentials("root@example.com")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(creds.user.instance_admin);
+    assert!(
+        creds.password_hash.starts_with("$argon2id$"),
+        "stored as an Argon2id hash"
+    );
+    // No password and no terminal: a clear error, nothing made.
+    let out = flowboard_env(
+        &[
+            "user",
+            "create",
+            "--email",
+            "b@example.com",
+            "--database-url",
+            url,
+        ],
+        &[],
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("FLOWBOARD_PASSWORD"));
+    // A short password and a taken email are refused.
+    for (email, password, says) in [
+        ("c@example.com", "short", "at least 10 characters"),
+        ("root@example.com", "long enough password", "already exists"),
+    ] {
+        let out = flowboard_env(
+            &["user", "create", "--email", email, "--database-url", url],
+            &[("FLOWBOARD_PASSWORD", password)],
+        );
+        assert!(!out.status.success());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(says), "{err}");
+    }
+    assert_eq!(store.count_users().await.unwrap(), 1);
+
+    // A board token: the secret alone on the last line; only its hash is stored.
+    let out = flowboard(&[
+        "token",
+        "create",
+        "--scope",
+        "incidents:write,boards:read",
+        "--board",
+        "ops",
+        "--name",
+        "alertmanager",
+        "--database-url",
+        url,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let secret = stdout.lines().last().unwrap().trim().to_owned();
+    assert!(secret.starts_with("fbt_") && secret.len() == 36, "{stdout}");
+    let token = store
+        .token_by_hash(&app::ssr::auth::hash_token(&secret))
+        .await
+        .unwrap()
+        .expect("stored by hash");
+    assert_eq!(token.name, "alertmanager");
+    assert_eq!(token.board_id, Some(board.id));
+    assert_eq!(token.scopes.len(), 2);
+    // Unknown scopes are refused with the list of valid ones.
+    let out = flowboard(&[
+        "token",
+        "create",
+        "--scope",
+        "boards:delete",
+        "--database-url",
+        url,
+    ]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown scope"));
+    // Listed without the secret, then revoked by name.
+    let out = flowboard(&["token", "list", "--board", "ops", "--database-url", url]);
+    let listed = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        listed.contains("alertmanager") && !listed.contains(&secret),
+        "{listed}"
+    );
+    let out = flowboard(&[
+        "token",
+        "revoke",
+        "alertmanager",
+        "--board",
+        "ops",
+        "--database-url",
+        url,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let token = store.token(token.id).await.unwrap();
+    assert!(token.revoked_at.is_some());
+    database.close().await;
 }

@@ -128,6 +128,9 @@ pub struct Board {
     /// WIP, Expedite and tech-debt policies.
     #[serde(default)]
     pub policy: BoardPolicy,
+    /// How incidents from monitoring are treated.
+    #[serde(default)]
+    pub incidents: crate::incident::IncidentSettings,
     /// Every card on the board, ordered by column, lane and position.
     pub cards: Vec<Card>,
 }

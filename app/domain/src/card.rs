@@ -147,6 +147,23 @@ pub struct Card {
     pub updated_at: DateTime<Utc>,
     /// When it entered its current column (its age there).
     pub column_entered_at: DateTime<Utc>,
+    /// Incidents from monitoring: how often the alert has been reported while the card was
+    /// open (1 for every other card).
+    #[serde(default = "one")]
+    pub occurrences: u32,
+    /// Incidents from monitoring: when the alert was last reported.
+    #[serde(default)]
+    pub last_seen_at: Option<DateTime<Utc>>,
+    /// Incidents from monitoring: when the alert side resolved (cleared if it fires again).
+    #[serde(default)]
+    pub alert_resolved_at: Option<DateTime<Utc>>,
+    /// Incidents: a link to the alert, dashboard or runbook.
+    #[serde(default)]
+    pub link: Option<String>,
+}
+
+fn one() -> u32 {
+    1
 }
 
 /// What a client sends to make a card.
@@ -496,6 +513,7 @@ mod tests {
             columns: draft.columns,
             lanes: draft.lanes,
             policy: Default::default(),
+            incidents: Default::default(),
             cards: vec![],
         }
     }
@@ -521,6 +539,10 @@ mod tests {
             created_at: now,
             updated_at: now,
             column_entered_at: now,
+            occurrences: 1,
+            last_seen_at: None,
+            alert_resolved_at: None,
+            link: None,
         }
     }
 

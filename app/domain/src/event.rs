@@ -71,6 +71,14 @@ impl Actor {
         }
     }
 
+    /// A monitoring integration (Alertmanager, Grafana).
+    pub fn integration(name: impl Into<String>) -> Self {
+        Self {
+            kind: ActorKind::Integration,
+            name: name.into(),
+        }
+    }
+
     /// An API client.
     pub fn token(name: impl Into<String>) -> Self {
         Self {
@@ -128,6 +136,13 @@ pub enum EventKind {
         /// Why it was forced.
         reason: String,
     },
+    /// Monitoring reported the incident again while its card was open.
+    IncidentRecurred {
+        /// Reports so far, this one included.
+        occurrences: u32,
+    },
+    /// Monitoring says the alert behind the incident has resolved.
+    AlertResolved,
 }
 
 impl EventKind {
@@ -140,6 +155,8 @@ impl EventKind {
             Self::Blocked { .. } => "blocked",
             Self::Unblocked => "unblocked",
             Self::PolicyOverridden { .. } => "policy_overridden",
+            Self::IncidentRecurred { .. } => "incident_recurred",
+            Self::AlertResolved => "alert_resolved",
         }
     }
 

@@ -56,3 +56,11 @@ id_type!(
     /// Identifies a card.
     CardId
 );
+id_type!(
+    /// Identifies a user account.
+    UserId
+);
+id_type!(
+    /// Identifies an API token (not its secret).
+    TokenId
+);

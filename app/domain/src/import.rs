@@ -179,6 +179,7 @@ mod tests {
             columns: d.columns,
             lanes: d.lanes,
             policy: Default::default(),
+            incidents: Default::default(),
             cards: vec![],
         }
     }

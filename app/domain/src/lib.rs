@@ -2,10 +2,12 @@
 //!
 //! # Layout
 //! - [`ids`]: typed identifiers, so a column id can never be passed where a lane id belongs.
+//! - [`access`]: roles, API token scopes, and the one `authorize` decision; account rules.
 //! - [`board`]: boards, columns, lanes and their settings.
 //! - [`card`]: cards, their types, incident details, and validation of what users send.
 //! - [`event`]: the append-only card event log, the source of truth for flow metrics.
 //! - [`history`]: a card's column visits, derived from its events.
+//! - [`incident`]: incident reports, Alertmanager and Grafana payloads, severity mapping.
 //! - [`metrics`]: flow metrics of a board over a window of days (cycle time, CFD, throughput…).
 //! - [`policy`]: WIP limits, committed capacity, the Expedite lane, the tech-debt allocation.
 //! - [`position`]: ordering of cards inside a cell without renumbering neighbours.
@@ -14,6 +16,7 @@
 //! Nothing here reads the clock or touches I/O: the current time is always an argument (`now`),
 //! so every rule is deterministic and testable on its own.
 
+pub mod access;
 pub mod board;
 pub mod card;
 pub mod error;
@@ -21,6 +24,7 @@ pub mod event;
 pub mod history;
 pub mod ids;
 pub mod import;
+pub mod incident;
 pub mod metrics;
 pub mod policy;
 pub mod position;
@@ -30,4 +34,4 @@ pub use card::{Card, CardPatch, CardType, MoveRequest, NewCard, Severity};
 pub use error::DomainError;
 pub use event::{Actor, ActorKind, CardEvent, EventKind};
 pub use history::{ColumnVisit, column_visits};
-pub use ids::{BoardId, CardId, ColumnId, LaneId};
+pub use ids::{BoardId, CardId, ColumnId, LaneId, TokenId, UserId};

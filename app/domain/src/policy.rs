@@ -391,6 +391,7 @@ mod tests {
             columns: d.columns,
             lanes: d.lanes,
             policy,
+            incidents: Default::default(),
             cards: vec![],
         }
     }
@@ -425,6 +426,10 @@ mod tests {
             created_at: now,
             updated_at: now,
             column_entered_at: now,
+            occurrences: 1,
+            last_seen_at: None,
+            alert_resolved_at: None,
+            link: None,
         });
         id
     }

@@ -17,37 +17,50 @@ pub struct BoardSnapshot {
     pub now: DateTime<Utc>,
     /// Tech-debt share of the last 28 days' finished work.
     pub tech_debt: domain::policy::TechDebtShare,
+    /// What the viewer may do here (the UI hides what they may not).
+    pub role: domain::access::Role,
 }
 
 /// The period the board header's tech-debt share looks back over.
 pub const SHARE_DAYS: i64 = 28;
 
-/// All boards.
-#[server(prefix = "/fn")]
+/// The boards the caller may see: all for instance admins, else those they belong to.
+#[server(prefix = "/fn", endpoint = "list_boards")]
 pub async fn list_boards() -> Result<Vec<BoardSummary>, AppError> {
+    use crate::ssr::auth::visible_boards;
     let store = crate::ssr::shared_store()?;
-    Ok(store.list_boards().await?)
+    let principal = crate::ssr::auth::current_principal()?;
+    Ok(visible_boards(store.as_ref(), &principal).await?)
 }
 
 /// Makes a board and opens it.
-#[server(prefix = "/fn")]
+#[server(prefix = "/fn", endpoint = "create_board")]
 pub async fn create_board(name: String, description: Option<String>) -> Result<(), AppError> {
+    use domain::access::Action;
     let store = crate::ssr::shared_store()?;
+    let principal = crate::ssr::auth::current_principal()?;
+    crate::ssr::auth::require(store.as_ref(), &principal, Action::CreateBoard, None).await?;
     let new = domain::NewBoard {
         name,
         slug: None,
         description,
     };
-    let board = store.create_board(&new, Utc::now()).await?;
+    let board = store
+        .create_board(&new, principal.user_id(), Utc::now())
+        .await?;
     leptos_axum::redirect(&format!("/boards/{}", board.slug));
     Ok(())
 }
 
 /// One board with everything on it.
-#[server(prefix = "/fn")]
+#[server(prefix = "/fn", endpoint = "get_board")]
 pub async fn get_board(slug: String) -> Result<BoardSnapshot, AppError> {
-    let store = crate::ssr::shared_store()?;
-    let board = store.board(&domain::board::BoardRef::Slug(slug)).await?;
+    use crate::ssr::auth::{authorize_board, effective_role};
+    use domain::access::Action;
+    let board_ref = domain::board::BoardRef::Slug(slug);
+    let (store, principal, board_id) = authorize_board(&board_ref, Action::ViewBoard).await?;
+    let role = effective_role(store.as_ref(), &principal, board_id).await?;
+    let board = store.board(&domain::board::BoardRef::Id(board_id)).await?;
     let now = Utc::now();
     let since = now - chrono::Duration::days(SHARE_DAYS);
     let events = store.finished_card_events(board.id, since).await?;
@@ -56,6 +69,7 @@ pub async fn get_board(slug: String) -> Result<BoardSnapshot, AppError> {
         board,
         now,
         tech_debt,
+        role,
     })
 }
 
@@ -71,7 +85,7 @@ pub enum ColumnEdit {
 }
 
 /// Renames a column and sets its kind and WIP limit.
-#[server(prefix = "/fn")]
+#[server(prefix = "/fn", endpoint = "update_column")]
 pub async fn update_column(
     slug: String,
     column_id: String,
@@ -92,7 +106,7 @@ pub async fn update_column(
 }
 
 /// Adds a column at the right end, before any `done` column.
-#[server(prefix = "/fn")]
+#[server(prefix = "/fn", endpoint = "add_column")]
 pub async fn add_column(
     slug: String,
     name: String,
@@ -124,7 +138,7 @@ pub async fn add_column(
 }
 
 /// Moves a column left or right, or removes it.
-#[server(prefix = "/fn")]
+#[server(prefix = "/fn", endpoint = "edit_column")]
 pub async fn edit_column(
     slug: String,
     column_id: String,
@@ -148,7 +162,7 @@ pub async fn edit_column(
 
 /// Saves the board's flow policies from the settings form. The tech-debt share is entered as
 /// a percentage; empty limits mean no limit.
-#[server(prefix = "/fn")]
+#[server(prefix = "/fn", endpoint = "update_policy")]
 pub async fn update_policy(
     slug: String,
     committed_capacity: String,
@@ -157,7 +171,9 @@ pub async fn update_policy(
     expedite_counts_toward_wip: Option<String>,
 ) -> Result<(), AppError> {
     use crate::ssr::forms::parse_limit;
-    let store = crate::ssr::shared_store()?;
+    let board = domain::board::BoardRef::Slug(slug);
+    let (store, _, _) =
+        crate::ssr::auth::authorize_board(&board, domain::access::Action::ConfigureBoard).await?;
     let percent: f64 = tech_debt_percent
         .trim()
         .parse()
@@ -171,8 +187,6 @@ pub async fn update_policy(
         expedite_limit: parse_limit(&expedite_limit)?,
         expedite_counts_toward_wip: expedite_counts_toward_wip.is_some(),
     };
-    store
-        .set_policy(&domain::board::BoardRef::Slug(slug), &policy)
-        .await?;
+    store.set_policy(&board, &policy).await?;
     Ok(())
 }

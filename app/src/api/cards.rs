@@ -23,11 +23,13 @@ pub struct CardDetail {
     pub visits: Vec<ColumnVisit>,
     /// The server's clock when this was read.
     pub now: DateTime<Utc>,
+    /// What the viewer may do.
+    pub role: domain::access::Role,
 }
 
 /// Makes a card on a board. Severity and service only count for incidents, so a form may
 /// send them for any type: they are dropped for the others.
-#[server(prefix = "/fn")]
+#[server(prefix = "/fn", endpoint = "create_card")]
 pub async fn create_card(
     slug: String,
     title: String,
@@ -38,8 +40,20 @@ pub async fn create_card(
     description: Option<String>,
     override_reason: Option<String>,
 ) -> Result<Card, AppError> {
-    use crate::ssr::forms::{parse_optional_id, parse_severity, parse_type, web_actor};
-    let store = crate::ssr::shared_store()?;
+    use crate::ssr::auth::{authorize_board, require};
+    use crate::ssr::forms::{parse_optional_id, parse_severity, parse_type};
+    use domain::access::Action;
+    let board = domain::board::BoardRef::Slug(slug);
+    let (store, principal, board_id) = authorize_board(&board, Action::EditCards).await?;
+    if override_reason.is_some() {
+        require(
+            store.as_ref(),
+            &principal,
+            Action::OverridePolicy,
+            Some(board_id),
+        )
+        .await?;
+    }
     let card_type = parse_type(&card_type)?;
     let incident = card_type == domain::CardType::Incident;
     let new = domain::NewCard {
@@ -58,15 +72,14 @@ pub async fn create_card(
         dedup_key: None,
         override_reason,
     };
-    let board = domain::board::BoardRef::Slug(slug);
     Ok(store
-        .create_card(&board, &new, &web_actor(), Utc::now())
+        .create_card(&board, &new, &principal.actor(), Utc::now())
         .await?)
 }
 
 /// Moves a card. `position` is the 0-based index in the target cell; the end when absent.
 /// A move a flow policy refuses can be forced with `override_reason`.
-#[server(prefix = "/fn")]
+#[server(prefix = "/fn", endpoint = "move_card")]
 pub async fn move_card(
     card_id: String,
     column_id: String,
@@ -74,22 +87,33 @@ pub async fn move_card(
     position: Option<u32>,
     override_reason: Option<String>,
 ) -> Result<Card, AppError> {
-    use crate::ssr::forms::{parse_id, parse_optional_id, web_actor};
-    let store = crate::ssr::shared_store()?;
+    use crate::ssr::auth::{authorize_card, require};
+    use crate::ssr::forms::{parse_id, parse_optional_id};
+    use domain::access::Action;
+    let id: domain::CardId = parse_id("card_id", &card_id)?;
+    let (store, principal, card) = authorize_card(id, Action::EditCards).await?;
+    if override_reason.is_some() {
+        require(
+            store.as_ref(),
+            &principal,
+            Action::OverridePolicy,
+            Some(card.board_id),
+        )
+        .await?;
+    }
     let request = domain::MoveRequest {
         column_id: parse_id("column_id", &column_id)?,
         lane_id: parse_optional_id("lane_id", lane_id.as_deref())?,
         position,
         override_reason,
     };
-    let id: domain::CardId = parse_id("card_id", &card_id)?;
     Ok(store
-        .move_card(id, &request, &web_actor(), Utc::now())
+        .move_card(id, &request, &principal.actor(), Utc::now())
         .await?)
 }
 
 /// Saves the card edit form.
-#[server(prefix = "/fn")]
+#[server(prefix = "/fn", endpoint = "update_card")]
 pub async fn update_card(
     card_id: String,
     title: String,
@@ -98,8 +122,10 @@ pub async fn update_card(
     severity: Option<String>,
     service: Option<String>,
 ) -> Result<Card, AppError> {
-    use crate::ssr::forms::{parse_id, parse_severity, parse_type, web_actor};
-    let store = crate::ssr::shared_store()?;
+    use crate::ssr::auth::authorize_card;
+    use crate::ssr::forms::{parse_id, parse_severity, parse_type};
+    let id: domain::CardId = parse_id("card_id", &card_id)?;
+    let (store, principal, _) = authorize_card(id, domain::access::Action::EditCards).await?;
     let card_type = parse_type(&card_type)?;
     let incident = card_type == domain::CardType::Incident;
     let patch = domain::CardPatch {
@@ -118,34 +144,37 @@ pub async fn update_card(
         },
         ..Default::default()
     };
-    let id: domain::CardId = parse_id("card_id", &card_id)?;
     Ok(store
-        .update_card(id, &patch, &web_actor(), Utc::now())
+        .update_card(id, &patch, &principal.actor(), Utc::now())
         .await?)
 }
 
 /// Blocks a card with a reason, or unblocks it when `reason` is absent.
-#[server(prefix = "/fn")]
+#[server(prefix = "/fn", endpoint = "set_blocked")]
 pub async fn set_blocked(card_id: String, reason: Option<String>) -> Result<Card, AppError> {
-    use crate::ssr::forms::{parse_id, web_actor};
-    let store = crate::ssr::shared_store()?;
+    use crate::ssr::auth::authorize_card;
+    use crate::ssr::forms::parse_id;
+    let id: domain::CardId = parse_id("card_id", &card_id)?;
+    let (store, principal, _) = authorize_card(id, domain::access::Action::EditCards).await?;
     let blocked = reason.is_some();
     let patch = domain::CardPatch {
         blocked: Some(blocked),
         blocked_reason: reason,
         ..Default::default()
     };
-    let id: domain::CardId = parse_id("card_id", &card_id)?;
     Ok(store
-        .update_card(id, &patch, &web_actor(), Utc::now())
+        .update_card(id, &patch, &principal.actor(), Utc::now())
         .await?)
 }
 
 /// A card with its history, by board slug and card number.
-#[server(prefix = "/fn")]
+#[server(prefix = "/fn", endpoint = "get_card_detail")]
 pub async fn get_card_detail(slug: String, number: i64) -> Result<CardDetail, AppError> {
-    let store = crate::ssr::shared_store()?;
+    use crate::ssr::auth::{authorize_board, effective_role};
     let board_ref = domain::board::BoardRef::Slug(slug);
+    let (store, principal, board_id) =
+        authorize_board(&board_ref, domain::access::Action::ViewBoard).await?;
+    let role = effective_role(store.as_ref(), &principal, board_id).await?;
     let mut board = store.board(&board_ref).await?;
     board.cards.clear();
     let card = store.card_by_number(&board_ref, number).await?;
@@ -158,5 +187,6 @@ pub async fn get_card_detail(slug: String, number: i64) -> Result<CardDetail, Ap
         card,
         events,
         now,
+        role,
     })
 }

@@ -2,8 +2,12 @@
 //! context, lets the store (and through it the domain) do the work, and maps errors once.
 //! Server-only helpers live in `crate::ssr` and are imported inside the bodies.
 
+pub mod access;
+pub mod account;
 pub mod boards;
 pub mod cards;
 
+pub use access::*;
+pub use account::*;
 pub use boards::*;
 pub use cards::*;

@@ -1,5 +1,6 @@
 //! A card on the board: draggable, with buttons that move it one column left or right so the
-//! board also works from the keyboard (and, as plain forms, without JavaScript).
+//! board also works from the keyboard (and, as plain forms, without JavaScript). For people
+//! who may not move cards (viewers) it is a plain tile: no drag, no buttons.
 
 use chrono::{DateTime, Utc};
 use domain::{Card, Column};
@@ -27,6 +28,8 @@ pub fn CardTile(
     on_drag: Callback<String>,
     /// Called with this card's id when another card is dropped on it.
     on_drop_before: Callback<String>,
+    /// Whether the viewer may move cards (members and admins).
+    can_move: bool,
 ) -> impl IntoView {
     let id = card.id.to_string();
     let drag_id = id.clone();
@@ -34,17 +37,22 @@ pub fn CardTile(
     let age = human_duration((now - card.column_entered_at).num_seconds());
     let href = format!("/boards/{slug}/cards/{}", card.number);
     let class = format!(
-        "card type-{}{}",
+        "card type-{}{}{}",
         card.card_type.as_str(),
-        if card.blocked { " is-blocked" } else { "" }
+        if card.blocked { " is-blocked" } else { "" },
+        if can_move { "" } else { " is-readonly" }
     );
     view! {
         <article
             class=class
-            draggable="true"
+            draggable=if can_move { "true" } else { "false" }
             data-card-id=drag_id.clone()
             data-number=card.number
             on:dragstart=move |ev: leptos::ev::DragEvent| {
+                if !can_move {
+                    ev.prevent_default();
+                    return;
+                }
                 if let Some(dt) = ev.data_transfer() {
                     let _ = dt.set_data("text/plain", &drag_id);
                     dt.set_effect_allowed("move");
@@ -76,10 +84,12 @@ pub fn CardTile(
             <div class="card-foot">
                 <span class="age" title="Time in this column">{age}</span>
                 {card.service.clone().map(|s| view! { <span class="service">{s}</span> })}
-                <span class="move-buttons">
-                    {left.map(|c| move_button(move_action, id.clone(), card.number, c, "left", "◀"))}
-                    {right.map(|c| move_button(move_action, id.clone(), card.number, c, "right", "▶"))}
-                </span>
+                {can_move.then(|| view! {
+                    <span class="move-buttons">
+                        {left.map(|c| move_button(move_action, id.clone(), card.number, c, "left", "◀"))}
+                        {right.map(|c| move_button(move_action, id.clone(), card.number, c, "right", "▶"))}
+                    </span>
+                })}
             </div>
         </article>
     }

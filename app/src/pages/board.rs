@@ -3,15 +3,20 @@
 //! Cards move by drag and drop, or with the ◀ ▶ buttons on each card (keyboard and no-JS
 //! path). After any change the board is read again from the server, so what is shown is
 //! always what is stored, and a refused move leaves the card where it was.
+//!
+//! The page offers only what the viewer's role allows (the server refuses the rest anyway):
+//! viewers read, members also add and move cards, admins also override flow policies and
+//! reach the settings and API tokens.
 
 use chrono::{DateTime, Utc};
+use domain::access::Role;
 use domain::{Board, Card, CardType, Column, ColumnKind, Lane, Severity};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 use super::slug_param;
 use crate::api::{BoardSnapshot, CreateCard, MoveCard, SHARE_DAYS, get_board};
-use crate::components::{CardTile, ErrorPanel, TypeBadge};
+use crate::components::{CardTile, ErrorPanel, TypeBadge, mark_hydrated};
 use crate::error::AppError;
 use domain::policy::TechDebtShare;
 
@@ -34,6 +39,8 @@ pub fn BoardPage() -> impl IntoView {
         },
         |(slug, _, _)| get_board(slug),
     );
+    // The role of the last board read, for the refusal toast outside the board's Transition.
+    let role = Signal::derive(move || snapshot.get().and_then(Result::ok).map(|s| s.role));
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading board…"</p> }>
             {move || Suspend::new(async move {
@@ -43,13 +50,14 @@ pub fn BoardPage() -> impl IntoView {
                 }
             })}
         </Transition>
-        <MoveRefusal move_action/>
+        <MoveRefusal move_action role/>
     }
 }
 
-/// What a refused move says, and for a policy refusal the form that forces it with a reason.
+/// What a refused move says, and for a policy refusal the form that forces it with a reason
+/// (board admins; others are told to ask one).
 #[component]
-fn MoveRefusal(move_action: ServerAction<MoveCard>) -> impl IntoView {
+fn MoveRefusal(move_action: ServerAction<MoveCard>, role: Signal<Option<Role>>) -> impl IntoView {
     // The last move asked for, so an override can repeat it with a reason.
     let last_move = RwSignal::new(None::<MoveCard>);
     Effect::new(move |_| {
@@ -68,10 +76,14 @@ fn MoveRefusal(move_action: ServerAction<MoveCard>) -> impl IntoView {
             return None;
         }
         let policy = matches!(error, AppError::Policy { .. });
-        let retry = last_move.get().filter(|_| policy);
+        let may_override = role.get() == Some(Role::Admin);
+        let retry = last_move.get().filter(|_| policy && may_override);
+        let ask = (policy && !may_override)
+            .then(|| view! { <p class="ask-admin">"Ask a board admin to override."</p> });
         Some(view! {
             <div class="toast error" role="alert">
                 <p><strong>"The card was not moved. "</strong>{error.user_message()}</p>
+                {ask}
                 {retry.map(|m| view! {
                     <ActionForm action=move_action attr:class="override-form" attr:aria-label="Override the policy">
                         <input type="hidden" name="card_id" value=m.card_id/>
@@ -101,7 +113,11 @@ fn BoardView(
         board,
         now,
         tech_debt,
+        role,
     } = snapshot;
+    let can_edit = role >= Role::Member;
+    let is_admin = role >= Role::Admin;
+    mark_hydrated();
     let dragging = RwSignal::new(None::<String>);
     let board = StoredValue::new(board);
     let (name, slug, description) =
@@ -145,6 +161,7 @@ fn BoardView(
                             now
                             dragging
                             move_action
+                            can_move=can_edit
                         />
                     }
                     .into_any()
@@ -171,10 +188,18 @@ fn BoardView(
                 <div class="board-actions">
                     <Allocation board=board.get_value() share=tech_debt/>
                     <TypeMix board=board.get_value()/>
-                    <a class="button" href=format!("/boards/{slug}/settings")>"Settings"</a>
+                    <nav class="board-links" aria-label="Board">
+                        <a class="button" href=format!("/boards/{slug}/members")>"Members"</a>
+                        {is_admin.then(|| view! {
+                            <a class="button" href=format!("/boards/{slug}/tokens")>"Tokens"</a>
+                            <a class="button" href=format!("/boards/{slug}/settings")>"Settings"</a>
+                        })}
+                    </nav>
                 </div>
             </div>
-            <NewCardForm slug=slug.clone() columns=columns.clone() create_action/>
+            {can_edit.then(|| view! {
+                <NewCardForm slug=slug.clone() columns=columns.clone() create_action can_override=is_admin/>
+            })}
             <div class="board-scroll">
                 <div class="board-grid" style=template role="grid" aria-label=format!("{name} board")>
                     {headers}
@@ -182,7 +207,11 @@ fn BoardView(
                 </div>
             </div>
             <p class="hint">
-                "Drag cards between columns, or use ◀ ▶ on a card (Tab to it, Enter to move)."
+                {if can_edit {
+                    "Drag cards between columns, or use ◀ ▶ on a card (Tab to it, Enter to move)."
+                } else {
+                    "You are a viewer on this board: you can read it but not change cards. A board admin can make you a member."
+                }}
             </p>
         </section>
     }
@@ -307,6 +336,7 @@ fn Cell(
     now: DateTime<Utc>,
     dragging: RwSignal<Option<String>>,
     move_action: ServerAction<MoveCard>,
+    can_move: bool,
 ) -> impl IntoView {
     let over = RwSignal::new(false);
     let column_id = column.id.to_string();
@@ -364,6 +394,7 @@ fn Cell(
                     move_action
                     on_drag
                     on_drop_before=drop_before
+                    can_move
                 />
             }
             .into_any()
@@ -377,8 +408,10 @@ fn Cell(
             data-lane-id=lane_id.clone()
             aria-label=format!("{} · {}", column.name, lane.name)
             on:dragover=move |ev: leptos::ev::DragEvent| {
-                ev.prevent_default();
-                over.set(true);
+                if can_move {
+                    ev.prevent_default();
+                    over.set(true);
+                }
             }
             on:dragleave=move |_| over.set(false)
             on:drop=move |ev: leptos::ev::DragEvent| {
@@ -397,6 +430,8 @@ fn NewCardForm(
     slug: String,
     columns: Vec<Column>,
     create_action: ServerAction<CreateCard>,
+    /// Board admins may force a card in past a flow policy with a reason.
+    can_override: bool,
 ) -> impl IntoView {
     let created = move || create_action.value().get();
     view! {
@@ -442,7 +477,7 @@ fn NewCardForm(
                     </select>
                 </label>
                 {move || {
-                    matches!(created(), Some(Err(AppError::Policy { .. })))
+                    (can_override && matches!(created(), Some(Err(AppError::Policy { .. }))))
                         .then(|| {
                             view! {
                                 <label class="grow override">
@@ -455,9 +490,11 @@ fn NewCardForm(
                 <button type="submit" class="primary">"Add card"</button>
             </ActionForm>
             {move || {
-                created()
-                    .and_then(Result::err)
-                    .map(|e| view! { <p class="form-error" role="alert">{e.user_message()}</p> })
+                created().and_then(Result::err).map(|e| {
+                    let ask = (!can_override && matches!(e, AppError::Policy { .. }))
+                        .then_some(" Ask a board admin to override.");
+                    view! { <p class="form-error" role="alert">{e.user_message()}{ask}</p> }
+                })
             }}
         </details>
     }

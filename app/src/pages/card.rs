@@ -1,6 +1,8 @@
 //! A card's detail: its description, an edit form, blocking, and its history (each column it
-//! visited, when it entered, how long it stayed, and every event with its actor).
+//! visited, when it entered, how long it stayed, and every event with its actor). Viewers
+//! get the description and history without the forms.
 
+use domain::access::Role;
 use domain::{CardType, EventKind, Severity};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -8,7 +10,7 @@ use leptos_router::hooks::use_params_map;
 
 use crate::api::{CardDetail, SetBlocked, UpdateCard, get_card_detail};
 use crate::components::{
-    ErrorPanel, SeverityBadge, TypeBadge, human_duration, short_time, textarea_text,
+    ErrorPanel, SeverityBadge, TypeBadge, human_duration, mark_hydrated, short_time, textarea_text,
 };
 
 /// `/boards/:slug/cards/:number`.
@@ -89,6 +91,10 @@ fn describe(detail: &CardDetail, kind: &EventKind) -> String {
             rule.as_str().replace('_', " "),
             column_name(detail, *column_id)
         ),
+        EventKind::IncidentRecurred { occurrences } => {
+            format!("incident reported again ({occurrences} reports so far)")
+        }
+        EventKind::AlertResolved => "alert resolved (monitoring)".to_owned(),
     }
 }
 
@@ -130,6 +136,8 @@ fn CardView(
         .collect_view();
     let card_id = card.id.to_string();
     let block_card_id = card_id.clone();
+    let can_edit = detail.role >= Role::Member;
+    mark_hydrated();
     let errors = move || {
         update
             .value()
@@ -178,47 +186,62 @@ fn CardView(
                     <h2>"History"</h2>
                     <ol class="events">{events}</ol>
                 </section>
-                <section class="panel edit-card">
-                    <h2>"Edit"</h2>
-                    {errors}
-                    <ActionForm action=update attr:class="stack-form">
-                        <input type="hidden" name="card_id" value=card_id/>
-                        <label>"Title" <input name="title" required maxlength="200" value=card.title.clone()/></label>
-                        <label>
-                            "Type"
-                            <select name="card_type">
-                                {CardType::ALL.into_iter().map(|t| view! {
-                                    <option value=t.as_str() selected=t == card.card_type>{t.label()}</option>
-                                }).collect_view()}
-                            </select>
-                        </label>
-                        <label>
-                            "Severity (incidents)"
-                            <select name="severity">
-                                {Severity::ALL.into_iter().map(|s| view! {
-                                    <option value=s.as_str() selected=Some(s) == card.severity.or(Some(Severity::Sev3))>{s.as_str()}</option>
-                                }).collect_view()}
-                            </select>
-                        </label>
-                        <label>"Service (incidents)" <input name="service" maxlength="200" value=card.service.clone().unwrap_or_default()/></label>
-                        <label>
-                            "Description (markdown)"
-                            <textarea name="description" rows="8" maxlength="20000">{textarea_text(&card.description)}</textarea>
-                        </label>
-                        <button type="submit" class="primary">"Save"</button>
-                    </ActionForm>
-                    <ActionForm action=block attr:class="stack-form block-form">
-                        <input type="hidden" name="card_id" value=block_card_id/>
-                        {if card.blocked {
-                            view! { <button type="submit">"Unblock"</button> }.into_any()
-                        } else {
-                            view! {
-                                <label>"Blocked by" <input name="reason" required maxlength="200" placeholder="Waiting for the vendor"/></label>
-                                <button type="submit">"Mark blocked"</button>
-                            }.into_any()
-                        }}
-                    </ActionForm>
-                </section>
+                {if can_edit {
+                    view! {
+                        <section class="panel edit-card">
+                            <h2>"Edit"</h2>
+                            {errors}
+                            <ActionForm action=update attr:class="stack-form">
+                                <input type="hidden" name="card_id" value=card_id/>
+                                <label>"Title" <input name="title" required maxlength="200" value=card.title.clone()/></label>
+                                <label>
+                                    "Type"
+                                    <select name="card_type">
+                                        {CardType::ALL.into_iter().map(|t| view! {
+                                            <option value=t.as_str() selected=t == card.card_type>{t.label()}</option>
+                                        }).collect_view()}
+                                    </select>
+                                </label>
+                                <label>
+                                    "Severity (incidents)"
+                                    <select name="severity">
+                                        {Severity::ALL.into_iter().map(|s| view! {
+                                            <option value=s.as_str() selected=Some(s) == card.severity.or(Some(Severity::Sev3))>{s.as_str()}</option>
+                                        }).collect_view()}
+                                    </select>
+                                </label>
+                                <label>"Service (incidents)" <input name="service" maxlength="200" value=card.service.clone().unwrap_or_default()/></label>
+                                <label>
+                                    "Description (markdown)"
+                                    <textarea name="description" rows="8" maxlength="20000">{textarea_text(&card.description)}</textarea>
+                                </label>
+                                <button type="submit" class="primary">"Save"</button>
+                            </ActionForm>
+                            <ActionForm action=block attr:class="stack-form block-form">
+                                <input type="hidden" name="card_id" value=block_card_id/>
+                                {if card.blocked {
+                                    view! { <button type="submit">"Unblock"</button> }.into_any()
+                                } else {
+                                    view! {
+                                        <label>"Blocked by" <input name="reason" required maxlength="200" placeholder="Waiting for the vendor"/></label>
+                                        <button type="submit">"Mark blocked"</button>
+                                    }.into_any()
+                                }}
+                            </ActionForm>
+                        </section>
+                    }
+                    .into_any()
+                } else {
+                    view! {
+                        <section class="panel edit-card read-only-note">
+                            <h2>"Read only"</h2>
+                            <p class="help">
+                                "You are a viewer on this board. A board admin can make you a member so you can edit, block and move cards."
+                            </p>
+                        </section>
+                    }
+                    .into_any()
+                }}
             </div>
             <p><a href=board_href>"← Back to the board"</a></p>
         </article>

@@ -1,16 +1,28 @@
 //! One module per route.
 
+mod account;
 mod board;
 mod boards;
 mod card;
+mod login;
+mod members;
 mod not_found;
 mod settings;
+mod setup;
+mod tokens;
+mod users;
 
+pub use account::AccountPage;
 pub use board::BoardPage;
 pub use boards::BoardsPage;
 pub use card::CardPage;
+pub use login::LoginPage;
+pub use members::BoardMembersPage;
 pub use not_found::NotFound;
 pub use settings::SettingsPage;
+pub use setup::SetupPage;
+pub use tokens::{BoardTokensPage, InstanceTokensPage};
+pub use users::UsersPage;
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;

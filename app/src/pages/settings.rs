@@ -1,5 +1,7 @@
-//! Board settings: the columns, their kinds and WIP limits.
+//! Board settings: the columns, their kinds and WIP limits, and the flow policies (board
+//! admins only).
 
+use domain::access::Role;
 use domain::{Board, ColumnKind};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -42,12 +44,26 @@ pub fn SettingsPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="loading">"Loading settings…"</p> }>
             {move || Suspend::new(async move {
                 match snapshot.await {
+                    Ok(s) if s.role < Role::Admin => view! { <AdminsOnly board=s.board/> }.into_any(),
                     Ok(s) => view! { <Settings board=s.board update add edit policy/> }.into_any(),
                     Err(error) => view! { <ErrorPanel error/> }.into_any(),
                 }
             })}
         </Transition>
         {error}
+    }
+}
+
+/// What people who are not board admins see here (they reach it only by typing the address).
+#[component]
+fn AdminsOnly(board: Board) -> impl IntoView {
+    view! {
+        <Title text=format!("Settings · {}", board.name)/>
+        <section class="error-panel">
+            <h1>"Board admins only"</h1>
+            <p>"Only a board admin can change this board's columns and flow policies."</p>
+            <p><a href=format!("/boards/{}", board.slug)>{format!("Back to {}", board.name)}</a></p>
+        </section>
     }
 }
 

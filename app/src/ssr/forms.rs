@@ -2,7 +2,7 @@
 //! wants typed values, and a bad value becomes an [`AppError::Invalid`] naming the field.
 
 use domain::board::{BoardRef, ColumnSpec};
-use domain::{Actor, Board, CardType, ColumnKind, Severity};
+use domain::{Board, CardType, ColumnKind, Severity};
 
 use crate::error::AppError;
 
@@ -26,12 +26,6 @@ pub fn parse_id<T: std::str::FromStr>(field: &str, raw: &str) -> Result<T, AppEr
         field: field.to_owned(),
         message: "is required".to_owned(),
     })
-}
-
-/// Who the browser user is. Until accounts exist every browser user is the same anonymous
-/// person; the events still say it came from the web UI.
-pub fn web_actor() -> Actor {
-    Actor::user("anonymous (web)")
 }
 
 /// A card type from its wire spelling.
@@ -95,8 +89,9 @@ pub async fn change_columns(
     slug: String,
     change: impl FnOnce(&mut Vec<ColumnSpec>) -> Result<(), AppError>,
 ) -> Result<(), AppError> {
-    let store = super::shared_store()?;
     let board = BoardRef::Slug(slug);
+    let (store, _, _) =
+        super::auth::authorize_board(&board, domain::access::Action::ConfigureBoard).await?;
     let mut specs = specs_of(&store.board(&board).await?);
     change(&mut specs)?;
     store.set_columns(&board, &specs).await?;

@@ -8,6 +8,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use domain::board::ColumnSpec;
 use domain::import::HistoryImport;
+use domain::incident::{IncidentReport, IncidentSettings, Signal};
 use domain::{
     Actor, Board, BoardSummary, Card, CardEvent, CardId, CardPatch, DomainError, MoveRequest,
     NewBoard, NewCard,
@@ -40,17 +41,93 @@ pub enum StoreError {
     Internal(String),
 }
 
-/// Everything the application needs from a database.
+/// Something changed on a board: what live board views are told (server-sent events), and
+/// what PostgreSQL's NOTIFY carries between instances.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct BoardChange {
+    /// The board; `None` means "every board" (a listener reconnected and may have missed
+    /// changes: views should reload).
+    pub board_id: Option<domain::BoardId>,
+    /// The card, when one card changed.
+    pub card_id: Option<CardId>,
+    /// What happened (`card_moved`, `incident_opened`, `resync`, ...).
+    pub what: String,
+}
+
+impl BoardChange {
+    /// A change to one card.
+    pub fn card(card: &Card, what: &str) -> Self {
+        Self {
+            board_id: Some(card.board_id),
+            card_id: Some(card.id),
+            what: what.to_owned(),
+        }
+    }
+
+    /// A change to the board as a whole.
+    pub fn board(board: domain::BoardId, what: &str) -> Self {
+        Self {
+            board_id: Some(board),
+            card_id: None,
+            what: what.to_owned(),
+        }
+    }
+
+    /// Views of every board should reload.
+    pub fn resync() -> Self {
+        Self {
+            board_id: None,
+            card_id: None,
+            what: "resync".to_owned(),
+        }
+    }
+}
+
+/// What one alert of a notification did.
+#[derive(Clone, Debug, PartialEq)]
+pub enum AlertOutcome {
+    /// A new incident card.
+    Created(Card),
+    /// The open incident with the alert's key, reported again.
+    Refreshed(Card),
+    /// The open incident, its alert resolved.
+    Resolved(Card),
+    /// A resolved alert with no open incident.
+    Ignored,
+}
+
+/// What reporting an incident did.
+#[derive(Clone, Debug, PartialEq)]
+pub struct IncidentOutcome {
+    /// The incident's card, as stored now.
+    pub card: Card,
+    /// A new card was made (else the open one with the same key was refreshed).
+    pub created: bool,
+}
+
+/// Everything the application needs from a database (accounts and access in the
+/// [`super::AccountStore`] supertrait).
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: super::AccountStore {
+    /// Changes committed from now on, by this instance or (PostgreSQL) any other.
+    fn changes(&self) -> tokio::sync::broadcast::Receiver<BoardChange>;
+
     /// Checks that the database answers (for `/readyz`).
     async fn ping(&self) -> Result<(), StoreError>;
 
     /// All boards, by name.
     async fn list_boards(&self) -> Result<Vec<BoardSummary>, StoreError>;
 
-    /// Makes a board with the default columns and lanes.
-    async fn create_board(&self, new: &NewBoard, now: DateTime<Utc>) -> Result<Board, StoreError>;
+    /// Makes a board with the default columns and lanes; `owner` becomes its admin.
+    async fn create_board(
+        &self,
+        new: &NewBoard,
+        owner: Option<domain::UserId>,
+        now: DateTime<Utc>,
+    ) -> Result<Board, StoreError>;
+
+    /// The id of a board named by slug or id (cheap: no columns or cards).
+    async fn board_id(&self, board: &BoardRef) -> Result<domain::BoardId, StoreError>;
 
     /// One board with its columns, lanes and cards.
     async fn board(&self, board: &BoardRef) -> Result<Board, StoreError>;
@@ -121,6 +198,53 @@ pub trait Store: Send + Sync + 'static {
         since: DateTime<Utc>,
     ) -> Result<Vec<CardEvent>, StoreError>;
 
+    /// Opens an incident, or refreshes the open one with the same `dedup_key` (occurrences up,
+    /// last seen now, alert resolution cleared, an `incident_recurred` event). One transaction;
+    /// a unique index on open dedup keys makes duplicates impossible even under races.
+    async fn report_incident(
+        &self,
+        board: &BoardRef,
+        report: &IncidentReport,
+        source: &str,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<IncidentOutcome, StoreError>;
+
+    /// Marks the alert side of the open incident with `dedup_key` resolved (an
+    /// `alert_resolved` event) and, if the board says so, moves it to the resolve column.
+    /// `NotFound` when no open incident has the key.
+    async fn resolve_incident(
+        &self,
+        board: &BoardRef,
+        dedup_key: &str,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<Card, StoreError>;
+
+    /// Applies a monitoring notification's alerts in one transaction: firing ones open or
+    /// refresh incidents, resolved ones resolve them (or are ignored when nothing is open).
+    async fn apply_alerts(
+        &self,
+        board: &BoardRef,
+        signals: &[Signal],
+        source: &str,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<AlertOutcome>, StoreError>;
+
+    /// How the board treats incidents (read without loading its cards).
+    async fn incident_settings(
+        &self,
+        board: domain::BoardId,
+    ) -> Result<IncidentSettings, StoreError>;
+
+    /// Changes how the board treats incidents from monitoring.
+    async fn set_incident_settings(
+        &self,
+        board: &BoardRef,
+        settings: &IncidentSettings,
+    ) -> Result<Board, StoreError>;
+
     /// Imports cards with their past column transitions, all or nothing. Returns how many
     /// cards were made.
     async fn import_history(
@@ -141,7 +265,7 @@ pub fn shared_store() -> Result<Arc<dyn Store>, AppError> {
 
 impl From<StoreError> for AppError {
     fn from(err: StoreError) -> Self {
-        match err {
+        super::with_status(match err {
             StoreError::NotFound(what) => AppError::NotFound(format!("No such {what}.")),
             StoreError::Invalid(e) => AppError::Invalid {
                 field: e.field().to_owned(),
@@ -170,6 +294,6 @@ impl From<StoreError> for AppError {
                 tracing::error!(%detail, "storage failed");
                 AppError::Internal
             }
-        }
+        })
     }
 }

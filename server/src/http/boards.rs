@@ -10,8 +10,10 @@ use domain::policy::BoardPolicy;
 use domain::{Board, BoardSummary, NewBoard};
 use serde::{Deserialize, Serialize};
 
+use super::auth::Caller;
 use super::extract::ApiJson;
 use super::{ApiError, AppState, Problem};
+use domain::access::Action;
 
 /// The columns of a board, left to right.
 #[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
@@ -21,13 +23,16 @@ pub struct ColumnsRequest {
     pub columns: Vec<ColumnSpec>,
 }
 
-/// All boards.
+/// The boards the caller may see (a board-bound token sees its board).
 #[utoipa::path(get, path = "/boards", tag = "boards",
-    responses((status = 200, description = "All boards", body = [BoardSummary])))]
+    responses((status = 200, description = "Boards", body = [BoardSummary])))]
 pub async fn list_boards(
     State(state): State<AppState>,
+    caller: Caller,
 ) -> Result<Json<Vec<BoardSummary>>, ApiError> {
-    Ok(Json(state.store.list_boards().await?))
+    Ok(Json(
+        app::ssr::auth::visible_boards(state.store.as_ref(), &caller.0).await?,
+    ))
 }
 
 /// Makes a board with the default columns (Backlog, Ready, In Progress, Review, Done) and
@@ -40,9 +45,16 @@ pub async fn list_boards(
     ))]
 pub async fn create_board(
     State(state): State<AppState>,
+    caller: Caller,
     ApiJson(new): ApiJson<NewBoard>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let board = state.store.create_board(&new, Utc::now()).await?;
+    caller
+        .may(state.store.as_ref(), Action::CreateBoard, None)
+        .await?;
+    let board = state
+        .store
+        .create_board(&new, caller.0.user_id(), Utc::now())
+        .await?;
     let location = format!("/api/v1/boards/{}", board.slug);
     Ok((
         StatusCode::CREATED,
@@ -60,9 +72,13 @@ pub async fn create_board(
     ))]
 pub async fn get_board(
     State(state): State<AppState>,
+    caller: Caller,
     Path(board): Path<String>,
 ) -> Result<Json<Board>, ApiError> {
-    Ok(Json(state.store.board(&BoardRef::parse(&board)).await?))
+    let id = caller
+        .on_board(state.store.as_ref(), &board, Action::ViewBoard)
+        .await?;
+    Ok(Json(state.store.board(&BoardRef::Id(id)).await?))
 }
 
 /// Replaces the board's column layout in one step.
@@ -74,13 +90,17 @@ pub async fn get_board(
     ))]
 pub async fn set_columns(
     State(state): State<AppState>,
+    caller: Caller,
     Path(board): Path<String>,
     ApiJson(request): ApiJson<ColumnsRequest>,
 ) -> Result<Json<Board>, ApiError> {
+    let id = caller
+        .on_board(state.store.as_ref(), &board, Action::ConfigureBoard)
+        .await?;
     Ok(Json(
         state
             .store
-            .set_columns(&BoardRef::parse(&board), &request.columns)
+            .set_columns(&BoardRef::Id(id), &request.columns)
             .await?,
     ))
 }
@@ -96,13 +116,14 @@ pub async fn set_columns(
     ))]
 pub async fn set_policy(
     State(state): State<AppState>,
+    caller: Caller,
     Path(board): Path<String>,
     ApiJson(policy): ApiJson<BoardPolicy>,
 ) -> Result<Json<Board>, ApiError> {
+    let id = caller
+        .on_board(state.store.as_ref(), &board, Action::ConfigureBoard)
+        .await?;
     Ok(Json(
-        state
-            .store
-            .set_policy(&BoardRef::parse(&board), &policy)
-            .await?,
+        state.store.set_policy(&BoardRef::Id(id), &policy).await?,
     ))
 }

@@ -8,8 +8,10 @@ use chrono::Utc;
 use domain::board::BoardRef;
 use domain::{Card, CardEvent, CardId, CardPatch, MoveRequest, NewCard};
 
+use super::auth::Caller;
 use super::extract::ApiJson;
-use super::{ApiError, AppState, Problem, api_actor};
+use super::{ApiError, AppState, Problem};
+use domain::access::Action;
 
 fn card_id(raw: &str) -> Result<CardId, ApiError> {
     raw.parse()
@@ -30,12 +32,17 @@ fn card_id(raw: &str) -> Result<CardId, ApiError> {
     ))]
 pub async fn create_card(
     State(state): State<AppState>,
+    caller: Caller,
     Path(board): Path<String>,
     ApiJson(new): ApiJson<NewCard>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let card = state
-        .store
-        .create_card(&BoardRef::parse(&board), &new, &api_actor(), Utc::now())
+    let store = state.store.as_ref();
+    let id = caller.on_board(store, &board, Action::EditCards).await?;
+    if new.override_reason.is_some() {
+        caller.may(store, Action::OverridePolicy, Some(id)).await?;
+    }
+    let card = store
+        .create_card(&BoardRef::Id(id), &new, &caller.actor(), Utc::now())
         .await?;
     let location = format!("/api/v1/cards/{}", card.id);
     Ok((
@@ -54,9 +61,14 @@ pub async fn create_card(
     ))]
 pub async fn get_card(
     State(state): State<AppState>,
+    caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Card>, ApiError> {
-    Ok(Json(state.store.card(card_id(&id)?).await?))
+    Ok(Json(
+        caller
+            .on_card(state.store.as_ref(), card_id(&id)?, Action::ViewBoard)
+            .await?,
+    ))
 }
 
 /// Changes a card; fields left out stay as they are. `{"blocked": true, "blocked_reason":
@@ -70,13 +82,17 @@ pub async fn get_card(
     ))]
 pub async fn update_card(
     State(state): State<AppState>,
+    caller: Caller,
     Path(id): Path<String>,
     ApiJson(patch): ApiJson<CardPatch>,
 ) -> Result<Json<Card>, ApiError> {
+    let card = caller
+        .on_card(state.store.as_ref(), card_id(&id)?, Action::EditCards)
+        .await?;
     Ok(Json(
         state
             .store
-            .update_card(card_id(&id)?, &patch, &api_actor(), Utc::now())
+            .update_card(card.id, &patch, &caller.actor(), Utc::now())
             .await?,
     ))
 }
@@ -92,13 +108,23 @@ pub async fn update_card(
     ))]
 pub async fn move_card(
     State(state): State<AppState>,
+    caller: Caller,
     Path(id): Path<String>,
     ApiJson(request): ApiJson<MoveRequest>,
 ) -> Result<Json<Card>, ApiError> {
+    let store = state.store.as_ref();
+    let card = caller
+        .on_card(store, card_id(&id)?, Action::EditCards)
+        .await?;
+    if request.override_reason.is_some() {
+        caller
+            .may(store, Action::OverridePolicy, Some(card.board_id))
+            .await?;
+    }
     Ok(Json(
         state
             .store
-            .move_card(card_id(&id)?, &request, &api_actor(), Utc::now())
+            .move_card(card.id, &request, &caller.actor(), Utc::now())
             .await?,
     ))
 }
@@ -112,7 +138,11 @@ pub async fn move_card(
     ))]
 pub async fn card_events(
     State(state): State<AppState>,
+    caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Vec<CardEvent>>, ApiError> {
-    Ok(Json(state.store.card_events(card_id(&id)?).await?))
+    let card = caller
+        .on_card(state.store.as_ref(), card_id(&id)?, Action::ViewBoard)
+        .await?;
+    Ok(Json(state.store.card_events(card.id).await?))
 }

@@ -2,6 +2,7 @@
 //! error has a stable `type` URI that clients can match on; the `detail` is for people.
 
 use app::ssr::StoreError;
+use app::ssr::auth::AuthError;
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::{StatusCode, header};
@@ -39,6 +40,25 @@ pub enum ApiError {
     /// A flow policy refused the change (the first violation decides the problem type).
     #[error("{}", .0.iter().map(Violation::message).collect::<Vec<_>>().join(" "))]
     Policy(Vec<Violation>),
+    /// No credentials, or credentials that do not work (unknown, revoked, expired token).
+    #[error("{0}")]
+    Unauthorized(String),
+    /// The caller is known but may not do this (role, scope, or another board's token).
+    #[error("{0}")]
+    Forbidden(String),
+    /// A state-changing browser request came from another site.
+    #[error(
+        "this request came from another site; Flowboard only accepts changes made on its own pages"
+    )]
+    CrossSite,
+    /// Too many requests; `retry_after` seconds until it makes sense again.
+    #[error("{message}")]
+    TooManyRequests {
+        /// What to tell the client.
+        message: String,
+        /// Seconds to wait.
+        retry_after: u64,
+    },
     /// The database cannot be reached.
     #[error("the database is unavailable; try again shortly")]
     Unavailable,
@@ -120,6 +140,22 @@ impl ApiError {
                 };
                 (StatusCode::CONFLICT, slug, title)
             }
+            Self::Unauthorized(_) => (
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "Authentication required",
+            ),
+            Self::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", "Forbidden"),
+            Self::CrossSite => (
+                StatusCode::FORBIDDEN,
+                "cross-site-request",
+                "Cross-site request refused",
+            ),
+            Self::TooManyRequests { .. } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "too-many-requests",
+                "Too many requests",
+            ),
             Self::Unavailable => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "unavailable",
@@ -169,10 +205,23 @@ impl IntoResponse for ApiError {
         let status =
             StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut response = (status, Json(problem)).into_response();
-        response.headers_mut().insert(
+        let headers = response.headers_mut();
+        headers.insert(
             header::CONTENT_TYPE,
             header::HeaderValue::from_static("application/problem+json"),
         );
+        match &self {
+            Self::Unauthorized(_) => {
+                headers.insert(
+                    header::WWW_AUTHENTICATE,
+                    header::HeaderValue::from_static("Bearer realm=\"flowboard\""),
+                );
+            }
+            Self::TooManyRequests { retry_after, .. } => {
+                headers.insert(header::RETRY_AFTER, header::HeaderValue::from(*retry_after));
+            }
+            _ => {}
+        }
         response
     }
 }
@@ -200,6 +249,23 @@ impl From<StoreError> for ApiError {
                 tracing::error!(%detail, "storage failed");
                 Self::Internal
             }
+        }
+    }
+}
+
+impl From<AuthError> for ApiError {
+    fn from(e: AuthError) -> Self {
+        match e {
+            AuthError::Unauthenticated(m) => Self::Unauthorized(m),
+            AuthError::Forbidden(m) => Self::Forbidden(m),
+            AuthError::TooMany {
+                message,
+                retry_after,
+            } => Self::TooManyRequests {
+                message,
+                retry_after: retry_after.as_secs().max(1),
+            },
+            AuthError::Store(s) => s.into(),
         }
     }
 }

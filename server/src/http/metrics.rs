@@ -11,8 +11,10 @@ use domain::import::HistoryImport;
 use domain::metrics::{FlowMetrics, Window};
 use serde::{Deserialize, Serialize};
 
+use super::auth::Caller;
 use super::extract::{ApiJson, ApiQuery};
 use super::{ApiError, AppState, Problem};
+use domain::access::Action;
 
 /// The window of a metrics request; both dates inclusive, UTC.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -71,15 +73,19 @@ pub struct ImportResult {
     ))]
 pub async fn metrics(
     State(state): State<AppState>,
+    caller: Caller,
     Path(board): Path<String>,
     ApiQuery(query): ApiQuery<WindowQuery>,
 ) -> Result<Json<FlowMetrics>, ApiError> {
-    Ok(Json(load(&state, &board, query.from, query.to).await?.1))
+    Ok(Json(
+        load(&state, &caller, &board, query.from, query.to).await?.1,
+    ))
 }
 
 /// Reads the board and its events and computes the metrics for the window.
 async fn load(
     state: &AppState,
+    caller: &Caller,
     board: &str,
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
@@ -88,7 +94,10 @@ async fn load(
     let to = to.unwrap_or_else(|| now.date_naive());
     let from = from.unwrap_or(to - Duration::days(13));
     let window = Window::new(from, to)?;
-    let board = state.store.board(&BoardRef::parse(board)).await?;
+    let id = caller
+        .on_board(state.store.as_ref(), board, Action::ViewBoard)
+        .await?;
+    let board = state.store.board(&BoardRef::Id(id)).await?;
     let events = state.store.board_events(board.id, window.end()).await?;
     Ok((
         board.slug.clone(),
@@ -106,10 +115,11 @@ async fn load(
     ))]
 pub async fn metrics_csv(
     State(state): State<AppState>,
+    caller: Caller,
     Path(board): Path<String>,
     ApiQuery(query): ApiQuery<CsvQuery>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let (slug, m) = load(&state, &board, query.from, query.to).await?;
+    let (slug, m) = load(&state, &caller, &board, query.from, query.to).await?;
     let body = to_csv(&m, query.table).map_err(|e| {
         tracing::error!(error = %e, "CSV export failed");
         ApiError::Internal
@@ -218,13 +228,17 @@ fn to_csv(m: &FlowMetrics, table: CsvTable) -> Result<String, csv::Error> {
     ))]
 pub async fn import_history(
     State(state): State<AppState>,
+    caller: Caller,
     Path(board): Path<String>,
     ApiJson(import): ApiJson<HistoryImport>,
 ) -> Result<(StatusCode, Json<ImportResult>), ApiError> {
-    let actor = domain::Actor::system("import");
+    let id = caller
+        .on_board(state.store.as_ref(), &board, Action::ImportHistory)
+        .await?;
+    let actor = caller.actor();
     let imported = state
         .store
-        .import_history(&BoardRef::parse(&board), &import, &actor)
+        .import_history(&BoardRef::Id(id), &import, &actor)
         .await?;
     Ok((StatusCode::CREATED, Json(ImportResult { imported })))
 }

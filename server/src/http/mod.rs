@@ -1,11 +1,14 @@
 //! The REST API under `/api/v1`, health checks, and the OpenAPI document generated from the
 //! handlers' annotations. Each module contributes its routes; this one merges them.
 
+mod auth;
 mod boards;
 mod cards;
 pub mod error;
 mod extract;
 mod health;
+mod incidents;
+mod live;
 mod metrics;
 
 use std::sync::Arc;
@@ -24,6 +27,8 @@ pub use error::{ApiError, Problem};
 pub struct AppState {
     /// The database.
     pub store: Arc<dyn Store>,
+    /// Turns true when the server starts shutting down (ends live streams).
+    pub shutdown: tokio::sync::watch::Receiver<bool>,
 }
 
 #[derive(OpenApi)]
@@ -51,7 +56,13 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(cards::create_card))
         .routes(routes!(cards::get_card, cards::update_card))
         .routes(routes!(cards::move_card))
-        .routes(routes!(cards::card_events));
+        .routes(routes!(cards::card_events))
+        .routes(routes!(incidents::report_incident))
+        .routes(routes!(incidents::resolve_incident))
+        .routes(routes!(incidents::alertmanager))
+        .routes(routes!(incidents::grafana))
+        .routes(routes!(incidents::set_incident_settings))
+        .routes(routes!(live::live));
     let (api, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", v1)
         .with_state(state.clone())
@@ -62,9 +73,4 @@ pub fn router(state: AppState) -> Router {
         get(move || async move { axum::Json(doc.as_ref().clone()) }),
     )
     .merge(health::router(state))
-}
-
-/// The actor recorded for API requests until tokens identify clients.
-pub(crate) fn api_actor() -> domain::Actor {
-    domain::Actor::token("anonymous API client")
 }

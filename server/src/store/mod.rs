@@ -3,6 +3,8 @@
 
 #[macro_use]
 mod sql;
+#[macro_use]
+mod accounts;
 mod postgres;
 mod rows;
 mod sqlite;
@@ -51,5 +53,40 @@ impl Database {
             Self::Sqlite(s) => s.close().await,
             Self::Postgres(p) => p.close().await,
         }
+    }
+}
+
+/// A write transaction, holding the store's write turn (if it has one) until it ends.
+pub(crate) struct WriteTx<DB: sqlx::Database> {
+    // Field order matters: the transaction ends (rolls back if not committed) before the turn
+    // passes to the next writer.
+    tx: sqlx::Transaction<'static, DB>,
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl<DB: sqlx::Database> WriteTx<DB> {
+    pub(crate) fn new(
+        tx: sqlx::Transaction<'static, DB>,
+        turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+    ) -> Self {
+        Self { tx, _turn: turn }
+    }
+
+    /// Commits, then gives up the write turn.
+    pub(crate) async fn commit(self) -> Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
+}
+
+impl<DB: sqlx::Database> std::ops::Deref for WriteTx<DB> {
+    type Target = sqlx::Transaction<'static, DB>;
+    fn deref(&self) -> &Self::Target {
+        &self.tx
+    }
+}
+
+impl<DB: sqlx::Database> std::ops::DerefMut for WriteTx<DB> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.tx
     }
 }

@@ -5,13 +5,23 @@
 
 use std::time::Duration;
 
-use sqlx::postgres::PgPoolOptions;
+use sqlx::postgres::{PgListener, PgPoolOptions};
+use tokio::sync::broadcast;
+
+// `BoardChange` comes in with the shared SQL below.
 
 /// Storage in a PostgreSQL database.
 #[derive(Clone, Debug)]
 pub struct PostgresStore {
     pool: sqlx::PgPool,
+    /// Committed changes from every instance, as this instance's listener receives them.
+    changes: tokio::sync::broadcast::Sender<app::ssr::BoardChange>,
+    /// Unused: PostgreSQL serialises writes per board with row locks, across instances.
+    write_turn: Option<std::sync::Arc<tokio::sync::Mutex<()>>>,
 }
+
+/// The NOTIFY channel instances announce board changes on.
+const CHANNEL: &str = "flowboard_changes";
 
 impl PostgresStore {
     /// Connects to `url` (`postgres://...`) and runs the migrations.
@@ -26,7 +36,15 @@ impl PostgresStore {
             .run(&pool)
             .await
             .map_err(|e| StoreError::Internal(format!("migration failed: {e}")))?;
-        Ok(Self { pool })
+        let (changes, _) = tokio::sync::broadcast::channel(1024);
+        let mut listener = PgListener::connect_with(&pool).await.map_err(db_error)?;
+        listener.listen(CHANNEL).await.map_err(db_error)?;
+        tokio::spawn(forward_notifications(listener, changes.clone()));
+        Ok(Self {
+            pool,
+            changes,
+            write_turn: None,
+        })
     }
 
     /// Closes the pool.
@@ -35,4 +53,40 @@ impl PostgresStore {
     }
 }
 
-impl_store!(PostgresStore, sqlx::Postgres, begin: "", lock_board: " FOR UPDATE");
+/// Relays NOTIFY payloads from every instance to this instance's live views. `PgListener`
+/// reconnects by itself after a lost connection; notifications sent meanwhile are lost, so
+/// views are then told to reload (`resync`). Ends when the pool closes.
+async fn forward_notifications(mut listener: PgListener, changes: broadcast::Sender<BoardChange>) {
+    let mut healthy = true;
+    loop {
+        match listener.try_recv().await {
+            Ok(Some(n)) => {
+                if !healthy {
+                    healthy = true;
+                    let _ = changes.send(BoardChange::resync());
+                }
+                match serde_json::from_str::<BoardChange>(n.payload()) {
+                    Ok(change) => {
+                        let _ = changes.send(change);
+                    }
+                    Err(e) => tracing::warn!(error = %e, "unreadable board change notification"),
+                }
+            }
+            // The connection dropped; the next call reconnects.
+            Ok(None) => {
+                healthy = false;
+                tracing::warn!("lost the PostgreSQL notification connection; reconnecting");
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+            Err(sqlx::Error::PoolClosed) => return,
+            Err(e) => {
+                healthy = false;
+                tracing::warn!(error = %e, "PostgreSQL notifications unavailable; retrying");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        }
+    }
+}
+
+impl_store!(PostgresStore, sqlx::Postgres, begin: "", lock_board: " FOR UPDATE", notify: "SELECT pg_notify('flowboard_changes', $1)");
+impl_account_store!(PostgresStore, sqlx::Postgres);

@@ -27,9 +27,19 @@ pub(crate) struct BoardRow {
     pub tech_debt_share: f64,
     pub expedite_limit: Option<i32>,
     pub expedite_counts_toward_wip: bool,
+    /// JSON text (TEXT on both databases, so one row struct decodes both).
+    pub incident_settings: Option<String>,
 }
 
 impl BoardRow {
+    /// The board's incident settings (defaults until someone changes them).
+    pub fn incidents(&self) -> domain::incident::IncidentSettings {
+        self.incident_settings
+            .as_deref()
+            .and_then(|j| serde_json::from_str(j).ok())
+            .unwrap_or_default()
+    }
+
     /// The board's policy settings.
     pub fn policy(&self) -> BoardPolicy {
         let limit = |v: Option<i32>| v.and_then(|v| u32::try_from(v).ok());
@@ -127,6 +137,10 @@ pub(crate) struct CardRow {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub column_entered_at: DateTime<Utc>,
+    pub occurrences: i32,
+    pub last_seen_at: Option<DateTime<Utc>>,
+    pub alert_resolved_at: Option<DateTime<Utc>>,
+    pub link: Option<String>,
 }
 
 impl TryFrom<CardRow> for Card {
@@ -156,6 +170,10 @@ impl TryFrom<CardRow> for Card {
             created_at: r.created_at,
             updated_at: r.updated_at,
             column_entered_at: r.column_entered_at,
+            occurrences: u32::try_from(r.occurrences).unwrap_or(1),
+            last_seen_at: r.last_seen_at,
+            alert_resolved_at: r.alert_resolved_at,
+            link: r.link,
         })
     }
 }
@@ -209,5 +227,101 @@ pub(crate) fn db_error(err: sqlx::Error) -> StoreError {
             StoreError::Unavailable(err.to_string())
         }
         other => StoreError::Internal(other.to_string()),
+    }
+}
+
+#[derive(FromRow)]
+pub(crate) struct UserRow {
+    pub id: Uuid,
+    pub email: String,
+    pub name: String,
+    pub instance_admin: bool,
+    pub disabled: bool,
+    pub created_at: DateTime<Utc>,
+    pub last_login_at: Option<DateTime<Utc>>,
+}
+
+impl From<UserRow> for domain::access::User {
+    fn from(r: UserRow) -> Self {
+        Self {
+            id: domain::UserId(r.id),
+            email: r.email,
+            name: r.name,
+            instance_admin: r.instance_admin,
+            disabled: r.disabled,
+            created_at: r.created_at,
+            last_login_at: r.last_login_at,
+        }
+    }
+}
+
+#[derive(FromRow)]
+pub(crate) struct CredentialsRow {
+    #[sqlx(flatten)]
+    pub user: UserRow,
+    pub password_hash: String,
+    pub failed_logins: i32,
+    pub locked_until: Option<DateTime<Utc>>,
+}
+
+impl From<CredentialsRow> for app::ssr::Credentials {
+    fn from(r: CredentialsRow) -> Self {
+        Self {
+            user: r.user.into(),
+            password_hash: r.password_hash,
+            failed_logins: u32::try_from(r.failed_logins).unwrap_or(0),
+            locked_until: r.locked_until,
+        }
+    }
+}
+
+#[derive(FromRow)]
+pub(crate) struct MemberRow {
+    pub role: String,
+    #[sqlx(flatten)]
+    pub user: UserRow,
+}
+
+impl TryFrom<MemberRow> for domain::access::Member {
+    type Error = StoreError;
+    fn try_from(r: MemberRow) -> Result<Self, StoreError> {
+        Ok(Self {
+            role: domain::access::Role::parse(&r.role).ok_or_else(|| corrupt("role", &r.role))?,
+            user: r.user.into(),
+        })
+    }
+}
+
+#[derive(FromRow)]
+pub(crate) struct TokenRow {
+    pub id: Uuid,
+    pub name: String,
+    pub prefix: String,
+    pub scopes: String,
+    pub board_id: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+    pub created_by: Option<String>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl TryFrom<TokenRow> for domain::access::ApiToken {
+    type Error = StoreError;
+    fn try_from(r: TokenRow) -> Result<Self, StoreError> {
+        let scopes = domain::access::parse_scopes(&r.scopes)
+            .map_err(|_| corrupt("token scopes", &r.scopes))?;
+        Ok(Self {
+            id: domain::TokenId(r.id),
+            name: r.name,
+            prefix: r.prefix,
+            scopes,
+            board_id: r.board_id.map(BoardId),
+            created_at: r.created_at,
+            created_by: r.created_by,
+            last_used_at: r.last_used_at,
+            expires_at: r.expires_at,
+            revoked_at: r.revoked_at,
+        })
     }
 }

@@ -14,7 +14,7 @@
 macro_rules! board_columns {
     () => {
         "SELECT id, slug, name, description, created_at, committed_capacity, tech_debt_share, \
-         expedite_limit, expedite_counts_toward_wip"
+         expedite_limit, expedite_counts_toward_wip, incident_settings"
     };
 }
 
@@ -23,12 +23,12 @@ macro_rules! card_columns {
     () => {
         "id, board_id, number, title, description, card_type, column_id, lane_id, position, \
          blocked, blocked_reason, severity, service, source, dedup_key, created_at, updated_at, \
-         column_entered_at"
+         column_entered_at, occurrences, last_seen_at, alert_resolved_at, link"
     };
 }
 
 macro_rules! impl_store {
-    ($store:ident, $db:ty, begin: $begin:literal, lock_board: $lock:literal) => {
+    ($store:ident, $db:ty, begin: $begin:literal, lock_board: $lock:literal, notify: $notify:literal) => {
         use std::collections::HashMap;
 
         use app::ssr::{BoardRef, Store, StoreError};
@@ -36,6 +36,9 @@ macro_rules! impl_store {
         use chrono::{DateTime, Utc};
         use domain::board::{BoardDraft, ColumnSpec, plan_columns};
         use domain::import::HistoryImport;
+        use domain::incident::{IncidentReport, IncidentSettings};
+        use app::ssr::{AlertOutcome, BoardChange, IncidentOutcome};
+        use domain::incident::{Signal, SignalStatus};
         use domain::policy::{BoardPolicy, Mover, Violation, check_override_reason, check_placement};
         use domain::{
             Actor, Board, BoardId, BoardSummary, Card, CardEvent, CardId, CardPatch, Column,
@@ -49,16 +52,44 @@ macro_rules! impl_store {
         };
 
         type Conn = <$db as sqlx::Database>::Connection;
-        type Tx = sqlx::Transaction<'static, $db>;
+        type Tx = crate::store::WriteTx<$db>;
 
         impl $store {
-            /// Starts a write transaction.
-            async fn write_tx(&self) -> Result<Tx, StoreError> {
-                if $begin.is_empty() {
-                    self.pool.begin().await.map_err(db_error)
-                } else {
-                    self.pool.begin_with($begin).await.map_err(db_error)
+            /// Commits a write and announces it to live board views: on PostgreSQL with
+            /// `pg_notify` inside the transaction (delivered to every instance's listener, only
+            /// if the commit succeeds); on SQLite to this process after the commit.
+            async fn commit(&self, mut tx: Tx, change: BoardChange) -> Result<(), StoreError> {
+                if !$notify.is_empty() {
+                    let payload = serde_json::to_string(&change)
+                        .map_err(|e| StoreError::Internal(e.to_string()))?;
+                    sqlx::query($notify)
+                        .bind(payload)
+                        .execute(&mut **tx)
+                        .await
+                        .map_err(db_error)?;
                 }
+                tx.commit().await.map_err(db_error)?;
+                if $notify.is_empty() {
+                    // Nobody listening is fine.
+                    let _ = self.changes.send(change);
+                }
+                Ok(())
+            }
+
+            /// Starts a write transaction, after waiting for this process's write turn where
+            /// the store has one (SQLite: one writer at a time anyway, and a fair queue here
+            /// beats SQLite's busy-wait, which lets unlucky writers time out under load).
+            async fn write_tx(&self) -> Result<Tx, StoreError> {
+                let turn = match &self.write_turn {
+                    Some(turn) => Some(turn.clone().lock_owned().await),
+                    None => None,
+                };
+                let tx = if $begin.is_empty() {
+                    self.pool.begin().await
+                } else {
+                    self.pool.begin_with($begin).await
+                };
+                Ok(crate::store::WriteTx::new(tx.map_err(db_error)?, turn))
             }
         }
 
@@ -131,6 +162,7 @@ macro_rules! impl_store {
                 Vec::new()
             };
             let policy = row.policy();
+            let incidents = row.incidents();
             Ok(Board {
                 id: BoardId(row.id),
                 slug: row.slug,
@@ -138,6 +170,7 @@ macro_rules! impl_store {
                 description: row.description,
                 created_at: row.created_at,
                 policy,
+                incidents,
                 columns,
                 lanes,
                 cards,
@@ -259,6 +292,212 @@ macro_rules! impl_store {
             Ok(())
         }
 
+        /// Moves a card (policies enforced, overrides recorded, `moved` event), keeping its
+        /// open dedup key in step: cleared in a done column, restored when it leaves one unless
+        /// another open incident took the key meanwhile.
+        async fn place_card(
+            conn: &mut Conn,
+            board: &Board,
+            mut card: Card,
+            request: &MoveRequest,
+            actor: &Actor,
+            now: DateTime<Utc>,
+        ) -> Result<Card, StoreError> {
+            let (column, lane) = request.target(board, &card)?;
+            let mover = Mover { id: Some(card.id), card_type: card.card_type };
+            let overrides = enforce(board, mover, column, lane, request.override_reason.as_deref())?;
+            let position = key_for(conn, column, lane, Some(card.id), request.position).await?;
+            let moved = EventKind::Moved {
+                from_column_id: card.column_id,
+                from_lane_id: card.lane_id,
+                to_column_id: column,
+                to_lane_id: lane,
+            };
+            if column != card.column_id {
+                card.column_entered_at = now;
+            }
+            card.column_id = column;
+            card.lane_id = lane;
+            card.position = position;
+            card.updated_at = now;
+            sqlx::query(
+                "UPDATE cards SET column_id = $1, lane_id = $2, position = $3, updated_at = $4, \
+                 column_entered_at = $5 WHERE id = $6",
+            )
+            .bind(column.0)
+            .bind(lane.0)
+            .bind(position)
+            .bind(now)
+            .bind(card.column_entered_at)
+            .bind(card.id.0)
+            .execute(&mut *conn)
+            .await
+            .map_err(db_error)?;
+            if let Some(key) = card.dedup_key.as_deref() {
+                let done = board.column(column).is_some_and(|c| c.kind == domain::ColumnKind::Done);
+                let query = if done {
+                    "UPDATE cards SET open_dedup_key = NULL WHERE id = $1 AND $2 <> ''"
+                } else {
+                    "UPDATE cards SET open_dedup_key = $2 WHERE id = $1 AND NOT EXISTS \
+                     (SELECT 1 FROM cards o WHERE o.board_id = $3 AND o.open_dedup_key = $2)"
+                };
+                sqlx::query(query)
+                    .bind(card.id.0)
+                    .bind(key)
+                    .bind(board.id.0)
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(db_error)?;
+            }
+            insert_event(conn, board.id, card.id, now, actor, &moved).await?;
+            record_overrides(conn, board.id, card.id, now, actor, overrides).await?;
+            Ok(card)
+        }
+
+        /// Makes a card on a locked board: validation, policies (overrides recorded), number,
+        /// position, `created` event. `link` is kept for incidents.
+        async fn add_card(
+            conn: &mut Conn,
+            board: &Board,
+            new: &NewCard,
+            actor: &Actor,
+            now: DateTime<Utc>,
+            link: Option<String>,
+        ) -> Result<Card, StoreError> {
+            let draft = new.validate(board)?;
+            let mover = Mover { id: None, card_type: draft.card_type };
+            let overrides =
+                enforce(board, mover, draft.column_id, draft.lane_id, new.override_reason.as_deref())?;
+            let number = next_number(conn, board.id).await?;
+            let position = key_for(conn, draft.column_id, draft.lane_id, None, None).await?;
+            let reported = draft.source.is_some();
+            let card = Card {
+                id: CardId::new(),
+                board_id: board.id,
+                number,
+                title: draft.title,
+                description: draft.description,
+                card_type: draft.card_type,
+                column_id: draft.column_id,
+                lane_id: draft.lane_id,
+                position,
+                blocked: false,
+                blocked_reason: None,
+                severity: draft.severity,
+                service: draft.service,
+                source: draft.source,
+                dedup_key: draft.dedup_key,
+                created_at: now,
+                updated_at: now,
+                column_entered_at: now,
+                occurrences: 1,
+                last_seen_at: reported.then_some(now),
+                alert_resolved_at: None,
+                link,
+            };
+            let open = board
+                .column(card.column_id)
+                .is_some_and(|c| c.kind != domain::ColumnKind::Done);
+            insert_card(conn, &card, open).await?;
+            let created = EventKind::Created { column_id: card.column_id, lane_id: card.lane_id };
+            insert_event(conn, board.id, card.id, now, actor, &created).await?;
+            record_overrides(conn, board.id, card.id, now, actor, overrides).await?;
+            Ok(card)
+        }
+
+        /// Opens an incident or refreshes the open one with its key, on a locked board. The
+        /// cards are only loaded (for the policies) when a new card is made, so the refreshes
+        /// of an alert storm stay cheap.
+        async fn report_in(
+            conn: &mut Conn,
+            board_id: BoardId,
+            report: &IncidentReport,
+            source: &str,
+            actor: &Actor,
+            now: DateTime<Utc>,
+        ) -> Result<IncidentOutcome, StoreError> {
+            if let Some(key) = report.dedup_key.as_deref()
+                && let Some(open) = open_incident(conn, board_id, key).await?
+            {
+                let occurrences: i32 = sqlx::query_scalar(
+                    "UPDATE cards SET occurrences = occurrences + 1, last_seen_at = $1, \
+                     alert_resolved_at = NULL, updated_at = $2 WHERE id = $3 RETURNING occurrences",
+                )
+                .bind(now)
+                .bind(now)
+                .bind(open.0)
+                .fetch_one(&mut *conn)
+                .await
+                .map_err(db_error)?;
+                let kind = EventKind::IncidentRecurred { occurrences: occurrences.max(0) as u32 };
+                insert_event(conn, board_id, open, now, actor, &kind).await?;
+                let card = card_row(conn, open).await?;
+                return Ok(IncidentOutcome { card, created: false });
+            }
+            let board = load_board(conn, &BoardRef::Id(board_id), true).await?;
+            let new = report.new_card(source);
+            let card = add_card(conn, &board, &new, actor, now, report.link.clone()).await?;
+            Ok(IncidentOutcome { card, created: true })
+        }
+
+        /// Marks the open incident with `key` resolved (and moves it to the board's resolve
+        /// column, if set), on a locked board; `None` when no open incident has the key.
+        async fn resolve_in(
+            conn: &mut Conn,
+            board_id: BoardId,
+            key: &str,
+            actor: &Actor,
+            now: DateTime<Utc>,
+        ) -> Result<Option<Card>, StoreError> {
+            let Some(id) = open_incident(conn, board_id, key).await? else {
+                return Ok(None);
+            };
+            sqlx::query("UPDATE cards SET alert_resolved_at = $1, updated_at = $2 WHERE id = $3")
+                .bind(now)
+                .bind(now)
+                .bind(id.0)
+                .execute(&mut *conn)
+                .await
+                .map_err(db_error)?;
+            insert_event(conn, board_id, id, now, actor, &EventKind::AlertResolved).await?;
+            let row = board_row(conn, &BoardRef::Id(board_id)).await?;
+            let card = card_row(conn, id).await?;
+            if let Some(column) = row.incidents().resolve_column_id
+                && card.column_id != column
+            {
+                let board = load_board(conn, &BoardRef::Id(board_id), true).await?;
+                if board.column(column).is_some() {
+                    let request = MoveRequest {
+                        column_id: column,
+                        lane_id: None,
+                        position: None,
+                        override_reason: Some(
+                            "the alert resolved; the board moves resolved incidents here".into(),
+                        ),
+                    };
+                    return place_card(conn, &board, card, &request, actor, now).await.map(Some);
+                }
+            }
+            Ok(Some(card))
+        }
+
+        /// The open card with this dedup key on the board, if any.
+        async fn open_incident(
+            conn: &mut Conn,
+            board: BoardId,
+            key: &str,
+        ) -> Result<Option<CardId>, StoreError> {
+            let id: Option<Uuid> = sqlx::query_scalar(
+                "SELECT id FROM cards WHERE board_id = $1 AND open_dedup_key = $2",
+            )
+            .bind(board.0)
+            .bind(key)
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(db_error)?;
+            Ok(id.map(CardId))
+        }
+
         async fn next_number(conn: &mut Conn, board: BoardId) -> Result<i64, StoreError> {
             sqlx::query_scalar(
                 "UPDATE boards SET next_card_number = next_card_number + 1 WHERE id = $1 \
@@ -316,11 +555,12 @@ macro_rules! impl_store {
                 .ok_or_else(|| StoreError::Internal("no room in a renumbered cell".into()))
         }
 
-        async fn insert_card(conn: &mut Conn, card: &Card) -> Result<(), StoreError> {
+        async fn insert_card(conn: &mut Conn, card: &Card, open: bool) -> Result<(), StoreError> {
             sqlx::query(concat!(
                 "INSERT INTO cards (",
                 card_columns!(),
-                ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"
+                ", open_dedup_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, \
+                 $15, $16, $17, $18, $19, $20, $21, $22, $23)"
             ))
             .bind(card.id.0)
             .bind(card.board_id.0)
@@ -340,9 +580,21 @@ macro_rules! impl_store {
             .bind(card.created_at)
             .bind(card.updated_at)
             .bind(card.column_entered_at)
+            .bind(card.occurrences as i32)
+            .bind(card.last_seen_at)
+            .bind(card.alert_resolved_at)
+            .bind(card.link.as_deref())
+            // New cards start open (a card made straight into a done column is not).
+            .bind(if open { card.dedup_key.as_deref() } else { None })
             .execute(&mut *conn)
             .await
-            .map_err(db_error)?;
+            .map_err(|e| match db_error(e) {
+                StoreError::Conflict(_) => StoreError::Conflict(format!(
+                    "an open incident with dedup_key {:?} already exists on this board",
+                    card.dedup_key.as_deref().unwrap_or_default()
+                )),
+                other => other,
+            })?;
             Ok(())
         }
 
@@ -412,13 +664,47 @@ macro_rules! impl_store {
                 Ok(rows.into_iter().map(BoardSummary::from).collect())
             }
 
-            async fn create_board(&self, new: &NewBoard, now: DateTime<Utc>) -> Result<Board, StoreError> {
+            async fn create_board(
+                &self,
+                new: &NewBoard,
+                owner: Option<domain::UserId>,
+                now: DateTime<Utc>,
+            ) -> Result<Board, StoreError> {
                 let draft = new.validate()?;
                 let mut tx = self.write_tx().await?;
                 let id = insert_board(&mut tx, &draft, now).await?;
+                if let Some(owner) = owner {
+                    sqlx::query(
+                        "INSERT INTO board_members (board_id, user_id, role, added_at) VALUES ($1, $2, 'admin', $3)",
+                    )
+                    .bind(id.0)
+                    .bind(owner.0)
+                    .bind(now)
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(db_error)?;
+                }
                 let board = load_board(&mut tx, &BoardRef::Id(id), true).await?;
-                tx.commit().await.map_err(db_error)?;
+                self.commit(tx, BoardChange::board(id, "board_created")).await?;
                 Ok(board)
+            }
+
+            fn changes(&self) -> tokio::sync::broadcast::Receiver<BoardChange> {
+                self.changes.subscribe()
+            }
+
+            async fn board_id(&self, board: &BoardRef) -> Result<BoardId, StoreError> {
+                let slug = match board {
+                    BoardRef::Id(id) => return Ok(*id),
+                    BoardRef::Slug(slug) => slug.as_str(),
+                };
+                let mut conn = self.pool.acquire().await.map_err(db_error)?;
+                let row = sqlx::query_scalar::<_, Uuid>("SELECT id FROM boards WHERE slug = $1")
+                    .bind(slug)
+                    .fetch_optional(&mut *conn)
+                    .await
+                    .map_err(db_error)?;
+                row.map(BoardId).ok_or_else(|| StoreError::NotFound(board.to_string()))
             }
 
             async fn board(&self, board: &BoardRef) -> Result<Board, StoreError> {
@@ -440,11 +726,11 @@ macro_rules! impl_store {
                 .bind(limit(policy.expedite_limit))
                 .bind(policy.expedite_counts_toward_wip)
                 .bind(row.id)
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await
                 .map_err(db_error)?;
                 let board = load_board(&mut tx, &BoardRef::Id(BoardId(row.id)), true).await?;
-                tx.commit().await.map_err(db_error)?;
+                self.commit(tx, BoardChange::board(board.id, "policy_changed")).await?;
                 Ok(board)
             }
 
@@ -455,7 +741,7 @@ macro_rules! impl_store {
                 for gone in current.columns.iter().filter(|c| planned.iter().all(|p| p.id != c.id)) {
                     sqlx::query("DELETE FROM board_columns WHERE id = $1")
                         .bind(gone.id.0)
-                        .execute(&mut *tx)
+                        .execute(&mut **tx)
                         .await
                         .map_err(db_error)?;
                 }
@@ -470,7 +756,7 @@ macro_rules! impl_store {
                         .bind(column.wip_limit.map(|l| l as i32))
                         .bind(column.position)
                         .bind(column.id.0)
-                        .execute(&mut *tx)
+                        .execute(&mut **tx)
                         .await
                         .map_err(db_error)?;
                     } else {
@@ -478,7 +764,7 @@ macro_rules! impl_store {
                     }
                 }
                 let board = load_board(&mut tx, &BoardRef::Id(current.id), true).await?;
-                tx.commit().await.map_err(db_error)?;
+                self.commit(tx, BoardChange::board(board.id, "columns_changed")).await?;
                 Ok(board)
             }
 
@@ -491,38 +777,114 @@ macro_rules! impl_store {
             ) -> Result<Card, StoreError> {
                 let mut tx = self.write_tx().await?;
                 let board = load_board(&mut tx, board, true).await?;
-                let draft = new.validate(&board)?;
-                let mover = Mover { id: None, card_type: draft.card_type };
-                let overrides =
-                    enforce(&board, mover, draft.column_id, draft.lane_id, new.override_reason.as_deref())?;
-                let number = next_number(&mut tx, board.id).await?;
-                let position = key_for(&mut tx, draft.column_id, draft.lane_id, None, None).await?;
-                let card = Card {
-                    id: CardId::new(),
-                    board_id: board.id,
-                    number,
-                    title: draft.title,
-                    description: draft.description,
-                    card_type: draft.card_type,
-                    column_id: draft.column_id,
-                    lane_id: draft.lane_id,
-                    position,
-                    blocked: false,
-                    blocked_reason: None,
-                    severity: draft.severity,
-                    service: draft.service,
-                    source: draft.source,
-                    dedup_key: draft.dedup_key,
-                    created_at: now,
-                    updated_at: now,
-                    column_entered_at: now,
-                };
-                insert_card(&mut tx, &card).await?;
-                let created = EventKind::Created { column_id: card.column_id, lane_id: card.lane_id };
-                insert_event(&mut tx, board.id, card.id, now, actor, &created).await?;
-                record_overrides(&mut tx, board.id, card.id, now, actor, overrides).await?;
-                tx.commit().await.map_err(db_error)?;
+                let card = add_card(&mut tx, &board, new, actor, now, None).await?;
+                self.commit(tx, BoardChange::card(&card, "card_created")).await?;
                 Ok(card)
+            }
+
+            async fn report_incident(
+                &self,
+                board: &BoardRef,
+                report: &IncidentReport,
+                source: &str,
+                actor: &Actor,
+                now: DateTime<Utc>,
+            ) -> Result<IncidentOutcome, StoreError> {
+                report.validate()?;
+                let mut tx = self.write_tx().await?;
+                let board_id = BoardId(board_row(&mut tx, board).await?.id);
+                let outcome = report_in(&mut tx, board_id, report, source, actor, now).await?;
+                let what = if outcome.created { "incident_opened" } else { "incident_recurred" };
+                self.commit(tx, BoardChange::card(&outcome.card, what)).await?;
+                Ok(outcome)
+            }
+
+            async fn resolve_incident(
+                &self,
+                board: &BoardRef,
+                dedup_key: &str,
+                actor: &Actor,
+                now: DateTime<Utc>,
+            ) -> Result<Card, StoreError> {
+                let mut tx = self.write_tx().await?;
+                let board_id = BoardId(board_row(&mut tx, board).await?.id);
+                let card = resolve_in(&mut tx, board_id, dedup_key, actor, now).await?.ok_or_else(|| {
+                    StoreError::NotFound(format!("open incident with dedup_key {dedup_key:?}"))
+                })?;
+                self.commit(tx, BoardChange::card(&card, "alert_resolved")).await?;
+                Ok(card)
+            }
+
+            async fn apply_alerts(
+                &self,
+                board: &BoardRef,
+                signals: &[Signal],
+                source: &str,
+                actor: &Actor,
+                now: DateTime<Utc>,
+            ) -> Result<Vec<AlertOutcome>, StoreError> {
+                for signal in signals {
+                    signal.report.validate()?;
+                }
+                let mut tx = self.write_tx().await?;
+                let board_id = BoardId(board_row(&mut tx, board).await?.id);
+                let mut outcomes = Vec::with_capacity(signals.len());
+                for signal in signals {
+                    outcomes.push(match signal.status {
+                        SignalStatus::Firing => {
+                            let done = report_in(&mut tx, board_id, &signal.report, source, actor, now).await?;
+                            if done.created {
+                                AlertOutcome::Created(done.card)
+                            } else {
+                                AlertOutcome::Refreshed(done.card)
+                            }
+                        }
+                        SignalStatus::Resolved => {
+                            let key = signal.report.dedup_key.as_deref().unwrap_or_default();
+                            match resolve_in(&mut tx, board_id, key, actor, now).await? {
+                                Some(card) => AlertOutcome::Resolved(card),
+                                None => AlertOutcome::Ignored,
+                            }
+                        }
+                    });
+                }
+                self.commit(tx, BoardChange::board(board_id, "alerts_applied")).await?;
+                Ok(outcomes)
+            }
+
+            async fn incident_settings(&self, board: BoardId) -> Result<IncidentSettings, StoreError> {
+                let mut conn = self.pool.acquire().await.map_err(db_error)?;
+                Ok(board_row(&mut conn, &BoardRef::Id(board)).await?.incidents())
+            }
+
+            async fn set_incident_settings(
+                &self,
+                board: &BoardRef,
+                settings: &IncidentSettings,
+            ) -> Result<Board, StoreError> {
+                settings.validate()?;
+                let mut tx = self.write_tx().await?;
+                let current = load_board(&mut tx, board, false).await?;
+                if let Some(column) = settings.resolve_column_id
+                    && current.column(column).is_none()
+                {
+                    return Err(domain::DomainError::Reference {
+                        field: "resolve_column_id",
+                        message: "is not a column of this board".into(),
+                    }
+                    .into());
+                }
+                let json = serde_json::to_string(settings)
+                    .map_err(|e| StoreError::Internal(e.to_string()))?;
+                sqlx::query("UPDATE boards SET incident_settings = $1 WHERE id = $2")
+                    .bind(json)
+                    .bind(current.id.0)
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(db_error)?;
+                let board = load_board(&mut tx, &BoardRef::Id(current.id), true).await?;
+                self.commit(tx, BoardChange::board(board.id, "incident_settings_changed")).await?;
+                Ok(board)
             }
 
             async fn card(&self, id: CardId) -> Result<Card, StoreError> {
@@ -575,7 +937,7 @@ macro_rules! impl_store {
                 .bind(next.blocked_reason.as_deref())
                 .bind(next.updated_at)
                 .bind(id.0)
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await
                 .map_err(db_error)?;
                 if !patched.changed.is_empty() {
@@ -588,7 +950,7 @@ macro_rules! impl_store {
                 if patched.unblocked {
                     insert_event(&mut tx, board.id, id, now, actor, &EventKind::Unblocked).await?;
                 }
-                tx.commit().await.map_err(db_error)?;
+                self.commit(tx, BoardChange::card(&patched.card, "card_edited")).await?;
                 Ok(patched.card)
             }
 
@@ -601,41 +963,9 @@ macro_rules! impl_store {
             ) -> Result<Card, StoreError> {
                 let mut tx = self.write_tx().await?;
                 let board = lock_card_board(&mut tx, id).await?;
-                let mut card = card_row(&mut tx, id).await?;
-                let (column, lane) = request.target(&board, &card)?;
-                let mover = Mover { id: Some(card.id), card_type: card.card_type };
-                let overrides =
-                    enforce(&board, mover, column, lane, request.override_reason.as_deref())?;
-                let position = key_for(&mut tx, column, lane, Some(id), request.position).await?;
-                let moved = EventKind::Moved {
-                    from_column_id: card.column_id,
-                    from_lane_id: card.lane_id,
-                    to_column_id: column,
-                    to_lane_id: lane,
-                };
-                if column != card.column_id {
-                    card.column_entered_at = now;
-                }
-                card.column_id = column;
-                card.lane_id = lane;
-                card.position = position;
-                card.updated_at = now;
-                sqlx::query(
-                    "UPDATE cards SET column_id = $1, lane_id = $2, position = $3, updated_at = $4, \
-                     column_entered_at = $5 WHERE id = $6",
-                )
-                .bind(column.0)
-                .bind(lane.0)
-                .bind(position)
-                .bind(now)
-                .bind(card.column_entered_at)
-                .bind(id.0)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_error)?;
-                insert_event(&mut tx, board.id, id, now, actor, &moved).await?;
-                record_overrides(&mut tx, board.id, id, now, actor, overrides).await?;
-                tx.commit().await.map_err(db_error)?;
+                let card = card_row(&mut tx, id).await?;
+                let card = place_card(&mut tx, &board, card, request, actor, now).await?;
+                self.commit(tx, BoardChange::card(&card, "card_moved")).await?;
                 Ok(card)
             }
 
@@ -737,8 +1067,12 @@ macro_rules! impl_store {
                             .take_while(|(c, _)| *c == last_column)
                             .last()
                             .map_or(last_at, |(_, at)| *at),
+                        occurrences: 1,
+                        last_seen_at: None,
+                        alert_resolved_at: None,
+                        link: None,
                     };
-                    insert_card(&mut tx, &card).await?;
+                    insert_card(&mut tx, &card, false).await?;
                     let created = EventKind::Created { column_id: first_column, lane_id: plan.lane_id };
                     insert_event(&mut tx, board.id, card.id, first_at, actor, &created).await?;
                     for pair in plan.steps.windows(2) {
@@ -752,7 +1086,7 @@ macro_rules! impl_store {
                         insert_event(&mut tx, board.id, card.id, at, actor, &moved).await?;
                     }
                 }
-                tx.commit().await.map_err(db_error)?;
+                self.commit(tx, BoardChange::board(board.id, "history_imported")).await?;
                 Ok(planned.len())
             }
         }

@@ -13,6 +13,10 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 #[derive(Clone, Debug)]
 pub struct SqliteStore {
     pool: sqlx::SqlitePool,
+    /// Committed changes, for live board views in this process (one process owns the file).
+    changes: tokio::sync::broadcast::Sender<app::ssr::BoardChange>,
+    /// One writer at a time, in arrival order.
+    write_turn: Option<std::sync::Arc<tokio::sync::Mutex<()>>>,
 }
 
 impl SqliteStore {
@@ -43,7 +47,12 @@ impl SqliteStore {
             .run(&pool)
             .await
             .map_err(|e| StoreError::Internal(format!("migration failed: {e}")))?;
-        Ok(Self { pool })
+        let (changes, _) = tokio::sync::broadcast::channel(1024);
+        Ok(Self {
+            pool,
+            changes,
+            write_turn: Some(Default::default()),
+        })
     }
 
     /// Closes the pool, checkpointing the WAL.
@@ -52,4 +61,5 @@ impl SqliteStore {
     }
 }
 
-impl_store!(SqliteStore, sqlx::Sqlite, begin: "BEGIN IMMEDIATE", lock_board: "");
+impl_store!(SqliteStore, sqlx::Sqlite, begin: "BEGIN IMMEDIATE", lock_board: "", notify: "");
+impl_account_store!(SqliteStore, sqlx::Sqlite);

@@ -5,6 +5,8 @@
 use std::sync::Arc;
 
 use app::ssr::Store;
+use domain::BoardId;
+use domain::access::{NewToken, NewUser, Scope, User};
 use server::store::Database;
 use tempfile::TempDir;
 use tokio::sync::oneshot;
@@ -59,10 +61,14 @@ pub async fn open(db: &TestDb) -> (Database, Arc<dyn Store>) {
     (database, store)
 }
 
-/// A running server.
+/// A running server. `client` sends an instance-wide `admin` token; `anonymous` sends
+/// nothing; `store` reaches the same database directly (to make users and tokens).
 pub struct TestServer {
     pub base: String,
     pub client: reqwest::Client,
+    pub anonymous: reqwest::Client,
+    pub store: Arc<dyn Store>,
+    database: Database,
     stop: Option<oneshot::Sender<()>>,
     handle: Option<JoinHandle<Result<(), server::ServeError>>>,
 }
@@ -80,17 +86,26 @@ impl TestServer {
             .expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("addr"));
         let (stop, stopped) = oneshot::channel::<()>();
+        let database_url = config.database_url.clone();
         let handle = tokio::spawn(server::serve(config, listener, async move {
             let _ = stopped.await;
         }));
-        let client = reqwest::Client::new();
+        let anonymous = reqwest::Client::new();
         for _ in 0..100 {
-            if let Ok(r) = client.get(format!("{base}/readyz")).send().await
+            if let Ok(r) = anonymous.get(format!("{base}/readyz")).send().await
                 && r.status().is_success()
             {
+                let database = Database::connect(&database_url)
+                    .await
+                    .expect("open the server's database");
+                let store = database.store();
+                let secret = token(store.as_ref(), &[Scope::Admin], None).await;
                 return Self {
                     base,
-                    client,
+                    client: bearer_client(&secret),
+                    anonymous,
+                    store,
+                    database,
                     stop: Some(stop),
                     handle: Some(handle),
                 };
@@ -136,6 +151,7 @@ impl TestServer {
 
     /// Asks for a graceful shutdown and waits for `serve` to return.
     pub async fn stop(mut self) -> Result<(), server::ServeError> {
+        self.database.close().await;
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -145,4 +161,88 @@ impl TestServer {
             .await
             .expect("server task")
     }
+}
+
+/// Makes an API token with `scopes` (bound to `board` if given) and returns its secret.
+pub async fn token(store: &dyn Store, scopes: &[Scope], board: Option<BoardId>) -> String {
+    let now = chrono::Utc::now();
+    let new = NewToken {
+        name: format!(
+            "test {}",
+            scopes
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join("+")
+        ),
+        scopes: scopes.to_vec(),
+        board_id: board,
+        expires_at: None,
+    }
+    .validate(now)
+    .unwrap();
+    app::ssr::auth::issue_token(store, &new, "test", now)
+        .await
+        .unwrap()
+        .1
+}
+
+/// A client that sends `Authorization: Bearer <secret>` with every request.
+pub fn bearer_client(secret: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Bearer {secret}").parse().unwrap(),
+    );
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .unwrap()
+}
+
+/// The password every test account gets.
+pub const PASSWORD: &str = "correct horse battery";
+
+/// Makes an account.
+pub async fn user(store: &dyn Store, email: &str, instance_admin: bool) -> User {
+    let new = NewUser {
+        email: email.into(),
+        name: email.split('@').next().unwrap().into(),
+        password: PASSWORD.into(),
+        instance_admin,
+    }
+    .validate()
+    .unwrap();
+    let hash = app::ssr::auth::hash_password(new.password.clone())
+        .await
+        .unwrap();
+    store
+        .create_user(&new, &hash, false, chrono::Utc::now())
+        .await
+        .unwrap()
+}
+
+/// A browser-like client with a cookie jar, signed in as `email` through the login server
+/// function (so it carries a real session cookie). Sends `Origin` like a browser does.
+pub async fn signed_in(base: &str, email: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(reqwest::header::ORIGIN, base.parse().unwrap());
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .default_headers(headers)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let r = client
+        .post(format!("{base}/fn/login"))
+        .form(&[("email", email), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        r.status().is_success() || r.status().is_redirection(),
+        "sign-in of {email} failed: {}",
+        r.status()
+    );
+    client
 }

@@ -621,7 +621,11 @@ fn read_log(board: &Board, events: &[CardEvent], window: Window) -> Result<Log, 
                 enter(timeline, event.at, *to_column_id);
             }
             EventKind::Created { column_id, .. } => enter(timeline, event.at, *column_id),
-            EventKind::Edited { .. } | EventKind::Blocked { .. } | EventKind::Unblocked => {}
+            EventKind::Edited { .. }
+            | EventKind::Blocked { .. }
+            | EventKind::Unblocked
+            | EventKind::IncidentRecurred { .. }
+            | EventKind::AlertResolved => {}
         }
     }
     for (card, timeline) in board.cards.iter().zip(&mut timelines) {

@@ -73,6 +73,7 @@ impl Fixture {
                 columns: d.columns,
                 lanes: d.lanes,
                 policy: BoardPolicy::default(),
+                incidents: Default::default(),
                 cards: Vec::new(),
             },
             events: Vec::new(),
@@ -109,6 +110,10 @@ impl Fixture {
             created_at: t(created),
             updated_at: t(created),
             column_entered_at: t(created),
+            occurrences: 1,
+            last_seen_at: None,
+            alert_resolved_at: None,
+            link: None,
         });
         id
     }

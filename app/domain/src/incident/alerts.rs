@@ -1,0 +1,268 @@
+//! Alertmanager (webhook version 4) and Grafana (unified alerting) payloads, and what each
+//! alert in them means for the board. Both send a list of alerts with labels, annotations and
+//! a fingerprint; a firing alert opens or refreshes the incident with its fingerprint, a
+//! resolved one marks it resolved.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{IncidentReport, IncidentSettings, fit_title};
+use crate::DomainError;
+
+/// The webhook body Alertmanager posts (`version: "4"`).
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AlertmanagerPayload {
+    /// The payload version; Alertmanager sends `"4"`.
+    pub version: String,
+    /// `firing` or `resolved` for the group.
+    #[serde(default)]
+    pub status: String,
+    /// The receiver's name in Alertmanager's configuration.
+    #[serde(default)]
+    pub receiver: String,
+    /// Alertmanager's own address.
+    #[serde(default, rename = "externalURL")]
+    pub external_url: String,
+    /// The alerts of the group.
+    pub alerts: Vec<WebhookAlert>,
+}
+
+/// The webhook body of a Grafana contact point of type "webhook".
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct GrafanaPayload {
+    /// `firing` or `resolved` for the group.
+    #[serde(default)]
+    pub status: String,
+    /// The contact point's name.
+    #[serde(default)]
+    pub receiver: String,
+    /// Grafana's notification title.
+    #[serde(default)]
+    pub title: String,
+    /// Grafana's own address.
+    #[serde(default, rename = "externalURL")]
+    pub external_url: String,
+    /// The alerts of the group.
+    pub alerts: Vec<WebhookAlert>,
+}
+
+/// One alert, in the shape both Alertmanager and Grafana use.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WebhookAlert {
+    /// Whether the alert fires or has resolved.
+    pub status: SignalStatus,
+    /// Identifying labels (`alertname`, `severity`, `service`, `job`, `instance`, …).
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+    /// Human text (`summary`, `description`, `runbook_url`, …).
+    #[serde(default)]
+    pub annotations: BTreeMap<String, String>,
+    /// When it started firing.
+    #[serde(default, rename = "startsAt")]
+    pub starts_at: Option<DateTime<Utc>>,
+    /// When it resolved (zero time while firing).
+    #[serde(default, rename = "endsAt")]
+    pub ends_at: Option<DateTime<Utc>>,
+    /// The query behind the alert.
+    #[serde(default, rename = "generatorURL")]
+    pub generator_url: Option<String>,
+    /// Stable identity of the alert (a hash of its labels).
+    #[serde(default)]
+    pub fingerprint: Option<String>,
+    /// Grafana: the dashboard of the alert rule.
+    #[serde(default, rename = "dashboardURL")]
+    pub dashboard_url: Option<String>,
+    /// Grafana: the panel of the alert rule.
+    #[serde(default, rename = "panelURL")]
+    pub panel_url: Option<String>,
+    /// Grafana: the values that triggered it, as text.
+    #[serde(default, rename = "valueString")]
+    pub value_string: Option<String>,
+}
+
+/// An alert's state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum SignalStatus {
+    /// Firing: open or refresh the incident.
+    Firing,
+    /// Resolved: mark the incident's alert side resolved.
+    Resolved,
+}
+
+/// What one alert asks of the board.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Signal {
+    /// Open/refresh or resolve.
+    pub status: SignalStatus,
+    /// The incident it opens or refreshes (its `dedup_key` names the incident to resolve).
+    pub report: IncidentReport,
+}
+
+/// Labels that say where an alert comes from, most telling first; they go into titles built
+/// from `alertname`.
+const TELLING: [&str; 6] = ["service", "job", "instance", "namespace", "pod", "cluster"];
+
+impl AlertmanagerPayload {
+    /// The signals of every alert, under the board's severity mapping.
+    pub fn signals(&self, settings: &IncidentSettings) -> Result<Vec<Signal>, DomainError> {
+        if self.version != "4" {
+            return Err(DomainError::invalid(
+                "version",
+                format!(
+                    "Alertmanager webhook version 4 expected, got {:?}",
+                    self.version
+                ),
+            ));
+        }
+        Ok(self
+            .alerts
+            .iter()
+            .map(|a| a.signal("alertmanager", settings, a.generator_url.as_deref()))
+            .collect())
+    }
+}
+
+impl GrafanaPayload {
+    /// The signals of every alert, under the board's severity mapping.
+    pub fn signals(&self, settings: &IncidentSettings) -> Vec<Signal> {
+        self.alerts
+            .iter()
+            .map(|a| {
+                let link = a
+                    .panel_url
+                    .as_deref()
+                    .or(a.dashboard_url.as_deref())
+                    .or(a.generator_url.as_deref());
+                a.signal("grafana", settings, link)
+            })
+            .collect()
+    }
+}
+
+impl WebhookAlert {
+    pub(super) fn signal(
+        &self,
+        source: &str,
+        settings: &IncidentSettings,
+        link: Option<&str>,
+    ) -> Signal {
+        let label = |k: &str| {
+            self.labels
+                .get(k)
+                .map(String::as_str)
+                .filter(|v| !v.is_empty())
+        };
+        let annotation = |k: &str| {
+            self.annotations
+                .get(k)
+                .map(String::as_str)
+                .filter(|v| !v.trim().is_empty())
+        };
+        let title = match annotation("summary") {
+            Some(summary) => fit_title(summary),
+            None => fit_title(&self.built_title()),
+        };
+        let link = link
+            .filter(|l| l.starts_with("http://") || l.starts_with("https://"))
+            .filter(|l| l.len() <= 2000)
+            .map(str::to_owned);
+        let fingerprint = self
+            .fingerprint
+            .clone()
+            .filter(|f| !f.trim().is_empty())
+            .unwrap_or_else(|| labels_fingerprint(&self.labels));
+        Signal {
+            status: self.status,
+            report: IncidentReport {
+                title,
+                severity: settings.severity_of(label("severity")),
+                service: label("service").or(label("job")).map(str::to_owned),
+                description: Some(self.description(annotation("description"), link.as_deref())),
+                dedup_key: Some(format!("{source}:{fingerprint}")),
+                link,
+            },
+        }
+    }
+
+    /// `alertname` and the labels that say where: "HighErrorRate (service=payments, instance=…)".
+    fn built_title(&self) -> String {
+        let name = self
+            .labels
+            .get("alertname")
+            .filter(|n| !n.is_empty())
+            .map_or("Alert", String::as_str);
+        let telling: Vec<String> = TELLING
+            .iter()
+            .filter_map(|k| self.labels.get(*k).map(|v| format!("{k}={v}")))
+            .take(3)
+            .collect();
+        if telling.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{name} ({})", telling.join(", "))
+        }
+    }
+
+    /// The card description: the alert's own description, Grafana's values, every label, and
+    /// the links.
+    fn description(&self, described: Option<&str>, link: Option<&str>) -> String {
+        let mut parts = Vec::new();
+        if let Some(d) = described {
+            parts.push(d.trim().to_owned());
+        }
+        if let Some(v) = self
+            .value_string
+            .as_deref()
+            .filter(|v| !v.trim().is_empty())
+        {
+            parts.push(format!("**Values:** `{}`", v.trim().replace('`', "'")));
+        }
+        if !self.labels.is_empty() {
+            let labels: Vec<String> = self
+                .labels
+                .iter()
+                .map(|(k, v)| format!("`{k}={}`", v.replace('`', "'")))
+                .collect();
+            parts.push(format!("**Labels:** {}", labels.join(" ")));
+        }
+        let mut links = Vec::new();
+        if let Some(l) = link {
+            links.push(format!("[Alert source]({l})"));
+        }
+        if let Some(r) = self
+            .annotations
+            .get("runbook_url")
+            .filter(|r| r.starts_with("http"))
+        {
+            links.push(format!("[Runbook]({r})"));
+        }
+        if !links.is_empty() {
+            parts.push(links.join(" · "));
+        }
+        let text = parts.join("\n\n");
+        // Card descriptions are capped at 20,000 characters; alerts do not get to fill them.
+        text.chars().take(10_000).collect()
+    }
+}
+
+/// A stable identity for an alert that came without a fingerprint: FNV-1a over its sorted
+/// labels (the same labels always give the same key, on every instance and every release).
+fn labels_fingerprint(labels: &BTreeMap<String, String>) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for (k, v) in labels {
+        for byte in k.bytes().chain([0]).chain(v.bytes()).chain([0]) {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    format!("{hash:016x}")
+}

@@ -1,0 +1,221 @@
+use super::*;
+use crate::card::Severity;
+
+/// A real Alertmanager v4 notification (shape as documented and as Alertmanager 0.27 sends).
+const ALERTMANAGER: &str = r#"{
+  "version": "4",
+  "groupKey": "{}:{alertname=\"HighErrorRate\"}",
+  "truncatedAlerts": 0,
+  "status": "firing",
+  "receiver": "flowboard",
+  "groupLabels": {"alertname": "HighErrorRate"},
+  "commonLabels": {"alertname": "HighErrorRate", "severity": "critical"},
+  "commonAnnotations": {},
+  "externalURL": "http://alertmanager:9093",
+  "alerts": [
+    {
+      "status": "firing",
+      "labels": {"alertname": "HighErrorRate", "severity": "critical", "job": "payments-api", "instance": "10.0.0.7:9100"},
+      "annotations": {"summary": "Payments 5xx above 2%", "description": "Error ratio 4.1% for 10m.", "runbook_url": "https://runbooks.example/5xx"},
+      "startsAt": "2026-11-20T10:00:00.000Z",
+      "endsAt": "0001-01-01T00:00:00Z",
+      "generatorURL": "http://prometheus:9090/graph?g0.expr=rate",
+      "fingerprint": "c6a9b3f1d2e4a5b6"
+    },
+    {
+      "status": "resolved",
+      "labels": {"alertname": "DiskFilling", "severity": "warning", "service": "search", "instance": "db-2"},
+      "annotations": {},
+      "startsAt": "2026-11-20T08:00:00Z",
+      "endsAt": "2026-11-20T09:30:00Z",
+      "generatorURL": "",
+      "fingerprint": "0011223344556677"
+    }
+  ]
+}"#;
+
+/// A Grafana unified-alerting webhook notification.
+const GRAFANA: &str = r#"{
+  "receiver": "flowboard",
+  "status": "firing",
+  "orgId": 1,
+  "alerts": [
+    {
+      "status": "firing",
+      "labels": {"alertname": "Latency p99", "grafana_folder": "Checkout", "severity": "major"},
+      "annotations": {"description": "p99 above 800 ms"},
+      "startsAt": "2026-11-20T10:00:00Z",
+      "endsAt": "0001-01-01T00:00:00Z",
+      "generatorURL": "https://grafana.example/alerting/grafana/abc/view",
+      "fingerprint": "57c6d9296de2ad39",
+      "silenceURL": "https://grafana.example/alerting/silence/new",
+      "dashboardURL": "https://grafana.example/d/xyz",
+      "panelURL": "https://grafana.example/d/xyz?viewPanel=2",
+      "values": {"B": 912.5},
+      "valueString": "[ var='B' labels={} value=912.5 ]"
+    }
+  ],
+  "groupLabels": {"alertname": "Latency p99"},
+  "commonLabels": {"alertname": "Latency p99"},
+  "commonAnnotations": {},
+  "externalURL": "https://grafana.example/",
+  "version": "1",
+  "groupKey": "{}:{alertname=\"Latency p99\"}",
+  "truncatedAlerts": 0,
+  "title": "[FIRING:1] Latency p99",
+  "state": "alerting",
+  "message": "**Firing**"
+}"#;
+
+#[test]
+fn alertmanager_alerts_become_signals() {
+    let payload: AlertmanagerPayload = serde_json::from_str(ALERTMANAGER).unwrap();
+    let signals = payload.signals(&IncidentSettings::default()).unwrap();
+    assert_eq!(signals.len(), 2);
+    let firing = &signals[0];
+    assert_eq!(firing.status, SignalStatus::Firing);
+    assert_eq!(firing.report.title, "Payments 5xx above 2%");
+    assert_eq!(firing.report.severity, Severity::Sev1);
+    assert_eq!(
+        firing.report.service.as_deref(),
+        Some("payments-api"),
+        "job when no service"
+    );
+    assert_eq!(
+        firing.report.dedup_key.as_deref(),
+        Some("alertmanager:c6a9b3f1d2e4a5b6")
+    );
+    assert_eq!(
+        firing.report.link.as_deref(),
+        Some("http://prometheus:9090/graph?g0.expr=rate")
+    );
+    let d = firing.report.description.as_deref().unwrap();
+    assert!(d.starts_with("Error ratio 4.1% for 10m."), "{d}");
+    assert!(
+        d.contains("`instance=10.0.0.7:9100`")
+            && d.contains("[Runbook](https://runbooks.example/5xx)"),
+        "{d}"
+    );
+    let resolved = &signals[1];
+    assert_eq!(resolved.status, SignalStatus::Resolved);
+    assert_eq!(
+        resolved.report.title,
+        "DiskFilling (service=search, instance=db-2)"
+    );
+    assert_eq!(resolved.report.severity, Severity::Sev3);
+    assert_eq!(resolved.report.service.as_deref(), Some("search"));
+    assert_eq!(
+        resolved.report.link, None,
+        "an empty generatorURL is no link"
+    );
+}
+
+#[test]
+fn only_version_4_is_alertmanager() {
+    let mut payload: AlertmanagerPayload = serde_json::from_str(ALERTMANAGER).unwrap();
+    payload.version = "3".into();
+    let e = payload.signals(&IncidentSettings::default()).unwrap_err();
+    assert_eq!(e.field(), "version");
+}
+
+#[test]
+fn grafana_alerts_become_signals() {
+    let payload: GrafanaPayload = serde_json::from_str(GRAFANA).unwrap();
+    let s = &payload.signals(&IncidentSettings::default())[0];
+    assert_eq!(s.report.title, "Latency p99");
+    assert_eq!(s.report.severity, Severity::Sev2, "major → sev2");
+    assert_eq!(
+        s.report.dedup_key.as_deref(),
+        Some("grafana:57c6d9296de2ad39")
+    );
+    assert_eq!(
+        s.report.link.as_deref(),
+        Some("https://grafana.example/d/xyz?viewPanel=2")
+    );
+    let d = s.report.description.as_deref().unwrap();
+    assert!(
+        d.contains("p99 above 800 ms") && d.contains("value=912.5"),
+        "{d}"
+    );
+}
+
+#[test]
+fn severity_mapping_is_a_setting() {
+    let mut settings = IncidentSettings::default();
+    assert_eq!(settings.severity_of(Some("CRITICAL")), Severity::Sev1);
+    assert_eq!(settings.severity_of(Some("error")), Severity::Sev2);
+    assert_eq!(settings.severity_of(Some("page")), Severity::Sev4);
+    assert_eq!(settings.severity_of(None), Severity::Sev4);
+    settings.severity_map.insert(
+        0,
+        SeverityRule {
+            label: "page".into(),
+            severity: Severity::Sev1,
+        },
+    );
+    assert_eq!(settings.severity_of(Some("page")), Severity::Sev1);
+    settings.severity_map.push(SeverityRule {
+        label: "Page".into(),
+        severity: Severity::Sev2,
+    });
+    assert!(settings.validate().is_err(), "duplicate labels");
+}
+
+#[test]
+fn alerts_without_fingerprint_or_summary_still_dedup() {
+    let alert = |labels: &str| -> WebhookAlert {
+        serde_json::from_str(&format!(r#"{{"status": "firing", "labels": {labels}}}"#)).unwrap()
+    };
+    let a = alert(r#"{"alertname": "Down", "job": "api"}"#);
+    let b = alert(r#"{"job": "api", "alertname": "Down"}"#);
+    let c = alert(r#"{"alertname": "Down", "job": "web"}"#);
+    let s = IncidentSettings::default();
+    let key = |x: &WebhookAlert| x.signal("alertmanager", &s, None).report.dedup_key;
+    assert_eq!(key(&a), key(&b), "label order does not matter");
+    assert_ne!(key(&a), key(&c));
+    assert_eq!(
+        a.signal("alertmanager", &s, None).report.title,
+        "Down (job=api)"
+    );
+    let bare = alert("{}");
+    assert_eq!(bare.signal("grafana", &s, None).report.title, "Alert");
+}
+
+#[test]
+fn long_titles_are_cut_to_fit() {
+    let long = "é".repeat(300);
+    let t = fit_title(&long);
+    assert_eq!(t.chars().count(), 200);
+    assert!(t.ends_with('…'));
+}
+
+#[test]
+fn reports_check_links_and_never_get_refused() {
+    let mut r = IncidentReport {
+        title: "x".into(),
+        severity: Severity::Sev1,
+        service: None,
+        description: None,
+        dedup_key: Some("k".into()),
+        link: Some("javascript:alert(1)".into()),
+    };
+    assert_eq!(r.validate().unwrap_err().field(), "link");
+    r.link = Some("https://grafana.example/d/1".into());
+    assert!(r.validate().is_ok());
+    let card = r.new_card("api");
+    assert_eq!(card.card_type, crate::CardType::Incident);
+    assert!(card.override_reason.is_some());
+}
+
+#[test]
+fn unknown_fields_and_severities_are_refused() {
+    assert!(
+        serde_json::from_str::<IncidentReport>(r#"{"title": "x", "severity": "sev9"}"#).is_err()
+    );
+    assert!(
+        serde_json::from_str::<IncidentReport>(
+            r#"{"title": "x", "severity": "sev1", "sevrity": 1}"#
+        )
+        .is_err()
+    );
+}

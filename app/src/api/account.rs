@@ -1,0 +1,167 @@
+//! Server functions for signing in and out, the one-time set-up, and one's own account.
+
+use domain::access::SessionUser;
+use leptos::prelude::*;
+
+use crate::error::AppError;
+
+/// Who is signed in (`None` when nobody), and whether Flowboard still needs its first admin.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct WhoAmI {
+    /// The signed-in person.
+    pub session: Option<SessionUser>,
+    /// No account exists yet and this request may create the first (loopback only).
+    pub setup_open: bool,
+}
+
+/// The signed-in person, if any.
+#[server(prefix = "/fn", endpoint = "whoami")]
+pub async fn whoami() -> Result<WhoAmI, AppError> {
+    use crate::ssr::auth::{is_loopback, request_auth};
+    let store = crate::ssr::shared_store()?;
+    let auth = request_auth();
+    let session = match auth.principal {
+        Some(domain::access::Principal::User { id, .. }) => Some(SessionUser {
+            user: store.user(id).await?,
+            demo: auth.demo,
+        }),
+        _ => None,
+    };
+    let setup_open =
+        session.is_none() && is_loopback(auth.client_ip) && store.count_users().await? == 0;
+    Ok(WhoAmI {
+        session,
+        setup_open,
+    })
+}
+
+/// Signs in with email and password, then goes to `next` (a path on this site) or home.
+#[server(prefix = "/fn", endpoint = "login")]
+pub async fn login(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
+    use crate::ssr::auth::{LoginLimiter, check_credentials, request_auth};
+    let store = crate::ssr::shared_store()?;
+    let limiter = use_context::<std::sync::Arc<LoginLimiter>>().ok_or(AppError::Internal)?;
+    let user = check_credentials(
+        store.as_ref(),
+        &limiter,
+        request_auth().client_ip,
+        &email,
+        password,
+        chrono::Utc::now(),
+    )
+    .await?;
+    start_session(user.id, false).await?;
+    leptos_axum::redirect(&safe_next(next.as_deref()));
+    Ok(())
+}
+
+/// Ends the session (deleted from the database, cookie cleared) and shows the sign-in page.
+#[server(prefix = "/fn", endpoint = "logout")]
+pub async fn logout() -> Result<(), AppError> {
+    let session = session().await?;
+    session.flush().await.map_err(|e| {
+        tracing::error!(error = %e, "ending a session failed");
+        AppError::Internal
+    })?;
+    if crate::ssr::auth::request_auth().demo
+        && let Some(options) = use_context::<leptos_axum::ResponseOptions>()
+        && let Ok(cookie) = http::HeaderValue::from_str(crate::ssr::auth::DEMO_OFF_COOKIE)
+    {
+        // Demo mode would sign the browser straight back in; this cookie says not to.
+        options.append_header(http::header::SET_COOKIE, cookie);
+    }
+    leptos_axum::redirect("/login?signed_out=1");
+    Ok(())
+}
+
+/// Makes the first account, an instance admin, and signs it in. Only while no account
+/// exists, and only from this machine (loopback).
+#[server(prefix = "/fn", endpoint = "setup")]
+pub async fn setup_admin(email: String, name: String, password: String) -> Result<(), AppError> {
+    use crate::ssr::auth::{hash_password, is_loopback, request_auth};
+    let store = crate::ssr::shared_store()?;
+    if !is_loopback(request_auth().client_ip) {
+        return Err(crate::ssr::with_status(AppError::Forbidden(
+            "The first admin can only be created from the server itself (loopback), or with \
+             `flowboard user create --role admin`."
+                .into(),
+        )));
+    }
+    let new = domain::access::NewUser {
+        email,
+        name,
+        password,
+        instance_admin: true,
+    }
+    .validate()
+    .map_err(crate::ssr::StoreError::from)?;
+    let hash = hash_password(new.password.clone()).await?;
+    let user = store
+        .create_user(&new, &hash, true, chrono::Utc::now())
+        .await?;
+    start_session(user.id, false).await?;
+    leptos_axum::redirect("/");
+    Ok(())
+}
+
+/// Changes the signed-in person's password after checking the current one.
+#[server(prefix = "/fn", endpoint = "change_password")]
+pub async fn change_password(current: String, new_password: String) -> Result<(), AppError> {
+    use crate::ssr::auth::{current_principal, hash_password, verify_password};
+    let store = crate::ssr::shared_store()?;
+    let principal = current_principal()?;
+    let id = principal
+        .user_id()
+        .ok_or_else(|| AppError::Forbidden("Tokens have no password.".into()))?;
+    let user = store.user(id).await?;
+    let creds = store
+        .credentials(&user.email)
+        .await?
+        .ok_or(AppError::Internal)?;
+    if !verify_password(creds.password_hash, current).await {
+        return Err(AppError::Invalid {
+            field: "current".into(),
+            message: "is not your current password".into(),
+        });
+    }
+    domain::access::validate_password(&new_password).map_err(crate::ssr::StoreError::from)?;
+    let hash = hash_password(new_password).await?;
+    store.set_password(id, &hash).await?;
+    // A new password ends other ways in: this session gets a fresh id.
+    start_session(id, false).await?;
+    Ok(())
+}
+
+#[cfg(feature = "ssr")]
+async fn session() -> Result<tower_sessions::Session, AppError> {
+    leptos_axum::extract::<tower_sessions::Session>()
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "no session layer");
+            AppError::Internal
+        })
+}
+
+/// Puts the user into the session under a new session id (no fixation).
+#[cfg(feature = "ssr")]
+pub(crate) async fn start_session(user: domain::UserId, demo: bool) -> Result<(), AppError> {
+    use crate::ssr::auth::{SESSION_DEMO_KEY, SESSION_USER_KEY};
+    let session = session().await?;
+    let fail = |e: tower_sessions::session::Error| {
+        tracing::error!(error = %e, "session store failed");
+        AppError::Internal
+    };
+    session.cycle_id().await.map_err(fail)?;
+    session.insert(SESSION_USER_KEY, user).await.map_err(fail)?;
+    session.insert(SESSION_DEMO_KEY, demo).await.map_err(fail)?;
+    Ok(())
+}
+
+/// `next` if it is a path on this site, else `/` (no open redirects).
+#[cfg(feature = "ssr")]
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        _ => "/".to_string(),
+    }
+}

@@ -1,0 +1,65 @@
+//! Live board updates in the browser: follows the board's server-sent-events stream and bumps
+//! a counter the page's data depends on, so the board reloads when anyone changes it. The
+//! stream sends `ready` on every (re)connect, which reloads too: nothing missed while the
+//! connection was down stays missing. Bursts (an alert storm) are coalesced into one reload
+//! per 300 ms.
+
+use leptos::prelude::*;
+
+/// Reloads the board (by bumping `reload`) whenever the board's live stream says so.
+#[component]
+pub fn LiveUpdates(
+    /// The board's slug.
+    slug: String,
+    /// Bumped on every change worth a reload.
+    reload: RwSignal<u64>,
+) -> impl IntoView {
+    let connected = RwSignal::new(false);
+    #[cfg(feature = "hydrate")]
+    follow(slug, reload, connected);
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (slug, reload);
+    view! {
+        <span class="live-status" data-live=move || if connected.get() { "on" } else { "off" }
+            title=move || if connected.get() { "Live: changes by anyone appear here at once" } else { "Not live: reload to see others' changes" }>
+            <span class="live-dot" aria-hidden="true"></span>
+            {move || if connected.get() { "Live" } else { "Offline" }}
+        </span>
+    }
+}
+
+#[cfg(feature = "hydrate")]
+fn follow(slug: String, reload: RwSignal<u64>, connected: RwSignal<bool>) {
+    use std::time::Duration;
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen::prelude::Closure;
+
+    let Ok(source) = web_sys::EventSource::new(&format!("/api/v1/boards/{slug}/live")) else {
+        return;
+    };
+    let pending = RwSignal::new(false);
+    let on_change = Closure::<dyn FnMut(web_sys::Event)>::new(move |_: web_sys::Event| {
+        connected.set(true);
+        if pending.get_untracked() {
+            return;
+        }
+        pending.set(true);
+        set_timeout(
+            move || {
+                pending.set(false);
+                reload.update(|n| *n += 1);
+            },
+            Duration::from_millis(300),
+        );
+    });
+    let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |_: web_sys::Event| {
+        // EventSource retries by itself; the next `ready` reloads.
+        connected.set(false);
+    });
+    let callback = on_change.as_ref().unchecked_ref();
+    let _ = source.add_event_listener_with_callback("ready", callback);
+    let _ = source.add_event_listener_with_callback("change", callback);
+    let _ = source.add_event_listener_with_callback("error", on_error.as_ref().unchecked_ref());
+    let source = send_wrapper::SendWrapper::new((source, on_change, on_error));
+    on_cleanup(move || source.0.close());
+}

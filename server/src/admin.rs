@@ -1,0 +1,197 @@
+//! `flowboard user ...` and `flowboard token ...`: account and token management from the
+//! command line, for the first admin and for scripted set-ups. Each returns the lines to
+//! print; errors are sentences for people.
+
+use app::ssr::auth::{hash_password, issue_token};
+use app::ssr::{BoardRef, Store, StoreError};
+use chrono::{Duration, Utc};
+use domain::access::{ApiToken, NewToken, NewUser, parse_scopes};
+
+use crate::config::{
+    InstanceRole, TokenCreateArgs, TokenListArgs, TokenRevokeArgs, UserCreateArgs,
+};
+use crate::store::Database;
+
+/// Why a command failed.
+#[derive(Debug, thiserror::Error)]
+pub enum AdminError {
+    /// Storage refused or failed.
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    /// The input is not acceptable.
+    #[error("{0}")]
+    Input(String),
+}
+
+impl From<domain::DomainError> for AdminError {
+    fn from(e: domain::DomainError) -> Self {
+        Self::Input(e.to_string())
+    }
+}
+
+/// The environment variable `user create` reads the password from.
+pub const PASSWORD_ENV: &str = "FLOWBOARD_PASSWORD";
+
+/// The password from `FLOWBOARD_PASSWORD`, else from a prompt on the terminal (never argv,
+/// which other users of the machine can read in the process list).
+pub fn read_password() -> Result<String, AdminError> {
+    if let Ok(p) = std::env::var(PASSWORD_ENV) {
+        return Ok(p);
+    }
+    let first = rpassword::prompt_password("Password: ").map_err(|e| {
+        AdminError::Input(format!(
+            "cannot read a password from the terminal ({e}); set {PASSWORD_ENV} instead"
+        ))
+    })?;
+    let again = rpassword::prompt_password("Password again: ")
+        .map_err(|e| AdminError::Input(format!("cannot read the password: {e}")))?;
+    if first != again {
+        return Err(AdminError::Input("the two passwords differ".into()));
+    }
+    Ok(first)
+}
+
+/// `flowboard user create`.
+pub async fn user_create(args: &UserCreateArgs, password: String) -> Result<String, AdminError> {
+    let db = Database::connect(&args.database_url).await?;
+    let new = NewUser {
+        email: args.email.clone(),
+        name: args.name.clone(),
+        password,
+        instance_admin: args.role == InstanceRole::Admin,
+    }
+    .validate()?;
+    let hash = hash_password(new.password.clone()).await?;
+    let user = db.store().create_user(&new, &hash, false, Utc::now()).await;
+    db.close().await;
+    let user = user?;
+    let role = if user.instance_admin {
+        "instance admin"
+    } else {
+        "user"
+    };
+    Ok(format!("created {role} {} ({})", user.email, user.id))
+}
+
+/// `flowboard token create`: the last line is the secret alone, for scripts.
+pub async fn token_create(args: &TokenCreateArgs) -> Result<Vec<String>, AdminError> {
+    let db = Database::connect(&args.database_url).await?;
+    let result = async {
+        let store = db.store();
+        let board = match &args.board {
+            Some(slug) => Some(store.board_id(&BoardRef::parse(slug)).await?),
+            None => None,
+        };
+        let now = Utc::now();
+        let new = NewToken {
+            name: args.name.clone(),
+            scopes: parse_scopes(&args.scopes.join(","))?,
+            board_id: board,
+            expires_at: args
+                .expires_in_days
+                .map(|d| now + Duration::days(i64::from(d))),
+        }
+        .validate(now)?;
+        let (token, secret) = issue_token(store.as_ref(), &new, "cli", now).await?;
+        Ok::<_, AdminError>(vec![
+            format!(
+                "created token {:?} ({}) with scopes {} on {}",
+                token.name,
+                token.id,
+                scopes_text(&token),
+                args.board.as_deref().unwrap_or("every board")
+            ),
+            "the secret is shown once; store it now:".into(),
+            secret,
+        ])
+    }
+    .await;
+    db.close().await;
+    result
+}
+
+/// `flowboard token revoke`: by id, or by a name unique among live tokens.
+pub async fn token_revoke(args: &TokenRevokeArgs) -> Result<String, AdminError> {
+    let db = Database::connect(&args.database_url).await?;
+    let result = async {
+        let store = db.store();
+        let token = find_token(store.as_ref(), &args.token, args.board.as_deref()).await?;
+        let revoked = store.revoke_token(token.id, Utc::now()).await?;
+        Ok::<_, AdminError>(format!("revoked token {:?} ({})", revoked.name, revoked.id))
+    }
+    .await;
+    db.close().await;
+    result
+}
+
+/// `flowboard token list`.
+pub async fn token_list(args: &TokenListArgs) -> Result<Vec<String>, AdminError> {
+    let db = Database::connect(&args.database_url).await?;
+    let result = async {
+        let store = db.store();
+        let board = match &args.board {
+            Some(slug) => Some(store.board_id(&BoardRef::parse(slug)).await?),
+            None => None,
+        };
+        let now = Utc::now();
+        Ok::<_, AdminError>(
+            store
+                .list_tokens(board)
+                .await?
+                .iter()
+                .map(|t| {
+                    format!(
+                        "{}  {:<24} {}…  {:<40} {}",
+                        t.id,
+                        t.name,
+                        t.prefix,
+                        scopes_text(t),
+                        t.unusable_at(now).unwrap_or("active")
+                    )
+                })
+                .collect(),
+        )
+    }
+    .await;
+    db.close().await;
+    result
+}
+
+fn scopes_text(token: &ApiToken) -> String {
+    token
+        .scopes
+        .iter()
+        .map(|s| s.as_str())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+async fn find_token(
+    store: &dyn Store,
+    wanted: &str,
+    board: Option<&str>,
+) -> Result<ApiToken, AdminError> {
+    if let Ok(id) = wanted.parse() {
+        return Ok(store.token(id).await?);
+    }
+    let board = match board {
+        Some(slug) => Some(store.board_id(&BoardRef::parse(slug)).await?),
+        None => None,
+    };
+    let now = Utc::now();
+    let mut live: Vec<ApiToken> = store
+        .list_tokens(board)
+        .await?
+        .into_iter()
+        .filter(|t| t.name == wanted && t.unusable_at(now).is_none())
+        .collect();
+    match live.len() {
+        1 => Ok(live.remove(0)),
+        0 => Err(AdminError::Input(format!(
+            "no live token named {wanted:?} (use --board SLUG for a board's tokens)"
+        ))),
+        n => Err(AdminError::Input(format!(
+            "{n} live tokens are named {wanted:?}; revoke by id (flowboard token list)"
+        ))),
+    }
+}

@@ -1,0 +1,66 @@
+//! Live board updates as server-sent events. Every committed change to the board (from this
+//! instance, or through PostgreSQL NOTIFY from any other) becomes a `change` event; browsers'
+//! `EventSource` reconnects by itself, and the board page reloads its data on every (re)connect,
+//! so nothing missed while disconnected stays missing.
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use app::ssr::BoardChange;
+use axum::extract::{Path, State};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use domain::access::Action;
+use futures::Stream;
+use tokio::sync::broadcast::error::RecvError;
+
+use super::auth::Caller;
+use super::{ApiError, AppState, Problem};
+
+/// A stream of the board's changes (`text/event-stream`): a `ready` event first, then one
+/// `change` event per committed change (`{"board_id", "card_id", "what"}`); `what` is
+/// `resync` when changes may have been missed and the view should reload.
+#[utoipa::path(get, path = "/boards/{board}/live", tag = "boards",
+    params(("board" = String, Path, description = "Board slug or id")),
+    responses(
+        (status = 200, description = "Server-sent events", content_type = "text/event-stream"),
+        (status = 404, description = "No such board", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn live(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(board): Path<String>,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    let board = caller
+        .on_board(state.store.as_ref(), &board, Action::ViewBoard)
+        .await?;
+    let changes = state.store.changes();
+    let shutdown = state.shutdown.clone();
+    let ready = Event::default().event("ready").data("{}");
+    let stream = futures::stream::unfold(
+        (changes, shutdown, Some(ready)),
+        move |(mut changes, mut shutdown, first)| async move {
+            if let Some(event) = first {
+                return Some((Ok(event), (changes, shutdown, None)));
+            }
+            loop {
+                let change = tokio::select! {
+                    received = changes.recv() => received,
+                    // Server shutting down: end the stream so graceful shutdown is not held up.
+                    _ = shutdown.wait_for(|stop| *stop) => return None,
+                };
+                let change = match change {
+                    Ok(c) if c.board_id.is_none_or(|b| b == board) => c,
+                    Ok(_) => continue,
+                    Err(RecvError::Lagged(_)) => BoardChange::resync(),
+                    Err(RecvError::Closed) => return None,
+                };
+                let event = Event::default()
+                    .event("change")
+                    .json_data(&change)
+                    .unwrap_or_else(|_| Event::default().event("change").data("{}"));
+                return Some((Ok(event), (changes, shutdown, None)));
+            }
+        },
+    );
+    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+}
