@@ -4,6 +4,7 @@ mod auth;
 mod badges;
 mod card_tile;
 mod format;
+mod live;
 mod tokens;
 
 pub use auth::{
@@ -12,5 +13,6 @@ pub use auth::{
 };
 pub use badges::{ErrorPanel, SeverityBadge, TypeBadge};
 pub use card_tile::CardTile;
+pub use live::LiveUpdates;
 pub use format::{human_duration, short_time, textarea_text};
 pub use tokens::{TokenManager, TokenState, client_now};

@@ -16,7 +16,7 @@ use leptos_meta::Title;
 
 use super::slug_param;
 use crate::api::{BoardSnapshot, CreateCard, MoveCard, SHARE_DAYS, get_board};
-use crate::components::{CardTile, ErrorPanel, TypeBadge, mark_hydrated};
+use crate::components::{CardTile, ErrorPanel, LiveUpdates, TypeBadge, mark_hydrated};
 use crate::error::AppError;
 use domain::policy::TechDebtShare;
 
@@ -29,19 +29,26 @@ pub fn BoardPage() -> impl IntoView {
     let slug = slug_param();
     let move_action = ServerAction::<MoveCard>::new();
     let create_action = ServerAction::<CreateCard>::new();
+    // Bumped by the live stream when anyone (another browser, the API, monitoring) changes
+    // the board, so the board is read again without a page reload.
+    let reload = RwSignal::new(0_u64);
     let snapshot = Resource::new(
         move || {
             (
                 slug.get(),
                 move_action.version().get(),
                 create_action.version().get(),
+                reload.get(),
             )
         },
-        |(slug, _, _)| get_board(slug),
+        |(slug, _, _, _)| get_board(slug),
     );
     // The role of the last board read, for the refusal toast outside the board's Transition.
     let role = Signal::derive(move || snapshot.get().and_then(Result::ok).map(|s| s.role));
     view! {
+        // Outside the Transition, so a reload does not reconnect the stream; keyed on the
+        // slug, so moving to another board follows that board instead.
+        {move || view! { <LiveUpdates slug=slug.get() reload/> }}
         <Transition fallback=|| view! { <p class="loading">"Loading board…"</p> }>
             {move || Suspend::new(async move {
                 match snapshot.await {
