@@ -4,7 +4,7 @@
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
 CARGO ?= cargo
-# Extra flags for `make run`, e.g. `make run ARGS="--no-demo --bind 0.0.0.0:3000"`.
+# Extra flags for `make run`, e.g. `make run ARGS="--bind 127.0.0.1:8080 --log-format json"`.
 ARGS ?=
 # Browser tests run against the release bundle `make run` serves (a wasm-opt bug once broke
 # only that one); `make test-e2e E2E_SITE=debug` is quicker while iterating.

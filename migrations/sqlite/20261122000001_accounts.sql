@@ -53,6 +53,10 @@ CREATE INDEX api_tokens_board_idx ON api_tokens (board_id);
 CREATE TABLE sessions (
     id         TEXT PRIMARY KEY NOT NULL,
     data       TEXT NOT NULL,
+    -- The signed-in user's id (as text), so a password change or a disabled account can end
+    -- every session of that user; NULL before sign-in.
+    user_id    TEXT,
     expires_at TEXT NOT NULL
 );
 CREATE INDEX sessions_expires_idx ON sessions (expires_at);
+CREATE INDEX sessions_user_idx ON sessions (user_id);

@@ -614,6 +614,15 @@ async fn sessions(s: &TestServer) {
         StatusCode::FORBIDDEN,
         "server functions are covered too"
     );
+    // Login CSRF: another site cannot sign this browser in, even without a session cookie.
+    let r = reqwest::Client::new()
+        .post(s.url("/fn/login"))
+        .header("origin", "http://evil.example")
+        .form(&[("email", "ann@example.com"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN, "cross-site sign-in");
     // Signing in again rotates the session id.
     assert!(login(PASSWORD).await.unwrap().status().is_success());
     let second = jar_session(&jar, &base);
@@ -663,6 +672,56 @@ async fn sessions(s: &TestServer) {
     assert!(text.contains("locked for 30 seconds"), "{text}");
 }
 
+/// A new password ends the user's other sessions (this one goes on); disabling an account
+/// ends all of them at once.
+async fn password_change_and_disabling_end_sessions(s: &TestServer) {
+    let ben = user(s.store.as_ref(), "ben@example.com", false).await;
+    let laptop = common::signed_in(&s.base, "ben@example.com").await;
+    let phone = common::signed_in(&s.base, "ben@example.com").await;
+    let boards = |c: &reqwest::Client| c.get(s.url("/api/v1/boards")).send();
+    assert_eq!(boards(&phone).await.unwrap().status(), StatusCode::OK);
+    let r = laptop
+        .post(s.url("/fn/change_password"))
+        .form(&[
+            ("current", PASSWORD),
+            ("new_password", "a much better passphrase"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.status());
+    assert_eq!(
+        boards(&phone).await.unwrap().status(),
+        StatusCode::UNAUTHORIZED,
+        "the other browser is signed out"
+    );
+    assert_eq!(
+        boards(&laptop).await.unwrap().status(),
+        StatusCode::OK,
+        "the browser that changed it stays signed in"
+    );
+
+    // An instance admin disables ben: his remaining session ends in the database.
+    user(s.store.as_ref(), "root@example.com", true).await;
+    let root = common::signed_in(&s.base, "root@example.com").await;
+    let r = root
+        .post(s.url("/fn/set_user_flags"))
+        .form(&[("user_id", ben.id.to_string()), ("disabled", "on".into())])
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.status());
+    assert_eq!(
+        s.store.end_user_sessions(ben.id).await.unwrap(),
+        0,
+        "no session of a disabled user is left"
+    );
+    assert_eq!(
+        boards(&laptop).await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
+}
+
 fn jar_session(jar: &reqwest::cookie::Jar, base: &reqwest::Url) -> String {
     use reqwest::cookie::CookieStore;
     let cookies = jar.cookies(base).expect("a session cookie");
@@ -684,6 +743,7 @@ async fn run_all(db: TestDb) {
     server_fn_matrix(&s).await;
     tokens_and_their_limits(&s).await;
     sessions(&s).await;
+    password_change_and_disabling_end_sessions(&s).await;
     s.stop().await.expect("clean shutdown");
 }
 
@@ -777,6 +837,22 @@ async fn first_admin_setup_and_login_rate_limit() {
             .form(&[("email", email), ("name", "Root"), ("password", PASSWORD)])
             .send()
     };
+    // Behind a reverse proxy on the same host the peer is loopback but the person is not:
+    // the set-up page stays shut to proxied requests.
+    let proxied = browser
+        .post(s.url("/fn/setup"))
+        .header("origin", &s.base)
+        .header("accept", "application/json")
+        .header("x-forwarded-for", "203.0.113.9")
+        .form(&[
+            ("email", "mallory@example.com"),
+            ("name", "M"),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(proxied.status(), StatusCode::FORBIDDEN, "proxied set-up");
     let r = setup("root@example.com").await.unwrap();
     assert!(
         r.status().is_success() || r.status().is_redirection(),

@@ -896,9 +896,11 @@ async fn tokens_are_stored_by_hash(store: Arc<dyn Store>) {
 
 async fn sessions_expire(store: Arc<dyn Store>) {
     use app::ssr::SessionRecord;
+    let user = domain::UserId::new();
     let record = SessionRecord {
         id: "abc".into(),
-        data: r#"{"user_id":"x"}"#.into(),
+        data: format!(r#"{{"user_id":"{user}"}}"#),
+        user_id: Some(user),
         expires_at: t0() + chrono::Duration::hours(1),
     };
     assert!(store.session_create(&record).await.unwrap());
@@ -937,6 +939,31 @@ async fn sessions_expire(store: Arc<dyn Store>) {
     assert!(store.session_create(&record).await.unwrap());
     store.session_delete("abc").await.unwrap();
     assert!(store.session_load("abc", t0()).await.unwrap().is_none());
+
+    // All of one user's sessions end together; other users' and anonymous ones stay.
+    let of = |id: &str, user: Option<domain::UserId>| SessionRecord {
+        id: id.into(),
+        user_id: user,
+        ..record.clone()
+    };
+    let other = domain::UserId::new();
+    for r in [
+        of("u1", Some(user)),
+        of("u2", Some(user)),
+        of("o1", Some(other)),
+        of("anon", None),
+    ] {
+        assert!(store.session_create(&r).await.unwrap());
+    }
+    store.session_save(&of("anon", Some(user))).await.unwrap();
+    assert_eq!(store.end_user_sessions(user).await.unwrap(), 3);
+    for (id, kept) in [("u1", false), ("u2", false), ("anon", false), ("o1", true)] {
+        assert_eq!(
+            store.session_load(id, t0()).await.unwrap().is_some(),
+            kept,
+            "{id}"
+        );
+    }
 }
 
 macro_rules! conformance {

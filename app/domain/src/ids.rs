@@ -64,3 +64,7 @@ id_type!(
     /// Identifies an API token (not its secret).
     TokenId
 );
+id_type!(
+    /// Identifies a deployment reported by CI/CD.
+    DeploymentId
+);

@@ -199,13 +199,15 @@ pub async fn set_user_flags(
 ) -> Result<User, AppError> {
     use crate::ssr::forms::parse_id;
     let store = instance_admin_store().await?;
-    Ok(store
-        .set_user_flags(
-            parse_id("user_id", &user_id)?,
-            instance_admin.is_some(),
-            disabled.is_some(),
-        )
-        .await?)
+    let id = parse_id("user_id", &user_id)?;
+    let user = store
+        .set_user_flags(id, instance_admin.is_some(), disabled.is_some())
+        .await?;
+    if user.disabled {
+        // Signed out everywhere at once, not only at the next request.
+        store.end_user_sessions(id).await?;
+    }
+    Ok(user)
 }
 
 #[cfg(feature = "ssr")]

@@ -17,7 +17,7 @@ pub struct WhoAmI {
 /// The signed-in person, if any.
 #[server(prefix = "/fn", endpoint = "whoami")]
 pub async fn whoami() -> Result<WhoAmI, AppError> {
-    use crate::ssr::auth::{is_loopback, request_auth};
+    use crate::ssr::auth::request_auth;
     let store = crate::ssr::shared_store()?;
     let auth = request_auth();
     let session = match auth.principal {
@@ -27,8 +27,7 @@ pub async fn whoami() -> Result<WhoAmI, AppError> {
         }),
         _ => None,
     };
-    let setup_open =
-        session.is_none() && is_loopback(auth.client_ip) && store.count_users().await? == 0;
+    let setup_open = session.is_none() && auth.is_local() && store.count_users().await? == 0;
     Ok(WhoAmI {
         session,
         setup_open,
@@ -78,9 +77,9 @@ pub async fn logout() -> Result<(), AppError> {
 /// exists, and only from this machine (loopback).
 #[server(prefix = "/fn", endpoint = "setup")]
 pub async fn setup_admin(email: String, name: String, password: String) -> Result<(), AppError> {
-    use crate::ssr::auth::{hash_password, is_loopback, request_auth};
+    use crate::ssr::auth::{hash_password, request_auth};
     let store = crate::ssr::shared_store()?;
-    if !is_loopback(request_auth().client_ip) {
+    if !request_auth().is_local() {
         return Err(crate::ssr::with_status(AppError::Forbidden(
             "The first admin can only be created from the server itself (loopback), or with \
              `flowboard user create --role admin`."
@@ -127,7 +126,9 @@ pub async fn change_password(current: String, new_password: String) -> Result<()
     domain::access::validate_password(&new_password).map_err(crate::ssr::StoreError::from)?;
     let hash = hash_password(new_password).await?;
     store.set_password(id, &hash).await?;
-    // A new password ends other ways in: this session gets a fresh id.
+    // A new password ends every other way in: the user's other sessions (a stolen cookie,
+    // a forgotten browser) are deleted, and this one continues under a fresh id.
+    store.end_user_sessions(id).await?;
     start_session(id, false).await?;
     Ok(())
 }

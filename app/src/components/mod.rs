@@ -13,6 +13,6 @@ pub use auth::{
 };
 pub use badges::{ErrorPanel, SeverityBadge, TypeBadge};
 pub use card_tile::CardTile;
-pub use live::LiveUpdates;
 pub use format::{human_duration, short_time, textarea_text};
+pub use live::LiveUpdates;
 pub use tokens::{TokenManager, TokenState, client_now};

@@ -29,6 +29,8 @@ pub struct SessionRecord {
     pub id: String,
     /// The session data as JSON.
     pub data: String,
+    /// The signed-in user, if any (kept beside the data so all of a user's sessions can end).
+    pub user_id: Option<UserId>,
     /// When it expires.
     pub expires_at: DateTime<Utc>,
 }
@@ -133,6 +135,9 @@ pub trait AccountStore: Send + Sync + 'static {
 
     /// Saves a session, creating or replacing it.
     async fn session_save(&self, record: &SessionRecord) -> Result<(), StoreError>;
+
+    /// Ends every session of `user` (a new password, a disabled account); returns how many.
+    async fn end_user_sessions(&self, user: UserId) -> Result<u64, StoreError>;
 
     /// Loads a session that has not expired at `now`.
     async fn session_load(

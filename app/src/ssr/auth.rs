@@ -43,6 +43,19 @@ pub struct RequestAuth {
     pub demo: bool,
     /// The peer's address (for the sign-in rate limit and the loopback-only set-up).
     pub client_ip: Option<IpAddr>,
+    /// The request names a client behind a proxy (`Forwarded`, `X-Forwarded-For`,
+    /// `X-Real-IP`): the peer is then a proxy, so a loopback peer says nothing about the
+    /// person.
+    pub forwarded: bool,
+}
+
+impl RequestAuth {
+    /// Whether the person is on this machine: a loopback peer that no proxy stands in for.
+    /// The one-time set-up page and the demo sign-in are offered only then, so a reverse
+    /// proxy on the same host never opens them to the network.
+    pub fn is_local(&self) -> bool {
+        !self.forwarded && is_loopback(self.client_ip)
+    }
 }
 
 /// Why access was refused.

@@ -6,9 +6,7 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 
 use app::ssr::Store;
-use app::ssr::auth::{
-    RequestAuth, SESSION_DEMO_KEY, SESSION_USER_KEY, TOKEN_PREFIX, hash_token, is_loopback,
-};
+use app::ssr::auth::{RequestAuth, SESSION_DEMO_KEY, SESSION_USER_KEY, TOKEN_PREFIX, hash_token};
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{Method, header};
 use axum::middleware::Next;
@@ -64,8 +62,12 @@ pub async fn resolve_principal(
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ConnectInfo(addr)| addr.ip());
+    let forwarded = ["forwarded", "x-forwarded-for", "x-real-ip"]
+        .iter()
+        .any(|h| request.headers().contains_key(*h));
     let mut auth = RequestAuth {
         client_ip,
+        forwarded,
         ..RequestAuth::default()
     };
     let path = request.uri().path().to_owned();
@@ -165,11 +167,12 @@ async fn session_principal(
     }
     if let Some(demo) = state.demo_user
         && may_demo
-        && is_loopback(auth.client_ip)
+        && auth.is_local()
+        && let Ok(user) = state.store.user(demo).await
+        && !user.disabled
         && session.cycle_id().await.is_ok()
         && session.insert(SESSION_USER_KEY, demo).await.is_ok()
         && session.insert(SESSION_DEMO_KEY, true).await.is_ok()
-        && let Ok(user) = state.store.user(demo).await
     {
         auth.demo = true;
         auth.principal = Some(Principal::User {

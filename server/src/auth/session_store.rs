@@ -43,8 +43,13 @@ fn to_time(t: DateTime<Utc>) -> OffsetDateTime {
 }
 
 fn encode(record: &Record) -> session_store::Result<SessionRecord> {
+    let user_id = record
+        .data
+        .get(app::ssr::auth::SESSION_USER_KEY)
+        .and_then(|v| serde_json::from_value(v.clone()).ok());
     Ok(SessionRecord {
         id: record.id.to_string(),
+        user_id,
         data: serde_json::to_string(&record.data)
             .map_err(|e| session_store::Error::Encode(e.to_string()))?,
         expires_at: to_chrono(record.expiry_date),

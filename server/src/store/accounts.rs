@@ -441,12 +441,13 @@ macro_rules! impl_account_store {
 
                 async fn session_create(&self, record: &SessionRecord) -> Result<bool, StoreError> {
                     let done = sqlx::query(
-                        "INSERT INTO sessions (id, data, expires_at) VALUES ($1, $2, $3) \
+                        "INSERT INTO sessions (id, data, expires_at, user_id) VALUES ($1, $2, $3, $4) \
                          ON CONFLICT (id) DO NOTHING",
                     )
                     .bind(record.id.as_str())
                     .bind(record.data.as_str())
                     .bind(record.expires_at)
+                    .bind(record.user_id.map(|u| u.to_string()))
                     .execute(&self.pool)
                     .await
                     .map_err(db_error)?;
@@ -455,16 +456,27 @@ macro_rules! impl_account_store {
 
                 async fn session_save(&self, record: &SessionRecord) -> Result<(), StoreError> {
                     sqlx::query(
-                        "INSERT INTO sessions (id, data, expires_at) VALUES ($1, $2, $3) \
-                         ON CONFLICT (id) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at",
+                        "INSERT INTO sessions (id, data, expires_at, user_id) VALUES ($1, $2, $3, $4) \
+                         ON CONFLICT (id) DO UPDATE SET data = excluded.data, \
+                         expires_at = excluded.expires_at, user_id = excluded.user_id",
                     )
                     .bind(record.id.as_str())
                     .bind(record.data.as_str())
                     .bind(record.expires_at)
+                    .bind(record.user_id.map(|u| u.to_string()))
                     .execute(&self.pool)
                     .await
                     .map_err(db_error)?;
                     Ok(())
+                }
+
+                async fn end_user_sessions(&self, user: UserId) -> Result<u64, StoreError> {
+                    Ok(sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                        .bind(user.to_string())
+                        .execute(&self.pool)
+                        .await
+                        .map_err(db_error)?
+                        .rows_affected())
                 }
 
                 async fn session_load(
@@ -480,9 +492,11 @@ macro_rules! impl_account_store {
                     .fetch_optional(&self.pool)
                     .await
                     .map_err(db_error)?;
+                    // The user id is read back from the data itself; the column is for finding.
                     Ok(row.map(|(id, data, expires_at)| SessionRecord {
                         id,
                         data,
+                        user_id: None,
                         expires_at,
                     }))
                 }
