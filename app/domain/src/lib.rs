@@ -5,10 +5,13 @@
 //! - [`access`]: roles, API token scopes, and the one `authorize` decision; account rules.
 //! - [`board`]: boards, columns, lanes and their settings.
 //! - [`card`]: cards, their types, incident details, and validation of what users send.
+//! - [`delivery`]: deployments from CI/CD, the DORA four keys with bands and trend, the value
+//!   stream from first column to production.
 //! - [`event`]: the append-only card event log, the source of truth for flow metrics.
 //! - [`history`]: a card's column visits, derived from its events.
 //! - [`incident`]: incident reports, Alertmanager and Grafana payloads, severity mapping.
 //! - [`metrics`]: flow metrics of a board over a window of days (cycle time, CFD, throughput…).
+//! - [`forecast`]: Monte Carlo "how many by" and "when" forecasts from daily throughput.
 //! - [`policy`]: WIP limits, committed capacity, the Expedite lane, the tech-debt allocation.
 //! - [`position`]: ordering of cards inside a cell without renumbering neighbours.
 //! - [`error`]: [`DomainError`], the one error type of this layer.
@@ -19,8 +22,10 @@
 pub mod access;
 pub mod board;
 pub mod card;
+pub mod delivery;
 pub mod error;
 pub mod event;
+pub mod forecast;
 pub mod history;
 pub mod ids;
 pub mod import;
