@@ -669,6 +669,364 @@ async fn finished_card_events_cover_recent_done_cards(store: Arc<dyn Store>) {
     assert_eq!(all.len(), 4);
 }
 
+/// A checked deployment report: `service` at `version` to production, `hours` after t0, its
+/// commits `ages` hours older, naming `cards`.
+fn deployment(
+    service: &str,
+    version: &str,
+    hours: i64,
+    ages: &[i64],
+    cards: &[String],
+) -> domain::delivery::NewDeployment {
+    use domain::delivery::{Commit, DeploymentReport, DeploymentStatus};
+    let at = t0() + Duration::hours(hours);
+    DeploymentReport {
+        service: service.into(),
+        environment: "Production".into(),
+        version: version.into(),
+        deployed_at: Some(at),
+        status: DeploymentStatus::Success,
+        commits: ages
+            .iter()
+            .enumerate()
+            .map(|(i, age)| Commit {
+                sha: format!("{:08x}", hours * 16 + i as i64),
+                committed_at: at - Duration::hours(*age),
+            })
+            .collect(),
+        cards: Some(cards.to_vec()),
+    }
+    .validate(at)
+    .expect("valid report")
+}
+
+async fn deployments_are_recorded_with_their_cards(store: Arc<dyn Store>) {
+    use domain::delivery::{CardRef, DeploymentStatus};
+    let board = make_board(store.as_ref(), "B").await;
+    let other = make_board(store.as_ref(), "Other").await;
+    let r = BoardRef::Id(board.id);
+    let a = add_feature(store.as_ref(), &r, "a").await;
+    let b = add_feature(store.as_ref(), &r, "b").await;
+    let foreign = add_feature(store.as_ref(), &BoardRef::Id(other.id), "foreign").await;
+    let now = t0() + Duration::days(2);
+
+    // Unknown references (a number nobody has, a card of another board) refuse the whole
+    // report, naming each one; nothing is stored.
+    let bad = deployment(
+        "api",
+        "v1",
+        1,
+        &[2],
+        &[a.id.to_string(), "#9".into(), foreign.id.to_string()],
+    );
+    let err = store
+        .record_deployment(board.id, &bad, &actor(), now)
+        .await
+        .unwrap_err();
+    match &err {
+        StoreError::Invalid(e) => {
+            assert_eq!(e.field(), "cards");
+            let text = e.to_string();
+            assert!(text.contains("cards[1]: no card #9"), "{text}");
+            assert!(
+                text.contains(&format!("cards[2]: no card {}", foreign.id)),
+                "{text}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        store
+            .deployments(board.id, t0(), None)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(store.card_events(a.id).await.unwrap().len(), 1, "no event");
+
+    // By id and by number (twice the same card: linked once), commits in report order.
+    let new = deployment(
+        "api",
+        "v1",
+        1,
+        &[5, 2],
+        &[a.id.to_string(), "#2".into(), "B-1".into()],
+    );
+    let done = store
+        .record_deployment(board.id, &new, &actor(), now)
+        .await
+        .expect("recorded");
+    assert!(done.created);
+    let d = done.deployment;
+    assert_eq!(d.cards, vec![CardRef::Id(a.id), CardRef::Id(b.id)]);
+    assert_eq!(d.environment, "production");
+    assert_eq!(d.commits, new.commits);
+    let events = store.card_events(b.id).await.unwrap();
+    let last = events.last().expect("events");
+    assert_eq!(
+        last.kind,
+        EventKind::Deployed {
+            deployment_id: d.id,
+            service: "api".into(),
+            environment: "production".into(),
+            version: "v1".into(),
+            status: DeploymentStatus::Success,
+        }
+    );
+    assert_eq!(last.at, t0() + Duration::hours(1), "dated when deployed");
+    assert_eq!(last.actor, actor());
+
+    // The same report again (a retried pipeline step): the stored one, nothing added.
+    let again = store
+        .record_deployment(board.id, &new, &actor(), now)
+        .await
+        .expect("replayed");
+    assert!(!again.created);
+    assert_eq!(again.deployment, d);
+    assert_eq!(store.card_events(a.id).await.unwrap().len(), 2);
+
+    // Listing: by deployed_at, in the half-open range, with commits and cards.
+    let later = deployment("web", "v7", 30, &[], &[]);
+    let later = store
+        .record_deployment(board.id, &later, &actor(), now)
+        .await
+        .expect("later")
+        .deployment;
+    store
+        .record_deployment(
+            other.id,
+            &deployment("api", "v1", 1, &[], &[]),
+            &actor(),
+            now,
+        )
+        .await
+        .expect("another board, same names");
+    let all = store.deployments(board.id, t0(), None).await.unwrap();
+    assert_eq!(all, vec![d.clone(), later.clone()]);
+    let first_day = store
+        .deployments(board.id, t0(), Some(t0() + Duration::hours(30)))
+        .await
+        .unwrap();
+    assert_eq!(first_day, vec![d]);
+    let from_later = store
+        .deployments(board.id, t0() + Duration::hours(30), None)
+        .await
+        .unwrap();
+    assert_eq!(from_later, vec![later]);
+}
+
+async fn incidents_are_blamed_and_restored(store: Arc<dyn Store>) {
+    use domain::delivery::{DeploymentRef, Release};
+    use domain::incident::{IncidentReport, Signal, SignalStatus};
+    let board = make_board(store.as_ref(), "B").await;
+    let other = make_board(store.as_ref(), "Other").await;
+    let r = BoardRef::Id(board.id);
+    let now = t0() + Duration::days(2);
+    let v1 = store
+        .record_deployment(
+            board.id,
+            &deployment("api", "v1", 1, &[1], &[]),
+            &actor(),
+            now,
+        )
+        .await
+        .unwrap()
+        .deployment;
+    let v2 = store
+        .record_deployment(
+            board.id,
+            &deployment("api", "v2", 2, &[1], &[]),
+            &actor(),
+            now,
+        )
+        .await
+        .unwrap()
+        .deployment;
+    let elsewhere = store
+        .record_deployment(
+            other.id,
+            &deployment("api", "v3", 2, &[], &[]),
+            &actor(),
+            now,
+        )
+        .await
+        .unwrap()
+        .deployment;
+    let report = |title: &str, key: &str, cause: Option<DeploymentRef>| IncidentReport {
+        title: title.into(),
+        // Standard lane: the Expedite lane's limit is not what this test is about.
+        severity: Severity::Sev3,
+        service: Some("api".into()),
+        description: None,
+        dedup_key: Some(key.into()),
+        link: None,
+        caused_by: cause,
+    };
+    let at = |h: i64| t0() + Duration::hours(h);
+
+    // Named on purpose: resolved by release (the latest v2), refused when it names nothing.
+    let release = |v: &str| {
+        Some(DeploymentRef::Release(Release {
+            service: "api".into(),
+            version: v.into(),
+        }))
+    };
+    let first = store
+        .report_incident(
+            &r,
+            &report("5xx", "k1", release("v2")),
+            "api",
+            &actor(),
+            at(3),
+        )
+        .await
+        .expect("reported");
+    assert_eq!(first.card.caused_by, Some(v2.id));
+    for cause in [release("v9"), Some(DeploymentRef::Id(elsewhere.id))] {
+        let err = store
+            .report_incident(&r, &report("x", "k9", cause), "api", &actor(), at(3))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, StoreError::Invalid(e) if e.field() == "caused_by"),
+            "{err:?}"
+        );
+    }
+    // A refresh keeps the cause already named.
+    let again = store
+        .report_incident(
+            &r,
+            &report("5xx", "k1", Some(DeploymentRef::Id(v1.id))),
+            "api",
+            &actor(),
+            at(4),
+        )
+        .await
+        .unwrap();
+    assert_eq!((again.created, again.card.caused_by), (false, Some(v2.id)));
+    // Monitoring naming an unknown release is not refused; the cause is dropped.
+    let storm = store
+        .apply_alerts(
+            &r,
+            &[Signal {
+                status: SignalStatus::Firing,
+                report: report("latency", "k2", release("v9")),
+            }],
+            "alertmanager",
+            &actor(),
+            at(5),
+        )
+        .await
+        .expect("applied");
+    let latency = match &storm[0] {
+        app::ssr::AlertOutcome::Created(card) => card.clone(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(latency.caused_by, None);
+
+    // By hand: incidents only, deployments of the card's board only; recorded as an edit.
+    let feature = add_feature(store.as_ref(), &r, "a feature").await;
+    let err = store
+        .set_caused_by(feature.id, Some(v1.id), &actor(), at(6))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, StoreError::Invalid(e) if e.field() == "card_type"),
+        "{err:?}"
+    );
+    let err = store
+        .set_caused_by(latency.id, Some(elsewhere.id), &actor(), at(6))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, StoreError::Invalid(e) if e.field() == "deployment_id"),
+        "{err:?}"
+    );
+    let linked = store
+        .set_caused_by(latency.id, Some(v1.id), &actor(), at(6))
+        .await
+        .expect("linked");
+    assert_eq!(linked.caused_by, Some(v1.id));
+    assert_eq!(store.card(latency.id).await.unwrap().caused_by, Some(v1.id));
+    assert_eq!(
+        store
+            .card_events(latency.id)
+            .await
+            .unwrap()
+            .last()
+            .map(|e| &e.kind),
+        Some(&EventKind::Edited {
+            fields: vec!["caused_by".into()]
+        })
+    );
+    let listed = store.deployments(board.id, t0(), None).await.unwrap();
+    assert_eq!(listed[0].caused_incidents, vec![latency.id]);
+    assert_eq!(listed[1].caused_incidents, vec![first.card.id]);
+    let cleared = store
+        .set_caused_by(latency.id, None, &actor(), at(7))
+        .await
+        .expect("cleared");
+    assert_eq!(cleared.caused_by, None);
+    assert!(
+        store.deployments(board.id, t0(), None).await.unwrap()[0]
+            .caused_incidents
+            .is_empty()
+    );
+
+    // Restoration: the earlier of the alert's resolution and completion.
+    // k1 (5xx, opened at 3): alert resolved at 8, done at 10 → 8.
+    store
+        .resolve_incident(&r, "k1", &actor(), at(8))
+        .await
+        .expect("resolved");
+    let done = board.columns[4].id;
+    store
+        .move_card(first.card.id, &to(done), &actor(), at(10))
+        .await
+        .unwrap();
+    // k2 (latency, opened at 5): done at 9, reopened at 11, done again at 12 → 12.
+    store
+        .move_card(latency.id, &to(done), &actor(), at(9))
+        .await
+        .unwrap();
+    store
+        .move_card(latency.id, &to(board.columns[2].id), &actor(), at(11))
+        .await
+        .unwrap();
+    store
+        .move_card(latency.id, &to(done), &actor(), at(12))
+        .await
+        .unwrap();
+    // k3 (opened at 13): still open.
+    let open = store
+        .report_incident(&r, &report("disk", "k3", None), "api", &actor(), at(13))
+        .await
+        .unwrap()
+        .card;
+    let records = store
+        .incident_records(board.id, t0(), at(24))
+        .await
+        .expect("records");
+    let summary: Vec<_> = records
+        .iter()
+        .map(|i| (i.card_id, i.created_at, i.restored_at, i.caused_by))
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            (first.card.id, at(3), Some(at(8)), Some(v2.id)),
+            (latency.id, at(5), Some(at(12)), None),
+            (open.id, at(13), None, None),
+        ]
+    );
+    assert_eq!(records[0].service.as_deref(), Some("api"));
+    let later = store
+        .incident_records(board.id, at(4), at(24))
+        .await
+        .unwrap();
+    assert_eq!(later.len(), 2, "created in the range only");
+}
+
 fn new_user(email: &str) -> domain::access::NewUser {
     domain::access::NewUser {
         email: email.into(),
@@ -1001,6 +1359,8 @@ macro_rules! conformance {
             case!(board_roles_keep_an_admin);
             case!(tokens_are_stored_by_hash);
             case!(sessions_expire);
+            case!(deployments_are_recorded_with_their_cards);
+            case!(incidents_are_blamed_and_restored);
         }
     };
 }

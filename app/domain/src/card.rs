@@ -160,6 +160,9 @@ pub struct Card {
     /// Incidents: a link to the alert, dashboard or runbook.
     #[serde(default)]
     pub link: Option<String>,
+    /// Incidents: the deployment blamed for it, which then counts as a failed change.
+    #[serde(default)]
+    pub caused_by: Option<crate::ids::DeploymentId>,
 }
 
 fn one() -> u32 {
@@ -543,6 +546,7 @@ mod tests {
             last_seen_at: None,
             alert_resolved_at: None,
             link: None,
+            caused_by: None,
         }
     }
 

@@ -4,7 +4,8 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{BoardId, CardId, ColumnId, LaneId};
+use crate::delivery::DeploymentStatus;
+use crate::ids::{BoardId, CardId, ColumnId, DeploymentId, LaneId};
 
 /// Who made a change.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -143,6 +144,21 @@ pub enum EventKind {
     },
     /// Monitoring says the alert behind the incident has resolved.
     AlertResolved,
+    /// CI/CD reported a deployment that delivers this card. The deployment's own record
+    /// holds its commits; the event repeats what a reader of the card's history wants to see
+    /// without looking it up.
+    Deployed {
+        /// The deployment.
+        deployment_id: DeploymentId,
+        /// The deployed service.
+        service: String,
+        /// Where it went.
+        environment: String,
+        /// The version that went out.
+        version: String,
+        /// Whether it went out.
+        status: DeploymentStatus,
+    },
 }
 
 impl EventKind {
@@ -157,6 +173,7 @@ impl EventKind {
             Self::PolicyOverridden { .. } => "policy_overridden",
             Self::IncidentRecurred { .. } => "incident_recurred",
             Self::AlertResolved => "alert_resolved",
+            Self::Deployed { .. } => "deployed",
         }
     }
 

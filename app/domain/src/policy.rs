@@ -430,6 +430,7 @@ mod tests {
             last_seen_at: None,
             alert_resolved_at: None,
             link: None,
+            caused_by: None,
         });
         id
     }

@@ -95,6 +95,20 @@ fn describe(detail: &CardDetail, kind: &EventKind) -> String {
             format!("incident reported again ({occurrences} reports so far)")
         }
         EventKind::AlertResolved => "alert resolved (monitoring)".to_owned(),
+        EventKind::Deployed {
+            service,
+            environment,
+            version,
+            status,
+            ..
+        } => match status {
+            domain::delivery::DeploymentStatus::Success => {
+                format!("deployed to {environment}: {service} {version}")
+            }
+            domain::delivery::DeploymentStatus::Failure => {
+                format!("deployment to {environment} failed: {service} {version}")
+            }
+        },
     }
 }
 

@@ -2,11 +2,13 @@
 
 mod accounts;
 pub mod auth;
+mod deliveries;
 pub mod forms;
 mod markdown;
 mod store;
 
 pub use accounts::{AccountStore, Credentials, SessionRecord};
+pub use deliveries::{DeliveryStore, DeploymentOutcome};
 pub use markdown::render_markdown;
 pub use store::{
     AlertOutcome, BoardChange, BoardRef, IncidentOutcome, Store, StoreError, shared_store,

@@ -106,9 +106,9 @@ pub struct IncidentOutcome {
 }
 
 /// Everything the application needs from a database (accounts and access in the
-/// [`super::AccountStore`] supertrait).
+/// [`super::AccountStore`] supertrait, deployments in [`super::DeliveryStore`]).
 #[async_trait]
-pub trait Store: super::AccountStore {
+pub trait Store: super::AccountStore + super::DeliveryStore {
     /// Changes committed from now on, by this instance or (PostgreSQL) any other.
     fn changes(&self) -> tokio::sync::broadcast::Receiver<BoardChange>;
 
@@ -200,7 +200,9 @@ pub trait Store: super::AccountStore {
 
     /// Opens an incident, or refreshes the open one with the same `dedup_key` (occurrences up,
     /// last seen now, alert resolution cleared, an `incident_recurred` event). One transaction;
-    /// a unique index on open dedup keys makes duplicates impossible even under races.
+    /// a unique index on open dedup keys makes duplicates impossible even under races. A
+    /// `caused_by` that names no deployment of the board is `Invalid` (field `caused_by`): a
+    /// person or script named it on purpose.
     async fn report_incident(
         &self,
         board: &BoardRef,
@@ -223,6 +225,8 @@ pub trait Store: super::AccountStore {
 
     /// Applies a monitoring notification's alerts in one transaction: firing ones open or
     /// refresh incidents, resolved ones resolve them (or are ignored when nothing is open).
+    /// A cause the labels name that matches no deployment is dropped, not refused:
+    /// monitoring is never refused.
     async fn apply_alerts(
         &self,
         board: &BoardRef,

@@ -90,3 +90,4 @@ async fn forward_notifications(mut listener: PgListener, changes: broadcast::Sen
 
 impl_store!(PostgresStore, sqlx::Postgres, begin: "", lock_board: " FOR UPDATE", notify: "SELECT pg_notify('flowboard_changes', $1)");
 impl_account_store!(PostgresStore, sqlx::Postgres);
+impl_delivery_store!(PostgresStore, sqlx::Postgres);

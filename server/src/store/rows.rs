@@ -141,6 +141,7 @@ pub(crate) struct CardRow {
     pub last_seen_at: Option<DateTime<Utc>>,
     pub alert_resolved_at: Option<DateTime<Utc>>,
     pub link: Option<String>,
+    pub caused_by: Option<Uuid>,
 }
 
 impl TryFrom<CardRow> for Card {
@@ -174,6 +175,7 @@ impl TryFrom<CardRow> for Card {
             last_seen_at: r.last_seen_at,
             alert_resolved_at: r.alert_resolved_at,
             link: r.link,
+            caused_by: r.caused_by.map(domain::delivery::DeploymentId),
         })
     }
 }
@@ -205,6 +207,50 @@ impl TryFrom<EventRow> for CardEvent {
             kind: r.data.0,
         })
     }
+}
+
+#[derive(FromRow)]
+pub(crate) struct DeploymentRow {
+    pub id: Uuid,
+    pub service: String,
+    pub environment: String,
+    pub version: String,
+    pub status: String,
+    pub deployed_at: DateTime<Utc>,
+}
+
+impl TryFrom<DeploymentRow> for domain::delivery::Deployment {
+    type Error = StoreError;
+    /// The deployment without its commits, cards and incidents, which come from their own
+    /// tables.
+    fn try_from(r: DeploymentRow) -> Result<Self, StoreError> {
+        use domain::delivery::DeploymentStatus;
+        let status = match r.status.as_str() {
+            "success" => DeploymentStatus::Success,
+            "failure" => DeploymentStatus::Failure,
+            other => return Err(corrupt("deployment status", other)),
+        };
+        Ok(Self {
+            id: domain::delivery::DeploymentId(r.id),
+            service: r.service,
+            environment: r.environment,
+            version: r.version,
+            deployed_at: r.deployed_at,
+            status,
+            commits: Vec::new(),
+            cards: Vec::new(),
+            caused_incidents: Vec::new(),
+        })
+    }
+}
+
+/// An event that placed a card, with the kind of the column it placed it in.
+#[derive(FromRow)]
+pub(crate) struct PlacementRow {
+    pub card_id: Uuid,
+    pub at: DateTime<Utc>,
+    /// `None` when the column has been removed since.
+    pub kind: Option<String>,
 }
 
 /// Maps a driver error to the storage error users and operators can act on.

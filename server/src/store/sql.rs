@@ -23,7 +23,7 @@ macro_rules! card_columns {
     () => {
         "id, board_id, number, title, description, card_type, column_id, lane_id, position, \
          blocked, blocked_reason, severity, service, source, dedup_key, created_at, updated_at, \
-         column_entered_at, occurrences, last_seen_at, alert_resolved_at, link"
+         column_entered_at, occurrences, last_seen_at, alert_resolved_at, link, caused_by"
     };
 }
 
@@ -394,6 +394,7 @@ macro_rules! impl_store {
                 last_seen_at: reported.then_some(now),
                 alert_resolved_at: None,
                 link,
+                caused_by: None,
             };
             let open = board
                 .column(card.column_id)
@@ -407,8 +408,91 @@ macro_rules! impl_store {
 
         /// Opens an incident or refreshes the open one with its key, on a locked board. The
         /// cards are only loaded (for the policies) when a new card is made, so the refreshes
-        /// of an alert storm stay cheap.
+        /// of an alert storm stay cheap. A `caused_by` naming no deployment of the board is
+        /// refused when `strict` (someone named it on purpose) and dropped otherwise.
         async fn report_in(
+            conn: &mut Conn,
+            board_id: BoardId,
+            report: &IncidentReport,
+            source: &str,
+            actor: &Actor,
+            now: DateTime<Utc>,
+            strict: bool,
+        ) -> Result<IncidentOutcome, StoreError> {
+            let cause = match &report.caused_by {
+                None => None,
+                Some(named) => match find_deployment(conn, board_id, named).await? {
+                    Some(found) => Some(found),
+                    None if strict => {
+                        return Err(domain::DomainError::Reference {
+                            field: "caused_by",
+                            message: "names no deployment reported to this board".into(),
+                        }
+                        .into());
+                    }
+                    None => None,
+                },
+            };
+            let outcome = report_new_or_recurring(conn, board_id, report, source, actor, now).await?;
+            let Some(cause) = cause else { return Ok(outcome) };
+            // A refreshed incident keeps a cause someone already named (perhaps by hand).
+            let linked = sqlx::query(
+                "UPDATE cards SET caused_by = $1 WHERE id = $2 AND caused_by IS NULL",
+            )
+            .bind(cause.0)
+            .bind(outcome.card.id.0)
+            .execute(&mut *conn)
+            .await
+            .map_err(db_error)?
+            .rows_affected();
+            if linked == 0 {
+                return Ok(outcome);
+            }
+            if !outcome.created {
+                let kind = EventKind::Edited { fields: vec!["caused_by".into()] };
+                insert_event(conn, board_id, outcome.card.id, now, actor, &kind).await?;
+            }
+            let mut card = outcome.card;
+            card.caused_by = Some(cause);
+            Ok(IncidentOutcome { card, created: outcome.created })
+        }
+
+        /// The deployment of the board a reference names: by id, or the latest deployment of
+        /// the service at that version, production first (where incidents hurt users).
+        async fn find_deployment(
+            conn: &mut Conn,
+            board: BoardId,
+            named: &domain::delivery::DeploymentRef,
+        ) -> Result<Option<domain::delivery::DeploymentId>, StoreError> {
+            use domain::delivery::{DeploymentId, DeploymentRef};
+            let found: Option<Uuid> = match named.validate("caused_by")? {
+                DeploymentRef::Id(id) => {
+                    sqlx::query_scalar("SELECT id FROM deployments WHERE id = $1 AND board_id = $2")
+                        .bind(id.0)
+                        .bind(board.0)
+                        .fetch_optional(&mut *conn)
+                        .await
+                }
+                DeploymentRef::Release(release) => {
+                    sqlx::query_scalar(
+                        "SELECT id FROM deployments WHERE board_id = $1 AND service = $2 AND version = $3 \
+                         ORDER BY CASE WHEN environment = $4 THEN 0 ELSE 1 END, deployed_at DESC, id DESC \
+                         LIMIT 1",
+                    )
+                    .bind(board.0)
+                    .bind(release.service.as_str())
+                    .bind(release.version.as_str())
+                    .bind(domain::delivery::PRODUCTION)
+                    .fetch_optional(&mut *conn)
+                    .await
+                }
+            }
+            .map_err(db_error)?;
+            Ok(found.map(DeploymentId))
+        }
+
+        /// [`report_in`] without the cause.
+        async fn report_new_or_recurring(
             conn: &mut Conn,
             board_id: BoardId,
             report: &IncidentReport,
@@ -560,7 +644,7 @@ macro_rules! impl_store {
                 "INSERT INTO cards (",
                 card_columns!(),
                 ", open_dedup_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, \
-                 $15, $16, $17, $18, $19, $20, $21, $22, $23)"
+                 $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)"
             ))
             .bind(card.id.0)
             .bind(card.board_id.0)
@@ -584,6 +668,7 @@ macro_rules! impl_store {
             .bind(card.last_seen_at)
             .bind(card.alert_resolved_at)
             .bind(card.link.as_deref())
+            .bind(card.caused_by.map(|d| d.0))
             // New cards start open (a card made straight into a done column is not).
             .bind(if open { card.dedup_key.as_deref() } else { None })
             .execute(&mut *conn)
@@ -793,7 +878,7 @@ macro_rules! impl_store {
                 report.validate()?;
                 let mut tx = self.write_tx().await?;
                 let board_id = BoardId(board_row(&mut tx, board).await?.id);
-                let outcome = report_in(&mut tx, board_id, report, source, actor, now).await?;
+                let outcome = report_in(&mut tx, board_id, report, source, actor, now, true).await?;
                 let what = if outcome.created { "incident_opened" } else { "incident_recurred" };
                 self.commit(tx, BoardChange::card(&outcome.card, what)).await?;
                 Ok(outcome)
@@ -832,7 +917,8 @@ macro_rules! impl_store {
                 for signal in signals {
                     outcomes.push(match signal.status {
                         SignalStatus::Firing => {
-                            let done = report_in(&mut tx, board_id, &signal.report, source, actor, now).await?;
+                            let done =
+                                report_in(&mut tx, board_id, &signal.report, source, actor, now, false).await?;
                             if done.created {
                                 AlertOutcome::Created(done.card)
                             } else {
@@ -1071,6 +1157,7 @@ macro_rules! impl_store {
                         last_seen_at: None,
                         alert_resolved_at: None,
                         link: None,
+                        caused_by: None,
                     };
                     insert_card(&mut tx, &card, false).await?;
                     let created = EventKind::Created { column_id: first_column, lane_id: plan.lane_id };

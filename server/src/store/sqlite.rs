@@ -63,3 +63,4 @@ impl SqliteStore {
 
 impl_store!(SqliteStore, sqlx::Sqlite, begin: "BEGIN IMMEDIATE", lock_board: "", notify: "");
 impl_account_store!(SqliteStore, sqlx::Sqlite);
+impl_delivery_store!(SqliteStore, sqlx::Sqlite);

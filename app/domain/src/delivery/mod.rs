@@ -128,6 +128,44 @@ impl CardRef {
     }
 }
 
+/// A deployment as an incident report names its cause: its id, or the service and version
+/// monitoring sees running (alerts rarely know a deployment id, but often carry a `version`
+/// label). Storage resolves a release to the latest deployment of that version.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum DeploymentRef {
+    /// The deployment's id.
+    Id(DeploymentId),
+    /// A service and version.
+    Release(Release),
+}
+
+/// A service at a version.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Release {
+    /// The deployed service, as deployments name it.
+    pub service: String,
+    /// Its version, as deployments name it.
+    pub version: String,
+}
+
+impl DeploymentRef {
+    /// Checks a release's names as a report's labels are checked (`field` names the
+    /// reference in the request, e.g. `caused_by`) and trims them.
+    pub fn validate(&self, field: &'static str) -> Result<Self, DomainError> {
+        match self {
+            Self::Id(id) => Ok(Self::Id(*id)),
+            Self::Release(r) => Ok(Self::Release(Release {
+                service: check_label(field, &r.service)?,
+                version: check_label(field, &r.version)?,
+            })),
+        }
+    }
+}
+
 /// A checked report, ready to store.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

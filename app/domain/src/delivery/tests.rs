@@ -777,6 +777,40 @@ fn the_value_stream_splits_work_from_waiting() {
 }
 
 #[test]
+fn deployed_events_leave_the_stream_alone() {
+    let log = three_cards();
+    let plain = log.stream(&[]);
+    let mut with_deployments = Log {
+        columns: log.columns.clone(),
+        board: log.board,
+        lane: log.lane,
+        events: log.events.clone(),
+    };
+    let mut cards: Vec<CardId> = Vec::new();
+    for e in &log.events {
+        if !cards.contains(&e.card_id) {
+            cards.push(e.card_id);
+        }
+    }
+    // Appended in arrival order but dated when each deployment finished, as storage records
+    // them: before some cards' last moves, after others', and on a card still in Dev.
+    for (card, h) in cards.iter().zip([9.5, 3.0, 12.0, 0.5, -25.0]) {
+        with_deployments.push(
+            *card,
+            h,
+            EventKind::Deployed {
+                deployment_id: DeploymentId::new(),
+                service: "api".into(),
+                environment: "production".into(),
+                version: "v1".into(),
+                status: DeploymentStatus::Success,
+            },
+        );
+    }
+    assert_eq!(with_deployments.stream(&[]), plain);
+}
+
+#[test]
 fn moving_back_to_an_earlier_column_is_rework() {
     let s = three_cards().stream(&[]);
     let rework = |i: usize| (s.columns[i].reworked, s.columns[i].rework_rate);

@@ -312,7 +312,8 @@ fn read_log(columns: &[Column], events: &[CardEvent]) -> Result<Vec<CardLog>, Do
             EventKind::Edited { .. }
             | EventKind::PolicyOverridden { .. }
             | EventKind::IncidentRecurred { .. }
-            | EventKind::AlertResolved => {}
+            | EventKind::AlertResolved
+            | EventKind::Deployed { .. } => {}
         }
         log.created_at.get_or_insert(at);
     }

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{IncidentReport, IncidentSettings, fit_title};
 use crate::DomainError;
+use crate::delivery::{DeploymentId, DeploymentRef, Release};
 
 /// The webhook body Alertmanager posts (`version: "4"`).
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -189,8 +190,29 @@ impl WebhookAlert {
                 description: Some(self.description(annotation("description"), link.as_deref())),
                 dedup_key: Some(format!("{source}:{fingerprint}")),
                 link,
+                caused_by: self.caused_by(),
             },
         }
+    }
+
+    /// The deployment the alert's labels blame: `deployment` (a deployment id), else
+    /// `version` with the service (`service` or `job`, as for the card). Labels that name
+    /// nothing usable give no cause rather than a refused alert: monitoring is never refused.
+    fn caused_by(&self) -> Option<DeploymentRef> {
+        let label = |k: &str| {
+            self.labels
+                .get(k)
+                .map(|v| v.trim())
+                .filter(|v| !v.is_empty())
+        };
+        if let Some(id) = label("deployment").and_then(|d| d.parse::<DeploymentId>().ok()) {
+            return Some(DeploymentRef::Id(id));
+        }
+        let release = DeploymentRef::Release(Release {
+            service: label("service").or(label("job"))?.to_owned(),
+            version: label("version")?.to_owned(),
+        });
+        release.validate("caused_by").ok()
     }
 
     /// `alertname` and the labels that say where: "HighErrorRate (service=payments, instance=…)".

@@ -8,6 +8,7 @@ mod alerts;
 use serde::{Deserialize, Serialize};
 
 use crate::card::{NewCard, Severity};
+use crate::delivery::DeploymentRef;
 use crate::ids::ColumnId;
 use crate::{CardType, DomainError};
 
@@ -39,10 +40,15 @@ pub struct IncidentReport {
     /// A link to the alert, dashboard or runbook (http or https).
     #[serde(default)]
     pub link: Option<String>,
+    /// The deployment that caused it: a deployment id, or `{"service", "version"}`. The
+    /// deployment then counts as a failed change. A new card takes it; an open one takes it
+    /// only if nobody has named a cause yet.
+    #[serde(default)]
+    pub caused_by: Option<DeploymentRef>,
 }
 
 impl IncidentReport {
-    /// Checks the fields that [`NewCard`] does not: the link.
+    /// Checks the fields that [`NewCard`] does not: the link and the cause.
     pub fn validate(&self) -> Result<(), DomainError> {
         if let Some(link) = &self.link
             && (link.len() > 2000 || !(link.starts_with("https://") || link.starts_with("http://")))
@@ -51,6 +57,9 @@ impl IncidentReport {
                 "link",
                 "must be an http:// or https:// address of at most 2000 characters",
             ));
+        }
+        if let Some(cause) = &self.caused_by {
+            cause.validate("caused_by")?;
         }
         Ok(())
     }

@@ -198,6 +198,7 @@ fn reports_check_links_and_never_get_refused() {
         description: None,
         dedup_key: Some("k".into()),
         link: Some("javascript:alert(1)".into()),
+        caused_by: None,
     };
     assert_eq!(r.validate().unwrap_err().field(), "link");
     r.link = Some("https://grafana.example/d/1".into());
@@ -218,4 +219,96 @@ fn unknown_fields_and_severities_are_refused() {
         )
         .is_err()
     );
+}
+
+#[test]
+fn causes_are_an_id_or_a_release() {
+    use crate::delivery::{DeploymentId, DeploymentRef, Release};
+    let id = DeploymentId::new();
+    let r: IncidentReport = serde_json::from_str(&format!(
+        r#"{{"title": "x", "severity": "sev2", "caused_by": "{id}"}}"#
+    ))
+    .expect("an id");
+    assert_eq!(r.caused_by, Some(DeploymentRef::Id(id)));
+    let mut r: IncidentReport = serde_json::from_str(
+        r#"{"title": "x", "severity": "sev2", "caused_by": {"service": " api ", "version": "v2"}}"#,
+    )
+    .expect("a release");
+    assert_eq!(
+        r.caused_by.as_ref().map(|c| c.validate("caused_by")),
+        Some(Ok(DeploymentRef::Release(Release {
+            service: "api".into(),
+            version: "v2".into()
+        })))
+    );
+    r.caused_by = Some(DeploymentRef::Release(Release {
+        service: " ".into(),
+        version: "v2".into(),
+    }));
+    assert_eq!(r.validate().unwrap_err().field(), "caused_by");
+    for bad in [
+        r#""not-an-id""#,
+        r#"{"service": "api"}"#,
+        r#"{"service": "api", "version": "v2", "env": "prod"}"#,
+    ] {
+        let json = format!(r#"{{"title": "x", "severity": "sev2", "caused_by": {bad}}}"#);
+        assert!(
+            serde_json::from_str::<IncidentReport>(&json).is_err(),
+            "{bad}"
+        );
+    }
+}
+
+#[test]
+fn alert_labels_name_the_causing_deployment() {
+    use crate::delivery::{DeploymentId, DeploymentRef, Release};
+    let settings = IncidentSettings::default();
+    let alert = |labels: &[(&str, &str)]| WebhookAlert {
+        status: SignalStatus::Firing,
+        labels: labels
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect(),
+        annotations: Default::default(),
+        starts_at: None,
+        ends_at: None,
+        generator_url: None,
+        fingerprint: None,
+        dashboard_url: None,
+        panel_url: None,
+        value_string: None,
+    };
+    let cause = |labels: &[(&str, &str)]| {
+        alert(labels)
+            .signal("alertmanager", &settings, None)
+            .report
+            .caused_by
+    };
+    let id = DeploymentId::new();
+    assert_eq!(
+        cause(&[("deployment", &id.to_string()), ("version", "v9")]),
+        Some(DeploymentRef::Id(id))
+    );
+    assert_eq!(
+        cause(&[("job", "payments-api"), ("version", "1.4.2")]),
+        Some(DeploymentRef::Release(Release {
+            service: "payments-api".into(),
+            version: "1.4.2".into()
+        }))
+    );
+    // A deployment label that is no id falls back to the version; nothing usable is no cause.
+    assert_eq!(
+        cause(&[
+            ("deployment", "blue"),
+            ("service", "api"),
+            ("version", "v3")
+        ]),
+        Some(DeploymentRef::Release(Release {
+            service: "api".into(),
+            version: "v3".into()
+        }))
+    );
+    assert_eq!(cause(&[("version", "v3")]), None, "no service");
+    assert_eq!(cause(&[("service", "api")]), None, "no version");
+    assert_eq!(cause(&[("service", "api"), ("version", "   ")]), None);
 }

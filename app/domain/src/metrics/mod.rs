@@ -625,7 +625,8 @@ fn read_log(board: &Board, events: &[CardEvent], window: Window) -> Result<Log, 
             | EventKind::Blocked { .. }
             | EventKind::Unblocked
             | EventKind::IncidentRecurred { .. }
-            | EventKind::AlertResolved => {}
+            | EventKind::AlertResolved
+            | EventKind::Deployed { .. } => {}
         }
     }
     for (card, timeline) in board.cards.iter().zip(&mut timelines) {

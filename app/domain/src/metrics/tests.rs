@@ -114,6 +114,7 @@ impl Fixture {
             last_seen_at: None,
             alert_resolved_at: None,
             link: None,
+            caused_by: None,
         });
         id
     }
