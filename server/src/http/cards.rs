@@ -13,7 +13,7 @@ use super::extract::ApiJson;
 use super::{ApiError, AppState, Problem};
 use domain::access::Action;
 
-fn card_id(raw: &str) -> Result<CardId, ApiError> {
+pub(super) fn card_id(raw: &str) -> Result<CardId, ApiError> {
     raw.parse()
         .map_err(|_| ApiError::NotFound(format!("card \"{raw}\"")))
 }

@@ -43,11 +43,13 @@ pub struct WebhookOutcome {
     pub cards: Vec<Card>,
 }
 
-/// The board a report goes to: the token's own board, else `?board=`.
-async fn target_board(
+/// The board a report goes to: the token's own board, else `?board=`; the caller must be
+/// allowed `action` there. Shared with deployment reports, which follow the same rules.
+pub(super) async fn target_board(
     state: &AppState,
     caller: &Caller,
     query: &BoardQuery,
+    action: Action,
 ) -> Result<BoardId, ApiError> {
     let named = match (&caller.0, query.board.as_deref()) {
         (_, Some(b)) => b.to_owned(),
@@ -61,9 +63,7 @@ async fn target_board(
             });
         }
     };
-    caller
-        .on_board(state.store.as_ref(), &named, Action::PostIncidents)
-        .await
+    caller.on_board(state.store.as_ref(), &named, action).await
 }
 
 /// Opens an incident card in the board's first column (Expedite lane for sev1 and sev2), or,
@@ -78,7 +78,7 @@ async fn target_board(
         (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Token without incidents:write, or for another board", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Body over 1 MiB", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Wrong shape or unknown severity", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Wrong shape, unknown severity, or a caused_by naming no deployment of the board", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Token over its rate limit", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn report_incident(
@@ -87,7 +87,7 @@ pub async fn report_incident(
     ApiQuery(query): ApiQuery<BoardQuery>,
     ApiJson(report): ApiJson<IncidentReport>,
 ) -> Result<Response, ApiError> {
-    let board = target_board(&state, &caller, &query).await?;
+    let board = target_board(&state, &caller, &query, Action::PostIncidents).await?;
     let outcome = state
         .store
         .report_incident(
@@ -121,7 +121,7 @@ pub async fn resolve_incident(
     Path(dedup_key): Path<String>,
     ApiQuery(query): ApiQuery<BoardQuery>,
 ) -> Result<Json<Card>, ApiError> {
-    let board = target_board(&state, &caller, &query).await?;
+    let board = target_board(&state, &caller, &query, Action::PostIncidents).await?;
     Ok(Json(
         state
             .store
@@ -149,7 +149,7 @@ pub async fn alertmanager(
     ApiQuery(query): ApiQuery<BoardQuery>,
     ApiJson(payload): ApiJson<AlertmanagerPayload>,
 ) -> Result<Json<WebhookOutcome>, ApiError> {
-    let board = target_board(&state, &caller, &query).await?;
+    let board = target_board(&state, &caller, &query, Action::PostIncidents).await?;
     let settings = settings_of(&state, board).await?;
     let signals = payload.signals(&settings)?;
     apply(&state, board, signals, "alertmanager", &caller).await
@@ -168,7 +168,7 @@ pub async fn grafana(
     ApiQuery(query): ApiQuery<BoardQuery>,
     ApiJson(payload): ApiJson<GrafanaPayload>,
 ) -> Result<Json<WebhookOutcome>, ApiError> {
-    let board = target_board(&state, &caller, &query).await?;
+    let board = target_board(&state, &caller, &query, Action::PostIncidents).await?;
     let settings = settings_of(&state, board).await?;
     apply(
         &state,

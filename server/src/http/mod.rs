@@ -4,6 +4,7 @@
 mod auth;
 mod boards;
 mod cards;
+mod deployments;
 pub mod error;
 mod extract;
 mod health;
@@ -62,6 +63,10 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(incidents::alertmanager))
         .routes(routes!(incidents::grafana))
         .routes(routes!(incidents::set_incident_settings))
+        .routes(routes!(deployments::report_deployment))
+        .routes(routes!(deployments::list_deployments))
+        .routes(routes!(deployments::set_caused_by))
+        .routes(routes!(deployments::delivery))
         .routes(routes!(live::live));
     let (api, doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .nest("/api/v1", v1)

@@ -1,0 +1,263 @@
+//! Deployments from CI/CD, incidents blamed on them, and a board's delivery view: the DORA four
+//! keys of a window beside the window before it, and the value stream. Reports follow the
+//! incident API's rules (board tokens or `?board=`, one transaction, problem+json); the
+//! arithmetic is the domain's (`domain::delivery`), over what storage loads here.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use chrono::{Days, NaiveDate, Utc};
+use domain::Card;
+use domain::access::Action;
+use domain::board::BoardRef;
+use domain::delivery::{
+    Deployment, DeploymentId, DeploymentReport, FourKeys, PRODUCTION, Scope, Trend, ValueStream,
+    compare, four_keys, value_stream,
+};
+use domain::metrics::Window;
+use serde::{Deserialize, Serialize};
+
+use super::auth::Caller;
+use super::cards::card_id;
+use super::extract::{ApiJson, ApiQuery};
+use super::incidents::{BoardQuery, target_board};
+use super::{ApiError, AppState, Problem};
+
+/// How far before the earlier window deployments are read for the value stream: a commit's
+/// first deployment (to staging, say) may precede its production deployment by a while, and
+/// the stage "deployment" measures commit → that first one. A commit first deployed longer
+/// ago than this is measured from its earliest deployment inside the span.
+const STAGING_LOOKBACK: Days = Days::new(90);
+
+/// A window of days, both inclusive, UTC.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct DeploymentsQuery {
+    /// First day (`YYYY-MM-DD`); 13 days before `to` when absent.
+    pub from: Option<NaiveDate>,
+    /// Last day (`YYYY-MM-DD`); today when absent.
+    pub to: Option<NaiveDate>,
+}
+
+/// The window and scope of a delivery view.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct DeliveryQuery {
+    /// First day (`YYYY-MM-DD`); 13 days before `to` when absent.
+    pub from: Option<NaiveDate>,
+    /// Last day (`YYYY-MM-DD`); today when absent.
+    pub to: Option<NaiveDate>,
+    /// One service (exact name); every service when absent.
+    pub service: Option<String>,
+    /// The environment whose deployments count; `production` when absent.
+    pub environment: Option<String>,
+}
+
+/// The delivery view of a board.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Delivery {
+    /// The four keys of the window.
+    pub four_keys: FourKeys,
+    /// The four keys of the window of the same length just before it.
+    pub previous: FourKeys,
+    /// How each key moved from `previous` to `four_keys`.
+    pub trend: Trend,
+    /// Where the work finished in the window spent its time, column by column, then from
+    /// commit to deployment.
+    pub value_stream: ValueStream,
+}
+
+/// How an incident card is linked to its cause by hand.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CausedByRequest {
+    /// The deployment blamed for the incident; `null` (or absent) clears the link.
+    #[serde(default)]
+    pub deployment_id: Option<DeploymentId>,
+}
+
+/// Records a deployment reported by CI/CD, with the commits it shipped and the cards it
+/// delivers (ids, `#12`, `12` or keys such as `PLAT-12`); each card gets a `deployed` event.
+/// The same report again (same service, environment, version and `deployed_at`, as a retried
+/// pipeline step sends it) stores nothing and answers 200 with the stored deployment.
+#[utoipa::path(post, path = "/deployments", tag = "deployments", request_body = DeploymentReport,
+    params(BoardQuery),
+    responses(
+        (status = 201, description = "The stored deployment, its cards as ids", body = Deployment),
+        (status = 200, description = "This report was stored before; the stored deployment", body = Deployment),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or bad token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Token without deployments:write, or for another board", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body over 1 MiB", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Wrong shape, a bad field, or cards that are not on the board (field `cards`)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Token over its rate limit", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn report_deployment(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(query): ApiQuery<BoardQuery>,
+    ApiJson(report): ApiJson<DeploymentReport>,
+) -> Result<Response, ApiError> {
+    let board = target_board(&state, &caller, &query, Action::PostDeployments).await?;
+    let now = Utc::now();
+    let new = report.validate(now)?;
+    let outcome = state
+        .store
+        .record_deployment(board, &new, &caller.actor(), now)
+        .await?;
+    let status = if outcome.created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(outcome.deployment)).into_response())
+}
+
+/// The board's deployments in a window (by `deployed_at`), oldest first, with their commits,
+/// cards and the incident cards blamed on them.
+#[utoipa::path(get, path = "/boards/{board}/deployments", tag = "deployments",
+    params(("board" = String, Path, description = "Board slug or id"), DeploymentsQuery),
+    responses(
+        (status = 200, description = "The deployments", body = [Deployment]),
+        (status = 404, description = "No such board", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Bad window", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn list_deployments(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(board): Path<String>,
+    ApiQuery(query): ApiQuery<DeploymentsQuery>,
+) -> Result<Json<Vec<Deployment>>, ApiError> {
+    let window = window(query.from, query.to)?;
+    let id = caller
+        .on_board(state.store.as_ref(), &board, Action::ViewBoard)
+        .await?;
+    Ok(Json(
+        state
+            .store
+            .deployments(id, window.start(), Some(window.end()))
+            .await?,
+    ))
+}
+
+/// Blames an incident card on a deployment of its board, which then counts as a failed
+/// change, or clears the link with `null`. Recorded in the card's history.
+#[utoipa::path(put, path = "/cards/{id}/caused-by", tag = "deployments",
+    request_body = CausedByRequest,
+    params(("id" = String, Path, description = "Card id")),
+    responses(
+        (status = 200, description = "The card with its cause", body = Card),
+        (status = 403, description = "Viewers may not link causes", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such card", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Not an incident card, or no such deployment on its board", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn set_caused_by(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<CausedByRequest>,
+) -> Result<Json<Card>, ApiError> {
+    let card = caller
+        .on_card(state.store.as_ref(), card_id(&id)?, Action::EditCards)
+        .await?;
+    Ok(Json(
+        state
+            .store
+            .set_caused_by(card.id, request.deployment_id, &caller.actor(), Utc::now())
+            .await?,
+    ))
+}
+
+/// The board's delivery view for a window: the DORA four keys (deployment frequency, lead
+/// time for changes, change failure rate, time to restore) with their bands, the same keys
+/// for the window of the same length just before, the trend between them, and the value
+/// stream. Definitions are in the README.
+#[utoipa::path(get, path = "/boards/{board}/delivery", tag = "deployments",
+    params(("board" = String, Path, description = "Board slug or id"), DeliveryQuery),
+    responses(
+        (status = 200, description = "The delivery view", body = Delivery),
+        (status = 404, description = "No such board", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Bad window or scope", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn delivery(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(board): Path<String>,
+    ApiQuery(query): ApiQuery<DeliveryQuery>,
+) -> Result<Json<Delivery>, ApiError> {
+    let current = window(query.from, query.to)?;
+    let previous = previous_window(current)?;
+    let scope = scope(query.service, query.environment)?;
+    let id = caller
+        .on_board(state.store.as_ref(), &board, Action::ViewBoard)
+        .await?;
+    let store = state.store.as_ref();
+    let board = store.board(&BoardRef::Id(id)).await?;
+    // Deployments after the window still recover failures inside it, so there is no end.
+    let since = previous
+        .start()
+        .checked_sub_days(STAGING_LOOKBACK)
+        .unwrap_or(previous.start());
+    let deployments = store.deployments(id, since, None).await?;
+    let incidents = store
+        .incident_records(id, previous.start(), current.end())
+        .await?;
+    let events = store.board_events(id, current.end()).await?;
+    let four = four_keys(&deployments, &incidents, current, &scope);
+    let before = four_keys(&deployments, &incidents, previous, &scope);
+    Ok(Json(Delivery {
+        trend: compare(&four, &before),
+        value_stream: value_stream(&board.columns, &events, &deployments, current, &scope)?,
+        four_keys: four,
+        previous: before,
+    }))
+}
+
+/// The window `from..=to`, defaulting like the flow metrics: the 14 days up to today.
+fn window(from: Option<NaiveDate>, to: Option<NaiveDate>) -> Result<Window, ApiError> {
+    let to = to.unwrap_or_else(|| Utc::now().date_naive());
+    let from = match from {
+        Some(from) => from,
+        None => to
+            .checked_sub_days(Days::new(13))
+            .ok_or_else(|| outside("to"))?,
+    };
+    Ok(Window::new(from, to)?)
+}
+
+/// The window of the same number of days that ends the day before `current` starts.
+fn previous_window(current: Window) -> Result<Window, ApiError> {
+    let days = u64::try_from(current.days()).unwrap_or(1);
+    let to = current
+        .from()
+        .checked_sub_days(Days::new(1))
+        .ok_or_else(|| outside("from"))?;
+    let from = current
+        .from()
+        .checked_sub_days(Days::new(days))
+        .ok_or_else(|| outside("from"))?;
+    Ok(Window::new(from, to)?)
+}
+
+fn outside(field: &str) -> ApiError {
+    ApiError::Validation {
+        detail: format!("{field}: is outside the supported dates"),
+        field: Some(field.to_owned()),
+    }
+}
+
+/// The scope of a delivery view; blank names are refused rather than read as "all".
+fn scope(service: Option<String>, environment: Option<String>) -> Result<Scope, ApiError> {
+    let named = |field: &str, value: Option<String>| match value {
+        None => Ok(None),
+        Some(v) if v.trim().is_empty() || v.chars().count() > 200 => Err(ApiError::Validation {
+            detail: format!("{field}: must be 1 to 200 characters"),
+            field: Some(field.to_owned()),
+        }),
+        Some(v) => Ok(Some(v.trim().to_owned())),
+    };
+    Ok(Scope {
+        service: named("service", service)?,
+        environment: named("environment", environment)?
+            .map_or_else(|| PRODUCTION.to_owned(), |e| e.to_lowercase()),
+    })
+}
