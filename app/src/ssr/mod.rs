@@ -4,10 +4,12 @@ mod accounts;
 pub mod auth;
 pub mod forms;
 mod markdown;
+mod retros;
 mod store;
 
 pub use accounts::{AccountStore, Credentials, SessionRecord};
 pub use markdown::render_markdown;
+pub use retros::RetroStore;
 pub use store::{
     AlertOutcome, BoardChange, BoardRef, IncidentOutcome, Store, StoreError, shared_store,
 };

@@ -106,9 +106,9 @@ pub struct IncidentOutcome {
 }
 
 /// Everything the application needs from a database (accounts and access in the
-/// [`super::AccountStore`] supertrait).
+/// [`super::AccountStore`] supertrait, retrospectives in [`super::RetroStore`]).
 #[async_trait]
-pub trait Store: super::AccountStore {
+pub trait Store: super::AccountStore + super::RetroStore {
     /// Changes committed from now on, by this instance or (PostgreSQL) any other.
     fn changes(&self) -> tokio::sync::broadcast::Receiver<BoardChange>;
 

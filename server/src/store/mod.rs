@@ -5,6 +5,8 @@
 mod sql;
 #[macro_use]
 mod accounts;
+#[macro_use]
+mod retros;
 mod postgres;
 mod rows;
 mod sqlite;

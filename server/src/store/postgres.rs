@@ -89,4 +89,5 @@ async fn forward_notifications(mut listener: PgListener, changes: broadcast::Sen
 }
 
 impl_store!(PostgresStore, sqlx::Postgres, begin: "", lock_board: " FOR UPDATE", notify: "SELECT pg_notify('flowboard_changes', $1)");
+impl_retro_store!(PostgresStore);
 impl_account_store!(PostgresStore, sqlx::Postgres);

@@ -62,4 +62,5 @@ impl SqliteStore {
 }
 
 impl_store!(SqliteStore, sqlx::Sqlite, begin: "BEGIN IMMEDIATE", lock_board: "", notify: "");
+impl_retro_store!(SqliteStore);
 impl_account_store!(SqliteStore, sqlx::Sqlite);
