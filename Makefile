@@ -11,7 +11,7 @@ ARGS ?=
 E2E_SITE ?= release
 
 .DEFAULT_GOAL := help
-.PHONY: help setup build run test test-rust test-e2e lint fmt clean
+.PHONY: help setup build run test test-rust test-e2e lint fmt clean bench
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{ printf "  make %-10s %s\n", $$1, $$2 }'
@@ -41,6 +41,9 @@ test-e2e: ## browser tests: Debian chromium driven by Playwright against a real 
 	scripts/build-site.sh $(E2E_SITE)
 	$(CARGO) build -p server
 	cd end2end && npx playwright test
+
+bench: ## release benchmarks on a year of history (SQLite, PostgreSQL when local); writes bench/REPORT.md
+	scripts/bench.sh
 
 fmt: ## format the code
 	$(CARGO) fmt --all

@@ -34,7 +34,7 @@ use leptos_router::{
 use crate::components::{Auth, DemoBanner, RequireSignIn, UserMenu};
 use crate::pages::{
     AccountPage, BoardMembersPage, BoardPage, BoardTokensPage, BoardsPage, CardPage,
-    InstanceTokensPage, LoginPage, NotFound, SettingsPage, SetupPage, UsersPage,
+    InstanceTokensPage, LoginPage, NotFound, RetroPage, SettingsPage, SetupPage, UsersPage,
 };
 
 /// The HTML document around the app; the server renders it for every page.
@@ -116,6 +116,11 @@ pub fn App() -> impl IntoView {
                         <Route
                             path=path!("/boards/:slug/tokens")
                             view=BoardTokensPage
+                            ssr=SsrMode::Async
+                        />
+                        <Route
+                            path=path!("/boards/:slug/retro")
+                            view=RetroPage
                             ssr=SsrMode::Async
                         />
                         <Route

@@ -428,6 +428,34 @@ async fn server_fn_matrix(s: &TestServer) {
             vec![("slug", "functions"), ("name", "ci"), ("boards_read", "on")],
             people_admin,
         ),
+        (
+            "retrospective",
+            "get_retro",
+            vec![("slug", "functions")],
+            people_view,
+        ),
+        (
+            "retro notes",
+            "save_retro_notes",
+            vec![
+                ("slug", "functions"),
+                ("from", "2026-11-01"),
+                ("to", "2026-11-14"),
+                ("notes", "went well"),
+            ],
+            people_edit,
+        ),
+        (
+            "retro action",
+            "add_retro_action",
+            vec![
+                ("slug", "functions"),
+                ("from", "2026-11-01"),
+                ("to", "2026-11-14"),
+                ("text", "pair on reviews"),
+            ],
+            people_edit,
+        ),
         ("users", "list_users", vec![], &["instance_admin"]),
         (
             "instance tokens",
@@ -450,6 +478,25 @@ async fn server_fn_matrix(s: &TestServer) {
                 assert_eq!(status, StatusCode::FORBIDDEN, "{what} by {who}");
             }
         }
+    }
+    // An action item becomes a card once: viewers may not, a member may, then it is taken.
+    let period =
+        domain::metrics::Window::new("2026-11-01".parse().unwrap(), "2026-11-14".parse().unwrap())
+            .unwrap();
+    let retro = s
+        .store
+        .retrospective(board["id"].as_str().unwrap().parse().unwrap(), period)
+        .await
+        .unwrap();
+    let action = retro.actions[0].id.to_string();
+    let form = [("slug", "functions"), ("action_id", action.as_str())];
+    for (who, expected) in [
+        ("viewer", StatusCode::FORBIDDEN),
+        ("member", StatusCode::OK),
+        ("admin", StatusCode::CONFLICT),
+    ] {
+        let status = server_fn(s, &cast.clients[who], "action_to_card", &form).await;
+        assert_eq!(status, expected, "action to card by {who}");
     }
 }
 

@@ -68,3 +68,7 @@ id_type!(
     /// Identifies a deployment reported by CI/CD.
     DeploymentId
 );
+id_type!(
+    /// Identifies an action item of a retrospective.
+    ActionItemId
+);

@@ -13,6 +13,7 @@
 //! - [`metrics`]: flow metrics of a board over a window of days (cycle time, CFD, throughput…).
 //! - [`forecast`]: Monte Carlo "how many by" and "when" forecasts from daily throughput.
 //! - [`policy`]: WIP limits, committed capacity, the Expedite lane, the tech-debt allocation.
+//! - [`retro`]: retrospectives per period: notes, action items that become tech-debt cards.
 //! - [`position`]: ordering of cards inside a cell without renumbering neighbours.
 //! - [`error`]: [`DomainError`], the one error type of this layer.
 //!
@@ -33,10 +34,11 @@ pub mod incident;
 pub mod metrics;
 pub mod policy;
 pub mod position;
+pub mod retro;
 
 pub use board::{Board, BoardSummary, Column, ColumnKind, Lane, LaneKind, NewBoard};
 pub use card::{Card, CardPatch, CardType, MoveRequest, NewCard, Severity};
 pub use error::DomainError;
 pub use event::{Actor, ActorKind, CardEvent, EventKind};
 pub use history::{ColumnVisit, column_visits};
-pub use ids::{BoardId, CardId, ColumnId, LaneId, TokenId, UserId};
+pub use ids::{ActionItemId, BoardId, CardId, ColumnId, LaneId, TokenId, UserId};

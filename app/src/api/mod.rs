@@ -6,8 +6,10 @@ pub mod access;
 pub mod account;
 pub mod boards;
 pub mod cards;
+pub mod retro;
 
 pub use access::*;
 pub use account::*;
 pub use boards::*;
 pub use cards::*;
+pub use retro::*;

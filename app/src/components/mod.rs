@@ -3,6 +3,7 @@
 mod auth;
 mod badges;
 mod card_tile;
+pub mod charts;
 mod format;
 mod live;
 mod tokens;

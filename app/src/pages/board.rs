@@ -196,6 +196,7 @@ fn BoardView(
                     <Allocation board=board.get_value() share=tech_debt/>
                     <TypeMix board=board.get_value()/>
                     <nav class="board-links" aria-label="Board">
+                        <a class="button" href=format!("/boards/{slug}/retro")>"Retrospective"</a>
                         <a class="button" href=format!("/boards/{slug}/members")>"Members"</a>
                         {is_admin.then(|| view! {
                             <a class="button" href=format!("/boards/{slug}/tokens")>"Tokens"</a>

@@ -5,11 +5,13 @@ pub mod auth;
 mod deliveries;
 pub mod forms;
 mod markdown;
+mod retros;
 mod store;
 
 pub use accounts::{AccountStore, Credentials, SessionRecord};
 pub use deliveries::{DeliveryStore, DeploymentOutcome};
 pub use markdown::render_markdown;
+pub use retros::RetroStore;
 pub use store::{
     AlertOutcome, BoardChange, BoardRef, IncidentOutcome, Store, StoreError, shared_store,
 };

@@ -106,9 +106,10 @@ pub struct IncidentOutcome {
 }
 
 /// Everything the application needs from a database (accounts and access in the
-/// [`super::AccountStore`] supertrait, deployments in [`super::DeliveryStore`]).
+/// [`super::AccountStore`] supertrait, deployments in [`super::DeliveryStore`],
+/// retrospectives in [`super::RetroStore`]).
 #[async_trait]
-pub trait Store: super::AccountStore + super::DeliveryStore {
+pub trait Store: super::AccountStore + super::DeliveryStore + super::RetroStore {
     /// Changes committed from now on, by this instance or (PostgreSQL) any other.
     fn changes(&self) -> tokio::sync::broadcast::Receiver<BoardChange>;
 

@@ -7,6 +7,8 @@ mod sql;
 mod accounts;
 #[macro_use]
 mod deliveries;
+#[macro_use]
+mod retros;
 mod postgres;
 mod rows;
 mod sqlite;

@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use sqlx::PgPool;
 use sqlx::postgres::{PgListener, PgPoolOptions};
 use tokio::sync::broadcast;
 
@@ -37,9 +38,12 @@ impl PostgresStore {
             .await
             .map_err(|e| StoreError::Internal(format!("migration failed: {e}")))?;
         let (changes, _) = tokio::sync::broadcast::channel(1024);
-        let mut listener = PgListener::connect_with(&pool).await.map_err(db_error)?;
-        listener.listen(CHANNEL).await.map_err(db_error)?;
-        tokio::spawn(forward_notifications(listener, changes.clone()));
+        let listener = listen(&pool).await.map_err(db_error)?;
+        tokio::spawn(forward_notifications(
+            pool.clone(),
+            listener,
+            changes.clone(),
+        ));
         Ok(Self {
             pool,
             changes,
@@ -53,41 +57,62 @@ impl PostgresStore {
     }
 }
 
-/// Relays NOTIFY payloads from every instance to this instance's live views. `PgListener`
-/// reconnects by itself after a lost connection; notifications sent meanwhile are lost, so
-/// views are then told to reload (`resync`). Ends when the pool closes.
-async fn forward_notifications(mut listener: PgListener, changes: broadcast::Sender<BoardChange>) {
-    let mut healthy = true;
+/// Relays NOTIFY payloads from every instance to this instance's live views. Notifications
+/// sent while the listening connection is down are lost, so after a lost connection this
+/// reconnects at once (retrying every second while PostgreSQL is away) and, as soon as it
+/// listens again, tells every view to reload (`resync`): what was missed is caught up without
+/// waiting for the next change. Ends when the pool closes.
+async fn forward_notifications(
+    pool: PgPool,
+    listener: PgListener,
+    changes: broadcast::Sender<BoardChange>,
+) {
+    let mut listener = Some(listener);
     loop {
-        match listener.try_recv().await {
-            Ok(Some(n)) => {
-                if !healthy {
-                    healthy = true;
+        let Some(current) = listener.as_mut() else {
+            match listen(&pool).await {
+                Ok(fresh) => {
+                    tracing::info!("listening for PostgreSQL notifications again");
+                    listener = Some(fresh);
                     let _ = changes.send(BoardChange::resync());
                 }
-                match serde_json::from_str::<BoardChange>(n.payload()) {
-                    Ok(change) => {
-                        let _ = changes.send(change);
-                    }
-                    Err(e) => tracing::warn!(error = %e, "unreadable board change notification"),
+                Err(sqlx::Error::PoolClosed) => return,
+                Err(e) => {
+                    tracing::warn!(error = %e, "PostgreSQL notifications unavailable; retrying");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
                 }
             }
-            // The connection dropped; the next call reconnects.
+            continue;
+        };
+        match current.try_recv().await {
+            Ok(Some(n)) => match serde_json::from_str::<BoardChange>(n.payload()) {
+                Ok(change) => {
+                    let _ = changes.send(change);
+                }
+                Err(e) => tracing::warn!(error = %e, "unreadable board change notification"),
+            },
             Ok(None) => {
-                healthy = false;
                 tracing::warn!("lost the PostgreSQL notification connection; reconnecting");
-                tokio::time::sleep(Duration::from_millis(500)).await;
+                listener = None;
             }
             Err(sqlx::Error::PoolClosed) => return,
             Err(e) => {
-                healthy = false;
-                tracing::warn!(error = %e, "PostgreSQL notifications unavailable; retrying");
-                tokio::time::sleep(Duration::from_secs(1)).await;
+                tracing::warn!(error = %e, "PostgreSQL notification connection failed; reconnecting");
+                listener = None;
+                tokio::time::sleep(Duration::from_millis(200)).await;
             }
         }
     }
 }
 
+/// A listening connection on the changes channel.
+async fn listen(pool: &PgPool) -> Result<PgListener, sqlx::Error> {
+    let mut listener = PgListener::connect_with(pool).await?;
+    listener.listen(CHANNEL).await?;
+    Ok(listener)
+}
+
 impl_store!(PostgresStore, sqlx::Postgres, begin: "", lock_board: " FOR UPDATE", notify: "SELECT pg_notify('flowboard_changes', $1)");
+impl_retro_store!(PostgresStore);
 impl_account_store!(PostgresStore, sqlx::Postgres);
 impl_delivery_store!(PostgresStore, sqlx::Postgres);

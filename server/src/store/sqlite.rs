@@ -62,5 +62,6 @@ impl SqliteStore {
 }
 
 impl_store!(SqliteStore, sqlx::Sqlite, begin: "BEGIN IMMEDIATE", lock_board: "", notify: "");
+impl_retro_store!(SqliteStore);
 impl_account_store!(SqliteStore, sqlx::Sqlite);
 impl_delivery_store!(SqliteStore, sqlx::Sqlite);

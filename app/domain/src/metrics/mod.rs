@@ -301,6 +301,24 @@ pub struct Incidents {
     pub time_to_restore: Stats,
 }
 
+/// One card of the population: a dot on the cycle-time scatterplot.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Completion {
+    /// The card.
+    pub card_id: CardId,
+    /// Its number on the board (`#12`).
+    pub number: i64,
+    /// Its type.
+    pub card_type: CardType,
+    /// When it was completed (its last entry into a `done` column).
+    pub completed_at: DateTime<Utc>,
+    /// Completed − commitment; `None` for a card never committed.
+    pub cycle_s: Option<i64>,
+    /// Completed − created.
+    pub lead_s: i64,
+}
+
 /// Every flow metric of a board for one window.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -338,6 +356,29 @@ pub struct FlowMetrics {
     /// Policy overrides in the window, by rule (`wip_limit`, …); rules never overridden are
     /// absent.
     pub overrides: BTreeMap<String, u32>,
+    /// The population card by card, in order of completion (the scatterplot's dots).
+    pub completions: Vec<Completion>,
+}
+
+impl FlowMetrics {
+    /// The bottleneck: the `queue` or `active` column where population cards spent the
+    /// longest median time (ties go to the earlier column). Work waits longest there, so
+    /// that is where a team looks first; `done` columns are where work ends, not where it
+    /// waits. `None` when no card passed through such a column.
+    pub fn bottleneck(&self) -> Option<&ColumnTime> {
+        self.columns
+            .iter()
+            .filter(|c| matches!(c.kind, ColumnKind::Queue | ColumnKind::Active))
+            .filter_map(|c| c.time_in_column.p50_s.map(|p50| (p50, c)))
+            .fold(
+                None,
+                |best: Option<(i64, &ColumnTime)>, (p50, c)| match best {
+                    Some((b, _)) if b >= p50 => best,
+                    _ => Some((p50, c)),
+                },
+            )
+            .map(|(_, c)| c)
+    }
 }
 
 /// A card's entry into a column.
@@ -379,6 +420,7 @@ pub fn compute(
     let mut aging: Vec<(Reverse<i64>, i64, AgingCard)> = Vec::new();
     let mut incidents_created = 0usize;
     let mut visits: Vec<(usize, i64)> = Vec::new();
+    let mut completions: Vec<Completion> = Vec::new();
 
     for (card, timeline) in board.cards.iter().zip(&timelines) {
         if card.card_type == CardType::Incident && window.contains(card.created_at) {
@@ -435,7 +477,7 @@ pub fn compute(
                 if card.card_type == CardType::Incident {
                     restore.push(lead_s);
                 }
-                match before
+                let cycle_s = match before
                     .iter()
                     .find(|s| kind_of(s) == Some(ColumnKind::Active))
                 {
@@ -443,9 +485,21 @@ pub fn compute(
                         let cycle_s = seconds(completed - commitment.at);
                         cycle.push(cycle_s);
                         cycle_sum += cycle_s;
+                        Some(cycle_s)
                     }
-                    None => uncommitted += 1,
-                }
+                    None => {
+                        uncommitted += 1;
+                        None
+                    }
+                };
+                completions.push(Completion {
+                    card_id: card.id,
+                    number: card.number,
+                    card_type: card.card_type,
+                    completed_at: completed,
+                    cycle_s,
+                    lead_s,
+                });
                 active_all += active;
                 if card.card_type == CardType::TechDebt {
                     active_debt += active;
@@ -506,6 +560,7 @@ pub fn compute(
         .collect();
 
     let population = distribution.total();
+    completions.sort_by_key(|c| (c.completed_at, c.number));
     aging.sort_unstable_by_key(|(age, number, _)| (*age, *number));
     let restored = count_u32(restore.len());
 
@@ -546,6 +601,7 @@ pub fn compute(
             time_to_restore: Stats::from_seconds(&mut restore),
         },
         overrides,
+        completions,
     })
 }
 

@@ -855,6 +855,61 @@ fn a_clock_stepping_back_never_puts_a_card_in_two_columns() {
 }
 
 #[test]
+fn completions_are_the_scatterplot_and_the_bottleneck_is_the_longest_median_wait() {
+    let mut fx = Fixture::new();
+    // a: Ready 0–10h, In Progress 10–12h, Done at 12h. Committed at 10h.
+    let a = fx.card(
+        CardType::Feature,
+        &[(READY, 0), (IN_PROGRESS, 10), (DONE, 12)],
+    );
+    // b: straight from Backlog to Done at 5h: never committed.
+    let b = fx.card(CardType::TechDebt, &[(BACKLOG, 1), (DONE, 5)]);
+    // c: Ready 2–4h, In Progress 4–20h, Review 20–21h, Done 21h.
+    let c = fx.card(
+        CardType::Incident,
+        &[(READY, 2), (IN_PROGRESS, 4), (REVIEW, 20), (DONE, 21)],
+    );
+    // d: still in progress: not part of the population.
+    fx.card(CardType::Feature, &[(READY, 0), (IN_PROGRESS, 3)]);
+    let m = fx.metrics(window(0, 0), 24);
+    let got: Vec<_> = m
+        .completions
+        .iter()
+        .map(|c| (c.card_id, c.completed_at, c.cycle_s, c.lead_s))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (b, t(5), None, 4 * H),
+            (a, t(12), Some(2 * H), 12 * H),
+            (c, t(21), Some(17 * H), 19 * H),
+        ],
+        "in order of completion"
+    );
+    assert_eq!(m.completions[1].number, 1);
+    assert_eq!(m.completions[2].card_type, CardType::Incident);
+    // Medians (nearest rank): Backlog {4h} → 4h; Ready {2h, 10h} → 2h; In Progress
+    // {2h, 16h} → 2h; Review {1h} → 1h. Backlog is a queue column: it is the bottleneck.
+    let neck = m.bottleneck().expect("a bottleneck");
+    assert_eq!(neck.column_id, fx.col(BACKLOG));
+    // Two long In Progress stays: {0h, 2h, 16h, 30h, 30h} → p50 16h, past Backlog's 4h.
+    for _ in 0..2 {
+        fx.card(
+            CardType::Feature,
+            &[(READY, 0), (IN_PROGRESS, 0), (DONE, 30)],
+        );
+    }
+    let m = fx.metrics(window(0, 1), 48);
+    assert_eq!(
+        m.bottleneck().map(|c| c.column_id),
+        Some(fx.col(IN_PROGRESS))
+    );
+    // Nothing finished: no bottleneck, no dots.
+    let m = Fixture::new().metrics(window(0, 0), 24);
+    assert!(m.bottleneck().is_none() && m.completions.is_empty());
+}
+
+#[test]
 fn json_has_the_documented_shape_and_round_trips() {
     let mut fx = Fixture::new();
     let a = fx.card(

@@ -1,0 +1,237 @@
+//! Server functions of the retrospective page: the period's flow metrics next to the period
+//! before, the team's notes and action items, and a Monte Carlo forecast from the period's
+//! throughput.
+
+use chrono::NaiveDate;
+use domain::access::Role;
+use domain::forecast::{HowMany, WhenDates};
+use domain::metrics::FlowMetrics;
+use domain::retro::Retrospective;
+use domain::{CardId, CardType, Column};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+/// How many items the forecast asks "by when?" for, unless the page says otherwise.
+pub const DEFAULT_FORECAST_ITEMS: u32 = 10;
+
+/// What the retrospective page shows.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RetroView {
+    /// The board's name.
+    pub board_name: String,
+    /// The board's slug.
+    pub slug: String,
+    /// Its columns in board order (chart bands and bars).
+    pub columns: Vec<Column>,
+    /// The viewer's role (members write notes and action items).
+    pub role: Role,
+    /// The period's metrics.
+    pub current: FlowMetrics,
+    /// The period just before, as long.
+    pub previous: FlowMetrics,
+    /// Notes and action items of the period.
+    pub retro: Retrospective,
+    /// Number, title and type of the cards the charts name (population and aging WIP).
+    pub cards: Vec<CardLabel>,
+    /// The forecast, or why there is none.
+    pub forecast: Result<Forecast, String>,
+    /// The server's today (UTC), for the forecast's defaults.
+    pub today: NaiveDate,
+}
+
+/// What a chart says about one card.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CardLabel {
+    /// The card.
+    pub id: CardId,
+    /// `#12`.
+    pub number: i64,
+    /// Its title.
+    pub title: String,
+    /// Its type.
+    pub card_type: CardType,
+}
+
+/// Both Monte Carlo questions.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Forecast {
+    /// How many items by `by`.
+    pub how_many: HowMany,
+    /// The date asked about.
+    pub by: NaiveDate,
+    /// When `when.forecast.items` items will be done.
+    pub when: WhenDates,
+}
+
+/// The retrospective of a board for a period (`from`/`to` as `YYYY-MM-DD`, default the last 14
+/// days), with a forecast of how many items by `by` and by when `items` items.
+#[server(prefix = "/fn", endpoint = "get_retro")]
+pub async fn get_retro(
+    slug: String,
+    from: Option<String>,
+    to: Option<String>,
+    items: Option<String>,
+    by: Option<String>,
+) -> Result<RetroView, AppError> {
+    use crate::ssr::StoreError;
+    use crate::ssr::auth::{authorize_board, effective_role};
+    use domain::access::Action;
+    let (store, principal, board_id) =
+        authorize_board(&domain::board::BoardRef::Slug(slug), Action::ViewBoard).await?;
+    let role = effective_role(store.as_ref(), &principal, board_id).await?;
+    let now = chrono::Utc::now();
+    let today = now.date_naive();
+    let (period, before) = domain::retro::periods(
+        parse_date("from", from.as_deref())?,
+        parse_date("to", to.as_deref())?,
+        today,
+    )
+    .map_err(StoreError::from)?;
+    let board = store.board(&domain::board::BoardRef::Id(board_id)).await?;
+    // One read of the log serves both periods: the earlier one ends before the later.
+    let events = store.board_events(board.id, period.end()).await?;
+    let current =
+        domain::metrics::compute(&board, &events, period, now).map_err(StoreError::from)?;
+    let previous =
+        domain::metrics::compute(&board, &events, before, now).map_err(StoreError::from)?;
+    let retro = store.retrospective(board.id, period).await?;
+    let named: std::collections::HashSet<CardId> = current
+        .completions
+        .iter()
+        .map(|c| c.card_id)
+        .chain(current.aging_wip.iter().map(|a| a.card_id))
+        .collect();
+    let cards = board
+        .cards
+        .iter()
+        .filter(|c| named.contains(&c.id))
+        .map(|c| CardLabel {
+            id: c.id,
+            number: c.number,
+            title: c.title.clone(),
+            card_type: c.card_type,
+        })
+        .collect();
+    let items = match items.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => DEFAULT_FORECAST_ITEMS,
+        Some(raw) => raw.parse().map_err(|_| AppError::Invalid {
+            field: "items".into(),
+            message: "must be a whole number of items".into(),
+        })?,
+    };
+    let by = parse_date("by", by.as_deref())?
+        .unwrap_or(today + chrono::Days::new(domain::retro::DEFAULT_PERIOD_DAYS));
+    let samples: Vec<u32> = current.throughput.iter().map(|d| d.total).collect();
+    // Seeded by board and period: the same page shows the same forecast on every load.
+    let seed = board.id.0.as_u64_pair().0
+        ^ u64::from(chrono::Datelike::num_days_from_ce(&period.from()).unsigned_abs());
+    let trials = domain::forecast::DEFAULT_TRIALS;
+    let forecast = domain::forecast::how_many_until(&samples, today, by, seed, trials)
+        .and_then(|how_many| {
+            let when = domain::forecast::when_dates(&samples, items, today, seed, trials)?;
+            Ok(Forecast { how_many, by, when })
+        })
+        .map_err(|e| e.to_string());
+    Ok(RetroView {
+        board_name: board.name,
+        slug: board.slug,
+        columns: board.columns,
+        role,
+        current,
+        previous,
+        retro,
+        cards,
+        forecast,
+        today,
+    })
+}
+
+/// Saves the period's notes (members and admins).
+#[server(prefix = "/fn", endpoint = "save_retro_notes")]
+pub async fn save_retro_notes(
+    slug: String,
+    from: String,
+    to: String,
+    notes: String,
+) -> Result<(), AppError> {
+    let (store, actor, board, period) = writable(slug, &from, &to).await?;
+    store
+        .save_retro_notes(board, period, &notes, &actor, chrono::Utc::now())
+        .await?;
+    Ok(())
+}
+
+/// Adds an action item to the period's retrospective (members and admins).
+#[server(prefix = "/fn", endpoint = "add_retro_action")]
+pub async fn add_retro_action(
+    slug: String,
+    from: String,
+    to: String,
+    text: String,
+) -> Result<(), AppError> {
+    let (store, actor, board, period) = writable(slug, &from, &to).await?;
+    store
+        .add_retro_action(board, period, &text, &actor, chrono::Utc::now())
+        .await?;
+    Ok(())
+}
+
+/// Makes an action item's tech-debt card (members and admins); returns its number.
+#[server(prefix = "/fn", endpoint = "action_to_card")]
+pub async fn action_to_card(slug: String, action_id: String) -> Result<i64, AppError> {
+    use crate::ssr::auth::authorize_board;
+    use crate::ssr::forms::parse_id;
+    use domain::access::Action;
+    let (store, principal, board) =
+        authorize_board(&domain::board::BoardRef::Slug(slug), Action::EditCards).await?;
+    let action = domain::ActionItemId(parse_id("action_id", &action_id)?);
+    let card = store
+        .action_to_card(board, action, &principal.actor(), chrono::Utc::now())
+        .await?;
+    Ok(card.number)
+}
+
+/// The store, the caller as actor, the board and the period, once the caller may edit.
+#[cfg(feature = "ssr")]
+async fn writable(
+    slug: String,
+    from: &str,
+    to: &str,
+) -> Result<
+    (
+        std::sync::Arc<dyn crate::ssr::Store>,
+        domain::Actor,
+        domain::BoardId,
+        domain::metrics::Window,
+    ),
+    AppError,
+> {
+    use crate::ssr::auth::authorize_board;
+    use domain::access::Action;
+    let (store, principal, board) =
+        authorize_board(&domain::board::BoardRef::Slug(slug), Action::EditCards).await?;
+    let from = parse_date("from", Some(from))?;
+    let to = parse_date("to", Some(to))?;
+    let (Some(from), Some(to)) = (from, to) else {
+        return Err(AppError::Invalid {
+            field: "from".into(),
+            message: "the period needs both dates".into(),
+        });
+    };
+    let period = domain::metrics::Window::new(from, to).map_err(crate::ssr::StoreError::from)?;
+    Ok((store, principal.actor(), board, period))
+}
+
+/// A `YYYY-MM-DD` form field; empty means absent.
+#[cfg(feature = "ssr")]
+fn parse_date(field: &str, raw: Option<&str>) -> Result<Option<NaiveDate>, AppError> {
+    match raw.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => s.parse().map(Some).map_err(|_| AppError::Invalid {
+            field: field.to_owned(),
+            message: format!("\"{s}\" is not a date (YYYY-MM-DD)"),
+        }),
+    }
+}

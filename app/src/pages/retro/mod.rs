@@ -1,0 +1,230 @@
+//! The retrospective of a board for a period (default: the last 14 days, compared with the 14
+//! before): flow charts rendered on the server, key figures against the period before,
+//! overrides, incidents, a forecast, and the team's notes and action items. Action items
+//! become tech-debt cards with one click.
+
+mod charts;
+mod summary;
+
+use domain::access::Role;
+use domain::retro::{ActionItem, Retrospective};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use super::slug_param;
+use crate::api::{ActionToCard, AddRetroAction, RetroView, SaveRetroNotes, get_retro};
+use crate::components::{ErrorPanel, mark_hydrated, short_time, textarea_text};
+use charts::FlowCharts;
+use summary::{ForecastPanel, KeyFigures, PolicyAndIncidents};
+
+/// `/boards/:slug/retro?from=&to=&items=&by=`.
+#[component]
+pub fn RetroPage() -> impl IntoView {
+    let slug = slug_param();
+    let query = use_query_map();
+    let param = move |name: &str| query.read().get(name).filter(|v| !v.is_empty());
+    let notes = ServerAction::<SaveRetroNotes>::new();
+    let add = ServerAction::<AddRetroAction>::new();
+    let to_card = ServerAction::<ActionToCard>::new();
+    let data = Resource::new(
+        move || {
+            (
+                slug.get(),
+                [param("from"), param("to"), param("items"), param("by")],
+                (
+                    notes.version().get(),
+                    add.version().get(),
+                    to_card.version().get(),
+                ),
+            )
+        },
+        |(slug, [from, to, items, by], _)| get_retro(slug, from, to, items, by),
+    );
+    let error = move || {
+        notes
+            .value()
+            .get()
+            .and_then(Result::err)
+            .or_else(|| add.value().get().and_then(Result::err))
+            .or_else(|| to_card.value().get().and_then(Result::err))
+            .map(|e| view! { <p class="toast error" role="alert">{e.user_message()}</p> })
+    };
+    view! {
+        <Transition fallback=|| view! { <p class="loading">"Loading the retrospective…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(view) => view! { <Retro view notes add to_card/> }.into_any(),
+                    Err(error) => view! { <ErrorPanel error/> }.into_any(),
+                }
+            })}
+        </Transition>
+        {error}
+    }
+}
+
+#[component]
+fn Retro(
+    view: RetroView,
+    notes: ServerAction<SaveRetroNotes>,
+    add: ServerAction<AddRetroAction>,
+    to_card: ServerAction<ActionToCard>,
+) -> impl IntoView {
+    mark_hydrated();
+    let can_write = view.role >= Role::Member;
+    let (from, to) = (view.retro.from, view.retro.to);
+    let (prev_from, prev_to) = (view.previous.from, view.previous.to);
+    let slug = view.slug.clone();
+    let csv = format!("/api/v1/boards/{slug}/metrics.csv?from={from}&to={to}");
+    // Each part is type-erased: one view type for the whole page overflows the compiler.
+    let head = view! {
+        <div class="board-head">
+            <div>
+                <p class="crumbs"><a href=format!("/boards/{slug}")>{format!("← {}", view.board_name)}</a></p>
+                <h1>"Retrospective"</h1>
+                <p class="lead">{format!(
+                    "{} – {}, compared with {} – {}",
+                    from.format("%b %-d, %Y"), to.format("%b %-d, %Y"),
+                    prev_from.format("%b %-d"), prev_to.format("%b %-d")
+                )}</p>
+            </div>
+            <form method="get" action=format!("/boards/{slug}/retro") class="inline-form period-form" aria-label="Period">
+                <label>"From" <input type="date" name="from" value=from.to_string()/></label>
+                <label>"To" <input type="date" name="to" value=to.to_string()/></label>
+                <button type="submit">"Show"</button>
+                <a class="button" href=csv download>"Throughput CSV"</a>
+            </form>
+        </div>
+    }
+    .into_any();
+    let figures = view! { <KeyFigures view=view.clone()/> }.into_any();
+    let charts = view! { <FlowCharts view=view.clone()/> }.into_any();
+    let tables = view! { <PolicyAndIncidents view=view.clone()/> }.into_any();
+    let forecast = view! { <ForecastPanel view=view.clone()/> }.into_any();
+    let notes =
+        view! { <Notes retro=view.retro.clone() slug=slug.clone() can_write notes/> }.into_any();
+    let actions = view! { <Actions retro=view.retro slug can_write add to_card/> }.into_any();
+    view! {
+        <Title text=format!("Retrospective · {}", view.board_name)/>
+        <section class="retro-page">
+            {head}
+            {figures}
+            {charts}
+            <div class="retro-columns">
+                <div>{tables}{forecast}</div>
+                <div>{notes}{actions}</div>
+            </div>
+        </section>
+    }
+}
+
+#[component]
+fn Notes(
+    retro: Retrospective,
+    slug: String,
+    can_write: bool,
+    notes: ServerAction<SaveRetroNotes>,
+) -> impl IntoView {
+    let saved = retro.updated.map(|(by, at)| {
+        view! { <p class="muted">{format!("Saved by {by}, {}", short_time(at))}</p> }
+    });
+    let body = if can_write {
+        view! {
+            <ActionForm action=notes attr:class="stack-form" attr:aria-label="Notes">
+                <input type="hidden" name="slug" value=slug/>
+                <input type="hidden" name="from" value=retro.from.to_string()/>
+                <input type="hidden" name="to" value=retro.to.to_string()/>
+                <label for="retro-notes" class="visually-hidden">"Notes"</label>
+                <textarea id="retro-notes" name="notes" rows="8" maxlength="20000"
+                    placeholder="What went well, what got in the way, what we learned">
+                    {textarea_text(&retro.notes)}
+                </textarea>
+                <button type="submit">"Save notes"</button>
+            </ActionForm>
+        }
+        .into_any()
+    } else if retro.notes.is_empty() {
+        view! { <p class="muted">"No notes yet."</p> }.into_any()
+    } else {
+        view! { <p class="retro-notes">{retro.notes.clone()}</p> }.into_any()
+    };
+    view! {
+        <section class="retro-section" data-section="notes">
+            <h2>"Notes"</h2>
+            {body}
+            {saved}
+        </section>
+    }
+}
+
+#[component]
+fn Actions(
+    retro: Retrospective,
+    slug: String,
+    can_write: bool,
+    add: ServerAction<AddRetroAction>,
+    to_card: ServerAction<ActionToCard>,
+) -> impl IntoView {
+    let items = retro
+        .actions
+        .iter()
+        .map(|item| action_row(item, &slug, can_write, to_card))
+        .collect_view();
+    let none = retro
+        .actions
+        .is_empty()
+        .then(|| view! { <p class="muted">"No action items yet."</p> });
+    let form = can_write.then(|| {
+        view! {
+            <ActionForm action=add attr:class="inline-form" attr:aria-label="New action item">
+                <input type="hidden" name="slug" value=slug.clone()/>
+                <input type="hidden" name="from" value=retro.from.to_string()/>
+                <input type="hidden" name="to" value=retro.to.to_string()/>
+                <label for="retro-action" class="visually-hidden">"Action item"</label>
+                <input id="retro-action" name="text" required maxlength="200" placeholder="Automate the release notes"/>
+                <button type="submit">"Add action item"</button>
+            </ActionForm>
+        }
+    });
+    view! {
+        <section class="retro-section" data-section="actions">
+            <h2>"Action items"</h2>
+            {none}
+            <ul class="action-items">{items}</ul>
+            {form}
+        </section>
+    }
+}
+
+fn action_row(
+    item: &ActionItem,
+    slug: &str,
+    can_write: bool,
+    to_card: ServerAction<ActionToCard>,
+) -> impl IntoView + use<> {
+    let status = match item.card {
+        Some((_, number)) => view! {
+            <a class="action-card" href=format!("/boards/{slug}/cards/{number}")>{format!("Tech-debt card #{number}")}</a>
+        }
+        .into_any(),
+        None if can_write => {
+            let (slug, id) = (slug.to_owned(), item.id.to_string());
+            view! {
+            <ActionForm action=to_card attr:class="inline" attr:aria-label="Make a tech-debt card">
+                <input type="hidden" name="slug" value=slug/>
+                <input type="hidden" name="action_id" value=id/>
+                <button type="submit" class="small">"Make tech-debt card"</button>
+            </ActionForm>
+            }
+            .into_any()
+        }
+        None => view! { <span class="muted">"No card yet"</span> }.into_any(),
+    };
+    view! {
+        <li data-action-id=item.id.to_string()>
+            <span class="action-text">{item.text.clone()}</span>
+            <span class="muted">{format!(" · {}", item.created_by)}</span>
+            {status}
+        </li>
+    }
+}

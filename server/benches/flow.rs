@@ -1,0 +1,242 @@
+//! `make bench`: Flowboard's speed on a big board, measured through a real server in release
+//! mode on SQLite and (when `FLOWBOARD_TEST_POSTGRES_URL` is set) PostgreSQL, written to
+//! `bench/REPORT.md`.
+//!
+//! The board holds a year of history: 20,000 cards and about 200,000 column transitions
+//! (Backlog → Ready → In Progress ⇄ Review → Done, with one to four rounds of review rework),
+//! imported through the same code as `POST /boards/{board}/history`. Each figure is the
+//! server's answer time as a client on the same machine sees it, over sequential requests
+//! after warm-up: the targets are per-request latencies, not throughput.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use std::fmt::Write as _;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Days, TimeDelta, Utc};
+use common::{TestDb, TestServer};
+use domain::CardType;
+use domain::import::{HistoryImport, ImportCard, ImportTransition};
+
+const CARDS: usize = 20_000;
+const RUNS: usize = 20;
+const WARMUP: usize = 3;
+
+/// A small deterministic generator (SplitMix64): the same board on every run.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in `0..n`.
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+
+    /// Somewhere between `lo` and `hi` hours, in seconds.
+    fn hours(&mut self, lo: u64, hi: u64) -> TimeDelta {
+        TimeDelta::seconds((lo * 3600 + self.below((hi - lo) * 3600)) as i64)
+    }
+}
+
+/// A year of history ending at `now`: cards created evenly over the year, each walking the
+/// default columns with rework; cards whose walk reaches past `now` stop where they are.
+fn history(now: DateTime<Utc>) -> HistoryImport {
+    let mut rng = Rng(2026);
+    let start = now - TimeDelta::days(365);
+    let cards = (0..CARDS)
+        .map(|i| {
+            let created = start + TimeDelta::seconds((i as i64 * 365 * 86_400) / CARDS as i64);
+            let card_type = match rng.below(10) {
+                0..=5 => CardType::Feature,
+                6 => CardType::Incident,
+                _ => CardType::TechDebt,
+            };
+            let mut path = vec!["Backlog", "Ready", "In Progress", "Review"];
+            for _ in 0..rng.below(4) + 1 {
+                path.extend(["In Progress", "Review"]);
+            }
+            path.push("Done");
+            let mut at = created;
+            let mut transitions = Vec::with_capacity(path.len());
+            for column in path {
+                if at > now {
+                    break;
+                }
+                transitions.push(ImportTransition {
+                    column: column.to_owned(),
+                    at,
+                });
+                at += rng.hours(2, 30);
+            }
+            ImportCard {
+                title: format!("Bench card {i}"),
+                card_type,
+                created_at: created,
+                severity: (card_type == CardType::Incident).then_some(domain::Severity::Sev3),
+                description: None,
+                service: None,
+                transitions,
+            }
+        })
+        .collect();
+    HistoryImport { cards }
+}
+
+/// Latencies of `RUNS` sequential requests after `WARMUP` unmeasured ones.
+async fn measure(client: &reqwest::Client, url: &str) -> Vec<Duration> {
+    let mut times = Vec::with_capacity(RUNS);
+    for i in 0..WARMUP + RUNS {
+        let t = Instant::now();
+        let r = client.get(url).send().await.expect("request");
+        assert!(r.status().is_success(), "{url}: {}", r.status());
+        let body = r.bytes().await.expect("body");
+        assert!(!body.is_empty());
+        if i >= WARMUP {
+            times.push(t.elapsed());
+        }
+    }
+    times.sort();
+    times
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1}", d.as_secs_f64() * 1000.0)
+}
+
+/// One row of the report: what, p50, p95, max, target, met?
+fn row(out: &mut String, what: &str, times: &[Duration], target_ms: u64) {
+    let p = |q: f64| times[((q * times.len() as f64).ceil() as usize).clamp(1, times.len()) - 1];
+    let (p50, p95, max) = (p(0.50), p(0.95), times[times.len() - 1]);
+    let met = if p95 <= Duration::from_millis(target_ms) {
+        "yes"
+    } else {
+        "**no**"
+    };
+    let _ = writeln!(
+        out,
+        "| {what} | {} | {} | {} | < {target_ms} | {met} |",
+        ms(p50),
+        ms(p95),
+        ms(max)
+    );
+    println!(
+        "  {what}: p50 {} ms, p95 {} ms, max {} ms",
+        ms(p50),
+        ms(p95),
+        ms(max)
+    );
+}
+
+async fn bench_backend(name: &str, db: TestDb, out: &mut String) {
+    println!("{name}: seeding {CARDS} cards");
+    let now = Utc::now();
+    let s = TestServer::start(&db).await;
+    let board = s
+        .store
+        .create_board(
+            &domain::NewBoard {
+                name: "Bench".into(),
+                ..Default::default()
+            },
+            None,
+            now - TimeDelta::days(400),
+        )
+        .await
+        .expect("board");
+    let import = history(now);
+    let transitions: usize = import.cards.iter().map(|c| c.transitions.len()).sum();
+    let t = Instant::now();
+    s.store
+        .import_history(
+            &domain::board::BoardRef::Id(board.id),
+            &import,
+            &domain::Actor::system("bench"),
+        )
+        .await
+        .expect("import");
+    let seeded = t.elapsed();
+    println!("{name}: {transitions} transitions imported in {seeded:.1?}");
+
+    common::user(s.store.as_ref(), "bench@example.com", true).await;
+    let browser = common::signed_in(&s.base, "bench@example.com").await;
+    let today = now.date_naive();
+    let year_ago = today - Days::new(364);
+    let two_weeks = today - Days::new(13);
+    let _ = writeln!(
+        out,
+        "\n### {name}\n\n{CARDS} cards, {transitions} transitions over 365 days; import took {:.1} s.\n\n\
+         | request | p50 ms | p95 ms | max ms | target ms | met |\n| --- | --: | --: | --: | --: | :-: |",
+        seeded.as_secs_f64()
+    );
+    let metrics = |from, to| format!("/api/v1/boards/bench/metrics?from={from}&to={to}");
+    let times = measure(&s.client, &s.url(&metrics(two_weeks, today))).await;
+    row(out, "metrics, last 14 days", &times, 300);
+    let times = measure(&s.client, &s.url(&metrics(year_ago, today))).await;
+    row(out, "metrics, whole year", &times, 300);
+    let times = measure(&browser, &s.url("/boards/bench/retro")).await;
+    row(out, "retrospective page (SSR), last 14 days", &times, 500);
+    s.stop().await.expect("clean shutdown");
+}
+
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|c| {
+            c.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|m| m.trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let memory = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|m| {
+            m.lines()
+                .next()
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<u64>().ok())
+        })
+        .map_or_else(
+            || "unknown".into(),
+            |kb| format!("{} GiB", kb / 1024 / 1024),
+        );
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    format!("{cores} cores ({cpu}), {memory} memory")
+}
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let mut out = format!(
+        "# Flowboard benchmark report\n\n\
+         Written by `make bench` (`server/benches/flow.rs`) on {} UTC, on {}, release build.\n\
+         Each figure is {RUNS} sequential requests after {WARMUP} warm-up requests, timed by a \
+         client on the same machine; the target applies to p95.\n\n## Flow metrics on a year of history\n",
+        Utc::now().format("%Y-%m-%d %H:%M"),
+        machine()
+    );
+    runtime.block_on(async {
+        bench_backend("SQLite", common::sqlite(), &mut out).await;
+        match common::postgres().await {
+            Some(db) => bench_backend("PostgreSQL", db, &mut out).await,
+            None => out.push_str(
+                "\n### PostgreSQL\n\nNot measured: FLOWBOARD_TEST_POSTGRES_URL was not set.\n",
+            ),
+        }
+    });
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../bench/REPORT.md");
+    std::fs::create_dir_all(path.parent().expect("bench dir")).expect("bench dir");
+    std::fs::write(&path, out).expect("write the report");
+    println!("report written to {}", path.display());
+}

@@ -1,0 +1,84 @@
+//! PostgreSQL's notification connection drops (a restart, a failover, a proxy timeout): open
+//! live views are told to reload as soon as Flowboard listens again, and later changes flow
+//! as before. Its own test binary, because it cuts every listening connection on the test
+//! database, which would disturb live tests running beside it.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::time::Duration;
+
+use common::TestServer;
+use futures::StreamExt;
+use reqwest::StatusCode;
+use serde_json::json;
+
+/// Reads the live stream until `needles` were all seen, in order, or `limit` passes.
+async fn expect_events<S, B>(mut body: S, needles: &[&str], limit: Duration) -> String
+where
+    S: futures::Stream<Item = reqwest::Result<B>> + Unpin,
+    B: AsRef<[u8]>,
+{
+    let mut seen = String::new();
+    let found = tokio::time::timeout(limit, async {
+        let mut next = 0;
+        while let Some(chunk) = body.next().await {
+            seen.push_str(&String::from_utf8_lossy(chunk.unwrap().as_ref()));
+            while next < needles.len() && seen.contains(needles[next]) {
+                next += 1;
+            }
+            if next == needles.len() {
+                return;
+            }
+        }
+    })
+    .await;
+    assert!(found.is_ok(), "expected {needles:?} in time; got {seen:?}");
+    seen
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn live_views_resync_after_the_listener_reconnects() {
+    let Some(db) = common::postgres().await else {
+        return;
+    };
+    let s = TestServer::start(&db).await;
+    let r = s
+        .post_json("/api/v1/boards", &json!({"name": "Reconnect"}))
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let r = s.get("/api/v1/boards/reconnect/live").await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let mut body = r.bytes_stream();
+    let first = body.next().await.unwrap().unwrap();
+    assert!(String::from_utf8_lossy(&first).contains("event: ready"));
+
+    // Cut the listening connection from the database side.
+    let admin = sqlx::PgPool::connect(&std::env::var("FLOWBOARD_TEST_POSTGRES_URL").unwrap())
+        .await
+        .unwrap();
+    let cut: Vec<bool> = sqlx::query_scalar(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = current_database() AND query ILIKE 'LISTEN%' AND pid <> pg_backend_pid()",
+    )
+    .fetch_all(&admin)
+    .await
+    .unwrap();
+    assert!(!cut.is_empty(), "a listening connection to cut");
+    admin.close().await;
+
+    // The view hears `resync` without any change being made meanwhile.
+    let seen = expect_events(&mut body, &["resync"], Duration::from_secs(5)).await;
+    assert!(seen.contains("event: change"), "{seen}");
+    // And changes flow again through the new connection.
+    let r = s
+        .post_json(
+            "/api/v1/boards/reconnect/cards",
+            &json!({"title": "after the cut", "card_type": "feature"}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    expect_events(&mut body, &["card_created"], Duration::from_secs(5)).await;
+    drop(body);
+    s.stop().await.expect("clean shutdown");
+}
