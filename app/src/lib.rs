@@ -33,7 +33,7 @@ use leptos_router::{
 
 use crate::components::{Auth, DemoBanner, RequireSignIn, UserMenu};
 use crate::pages::{
-    AccountPage, BoardMembersPage, BoardPage, BoardTokensPage, BoardsPage, CardPage,
+    AccountPage, BoardMembersPage, BoardPage, BoardTokensPage, BoardsPage, CardPage, DeliveryPage,
     InstanceTokensPage, LoginPage, NotFound, RetroPage, SettingsPage, SetupPage, UsersPage,
 };
 
@@ -116,6 +116,11 @@ pub fn App() -> impl IntoView {
                         <Route
                             path=path!("/boards/:slug/tokens")
                             view=BoardTokensPage
+                            ssr=SsrMode::Async
+                        />
+                        <Route
+                            path=path!("/boards/:slug/delivery")
+                            view=DeliveryPage
                             ssr=SsrMode::Async
                         />
                         <Route

@@ -2,7 +2,7 @@
 //! they agreed on. An action item becomes a `tech_debt` card with one click, so improvement
 //! work enters the same queue as everything else and counts toward the tech-debt allocation.
 
-use chrono::{DateTime, Days, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::card::{CardType, MAX_TITLE_CHARS, NewCard};
@@ -115,22 +115,8 @@ pub fn periods(
     to: Option<NaiveDate>,
     today: NaiveDate,
 ) -> Result<(Window, Window), DomainError> {
-    let to = to.unwrap_or(today);
-    let from = match from {
-        Some(from) => from,
-        None => to
-            .checked_sub_days(Days::new(DEFAULT_PERIOD_DAYS - 1))
-            .ok_or_else(|| DomainError::invalid("to", "is too early"))?,
-    };
-    let current = Window::new(from, to)?;
-    let length = Days::new(current.days() as u64);
-    let previous_to = from
-        .checked_sub_days(Days::new(1))
-        .ok_or_else(|| DomainError::invalid("from", "is too early"))?;
-    let previous_from = from
-        .checked_sub_days(length)
-        .ok_or_else(|| DomainError::invalid("from", "is too early"))?;
-    Ok((current, Window::new(previous_from, previous_to)?))
+    let current = Window::or_last(from, to, today, DEFAULT_PERIOD_DAYS)?;
+    Ok((current, current.previous()?))
 }
 
 #[cfg(test)]

@@ -6,10 +6,12 @@ pub mod access;
 pub mod account;
 pub mod boards;
 pub mod cards;
+pub mod delivery;
 pub mod retro;
 
 pub use access::*;
 pub use account::*;
 pub use boards::*;
 pub use cards::*;
+pub use delivery::*;
 pub use retro::*;

@@ -37,6 +37,8 @@ pub struct RetroView {
     pub cards: Vec<CardLabel>,
     /// The forecast, or why there is none.
     pub forecast: Result<Forecast, String>,
+    /// DORA's four keys and the value stream of the period (all services, production).
+    pub delivery: domain::delivery::Delivery,
     /// The server's today (UTC), for the forecast's defaults.
     pub today: NaiveDate,
 }
@@ -77,6 +79,7 @@ pub async fn get_retro(
 ) -> Result<RetroView, AppError> {
     use crate::ssr::StoreError;
     use crate::ssr::auth::{authorize_board, effective_role};
+    use crate::ssr::forms::parse_date;
     use domain::access::Action;
     let (store, principal, board_id) =
         authorize_board(&domain::board::BoardRef::Slug(slug), Action::ViewBoard).await?;
@@ -97,6 +100,14 @@ pub async fn get_retro(
     let previous =
         domain::metrics::compute(&board, &events, before, now).map_err(StoreError::from)?;
     let retro = store.retrospective(board.id, period).await?;
+    let (delivery, _) = crate::ssr::delivery::load_delivery(
+        store.as_ref(),
+        &board,
+        &events,
+        period,
+        &domain::delivery::Scope::default(),
+    )
+    .await?;
     let named: std::collections::HashSet<CardId> = current
         .completions
         .iter()
@@ -144,6 +155,7 @@ pub async fn get_retro(
         retro,
         cards,
         forecast,
+        delivery,
         today,
     })
 }
@@ -209,6 +221,7 @@ async fn writable(
     AppError,
 > {
     use crate::ssr::auth::authorize_board;
+    use crate::ssr::forms::parse_date;
     use domain::access::Action;
     let (store, principal, board) =
         authorize_board(&domain::board::BoardRef::Slug(slug), Action::EditCards).await?;
@@ -222,16 +235,4 @@ async fn writable(
     };
     let period = domain::metrics::Window::new(from, to).map_err(crate::ssr::StoreError::from)?;
     Ok((store, principal.actor(), board, period))
-}
-
-/// A `YYYY-MM-DD` form field; empty means absent.
-#[cfg(feature = "ssr")]
-fn parse_date(field: &str, raw: Option<&str>) -> Result<Option<NaiveDate>, AppError> {
-    match raw.map(str::trim).filter(|s| !s.is_empty()) {
-        None => Ok(None),
-        Some(s) => s.parse().map(Some).map_err(|_| AppError::Invalid {
-            field: field.to_owned(),
-            message: format!("\"{s}\" is not a date (YYYY-MM-DD)"),
-        }),
-    }
 }

@@ -4,6 +4,7 @@ mod auth;
 mod badges;
 mod card_tile;
 pub mod charts;
+mod delivery;
 mod format;
 mod live;
 mod tokens;
@@ -14,6 +15,7 @@ pub use auth::{
 };
 pub use badges::{ErrorPanel, SeverityBadge, TypeBadge};
 pub use card_tile::CardTile;
+pub use delivery::{FourKeysPanel, ValueStreamView};
 pub use format::{human_duration, short_time, textarea_text};
 pub use live::LiveUpdates;
 pub use tokens::{TokenManager, TokenState, client_now};

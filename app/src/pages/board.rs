@@ -197,6 +197,7 @@ fn BoardView(
                     <TypeMix board=board.get_value()/>
                     <nav class="board-links" aria-label="Board">
                         <a class="button" href=format!("/boards/{slug}/retro")>"Retrospective"</a>
+                        <a class="button" href=format!("/boards/{slug}/delivery")>"Delivery"</a>
                         <a class="button" href=format!("/boards/{slug}/members")>"Members"</a>
                         {is_admin.then(|| view! {
                             <a class="button" href=format!("/boards/{slug}/tokens")>"Tokens"</a>

@@ -28,6 +28,17 @@ pub fn parse_id<T: std::str::FromStr>(field: &str, raw: &str) -> Result<T, AppEr
     })
 }
 
+/// A `YYYY-MM-DD` form field; empty means absent.
+pub fn parse_date(field: &str, raw: Option<&str>) -> Result<Option<chrono::NaiveDate>, AppError> {
+    match raw.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => s.parse().map(Some).map_err(|_| AppError::Invalid {
+            field: field.to_owned(),
+            message: format!("\"{s}\" is not a date (YYYY-MM-DD)"),
+        }),
+    }
+}
+
 /// A card type from its wire spelling.
 pub fn parse_type(raw: &str) -> Result<CardType, AppError> {
     CardType::parse(raw).ok_or_else(|| AppError::Invalid {

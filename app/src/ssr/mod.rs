@@ -3,6 +3,7 @@
 mod accounts;
 pub mod auth;
 mod deliveries;
+pub mod delivery;
 pub mod forms;
 mod markdown;
 mod retros;

@@ -7,28 +7,19 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use chrono::{Days, NaiveDate, Utc};
+use chrono::{NaiveDate, Utc};
 use domain::Card;
 use domain::access::Action;
 use domain::board::BoardRef;
-use domain::delivery::{
-    Deployment, DeploymentId, DeploymentReport, FourKeys, PRODUCTION, Scope, Trend, ValueStream,
-    compare, four_keys, value_stream,
-};
+use domain::delivery::{Delivery, Deployment, DeploymentId, DeploymentReport, PRODUCTION, Scope};
 use domain::metrics::Window;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use super::auth::Caller;
 use super::cards::card_id;
 use super::extract::{ApiJson, ApiQuery};
 use super::incidents::{BoardQuery, target_board};
 use super::{ApiError, AppState, Problem};
-
-/// How far before the earlier window deployments are read for the value stream: a commit's
-/// first deployment (to staging, say) may precede its production deployment by a while, and
-/// the stage "deployment" measures commit → that first one. A commit first deployed longer
-/// ago than this is measured from its earliest deployment inside the span.
-const STAGING_LOOKBACK: Days = Days::new(90);
 
 /// A window of days, both inclusive, UTC.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -50,20 +41,6 @@ pub struct DeliveryQuery {
     pub service: Option<String>,
     /// The environment whose deployments count; `production` when absent.
     pub environment: Option<String>,
-}
-
-/// The delivery view of a board.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct Delivery {
-    /// The four keys of the window.
-    pub four_keys: FourKeys,
-    /// The four keys of the window of the same length just before it.
-    pub previous: FourKeys,
-    /// How each key moved from `previous` to `four_keys`.
-    pub trend: Trend,
-    /// Where the work finished in the window spent its time, column by column, then from
-    /// commit to deployment.
-    pub value_stream: ValueStream,
 }
 
 /// How an incident card is linked to its cause by hand.
@@ -185,64 +162,21 @@ pub async fn delivery(
     ApiQuery(query): ApiQuery<DeliveryQuery>,
 ) -> Result<Json<Delivery>, ApiError> {
     let current = window(query.from, query.to)?;
-    let previous = previous_window(current)?;
     let scope = scope(query.service, query.environment)?;
     let id = caller
         .on_board(state.store.as_ref(), &board, Action::ViewBoard)
         .await?;
     let store = state.store.as_ref();
     let board = store.board(&BoardRef::Id(id)).await?;
-    // Deployments after the window still recover failures inside it, so there is no end.
-    let since = previous
-        .start()
-        .checked_sub_days(STAGING_LOOKBACK)
-        .unwrap_or(previous.start());
-    let deployments = store.deployments(id, since, None).await?;
-    let incidents = store
-        .incident_records(id, previous.start(), current.end())
-        .await?;
     let events = store.board_events(id, current.end()).await?;
-    let four = four_keys(&deployments, &incidents, current, &scope);
-    let before = four_keys(&deployments, &incidents, previous, &scope);
-    Ok(Json(Delivery {
-        trend: compare(&four, &before),
-        value_stream: value_stream(&board.columns, &events, &deployments, current, &scope)?,
-        four_keys: four,
-        previous: before,
-    }))
+    let (delivery, _) =
+        app::ssr::delivery::load_delivery(store, &board, &events, current, &scope).await?;
+    Ok(Json(delivery))
 }
 
 /// The window `from..=to`, defaulting like the flow metrics: the 14 days up to today.
 fn window(from: Option<NaiveDate>, to: Option<NaiveDate>) -> Result<Window, ApiError> {
-    let to = to.unwrap_or_else(|| Utc::now().date_naive());
-    let from = match from {
-        Some(from) => from,
-        None => to
-            .checked_sub_days(Days::new(13))
-            .ok_or_else(|| outside("to"))?,
-    };
-    Ok(Window::new(from, to)?)
-}
-
-/// The window of the same number of days that ends the day before `current` starts.
-fn previous_window(current: Window) -> Result<Window, ApiError> {
-    let days = u64::try_from(current.days()).unwrap_or(1);
-    let to = current
-        .from()
-        .checked_sub_days(Days::new(1))
-        .ok_or_else(|| outside("from"))?;
-    let from = current
-        .from()
-        .checked_sub_days(Days::new(days))
-        .ok_or_else(|| outside("from"))?;
-    Ok(Window::new(from, to)?)
-}
-
-fn outside(field: &str) -> ApiError {
-    ApiError::Validation {
-        detail: format!("{field}: is outside the supported dates"),
-        field: Some(field.to_owned()),
-    }
+    Ok(Window::or_last(from, to, Utc::now().date_naive(), 14)?)
 }
 
 /// The scope of a delivery view; blank names are refused rather than read as "all".

@@ -31,6 +31,43 @@ pub use keys::{
 };
 pub use value_stream::{DeliveryStage, StreamColumn, ValueStream, value_stream};
 
+/// A board's delivery view for one window: the four keys, the same keys for the window as
+/// long just before it, how each moved, and the value stream.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Delivery {
+    /// The four keys of the window.
+    pub four_keys: FourKeys,
+    /// The four keys of the window of the same length just before it.
+    pub previous: FourKeys,
+    /// How each key moved from `previous` to `four_keys`.
+    pub trend: Trend,
+    /// Where the work finished in the window spent its time, column by column, then from
+    /// commit to deployment.
+    pub value_stream: ValueStream,
+}
+
+/// The delivery view of `current`, from the board's columns, its event log (up to the end of
+/// `current`), its deployments (from well before the earlier window, so commits can find their
+/// first deployment) and its incident records (over both windows).
+pub fn delivery(
+    columns: &[crate::Column],
+    events: &[crate::CardEvent],
+    deployments: &[Deployment],
+    incidents: &[IncidentRecord],
+    current: crate::metrics::Window,
+    scope: &Scope,
+) -> Result<Delivery, DomainError> {
+    let now_keys = four_keys(deployments, incidents, current, scope);
+    let before = four_keys(deployments, incidents, current.previous()?, scope);
+    Ok(Delivery {
+        trend: compare(&now_keys, &before),
+        value_stream: value_stream(columns, events, deployments, current, scope)?,
+        four_keys: now_keys,
+        previous: before,
+    })
+}
+
 /// Longest service, environment and version name: they are labels, not documents.
 pub const MAX_LABEL_CHARS: usize = 200;
 /// Most commits one report may list. A deployment of more is a release train whose lead
@@ -379,7 +416,7 @@ impl Scope {
     }
 
     /// Whether the deployment is of the scope's service and environment.
-    fn covers(&self, d: &Deployment) -> bool {
+    pub fn covers(&self, d: &Deployment) -> bool {
         self.has_service(d) && d.environment.eq_ignore_ascii_case(&self.environment)
     }
 }

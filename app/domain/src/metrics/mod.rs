@@ -127,6 +127,39 @@ impl Window {
         self.days
     }
 
+    /// `from`–`to` where either may be left out: a missing `to` is `today`, a missing `from`
+    /// makes the window `days` long. What every report does when a person asks for "recent".
+    pub fn or_last(
+        from: Option<NaiveDate>,
+        to: Option<NaiveDate>,
+        today: NaiveDate,
+        days: u64,
+    ) -> Result<Self, DomainError> {
+        let to = to.unwrap_or(today);
+        let from = match from {
+            Some(from) => from,
+            None => to
+                .checked_sub_days(Days::new(days.max(1) - 1))
+                .ok_or_else(|| DomainError::invalid("to", "is outside the supported dates"))?,
+        };
+        Self::new(from, to)
+    }
+
+    /// The window as long as this one that ends the day before it starts: what a report
+    /// compares itself with.
+    pub fn previous(&self) -> Result<Self, DomainError> {
+        let too_early = || DomainError::invalid("from", "is outside the supported dates");
+        let to = self
+            .from
+            .checked_sub_days(Days::new(1))
+            .ok_or_else(too_early)?;
+        let from = self
+            .from
+            .checked_sub_days(Days::new(self.days as u64))
+            .ok_or_else(too_early)?;
+        Self::new(from, to)
+    }
+
     /// Whether an instant falls inside the window.
     pub fn contains(&self, at: DateTime<Utc>) -> bool {
         self.start <= at && at < self.end

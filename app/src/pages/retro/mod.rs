@@ -14,7 +14,7 @@ use leptos_router::hooks::use_query_map;
 
 use super::slug_param;
 use crate::api::{ActionToCard, AddRetroAction, RetroView, SaveRetroNotes, get_retro};
-use crate::components::{ErrorPanel, mark_hydrated, short_time, textarea_text};
+use crate::components::{ErrorPanel, FourKeysPanel, mark_hydrated, short_time, textarea_text};
 use charts::FlowCharts;
 use summary::{ForecastPanel, KeyFigures, PolicyAndIncidents};
 
@@ -99,6 +99,14 @@ fn Retro(
     .into_any();
     let figures = view! { <KeyFigures view=view.clone()/> }.into_any();
     let charts = view! { <FlowCharts view=view.clone()/> }.into_any();
+    let delivery = view! {
+        <section class="retro-section" data-section="delivery">
+            <h2>"Delivery: DORA's four keys"</h2>
+            <FourKeysPanel delivery=view.delivery.clone()/>
+            <p><a href=format!("/boards/{slug}/delivery?from={from}&to={to}")>"Value stream and deployments →"</a></p>
+        </section>
+    }
+    .into_any();
     let tables = view! { <PolicyAndIncidents view=view.clone()/> }.into_any();
     let forecast = view! { <ForecastPanel view=view.clone()/> }.into_any();
     let notes =
@@ -110,6 +118,7 @@ fn Retro(
             {head}
             {figures}
             {charts}
+            {delivery}
             <div class="retro-columns">
                 <div>{tables}{forecast}</div>
                 <div>{notes}{actions}</div>

@@ -1,0 +1,83 @@
+//! Server function of the delivery dashboard: DORA's four keys for a window against the window
+//! before, the value stream, and the deployments behind them.
+
+use domain::delivery::{Delivery, Deployment};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+/// How many deployments the dashboard lists.
+pub const DEPLOYMENTS_SHOWN: usize = 50;
+
+/// What the delivery dashboard shows.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DeliveryView {
+    /// The board's name.
+    pub board_name: String,
+    /// The board's slug.
+    pub slug: String,
+    /// The keys, their trend and the value stream.
+    pub delivery: Delivery,
+    /// Every service that deployed to the environment, for the service filter.
+    pub services: Vec<String>,
+    /// The window's deployments of the scope, newest first, at most [`DEPLOYMENTS_SHOWN`].
+    pub deployments: Vec<Deployment>,
+}
+
+/// The delivery view of a board for `from`–`to` (default: the last 14 days), for one service
+/// or all.
+#[server(prefix = "/fn", endpoint = "get_delivery")]
+pub async fn get_delivery(
+    slug: String,
+    from: Option<String>,
+    to: Option<String>,
+    service: Option<String>,
+) -> Result<DeliveryView, AppError> {
+    use crate::ssr::StoreError;
+    use crate::ssr::auth::authorize_board;
+    use crate::ssr::forms::parse_date;
+    use domain::access::Action;
+    use domain::delivery::{PRODUCTION, Scope};
+    let (store, _, board_id) =
+        authorize_board(&domain::board::BoardRef::Slug(slug), Action::ViewBoard).await?;
+    let today = chrono::Utc::now().date_naive();
+    let window = domain::metrics::Window::or_last(
+        parse_date("from", from.as_deref())?,
+        parse_date("to", to.as_deref())?,
+        today,
+        domain::retro::DEFAULT_PERIOD_DAYS,
+    )
+    .map_err(StoreError::from)?;
+    let scope = Scope {
+        service: service
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty()),
+        environment: PRODUCTION.to_owned(),
+    };
+    let board = store.board(&domain::board::BoardRef::Id(board_id)).await?;
+    let events = store.board_events(board.id, window.end()).await?;
+    let (delivery, all) =
+        crate::ssr::delivery::load_delivery(store.as_ref(), &board, &events, window, &scope)
+            .await?;
+    let mut services: Vec<String> = all
+        .iter()
+        .filter(|d| d.environment == scope.environment)
+        .map(|d| d.service.clone())
+        .collect();
+    services.sort();
+    services.dedup();
+    let deployments = all
+        .into_iter()
+        .rev()
+        .filter(|d| window.contains(d.deployed_at) && scope.covers(d))
+        .take(DEPLOYMENTS_SHOWN)
+        .collect();
+    Ok(DeliveryView {
+        board_name: board.name,
+        slug: board.slug,
+        delivery,
+        services,
+        deployments,
+    })
+}
