@@ -26,6 +26,7 @@ test('the retrospective of the demo board shows every chart with its reading', a
   await expect(dots.first().locator('title')).toHaveText(/^#\d+ .+\nCycle time /);
   await expect(page.locator('.figures .figure')).toHaveCount(9);
   await expect(page.locator('[data-section="forecast"]')).toContainText('with 85% confidence');
+  await expect(page.locator('[data-section="delivery"] .four-keys .figure')).toHaveCount(4);
 
   // A dot opens its card.
   const href = await dots.first().getAttribute('href');

@@ -195,3 +195,25 @@ async fn find_token(
         ))),
     }
 }
+
+/// `flowboard backup FILE`: a consistent online copy of a SQLite database, checked for
+/// integrity. PostgreSQL has its own tool for that, named in the error.
+pub async fn backup(args: &crate::config::BackupArgs) -> Result<Vec<String>, AdminError> {
+    let database = Database::connect(&args.database_url).await?;
+    let outcome = match &database {
+        Database::Sqlite(sqlite) => match sqlite.backup_into(&args.file).await {
+            Ok(bytes) => Ok(vec![format!(
+                "backed up to {} ({bytes} bytes, integrity ok)",
+                args.file.display()
+            )]),
+            Err(e) => Err(e.into()),
+        },
+        Database::Postgres(_) => Err(AdminError::Input(
+            "this is a PostgreSQL database: back it up with `pg_dump --format=custom \
+             --file=FILE DATABASE_URL` and restore with `pg_restore --dbname=DATABASE_URL FILE`"
+                .into(),
+        )),
+    };
+    database.close().await;
+    outcome
+}

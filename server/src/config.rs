@@ -45,6 +45,9 @@ pub enum Command {
     /// Manage API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Write a consistent copy of a SQLite database while Flowboard runs (PostgreSQL: use
+    /// pg_dump).
+    Backup(BackupArgs),
 }
 
 /// `flowboard user ...`
@@ -161,6 +164,20 @@ pub struct ImportArgs {
     /// A JSON file: {"cards": [{"title", "type", "created_at", "severity"?, "transitions": [{"column", "at"}]}]}.
     pub file: PathBuf,
     /// Database: `sqlite://FILE` or `postgres://USER@HOST/DB`.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://data/flowboard.db"
+    )]
+    pub database_url: String,
+}
+
+/// Flags of `flowboard backup`.
+#[derive(Clone, Debug, Args)]
+pub struct BackupArgs {
+    /// Where to write the copy; must not exist yet.
+    pub file: PathBuf,
+    /// Database to copy: `sqlite://FILE`.
     #[arg(
         long,
         env = "DATABASE_URL",

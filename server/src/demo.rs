@@ -104,8 +104,11 @@ pub async fn seed_if_empty(store: &dyn Store, now: DateTime<Utc>) -> Result<bool
         .import_history(&BoardRef::Id(board.id), &import, &actor)
         .await?;
     block_two_active_cards(store, &board, now, &actor).await?;
+    let seeded = store.board(&BoardRef::Id(board.id)).await?;
+    let deployments = crate::demo_deployments::seed_deployments(store, &seeded, now).await?;
     tracing::info!(
         cards = import.cards.len(),
+        deployments,
         "seeded the demo board at /boards/platform"
     );
     Ok(true)

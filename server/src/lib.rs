@@ -14,6 +14,7 @@ pub mod admin;
 pub mod auth;
 pub mod config;
 pub mod demo;
+mod demo_deployments;
 pub mod http;
 pub mod import;
 pub mod store;

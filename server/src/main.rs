@@ -28,6 +28,7 @@ async fn main() -> std::process::ExitCode {
         Some(Command::Token(TokenCommand::List(args))) => {
             report("token list", server::admin::token_list(&args).await)
         }
+        Some(Command::Backup(args)) => report("backup", server::admin::backup(&args).await),
     }
 }
 

@@ -509,6 +509,30 @@ async fn demo_board_is_seeded_once() {
     let total = boards[0]["total_cards"].as_i64().unwrap();
     assert!((200..=500).contains(&total), "{total} demo cards");
     assert!(boards[0]["open_cards"].as_i64().unwrap() > 5);
+    // The demo delivers too: weekday deployments of four services, some failed or blamed
+    // for an incident, so the delivery dashboard has something to show.
+    let delivery: Value = s.get_json("/api/v1/boards/platform/delivery").await;
+    let keys = &delivery["four_keys"];
+    assert!(
+        keys["deployment_frequency"]["deployments"]
+            .as_u64()
+            .unwrap()
+            >= 10,
+        "{keys}"
+    );
+    assert!(keys["lead_time"]["time"]["p50_s"].as_i64().unwrap() > 0);
+    let from = (chrono::Utc::now() - chrono::Duration::days(89)).date_naive();
+    let all: Value = s
+        .get_json(&format!("/api/v1/boards/platform/deployments?from={from}"))
+        .await;
+    let all = all.as_array().unwrap();
+    assert!(all.len() > 100, "{} demo deployments", all.len());
+    assert!(all.iter().any(|d| d["status"] == "failure"));
+    assert!(
+        all.iter()
+            .any(|d| !d["caused_incidents"].as_array().unwrap().is_empty()),
+        "some incidents are blamed on a deployment"
+    );
     s.stop().await.expect("stop");
     // A restart on the same database does not seed again.
     let s = TestServer::start_with(config).await;

@@ -282,3 +282,66 @@ async fn users_and_tokens_from_the_command_line() {
     assert!(token.revoked_at.is_some());
     database.close().await;
 }
+
+/// `flowboard backup` copies a live SQLite database; the copy opens as a working database
+/// (that is the whole restore: put the file in place). It never overwrites a file, and it
+/// points PostgreSQL users at pg_dump.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backup_makes_a_restorable_copy() {
+    let db = common::sqlite();
+    let (database, store) = common::open(&db).await;
+    let board = store
+        .create_board(
+            &NewBoard {
+                name: "Kept".into(),
+                ..Default::default()
+            },
+            None,
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
+    let card = domain::NewCard {
+        title: "Survives the restore".into(),
+        card_type: domain::CardType::Feature,
+        ..Default::default()
+    };
+    store
+        .create_card(
+            &BoardRef::Id(board.id),
+            &card,
+            &domain::Actor::user("ann"),
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
+    // The server's pool stays open while the backup runs: an online copy.
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("copy.db");
+    let target_arg = target.to_str().unwrap();
+    let out = flowboard(&["backup", target_arg, "--database-url", &db.url]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("integrity ok"));
+
+    let again = flowboard(&["backup", target_arg, "--database-url", &db.url]);
+    assert!(!again.status.success(), "never overwrites");
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
+    database.close().await;
+
+    let restored = common::TestDb::existing(format!("sqlite://{target_arg}"));
+    let (copy, store) = common::open(&restored).await;
+    let board = store.board(&BoardRef::Slug("kept".into())).await.unwrap();
+    assert_eq!(board.cards.len(), 1);
+    assert_eq!(board.cards[0].title, "Survives the restore");
+    copy.close().await;
+
+    if let Ok(pg) = std::env::var("FLOWBOARD_TEST_POSTGRES_URL") {
+        let out = flowboard(&["backup", target_arg, "--database-url", &pg]);
+        assert!(!out.status.success());
+        assert!(String::from_utf8_lossy(&out.stderr).contains("pg_dump"));
+    }
+}

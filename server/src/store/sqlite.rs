@@ -55,6 +55,43 @@ impl SqliteStore {
         })
     }
 
+    /// Writes a consistent copy of the live database to `target` (which must not exist) with
+    /// SQLite's `VACUUM INTO`: it reads one snapshot, so writers carry on meanwhile and the
+    /// copy is compact and self-contained (no WAL beside it). Then checks the copy's
+    /// integrity, so a backup that reports success can be restored.
+    pub async fn backup_into(&self, target: &std::path::Path) -> Result<u64, StoreError> {
+        if target.exists() {
+            return Err(StoreError::Conflict(format!(
+                "{} already exists; choose a new file",
+                target.display()
+            )));
+        }
+        let path = target.to_str().ok_or_else(|| {
+            StoreError::Conflict(format!("{} is not a UTF-8 path", target.display()))
+        })?;
+        sqlx::query("VACUUM INTO $1")
+            .bind(path)
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?;
+        let copy = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(SqliteConnectOptions::new().filename(target).read_only(true))
+            .await
+            .map_err(db_error)?;
+        let verdict: String = sqlx::query_scalar("PRAGMA integrity_check")
+            .fetch_one(&copy)
+            .await
+            .map_err(db_error)?;
+        copy.close().await;
+        if verdict != "ok" {
+            return Err(StoreError::Internal(format!(
+                "the copy failed its integrity check: {verdict}"
+            )));
+        }
+        Ok(std::fs::metadata(target).map(|m| m.len()).unwrap_or(0))
+    }
+
     /// Closes the pool, checkpointing the WAL.
     pub async fn close(&self) {
         self.pool.close().await;

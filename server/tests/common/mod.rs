@@ -19,6 +19,13 @@ pub struct TestDb {
     _dir: Option<TempDir>,
 }
 
+impl TestDb {
+    /// A database at `url` that this test does not own (nothing is removed on drop).
+    pub fn existing(url: String) -> Self {
+        Self { url, _dir: None }
+    }
+}
+
 /// A fresh SQLite database file.
 pub fn sqlite() -> TestDb {
     let dir = tempfile::tempdir().expect("temp dir");

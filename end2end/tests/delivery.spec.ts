@@ -1,0 +1,53 @@
+// The delivery dashboard: DORA's four keys of the demo's deployments, the value stream, and a
+// deployment reported by CI through the API showing up under its service.
+import { expect, test } from './fixtures';
+
+test('the delivery dashboard shows the four keys, the value stream and deployments', async ({
+  page,
+}) => {
+  await page.goto('/boards/platform');
+  await page.getByRole('link', { name: 'Delivery' }).click();
+  await expect(page).toHaveURL(/\/boards\/platform\/delivery$/);
+  await expect(page.getByRole('heading', { level: 1, name: 'Delivery' })).toBeVisible();
+  for (const key of ['deployment_frequency', 'lead_time', 'change_failure_rate', 'time_to_restore']) {
+    const figure = page.locator(`.four-keys [data-key="${key}"]`);
+    await expect(figure).toBeVisible();
+    await expect(figure.locator('.band')).toHaveText(/^(Elite|High|Medium|Low|No data)$/);
+  }
+  // Demo deployments happen every weekday: the frequency has a band.
+  await expect(page.locator('[data-key="deployment_frequency"] .band')).not.toHaveText('No data');
+  // Five columns, then deployment and production.
+  const blocks = page.locator('[data-section="value-stream"] .stream-block');
+  await expect(blocks).toHaveCount(7);
+  await expect(blocks.nth(5)).toContainText('deployment');
+  await expect(blocks.nth(6)).toContainText('production');
+  expect(await page.locator('[data-section="deployments"] tbody tr').count()).toBeGreaterThan(3);
+});
+
+test('a deployment posted by CI appears under its service', async ({ page, request }) => {
+  const service = `e2e-${Date.now()}`;
+  const deployedAt = new Date(Date.now() - 60 * 60 * 1000).toISOString();
+  const committedAt = new Date(Date.now() - 5 * 60 * 60 * 1000).toISOString();
+  const r = await request.post('/api/v1/deployments?board=platform', {
+    data: {
+      service,
+      environment: 'production',
+      version: 'v9.9.9',
+      deployed_at: deployedAt,
+      status: 'success',
+      commits: [{ sha: 'abc1234def', committed_at: committedAt }],
+    },
+  });
+  expect(r.status()).toBe(201);
+
+  await page.goto('/boards/platform/delivery');
+  await page.getByLabel('Service').selectOption(service);
+  await page.getByRole('button', { name: 'Show' }).click();
+  await expect(page).toHaveURL(new RegExp(`service=${service}`));
+  const rows = page.locator('[data-section="deployments"] tbody tr');
+  await expect(rows).toHaveCount(1);
+  await expect(rows.first()).toContainText('v9.9.9');
+  await expect(page.locator('[data-key="deployment_frequency"]')).toContainText('1 deployments');
+  // Commit to deploy took four hours.
+  await expect(page.locator('[data-key="lead_time"] .figure-value')).toHaveText('0.2 days');
+});
