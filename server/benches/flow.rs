@@ -166,6 +166,9 @@ async fn bench_backend(name: &str, db: TestDb, out: &mut String) {
     let seeded = t.elapsed();
     println!("{name}: {transitions} transitions imported in {seeded:.1?}");
 
+    // Where a metrics request spends its time, measured in-process (median of 5).
+    let breakdown = breakdown(&s, board.id, now).await;
+
     common::user(s.store.as_ref(), "bench@example.com", true).await;
     let browser = common::signed_in(&s.base, "bench@example.com").await;
     let today = now.date_naive();
@@ -184,7 +187,46 @@ async fn bench_backend(name: &str, db: TestDb, out: &mut String) {
     row(out, "metrics, whole year", &times, 300);
     let times = measure(&browser, &s.url("/boards/bench/retro")).await;
     row(out, "retrospective page (SSR), last 14 days", &times, 500);
+    let _ = writeln!(
+        out,
+        "\nWhere a metrics request goes (in-process, median of 5): {breakdown}."
+    );
     s.stop().await.expect("clean shutdown");
+}
+
+/// Times the three steps of a metrics request: loading the board with its cards, loading
+/// its event log, and computing the metrics (a 14-day window).
+async fn breakdown(s: &TestServer, board: domain::BoardId, now: DateTime<Utc>) -> String {
+    let window = domain::metrics::Window::or_last(None, None, now.date_naive(), 14).unwrap();
+    let median = |mut v: Vec<Duration>| {
+        v.sort();
+        ms(v[v.len() / 2])
+    };
+    let (mut loads, mut logs, mut computes) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..5 {
+        let t = Instant::now();
+        let b = s
+            .store
+            .board(&domain::board::BoardRef::Id(board))
+            .await
+            .unwrap();
+        loads.push(t.elapsed());
+        let t = Instant::now();
+        let events = s.store.board_events(board, window.end()).await.unwrap();
+        logs.push(t.elapsed());
+        let t = Instant::now();
+        let m = domain::metrics::compute(&b, &events, window, now).unwrap();
+        computes.push(t.elapsed());
+        assert!(m.population > 0);
+    }
+    let line = format!(
+        "board with cards {} ms, event log {} ms, computation {} ms",
+        median(loads),
+        median(logs),
+        median(computes)
+    );
+    println!("  {line}");
+    line
 }
 
 fn machine() -> String {

@@ -1433,6 +1433,54 @@ async fn retrospectives_keep_notes_and_make_cards(store: Arc<dyn Store>) {
     );
 }
 
+/// The board's whole log reads back exactly as each card's log does, in log order, and stops
+/// before `until` (each backend reads it its own way).
+async fn board_events_are_the_log_in_order(store: Arc<dyn Store>) {
+    let board = make_board(store.as_ref(), "Log").await;
+    let r = BoardRef::Id(board.id);
+    let a = add_feature(store.as_ref(), &r, "a <b> 'quoted' \"text\" ✓").await;
+    let b = add_feature(store.as_ref(), &r, "b").await;
+    store
+        .move_card(
+            a.id,
+            &to(board.columns[2].id),
+            &actor(),
+            t0() + Duration::hours(2),
+        )
+        .await
+        .unwrap();
+    store
+        .move_card(
+            b.id,
+            &to(board.columns[1].id),
+            &Actor::system("import"),
+            t0() + Duration::hours(3),
+        )
+        .await
+        .unwrap();
+    let mut expected = store.card_events(a.id).await.unwrap();
+    expected.extend(store.card_events(b.id).await.unwrap());
+    expected.sort_by_key(|e| e.id);
+    let all = store
+        .board_events(board.id, t0() + Duration::days(1))
+        .await
+        .unwrap();
+    assert_eq!(all, expected);
+    let early = store
+        .board_events(board.id, t0() + Duration::hours(2))
+        .await
+        .unwrap();
+    assert_eq!(early.len(), 2, "only the two creations come before 11:00");
+    let other = make_board(store.as_ref(), "Log other").await;
+    assert!(
+        store
+            .board_events(other.id, t0() + Duration::days(1))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
 macro_rules! conformance {
     ($backend:ident, $db:expr) => {
         mod $backend {
@@ -1471,6 +1519,7 @@ macro_rules! conformance {
             case!(deployments_are_recorded_with_their_cards);
             case!(incidents_are_blamed_and_restored);
             case!(retrospectives_keep_notes_and_make_cards);
+            case!(board_events_are_the_log_in_order);
         }
     };
 }

@@ -57,6 +57,29 @@ impl PostgresStore {
     }
 }
 
+impl PostgresStore {
+    /// The board's event log before `until`, in log order: one plain query, PostgreSQL's
+    /// binary row protocol is quick to decode.
+    async fn event_log(
+        &self,
+        board: domain::BoardId,
+        until: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<domain::CardEvent>, StoreError> {
+        sqlx::query_as::<_, super::rows::EventRow>(
+            "SELECT id, card_id, board_id, at, actor_kind, actor_name, data \
+             FROM card_events WHERE board_id = $1 AND at < $2 ORDER BY id",
+        )
+        .bind(board.0)
+        .bind(until)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(super::rows::db_error)?
+        .into_iter()
+        .map(domain::CardEvent::try_from)
+        .collect()
+    }
+}
+
 /// Relays NOTIFY payloads from every instance to this instance's live views. Notifications
 /// sent while the listening connection is down are lost, so after a lost connection this
 /// reconnects at once (retrying every second while PostgreSQL is away) and, as soon as it

@@ -29,7 +29,12 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(5));
+            .busy_timeout(Duration::from_secs(5))
+            // A year of a big board's event log is tens of MB: with SQLite's 2 MB default
+            // cache, reading it back in log order spilled to temporary files. 32 MB of cache
+            // per connection (8 connections at most) and sorts in memory keep reads off disk.
+            .pragma("cache_size", "-32768")
+            .pragma("temp_store", "memory");
         if let Some(dir) = options.get_filename().parent()
             && !dir.as_os_str().is_empty()
         {
@@ -53,6 +58,58 @@ impl SqliteStore {
             changes,
             write_turn: Some(Default::default()),
         })
+    }
+
+    /// The board's event log before `until`, in log order, read as one JSON document.
+    ///
+    /// sqlx hands SQLite rows from its worker thread to the caller one channel message at a
+    /// time; for a year of a big board (200,000 events) those hand-overs, not SQLite, took
+    /// 1.5 s (measured with perf: thread wake-ups and lock waits). Aggregating the rows in
+    /// SQLite with `json_group_array` makes it one row, parsed here in one go.
+    async fn event_log(
+        &self,
+        board: domain::BoardId,
+        until: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<domain::CardEvent>, StoreError> {
+        type Item = (i64, String, String, String, String, domain::EventKind);
+        let doc: Option<String> = sqlx::query_scalar(
+            "SELECT json_group_array(json_array(id, hex(card_id), at, actor_kind, actor_name, \
+             json(data))) FROM card_events WHERE board_id = $1 AND at < $2",
+        )
+        .bind(board.0)
+        .bind(until)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(super::rows::db_error)?;
+        let items: Vec<Item> = serde_json::from_str(doc.as_deref().unwrap_or("[]"))
+            .map_err(|e| StoreError::Internal(format!("unreadable event log: {e}")))?;
+        let mut events = items
+            .into_iter()
+            .map(|(id, card, at, actor_kind, actor_name, kind)| {
+                Ok(domain::CardEvent {
+                    id,
+                    card_id: domain::CardId(uuid::Uuid::try_parse(&card).map_err(|_| {
+                        StoreError::Internal(format!("unexpected card id in event {id}"))
+                    })?),
+                    board_id: board,
+                    at: chrono::DateTime::parse_from_rfc3339(&at)
+                        .map_err(|_| {
+                            StoreError::Internal(format!("unexpected time in event {id}"))
+                        })?
+                        .to_utc(),
+                    actor: domain::Actor {
+                        kind: domain::ActorKind::parse(&actor_kind).ok_or_else(|| {
+                            StoreError::Internal(format!("unexpected actor in event {id}"))
+                        })?,
+                        name: actor_name,
+                    },
+                    kind,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        // The aggregate's order is not guaranteed; the log order is the id.
+        events.sort_unstable_by_key(|e| e.id);
+        Ok(events)
     }
 
     /// Writes a consistent copy of the live database to `target` (which must not exist) with
