@@ -58,25 +58,56 @@ impl PostgresStore {
 }
 
 impl PostgresStore {
-    /// The board's event log before `until`, in log order: one plain query, PostgreSQL's
-    /// binary row protocol is quick to decode.
+    /// The board's event log before `until`, in log order, without decoding the JSON of
+    /// creations and moves (see [`super::rows::LogRow`]).
     async fn event_log(
         &self,
         board: domain::BoardId,
         until: chrono::DateTime<chrono::Utc>,
     ) -> Result<Vec<domain::CardEvent>, StoreError> {
-        sqlx::query_as::<_, super::rows::EventRow>(
-            "SELECT id, card_id, board_id, at, actor_kind, actor_name, data \
-             FROM card_events WHERE board_id = $1 AND at < $2 ORDER BY id",
-        )
+        type Row = (
+            i64,
+            uuid::Uuid,
+            chrono::DateTime<chrono::Utc>,
+            String,
+            String,
+            String,
+            Option<uuid::Uuid>,
+            Option<uuid::Uuid>,
+            Option<uuid::Uuid>,
+            Option<uuid::Uuid>,
+            Option<sqlx::types::Json<domain::EventKind>>,
+        );
+        let rows: Vec<Row> = sqlx::query_as(concat!(
+            "SELECT ",
+            super::rows::log_columns!("data"),
+            " FROM card_events WHERE board_id = $1 AND at < $2 ORDER BY id"
+        ))
         .bind(board.0)
         .bind(until)
         .fetch_all(&self.pool)
         .await
-        .map_err(super::rows::db_error)?
-        .into_iter()
-        .map(domain::CardEvent::try_from)
-        .collect()
+        .map_err(super::rows::db_error)?;
+        rows.into_iter()
+            .map(
+                |(id, card_id, at, actor_kind, actor_name, kind, c, l, fc, fl, data)| {
+                    super::rows::LogRow {
+                        id,
+                        card_id,
+                        at,
+                        actor_kind,
+                        actor_name,
+                        kind,
+                        column_id: c,
+                        lane_id: l,
+                        from_column_id: fc,
+                        from_lane_id: fl,
+                        data: data.map(|d| d.0),
+                    }
+                    .into_event(board)
+                },
+            )
+            .collect()
     }
 }
 

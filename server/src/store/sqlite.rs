@@ -71,10 +71,24 @@ impl SqliteStore {
         board: domain::BoardId,
         until: chrono::DateTime<chrono::Utc>,
     ) -> Result<Vec<domain::CardEvent>, StoreError> {
-        type Item = (i64, String, String, String, String, domain::EventKind);
+        type Item = (
+            i64,
+            String,
+            String,
+            String,
+            String,
+            String,
+            String,
+            String,
+            String,
+            String,
+            Option<domain::EventKind>,
+        );
         let doc: Option<String> = sqlx::query_scalar(
             "SELECT json_group_array(json_array(id, hex(card_id), at, actor_kind, actor_name, \
-             json(data))) FROM card_events WHERE board_id = $1 AND at < $2",
+             kind, hex(column_id), hex(lane_id), hex(from_column_id), hex(from_lane_id), \
+             CASE WHEN kind IN ('created', 'moved') THEN NULL ELSE json(data) END)) \
+             FROM card_events WHERE board_id = $1 AND at < $2",
         )
         .bind(board.0)
         .bind(until)
@@ -83,29 +97,37 @@ impl SqliteStore {
         .map_err(super::rows::db_error)?;
         let items: Vec<Item> = serde_json::from_str(doc.as_deref().unwrap_or("[]"))
             .map_err(|e| StoreError::Internal(format!("unreadable event log: {e}")))?;
+        let bad =
+            |what: &str, id: i64| StoreError::Internal(format!("unexpected {what} in event {id}"));
+        // `hex(NULL)` is the empty string.
+        let uuid = |hex: &str, id: i64| match hex {
+            "" => Ok(None),
+            h => uuid::Uuid::try_parse(h)
+                .map(Some)
+                .map_err(|_| bad("id", id)),
+        };
         let mut events = items
             .into_iter()
-            .map(|(id, card, at, actor_kind, actor_name, kind)| {
-                Ok(domain::CardEvent {
-                    id,
-                    card_id: domain::CardId(uuid::Uuid::try_parse(&card).map_err(|_| {
-                        StoreError::Internal(format!("unexpected card id in event {id}"))
-                    })?),
-                    board_id: board,
-                    at: chrono::DateTime::parse_from_rfc3339(&at)
-                        .map_err(|_| {
-                            StoreError::Internal(format!("unexpected time in event {id}"))
-                        })?
-                        .to_utc(),
-                    actor: domain::Actor {
-                        kind: domain::ActorKind::parse(&actor_kind).ok_or_else(|| {
-                            StoreError::Internal(format!("unexpected actor in event {id}"))
-                        })?,
-                        name: actor_name,
-                    },
-                    kind,
-                })
-            })
+            .map(
+                |(id, card, at, actor_kind, actor_name, kind, c, l, fc, fl, data)| {
+                    super::rows::LogRow {
+                        id,
+                        card_id: uuid(&card, id)?.ok_or_else(|| bad("card", id))?,
+                        at: chrono::DateTime::parse_from_rfc3339(&at)
+                            .map_err(|_| bad("time", id))?
+                            .to_utc(),
+                        actor_kind,
+                        actor_name,
+                        kind,
+                        column_id: uuid(&c, id)?,
+                        lane_id: uuid(&l, id)?,
+                        from_column_id: uuid(&fc, id)?,
+                        from_lane_id: uuid(&fl, id)?,
+                        data,
+                    }
+                    .into_event(board)
+                },
+            )
             .collect::<Result<Vec<_>, StoreError>>()?;
         // The aggregate's order is not guaranteed; the log order is the id.
         events.sort_unstable_by_key(|e| e.id);
