@@ -41,7 +41,7 @@ test('a deployment posted by CI appears under its service', async ({ page, reque
   expect(r.status()).toBe(201);
 
   await page.goto('/boards/platform/delivery');
-  await page.getByLabel('Service').selectOption(service);
+  await page.locator('select[name="service"]').selectOption(service);
   await page.getByRole('button', { name: 'Show' }).click();
   await expect(page).toHaveURL(new RegExp(`service=${service}`));
   const rows = page.locator('[data-section="deployments"] tbody tr');

@@ -24,7 +24,7 @@ test('the retrospective of the demo board shows every chart with its reading', a
   const dots = page.locator('figure[data-chart="scatter"] a.dot-link');
   expect(await dots.count()).toBeGreaterThan(5);
   await expect(dots.first().locator('title')).toHaveText(/^#\d+ .+\nCycle time /);
-  await expect(page.locator('.figures .figure')).toHaveCount(9);
+  await expect(page.locator('dl[aria-label^="Key figures"] .figure')).toHaveCount(9);
   await expect(page.locator('[data-section="forecast"]')).toContainText('with 85% confidence');
   await expect(page.locator('[data-section="delivery"] .four-keys .figure')).toHaveCount(4);
 
