@@ -51,3 +51,39 @@ test('a deployment posted by CI appears under its service', async ({ page, reque
   // Commit to deploy took four hours.
   await expect(page.locator('[data-key="lead_time"] .figure-value')).toHaveText('0.2 days');
 });
+
+test('an incident is blamed on a deployment from its card page', async ({ page, request }) => {
+  const version = `v-blame-${Date.now()}`;
+  const deployed = await request.post('/api/v1/deployments?board=platform', {
+    data: {
+      service: 'checkout',
+      environment: 'production',
+      version,
+      deployed_at: new Date(Date.now() - 30 * 60 * 1000).toISOString(),
+      status: 'success',
+      commits: [],
+    },
+  });
+  expect(deployed.status()).toBe(201);
+  const deployment = (await deployed.json()) as { id: string };
+  const title = `E2E blamed incident ${Date.now()}`;
+  const incident = await request.post('/api/v1/incidents?board=platform', {
+    data: { title, severity: 'sev3', service: 'checkout', dedup_key: title },
+  });
+  expect(incident.status()).toBe(201);
+  const card = (await incident.json()) as { number: number };
+
+  await page.goto(`/boards/platform/cards/${card.number}`);
+  await expect(page.locator('html[data-hydrated]')).toHaveCount(1, { timeout: 30_000 });
+  const cause = page.locator('[data-section="cause"]');
+  await cause.locator('select[name="deployment_id"]').selectOption(deployment.id);
+  await cause.getByRole('button', { name: 'Save' }).click();
+  // The history records the change, and a reload shows the choice kept.
+  await expect(page.locator('.history')).toContainText('edited caused by');
+  await page.reload();
+  await expect(cause.locator('select[name="deployment_id"]')).toHaveValue(deployment.id);
+  // The deployment now counts as a failed change.
+  const listed = await request.get('/api/v1/boards/platform/deployments');
+  const all = (await listed.json()) as { id: string; caused_incidents: string[] }[];
+  expect(all.find((d) => d.id === deployment.id)?.caused_incidents).toHaveLength(1);
+});

@@ -25,6 +25,36 @@ pub struct CardDetail {
     pub now: DateTime<Utc>,
     /// What the viewer may do.
     pub role: domain::access::Role,
+    /// Incidents only: the board's production deployments of the 30 days before the card was
+    /// made, newest first, to name the one that caused it.
+    pub causes: Vec<CauseChoice>,
+}
+
+/// A deployment an incident can be blamed on, as the card page offers it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CauseChoice {
+    /// The deployment.
+    pub id: domain::delivery::DeploymentId,
+    /// `checkout v1.4.2 · 2026-11-29 10:00 UTC`.
+    pub label: String,
+}
+
+/// Names the deployment that caused an incident, or clears it (empty `deployment_id`).
+#[server(prefix = "/fn", endpoint = "set_card_cause")]
+pub async fn set_card_cause(card_id: String, deployment_id: String) -> Result<(), AppError> {
+    use crate::ssr::auth::authorize_card;
+    use crate::ssr::forms::{parse_id, parse_optional_id};
+    let (store, principal, card) = authorize_card(
+        parse_id("card_id", &card_id)?,
+        domain::access::Action::EditCards,
+    )
+    .await?;
+    let deployment: Option<domain::delivery::DeploymentId> =
+        parse_optional_id("deployment_id", Some(&deployment_id))?;
+    store
+        .set_caused_by(card.id, deployment, &principal.actor(), Utc::now())
+        .await?;
+    Ok(())
 }
 
 /// Makes a card on a board. Severity and service only count for incidents, so a form may
@@ -180,7 +210,37 @@ pub async fn get_card_detail(slug: String, number: i64) -> Result<CardDetail, Ap
     let card = store.card_by_number(&board_ref, number).await?;
     let events = store.card_events(card.id).await?;
     let now = Utc::now();
+    let causes = if card.card_type == domain::CardType::Incident {
+        let since = card.created_at - chrono::Duration::days(30);
+        let mut found = store
+            .deployments(
+                board_id,
+                since,
+                Some(card.created_at + chrono::Duration::hours(1)),
+            )
+            .await?;
+        found.retain(|d| {
+            d.environment == domain::delivery::PRODUCTION || Some(d.id) == card.caused_by
+        });
+        found
+            .into_iter()
+            .rev()
+            .take(50)
+            .map(|d| CauseChoice {
+                id: d.id,
+                label: format!(
+                    "{} {} · {}",
+                    d.service,
+                    d.version,
+                    d.deployed_at.format("%Y-%m-%d %H:%M UTC")
+                ),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     Ok(CardDetail {
+        causes,
         description_html: crate::ssr::render_markdown(&card.description),
         visits: domain::column_visits(&events, now),
         board,

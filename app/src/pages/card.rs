@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use crate::api::{CardDetail, SetBlocked, UpdateCard, get_card_detail};
+use crate::api::{CardDetail, SetBlocked, SetCardCause, UpdateCard, get_card_detail};
 use crate::components::{
     ErrorPanel, SeverityBadge, TypeBadge, human_duration, mark_hydrated, short_time, textarea_text,
 };
@@ -27,9 +27,17 @@ pub fn CardPage() -> impl IntoView {
     };
     let update = ServerAction::<UpdateCard>::new();
     let block = ServerAction::<SetBlocked>::new();
+    let cause = ServerAction::<SetCardCause>::new();
     let detail = Resource::new(
-        move || (key(), update.version().get(), block.version().get()),
-        |((slug, number), _, _)| async move {
+        move || {
+            (
+                key(),
+                update.version().get(),
+                block.version().get(),
+                cause.version().get(),
+            )
+        },
+        |((slug, number), _, _, _)| async move {
             let number = number.parse::<i64>().map_err(|_| {
                 crate::error::AppError::NotFound(format!("There is no card #{number}."))
             })?;
@@ -40,7 +48,7 @@ pub fn CardPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="loading">"Loading card…"</p> }>
             {move || Suspend::new(async move {
                 match detail.await {
-                    Ok(detail) => view! { <CardView detail update block/> }.into_any(),
+                    Ok(detail) => view! { <CardView detail update block cause/> }.into_any(),
                     Err(error) => view! { <ErrorPanel error/> }.into_any(),
                 }
             })}
@@ -117,6 +125,7 @@ fn CardView(
     detail: CardDetail,
     update: ServerAction<UpdateCard>,
     block: ServerAction<SetBlocked>,
+    cause: ServerAction<SetCardCause>,
 ) -> impl IntoView {
     let card = detail.card.clone();
     let board_href = format!("/boards/{}", detail.board.slug);
@@ -158,8 +167,11 @@ fn CardView(
             .get()
             .and_then(Result::err)
             .or_else(|| block.value().get().and_then(Result::err))
+            .or_else(|| cause.value().get().and_then(Result::err))
             .map(|e| view! { <p class="form-error" role="alert">{e.user_message()}</p> })
     };
+    let cause_section = (card.card_type == CardType::Incident)
+        .then(|| cause_form(&detail, can_edit, cause).into_any());
     view! {
         <Title text=format!("#{} {}", card.number, card.title)/>
         <article class="card-page">
@@ -181,6 +193,7 @@ fn CardView(
                 })}
             </header>
             <div class="card-page-body">
+                {cause_section}
                 <section class="description">
                     <h2>"Description"</h2>
                     {if card.description.is_empty() {
@@ -259,5 +272,54 @@ fn CardView(
             </div>
             <p><a href=board_href>"← Back to the board"</a></p>
         </article>
+    }
+}
+
+/// Which deployment caused this incident: members pick one of the board's recent production
+/// deployments (or none); viewers read it. Counts toward the change failure rate.
+fn cause_form(
+    detail: &CardDetail,
+    can_edit: bool,
+    cause: ServerAction<SetCardCause>,
+) -> impl IntoView + use<> {
+    let current = detail.card.caused_by;
+    let current_label = detail
+        .causes
+        .iter()
+        .find(|c| Some(c.id) == current)
+        .map(|c| c.label.clone());
+    let card_id = detail.card.id.to_string();
+    let body = if can_edit {
+        let options = detail
+            .causes
+            .iter()
+            .map(|c| {
+                view! { <option value=c.id.to_string() selected=Some(c.id) == current>{c.label.clone()}</option> }
+            })
+            .collect_view();
+        view! {
+            <ActionForm action=cause attr:class="inline-form" attr:aria-label="Caused by deployment">
+                <input type="hidden" name="card_id" value=card_id/>
+                <label class="grow">"Caused by deployment"
+                    <select name="deployment_id">
+                        <option value="">"None known"</option>
+                        {options}
+                    </select>
+                </label>
+                <button type="submit">"Save"</button>
+            </ActionForm>
+        }
+        .into_any()
+    } else {
+        view! {
+            <p>{current_label.unwrap_or_else(|| "No deployment is named as the cause.".into())}</p>
+        }
+        .into_any()
+    };
+    view! {
+        <section class="cause" data-section="cause">
+            <h2>"Cause"</h2>
+            {body}
+        </section>
     }
 }
