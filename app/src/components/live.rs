@@ -13,12 +13,15 @@ pub fn LiveUpdates(
     slug: String,
     /// Bumped on every change worth a reload.
     reload: RwSignal<u64>,
+    /// While true (a card is being dragged), reloads wait: re-rendering the board under a
+    /// drag would drop it on the floor.
+    paused: Signal<bool>,
 ) -> impl IntoView {
     let connected = RwSignal::new(false);
     #[cfg(feature = "hydrate")]
-    follow(slug, reload, connected);
+    follow(slug, reload, connected, paused);
     #[cfg(not(feature = "hydrate"))]
-    let _ = (slug, reload);
+    let _ = (slug, reload, paused);
     view! {
         <span class="live-status" data-live=move || if connected.get() { "on" } else { "off" }
             title=move || if connected.get() { "Live: changes by anyone appear here at once" } else { "Not live: reload to see others' changes" }>
@@ -28,9 +31,24 @@ pub fn LiveUpdates(
     }
 }
 
+/// Bumps `reload` in 300 ms, or later if `paused` is still true then.
 #[cfg(feature = "hydrate")]
-fn follow(slug: String, reload: RwSignal<u64>, connected: RwSignal<bool>) {
-    use std::time::Duration;
+fn reload_soon(pending: RwSignal<bool>, reload: RwSignal<u64>, paused: Signal<bool>) {
+    set_timeout(
+        move || {
+            if paused.get_untracked() {
+                reload_soon(pending, reload, paused);
+                return;
+            }
+            pending.set(false);
+            reload.update(|n| *n += 1);
+        },
+        std::time::Duration::from_millis(300),
+    );
+}
+
+#[cfg(feature = "hydrate")]
+fn follow(slug: String, reload: RwSignal<u64>, connected: RwSignal<bool>, paused: Signal<bool>) {
     use wasm_bindgen::JsCast;
     use wasm_bindgen::prelude::Closure;
 
@@ -44,13 +62,7 @@ fn follow(slug: String, reload: RwSignal<u64>, connected: RwSignal<bool>) {
             return;
         }
         pending.set(true);
-        set_timeout(
-            move || {
-                pending.set(false);
-                reload.update(|n| *n += 1);
-            },
-            Duration::from_millis(300),
-        );
+        reload_soon(pending, reload, paused);
     });
     let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |_: web_sys::Event| {
         // EventSource retries by itself; the next `ready` reloads.

@@ -32,6 +32,10 @@ pub fn BoardPage() -> impl IntoView {
     // Bumped by the live stream when anyone (another browser, the API, monitoring) changes
     // the board, so the board is read again without a page reload.
     let reload = RwSignal::new(0_u64);
+    // The card being dragged, if any. Kept here so the live stream can hold its reload until
+    // the drop: re-rendering the board under a drag would lose it.
+    let dragging = RwSignal::new(None::<String>);
+    let drag_in_progress = Signal::derive(move || dragging.with(Option::is_some));
     let snapshot = Resource::new(
         move || {
             (
@@ -48,11 +52,11 @@ pub fn BoardPage() -> impl IntoView {
     view! {
         // Outside the Transition, so a reload does not reconnect the stream; keyed on the
         // slug, so moving to another board follows that board instead.
-        {move || view! { <LiveUpdates slug=slug.get() reload/> }}
+        {move || view! { <LiveUpdates slug=slug.get() reload paused=drag_in_progress/> }}
         <Transition fallback=|| view! { <p class="loading">"Loading board…"</p> }>
             {move || Suspend::new(async move {
                 match snapshot.await {
-                    Ok(snapshot) => view! { <BoardView snapshot move_action create_action/> }.into_any(),
+                    Ok(snapshot) => view! { <BoardView snapshot move_action create_action dragging/> }.into_any(),
                     Err(error) => view! { <ErrorPanel error/> }.into_any(),
                 }
             })}
@@ -115,6 +119,7 @@ fn BoardView(
     snapshot: BoardSnapshot,
     move_action: ServerAction<MoveCard>,
     create_action: ServerAction<CreateCard>,
+    dragging: RwSignal<Option<String>>,
 ) -> impl IntoView {
     let BoardSnapshot {
         board,
@@ -125,7 +130,6 @@ fn BoardView(
     let can_edit = role >= Role::Member;
     let is_admin = role >= Role::Admin;
     mark_hydrated();
-    let dragging = RwSignal::new(None::<String>);
     let board = StoredValue::new(board);
     let (name, slug, description) =
         board.with_value(|b| (b.name.clone(), b.slug.clone(), b.description.clone()));
@@ -210,7 +214,8 @@ fn BoardView(
                 <NewCardForm slug=slug.clone() columns=columns.clone() create_action can_override=is_admin/>
             })}
             <div class="board-scroll">
-                <div class="board-grid" style=template role="grid" aria-label=format!("{name} board")>
+                <div class="board-grid" style=template role="grid" aria-label=format!("{name} board")
+                    on:dragend=move |_| dragging.set(None)>
                     {headers}
                     {rows}
                 </div>
@@ -355,7 +360,9 @@ fn Cell(
         let (column_id, lane_id) = (column_id.clone(), lane_id.clone());
         move |before: Option<String>| {
             over.set(false);
-            let Some(card_id) = dragging.get_untracked() else {
+            // Taken, not read: the drag is over (and live reloads may run again) even if the
+            // dragged tile left the page before its `dragend` could fire.
+            let Some(card_id) = dragging.try_update(Option::take).flatten() else {
                 return;
             };
             let position = before.and_then(|target| {
