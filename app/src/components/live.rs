@@ -36,12 +36,18 @@ pub fn LiveUpdates(
 fn reload_soon(pending: RwSignal<bool>, reload: RwSignal<u64>, paused: Signal<bool>) {
     set_timeout(
         move || {
-            if paused.get_untracked() {
-                reload_soon(pending, reload, paused);
-                return;
+            // The page may have been left meanwhile: its signals are gone, and so is the
+            // reason to reload (reading a disposed signal would panic).
+            match paused.try_get_untracked() {
+                None => return,
+                Some(true) => {
+                    reload_soon(pending, reload, paused);
+                    return;
+                }
+                Some(false) => {}
             }
-            pending.set(false);
-            reload.update(|n| *n += 1);
+            pending.try_set(false);
+            reload.try_update(|n| *n += 1);
         },
         std::time::Duration::from_millis(300),
     );
@@ -57,16 +63,17 @@ fn follow(slug: String, reload: RwSignal<u64>, connected: RwSignal<bool>, paused
     };
     let pending = RwSignal::new(false);
     let on_change = Closure::<dyn FnMut(web_sys::Event)>::new(move |_: web_sys::Event| {
-        connected.set(true);
-        if pending.get_untracked() {
+        connected.try_set(true);
+        // `None`: the page is gone (a late event before the stream closed).
+        if pending.try_get_untracked().unwrap_or(true) {
             return;
         }
-        pending.set(true);
+        pending.try_set(true);
         reload_soon(pending, reload, paused);
     });
     let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |_: web_sys::Event| {
         // EventSource retries by itself; the next `ready` reloads.
-        connected.set(false);
+        connected.try_set(false);
     });
     let callback = on_change.as_ref().unchecked_ref();
     let _ = source.add_event_listener_with_callback("ready", callback);
