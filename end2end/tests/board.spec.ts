@@ -522,9 +522,12 @@ test('board settings rename, add and remove a column, and set the flow policies'
   const deploy = rows.nth(4);
   await deploy.locator('input[name="name"]').fill('Ship');
   await deploy.getByRole('button', { name: 'Save' }).click();
-  await expect(rows.nth(4).locator('input[name="name"]')).toHaveValue('Ship');
-  board = await apiBoard(request);
-  expect(board.columns[4].name).toBe('Ship');
+  // The typed value shows at once; the Remove button's label follows only once the saved
+  // layout is read back, so wait for that before asking the API.
+  await expect(rows.nth(4).getByRole('button', { name: 'Remove Ship' })).toBeVisible();
+  await expect
+    .poll(async () => (await apiBoard(request)).columns[4].name, { message: 'the rename is stored' })
+    .toBe('Ship');
   await rows.nth(4).getByRole('button', { name: 'Remove Ship' }).click();
   await expect(rows).toHaveCount(5);
   // A column holding cards cannot be removed: its button is disabled.
