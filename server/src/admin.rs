@@ -53,7 +53,7 @@ pub fn read_password() -> Result<String, AdminError> {
 
 /// `flowboard user create`.
 pub async fn user_create(args: &UserCreateArgs, password: String) -> Result<String, AdminError> {
-    let db = Database::connect(&args.database_url).await?;
+    let db = Database::connect(&args.database.url).await?;
     let new = NewUser {
         email: args.email.clone(),
         name: args.name.clone(),
@@ -75,7 +75,7 @@ pub async fn user_create(args: &UserCreateArgs, password: String) -> Result<Stri
 
 /// `flowboard token create`: the last line is the secret alone, for scripts.
 pub async fn token_create(args: &TokenCreateArgs) -> Result<Vec<String>, AdminError> {
-    let db = Database::connect(&args.database_url).await?;
+    let db = Database::connect(&args.database.url).await?;
     let result = async {
         let store = db.store();
         let board = match &args.board {
@@ -112,7 +112,7 @@ pub async fn token_create(args: &TokenCreateArgs) -> Result<Vec<String>, AdminEr
 
 /// `flowboard token revoke`: by id, or by a name unique among live tokens.
 pub async fn token_revoke(args: &TokenRevokeArgs) -> Result<String, AdminError> {
-    let db = Database::connect(&args.database_url).await?;
+    let db = Database::connect(&args.database.url).await?;
     let result = async {
         let store = db.store();
         let token = find_token(store.as_ref(), &args.token, args.board.as_deref()).await?;
@@ -126,7 +126,7 @@ pub async fn token_revoke(args: &TokenRevokeArgs) -> Result<String, AdminError> 
 
 /// `flowboard token list`.
 pub async fn token_list(args: &TokenListArgs) -> Result<Vec<String>, AdminError> {
-    let db = Database::connect(&args.database_url).await?;
+    let db = Database::connect(&args.database.url).await?;
     let result = async {
         let store = db.store();
         let board = match &args.board {
@@ -199,7 +199,7 @@ async fn find_token(
 /// `flowboard backup FILE`: a consistent online copy of a SQLite database, checked for
 /// integrity. PostgreSQL has its own tool for that, named in the error.
 pub async fn backup(args: &crate::config::BackupArgs) -> Result<Vec<String>, AdminError> {
-    let database = Database::connect(&args.database_url).await?;
+    let database = Database::connect(&args.database.url).await?;
     let outcome = match &database {
         Database::Sqlite(sqlite) => match sqlite.backup_into(&args.file).await {
             Ok(bytes) => Ok(vec![format!(

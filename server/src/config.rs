@@ -69,13 +69,9 @@ pub struct UserCreateArgs {
     /// `admin` (instance admin: manages users and every board) or `user`.
     #[arg(long, value_enum, default_value = "user")]
     pub role: InstanceRole,
-    /// Database.
-    #[arg(
-        long,
-        env = "DATABASE_URL",
-        default_value = "sqlite://data/flowboard.db"
-    )]
-    pub database_url: String,
+    /// Database: `sqlite://FILE` or `postgres://USER@HOST/DB`.
+    #[command(flatten)]
+    pub database: DatabaseArg,
 }
 
 /// An account's instance-wide role.
@@ -114,13 +110,9 @@ pub struct TokenCreateArgs {
     /// Days until it stops working (default: never).
     #[arg(long)]
     pub expires_in_days: Option<u32>,
-    /// Database.
-    #[arg(
-        long,
-        env = "DATABASE_URL",
-        default_value = "sqlite://data/flowboard.db"
-    )]
-    pub database_url: String,
+    /// Database: `sqlite://FILE` or `postgres://USER@HOST/DB`.
+    #[command(flatten)]
+    pub database: DatabaseArg,
 }
 
 /// Flags of `flowboard token revoke`.
@@ -131,13 +123,9 @@ pub struct TokenRevokeArgs {
     /// Look among this board's tokens (slug) instead of the instance-wide ones.
     #[arg(long)]
     pub board: Option<String>,
-    /// Database.
-    #[arg(
-        long,
-        env = "DATABASE_URL",
-        default_value = "sqlite://data/flowboard.db"
-    )]
-    pub database_url: String,
+    /// Database: `sqlite://FILE` or `postgres://USER@HOST/DB`.
+    #[command(flatten)]
+    pub database: DatabaseArg,
 }
 
 /// Flags of `flowboard token list`.
@@ -146,13 +134,9 @@ pub struct TokenListArgs {
     /// This board's tokens (slug) instead of the instance-wide ones.
     #[arg(long)]
     pub board: Option<String>,
-    /// Database.
-    #[arg(
-        long,
-        env = "DATABASE_URL",
-        default_value = "sqlite://data/flowboard.db"
-    )]
-    pub database_url: String,
+    /// Database: `sqlite://FILE` or `postgres://USER@HOST/DB`.
+    #[command(flatten)]
+    pub database: DatabaseArg,
 }
 
 /// Flags of `flowboard import`.
@@ -164,12 +148,8 @@ pub struct ImportArgs {
     /// A JSON file: {"cards": [{"title", "type", "created_at", "severity"?, "transitions": [{"column", "at"}]}]}.
     pub file: PathBuf,
     /// Database: `sqlite://FILE` or `postgres://USER@HOST/DB`.
-    #[arg(
-        long,
-        env = "DATABASE_URL",
-        default_value = "sqlite://data/flowboard.db"
-    )]
-    pub database_url: String,
+    #[command(flatten)]
+    pub database: DatabaseArg,
 }
 
 /// Flags of `flowboard backup`.
@@ -177,13 +157,22 @@ pub struct ImportArgs {
 pub struct BackupArgs {
     /// Where to write the copy; must not exist yet.
     pub file: PathBuf,
-    /// Database to copy: `sqlite://FILE`.
+    /// Database: `sqlite://FILE` or `postgres://USER@HOST/DB`.
+    #[command(flatten)]
+    pub database: DatabaseArg,
+}
+
+/// The `--database-url` flag every subcommand that opens the database shares.
+#[derive(Clone, Debug, Args)]
+pub struct DatabaseArg {
+    /// Database: `sqlite://FILE` or `postgres://USER@HOST/DB`.
     #[arg(
-        long,
+        long = "database-url",
+        value_name = "DATABASE_URL",
         env = "DATABASE_URL",
         default_value = "sqlite://data/flowboard.db"
     )]
-    pub database_url: String,
+    pub url: String,
 }
 
 /// How to serve.

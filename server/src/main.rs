@@ -53,7 +53,7 @@ fn report(
 
 /// `flowboard import`: prints the outcome for people and scripts (exit code 0 or 1).
 async fn import(args: ImportArgs) -> std::process::ExitCode {
-    match server::import::import_file(&args.database_url, &args.board, &args.file).await {
+    match server::import::import_file(&args.database.url, &args.board, &args.file).await {
         Ok(n) => {
             println!("imported {n} cards into {}", args.board);
             std::process::ExitCode::SUCCESS
