@@ -1481,6 +1481,66 @@ async fn board_events_are_the_log_in_order(store: Arc<dyn Store>) {
     );
 }
 
+/// A board's log read again after more writes, some by another store on the same database
+/// (another instance, or the CLI) and some imported with past times, is the log a fresh store
+/// reads: the in-memory copy of the log (`log_cache`) never serves a stale or partial log.
+async fn board_events_stay_current(store: Arc<dyn Store>, db: &common::TestDb) {
+    let board = make_board(store.as_ref(), "Log current").await;
+    let r = BoardRef::Id(board.id);
+    let a = add_feature(store.as_ref(), &r, "a").await;
+    let until = t0() + Duration::days(1);
+    assert_eq!(store.board_events(board.id, until).await.unwrap().len(), 1);
+
+    let (other_db, other) = common::open(db).await;
+    other
+        .move_card(
+            a.id,
+            &to(board.columns[2].id),
+            &actor(),
+            t0() + Duration::hours(1),
+        )
+        .await
+        .unwrap();
+    let past = import_doc(
+        r#"{"cards":[{"title":"old","type":"feature","created_at":"2026-01-01T00:00:00Z","transitions":[
+        {"column":"In Progress","at":"2026-01-02T00:00:00Z"},{"column":"Done","at":"2026-01-03T00:00:00Z"}]}]}"#,
+    );
+    other.import_history(&r, &past, &actor()).await.unwrap();
+    store
+        .move_card(
+            a.id,
+            &to(board.columns[3].id),
+            &actor(),
+            t0() + Duration::hours(2),
+        )
+        .await
+        .unwrap();
+
+    let fresh = || async {
+        let (db, fresh) = common::open(db).await;
+        let log = fresh.board_events(board.id, until).await.unwrap();
+        db.close().await;
+        log
+    };
+    let expected = fresh().await;
+    assert_eq!(
+        expected.len(),
+        6,
+        "created, 2 moves, and the import's created + 2 moves"
+    );
+    assert_eq!(store.board_events(board.id, until).await.unwrap(), expected);
+    let january = chrono::DateTime::parse_from_rfc3339("2026-01-02T12:00:00Z")
+        .unwrap()
+        .to_utc();
+    let early = store.board_events(board.id, january).await.unwrap();
+    assert_eq!(
+        early.len(),
+        2,
+        "only the imported card's first two events come before"
+    );
+    other_db.close().await;
+}
+
 macro_rules! conformance {
     ($backend:ident, $db:expr) => {
         mod $backend {
@@ -1496,6 +1556,14 @@ macro_rules! conformance {
                         database.close().await;
                     }
                 };
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn board_events_stay_current() {
+                let Some(db) = $db else { return };
+                let (database, store) = common::open(&db).await;
+                super::board_events_stay_current(store, &db).await;
+                database.close().await;
             }
 
             case!(create_list_and_read_boards);

@@ -9,6 +9,7 @@ mod accounts;
 mod deliveries;
 #[macro_use]
 mod retros;
+mod log_cache;
 mod postgres;
 mod rows;
 mod sqlite;

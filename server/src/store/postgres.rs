@@ -19,6 +19,8 @@ pub struct PostgresStore {
     changes: tokio::sync::broadcast::Sender<app::ssr::BoardChange>,
     /// Unused: PostgreSQL serialises writes per board with row locks, across instances.
     write_turn: Option<std::sync::Arc<tokio::sync::Mutex<()>>>,
+    /// Boards' event logs as last read (see [`super::log_cache`]).
+    log_cache: std::sync::Arc<super::log_cache::LogCache>,
 }
 
 /// The NOTIFY channel instances announce board changes on.
@@ -48,6 +50,7 @@ impl PostgresStore {
             pool,
             changes,
             write_turn: None,
+            log_cache: Default::default(),
         })
     }
 
@@ -58,12 +61,12 @@ impl PostgresStore {
 }
 
 impl PostgresStore {
-    /// The board's event log before `until`, in log order, without decoding the JSON of
+    /// The board's events with an id above `after`, in log order, without decoding the JSON of
     /// creations and moves (see [`super::rows::LogRow`]).
     async fn event_log(
         &self,
         board: domain::BoardId,
-        until: chrono::DateTime<chrono::Utc>,
+        after: i64,
     ) -> Result<Vec<domain::CardEvent>, StoreError> {
         type Row = (
             i64,
@@ -81,10 +84,10 @@ impl PostgresStore {
         let rows: Vec<Row> = sqlx::query_as(concat!(
             "SELECT ",
             super::rows::log_columns!("data"),
-            " FROM card_events WHERE board_id = $1 AND at < $2 ORDER BY id"
+            " FROM card_events WHERE board_id = $1 AND id > $2 ORDER BY id"
         ))
         .bind(board.0)
-        .bind(until)
+        .bind(after)
         .fetch_all(&self.pool)
         .await
         .map_err(super::rows::db_error)?;
@@ -109,6 +112,25 @@ impl PostgresStore {
             )
             .collect()
     }
+}
+
+/// The board's cards in board order (position, then number).
+async fn board_cards(
+    conn: &mut sqlx::PgConnection,
+    board: uuid::Uuid,
+) -> Result<Vec<domain::Card>, StoreError> {
+    sqlx::query_as::<_, super::rows::CardRow>(concat!(
+        "SELECT ",
+        card_columns!(),
+        " FROM cards WHERE board_id = $1 ORDER BY position, number"
+    ))
+    .bind(board)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(db_error)?
+    .into_iter()
+    .map(domain::Card::try_from)
+    .collect()
 }
 
 /// Relays NOTIFY payloads from every instance to this instance's live views. Notifications

@@ -144,6 +144,76 @@ pub(crate) struct CardRow {
     pub caused_by: Option<Uuid>,
 }
 
+/// A card as SQLite's `json_array` writes it (see `sqlite::board_cards`): ids in hex
+/// (`hex(NULL)` is the empty string), booleans as 0 or 1, times as stored text.
+#[derive(serde::Deserialize)]
+pub(crate) struct CardJson {
+    id: String,
+    board_id: String,
+    number: i64,
+    title: String,
+    description: String,
+    card_type: String,
+    column_id: String,
+    lane_id: String,
+    position: f64,
+    blocked: i64,
+    blocked_reason: Option<String>,
+    severity: Option<String>,
+    service: Option<String>,
+    source: Option<String>,
+    dedup_key: Option<String>,
+    created_at: String,
+    updated_at: String,
+    column_entered_at: String,
+    occurrences: i32,
+    last_seen_at: Option<String>,
+    alert_resolved_at: Option<String>,
+    link: Option<String>,
+    caused_by: String,
+}
+
+impl CardJson {
+    /// The row it stands for.
+    pub fn into_row(self) -> Result<CardRow, StoreError> {
+        let uuid = |hex: &str| Uuid::try_parse(hex).map_err(|_| corrupt("card id", hex));
+        let time = |text: &str| {
+            DateTime::parse_from_rfc3339(text)
+                .map(|t| t.to_utc())
+                .map_err(|_| corrupt("card time", text))
+        };
+        let maybe_time = |text: Option<String>| text.as_deref().map(time).transpose();
+        Ok(CardRow {
+            id: uuid(&self.id)?,
+            board_id: uuid(&self.board_id)?,
+            number: self.number,
+            title: self.title,
+            description: self.description,
+            card_type: self.card_type,
+            column_id: uuid(&self.column_id)?,
+            lane_id: uuid(&self.lane_id)?,
+            position: self.position,
+            blocked: self.blocked != 0,
+            blocked_reason: self.blocked_reason,
+            severity: self.severity,
+            service: self.service,
+            source: self.source,
+            dedup_key: self.dedup_key,
+            created_at: time(&self.created_at)?,
+            updated_at: time(&self.updated_at)?,
+            column_entered_at: time(&self.column_entered_at)?,
+            occurrences: self.occurrences,
+            last_seen_at: maybe_time(self.last_seen_at)?,
+            alert_resolved_at: maybe_time(self.alert_resolved_at)?,
+            link: self.link,
+            caused_by: match self.caused_by.as_str() {
+                "" => None,
+                hex => Some(uuid(hex)?),
+            },
+        })
+    }
+}
+
 impl TryFrom<CardRow> for Card {
     type Error = StoreError;
     fn try_from(r: CardRow) -> Result<Self, StoreError> {

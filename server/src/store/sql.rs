@@ -146,18 +146,8 @@ macro_rules! impl_store {
             .map(Lane::try_from)
             .collect::<Result<Vec<_>, _>>()?;
             let cards = if with_cards {
-                sqlx::query_as::<_, CardRow>(concat!(
-                    "SELECT ",
-                    card_columns!(),
-                    " FROM cards WHERE board_id = $1 ORDER BY position, number"
-                ))
-                .bind(row.id)
-                .fetch_all(&mut *conn)
-                .await
-                .map_err(db_error)?
-                .into_iter()
-                .map(Card::try_from)
-                .collect::<Result<Vec<_>, _>>()?
+                // Each backend reads the cards its own fastest way (see `board_cards`).
+                board_cards(conn, row.id).await?
             } else {
                 Vec::new()
             };
@@ -1072,8 +1062,30 @@ macro_rules! impl_store {
             }
 
             async fn board_events(&self, board: BoardId, until: DateTime<Utc>) -> Result<Vec<CardEvent>, StoreError> {
-                // Each backend reads the whole log its own fastest way (see `event_log`).
-                self.event_log(board, until).await
+                // The cached copy, brought up to date (see `log_cache` for why it is exact).
+                let slot = self.log_cache.slot(board);
+                let mut slot = slot.lock().await;
+                if slot.len() > 0 {
+                    let stored: i64 = sqlx::query_scalar(
+                        "SELECT count(*) FROM card_events WHERE board_id = $1 AND id <= $2",
+                    )
+                    .bind(board.0)
+                    .bind(slot.last_id())
+                    .fetch_one(&self.pool)
+                    .await
+                    .map_err(db_error)?;
+                    if usize::try_from(stored).ok() != Some(slot.len()) {
+                        tracing::warn!(%board, cached = slot.len(), stored, "cached event log out of step; reading it whole");
+                        slot.clear();
+                    }
+                }
+                // Each backend reads the log its own fastest way (see `event_log`).
+                let fresh = self.event_log(board, slot.last_id()).await?;
+                slot.append(fresh);
+                let events = slot.before(until);
+                drop(slot);
+                self.log_cache.trim();
+                Ok(events)
             }
 
             async fn finished_card_events(
