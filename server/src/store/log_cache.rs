@@ -104,12 +104,9 @@ impl LogCache {
         let mut idle: Vec<(Option<Instant>, usize, BoardId)> = Vec::new();
         let mut total = 0;
         for (board, slot) in boards.iter() {
-            match slot.try_lock() {
-                Ok(slot) => {
-                    total += slot.len();
-                    idle.push((slot.last_read, slot.len(), *board));
-                }
-                Err(_) => {}
+            if let Ok(slot) = slot.try_lock() {
+                total += slot.len();
+                idle.push((slot.last_read, slot.len(), *board));
             }
         }
         idle.sort_unstable_by_key(|(last_read, _, _)| *last_read);
