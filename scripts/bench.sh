@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
 # `make bench`: runs the release benchmarks against SQLite and, when the local PostgreSQL
-# answers, a throw-away PostgreSQL database; the report lands in bench/REPORT.md.
+# answers, a throw-away PostgreSQL database, then assembles bench/REPORT.md from their
+# sections (target/bench/*.md) under a header naming the machine and the date.
+#   scripts/bench.sh            # both: flow metrics on a year of history, and load
+#   scripts/bench.sh flow       # only one of them
 set -euo pipefail
 cd "$(dirname "$0")/.."
+benches=("${@:-flow load}")
+read -r -a benches <<<"${benches[*]}"
 
 pg=(-h 127.0.0.1 -p 5432 -U postgres)
 if [ -z "${FLOWBOARD_TEST_POSTGRES_URL:-}" ] && pg_isready "${pg[@]}" -q 2>/dev/null; then
@@ -11,4 +16,24 @@ if [ -z "${FLOWBOARD_TEST_POSTGRES_URL:-}" ] && pg_isready "${pg[@]}" -q 2>/dev/
     trap 'dropdb "${pg[@]}" --if-exists "$db" >/dev/null 2>&1 || true' EXIT
     export FLOWBOARD_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:5432/$db"
 fi
-cargo bench -p server --bench flow
+mkdir -p target/bench
+for bench in "${benches[@]}"; do
+    rm -f "target/bench/$bench.md"
+    cargo bench -p server --bench "$bench"
+done
+
+cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//' || echo unknown)
+mem=$(awk '/MemTotal/ { printf "%d GiB", $2 / 1024 / 1024 }' /proc/meminfo)
+{
+    echo "# Flowboard benchmark report"
+    echo
+    echo "Written by \`make bench\` on $(date -u '+%Y-%m-%d %H:%M') UTC, on $(nproc) cores ($cpu),"
+    echo "$mem memory, release build, git $(git rev-parse --short HEAD 2>/dev/null || echo unknown)."
+    echo "The before and after of each optimisation are in \`bench/HISTORY.md\`."
+    for section in flow load; do
+        if [ -f "target/bench/$section.md" ]; then
+            cat "target/bench/$section.md"
+        fi
+    done
+} >bench/REPORT.md
+echo "report: bench/REPORT.md"

@@ -611,6 +611,15 @@ async fn delivery_view(s: &TestServer) {
         .await;
     assert_eq!(all["four_keys"]["deployment_frequency"]["deployments"], 5);
     assert_eq!(all["four_keys"]["service"], Value::Null);
+    // The metrics of the same window carry the same delivery view beside the flow metrics.
+    let metrics = s
+        .get_json("/api/v1/boards/delivery/metrics?from=2026-03-02&to=2026-03-08")
+        .await;
+    assert_eq!(metrics["delivery"], all);
+    assert!(
+        metrics["cycle_time"].is_object(),
+        "flow metrics stay at the top"
+    );
 
     // Linking by hand (member role): D1 blamed for the first imported incident → 2 of 4;
     // cleared again → 1 of 4. Viewers and incident tokens may not.

@@ -7,8 +7,10 @@ use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use chrono::{Duration, NaiveDate, Utc};
 use domain::board::BoardRef;
+use domain::delivery::{Delivery, Scope};
 use domain::import::HistoryImport;
 use domain::metrics::{FlowMetrics, Window};
+use domain::{Board, CardEvent};
 use serde::{Deserialize, Serialize};
 
 use super::auth::Caller;
@@ -61,13 +63,27 @@ pub struct ImportResult {
     pub imported: usize,
 }
 
+/// The answer of `GET /boards/{board}/metrics`: the flow metrics and, beside them, the
+/// delivery side (DORA's four keys and the value stream) of the same window, so one request
+/// gives a retrospective's numbers.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct MetricsReport {
+    /// The flow metrics (their fields sit at the top level).
+    #[serde(flatten)]
+    pub flow: FlowMetrics,
+    /// The four keys of the board's production deployments (all services), their trend and
+    /// bands, and the value stream; the same as `GET /boards/{board}/delivery`.
+    pub delivery: Delivery,
+}
+
 /// Flow metrics of a board for a window: population, cycle and lead time, time in column,
 /// throughput, cumulative flow, WIP, flow distribution, tech-debt share, flow efficiency,
-/// aging WIP, incidents and policy overrides. Definitions are in the README.
+/// aging WIP, incidents and policy overrides, plus the four keys and the value stream under
+/// `delivery`. Definitions are in the README.
 #[utoipa::path(get, path = "/boards/{board}/metrics", tag = "metrics",
     params(("board" = String, Path, description = "Board slug or id"), WindowQuery),
     responses(
-        (status = 200, description = "The metrics", body = FlowMetrics),
+        (status = 200, description = "The metrics", body = MetricsReport),
         (status = 404, description = "No such board", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Bad window", body = Problem, content_type = "application/problem+json"),
     ))]
@@ -76,10 +92,28 @@ pub async fn metrics(
     caller: Caller,
     Path(board): Path<String>,
     ApiQuery(query): ApiQuery<WindowQuery>,
-) -> Result<Json<FlowMetrics>, ApiError> {
-    Ok(Json(
-        load(&state, &caller, &board, query.from, query.to).await?.1,
-    ))
+) -> Result<Json<MetricsReport>, ApiError> {
+    let loaded = load(&state, &caller, &board, query.from, query.to).await?;
+    let (delivery, _) = app::ssr::delivery::load_delivery(
+        state.store.as_ref(),
+        &loaded.board,
+        &loaded.events,
+        loaded.window,
+        &Scope::default(),
+    )
+    .await?;
+    Ok(Json(MetricsReport {
+        flow: loaded.metrics,
+        delivery,
+    }))
+}
+
+/// What a metrics request read and computed.
+struct Loaded {
+    board: Board,
+    events: Vec<CardEvent>,
+    window: Window,
+    metrics: FlowMetrics,
 }
 
 /// Reads the board and its events and computes the metrics for the window.
@@ -89,7 +123,7 @@ async fn load(
     board: &str,
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
-) -> Result<(String, FlowMetrics), ApiError> {
+) -> Result<Loaded, ApiError> {
     let now = Utc::now();
     let to = to.unwrap_or_else(|| now.date_naive());
     let from = from.unwrap_or(to - Duration::days(13));
@@ -99,10 +133,13 @@ async fn load(
         .await?;
     let board = state.store.board(&BoardRef::Id(id)).await?;
     let events = state.store.board_events(board.id, window.end()).await?;
-    Ok((
-        board.slug.clone(),
-        domain::metrics::compute(&board, &events, window, now)?,
-    ))
+    let metrics = domain::metrics::compute(&board, &events, window, now)?;
+    Ok(Loaded {
+        board,
+        events,
+        window,
+        metrics,
+    })
 }
 
 /// One table of the metrics as CSV, for spreadsheets.
@@ -119,7 +156,10 @@ pub async fn metrics_csv(
     Path(board): Path<String>,
     ApiQuery(query): ApiQuery<CsvQuery>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let (slug, m) = load(&state, &caller, &board, query.from, query.to).await?;
+    let Loaded {
+        board, metrics: m, ..
+    } = load(&state, &caller, &board, query.from, query.to).await?;
+    let slug = board.slug;
     let body = to_csv(&m, query.table).map_err(|e| {
         tracing::error!(error = %e, "CSV export failed");
         ApiError::Internal

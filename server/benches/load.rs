@@ -1,0 +1,372 @@
+//! `make bench`, second part: the `flowboard` release binary as its own process, loaded over
+//! loopback by concurrent clients on the same 2-core machine (the load generator competes for
+//! the same cores, as `wrk` on loopback would). Measures, on SQLite and (when
+//! `FLOWBOARD_TEST_POSTGRES_URL` is set) PostgreSQL:
+//! - incident ingestion through the Alertmanager webhook (an alert storm over 500 alerts);
+//! - card moves through the REST API with 64 concurrent clients;
+//! - the board page rendered on the server with 2,000 cards on the board;
+//! - the server's resident memory idle and its peak under that load.
+//!
+//! Writes its section of the report to `target/bench/load.md` (`scripts/bench.sh` assembles
+//! `bench/REPORT.md`).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+mod support;
+
+use std::fmt::Write as _;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use chrono::{TimeDelta, Utc};
+use common::TestDb;
+use domain::access::Scope;
+use domain::board::BoardRef;
+use domain::import::{HistoryImport, ImportCard, ImportTransition};
+use domain::{Actor, CardType, NewBoard};
+use server::store::Database;
+use support::{Latencies, ms};
+
+const INGEST_CLIENTS: usize = 32;
+const INGEST_SECONDS: u64 = 15;
+const ALERTS: usize = 500;
+const MOVE_CLIENTS: usize = 64;
+const MOVE_SECONDS: u64 = 10;
+const CARDS_PER_MOVER: usize = 4;
+const PAGE_CARDS: usize = 2_000;
+const PAGE_RUNS: usize = 50;
+
+/// The server process, killed on drop.
+struct Flowboard {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Flowboard {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Flowboard {
+    async fn start(db: &TestDb) -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new(env!("CARGO_BIN_EXE_flowboard"))
+            .args(["--bind", &format!("127.0.0.1:{port}")])
+            .args(["--database-url", &db.url])
+            // The per-token limit (50/s by default) would measure the limiter, not the server.
+            .env("FLOWBOARD_TOKEN_REQUESTS_PER_SECOND", "1000000")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start flowboard");
+        let base = format!("http://127.0.0.1:{port}");
+        let probe = reqwest::Client::new();
+        for _ in 0..200 {
+            if let Ok(r) = probe.get(format!("{base}/readyz")).send().await
+                && r.status().is_success()
+            {
+                return Self { child, base };
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("flowboard did not become ready");
+    }
+
+    /// Resident memory now and at its peak, in MB (`VmRSS`, `VmHWM` of /proc/PID/status).
+    fn memory(&self) -> (f64, f64) {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .unwrap_or_default();
+        let field = |name: &str| {
+            status
+                .lines()
+                .find(|l| l.starts_with(name))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+                .map_or(f64::NAN, |kb| kb / 1024.0)
+        };
+        (field("VmRSS:"), field("VmHWM:"))
+    }
+}
+
+/// What one load run did.
+struct Run {
+    ok: u64,
+    failed: u64,
+    elapsed: Duration,
+    latencies: Latencies,
+}
+
+/// Runs `clients` tasks for `seconds`, each sending requests made by `request(client, i)` back
+/// to back; counts 2xx as ok.
+async fn load<F>(clients: usize, seconds: u64, request: F) -> Run
+where
+    F: Fn(usize, u64) -> reqwest::RequestBuilder + Send + Sync + 'static,
+{
+    let request = Arc::new(request);
+    let stop = Arc::new(AtomicBool::new(false));
+    let failed = Arc::new(AtomicU64::new(0));
+    let start = Instant::now();
+    let tasks: Vec<_> = (0..clients)
+        .map(|c| {
+            let (request, stop, failed) = (request.clone(), stop.clone(), failed.clone());
+            tokio::spawn(async move {
+                let mut times = Vec::new();
+                let mut i = 0;
+                while !stop.load(Ordering::Relaxed) {
+                    let t = Instant::now();
+                    let ok = match request(c, i).send().await {
+                        Ok(r) => r.status().is_success() && r.bytes().await.is_ok(),
+                        Err(_) => false,
+                    };
+                    if ok {
+                        times.push(t.elapsed());
+                    } else {
+                        failed.fetch_add(1, Ordering::Relaxed);
+                    }
+                    i += 1;
+                }
+                times
+            })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_secs(seconds)).await;
+    stop.store(true, Ordering::Relaxed);
+    let mut all = Vec::new();
+    for task in tasks {
+        all.extend(task.await.expect("client task"));
+    }
+    Run {
+        ok: all.len() as u64,
+        failed: failed.load(Ordering::Relaxed),
+        elapsed: start.elapsed(),
+        latencies: Latencies::new(all),
+    }
+}
+
+/// An Alertmanager v4 notification carrying one firing alert.
+fn alert(n: usize) -> serde_json::Value {
+    serde_json::json!({
+        "version": "4", "status": "firing", "receiver": "flowboard",
+        "groupKey": format!("{{}}:{{alertname=\"Alert{n}\"}}"), "truncatedAlerts": 0,
+        "groupLabels": {"alertname": format!("Alert{n}")},
+        "commonLabels": {}, "commonAnnotations": {}, "externalURL": "http://alertmanager:9093",
+        "alerts": [{
+            "status": "firing",
+            "labels": {"alertname": format!("Alert{n}"), "severity": "warning", "service": "bench"},
+            "annotations": {"summary": format!("Bench alert {n} is firing")},
+            "startsAt": "2026-11-20T10:00:00Z", "endsAt": "0001-01-01T00:00:00Z",
+            "generatorURL": "", "fingerprint": format!("{n:016x}")
+        }]
+    })
+}
+
+/// A board of `cards` cards spread evenly over its five columns (Done included: the page
+/// shows them all).
+fn spread(cards: usize) -> HistoryImport {
+    let start = Utc::now() - TimeDelta::days(30);
+    let path = ["Backlog", "Ready", "In Progress", "Review", "Done"];
+    HistoryImport {
+        cards: (0..cards)
+            .map(|i| ImportCard {
+                title: format!("Page card {i}: a title of a usual length for a card"),
+                card_type: [CardType::Feature, CardType::TechDebt, CardType::Incident][i % 3],
+                created_at: start,
+                severity: (i % 3 == 2).then_some(domain::Severity::Sev3),
+                description: None,
+                service: None,
+                transitions: path[..=i % path.len()]
+                    .iter()
+                    .enumerate()
+                    .map(|(k, column)| ImportTransition {
+                        column: (*column).to_owned(),
+                        at: start + TimeDelta::hours(k as i64 + 1),
+                    })
+                    .collect(),
+            })
+            .collect(),
+    }
+}
+
+async fn board(store: &dyn app::ssr::Store, name: &str) -> domain::Board {
+    store
+        .create_board(
+            &NewBoard {
+                name: name.into(),
+                ..Default::default()
+            },
+            None,
+            Utc::now(),
+        )
+        .await
+        .expect("board")
+}
+
+async fn bench_backend(name: &str, db: TestDb, out: &mut String) {
+    println!("{name}: preparing");
+    let (database, store): (Database, _) = common::open(&db).await;
+    let alerts = board(store.as_ref(), "Alerts").await;
+    let moves = board(store.as_ref(), "Moves").await;
+    let page = board(store.as_ref(), "Page").await;
+    store
+        .import_history(
+            &BoardRef::Id(page.id),
+            &spread(PAGE_CARDS),
+            &Actor::system("bench"),
+        )
+        .await
+        .expect("page cards");
+    let mut movers = Vec::new();
+    for i in 0..MOVE_CLIENTS * CARDS_PER_MOVER {
+        let card = store
+            .create_card(
+                &BoardRef::Id(moves.id),
+                &domain::NewCard {
+                    title: format!("Moving card {i}"),
+                    ..Default::default()
+                },
+                &Actor::system("bench"),
+                Utc::now(),
+            )
+            .await
+            .expect("card");
+        movers.push(card.id);
+    }
+    let monitor = common::token(store.as_ref(), &[Scope::IncidentsWrite], Some(alerts.id)).await;
+    let writer = common::token(store.as_ref(), &[Scope::BoardsWrite], Some(moves.id)).await;
+    common::user(store.as_ref(), "bench@example.com", true).await;
+
+    let server = Flowboard::start(&db).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let (idle, _) = server.memory();
+    println!("  idle: {idle:.1} MB");
+
+    // Incident ingestion: the first notification of each alert opens its card, the rest
+    // count occurrences on it (deduplication), as in an alert storm.
+    let url = format!("{}/api/v1/integrations/alertmanager", server.base);
+    let client = common::bearer_client(&monitor);
+    let bodies: Arc<Vec<Vec<u8>>> = Arc::new(
+        (0..ALERTS)
+            .map(|n| serde_json::to_vec(&alert(n)).unwrap())
+            .collect(),
+    );
+    let ingest = load(INGEST_CLIENTS, INGEST_SECONDS, move |c, i| {
+        let n = (c * 7919 + i as usize * 31) % ALERTS;
+        client
+            .post(&url)
+            .header("content-type", "application/json")
+            .body(bodies[n].clone())
+    })
+    .await;
+    let rate = ingest.ok as f64 / ingest.elapsed.as_secs_f64();
+    let cards = store.board(&BoardRef::Id(alerts.id)).await.unwrap().cards;
+    let occurrences: u64 = cards.iter().map(|c| u64::from(c.occurrences)).sum();
+    println!(
+        "  ingestion: {rate:.0}/s, {} ({} failed), {} cards, {occurrences} occurrences",
+        ingest.latencies.summary(),
+        ingest.failed
+    );
+
+    // Card moves: each client moves its own cards between Backlog and Done and back.
+    let client = common::bearer_client(&writer);
+    let base = server.base.clone();
+    let columns = [moves.columns[0].id, moves.columns[4].id];
+    let movers = Arc::new(movers);
+    let moved = load(MOVE_CLIENTS, MOVE_SECONDS, move |c, i| {
+        let card = movers[c * CARDS_PER_MOVER + (i as usize % CARDS_PER_MOVER)];
+        let to = columns[(i as usize / CARDS_PER_MOVER + 1) % 2];
+        client
+            .post(format!("{base}/api/v1/cards/{card}/move"))
+            .json(&serde_json::json!({ "column_id": to }))
+    })
+    .await;
+    let move_rate = moved.ok as f64 / moved.elapsed.as_secs_f64();
+    println!(
+        "  moves: {move_rate:.0}/s, {} ({} failed)",
+        moved.latencies.summary(),
+        moved.failed
+    );
+
+    // The board page with 2,000 cards, rendered on the server for a signed-in member.
+    let browser = common::signed_in(&server.base, "bench@example.com").await;
+    let page_url = format!("{}/boards/{}", server.base, page.slug);
+    let mut times = Vec::new();
+    let mut bytes = 0;
+    for i in 0..PAGE_RUNS + 5 {
+        let t = Instant::now();
+        let r = browser.get(&page_url).send().await.expect("page");
+        assert!(r.status().is_success(), "board page: {}", r.status());
+        bytes = r.bytes().await.expect("page body").len();
+        if i >= 5 {
+            times.push(t.elapsed());
+        }
+    }
+    let pages = Latencies::new(times);
+    println!("  board page: {} ({bytes} bytes)", pages.summary());
+    let (now, peak) = server.memory();
+    println!("  memory: {now:.1} MB now, {peak:.1} MB peak");
+
+    let _ = writeln!(
+        out,
+        "\n### {name}\n\n\
+         | measure | figure | target | met |\n| --- | --- | --- | :-: |\n\
+         | Alertmanager ingestion, {INGEST_CLIENTS} clients, {INGEST_SECONDS} s, {ALERTS} alerts | \
+         {rate:.0} requests/s; p50 {} ms, p99 {} ms; {} failed | ≥ 2,000/s, p99 < 50 ms | {} |\n\
+         | card moves, {MOVE_CLIENTS} clients, {MOVE_SECONDS} s | {move_rate:.0} moves/s; \
+         p50 {} ms, p99 {} ms; {} failed | p99 < 20 ms | {} |\n\
+         | board page (SSR), {PAGE_CARDS} cards, {PAGE_RUNS} sequential requests | p50 {} ms, \
+         p95 {} ms; {} KB of HTML | p50 < 30 ms | {} |\n\
+         | resident memory idle (2 s after start) | {idle:.1} MB | < 40 MB | {} |\n\
+         | resident memory peak (under all of the above) | {peak:.1} MB | < 100 MB | {} |\n\n\
+         After the storm the alert board held {} cards with {occurrences} occurrences in all.",
+        ms(ingest.latencies.p(0.50)),
+        ms(ingest.latencies.p(0.99)),
+        ingest.failed,
+        support::met(rate >= 2000.0 && ingest.latencies.p(0.99) < Duration::from_millis(50)),
+        ms(moved.latencies.p(0.50)),
+        ms(moved.latencies.p(0.99)),
+        moved.failed,
+        support::met(moved.failed == 0 && moved.latencies.p(0.99) < Duration::from_millis(20)),
+        ms(pages.p(0.50)),
+        ms(pages.p(0.95)),
+        bytes / 1024,
+        support::met(pages.p(0.50) < Duration::from_millis(30)),
+        support::met(idle < 40.0),
+        support::met(peak < 100.0),
+        cards.len(),
+    );
+    drop(server);
+    database.close().await;
+}
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let mut out = String::from(
+        "\n## Under load: the release binary, loaded over loopback\n\n\
+         The `flowboard` binary runs as its own process; the load comes from concurrent \
+         clients in another process on the same machine. Latencies are per request as the \
+         clients see them.\n",
+    );
+    runtime.block_on(async {
+        bench_backend("SQLite", common::sqlite(), &mut out).await;
+        match common::postgres().await {
+            Some(db) => bench_backend("PostgreSQL", db, &mut out).await,
+            None => out.push_str(
+                "\n### PostgreSQL\n\nNot measured: FLOWBOARD_TEST_POSTGRES_URL was not set.\n",
+            ),
+        }
+    });
+    support::write_section("load", &out);
+}
