@@ -69,13 +69,17 @@ impl Flowboard {
             .stderr(Stdio::inherit())
             .spawn()
             .expect("start flowboard");
-        let base = format!("http://127.0.0.1:{port}");
+        // Owned from here on, so that it is killed and waited for even if it never answers.
+        let server = Self {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+        };
         let probe = reqwest::Client::new();
         for _ in 0..200 {
-            if let Ok(r) = probe.get(format!("{base}/readyz")).send().await
+            if let Ok(r) = probe.get(format!("{}/readyz", server.base)).send().await
                 && r.status().is_success()
             {
-                return Self { child, base };
+                return server;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
@@ -273,7 +277,8 @@ async fn bench_backend(name: &str, db: TestDb, out: &mut String) {
     println!(
         "  ingestion: {rate:.0}/s, {} ({} failed), {} cards, {occurrences} occurrences",
         ingest.latencies.summary(),
-        ingest.failed
+        ingest.failed,
+        cards.len()
     );
 
     // Card moves: each client moves its own cards between Backlog and Done and back.
