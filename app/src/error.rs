@@ -43,6 +43,12 @@ pub enum AppError {
     /// The server is up but cannot reach its database.
     #[error("Flowboard cannot reach its database right now. Try again in a moment.")]
     Unavailable,
+    /// The database is read-only or full (the string says which): changes are refused,
+    /// reading still works.
+    #[error(
+        "Flowboard's database is {0}, so changes cannot be saved; reading still works. Ask the administrator."
+    )]
+    WritesRefused(String),
     /// Anything else on the server; details are in the server log, not here.
     #[error("Something went wrong on the server. It has been logged.")]
     Internal,
@@ -81,7 +87,7 @@ impl AppError {
             Self::Unauthorized(_) => 401,
             Self::Forbidden(_) => 403,
             Self::TooManyRequests(_) => 429,
-            Self::Unavailable => 503,
+            Self::Unavailable | Self::WritesRefused(_) => 503,
             Self::Internal | Self::Transport(_) => 500,
         }
     }

@@ -238,6 +238,15 @@ pub struct Config {
     /// Seconds to let in-flight requests finish after SIGTERM before closing.
     #[arg(long, env = "FLOWBOARD_SHUTDOWN_GRACE_SECS", default_value_t = 20)]
     pub shutdown_grace_secs: u64,
+
+    /// Seconds a request waits for a database connection (all busy, or the database
+    /// unreachable) before it is answered with 503.
+    #[arg(
+        long,
+        env = "FLOWBOARD_DATABASE_TIMEOUT_SECS",
+        default_value_t = crate::store::Database::DEFAULT_ACQUIRE_TIMEOUT.as_secs()
+    )]
+    pub database_timeout_secs: u64,
 }
 
 impl Config {
@@ -263,6 +272,7 @@ impl Config {
             log_format: LogFormat::Text,
             max_body_bytes: 1024 * 1024,
             shutdown_grace_secs: 5,
+            database_timeout_secs: crate::store::Database::DEFAULT_ACQUIRE_TIMEOUT.as_secs(),
         }
     }
 }

@@ -135,7 +135,11 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
-    let db = Database::connect(&config.database_url).await?;
+    let db = Database::connect_with(
+        &config.database_url,
+        Duration::from_secs(config.database_timeout_secs.max(1)),
+    )
+    .await?;
     let store = db.store();
     let mut demo_user = None;
     if config.demo {

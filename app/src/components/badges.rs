@@ -43,6 +43,7 @@ pub fn ErrorPanel(error: AppError) -> impl IntoView {
     let title = match error {
         AppError::NotFound(_) => "Not found",
         AppError::Unavailable => "Database unavailable",
+        AppError::WritesRefused(_) => "Changes cannot be saved",
         _ => "Something went wrong",
     };
     view! {

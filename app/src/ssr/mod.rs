@@ -14,7 +14,8 @@ pub use deliveries::{DeliveryStore, DeploymentOutcome};
 pub use markdown::render_markdown;
 pub use retros::RetroStore;
 pub use store::{
-    AlertOutcome, BoardChange, BoardRef, IncidentOutcome, Store, StoreError, shared_store,
+    AlertOutcome, BoardChange, BoardRef, IncidentOutcome, Store, StoreError, WriteRefusal,
+    shared_store,
 };
 
 /// Gives the current response (a server function's or a page's) the error's HTTP status, so

@@ -36,9 +36,36 @@ pub enum StoreError {
     /// The database cannot be reached (down, restarting, pool exhausted).
     #[error("database unavailable: {0}")]
     Unavailable(String),
+    /// The database answers reads but refuses every write: its file is read-only or its disk
+    /// is full. Unlike `Unavailable`, retrying does not help until an operator steps in.
+    #[error("database refuses writes ({reason}): {detail}")]
+    WritesRefused {
+        /// Why.
+        reason: WriteRefusal,
+        /// What the database said, for the log.
+        detail: String,
+    },
     /// Anything else the database said; logged, never shown to users.
     #[error("database error: {0}")]
     Internal(String),
+}
+
+/// Why a database refuses writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WriteRefusal {
+    /// The file, its directory or its file system is read-only.
+    ReadOnly,
+    /// The disk (or the file's size limit) is full.
+    Full,
+}
+
+impl std::fmt::Display for WriteRefusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::ReadOnly => "read-only",
+            Self::Full => "full",
+        })
+    }
 }
 
 /// Something changed on a board: what live board views are told (server-sent events), and
@@ -294,6 +321,10 @@ impl From<StoreError> for AppError {
             StoreError::Unavailable(detail) => {
                 tracing::warn!(%detail, "database unavailable");
                 AppError::Unavailable
+            }
+            StoreError::WritesRefused { reason, detail } => {
+                tracing::error!(%reason, %detail, "database refuses writes");
+                AppError::WritesRefused(reason.to_string())
             }
             StoreError::Internal(detail) => {
                 tracing::error!(%detail, "storage failed");

@@ -91,7 +91,10 @@ pub async fn resolve_principal(
                     }
                     auth.principal = Some(principal);
                 }
-                Err(problem) => auth.token_problem = Some(problem),
+                Err(TokenRefused::Unusable(problem)) => auth.token_problem = Some(problem),
+                // Not the caller's fault: 503 (or 500), never a 401 that would make a
+                // monitoring system think its token is bad while the database is away.
+                Err(TokenRefused::Store(e)) => return ApiError::from(e).into_response(),
             }
         } else {
             // Demo sign-in only for page visits, never for API or server-function calls.
@@ -106,23 +109,30 @@ pub async fn resolve_principal(
     next.run(request).await
 }
 
-async fn bearer_principal(store: &dyn Store, value: &str) -> Result<Principal, String> {
+/// Why a Bearer token gives no principal.
+enum TokenRefused {
+    /// Malformed, unknown, revoked or expired: the reason, for a 401.
+    Unusable(String),
+    /// The token could not be looked up.
+    Store(app::ssr::StoreError),
+}
+
+async fn bearer_principal(store: &dyn Store, value: &str) -> Result<Principal, TokenRefused> {
     let secret = value
         .strip_prefix("Bearer ")
         .map(str::trim)
         .filter(|s| s.starts_with(TOKEN_PREFIX))
-        .ok_or_else(|| "use `Authorization: Bearer fbt_…` with an API token".to_string())?;
+        .ok_or_else(|| {
+            TokenRefused::Unusable("use `Authorization: Bearer fbt_…` with an API token".into())
+        })?;
     let token = match store.token_by_hash(&hash_token(secret)).await {
         Ok(Some(t)) => t,
-        Ok(None) => return Err("unknown API token".into()),
-        Err(e) => {
-            tracing::warn!(error = %e, "token lookup failed");
-            return Err("the token could not be checked right now".into());
-        }
+        Ok(None) => return Err(TokenRefused::Unusable("unknown API token".into())),
+        Err(e) => return Err(TokenRefused::Store(e)),
     };
     let now = Utc::now();
     if let Some(why) = token.unusable_at(now) {
-        return Err(why.into());
+        return Err(TokenRefused::Unusable(why.into()));
     }
     if let Err(e) = store.touch_token(token.id, now).await {
         tracing::warn!(error = %e, "could not record a token's use");

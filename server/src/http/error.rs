@@ -1,8 +1,8 @@
 //! The REST API's one error type and its mapping to RFC 9457 problem details. Each kind of
 //! error has a stable `type` URI that clients can match on; the `detail` is for people.
 
-use app::ssr::StoreError;
 use app::ssr::auth::AuthError;
+use app::ssr::{StoreError, WriteRefusal};
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::{StatusCode, header};
@@ -62,6 +62,12 @@ pub enum ApiError {
     /// The database cannot be reached.
     #[error("the database is unavailable; try again shortly")]
     Unavailable,
+    /// The database serves reads but refuses writes until an operator steps in.
+    #[error("{}", match .0 {
+        WriteRefusal::ReadOnly => "the database is read-only: changes cannot be saved (reads still work) until an administrator makes it writable again",
+        WriteRefusal::Full => "the database's disk is full: changes cannot be saved (reads still work) until an administrator frees space",
+    })]
+    WritesRefused(WriteRefusal),
     /// A bug or an unexpected failure; details are logged, not sent.
     #[error("internal error")]
     Internal,
@@ -161,6 +167,16 @@ impl ApiError {
                 "unavailable",
                 "Service unavailable",
             ),
+            Self::WritesRefused(WriteRefusal::ReadOnly) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "database-read-only",
+                "Database read-only",
+            ),
+            Self::WritesRefused(WriteRefusal::Full) => (
+                StatusCode::INSUFFICIENT_STORAGE,
+                "database-full",
+                "Database full",
+            ),
             Self::Internal => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal",
@@ -244,6 +260,10 @@ impl From<StoreError> for ApiError {
             StoreError::Unavailable(detail) => {
                 tracing::warn!(%detail, "database unavailable");
                 Self::Unavailable
+            }
+            StoreError::WritesRefused { reason, detail } => {
+                tracing::error!(%reason, %detail, "database refuses writes");
+                Self::WritesRefused(reason)
             }
             StoreError::Internal(detail) => {
                 tracing::error!(%detail, "storage failed");

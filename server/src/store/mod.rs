@@ -15,6 +15,7 @@ mod rows;
 mod sqlite;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use app::ssr::{Store, StoreError};
 
@@ -31,12 +32,26 @@ pub enum Database {
 }
 
 impl Database {
+    /// How long a request waits for a database connection by default before it is answered
+    /// with 503 (`--database-timeout-secs`).
+    pub const DEFAULT_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
+
     /// Opens the database at `url` and brings its schema up to date.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        Self::connect_with(url, Self::DEFAULT_ACQUIRE_TIMEOUT).await
+    }
+
+    /// Opens the database at `url`, bringing its schema up to date; a request waits at most
+    /// `acquire_timeout` for a connection (also while the database is unreachable).
+    pub async fn connect_with(url: &str, acquire_timeout: Duration) -> Result<Self, StoreError> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Ok(Self::Postgres(PostgresStore::connect(url).await?))
+            Ok(Self::Postgres(
+                PostgresStore::connect(url, acquire_timeout).await?,
+            ))
         } else if url.starts_with("sqlite:") {
-            Ok(Self::Sqlite(SqliteStore::connect(url).await?))
+            Ok(Self::Sqlite(
+                SqliteStore::connect(url, acquire_timeout).await?,
+            ))
         } else {
             Err(StoreError::Unavailable(format!(
                 "unsupported database URL {url:?}: use sqlite://FILE or postgres://..."

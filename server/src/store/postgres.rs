@@ -27,18 +27,20 @@ pub struct PostgresStore {
 const CHANNEL: &str = "flowboard_changes";
 
 impl PostgresStore {
-    /// Connects to `url` (`postgres://...`) and runs the migrations.
-    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+    /// Connects to `url` (`postgres://...`) and runs the migrations. A request waits at most
+    /// `acquire_timeout` for a connection (also while PostgreSQL is unreachable, when sqlx
+    /// keeps retrying to connect): then it gets `StoreError::Unavailable`.
+    pub async fn connect(url: &str, acquire_timeout: Duration) -> Result<Self, StoreError> {
         let pool = PgPoolOptions::new()
             .max_connections(16)
-            .acquire_timeout(Duration::from_secs(5))
+            .acquire_timeout(acquire_timeout)
             .connect(url)
             .await
             .map_err(db_error)?;
         sqlx::migrate!("../migrations/postgres")
             .run(&pool)
             .await
-            .map_err(|e| StoreError::Internal(format!("migration failed: {e}")))?;
+            .map_err(super::rows::migrate_error)?;
         let (changes, _) = tokio::sync::broadcast::channel(1024);
         let listener = listen(&pool).await.map_err(db_error)?;
         tokio::spawn(forward_notifications(

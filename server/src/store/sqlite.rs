@@ -7,6 +7,7 @@
 use std::str::FromStr;
 use std::time::Duration;
 
+use sqlx::Connection as _;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
 /// Storage in a SQLite database file.
@@ -23,8 +24,12 @@ pub struct SqliteStore {
 
 impl SqliteStore {
     /// Opens (creating if needed) the database at `url` (`sqlite://path/to/file.db`) and
-    /// runs the migrations.
-    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+    /// runs the migrations. A request waits at most `acquire_timeout` for a connection.
+    ///
+    /// A file that cannot be written (read-only file, directory or file system) fails here,
+    /// naming the file: the WAL set-up and the migrations write, and a server that could only
+    /// refuse changes is better not started.
+    pub async fn connect(url: &str, acquire_timeout: Duration) -> Result<Self, StoreError> {
         let options = SqliteConnectOptions::from_str(url)
             .map_err(|e| StoreError::Unavailable(format!("bad SQLite URL {url:?}: {e}")))?
             .create_if_missing(true)
@@ -44,16 +49,30 @@ impl SqliteStore {
                 StoreError::Unavailable(format!("cannot create {}: {e}", dir.display()))
             })?;
         }
+        let file = options.get_filename().to_owned();
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
-            .acquire_timeout(Duration::from_secs(5))
+            .acquire_timeout(acquire_timeout)
+            // SQLite rolls a transaction back by itself when a write fails with SQLITE_FULL
+            // (or an I/O error). sqlx still counts it as open: the rollback of the dropped
+            // transaction then fails and every later `BEGIN IMMEDIATE` on that connection
+            // fails with "begin_with at non-zero transaction depth", so writes answered 500
+            // even after space was freed (found by tests/faults.rs). Such a connection is
+            // closed instead of going back to the pool. The ping runs after the rollback the
+            // dropped transaction queued.
+            .after_release(|conn, _| {
+                Box::pin(async move {
+                    conn.ping().await?;
+                    Ok(!conn.is_in_transaction())
+                })
+            })
             .connect_with(options)
             .await
-            .map_err(db_error)?;
+            .map_err(|e| unwritable(&file).unwrap_or_else(|| naming(&file, db_error(e))))?;
         sqlx::migrate!("../migrations/sqlite")
             .run(&pool)
             .await
-            .map_err(|e| StoreError::Internal(format!("migration failed: {e}")))?;
+            .map_err(|e| naming(&file, super::rows::migrate_error(e)))?;
         let (changes, _) = tokio::sync::broadcast::channel(1024);
         Ok(Self {
             pool,
@@ -211,6 +230,65 @@ async fn board_cards(
             .then(a.number.cmp(&b.number))
     });
     Ok(cards)
+}
+
+/// Why SQLite could not open `file`, when the reason is that it cannot write there: the file
+/// or its directory (where the WAL and shared-memory files go) is read-only, by its mode or
+/// its file system. SQLite itself only says "unable to open database file".
+fn unwritable(file: &std::path::Path) -> Option<StoreError> {
+    use std::io::ErrorKind;
+    let refused = |what: &std::path::Path, e: std::io::Error| match e.kind() {
+        ErrorKind::PermissionDenied | ErrorKind::ReadOnlyFilesystem => {
+            Some(StoreError::WritesRefused {
+                reason: app::ssr::WriteRefusal::ReadOnly,
+                detail: format!(
+                    "cannot open {} for writing: {} is read-only ({e})",
+                    file.display(),
+                    what.display()
+                ),
+            })
+        }
+        _ => None,
+    };
+    if file.exists()
+        && let Err(e) = std::fs::OpenOptions::new().append(true).open(file)
+    {
+        return refused(file, e);
+    }
+    let dir = file
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let probe = dir.join(format!(".flowboard-write-probe-{}", std::process::id()));
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&probe)
+    {
+        Ok(_) => {
+            let _ = std::fs::remove_file(&probe);
+            None
+        }
+        Err(e) => refused(dir, e),
+    }
+}
+
+/// Names the database file in an error from opening it: operators need to know which file.
+fn naming(file: &std::path::Path, err: StoreError) -> StoreError {
+    let file = file.display();
+    match err {
+        StoreError::Unavailable(detail) => {
+            StoreError::Unavailable(format!("cannot open {file}: {detail}"))
+        }
+        StoreError::WritesRefused { reason, detail } => StoreError::WritesRefused {
+            reason,
+            detail: format!("cannot open {file}: {detail}"),
+        },
+        StoreError::Internal(detail) => {
+            StoreError::Internal(format!("cannot open {file}: {detail}"))
+        }
+        other => other,
+    }
 }
 
 impl_store!(SqliteStore, sqlx::Sqlite, begin: "BEGIN IMMEDIATE", lock_board: "", notify: "");
