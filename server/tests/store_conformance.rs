@@ -1465,7 +1465,7 @@ async fn board_events_are_the_log_in_order(store: Arc<dyn Store>) {
         .board_events(board.id, t0() + Duration::days(1))
         .await
         .unwrap();
-    assert_eq!(all, expected);
+    assert_eq!(*all, expected);
     let early = store
         .board_events(board.id, t0() + Duration::hours(2))
         .await

@@ -212,11 +212,12 @@ pub trait Store: super::AccountStore + super::DeliveryStore + super::RetroStore 
     async fn card_events(&self, id: CardId) -> Result<Vec<CardEvent>, StoreError>;
 
     /// Every event of the board before `until`, in log order: the input of the flow metrics.
+    /// Shared (`Arc`) because a store may hand out the log it keeps in memory without a copy.
     async fn board_events(
         &self,
         board: domain::BoardId,
         until: DateTime<Utc>,
-    ) -> Result<Vec<CardEvent>, StoreError>;
+    ) -> Result<std::sync::Arc<Vec<CardEvent>>, StoreError>;
 
     /// The event logs of the board's cards that are in a `done` column and entered it at or
     /// after `since` (recently finished work), in log order.

@@ -111,7 +111,7 @@ pub async fn metrics(
 /// What a metrics request read and computed.
 struct Loaded {
     board: Board,
-    events: Vec<CardEvent>,
+    events: std::sync::Arc<Vec<CardEvent>>,
     window: Window,
     metrics: FlowMetrics,
 }

@@ -37,7 +37,11 @@ pub(crate) struct LogCache {
 /// One board's cached log.
 #[derive(Debug, Default)]
 pub(crate) struct Slot {
-    events: Vec<CardEvent>,
+    /// Shared with the readers computing from it: a read whose window reaches past the newest
+    /// event (the usual one, ending today) gets the log without a copy.
+    events: Arc<Vec<CardEvent>>,
+    /// The latest `at` of the cached events.
+    latest: Option<DateTime<Utc>>,
     last_read: Option<Instant>,
 }
 
@@ -54,24 +58,35 @@ impl Slot {
 
     /// Forgets the cached events, so that the next read fetches the whole log.
     pub fn clear(&mut self) {
-        self.events = Vec::new();
+        self.events = Arc::default();
+        self.latest = None;
     }
 
-    /// Appends events newer than the cached ones (in log order).
+    /// Appends events newer than the cached ones (in log order). Copies the log first only
+    /// if a reader still holds the previous version.
     pub fn append(&mut self, fresh: Vec<CardEvent>) {
         debug_assert!(fresh.first().is_none_or(|e| e.id > self.last_id()));
-        self.events.extend(fresh);
+        if !fresh.is_empty() {
+            self.latest = fresh.iter().map(|e| e.at).chain(self.latest).max();
+            Arc::make_mut(&mut self.events).extend(fresh);
+        }
         self.last_read = Some(Instant::now());
     }
 
-    /// The cached events before `until`, in log order. Imported history carries past times
-    /// on new ids, so this filters rather than cutting at a position.
-    pub fn before(&self, until: DateTime<Utc>) -> Vec<CardEvent> {
-        self.events
-            .iter()
-            .filter(|e| e.at < until)
-            .cloned()
-            .collect()
+    /// The cached events before `until`, in log order: the cached log itself when all of it
+    /// is, else a filtered copy. Imported history carries past times on new ids, so this
+    /// filters rather than cutting at a position.
+    pub fn before(&self, until: DateTime<Utc>) -> Arc<Vec<CardEvent>> {
+        if self.latest.is_none_or(|latest| latest < until) {
+            return Arc::clone(&self.events);
+        }
+        Arc::new(
+            self.events
+                .iter()
+                .filter(|e| e.at < until)
+                .cloned()
+                .collect(),
+        )
     }
 }
 

@@ -1061,7 +1061,7 @@ macro_rules! impl_store {
                 .collect()
             }
 
-            async fn board_events(&self, board: BoardId, until: DateTime<Utc>) -> Result<Vec<CardEvent>, StoreError> {
+            async fn board_events(&self, board: BoardId, until: DateTime<Utc>) -> Result<std::sync::Arc<Vec<CardEvent>>, StoreError> {
                 // The cached copy, brought up to date (see `log_cache` for why it is exact).
                 let slot = self.log_cache.slot(board);
                 let mut slot = slot.lock().await;
