@@ -153,8 +153,13 @@ fn assert_inert(page: &str, html: &str) {
         "<b onmouseover",
     ] {
         if let Some(at) = html.find(raw) {
-            let from = html.floor_char_boundary(at.saturating_sub(300));
-            let to = html.ceil_char_boundary(at + 300);
+            let from = (0..=at.saturating_sub(300))
+                .rev()
+                .find(|&i| html.is_char_boundary(i))
+                .unwrap_or(0);
+            let to = ((at + 300).min(html.len())..=html.len())
+                .find(|&i| html.is_char_boundary(i))
+                .unwrap_or(html.len());
             panic!("{page}: raw {raw:?} in the page: …{}…", &html[from..to]);
         }
     }
