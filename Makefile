@@ -9,9 +9,12 @@ ARGS ?=
 # Browser tests run against the release bundle `make run` serves (a wasm-opt bug once broke
 # only that one); `make test-e2e E2E_SITE=debug` is quicker while iterating.
 E2E_SITE ?= release
+# `make fuzz`: seconds per target, and which targets (see fuzz/fuzz_targets/).
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= alertmanager grafana incident history_import
 
 .DEFAULT_GOAL := help
-.PHONY: help setup build run test test-rust test-e2e lint fmt clean bench
+.PHONY: help setup build run test test-rust test-e2e lint fmt clean bench fuzz
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{ printf "  make %-10s %s\n", $$1, $$2 }'
@@ -44,6 +47,20 @@ test-e2e: ## browser tests: Debian chromium driven by Playwright against a real 
 
 bench: ## release benchmarks on a year of history (SQLite, PostgreSQL when local); writes bench/REPORT.md
 	scripts/bench.sh
+
+# libFuzzer needs the compiler's -Z flags; RUSTC_BOOTSTRAP=1 allows them on the stable toolchain.
+# Address sanitizer and debug assertions are on; one input may not take more than 10 s or
+# allocate more than 512 MB. New corpus entries stay in fuzz/corpus/<target>/ (git-ignored,
+# only the seed-* files are committed); crashes are written to fuzz/artifacts/<target>/.
+fuzz: ## fuzz the webhook, incident and history-import parsers, FUZZ_SECONDS (60) s each; not in `make test`
+	scripts/setup.sh fuzz
+	cd fuzz && for t in $(FUZZ_TARGETS); do \
+	    case $$t in alertmanager|grafana) dict=webhook ;; *) dict=$$t ;; esac; \
+	    echo "fuzz: $$t for $(FUZZ_SECONDS) s"; \
+	    RUSTC_BOOTSTRAP=1 $(CARGO) fuzz run --debug-assertions $$t -- \
+	        -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=512 -max_len=65536 \
+	        -dict=dict/$$dict.dict -print_final_stats=1; \
+	done
 
 fmt: ## format the code
 	$(CARGO) fmt --all

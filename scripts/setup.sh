@@ -3,6 +3,7 @@
 # Only crates.io, npm and Debian packages are used: nothing downloads a prebuilt binary.
 #   scripts/setup.sh build   # wasm target, wasm-bindgen CLI, wasm-opt
 #   scripts/setup.sh e2e     # + Debian chromium and the end2end npm packages
+#   scripts/setup.sh fuzz    # cargo-fuzz (and a C++ compiler for libFuzzer) only
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,6 +16,19 @@ apt_install() {
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need_apt[@]}" >/dev/null
 }
+
+# Fuzzing needs neither the wasm tools nor the browser: only cargo-fuzz, whose libFuzzer is
+# C++ built by the `cc` crate. It runs on the stable toolchain with RUSTC_BOOTSTRAP=1 (see
+# `make fuzz`), so no nightly is installed.
+if [ "${1:-build}" = "fuzz" ]; then
+    command -v c++ >/dev/null || need_apt+=(g++)
+    apt_install
+    if ! command -v cargo-fuzz >/dev/null; then
+        echo "setup: building cargo-fuzz from crates.io"
+        cargo install cargo-fuzz --locked --quiet
+    fi
+    exit 0
+fi
 
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
     echo "setup: adding the wasm32-unknown-unknown target"

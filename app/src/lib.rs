@@ -59,6 +59,20 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// The document title as it is rendered. The server writes it into `<title>` unescaped (a
+/// leptos_meta 0.8 quirk), so it is escaped there; the browser sets `document.title`, which
+/// takes plain text.
+#[cfg(feature = "ssr")]
+fn document_title(title: String) -> String {
+    ssr::escape_text(&title)
+}
+
+/// The document title as it is rendered: the browser takes plain text.
+#[cfg(not(feature = "ssr"))]
+fn document_title(title: String) -> String {
+    title
+}
+
 /// The application: routes and the page chrome.
 ///
 /// Routes render with [`SsrMode::Async`]: the server waits for the data and sends complete
@@ -74,7 +88,9 @@ pub fn App() -> impl IntoView {
     view! {
         <Stylesheet id="flowboard" href="/pkg/flowboard.css"/>
         <Title formatter=|page: String| {
-            if page.is_empty() { "Flowboard".to_owned() } else { format!("{page} · Flowboard") }
+            document_title(
+                if page.is_empty() { "Flowboard".to_owned() } else { format!("{page} · Flowboard") },
+            )
         }/>
         <Router>
             <header class="topbar">

@@ -14,6 +14,19 @@ pub const MAX_DESCRIPTION_CHARS: usize = 20_000;
 /// Longest short text field (service, source, dedup key, blocked reason).
 pub const MAX_SHORT_CHARS: usize = 200;
 
+/// Refuses text with a NUL character. Every other character, control characters included, is
+/// stored as sent; NUL alone is refused because PostgreSQL `text` cannot hold it (the insert
+/// would fail with a database error), and both backends must accept the same input.
+pub(crate) fn check_no_nul(field: &'static str, text: &str) -> Result<(), DomainError> {
+    if text.contains('\0') {
+        return Err(DomainError::invalid(
+            field,
+            "must not contain NUL (U+0000) characters",
+        ));
+    }
+    Ok(())
+}
+
 /// The three kinds of work that share one board.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -284,6 +297,7 @@ pub struct PatchedCard {
 }
 
 pub(crate) fn check_title(raw: &str) -> Result<String, DomainError> {
+    check_no_nul("title", raw)?;
     let title = raw.trim();
     let chars = title.chars().count();
     if chars == 0 {
@@ -298,7 +312,8 @@ pub(crate) fn check_title(raw: &str) -> Result<String, DomainError> {
     Ok(title.to_owned())
 }
 
-fn check_description(raw: &str) -> Result<String, DomainError> {
+pub(crate) fn check_description(raw: &str) -> Result<String, DomainError> {
+    check_no_nul("description", raw)?;
     let chars = raw.chars().count();
     if chars > MAX_DESCRIPTION_CHARS {
         return Err(DomainError::invalid(
@@ -310,7 +325,13 @@ fn check_description(raw: &str) -> Result<String, DomainError> {
 }
 
 /// Trims an optional short text; empty becomes `None`.
-fn check_short(field: &'static str, raw: Option<&str>) -> Result<Option<String>, DomainError> {
+pub(crate) fn check_short(
+    field: &'static str,
+    raw: Option<&str>,
+) -> Result<Option<String>, DomainError> {
+    if let Some(text) = raw {
+        check_no_nul(field, text)?;
+    }
     let Some(value) = raw.map(str::trim).filter(|s| !s.is_empty()) else {
         return Ok(None);
     };
@@ -495,7 +516,7 @@ impl CardPatch {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::board::{NewBoard, plan_columns};
     use crate::ids::BoardId;
@@ -518,6 +539,33 @@ mod tests {
             policy: Default::default(),
             incidents: Default::default(),
             cards: vec![],
+        }
+    }
+
+    #[test]
+    fn text_is_stored_as_sent_except_nul() {
+        let b = board();
+        let hostile =
+            "<script>alert(1)</script>'; DROP TABLE cards; --\u{1}\u{1b}\u{202e}\u{200b}e\u{301}";
+        let new = |title: &str, description: &str| NewCard {
+            title: title.into(),
+            description: Some(description.into()),
+            card_type: CardType::Feature,
+            column_id: None,
+            lane_id: None,
+            severity: None,
+            service: None,
+            source: None,
+            dedup_key: None,
+            override_reason: None,
+        };
+        let draft = new(hostile, hostile).validate(&b).expect("valid");
+        assert_eq!(draft.title, hostile);
+        assert_eq!(draft.description, hostile);
+        for (title, description, field) in [("a\0", "", "title"), ("a", "b\0c", "description")] {
+            let err = new(title, description).validate(&b).unwrap_err();
+            assert_eq!(err.field(), field);
+            assert!(err.to_string().contains("NUL"), "{err}");
         }
     }
 

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::board::Board;
-use crate::card::{CardType, Severity, check_title};
+use crate::card::{CardType, Severity, check_description, check_short, check_title};
 use crate::error::DomainError;
 use crate::ids::{ColumnId, LaneId};
 
@@ -108,6 +108,12 @@ impl HistoryImport {
                 if card.service.is_some() && card.card_type != CardType::Incident {
                     return Err(card_error(index, "only incidents have a service"));
                 }
+                // The same limits as cards made through the API: an import must not store
+                // what `POST /cards` would refuse (nor what PostgreSQL cannot hold).
+                let description = check_description(card.description.as_deref().unwrap_or(""))
+                    .map_err(|e| card_error(index, e))?;
+                let service = check_short("service", card.service.as_deref())
+                    .map_err(|e| card_error(index, e))?;
                 let lane = board
                     .default_lane(card.card_type, severity)
                     .ok_or_else(|| card_error(index, "the board has no lanes"))?;
@@ -146,8 +152,8 @@ impl HistoryImport {
                     title,
                     card_type: card.card_type,
                     severity,
-                    description: card.description.clone().unwrap_or_default(),
-                    service: card.service.clone(),
+                    description,
+                    service,
                     created_at: card.created_at,
                     lane_id: lane.id,
                     steps,
@@ -220,5 +226,39 @@ mod tests {
         .plan(&b)
         .unwrap_err();
         assert!(err.to_string().contains("Nope"), "{err}");
+    }
+
+    #[test]
+    fn imports_keep_the_limits_of_the_card_api() {
+        let b = board();
+        let card = |extra: &str| {
+            format!(
+                r#"{{"cards":[{{"title":"ok","type":"incident","created_at":"2026-01-01T00:00:00Z","transitions":[]}},
+                   {{"title":"x","type":"incident","created_at":"2026-01-01T00:00:00Z","transitions":[]{extra}}}]}}"#
+            )
+        };
+        let long = "é".repeat(crate::card::MAX_DESCRIPTION_CHARS + 1);
+        let err = doc(&card(&format!(r#","description":"{long}""#)))
+            .plan(&b)
+            .unwrap_err();
+        assert!(err.to_string().contains("card 1: description"), "{err}");
+        let err = doc(&card(&format!(r#","service":"{}""#, "s".repeat(201))))
+            .plan(&b)
+            .unwrap_err();
+        assert!(err.to_string().contains("card 1: service"), "{err}");
+        let err = doc(&card(r#","description":"nul \u0000""#))
+            .plan(&b)
+            .unwrap_err();
+        assert!(err.to_string().contains("NUL"), "{err}");
+        // Other control characters, markup and right-to-left overrides are stored as sent.
+        let plan = doc(&card(
+            r#","description":"<img src=x onerror=alert(1)> \u001b[31m \u202e""#,
+        ))
+        .plan(&b)
+        .expect("valid");
+        assert_eq!(
+            plan[1].description,
+            "<img src=x onerror=alert(1)> \u{1b}[31m \u{202e}"
+        );
     }
 }

@@ -11,7 +11,7 @@ mod store;
 
 pub use accounts::{AccountStore, Credentials, SessionRecord};
 pub use deliveries::{DeliveryStore, DeploymentOutcome};
-pub use markdown::render_markdown;
+pub use markdown::{escape_text, render_markdown};
 pub use retros::RetroStore;
 pub use store::{
     AlertOutcome, BoardChange, BoardRef, IncidentOutcome, Store, StoreError, WriteRefusal,

@@ -349,6 +349,7 @@ impl DeploymentReport {
 }
 
 fn check_label(field: &'static str, raw: &str) -> Result<String, DomainError> {
+    crate::card::check_no_nul(field, raw)?;
     let label = raw.trim();
     let chars = label.chars().count();
     if chars == 0 {

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{IncidentReport, IncidentSettings, fit_title};
 use crate::DomainError;
+use crate::card::MAX_SHORT_CHARS;
 use crate::delivery::{DeploymentId, DeploymentRef, Release};
 
 /// The webhook body Alertmanager posts (`version: "4"`).
@@ -150,12 +151,19 @@ impl GrafanaPayload {
 }
 
 impl WebhookAlert {
+    /// What the alert asks of the board. Always a report that passes validation: monitoring
+    /// is never refused, so text the card rules would refuse is fitted rather than rejected
+    /// (NUL characters dropped, the service and the dedup key kept within their limits).
     pub(super) fn signal(
         &self,
         source: &str,
         settings: &IncidentSettings,
         link: Option<&str>,
     ) -> Signal {
+        if self.has_nul() {
+            // `link` borrows from `self`; a link with NUL is dropped below.
+            return self.without_nul().signal(source, settings, link);
+        }
         let label = |k: &str| {
             self.labels
                 .get(k)
@@ -174,24 +182,58 @@ impl WebhookAlert {
         };
         let link = link
             .filter(|l| l.starts_with("http://") || l.starts_with("https://"))
-            .filter(|l| l.len() <= 2000)
+            .filter(|l| l.len() <= 2000 && !l.contains('\0'))
             .map(str::to_owned);
         let fingerprint = self
             .fingerprint
-            .clone()
-            .filter(|f| !f.trim().is_empty())
-            .unwrap_or_else(|| labels_fingerprint(&self.labels));
+            .as_deref()
+            .map(str::trim)
+            .filter(|f| !f.is_empty())
+            .map_or_else(|| labels_fingerprint(&self.labels), str::to_owned);
+        let mut dedup_key = format!("{source}:{fingerprint}");
+        if dedup_key.chars().count() > MAX_SHORT_CHARS {
+            // Still one key per fingerprint, within the card limit.
+            dedup_key = format!("{source}:{}", fnv1a([fingerprint.as_bytes()]));
+        }
+        let service = label("service")
+            .or(label("job"))
+            .map(|s| s.trim().chars().take(MAX_SHORT_CHARS).collect::<String>())
+            .filter(|s| !s.trim().is_empty());
         Signal {
             status: self.status,
             report: IncidentReport {
                 title,
                 severity: settings.severity_of(label("severity")),
-                service: label("service").or(label("job")).map(str::to_owned),
+                service,
                 description: Some(self.description(annotation("description"), link.as_deref())),
-                dedup_key: Some(format!("{source}:{fingerprint}")),
+                dedup_key: Some(dedup_key),
                 link,
                 caused_by: self.caused_by(),
             },
+        }
+    }
+
+    fn has_nul(&self) -> bool {
+        let nul = |s: &str| s.contains('\0');
+        let opt = |s: &Option<String>| s.as_deref().is_some_and(nul);
+        self.labels.iter().any(|(k, v)| nul(k) || nul(v))
+            || self.annotations.iter().any(|(k, v)| nul(k) || nul(v))
+            || opt(&self.fingerprint)
+            || opt(&self.value_string)
+    }
+
+    /// The alert with NUL characters removed from its text (PostgreSQL cannot store them).
+    /// URLs are left alone: a link with NUL is dropped instead of rewritten.
+    fn without_nul(&self) -> Self {
+        let clean = |s: &String| s.replace('\0', "");
+        let map =
+            |m: &BTreeMap<String, String>| m.iter().map(|(k, v)| (clean(k), clean(v))).collect();
+        Self {
+            labels: map(&self.labels),
+            annotations: map(&self.annotations),
+            fingerprint: self.fingerprint.as_ref().map(clean),
+            value_string: self.value_string.as_ref().map(clean),
+            ..self.clone()
         }
     }
 
@@ -220,7 +262,7 @@ impl WebhookAlert {
         let name = self
             .labels
             .get("alertname")
-            .filter(|n| !n.is_empty())
+            .filter(|n| !n.trim().is_empty())
             .map_or("Alert", String::as_str);
         let telling: Vec<String> = TELLING
             .iter()
@@ -279,9 +321,18 @@ impl WebhookAlert {
 /// A stable identity for an alert that came without a fingerprint: FNV-1a over its sorted
 /// labels (the same labels always give the same key, on every instance and every release).
 fn labels_fingerprint(labels: &BTreeMap<String, String>) -> String {
+    fnv1a(
+        labels
+            .iter()
+            .flat_map(|(k, v)| [k.as_bytes(), v.as_bytes()]),
+    )
+}
+
+/// FNV-1a over byte strings, each followed by a 0 byte, as 16 hex digits.
+fn fnv1a<'a>(parts: impl IntoIterator<Item = &'a [u8]>) -> String {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for (k, v) in labels {
-        for byte in k.bytes().chain([0]).chain(v.bytes()).chain([0]) {
+    for part in parts {
+        for &byte in part.iter().chain([&0]) {
             hash ^= u64::from(byte);
             hash = hash.wrapping_mul(0x0100_0000_01b3);
         }

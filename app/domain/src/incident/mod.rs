@@ -51,11 +51,13 @@ impl IncidentReport {
     /// Checks the fields that [`NewCard`] does not: the link and the cause.
     pub fn validate(&self) -> Result<(), DomainError> {
         if let Some(link) = &self.link
-            && (link.len() > 2000 || !(link.starts_with("https://") || link.starts_with("http://")))
+            && (link.len() > 2000
+                || link.contains('\0')
+                || !(link.starts_with("https://") || link.starts_with("http://")))
         {
             return Err(DomainError::invalid(
                 "link",
-                "must be an http:// or https:// address of at most 2000 characters",
+                "must be an http:// or https:// address of at most 2000 characters, without NUL",
             ));
         }
         if let Some(cause) = &self.caused_by {

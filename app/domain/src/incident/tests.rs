@@ -312,3 +312,104 @@ fn alert_labels_name_the_causing_deployment() {
     assert_eq!(cause(&[("service", "api")]), None, "no version");
     assert_eq!(cause(&[("service", "api"), ("version", "   ")]), None);
 }
+
+/// Hostile-input regressions (the fuzz targets' invariant): whatever an alert carries, the
+/// report it becomes passes every check a new card goes through, so monitoring is never refused.
+mod hostile {
+    use super::*;
+    use crate::card::MAX_SHORT_CHARS;
+
+    fn alert(json: &str) -> WebhookAlert {
+        serde_json::from_str(json).expect("valid alert")
+    }
+
+    /// Asserts the report would be stored: the checks of `apply_alerts` and `NewCard`.
+    fn accepted(report: &IncidentReport, source: &str) {
+        report.validate().expect("report valid");
+        report
+            .new_card(source)
+            .validate(&crate::card::tests::board())
+            .expect("its card is valid");
+    }
+
+    #[test]
+    fn blank_alertname_still_gives_a_title() {
+        let s = IncidentSettings::default();
+        let r = alert(r#"{"status":"firing","labels":{"alertname":"  "}}"#)
+            .signal("alertmanager", &s, None)
+            .report;
+        assert_eq!(
+            r.title, "Alert",
+            "was an empty title: a 422 for the whole webhook"
+        );
+        accepted(&r, "alertmanager");
+    }
+
+    #[test]
+    fn long_service_labels_and_fingerprints_are_fitted() {
+        let s = IncidentSettings::default();
+        let long = "ß".repeat(5_000);
+        let json = |fingerprint: &str| {
+            format!(
+                r#"{{"status":"firing","labels":{{"service":"{long}"}},"fingerprint":"{fingerprint}"}}"#
+            )
+        };
+        let r = alert(&json(&long)).signal("grafana", &s, None).report;
+        assert_eq!(
+            r.service.as_deref().map(|s| s.chars().count()),
+            Some(MAX_SHORT_CHARS)
+        );
+        let key = r.dedup_key.clone().expect("key");
+        assert!(key.chars().count() <= MAX_SHORT_CHARS, "{key}");
+        accepted(&r, "grafana");
+        // The shortened key is still the fingerprint's: the same alert dedups, another does not.
+        let again = alert(&json(&long))
+            .signal("grafana", &s, None)
+            .report
+            .dedup_key;
+        assert_eq!(again.as_deref(), Some(key.as_str()));
+        let other = alert(&json(&format!("{long}x")))
+            .signal("grafana", &s, None)
+            .report
+            .dedup_key;
+        assert_ne!(other.as_deref(), Some(key.as_str()));
+    }
+
+    #[test]
+    fn nul_characters_are_dropped_from_alerts() {
+        let s = IncidentSettings::default();
+        let a = alert(
+            r#"{"status":"firing","labels":{"alertname":"Disk\u0000Full","service":"db\u0000","version":"1\u0000"},
+                "annotations":{"description":"a\u0000b"},"fingerprint":"f\u0000p",
+                "valueString":"v\u0000","generatorURL":"https://x/\u0000"}"#,
+        );
+        let r = a
+            .signal("alertmanager", &s, a.generator_url.as_deref())
+            .report;
+        let text = format!("{r:?}");
+        assert!(!text.contains("\\0"), "{text}");
+        assert_eq!(r.title, "DiskFull (service=db)");
+        assert_eq!(r.dedup_key.as_deref(), Some("alertmanager:fp"));
+        assert_eq!(r.link, None, "a link with NUL is dropped, not rewritten");
+        accepted(&r, "alertmanager");
+    }
+
+    #[test]
+    fn reports_with_nul_are_refused_with_the_field() {
+        let mut r = IncidentReport {
+            title: "a\0b".into(),
+            severity: Severity::Sev2,
+            service: None,
+            description: None,
+            dedup_key: None,
+            link: None,
+            caused_by: None,
+        };
+        let board = crate::card::tests::board();
+        let err = r.new_card("api").validate(&board).unwrap_err();
+        assert_eq!(err.field(), "title");
+        r.title = "ok".into();
+        r.link = Some("https://x/\0".into());
+        assert_eq!(r.validate().unwrap_err().field(), "link");
+    }
+}
