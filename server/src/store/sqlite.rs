@@ -37,10 +37,10 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(5))
-            // A year of a big board's event log is tens of MB: with SQLite's 2 MB default
-            // cache, reading it back in log order spilled to temporary files. 32 MB of cache
-            // per connection (8 connections at most) and sorts in memory keep reads off disk.
-            .pragma("cache_size", "-32768")
+            // SQLite's default page cache (2 MB per connection): a 32 MB cache was tried for
+            // reading a year of events and changed nothing measurable (bench/HISTORY.md),
+            // while 8 connections' worth of it took the server past 100 MB under load.
+            // Sorts stay in memory.
             .pragma("temp_store", "memory");
         if let Some(dir) = options.get_filename().parent()
             && !dir.as_os_str().is_empty()
