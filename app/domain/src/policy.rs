@@ -9,7 +9,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::board::{Board, ColumnKind, LaneKind};
-use crate::card::CardType;
+use crate::card::{Card, CardType};
 use crate::error::DomainError;
 use crate::ids::{CardId, ColumnId, LaneId};
 
@@ -296,6 +296,23 @@ pub fn check_placement(
         }
     }
     violations
+}
+
+/// Whether `card` can change what [`check_placement`] says about placing `mover` in
+/// `column`: the moving card itself, and cards in that column or in an `active` column. Every
+/// other card (the backlog, years of finished work) is irrelevant, so the store loads only
+/// these for a placement and a move costs the same on a board with a long history.
+pub fn bears_on_placement(
+    board: &Board,
+    column: ColumnId,
+    mover: Option<CardId>,
+    card: &Card,
+) -> bool {
+    Some(card.id) == mover
+        || card.column_id == column
+        || board
+            .column(card.column_id)
+            .is_some_and(|c| c.kind == ColumnKind::Active)
 }
 
 /// Checks an override reason: required to force a refused placement.
@@ -738,6 +755,10 @@ mod tests {
                     None => Mover { id: None, card_type: types[kind] },
                 };
                 let violations = check_placement(&b, mover, column, lane);
+                // The store checks with only the cards that bear on the placement.
+                let mut relevant = b.clone();
+                relevant.cards.retain(|c| bears_on_placement(&b, column, mover.id, c));
+                prop_assert_eq!(&check_placement(&relevant, mover, column, lane), &violations);
                 if !violations.is_empty() && !force {
                     continue;
                 }

@@ -36,6 +36,10 @@ pub struct SessionRecord {
 }
 
 /// Accounts, roles, tokens and sessions.
+/// How often a token's `last_used_at` is written at most: a busy integration should not turn
+/// every request into a write.
+pub const TOKEN_TOUCH_EVERY: chrono::TimeDelta = chrono::TimeDelta::seconds(60);
+
 #[async_trait]
 pub trait AccountStore: Send + Sync + 'static {
     /// How many accounts exist (0 means the one-time set-up is open).
@@ -124,7 +128,7 @@ pub trait AccountStore: Send + Sync + 'static {
     /// One token by id.
     async fn token(&self, id: TokenId) -> Result<ApiToken, StoreError>;
 
-    /// Notes a use of the token.
+    /// Notes a use of the token (at most once per [`TOKEN_TOUCH_EVERY`]).
     async fn touch_token(&self, id: TokenId, now: DateTime<Utc>) -> Result<(), StoreError>;
 
     /// Revokes a token; revoking twice is fine.

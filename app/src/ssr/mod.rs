@@ -9,7 +9,7 @@ mod markdown;
 mod retros;
 mod store;
 
-pub use accounts::{AccountStore, Credentials, SessionRecord};
+pub use accounts::{AccountStore, Credentials, SessionRecord, TOKEN_TOUCH_EVERY};
 pub use deliveries::{DeliveryStore, DeploymentOutcome};
 pub use markdown::{escape_text, render_markdown};
 pub use retros::RetroStore;

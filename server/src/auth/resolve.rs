@@ -134,7 +134,14 @@ async fn bearer_principal(store: &dyn Store, value: &str) -> Result<Principal, T
     if let Some(why) = token.unusable_at(now) {
         return Err(TokenRefused::Unusable(why.into()));
     }
-    if let Err(e) = store.touch_token(token.id, now).await {
+    // Only when the stored time is old enough: the store's UPDATE would skip it anyway, but
+    // on SQLite even an UPDATE that changes nothing takes the write lock, and an alert storm
+    // would queue every request behind it.
+    if token
+        .last_used_at
+        .is_none_or(|last| now - last >= app::ssr::TOKEN_TOUCH_EVERY)
+        && let Err(e) = store.touch_token(token.id, now).await
+    {
         tracing::warn!(error = %e, "could not record a token's use");
     }
     Ok(Principal::Token {

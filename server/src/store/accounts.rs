@@ -28,9 +28,7 @@ macro_rules! impl_account_store {
             use super::$store;
             use crate::store::rows::{CredentialsRow, MemberRow, TokenRow, UserRow, db_error};
 
-            /// How often `last_used_at` is written at most: a busy integration should not turn
-            /// every read into a write.
-            const TOUCH_EVERY: TimeDelta = TimeDelta::seconds(60);
+            use app::ssr::TOKEN_TOUCH_EVERY as TOUCH_EVERY;
 
             #[async_trait]
             impl AccountStore for $store {

@@ -178,7 +178,8 @@ macro_rules! impl_store {
         }
 
         /// Takes the board's write lock for a card's board and returns the board with its cards.
-        async fn lock_card_board(conn: &mut Conn, id: CardId) -> Result<Board, StoreError> {
+        /// Locks the board of card `id` and loads it, with all its cards or none.
+        async fn lock_card_board(conn: &mut Conn, id: CardId, with_cards: bool) -> Result<Board, StoreError> {
             let board_id: Option<Uuid> =
                 sqlx::query_scalar("SELECT board_id FROM cards WHERE id = $1")
                     .bind(id.0)
@@ -186,7 +187,34 @@ macro_rules! impl_store {
                     .await
                     .map_err(db_error)?;
             let board_id = board_id.ok_or_else(|| StoreError::NotFound(format!("card {id}")))?;
-            load_board(conn, &BoardRef::Id(BoardId(board_id)), true).await
+            load_board(conn, &BoardRef::Id(BoardId(board_id)), with_cards).await
+        }
+
+        /// The cards that bear on placing `mover` in `column` (the SQL form of
+        /// `domain::policy::bears_on_placement`): the policies need nothing else, so a move
+        /// reads a handful of cards however much finished work the board holds.
+        async fn placement_cards(
+            conn: &mut Conn,
+            board: &Board,
+            column: ColumnId,
+            mover: Option<CardId>,
+        ) -> Result<Vec<Card>, StoreError> {
+            sqlx::query_as::<_, CardRow>(concat!(
+                "SELECT ",
+                card_columns!(),
+                " FROM cards WHERE board_id = $1 AND (id = $2 OR column_id = $3 OR column_id IN \
+                 (SELECT id FROM board_columns WHERE board_id = $1 AND kind = 'active')) \
+                 ORDER BY position, number"
+            ))
+            .bind(board.id.0)
+            .bind(mover.map(|m| m.0))
+            .bind(column.0)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(db_error)?
+            .into_iter()
+            .map(Card::try_from)
+            .collect()
         }
 
         async fn insert_column(conn: &mut Conn, board: Uuid, c: &Column) -> Result<(), StoreError> {
@@ -993,7 +1021,7 @@ macro_rules! impl_store {
                 now: DateTime<Utc>,
             ) -> Result<Card, StoreError> {
                 let mut tx = self.write_tx().await?;
-                let board = lock_card_board(&mut tx, id).await?;
+                let board = lock_card_board(&mut tx, id, true).await?;
                 let card = card_row(&mut tx, id).await?;
                 let patched = patch.apply(&card, now)?;
                 let next = &patched.card;
@@ -1038,8 +1066,10 @@ macro_rules! impl_store {
                 now: DateTime<Utc>,
             ) -> Result<Card, StoreError> {
                 let mut tx = self.write_tx().await?;
-                let board = lock_card_board(&mut tx, id).await?;
+                let mut board = lock_card_board(&mut tx, id, false).await?;
                 let card = card_row(&mut tx, id).await?;
+                let (column, _) = request.target(&board, &card)?;
+                board.cards = placement_cards(&mut tx, &board, column, Some(card.id)).await?;
                 let card = place_card(&mut tx, &board, card, request, actor, now).await?;
                 self.commit(tx, BoardChange::card(&card, "card_moved")).await?;
                 Ok(card)
