@@ -185,7 +185,7 @@ macro_rules! impl_retro_store {
                     let mut tx = self.write_tx().await?;
                     // The board's write lock first: two clicks on one item queue up here, and
                     // the second sees the first one's card.
-                    let locked = load_board(&mut tx, &app::ssr::BoardRef::Id(board), true).await?;
+                    let locked = load_board(&mut tx, &app::ssr::BoardRef::Id(board), false).await?;
                     let row: Option<(ActionRow, chrono::NaiveDate, chrono::NaiveDate)> =
                         sqlx::query_as(
                             "SELECT a.id, a.text, a.created_by, a.created_at, a.card_id, c.number, \

@@ -372,7 +372,8 @@ macro_rules! impl_store {
             Ok(card)
         }
 
-        /// Makes a card on a locked board: validation, policies (overrides recorded), number,
+        /// Makes a card on a locked board (loaded without its cards: the policies read the few
+        /// that bear on the placement): validation, policies (overrides recorded), number,
         /// position, `created` event. `link` is kept for incidents.
         async fn add_card(
             conn: &mut Conn,
@@ -384,8 +385,12 @@ macro_rules! impl_store {
         ) -> Result<Card, StoreError> {
             let draft = new.validate(board)?;
             let mover = Mover { id: None, card_type: draft.card_type };
+            let placing = Board {
+                cards: placement_cards(conn, board, draft.column_id, None).await?,
+                ..board.clone()
+            };
             let overrides =
-                enforce(board, mover, draft.column_id, draft.lane_id, new.override_reason.as_deref())?;
+                enforce(&placing, mover, draft.column_id, draft.lane_id, new.override_reason.as_deref())?;
             let number = next_number(conn, board.id).await?;
             let position = key_for(conn, draft.column_id, draft.lane_id, None, None).await?;
             let reported = draft.source.is_some();
@@ -536,7 +541,7 @@ macro_rules! impl_store {
                 let card = card_row(conn, open).await?;
                 return Ok(IncidentOutcome { card, created: false });
             }
-            let board = load_board(conn, &BoardRef::Id(board_id), true).await?;
+            let board = load_board(conn, &BoardRef::Id(board_id), false).await?;
             let new = report.new_card(source);
             let card = add_card(conn, &board, &new, actor, now, report.link.clone()).await?;
             Ok(IncidentOutcome { card, created: true })
@@ -879,7 +884,7 @@ macro_rules! impl_store {
                 now: DateTime<Utc>,
             ) -> Result<Card, StoreError> {
                 let mut tx = self.write_tx().await?;
-                let board = load_board(&mut tx, board, true).await?;
+                let board = load_board(&mut tx, board, false).await?;
                 let card = add_card(&mut tx, &board, new, actor, now, None).await?;
                 self.commit(tx, BoardChange::card(&card, "card_created")).await?;
                 Ok(card)
