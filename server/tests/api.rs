@@ -113,6 +113,38 @@ async fn boards_and_cards_round_trip(s: &TestServer) {
         detail.contains("&lt;/textarea&gt;&lt;script&gt;"),
         "the edit form shows it as text"
     );
+
+    // A Done cell shows its 12 most recently finished cards; the page neither renders nor
+    // sends the older ones, and says how many there are.
+    let finished: Vec<Value> = (1..=15)
+        .map(|i| {
+            json!({"title": format!("finished-{i:02}"), "type": "feature",
+                "created_at": "2026-01-01T00:00:00Z",
+                "transitions": [{"column": "Done", "at": format!("2026-01-{:02}T00:00:00Z", i + 1)}]})
+        })
+        .collect();
+    let r = s
+        .post_json(
+            "/api/v1/boards/ops-team/history",
+            &json!({ "cards": finished }),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let html = page("/boards/ops-team")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("+ 3 earlier"),
+        "the left-out cards are counted"
+    );
+    assert!(html.contains("finished-15") && html.contains("finished-04"));
+    assert!(
+        !html.contains("finished-03") && !html.contains("finished-01"),
+        "older finished cards are not in the page, nor in its hydration data"
+    );
 }
 
 async fn bad_input_gets_problems_and_stores_nothing(s: &TestServer) {

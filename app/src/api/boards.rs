@@ -19,10 +19,72 @@ pub struct BoardSnapshot {
     pub tech_debt: domain::policy::TechDebtShare,
     /// What the viewer may do here (the UI hides what they may not).
     pub role: domain::access::Role,
+    /// Finished cards left out of `board.cards`, per `done` cell (see [`DONE_SHOWN`]).
+    #[serde(default)]
+    pub hidden: Vec<HiddenCards>,
+}
+
+/// How many finished cards of one cell the board page leaves out.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HiddenCards {
+    /// The `done` column.
+    pub column_id: domain::ColumnId,
+    /// The lane.
+    pub lane_id: domain::LaneId,
+    /// Cards left out.
+    pub count: usize,
 }
 
 /// The period the board header's tech-debt share looks back over.
 pub const SHARE_DAYS: i64 = 28;
+
+/// How many cards a `done` cell shows: the most recently finished ones (the last in board
+/// order). A board with years of finished work would otherwise send every one of them to
+/// each viewer; they stay reachable from their card pages, the API and the metrics.
+pub const DONE_SHOWN: usize = 12;
+
+/// Leaves all but the last [`DONE_SHOWN`] cards of each `done` cell out of `board.cards`
+/// (cells of a `done` column with a WIP limit are kept whole, as the limit counts them), and
+/// says how many were left out where.
+#[cfg(feature = "ssr")]
+fn trim_finished(board: &mut Board) -> Vec<HiddenCards> {
+    use std::collections::HashMap;
+    let trimmed: Vec<domain::ColumnId> = board
+        .columns
+        .iter()
+        .filter(|c| c.kind == domain::ColumnKind::Done && c.wip_limit.is_none())
+        .map(|c| c.id)
+        .collect();
+    let mut per_cell: HashMap<(domain::ColumnId, domain::LaneId), usize> = HashMap::new();
+    for card in board
+        .cards
+        .iter()
+        .filter(|c| trimmed.contains(&c.column_id))
+    {
+        *per_cell.entry((card.column_id, card.lane_id)).or_default() += 1;
+    }
+    let mut seen: HashMap<(domain::ColumnId, domain::LaneId), usize> = HashMap::new();
+    board.cards.retain(|card| {
+        let cell = (card.column_id, card.lane_id);
+        let Some(&total) = per_cell.get(&cell) else {
+            return true;
+        };
+        let index = seen.entry(cell).or_default();
+        *index += 1;
+        *index > total.saturating_sub(DONE_SHOWN)
+    });
+    let mut hidden: Vec<HiddenCards> = per_cell
+        .into_iter()
+        .filter(|(_, total)| *total > DONE_SHOWN)
+        .map(|((column_id, lane_id), total)| HiddenCards {
+            column_id,
+            lane_id,
+            count: total - DONE_SHOWN,
+        })
+        .collect();
+    hidden.sort_by_key(|h| (h.column_id.0, h.lane_id.0));
+    hidden
+}
 
 /// The boards the caller may see: all for instance admins, else those they belong to.
 #[server(prefix = "/fn", endpoint = "list_boards")]
@@ -60,16 +122,18 @@ pub async fn get_board(slug: String) -> Result<BoardSnapshot, AppError> {
     let board_ref = domain::board::BoardRef::Slug(slug);
     let (store, principal, board_id) = authorize_board(&board_ref, Action::ViewBoard).await?;
     let role = effective_role(store.as_ref(), &principal, board_id).await?;
-    let board = store.board(&domain::board::BoardRef::Id(board_id)).await?;
+    let mut board = store.board(&domain::board::BoardRef::Id(board_id)).await?;
     let now = Utc::now();
     let since = now - chrono::Duration::days(SHARE_DAYS);
     let events = store.finished_card_events(board.id, since).await?;
     let tech_debt = domain::policy::tech_debt_share(&board, &events, since, now);
+    let hidden = trim_finished(&mut board);
     Ok(BoardSnapshot {
         board,
         now,
         tech_debt,
         role,
+        hidden,
     })
 }
 

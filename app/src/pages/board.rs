@@ -15,13 +15,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use super::slug_param;
-use crate::api::{BoardSnapshot, CreateCard, MoveCard, SHARE_DAYS, get_board};
+use crate::api::{BoardSnapshot, CreateCard, DONE_SHOWN, MoveCard, SHARE_DAYS, get_board};
 use crate::components::{CardTile, ErrorPanel, LiveUpdates, TypeBadge, mark_hydrated};
 use crate::error::AppError;
 use domain::policy::TechDebtShare;
-
-/// How many cards a `done` column shows before folding the rest away.
-const DONE_SHOWN: usize = 12;
 
 /// `/boards/:slug`.
 #[component]
@@ -121,11 +118,21 @@ fn BoardView(
     create_action: ServerAction<CreateCard>,
     dragging: RwSignal<Option<String>>,
 ) -> impl IntoView {
+    let hidden = StoredValue::new(snapshot.hidden.clone());
+    let left_out = move |column: domain::ColumnId, lane: Option<domain::LaneId>| {
+        hidden.with_value(|h| {
+            h.iter()
+                .filter(|h| h.column_id == column && lane.is_none_or(|l| h.lane_id == l))
+                .map(|h| h.count)
+                .sum::<usize>()
+        })
+    };
     let BoardSnapshot {
         board,
         now,
         tech_debt,
         role,
+        ..
     } = snapshot;
     let can_edit = role >= Role::Member;
     let is_admin = role >= Role::Admin;
@@ -144,8 +151,9 @@ fn BoardView(
         .iter()
         .map(|column| {
             let count = board.with_value(|b| b.wip_count(column.id));
-            let total =
-                board.with_value(|b| b.cards.iter().filter(|c| c.column_id == column.id).count());
+            let total = board
+                .with_value(|b| b.cards.iter().filter(|c| c.column_id == column.id).count())
+                + left_out(column.id, None);
             view! { <ColumnHeader column=column.clone() count total/> }.into_any()
         })
         .collect_view();
@@ -161,11 +169,13 @@ fn BoardView(
                     let right = columns.get(i + 1).cloned();
                     let cards: Vec<Card> =
                         board.with_value(|b| b.cards_in(column.id, lane.id).cloned().collect());
+                    let earlier = left_out(column.id, Some(lane.id));
                     view! {
                         <Cell
                             column=column.clone()
                             lane=lane.clone()
                             cards
+                            earlier
                             left
                             right
                             slug=slug.clone()
@@ -344,6 +354,8 @@ fn Cell(
     column: Column,
     lane: Lane,
     cards: Vec<Card>,
+    /// Finished cards of this cell the server left out (older than the shown ones).
+    earlier: usize,
     left: Option<Column>,
     right: Option<Column>,
     slug: String,
@@ -387,7 +399,7 @@ fn Cell(
     let on_drag = Callback::new(move |id: String| dragging.set(Some(id)));
     let done = column.kind == ColumnKind::Done;
     let hidden = if done {
-        cards.len().saturating_sub(DONE_SHOWN)
+        cards.len().saturating_sub(DONE_SHOWN) + earlier
     } else {
         0
     };
