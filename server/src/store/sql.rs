@@ -523,23 +523,28 @@ macro_rules! impl_store {
             actor: &Actor,
             now: DateTime<Utc>,
         ) -> Result<IncidentOutcome, StoreError> {
-            if let Some(key) = report.dedup_key.as_deref()
-                && let Some(open) = open_incident(conn, board_id, key).await?
-            {
-                let occurrences: i32 = sqlx::query_scalar(
+            if let Some(key) = report.dedup_key.as_deref() {
+                // The open card with the key, refreshed and read back in one statement: an
+                // alert storm is mostly these.
+                let refreshed = sqlx::query_as::<_, CardRow>(concat!(
                     "UPDATE cards SET occurrences = occurrences + 1, last_seen_at = $1, \
-                     alert_resolved_at = NULL, updated_at = $2 WHERE id = $3 RETURNING occurrences",
-                )
+                     alert_resolved_at = NULL, updated_at = $2 \
+                     WHERE board_id = $3 AND open_dedup_key = $4 RETURNING ",
+                    card_columns!()
+                ))
                 .bind(now)
                 .bind(now)
-                .bind(open.0)
-                .fetch_one(&mut *conn)
+                .bind(board_id.0)
+                .bind(key)
+                .fetch_optional(&mut *conn)
                 .await
                 .map_err(db_error)?;
-                let kind = EventKind::IncidentRecurred { occurrences: occurrences.max(0) as u32 };
-                insert_event(conn, board_id, open, now, actor, &kind).await?;
-                let card = card_row(conn, open).await?;
-                return Ok(IncidentOutcome { card, created: false });
+                if let Some(row) = refreshed {
+                    let card = Card::try_from(row)?;
+                    let kind = EventKind::IncidentRecurred { occurrences: card.occurrences };
+                    insert_event(conn, board_id, card.id, now, actor, &kind).await?;
+                    return Ok(IncidentOutcome { card, created: false });
+                }
             }
             let board = load_board(conn, &BoardRef::Id(board_id), false).await?;
             let new = report.new_card(source);
