@@ -9,6 +9,9 @@ ARGS ?=
 # Browser tests run against the release bundle `make run` serves (a wasm-opt bug once broke
 # only that one); `make test-e2e E2E_SITE=debug` is quicker while iterating.
 E2E_SITE ?= release
+# Build output: cargo's CARGO_TARGET_DIR when set (scripts/build-site.sh and the browser tests
+# follow it too), else ./target.
+TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 # `make fuzz`: seconds per target, and which targets (see fuzz/fuzz_targets/).
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS ?= alertmanager grafana incident history_import
@@ -27,7 +30,7 @@ build: setup ## release build: the flowboard binary and the browser bundle
 	$(CARGO) build --release -p server
 
 run: build ## build, then serve http://127.0.0.1:3000 with SQLite in ./data, a demo board and demo sign-in
-	FLOWBOARD_SITE_ROOT=target/site ./target/release/flowboard --demo $(ARGS)
+	FLOWBOARD_SITE_ROOT=$(TARGET_DIR)/site $(TARGET_DIR)/release/flowboard --demo $(ARGS)
 
 test: lint test-rust test-e2e ## everything: format, lints, Rust tests (SQLite, PostgreSQL), browser tests
 

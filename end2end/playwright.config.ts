@@ -29,7 +29,10 @@ function runDirectory(): string {
 }
 const dbDir = runDirectory();
 
-const FLOWBOARD = '../target/debug/flowboard';
+// Cargo's output directory: CARGO_TARGET_DIR when set (absolute, or relative to the repository
+// root where make runs cargo), else ../target; scripts/build-site.sh follows the same rule.
+const TARGET_DIR = path.resolve(__dirname, '..', process.env.CARGO_TARGET_DIR || 'target');
+const FLOWBOARD = path.join(TARGET_DIR, 'debug', 'flowboard');
 const DATABASE_URL = `sqlite://${dbDir}/e2e.db`;
 /** Where the API token's secret is written; tests/fixtures.ts reads it (same directory). */
 const TOKEN_FILE = path.join(dbDir, 'token');
@@ -38,7 +41,7 @@ const serverScript = [
     ` > ${dbDir}/token.out`,
   `tail -n 1 ${dbDir}/token.out > ${TOKEN_FILE}`,
   `exec ${FLOWBOARD} --demo --bind 127.0.0.1:${PORT} --database-url ${DATABASE_URL}` +
-    ` --site-root ../target/site`,
+    ` --site-root ${path.join(TARGET_DIR, 'site')}`,
 ].join(' && ');
 
 export default defineConfig({

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing Flowboard needs, skipping whatever is already there.
 # Only crates.io, npm and Debian packages are used: nothing downloads a prebuilt binary.
-#   scripts/setup.sh build   # wasm target, wasm-bindgen CLI, wasm-opt
+#   scripts/setup.sh build   # wasm target and rust-src, wasm-bindgen CLI, wasm-opt
 #   scripts/setup.sh e2e     # + Debian chromium and the end2end npm packages
 #   scripts/setup.sh fuzz    # cargo-fuzz (and a C++ compiler for libFuzzer) only
 set -euo pipefail
@@ -33,6 +33,12 @@ fi
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
     echo "setup: adding the wasm32-unknown-unknown target"
     rustup target add wasm32-unknown-unknown
+fi
+
+# The release bundle rebuilds the standard library for size (-Zbuild-std, scripts/build-site.sh).
+if ! rustup component list --installed | grep -q '^rust-src'; then
+    echo "setup: adding the rust-src component"
+    rustup component add rust-src
 fi
 
 # wasm-bindgen's CLI must match the wasm-bindgen crate in Cargo.lock exactly.

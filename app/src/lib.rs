@@ -160,6 +160,9 @@ pub fn App() -> impl IntoView {
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
+    // The release bundle aborts on panic without a message (-Cpanic=immediate-abort, see
+    // scripts/build-site.sh), so the hook would never run there: debug builds only.
+    #[cfg(debug_assertions)]
     console_error_panic_hook::set_once();
     leptos::mount::hydrate_body(App);
 }

@@ -148,6 +148,18 @@ pub enum ColumnEdit {
     Remove,
 }
 
+impl ColumnEdit {
+    /// The form value, spelled as serde reads it back. Written out rather than taken from
+    /// `Debug`: the browser bundle is built with `-Zfmt-debug=none`, where `{:?}` prints nothing.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Left => "Left",
+            Self::Right => "Right",
+            Self::Remove => "Remove",
+        }
+    }
+}
+
 /// Renames a column and sets its kind and WIP limit.
 #[server(prefix = "/fn", endpoint = "update_column")]
 pub async fn update_column(

@@ -10,9 +10,20 @@ use crate::error::AppError;
 /// How many deployments the dashboard lists.
 pub const DEPLOYMENTS_SHOWN: usize = 50;
 
-/// What the delivery dashboard shows.
+/// What the delivery dashboard receives: it only shows numbers, so the server renders it to
+/// HTML and the browser bundle carries neither the view nor the decoders of its data (issue 8).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DeliveryView {
+    /// The board's name (the document title).
+    pub board_name: String,
+    /// The dashboard, rendered on the server.
+    pub html: String,
+}
+
+/// Everything the delivery dashboard shows, as the server computes it (only the server holds
+/// it; see [`DeliveryView`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct DeliveryReport {
     /// The board's name.
     pub board_name: String,
     /// The board's slug.
@@ -73,11 +84,11 @@ pub async fn get_delivery(
         .filter(|d| window.contains(d.deployed_at) && scope.covers(d))
         .take(DEPLOYMENTS_SHOWN)
         .collect();
-    Ok(DeliveryView {
+    Ok(crate::pages::delivery_view(DeliveryReport {
         board_name: board.name,
         slug: board.slug,
         delivery,
         services,
         deployments,
-    })
+    }))
 }

@@ -16,9 +16,30 @@ use crate::error::AppError;
 /// How many items the forecast asks "by when?" for, unless the page says otherwise.
 pub const DEFAULT_FORECAST_ITEMS: u32 = 10;
 
-/// What the retrospective page shows.
+/// What the retrospective page receives: the read-only parts (key figures, charts, DORA's keys,
+/// tables, forecast) as HTML rendered on the server, and the notes and action items the page
+/// edits as data.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RetroView {
+    /// The board's name (the document title).
+    pub board_name: String,
+    /// The board's slug.
+    pub slug: String,
+    /// The viewer's role (members write notes and action items).
+    pub role: Role,
+    /// Notes and action items of the period.
+    pub retro: Retrospective,
+    /// The page head, key figures, charts and delivery section, rendered on the server.
+    pub report_html: String,
+    /// The overrides and incidents tables and the forecast, rendered on the server.
+    pub side_html: String,
+}
+
+/// Everything the retrospective shows, as the server computes it. Only the server holds it: the
+/// read-only parts are rendered from it into HTML ([`RetroView`]), so the browser bundle carries
+/// neither the charts nor the decoders of the metrics (issue 8: bundle size).
+#[derive(Clone, Debug, PartialEq)]
+pub struct RetroReport {
     /// The board's name.
     pub board_name: String,
     /// The board's slug.
@@ -145,7 +166,7 @@ pub async fn get_retro(
             Ok(Forecast { how_many, by, when })
         })
         .map_err(|e| e.to_string());
-    Ok(RetroView {
+    Ok(crate::pages::retro_view(RetroReport {
         board_name: board.name,
         slug: board.slug,
         columns: board.columns,
@@ -157,7 +178,7 @@ pub async fn get_retro(
         forecast,
         delivery,
         today,
-    })
+    }))
 }
 
 /// Saves the period's notes (members and admins).

@@ -3,7 +3,11 @@
 mod auth;
 mod badges;
 mod card_tile;
+// Server-rendered only (the retrospective and delivery pages send them as HTML), so they
+// are not compiled into the browser bundle.
+#[cfg(feature = "ssr")]
 pub mod charts;
+#[cfg(feature = "ssr")]
 mod delivery;
 mod format;
 mod live;
@@ -15,6 +19,7 @@ pub use auth::{
 };
 pub use badges::{ErrorPanel, SeverityBadge, TypeBadge};
 pub use card_tile::CardTile;
+#[cfg(feature = "ssr")]
 pub use delivery::{FourKeysPanel, ValueStreamView};
 pub use format::{human_duration, short_time, textarea_text};
 pub use live::LiveUpdates;

@@ -211,7 +211,7 @@ fn edit_button(
         <ActionForm action=edit attr:class="icon-form">
             <input type="hidden" name="slug" value=slug/>
             <input type="hidden" name="column_id" value=column_id/>
-            <input type="hidden" name="edit" value=format!("{edit_kind:?}")/>
+            <input type="hidden" name="edit" value=edit_kind.as_str()/>
             <button type="submit" aria-label=aria title=label disabled=disabled>{text}</button>
         </ActionForm>
     }

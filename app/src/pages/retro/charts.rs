@@ -7,7 +7,7 @@ use domain::metrics::FlowMetrics;
 use domain::{CardId, ColumnKind};
 use leptos::prelude::*;
 
-use crate::api::{CardLabel, RetroView};
+use crate::api::{CardLabel, RetroReport};
 use crate::components::charts::scale::format_days;
 use crate::components::charts::{
     AgingCard, AgingWip, Band, ColumnTime, ColumnTimeBars, CumulativeFlow, CycleScatter,
@@ -16,7 +16,7 @@ use crate::components::charts::{
 
 /// Every chart of the period, in the order a retrospective walks through them.
 #[component]
-pub fn FlowCharts(view: RetroView) -> impl IntoView {
+pub fn FlowCharts(view: RetroReport) -> impl IntoView {
     let m = &view.current;
     let labels: HashMap<CardId, &CardLabel> = view.cards.iter().map(|c| (c.id, c)).collect();
     let href = |number: i64| format!("/boards/{}/cards/{number}", view.slug);

@@ -2,8 +2,16 @@
 //! before): flow charts rendered on the server, key figures against the period before,
 //! overrides, incidents, a forecast, and the team's notes and action items. Action items
 //! become tech-debt cards with one click.
+//!
+//! Everything but the notes and action items only shows numbers the server computed, so the
+//! server renders it to HTML ([`retro_view`]) and the page puts that in place with
+//! `inner_html`: hydration leaves such an element's content alone, and the charts' code and
+//! the metrics' decoders stay out of the browser bundle (issue 8). Their links are plain
+//! `<a href>`s and their tooltips native SVG `<title>`s, so they work as before.
 
+#[cfg(feature = "ssr")]
 mod charts;
+#[cfg(feature = "ssr")]
 mod summary;
 
 use domain::access::Role;
@@ -14,9 +22,7 @@ use leptos_router::hooks::use_query_map;
 
 use super::slug_param;
 use crate::api::{ActionToCard, AddRetroAction, RetroView, SaveRetroNotes, get_retro};
-use crate::components::{ErrorPanel, FourKeysPanel, mark_hydrated, short_time, textarea_text};
-use charts::FlowCharts;
-use summary::{ForecastPanel, KeyFigures, PolicyAndIncidents};
+use crate::components::{ErrorPanel, mark_hydrated, short_time, textarea_text};
 
 /// `/boards/:slug/retro?from=&to=&items=&by=`.
 #[component]
@@ -72,15 +78,38 @@ fn Retro(
 ) -> impl IntoView {
     mark_hydrated();
     let can_write = view.role >= Role::Member;
-    let (from, to) = (view.retro.from, view.retro.to);
-    let (prev_from, prev_to) = (view.previous.from, view.previous.to);
     let slug = view.slug.clone();
+    let notes =
+        view! { <Notes retro=view.retro.clone() slug=slug.clone() can_write notes/> }.into_any();
+    let actions = view! { <Actions retro=view.retro slug can_write add to_card/> }.into_any();
+    view! {
+        <Title text=format!("Retrospective · {}", view.board_name)/>
+        <section class="retro-page">
+            <div class="retro-report" inner_html=view.report_html></div>
+            <div class="retro-columns">
+                <div inner_html=view.side_html></div>
+                <div>{notes}{actions}</div>
+            </div>
+        </section>
+    }
+}
+
+/// Renders the read-only parts of the retrospective to HTML (see the module documentation).
+#[cfg(feature = "ssr")]
+pub fn retro_view(report: crate::api::RetroReport) -> RetroView {
+    use crate::components::FourKeysPanel;
+    use charts::FlowCharts;
+    use summary::{ForecastPanel, KeyFigures, PolicyAndIncidents};
+
+    let (from, to) = (report.retro.from, report.retro.to);
+    let (prev_from, prev_to) = (report.previous.from, report.previous.to);
+    let slug = report.slug.clone();
     let csv = format!("/api/v1/boards/{slug}/metrics.csv?from={from}&to={to}");
     // Each part is type-erased: one view type for the whole page overflows the compiler.
     let head = view! {
         <div class="board-head">
             <div>
-                <p class="crumbs"><a href=format!("/boards/{slug}")>{format!("← {}", view.board_name)}</a></p>
+                <p class="crumbs"><a href=format!("/boards/{slug}")>{format!("← {}", report.board_name)}</a></p>
                 <h1>"Retrospective"</h1>
                 <p class="lead">{format!(
                     "{} – {}, compared with {} – {}",
@@ -97,33 +126,25 @@ fn Retro(
         </div>
     }
     .into_any();
-    let figures = view! { <KeyFigures view=view.clone()/> }.into_any();
-    let charts = view! { <FlowCharts view=view.clone()/> }.into_any();
+    let figures = view! { <KeyFigures view=report.clone()/> }.into_any();
+    let charts = view! { <FlowCharts view=report.clone()/> }.into_any();
     let delivery = view! {
         <section class="retro-section" data-section="delivery">
             <h2>"Delivery: DORA's four keys"</h2>
-            <FourKeysPanel delivery=view.delivery.clone()/>
+            <FourKeysPanel delivery=report.delivery.clone()/>
             <p><a href=format!("/boards/{slug}/delivery?from={from}&to={to}")>"Value stream and deployments →"</a></p>
         </section>
     }
     .into_any();
-    let tables = view! { <PolicyAndIncidents view=view.clone()/> }.into_any();
-    let forecast = view! { <ForecastPanel view=view.clone()/> }.into_any();
-    let notes =
-        view! { <Notes retro=view.retro.clone() slug=slug.clone() can_write notes/> }.into_any();
-    let actions = view! { <Actions retro=view.retro slug can_write add to_card/> }.into_any();
-    view! {
-        <Title text=format!("Retrospective · {}", view.board_name)/>
-        <section class="retro-page">
-            {head}
-            {figures}
-            {charts}
-            {delivery}
-            <div class="retro-columns">
-                <div>{tables}{forecast}</div>
-                <div>{notes}{actions}</div>
-            </div>
-        </section>
+    let tables = view! { <PolicyAndIncidents view=report.clone()/> }.into_any();
+    let forecast = view! { <ForecastPanel view=report.clone()/> }.into_any();
+    RetroView {
+        report_html: view! { {head}{figures}{charts}{delivery} }.to_html(),
+        side_html: view! { {tables}{forecast} }.to_html(),
+        board_name: report.board_name,
+        slug: report.slug,
+        role: report.role,
+        retro: report.retro,
     }
 }
 

@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use domain::metrics::{FlowMetrics, Stats};
 use leptos::prelude::*;
 
-use crate::api::{Forecast, RetroView};
+use crate::api::{Forecast, RetroReport};
 use crate::components::charts::scale::format_days;
 
 /// Whether a higher number is good news.
@@ -74,7 +74,7 @@ fn mean_wip(m: &FlowMetrics) -> Option<f64> {
 
 /// The period's headline figures, each against the period before.
 #[component]
-pub fn KeyFigures(view: RetroView) -> impl IntoView {
+pub fn KeyFigures(view: RetroReport) -> impl IntoView {
     let (m, p) = (&view.current, &view.previous);
     let overrides = |m: &FlowMetrics| Some(f64::from(m.overrides.values().sum::<u32>()));
     view! {
@@ -104,7 +104,7 @@ fn stat_cells(s: &Stats) -> impl IntoView + use<> {
 
 /// Overrides by rule and incidents with their time to restore, this period and the one before.
 #[component]
-pub fn PolicyAndIncidents(view: RetroView) -> impl IntoView {
+pub fn PolicyAndIncidents(view: RetroReport) -> impl IntoView {
     let (m, p) = (view.current, view.previous);
     let mut rules: Vec<&String> = m.overrides.keys().chain(p.overrides.keys()).collect();
     rules.sort();
@@ -156,8 +156,8 @@ fn date(d: Option<NaiveDate>) -> String {
 /// The Monte Carlo forecast with the form that asks it other questions (a GET form: it
 /// works without JavaScript and the answer has its own address).
 #[component]
-pub fn ForecastPanel(view: RetroView) -> impl IntoView {
-    let RetroView {
+pub fn ForecastPanel(view: RetroReport) -> impl IntoView {
+    let RetroReport {
         forecast,
         retro,
         slug,
