@@ -178,8 +178,8 @@ macro_rules! impl_store {
         }
 
         /// Takes the board's write lock for a card's board and returns the board with its cards.
-        /// Locks the board of card `id` and loads it, with all its cards or none.
-        async fn lock_card_board(conn: &mut Conn, id: CardId, with_cards: bool) -> Result<Board, StoreError> {
+        /// Locks the board of card `id` and loads it without its cards.
+        async fn lock_card_board(conn: &mut Conn, id: CardId) -> Result<Board, StoreError> {
             let board_id: Option<Uuid> =
                 sqlx::query_scalar("SELECT board_id FROM cards WHERE id = $1")
                     .bind(id.0)
@@ -187,7 +187,7 @@ macro_rules! impl_store {
                     .await
                     .map_err(db_error)?;
             let board_id = board_id.ok_or_else(|| StoreError::NotFound(format!("card {id}")))?;
-            load_board(conn, &BoardRef::Id(BoardId(board_id)), with_cards).await
+            load_board(conn, &BoardRef::Id(BoardId(board_id)), false).await
         }
 
         /// The cards that bear on placing `mover` in `column` (the SQL form of
@@ -310,9 +310,10 @@ macro_rules! impl_store {
             Ok(())
         }
 
-        /// Moves a card (policies enforced, overrides recorded, `moved` event), keeping its
-        /// open dedup key in step: cleared in a done column, restored when it leaves one unless
-        /// another open incident took the key meanwhile.
+        /// Moves a card on a locked board (loaded without its cards: the policies read the few
+        /// that bear on the placement): policies enforced, overrides recorded, `moved` event;
+        /// keeps its open dedup key in step: cleared in a done column, restored when it leaves
+        /// one unless another open incident took the key meanwhile.
         async fn place_card(
             conn: &mut Conn,
             board: &Board,
@@ -323,7 +324,11 @@ macro_rules! impl_store {
         ) -> Result<Card, StoreError> {
             let (column, lane) = request.target(board, &card)?;
             let mover = Mover { id: Some(card.id), card_type: card.card_type };
-            let overrides = enforce(board, mover, column, lane, request.override_reason.as_deref())?;
+            let placing = Board {
+                cards: placement_cards(conn, board, column, Some(card.id)).await?,
+                ..board.clone()
+            };
+            let overrides = enforce(&placing, mover, column, lane, request.override_reason.as_deref())?;
             let position = key_for(conn, column, lane, Some(card.id), request.position).await?;
             let moved = EventKind::Moved {
                 from_column_id: card.column_id,
@@ -577,7 +582,7 @@ macro_rules! impl_store {
             if let Some(column) = row.incidents().resolve_column_id
                 && card.column_id != column
             {
-                let board = load_board(conn, &BoardRef::Id(board_id), true).await?;
+                let board = load_board(conn, &BoardRef::Id(board_id), false).await?;
                 if board.column(column).is_some() {
                     let request = MoveRequest {
                         column_id: column,
@@ -1031,7 +1036,7 @@ macro_rules! impl_store {
                 now: DateTime<Utc>,
             ) -> Result<Card, StoreError> {
                 let mut tx = self.write_tx().await?;
-                let board = lock_card_board(&mut tx, id, true).await?;
+                let board = lock_card_board(&mut tx, id).await?;
                 let card = card_row(&mut tx, id).await?;
                 let patched = patch.apply(&card, now)?;
                 let next = &patched.card;
@@ -1076,10 +1081,8 @@ macro_rules! impl_store {
                 now: DateTime<Utc>,
             ) -> Result<Card, StoreError> {
                 let mut tx = self.write_tx().await?;
-                let mut board = lock_card_board(&mut tx, id, false).await?;
+                let board = lock_card_board(&mut tx, id).await?;
                 let card = card_row(&mut tx, id).await?;
-                let (column, _) = request.target(&board, &card)?;
-                board.cards = placement_cards(&mut tx, &board, column, Some(card.id)).await?;
                 let card = place_card(&mut tx, &board, card, request, actor, now).await?;
                 self.commit(tx, BoardChange::card(&card, "card_moved")).await?;
                 Ok(card)
