@@ -235,14 +235,6 @@ fn main() {
          Each figure is {RUNS} sequential requests after {WARMUP} warm-up requests, timed by a \
          client on the same machine; the target applies to p95.\n"
     );
-    runtime.block_on(async {
-        bench_backend("SQLite", common::sqlite(), &mut out).await;
-        match common::postgres().await {
-            Some(db) => bench_backend("PostgreSQL", db, &mut out).await,
-            None => out.push_str(
-                "\n### PostgreSQL\n\nNot measured: FLOWBOARD_TEST_POSTGRES_URL was not set.\n",
-            ),
-        }
-    });
+    runtime.block_on(support::on_both_databases(&mut out, bench_backend));
     support::write_section("flow", &out);
 }

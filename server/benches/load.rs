@@ -375,14 +375,6 @@ fn main() {
          clients in another process on the same machine. Latencies are per request as the \
          clients see them.\n",
     );
-    runtime.block_on(async {
-        bench_backend("SQLite", common::sqlite(), &mut out).await;
-        match common::postgres().await {
-            Some(db) => bench_backend("PostgreSQL", db, &mut out).await,
-            None => out.push_str(
-                "\n### PostgreSQL\n\nNot measured: FLOWBOARD_TEST_POSTGRES_URL was not set.\n",
-            ),
-        }
-    });
+    runtime.block_on(support::on_both_databases(&mut out, bench_backend));
     support::write_section("load", &out);
 }

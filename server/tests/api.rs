@@ -89,21 +89,14 @@ async fn boards_and_cards_round_trip(s: &TestServer) {
     // Pages need a signed-in person; the API token above does not open them.
     common::user(s.store.as_ref(), "ann@example.com", true).await;
     let browser = common::signed_in(&s.base, "ann@example.com").await;
-    let page = |path: &str| browser.get(s.url(path)).send();
-    let html = page("/boards/ops-team")
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = |path: &str| {
+        let request = browser.get(s.url(path)).send();
+        async { request.await.unwrap().text().await.unwrap() }
+    };
+    let html = page("/boards/ops-team").await;
     assert!(html.contains("Rotate keys"), "board page lists the card");
     assert!(html.contains("In Progress"));
-    let detail = page("/boards/ops-team/cards/1")
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let detail = page("/boards/ops-team/cards/1").await;
     assert!(detail.contains("Time in each column"));
     assert!(
         !detail.contains("<script>alert(1)"),
@@ -130,12 +123,7 @@ async fn boards_and_cards_round_trip(s: &TestServer) {
         )
         .await;
     assert_eq!(r.status(), StatusCode::CREATED);
-    let html = page("/boards/ops-team")
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = page("/boards/ops-team").await;
     assert!(
         html.contains("+ 3 earlier"),
         "the left-out cards are counted"

@@ -251,16 +251,43 @@ fn assert_each_once(by_key: &HashMap<String, Vec<Value>>, ok: &[usize], lost: &[
     assert!(by_key.len() <= ok.len() + lost.len());
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sigkill_during_an_incident_storm_loses_nothing_answered_sqlite() {
-    let db = common::sqlite();
-    let (database, store) = common::open(&db).await;
+/// A board "Storm" on `db`, and the real binary killed with SIGKILL in the middle of an
+/// incident storm on it: the admin client, and the incidents answered 2xx and in flight.
+async fn storm_killed_on(db: &TestDb) -> (reqwest::Client, Vec<usize>, Vec<usize>) {
+    let (database, store) = common::open(db).await;
     let (monitor, admin) = board_and_tokens(store.as_ref(), "Storm").await;
     database.close().await;
     let (monitor, admin) = (bearer_client(&monitor), bearer_client(&admin));
-
     let mut process = Process::running(flowboard(&db.url));
     let (ok, lost) = storm_and_kill(&mut process, &monitor).await;
+    (admin, ok, lost)
+}
+
+/// Restarts the binary on `db` and checks that every answered incident is stored exactly
+/// once (and nothing that was never sent); returns the incidents by dedup key.
+async fn restarted_holds_each_once(
+    db: &TestDb,
+    admin: &reqwest::Client,
+    ok: &[usize],
+    lost: &[usize],
+    backend: &str,
+) -> HashMap<String, Vec<Value>> {
+    let process = Process::running(flowboard(&db.url));
+    let by_key = incidents_by_key(admin, &process.url("/api/v1/boards/storm")).await;
+    assert_each_once(&by_key, ok, lost);
+    eprintln!(
+        "{backend}: {} answered before SIGKILL, {} in flight, {} stored",
+        ok.len(),
+        lost.len(),
+        by_key.len()
+    );
+    by_key
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkill_during_an_incident_storm_loses_nothing_answered_sqlite() {
+    let db = common::sqlite();
+    let (admin, ok, lost) = storm_killed_on(&db).await;
 
     // The file as the crash left it (opening it replays the WAL, as any restart does).
     let file = db.url.strip_prefix("sqlite://").unwrap();
@@ -283,15 +310,7 @@ async fn sigkill_during_an_incident_storm_loses_nothing_answered_sqlite() {
     assert_eq!(keys, 0, "duplicate dedup keys");
     sqlx::Connection::close(conn).await.unwrap();
 
-    let process = Process::running(flowboard(&db.url));
-    let by_key = incidents_by_key(&admin, &process.url("/api/v1/boards/storm")).await;
-    assert_each_once(&by_key, &ok, &lost);
-    eprintln!(
-        "sqlite: {} answered before SIGKILL, {} in flight, {} stored",
-        ok.len(),
-        lost.len(),
-        by_key.len()
-    );
+    restarted_holds_each_once(&db, &admin, &ok, &lost, "sqlite").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -299,13 +318,7 @@ async fn sigkill_during_an_incident_storm_loses_nothing_answered_postgres() {
     let Some(db) = common::postgres().await else {
         return;
     };
-    let (database, store) = common::open(&db).await;
-    let (monitor, admin) = board_and_tokens(store.as_ref(), "Storm").await;
-    database.close().await;
-    let (monitor, admin) = (bearer_client(&monitor), bearer_client(&admin));
-
-    let mut process = Process::running(flowboard(&db.url));
-    let (ok, lost) = storm_and_kill(&mut process, &monitor).await;
+    let (admin, ok, lost) = storm_killed_on(&db).await;
 
     let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
     let duplicates: i64 = sqlx::query_scalar(
@@ -322,16 +335,8 @@ async fn sigkill_during_an_incident_storm_loses_nothing_answered_postgres() {
         .unwrap();
     pool.close().await;
 
-    let process = Process::running(flowboard(&db.url));
-    let by_key = incidents_by_key(&admin, &process.url("/api/v1/boards/storm")).await;
-    assert_each_once(&by_key, &ok, &lost);
+    let by_key = restarted_holds_each_once(&db, &admin, &ok, &lost, "postgres").await;
     assert_eq!(usize::try_from(stored).unwrap(), by_key.len());
-    eprintln!(
-        "postgres: {} answered before SIGKILL, {} in flight, {} stored",
-        ok.len(),
-        lost.len(),
-        by_key.len()
-    );
 }
 
 /// A TCP proxy that can be cut (listener closed, every live connection dropped) and

@@ -49,6 +49,21 @@ pub fn met(yes: bool) -> &'static str {
     if yes { "yes" } else { "**no**" }
 }
 
+/// Runs `bench` on a fresh SQLite file and, when `FLOWBOARD_TEST_POSTGRES_URL` is set, a fresh
+/// PostgreSQL schema, each adding its part to `out`.
+pub async fn on_both_databases(
+    out: &mut String,
+    bench: impl AsyncFn(&'static str, crate::common::TestDb, &mut String),
+) {
+    bench("SQLite", crate::common::sqlite(), out).await;
+    match crate::common::postgres().await {
+        Some(db) => bench("PostgreSQL", db, out).await,
+        None => out.push_str(
+            "\n### PostgreSQL\n\nNot measured: FLOWBOARD_TEST_POSTGRES_URL was not set.\n",
+        ),
+    }
+}
+
 /// Writes this benchmark's section to `target/bench/NAME.md`.
 pub fn write_section(name: &str, text: &str) {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/bench");
