@@ -49,6 +49,7 @@ test-e2e: ## browser tests: Debian chromium driven by Playwright against a real 
 	cd end2end && npx playwright test
 
 bench: ## release benchmarks on a year of history (SQLite, PostgreSQL when local); writes bench/REPORT.md
+	scripts/setup.sh bench
 	scripts/bench.sh
 
 # libFuzzer needs the compiler's -Z flags; RUSTC_BOOTSTRAP=1 allows them on the stable toolchain.

@@ -4,6 +4,7 @@
 #   scripts/setup.sh build   # wasm target and rust-src, wasm-bindgen CLI, wasm-opt
 #   scripts/setup.sh e2e     # + Debian chromium and the end2end npm packages
 #   scripts/setup.sh fuzz    # cargo-fuzz (and a C++ compiler for libFuzzer) only
+#   scripts/setup.sh bench   # the load generator (Debian's wrk) only
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,6 +28,14 @@ if [ "${1:-build}" = "fuzz" ]; then
         echo "setup: building cargo-fuzz from crates.io"
         cargo install cargo-fuzz --locked --quiet
     fi
+    exit 0
+fi
+
+# `make bench` loads the release binary with wrk (C, epoll): a generator lighter than the
+# server it measures matters when both share two cores.
+if [ "${1:-build}" = "bench" ]; then
+    command -v wrk >/dev/null || need_apt+=(wrk)
+    apt_install
     exit 0
 fi
 

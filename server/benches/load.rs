@@ -1,6 +1,6 @@
 //! `make bench`, second part: the `flowboard` release binary as its own process, loaded over
-//! loopback by concurrent clients on the same 2-core machine (the load generator competes for
-//! the same cores, as `wrk` on loopback would). Measures, on SQLite and (when
+//! loopback by wrk on the same 2-core machine (generator and server share the cores; the wrk
+//! scripts are in `bench/wrk/`). Measures, on SQLite and (when
 //! `FLOWBOARD_TEST_POSTGRES_URL` is set) PostgreSQL:
 //! - incident ingestion through the Alertmanager webhook (an alert storm over 500 alerts);
 //! - card moves through the REST API with 64 concurrent clients;
@@ -17,8 +17,6 @@ mod support;
 
 use std::fmt::Write as _;
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::{TimeDelta, Utc};
@@ -30,6 +28,8 @@ use domain::{Actor, CardType, NewBoard};
 use server::store::Database;
 use support::{Latencies, ms};
 
+/// Load before each measured run, not measured.
+const WARM_UP_SECONDS: u64 = 3;
 const INGEST_CLIENTS: usize = 32;
 const INGEST_SECONDS: u64 = 15;
 const ALERTS: usize = 500;
@@ -102,76 +102,58 @@ impl Flowboard {
     }
 }
 
-/// What one load run did.
+/// What one wrk run did, from the `FLOWBOARD {json}` line its script prints at the end.
+#[derive(serde::Deserialize)]
 struct Run {
-    ok: u64,
+    requests: u64,
+    duration_us: u64,
+    /// Non-2xx answers, connection errors and timeouts.
     failed: u64,
-    elapsed: Duration,
-    latencies: Latencies,
+    p50_us: u64,
+    p99_us: u64,
+    max_us: u64,
 }
 
-/// Runs `clients` tasks for `seconds`, each sending requests made by `request(client, i)` back
-/// to back; counts 2xx as ok.
-async fn load<F>(clients: usize, seconds: u64, request: F) -> Run
-where
-    F: Fn(usize, u64) -> reqwest::RequestBuilder + Send + Sync + 'static,
-{
-    let request = Arc::new(request);
-    let stop = Arc::new(AtomicBool::new(false));
-    let failed = Arc::new(AtomicU64::new(0));
-    let start = Instant::now();
-    let tasks: Vec<_> = (0..clients)
-        .map(|c| {
-            let (request, stop, failed) = (request.clone(), stop.clone(), failed.clone());
-            tokio::spawn(async move {
-                let mut times = Vec::new();
-                let mut i = 0;
-                while !stop.load(Ordering::Relaxed) {
-                    let t = Instant::now();
-                    let ok = match request(c, i).send().await {
-                        Ok(r) => r.status().is_success() && r.bytes().await.is_ok(),
-                        Err(_) => false,
-                    };
-                    if ok {
-                        times.push(t.elapsed());
-                    } else {
-                        failed.fetch_add(1, Ordering::Relaxed);
-                    }
-                    i += 1;
-                }
-                times
-            })
-        })
-        .collect();
-    tokio::time::sleep(Duration::from_secs(seconds)).await;
-    stop.store(true, Ordering::Relaxed);
-    let mut all = Vec::new();
-    for task in tasks {
-        all.extend(task.await.expect("client task"));
+impl Run {
+    fn rate(&self) -> f64 {
+        self.requests.saturating_sub(self.failed) as f64 / (self.duration_us as f64 / 1e6)
     }
-    Run {
-        ok: all.len() as u64,
-        failed: failed.load(Ordering::Relaxed),
-        elapsed: start.elapsed(),
-        latencies: Latencies::new(all),
+    fn p50(&self) -> Duration {
+        Duration::from_micros(self.p50_us)
+    }
+    fn p99(&self) -> Duration {
+        Duration::from_micros(self.p99_us)
+    }
+    fn summary(&self) -> String {
+        format!(
+            "p50 {} ms, p99 {} ms, max {} ms",
+            ms(self.p50()),
+            ms(self.p99()),
+            ms(Duration::from_micros(self.max_us))
+        )
     }
 }
 
-/// An Alertmanager v4 notification carrying one firing alert.
-fn alert(n: usize) -> serde_json::Value {
-    serde_json::json!({
-        "version": "4", "status": "firing", "receiver": "flowboard",
-        "groupKey": format!("{{}}:{{alertname=\"Alert{n}\"}}"), "truncatedAlerts": 0,
-        "groupLabels": {"alertname": format!("Alert{n}")},
-        "commonLabels": {}, "commonAnnotations": {}, "externalURL": "http://alertmanager:9093",
-        "alerts": [{
-            "status": "firing",
-            "labels": {"alertname": format!("Alert{n}"), "severity": "warning", "service": "bench"},
-            "annotations": {"summary": format!("Bench alert {n} is firing")},
-            "startsAt": "2026-11-20T10:00:00Z", "endsAt": "0001-01-01T00:00:00Z",
-            "generatorURL": "", "fingerprint": format!("{n:016x}")
-        }]
-    })
+/// Runs wrk (Debian's, C and epoll: `scripts/setup.sh bench`) on one thread with `clients`
+/// connections for `seconds`, each sending requests back to back as `script` (in
+/// `bench/wrk/`) makes them. A generator much lighter than the server matters here: the two
+/// share the machine's two cores.
+fn wrk(script: &str, url: &str, clients: usize, seconds: u64, env: &[(&str, &str)]) -> Run {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../bench/wrk/").to_owned() + script;
+    let output = Command::new("wrk")
+        .args(["-t1", &format!("-c{clients}"), &format!("-d{seconds}s")])
+        .args(["--timeout", "10s", "-s", &script, url])
+        .envs(env.iter().copied())
+        .stderr(Stdio::inherit())
+        .output()
+        .expect("run wrk (scripts/setup.sh bench installs it)");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "wrk failed: {stdout}");
+    let line = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("FLOWBOARD "))
+        .unwrap_or_else(|| panic!("no FLOWBOARD line in wrk's output: {stdout}"));
+    serde_json::from_str(line).expect("wrk figures")
 }
 
 /// A board of `cards` cards spread evenly over its five columns (Done included: the page
@@ -262,49 +244,59 @@ async fn bench_backend(name: &str, db: TestDb, out: &mut String) {
     // Incident ingestion: the first notification of each alert opens its card, the rest
     // count occurrences on it (deduplication), as in an alert storm.
     let url = format!("{}/api/v1/integrations/alertmanager", server.base);
-    let client = common::bearer_client(&monitor);
-    let bodies: Arc<Vec<Vec<u8>>> = Arc::new(
-        (0..ALERTS)
-            .map(|n| serde_json::to_vec(&alert(n)).unwrap())
-            .collect(),
+    let alerts_env = ALERTS.to_string();
+    // The first notifications of the storm open the incidents (and grow the new database's
+    // files); the measured run is the storm in progress, mostly refreshes.
+    wrk(
+        "alertmanager.lua",
+        &url,
+        INGEST_CLIENTS,
+        WARM_UP_SECONDS,
+        &[("FLOWBOARD_TOKEN", &monitor), ("ALERTS", &alerts_env)],
     );
-    let ingest = load(INGEST_CLIENTS, INGEST_SECONDS, move |c, i| {
-        let n = (c * 7919 + i as usize * 31) % ALERTS;
-        client
-            .post(&url)
-            .header("content-type", "application/json")
-            .body(bodies[n].clone())
-    })
-    .await;
+    let ingest = wrk(
+        "alertmanager.lua",
+        &url,
+        INGEST_CLIENTS,
+        INGEST_SECONDS,
+        &[("FLOWBOARD_TOKEN", &monitor), ("ALERTS", &alerts_env)],
+    );
     let after_ingest = server.memory().0;
-    let rate = ingest.ok as f64 / ingest.elapsed.as_secs_f64();
+    let rate = ingest.rate();
     let cards = store.board(&BoardRef::Id(alerts.id)).await.unwrap().cards;
     let occurrences: u64 = cards.iter().map(|c| u64::from(c.occurrences)).sum();
     println!(
         "  ingestion: {rate:.0}/s, {} ({} failed), {} cards, {occurrences} occurrences",
-        ingest.latencies.summary(),
+        ingest.summary(),
         ingest.failed,
         cards.len()
     );
 
-    // Card moves: each client moves its own cards between Backlog and Done and back.
-    let client = common::bearer_client(&writer);
-    let base = server.base.clone();
-    let columns = [moves.columns[0].id, moves.columns[4].id];
-    let movers = Arc::new(movers);
-    let moved = load(MOVE_CLIENTS, MOVE_SECONDS, move |c, i| {
-        let card = movers[c * CARDS_PER_MOVER + (i as usize % CARDS_PER_MOVER)];
-        let to = columns[(i as usize / CARDS_PER_MOVER + 1) % 2];
-        client
-            .post(format!("{base}/api/v1/cards/{card}/move"))
-            .json(&serde_json::json!({ "column_id": to }))
-    })
-    .await;
+    // Card moves: the cards in turn between Backlog and Done and back.
+    let cards = movers
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(",");
+    let columns = format!("{},{}", moves.columns[0].id, moves.columns[4].id);
+    let env = [
+        ("FLOWBOARD_TOKEN", writer.as_str()),
+        ("CARDS", &cards),
+        ("COLUMNS", &columns),
+    ];
+    wrk(
+        "moves.lua",
+        &server.base,
+        MOVE_CLIENTS,
+        WARM_UP_SECONDS,
+        &env,
+    );
+    let moved = wrk("moves.lua", &server.base, MOVE_CLIENTS, MOVE_SECONDS, &env);
     let after_moves = server.memory().0;
-    let move_rate = moved.ok as f64 / moved.elapsed.as_secs_f64();
+    let move_rate = moved.rate();
     println!(
         "  moves: {move_rate:.0}/s, {} ({} failed)",
-        moved.latencies.summary(),
+        moved.summary(),
         moved.failed
     );
 
@@ -334,9 +326,9 @@ async fn bench_backend(name: &str, db: TestDb, out: &mut String) {
         out,
         "\n### {name}\n\n\
          | measure | figure | target | met |\n| --- | --- | --- | :-: |\n\
-         | Alertmanager ingestion, {INGEST_CLIENTS} clients, {INGEST_SECONDS} s, {ALERTS} alerts | \
+         | Alertmanager ingestion, {INGEST_CLIENTS} clients, {INGEST_SECONDS} s after {WARM_UP_SECONDS} s of warm-up, {ALERTS} alerts | \
          {rate:.0} requests/s; p50 {} ms, p99 {} ms; {} failed | ≥ 2,000/s, p99 < 50 ms | {} |\n\
-         | card moves, {MOVE_CLIENTS} clients, {MOVE_SECONDS} s | {move_rate:.0} moves/s; \
+         | card moves, {MOVE_CLIENTS} clients, {MOVE_SECONDS} s after {WARM_UP_SECONDS} s of warm-up | {move_rate:.0} moves/s; \
          p50 {} ms, p99 {} ms; {} failed | p99 < 20 ms | {} |\n\
          | board page (SSR), {PAGE_CARDS} cards, {PAGE_RUNS} sequential requests | p50 {} ms, \
          p95 {} ms; {} KB of HTML | p50 < 30 ms | {} |\n\
@@ -344,14 +336,14 @@ async fn bench_backend(name: &str, db: TestDb, out: &mut String) {
          | resident memory peak (under all of the above) | {peak:.1} MB (after ingestion \
          {after_ingest:.1}, after the moves {after_moves:.1}, after the pages {now:.1}) | < 100 MB | {} |\n\n\
          After the storm the alert board held {} cards with {occurrences} occurrences in all.",
-        ms(ingest.latencies.p(0.50)),
-        ms(ingest.latencies.p(0.99)),
+        ms(ingest.p50()),
+        ms(ingest.p99()),
         ingest.failed,
-        support::met(rate >= 2000.0 && ingest.latencies.p(0.99) < Duration::from_millis(50)),
-        ms(moved.latencies.p(0.50)),
-        ms(moved.latencies.p(0.99)),
+        support::met(rate >= 2000.0 && ingest.p99() < Duration::from_millis(50)),
+        ms(moved.p50()),
+        ms(moved.p99()),
         moved.failed,
-        support::met(moved.failed == 0 && moved.latencies.p(0.99) < Duration::from_millis(20)),
+        support::met(moved.failed == 0 && moved.p99() < Duration::from_millis(20)),
         ms(pages.p(0.50)),
         ms(pages.p(0.95)),
         bytes / 1024,
@@ -371,9 +363,11 @@ fn main() {
         .expect("runtime");
     let mut out = String::from(
         "\n## Under load: the release binary, loaded over loopback\n\n\
-         The `flowboard` binary runs as its own process; the load comes from concurrent \
-         clients in another process on the same machine. Latencies are per request as the \
-         clients see them.\n",
+         The `flowboard` binary runs as its own process. Ingestion and moves are loaded by \
+         wrk (one thread, each connection sending its next request as soon as the last one \
+         is answered; scripts in `bench/wrk/`), the board page by one client sending \
+         requests one after another, all on the same machine. Latencies are per request as \
+         the clients see them.\n",
     );
     runtime.block_on(support::on_both_databases(&mut out, bench_backend));
     support::write_section("load", &out);

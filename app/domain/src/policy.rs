@@ -299,20 +299,28 @@ pub fn check_placement(
 }
 
 /// Whether `card` can change what [`check_placement`] says about placing `mover` in
-/// `column`: the moving card itself, and cards in that column or in an `active` column. Every
-/// other card (the backlog, years of finished work) is irrelevant, so the store loads only
-/// these for a placement and a move costs the same on a board with a long history.
+/// `column`: the moving card itself, cards in an `active` column, and cards in that column
+/// that one of its limits counts (all of them under its WIP limit, those in the Expedite lane
+/// under that lane's limit). Every other card (the backlog, years of finished work) is
+/// irrelevant, so the store loads only these for a placement and a move costs the same on a
+/// board with a long history.
 pub fn bears_on_placement(
     board: &Board,
     column: ColumnId,
     mover: Option<CardId>,
     card: &Card,
 ) -> bool {
-    Some(card.id) == mover
-        || card.column_id == column
-        || board
-            .column(card.column_id)
+    let active = |id| {
+        board
+            .column(id)
             .is_some_and(|c| c.kind == ColumnKind::Active)
+    };
+    let expedite = |id| board.lane(id).is_some_and(|l| l.kind == LaneKind::Expedite);
+    Some(card.id) == mover
+        || active(card.column_id)
+        || (card.column_id == column
+            && (board.column(column).is_some_and(|c| c.wip_limit.is_some())
+                || (board.policy.expedite_limit.is_some() && expedite(card.lane_id))))
 }
 
 /// Checks an override reason: required to force a refused placement.
@@ -741,9 +749,16 @@ mod tests {
         fn limits_hold_except_by_recorded_override(
             capacity in proptest::option::of(2u32..8),
             share in 0.0f64..0.6,
+            expedite_limit in proptest::option::of(1u32..3),
+            expedite_counts_toward_wip in proptest::bool::ANY,
             ops in proptest::collection::vec((0usize..12, 0usize..5, 0usize..2, 0usize..3, proptest::bool::weighted(0.15)), 1..120),
         ) {
-            let mut b = board(BoardPolicy { committed_capacity: capacity, tech_debt_share: share, ..Default::default() });
+            let mut b = board(BoardPolicy {
+                committed_capacity: capacity,
+                tech_debt_share: share,
+                expedite_limit,
+                expedite_counts_toward_wip,
+            });
             let mut overrides: std::collections::HashMap<(Rule, ColumnId), u32> = Default::default();
             let types = [CardType::Feature, CardType::Incident, CardType::TechDebt];
             for (card, column, lane, kind, force) in ops {
@@ -784,13 +799,17 @@ mod tests {
                 let std_lane = b.lanes[1].id;
                 for col in &b.columns {
                     if let Some(limit) = col.wip_limit {
-                        let n = b.cards.iter().filter(|c| c.column_id == col.id && c.lane_id == std_lane).count() as u32;
+                        let n = b.cards.iter()
+                            .filter(|c| c.column_id == col.id && (c.lane_id == std_lane || expedite_counts_toward_wip))
+                            .count() as u32;
                         let allowed = limit + overrides.get(&(Rule::WipLimit, col.id)).copied().unwrap_or(0);
                         prop_assert!(n <= allowed, "{} holds {} > {}", col.name, n, allowed);
                     }
-                    let exp = b.cards.iter().filter(|c| c.column_id == col.id && c.lane_id != std_lane).count() as u32;
-                    let allowed = 1 + overrides.get(&(Rule::ExpediteLimit, col.id)).copied().unwrap_or(0);
-                    prop_assert!(exp <= allowed);
+                    if let Some(limit) = expedite_limit {
+                        let exp = b.cards.iter().filter(|c| c.column_id == col.id && c.lane_id != std_lane).count() as u32;
+                        let allowed = limit + overrides.get(&(Rule::ExpediteLimit, col.id)).copied().unwrap_or(0);
+                        prop_assert!(exp <= allowed);
+                    }
                 }
                 if let Some(cap) = capacity {
                     let active: Vec<_> = b.cards.iter()

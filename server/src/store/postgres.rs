@@ -56,6 +56,11 @@ impl PostgresStore {
         })
     }
 
+    /// The pool write transactions take their connection from: the one pool.
+    fn write_pool(&self) -> &sqlx::PgPool {
+        &self.pool
+    }
+
     /// Closes the pool.
     pub async fn close(&self) {
         self.pool.close().await;

@@ -85,9 +85,9 @@ macro_rules! impl_store {
                     None => None,
                 };
                 let tx = if $begin.is_empty() {
-                    self.pool.begin().await
+                    self.write_pool().begin().await
                 } else {
-                    self.pool.begin_with($begin).await
+                    self.write_pool().begin_with($begin).await
                 };
                 Ok(crate::store::WriteTx::new(tx.map_err(db_error)?, turn))
             }
@@ -202,13 +202,17 @@ macro_rules! impl_store {
             sqlx::query_as::<_, CardRow>(concat!(
                 "SELECT ",
                 card_columns!(),
-                " FROM cards WHERE board_id = $1 AND (id = $2 OR column_id = $3 OR column_id IN \
-                 (SELECT id FROM board_columns WHERE board_id = $1 AND kind = 'active')) \
+                " FROM cards WHERE board_id = $1 AND (id = $2 OR column_id IN \
+                 (SELECT id FROM board_columns WHERE board_id = $1 AND kind = 'active') \
+                 OR (column_id = $3 AND ($4 OR ($5 AND lane_id IN \
+                 (SELECT id FROM lanes WHERE board_id = $1 AND kind = 'expedite'))))) \
                  ORDER BY position, number"
             ))
             .bind(board.id.0)
             .bind(mover.map(|m| m.0))
             .bind(column.0)
+            .bind(board.column(column).is_some_and(|c| c.wip_limit.is_some()))
+            .bind(board.policy.expedite_limit.is_some())
             .fetch_all(&mut *conn)
             .await
             .map_err(db_error)?
@@ -653,9 +657,24 @@ macro_rules! impl_store {
             except: Option<CardId>,
             index: Option<u32>,
         ) -> Result<f64, StoreError> {
+            let Some(index) = index else {
+                // At the end (most moves and every new card): after the last key, whatever
+                // the cell holds, without reading its keys (a `done` cell holds years of cards).
+                let last: Option<f64> = sqlx::query_scalar(
+                    "SELECT MAX(position) FROM cards WHERE column_id = $1 AND lane_id = $2 \
+                     AND id <> $3",
+                )
+                .bind(column.0)
+                .bind(lane.0)
+                .bind(except.map(|c| c.0).unwrap_or(Uuid::nil()))
+                .fetch_one(&mut *conn)
+                .await
+                .map_err(db_error)?;
+                return Ok(last.map_or(1.0, |k| k + 1.0));
+            };
             let cell = cell_keys(conn, column, lane, except).await?;
             let keys: Vec<f64> = cell.iter().map(|(_, k)| *k).collect();
-            let index = index.map_or(keys.len(), |i| i as usize);
+            let index = index as usize;
             if let Some(key) = domain::position::key_at(&keys, index) {
                 return Ok(key);
             }
@@ -945,7 +964,13 @@ macro_rules! impl_store {
                     signal.report.validate()?;
                 }
                 let mut tx = self.write_tx().await?;
-                let board_id = BoardId(board_row(&mut tx, board).await?.id);
+                let board_id = match board {
+                    // Where the write turn is the lock (SQLite), a caller that already
+                    // resolved the board (the webhooks) need not read its row again: a storm
+                    // is mostly refreshes, and this was one statement of five in each.
+                    BoardRef::Id(id) if $lock.is_empty() => *id,
+                    _ => BoardId(board_row(&mut tx, board).await?.id),
+                };
                 let mut outcomes = Vec::with_capacity(signals.len());
                 for signal in signals {
                     outcomes.push(match signal.status {
@@ -1081,8 +1106,16 @@ macro_rules! impl_store {
                 now: DateTime<Utc>,
             ) -> Result<Card, StoreError> {
                 let mut tx = self.write_tx().await?;
-                let board = lock_card_board(&mut tx, id).await?;
-                let card = card_row(&mut tx, id).await?;
+                let (board, card) = if $lock.is_empty() {
+                    // The write turn is the lock (SQLite): the card row names its board.
+                    let card = card_row(&mut tx, id).await?;
+                    (load_board(&mut tx, &BoardRef::Id(card.board_id), false).await?, card)
+                } else {
+                    // The card is read once its board is locked, so that a concurrent move
+                    // of the same card cannot have changed it meanwhile.
+                    let board = lock_card_board(&mut tx, id).await?;
+                    (board, card_row(&mut tx, id).await?)
+                };
                 let card = place_card(&mut tx, &board, card, request, actor, now).await?;
                 self.commit(tx, BoardChange::card(&card, "card_moved")).await?;
                 Ok(card)

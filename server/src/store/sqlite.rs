@@ -13,7 +13,13 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 /// Storage in a SQLite database file.
 #[derive(Clone, Debug)]
 pub struct SqliteStore {
+    /// Connections for reads (and the few single-statement writes outside a write turn).
     pool: sqlx::SqlitePool,
+    /// The one connection write transactions use. SQLite writes one at a time anyway, and a
+    /// connection keeps its page cache only while no other connection has changed the file:
+    /// with writes spread over the read pool, each write transaction began by re-reading
+    /// the pages it touched (measured in bench/HISTORY.md).
+    writer: sqlx::SqlitePool,
     /// Committed changes, for live board views in this process (one process owns the file).
     changes: tokio::sync::broadcast::Sender<app::ssr::BoardChange>,
     /// One writer at a time, in arrival order.
@@ -41,7 +47,14 @@ impl SqliteStore {
             // reading a year of events and changed nothing measurable (bench/HISTORY.md),
             // while 8 connections' worth of it took the server past 100 MB under load.
             // Sorts stay in memory.
-            .pragma("temp_store", "memory");
+            .pragma("temp_store", "memory")
+            // No connection checkpoints the WAL when it commits: the checkpoint fsyncs the
+            // database file, which took 20-30 ms here, and a commit that ran it held up every
+            // queued writer (p99 of a lone client 23 ms at a p50 of 0.9 ms). A background
+            // task checkpoints instead ([`checkpoint_now_and_then`]); the WAL is cut back to
+            // `journal_size_limit` when it restarts.
+            .pragma("wal_autocheckpoint", "0")
+            .pragma("journal_size_limit", "67108864");
         if let Some(dir) = options.get_filename().parent()
             && !dir.as_os_str().is_empty()
         {
@@ -50,22 +63,11 @@ impl SqliteStore {
             })?;
         }
         let file = options.get_filename().to_owned();
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .acquire_timeout(acquire_timeout)
-            // SQLite rolls a transaction back by itself when a write fails with SQLITE_FULL
-            // (or an I/O error). sqlx still counts it as open: the rollback of the dropped
-            // transaction then fails and every later `BEGIN IMMEDIATE` on that connection
-            // fails with "begin_with at non-zero transaction depth", so writes answered 500
-            // even after space was freed (found by tests/faults.rs). Such a connection is
-            // closed instead of going back to the pool. The ping runs after the rollback the
-            // dropped transaction queued.
-            .after_release(|conn, _| {
-                Box::pin(async move {
-                    conn.ping().await?;
-                    Ok(!conn.is_in_transaction())
-                })
-            })
+        let pool = sqlite_pool(8, acquire_timeout)
+            .connect_with(options.clone())
+            .await
+            .map_err(|e| unwritable(&file).unwrap_or_else(|| naming(&file, db_error(e))))?;
+        let writer = sqlite_pool(1, acquire_timeout)
             .connect_with(options)
             .await
             .map_err(|e| unwritable(&file).unwrap_or_else(|| naming(&file, db_error(e))))?;
@@ -74,10 +76,16 @@ impl SqliteStore {
             .await
             .map_err(|e| naming(&file, super::rows::migrate_error(e)))?;
         let (changes, _) = tokio::sync::broadcast::channel(1024);
+        let write_turn = std::sync::Arc::default();
+        tokio::spawn(checkpoint_now_and_then(
+            pool.clone(),
+            std::sync::Arc::clone(&write_turn),
+        ));
         Ok(Self {
             pool,
+            writer,
             changes,
-            write_turn: Some(Default::default()),
+            write_turn: Some(write_turn),
             log_cache: Default::default(),
         })
     }
@@ -193,8 +201,14 @@ impl SqliteStore {
         Ok(std::fs::metadata(target).map(|m| m.len()).unwrap_or(0))
     }
 
-    /// Closes the pool, checkpointing the WAL.
+    /// The pool write transactions take their connection from.
+    fn write_pool(&self) -> &sqlx::SqlitePool {
+        &self.writer
+    }
+
+    /// Closes the pools, the last connection checkpointing the WAL.
     pub async fn close(&self) {
+        self.writer.close().await;
         self.pool.close().await;
     }
 }
@@ -289,6 +303,93 @@ fn naming(file: &std::path::Path, err: StoreError) -> StoreError {
         }
         other => other,
     }
+}
+
+/// How often the WAL is copied back into the database file.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
+
+/// WAL frames (pages) left after a passive checkpoint above which the writers are paused for
+/// a second one, so that the WAL starts over: 4,096 frames are 16 MB with 4 KB pages.
+const CHECKPOINT_CATCH_UP: i64 = 4096;
+
+/// Checkpoints the WAL every [`CHECKPOINT_EVERY`] on a read connection, off the writers'
+/// path. A passive checkpoint copies what no reader still needs and never blocks a writer,
+/// but under a steady stream of writes it never catches up with the end of the WAL, and the
+/// WAL only starts over once all of it is copied (it grew by 25 MB a second under the
+/// ingestion benchmark). So when the WAL has grown past [`CHECKPOINT_CATCH_UP`], a second
+/// checkpoint copies the little the first one left while this process's writers wait their
+/// turn; the next write then starts the WAL over. Ends when the pool closes (closing the last
+/// connection checkpoints one last time).
+async fn checkpoint_now_and_then(
+    pool: sqlx::SqlitePool,
+    write_turn: std::sync::Arc<tokio::sync::Mutex<()>>,
+) {
+    let mut every = tokio::time::interval(CHECKPOINT_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // A failure is logged when it starts and when it changes, not four times a second (a
+    // database opened read-only fails every time).
+    let mut failing: Option<String> = None;
+    loop {
+        every.tick().await;
+        if pool.is_closed() {
+            return;
+        }
+        let outcome = match checkpoint(&pool).await {
+            Ok(frames) if frames < CHECKPOINT_CATCH_UP => Ok(()),
+            Ok(_) => {
+                let _turn = write_turn.lock().await;
+                checkpoint(&pool).await.map(|_| ())
+            }
+            Err(e) => Err(e),
+        };
+        match outcome {
+            Ok(()) => failing = None,
+            Err(_) if pool.is_closed() => return,
+            Err(e) => {
+                let message = e.to_string();
+                if failing.as_ref() != Some(&message) {
+                    tracing::warn!(error = %message, "WAL checkpoint failed; retrying");
+                    failing = Some(message);
+                }
+            }
+        }
+    }
+}
+
+/// One passive checkpoint; the WAL's size in frames.
+async fn checkpoint(pool: &sqlx::SqlitePool) -> Result<i64, sqlx::Error> {
+    let (_busy, frames, _copied): (i64, i64, i64) =
+        sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)")
+            .fetch_one(pool)
+            .await?;
+    Ok(frames)
+}
+
+/// Pool options both pools share.
+fn sqlite_pool(connections: u32, acquire_timeout: Duration) -> SqlitePoolOptions {
+    SqlitePoolOptions::new()
+        .max_connections(connections)
+        .acquire_timeout(acquire_timeout)
+        // SQLite rolls a transaction back by itself when a write fails with SQLITE_FULL
+        // (or an I/O error). sqlx still counts it as open: the rollback of the dropped
+        // transaction then fails and every later `BEGIN IMMEDIATE` on that connection
+        // fails with "begin_with at non-zero transaction depth", so writes answered 500
+        // even after space was freed (found by tests/faults.rs). Such a connection is
+        // closed instead of going back to the pool. A connection still counted in a
+        // transaction is pinged first: the ping runs after the rollback a dropped transaction
+        // queued, so only a connection SQLite really left broken is closed.
+        .after_release(|conn, _| {
+            Box::pin(async move {
+                if conn.is_in_transaction() {
+                    conn.ping().await?;
+                }
+                Ok(!conn.is_in_transaction())
+            })
+        })
+        // A connection to a local file does not go stale the way a network connection does,
+        // and the ping sqlx sends before handing one out costs a round trip to the
+        // connection's worker thread: on the writer, one more step in every write's path.
+        .test_before_acquire(false)
 }
 
 impl_store!(SqliteStore, sqlx::Sqlite, begin: "BEGIN IMMEDIATE", lock_board: "", notify: "");
