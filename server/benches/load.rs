@@ -273,7 +273,7 @@ async fn bench_backend(name: &str, db: TestDb, out: &mut String) {
     );
 
     // Card moves: the cards in turn between Backlog and Done and back.
-    let cards = movers
+    let card_list = movers
         .iter()
         .map(ToString::to_string)
         .collect::<Vec<_>>()
@@ -281,7 +281,7 @@ async fn bench_backend(name: &str, db: TestDb, out: &mut String) {
     let columns = format!("{},{}", moves.columns[0].id, moves.columns[4].id);
     let env = [
         ("FLOWBOARD_TOKEN", writer.as_str()),
-        ("CARDS", &cards),
+        ("CARDS", &card_list),
         ("COLUMNS", &columns),
     ];
     wrk(
