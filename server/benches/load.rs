@@ -305,7 +305,12 @@ async fn bench_backend(name: &str, db: TestDb, out: &mut String) {
     let page_url = format!("{}/boards/{}", server.base, page.slug);
     let mut times = Vec::new();
     let mut bytes = 0;
-    for i in 0..PAGE_RUNS + 5 {
+    // For profiling the render: `FLOWBOARD_BENCH_PAGE_RUNS=400` keeps the page loop busy.
+    let runs = std::env::var("FLOWBOARD_BENCH_PAGE_RUNS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(PAGE_RUNS);
+    for i in 0..runs + 5 {
         let t = Instant::now();
         let r = browser.get(&page_url).send().await.expect("page");
         assert!(r.status().is_success(), "board page: {}", r.status());
@@ -330,7 +335,7 @@ async fn bench_backend(name: &str, db: TestDb, out: &mut String) {
          {rate:.0} requests/s; p50 {} ms, p99 {} ms; {} failed | ≥ 2,000/s, p99 < 50 ms | {} |\n\
          | card moves, {MOVE_CLIENTS} clients, {MOVE_SECONDS} s after {WARM_UP_SECONDS} s of warm-up | {move_rate:.0} moves/s; \
          p50 {} ms, p99 {} ms; {} failed | p99 < 20 ms | {} |\n\
-         | board page (SSR), {PAGE_CARDS} cards, {PAGE_RUNS} sequential requests | p50 {} ms, \
+         | board page (SSR), {PAGE_CARDS} cards, {runs} sequential requests | p50 {} ms, \
          p95 {} ms; {} KB of HTML | p50 < 30 ms | {} |\n\
          | resident memory idle (2 s after start) | {idle:.1} MB | < 40 MB | {} |\n\
          | resident memory peak (under all of the above) | {peak:.1} MB (after ingestion \

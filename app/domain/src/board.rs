@@ -439,13 +439,20 @@ impl Board {
 
     /// Cards in a column's Standard lanes: the count a WIP limit applies to.
     pub fn wip_count(&self, column: ColumnId) -> usize {
-        self.cards
-            .iter()
-            .filter(|c| c.column_id == column)
-            .filter(|c| {
-                self.lane(c.lane_id)
-                    .is_some_and(|l| l.kind == LaneKind::Standard)
-            })
+        self.wip_count_among(column, self.cards.iter().map(|c| (c.column_id, c.lane_id)))
+    }
+
+    /// [`Self::wip_count`] of cards held elsewhere than `self.cards` (a page's slimmer copies
+    /// of them), given as the (column, lane) each is in.
+    pub fn wip_count_among(
+        &self,
+        column: ColumnId,
+        placed: impl IntoIterator<Item = (ColumnId, LaneId)>,
+    ) -> usize {
+        placed
+            .into_iter()
+            .filter(|(c, _)| *c == column)
+            .filter(|(_, l)| self.lane(*l).is_some_and(|l| l.kind == LaneKind::Standard))
             .count()
     }
 }

@@ -1,7 +1,7 @@
 //! Server functions for boards and their settings.
 
 use chrono::{DateTime, Utc};
-use domain::{Board, BoardSummary};
+use domain::{Board, BoardSummary, Card, CardId, CardType, ColumnId, LaneId, Severity};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -11,17 +11,80 @@ use crate::error::AppError;
 /// server and in the browser agree.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BoardSnapshot {
-    /// The board with its cards.
+    /// The board without its cards (`board.cards` is empty): they are in `cards`.
     pub board: Board,
+    /// Its cards as their tiles show them, in board order (column, lane, position).
+    pub cards: Vec<TileCard>,
     /// When the snapshot was taken.
     pub now: DateTime<Utc>,
     /// Tech-debt share of the last 28 days' finished work.
     pub tech_debt: domain::policy::TechDebtShare,
     /// What the viewer may do here (the UI hides what they may not).
     pub role: domain::access::Role,
-    /// Finished cards left out of `board.cards`, per `done` cell (see [`DONE_SHOWN`]).
+    /// Finished cards left out of `cards`, per `done` cell (see [`DONE_SHOWN`]).
     #[serde(default)]
     pub hidden: Vec<HiddenCards>,
+}
+
+impl BoardSnapshot {
+    /// Every card in a column, those left out of `cards` included.
+    pub fn column_total(&self, column: ColumnId) -> usize {
+        self.cards.iter().filter(|c| c.column_id == column).count()
+            + self
+                .hidden
+                .iter()
+                .filter(|h| h.column_id == column)
+                .map(|h| h.count)
+                .sum::<usize>()
+    }
+}
+
+/// A card as its tile on the board shows it. The board page sends these rather than whole
+/// cards: the page carries its data twice (as HTML and as the data the browser hydrates
+/// from), and descriptions, monitoring details and timestamps no tile shows were most of the
+/// data of a 2,000-card board (bench/HISTORY.md, session 5). The card page has the rest.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TileCard {
+    /// Its id.
+    pub id: CardId,
+    /// Short number on its board.
+    pub number: i64,
+    /// One line saying what the work is.
+    pub title: String,
+    /// Feature, incident or tech debt.
+    pub card_type: CardType,
+    /// The column it is in.
+    pub column_id: ColumnId,
+    /// The lane it is in.
+    pub lane_id: LaneId,
+    /// Whether something outside the team stops the work.
+    pub blocked: bool,
+    /// Why it is blocked.
+    pub blocked_reason: Option<String>,
+    /// Incidents only: how bad.
+    pub severity: Option<Severity>,
+    /// Incidents only: the affected service.
+    pub service: Option<String>,
+    /// When it entered its current column (its age there).
+    pub column_entered_at: DateTime<Utc>,
+}
+
+impl From<Card> for TileCard {
+    fn from(card: Card) -> Self {
+        Self {
+            id: card.id,
+            number: card.number,
+            title: card.title,
+            card_type: card.card_type,
+            column_id: card.column_id,
+            lane_id: card.lane_id,
+            blocked: card.blocked,
+            blocked_reason: card.blocked_reason,
+            severity: card.severity,
+            service: card.service,
+            column_entered_at: card.column_entered_at,
+        }
+    }
 }
 
 /// How many finished cards of one cell the board page leaves out.
@@ -128,8 +191,13 @@ pub async fn get_board(slug: String) -> Result<BoardSnapshot, AppError> {
     let events = store.finished_card_events(board.id, since).await?;
     let tech_debt = domain::policy::tech_debt_share(&board, &events, since, now);
     let hidden = trim_finished(&mut board);
+    let cards = std::mem::take(&mut board.cards)
+        .into_iter()
+        .map(TileCard::from)
+        .collect();
     Ok(BoardSnapshot {
         board,
+        cards,
         now,
         tech_debt,
         role,

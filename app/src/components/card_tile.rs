@@ -3,17 +3,18 @@
 //! who may not move cards (viewers) it is a plain tile: no drag, no buttons.
 
 use chrono::{DateTime, Utc};
-use domain::{Card, Column};
+use domain::Column;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 
 use super::badges::{SeverityBadge, TypeBadge};
 use super::format::human_duration;
-use crate::api::MoveCard;
+use crate::api::{MoveCard, TileCard};
 
 /// One card tile.
 #[component]
 pub fn CardTile(
-    card: Card,
+    card: TileCard,
     /// Its board's slug, for the detail link.
     slug: String,
     /// The column to its left, if any.
@@ -91,10 +92,11 @@ pub fn CardTile(
 }
 
 /// The card's move buttons, one form for both: each button names its target column
-/// (`name="column_id"`), which the browser sends for the button pressed, and which
-/// `ActionForm` adds the same way once hydrated. Works from the keyboard, and posts as a plain
-/// form before the page is hydrated. One form rather than one per button: on a board of 2,000
-/// cards the forms were the larger part of the page.
+/// (`name="column_id"`), which the browser sends for the button pressed. Before the page is
+/// hydrated (or without JavaScript) it posts as a plain form; once hydrated, the submit is
+/// turned into the board's move action. Works from the keyboard. One plain form rather than an
+/// `ActionForm` per button: on a board of 2,000 cards these forms were most of the page's
+/// markup and of its render time (bench/HISTORY.md, sessions 4 and 5).
 fn move_buttons(
     move_action: ServerAction<MoveCard>,
     card_id: String,
@@ -117,11 +119,28 @@ fn move_buttons(
             </button>
         }
     };
+    let field = card_id.clone();
+    let action = <MoveCard as ServerFn>::url();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        // The button pressed names the column; without one (Enter in no field) the browser
+        // would post nothing useful, so that is left to the plain form as well.
+        let Some(column_id) = ev.submitter().and_then(|b| b.get_attribute("value")) else {
+            return;
+        };
+        ev.prevent_default();
+        move_action.dispatch(MoveCard {
+            card_id: card_id.clone(),
+            column_id,
+            lane_id: None,
+            position: None,
+            override_reason: None,
+        });
+    };
     view! {
-        <ActionForm action=move_action attr:class="move-form">
-            <input type="hidden" name="card_id" value=card_id/>
+        <form action=action method="post" class="move-form" on:submit=submit>
+            <input type="hidden" name="card_id" value=field/>
             {left.map(|c| button(c, "left", "◀"))}
             {right.map(|c| button(c, "right", "▶"))}
-        </ActionForm>
+        </form>
     }
 }

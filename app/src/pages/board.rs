@@ -10,12 +10,17 @@
 
 use chrono::{DateTime, Utc};
 use domain::access::Role;
-use domain::{Board, Card, CardType, Column, ColumnKind, Lane, Severity};
+use std::collections::HashMap;
+
+use domain::policy::BoardPolicy;
+use domain::{Board, CardType, Column, ColumnId, ColumnKind, Lane, LaneId, Severity};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 use super::slug_param;
-use crate::api::{BoardSnapshot, CreateCard, DONE_SHOWN, MoveCard, SHARE_DAYS, get_board};
+use crate::api::{
+    BoardSnapshot, CreateCard, DONE_SHOWN, MoveCard, SHARE_DAYS, TileCard, get_board,
+};
 use crate::components::{CardTile, ErrorPanel, LiveUpdates, TypeBadge, mark_hydrated};
 use crate::error::AppError;
 use domain::policy::TechDebtShare;
@@ -118,45 +123,60 @@ fn BoardView(
     create_action: ServerAction<CreateCard>,
     dragging: RwSignal<Option<String>>,
 ) -> impl IntoView {
-    let hidden = StoredValue::new(snapshot.hidden.clone());
-    let left_out = move |column: domain::ColumnId, lane: Option<domain::LaneId>| {
-        hidden.with_value(|h| {
-            h.iter()
-                .filter(|h| h.column_id == column && lane.is_none_or(|l| h.lane_id == l))
-                .map(|h| h.count)
-                .sum::<usize>()
+    let can_edit = snapshot.role >= Role::Member;
+    let is_admin = snapshot.role >= Role::Admin;
+    mark_hydrated();
+    let headers = snapshot
+        .board
+        .columns
+        .iter()
+        .map(|column| {
+            let count = snapshot.board.wip_count_among(
+                column.id,
+                snapshot.cards.iter().map(|c| (c.column_id, c.lane_id)),
+            );
+            let total = snapshot.column_total(column.id);
+            view! { <ColumnHeader column=column.clone() count total/> }
         })
-    };
+        .collect_view();
+    let held = tech_debt_held(&snapshot.board, &snapshot.cards);
+    let open = open_by_type(&snapshot.board, &snapshot.cards);
     let BoardSnapshot {
         board,
+        cards,
         now,
         tech_debt,
-        role,
+        hidden,
         ..
     } = snapshot;
-    let can_edit = role >= Role::Member;
-    let is_admin = role >= Role::Admin;
-    mark_hydrated();
-    let board = StoredValue::new(board);
-    let (name, slug, description) =
-        board.with_value(|b| (b.name.clone(), b.slug.clone(), b.description.clone()));
-    let columns = board.with_value(|b| b.columns.clone());
-    let lanes = board.with_value(|b| b.lanes.clone());
+    let earlier = |column: ColumnId, lane: LaneId| {
+        hidden
+            .iter()
+            .filter(|h| h.column_id == column && h.lane_id == lane)
+            .map(|h| h.count)
+            .sum::<usize>()
+    };
+    // Each cell's tiles, moved out of the snapshot once rather than filtered out per cell.
+    let mut by_cell: HashMap<(ColumnId, LaneId), Vec<TileCard>> = HashMap::new();
+    for card in cards {
+        by_cell
+            .entry((card.column_id, card.lane_id))
+            .or_default()
+            .push(card);
+    }
+    let Board {
+        name,
+        slug,
+        description,
+        columns,
+        lanes,
+        policy,
+        ..
+    } = board;
     let template = format!(
         "grid-template-columns: repeat({}, minmax(12rem, 1fr));",
         columns.len()
     );
-
-    let headers = columns
-        .iter()
-        .map(|column| {
-            let count = board.with_value(|b| b.wip_count(column.id));
-            let total = board
-                .with_value(|b| b.cards.iter().filter(|c| c.column_id == column.id).count())
-                + left_out(column.id, None);
-            view! { <ColumnHeader column=column.clone() count total/> }.into_any()
-        })
-        .collect_view();
 
     let rows = lanes
         .iter()
@@ -167,9 +187,8 @@ fn BoardView(
                 .map(|(i, column)| {
                     let left = i.checked_sub(1).and_then(|j| columns.get(j)).cloned();
                     let right = columns.get(i + 1).cloned();
-                    let cards: Vec<Card> =
-                        board.with_value(|b| b.cards_in(column.id, lane.id).cloned().collect());
-                    let earlier = left_out(column.id, Some(lane.id));
+                    let cards = by_cell.remove(&(column.id, lane.id)).unwrap_or_default();
+                    let earlier = earlier(column.id, lane.id);
                     view! {
                         <Cell
                             column=column.clone()
@@ -185,7 +204,6 @@ fn BoardView(
                             can_move=can_edit
                         />
                     }
-                    .into_any()
                 })
                 .collect_view();
             view! {
@@ -194,7 +212,6 @@ fn BoardView(
                 </div>
                 {cells}
             }
-            .into_any()
         })
         .collect_view();
 
@@ -207,8 +224,8 @@ fn BoardView(
                     {(!description.is_empty()).then(|| view! { <p class="lead">{description.clone()}</p> })}
                 </div>
                 <div class="board-actions">
-                    <Allocation board=board.get_value() share=tech_debt/>
-                    <TypeMix board=board.get_value()/>
+                    <Allocation held policy share=tech_debt/>
+                    <TypeMix open/>
                     <nav class="board-links" aria-label="Board">
                         <a class="button" href=format!("/boards/{slug}/retro")>"Retrospective"</a>
                         <a class="button" href=format!("/boards/{slug}/delivery")>"Delivery"</a>
@@ -241,14 +258,11 @@ fn BoardView(
     }
 }
 
-/// The tech-debt allocation: committed slots held by tech debt against the reserved ones, and
-/// the share of the last 28 days' finished work that was tech debt (by count and by active
-/// time), against the target.
-#[component]
-fn Allocation(board: Board, share: TechDebtShare) -> impl IntoView {
-    let held = board
-        .cards
+/// Tech-debt cards holding committed slots: in active columns, in the Standard lane.
+fn tech_debt_held(board: &Board, cards: &[TileCard]) -> usize {
+    cards
         .iter()
+        .filter(|c| c.card_type == CardType::TechDebt)
         .filter(|c| {
             board
                 .column(c.column_id)
@@ -259,10 +273,31 @@ fn Allocation(board: Board, share: TechDebtShare) -> impl IntoView {
                 .lane(c.lane_id)
                 .is_some_and(|l| l.kind == domain::LaneKind::Standard)
         })
-        .filter(|c| c.card_type == CardType::TechDebt)
-        .count();
-    let slots = board.policy.committed_capacity.map(|capacity| {
-        let reserved = board.policy.reserved_slots();
+        .count()
+}
+
+/// Cards not in a `done` column, per type, in [`CardType::ALL`] order.
+fn open_by_type(board: &Board, cards: &[TileCard]) -> [usize; 3] {
+    let mut open = [0; 3];
+    for card in cards.iter().filter(|c| {
+        board
+            .column(c.column_id)
+            .is_some_and(|col| col.kind != ColumnKind::Done)
+    }) {
+        if let Some(i) = CardType::ALL.iter().position(|t| *t == card.card_type) {
+            open[i] += 1;
+        }
+    }
+    open
+}
+
+/// The tech-debt allocation: committed slots held by tech debt against the reserved ones, and
+/// the share of the last 28 days' finished work that was tech debt (by count and by active
+/// time), against the target.
+#[component]
+fn Allocation(held: usize, policy: BoardPolicy, share: TechDebtShare) -> impl IntoView {
+    let slots = policy.committed_capacity.map(|capacity| {
+        let reserved = policy.reserved_slots();
         let state = if (held as u32) < reserved { "alloc-short" } else { "alloc-ok" };
         view! {
             <span class=format!("alloc-slots {state}") title="Tech-debt cards in active columns (Standard lane) of the committed capacity">
@@ -302,20 +337,11 @@ fn Allocation(board: Board, share: TechDebtShare) -> impl IntoView {
 
 /// Open work by type, so the mix of features, incidents and tech debt is visible at a glance.
 #[component]
-fn TypeMix(board: Board) -> impl IntoView {
-    let open: Vec<&Card> = board
-        .cards
-        .iter()
-        .filter(|c| {
-            board
-                .column(c.column_id)
-                .is_some_and(|col| col.kind != ColumnKind::Done)
-        })
-        .collect();
+fn TypeMix(open: [usize; 3]) -> impl IntoView {
     CardType::ALL
         .into_iter()
-        .map(|t| {
-            let n = open.iter().filter(|c| c.card_type == t).count();
+        .zip(open)
+        .map(|(t, n)| {
             view! {
                 <span class="mix-item" title=format!("Open {} cards", t.label())>
                     <TypeBadge card_type=t/>
@@ -353,7 +379,7 @@ fn ColumnHeader(column: Column, count: usize, total: usize) -> impl IntoView {
 fn Cell(
     column: Column,
     lane: Lane,
-    cards: Vec<Card>,
+    cards: Vec<TileCard>,
     /// Finished cards of this cell the server left out (older than the shown ones).
     earlier: usize,
     left: Option<Column>,
@@ -404,7 +430,7 @@ fn Cell(
         0
     };
     // Done columns show the most recently finished work first.
-    let shown: Vec<Card> = if done {
+    let shown: Vec<TileCard> = if done {
         cards.into_iter().rev().take(DONE_SHOWN).collect()
     } else {
         cards
@@ -425,7 +451,6 @@ fn Cell(
                     can_move
                 />
             }
-            .into_any()
         })
         .collect_view();
     view! {

@@ -45,7 +45,10 @@ pub fn SettingsPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match snapshot.await {
                     Ok(s) if s.role < Role::Admin => view! { <AdminsOnly board=s.board/> }.into_any(),
-                    Ok(s) => view! { <Settings board=s.board update add edit policy/> }.into_any(),
+                    Ok(s) => {
+                        let held = s.board.columns.iter().map(|c| s.column_total(c.id)).collect();
+                        view! { <Settings board=s.board held update add edit policy/> }.into_any()
+                    }
                     Err(error) => view! { <ErrorPanel error/> }.into_any(),
                 }
             })}
@@ -77,6 +80,8 @@ fn kind_options(selected: ColumnKind) -> impl IntoView {
 #[component]
 fn Settings(
     board: Board,
+    /// Cards in each column, in column order (a column is removed only when empty).
+    held: Vec<usize>,
     update: ServerAction<UpdateColumn>,
     add: ServerAction<AddColumn>,
     edit: ServerAction<EditColumn>,
@@ -94,7 +99,7 @@ fn Settings(
         .enumerate()
         .map(|(i, column)| {
             let id = column.id.to_string();
-            let held = board.cards.iter().filter(|c| c.column_id == column.id).count();
+            let held = held.get(i).copied().unwrap_or_default();
             let (row_slug, row_id) = (slug.clone(), id.clone());
             let button = |edit_kind, label, text, disabled| {
                 edit_button(edit, slug.clone(), id.clone(), column.name.clone(), edit_kind, label, text, disabled)
