@@ -735,3 +735,31 @@ async fn sqlite_full_disk_refuses_writes_and_keeps_serving_reads() {
     assert!(!process.log().contains("panicked"), "{}", process.log());
     eprintln!("full disk after {stored} incidents");
 }
+
+/// A session left inside a transaction (sqlx 0.9.0 leaks one when a request is cancelled
+/// during its `BEGIN`, transact-rs/sqlx#4393) is ended by PostgreSQL after a while instead of
+/// holding its row locks until sqlx closes the connection: every connection carries the
+/// idle-in-transaction limit, next to the options of the URL itself.
+#[tokio::test]
+async fn postgres_sessions_cannot_idle_inside_a_transaction() {
+    use sqlx::Connection;
+    let Some(db) = common::postgres().await else {
+        return;
+    };
+    let options = server::store::PostgresStore::connect_options(&db.url).unwrap();
+    let mut conn = sqlx::PgConnection::connect_with(&options).await.unwrap();
+    let limit: String = sqlx::query_scalar("SHOW idle_in_transaction_session_timeout")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(limit, "30s");
+    let path: String = sqlx::query_scalar("SHOW search_path")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    assert!(
+        path.starts_with("t_"),
+        "the URL's own options are kept: {path}"
+    );
+    conn.close().await.unwrap();
+}

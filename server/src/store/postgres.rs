@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use sqlx::PgPool;
-use sqlx::postgres::{PgListener, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions};
 use tokio::sync::broadcast;
 
 // `BoardChange` comes in with the shared SQL below.
@@ -26,6 +26,15 @@ pub struct PostgresStore {
 /// The NOTIFY channel instances announce board changes on.
 const CHANNEL: &str = "flowboard_changes";
 
+/// How long PostgreSQL lets one of Flowboard's sessions sit inside a transaction doing
+/// nothing before it ends the session (and so rolls back and releases its locks). Flowboard's
+/// own transactions never wait between statements; the limit is for the one way a session can
+/// be left in a transaction: sqlx 0.9.0 does not roll back a `BEGIN` whose request was
+/// cancelled in flight (a client closing its connection), and hands that connection out
+/// again (transact-rs/sqlx#4393). Its later statements then held row locks until sqlx closed
+/// the idle connection; one board page waited 1,165 s in the load bench.
+const IDLE_IN_TRANSACTION_LIMIT: &str = "30s";
+
 impl PostgresStore {
     /// Connects to `url` (`postgres://...`) and runs the migrations. A request waits at most
     /// `acquire_timeout` for a connection (also while PostgreSQL is unreachable, when sqlx
@@ -34,7 +43,7 @@ impl PostgresStore {
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(acquire_timeout)
-            .connect(url)
+            .connect_with(Self::connect_options(url)?)
             .await
             .map_err(db_error)?;
         sqlx::migrate!("../migrations/postgres")
@@ -54,6 +63,18 @@ impl PostgresStore {
             write_turn: None,
             log_cache: Default::default(),
         })
+    }
+
+    /// The options every connection to `url` is opened with: the URL's own, plus a limit on
+    /// idling inside a transaction ([`IDLE_IN_TRANSACTION_LIMIT`]).
+    pub fn connect_options(url: &str) -> Result<PgConnectOptions, StoreError> {
+        Ok(url
+            .parse::<PgConnectOptions>()
+            .map_err(db_error)?
+            .options([(
+                "idle_in_transaction_session_timeout",
+                IDLE_IN_TRANSACTION_LIMIT,
+            )]))
     }
 
     /// The pool write transactions take their connection from: the one pool.
