@@ -60,11 +60,11 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 }
 
 /// The document title as it is rendered. The server writes it into `<title>` unescaped (a
-/// leptos_meta 0.8 quirk), so it is escaped there; the browser sets `document.title`, which
-/// takes plain text.
+/// leptos_meta 0.8 quirk: a card titled `</title><script>…` would become markup), so it is
+/// escaped there; the browser sets `document.title`, which takes plain text.
 #[cfg(feature = "ssr")]
 fn document_title(title: String) -> String {
-    ssr::escape_text(&title)
+    components::escaped(&title)
 }
 
 /// The document title as it is rendered: the browser takes plain text.

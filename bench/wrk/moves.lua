@@ -4,6 +4,8 @@
 -- Moves the cards in turn between the two columns through the REST API
 -- (POST /api/v1/cards/{id}/move). With four cards per connection, a card is not moved again
 -- until the moves of the other cards in the round have been sent.
+-- With PACE_MS set, each connection waits that long after an answer before its next move
+-- (a client with think time, as people and scripts are); without it, no wait (saturation).
 -- At the end it prints one line, `FLOWBOARD {json}`, with the figures the bench reads.
 
 local function split(s)
@@ -24,6 +26,13 @@ end
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer " .. (os.getenv("FLOWBOARD_TOKEN") or "")
+
+local pace = tonumber(os.getenv("PACE_MS") or "")
+if pace then
+    delay = function()
+        return pace
+    end
+end
 
 local i = 0
 request = function()

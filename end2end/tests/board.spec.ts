@@ -186,11 +186,16 @@ async function cellColumnOf(page: Page, id: string): Promise<string | null> {
  * then `hydrate()` walks the DOM, and the board's `<Transition>` content hydrates after its
  * serialized resource resolves, a few ticks later. So this asks the DOM directly: it fires a
  * synthetic, cancelable `dragover` at a card tile. Server-rendered HTML has no listener for it;
- * the hydrated tile's `on:dragover` calls `preventDefault()`, so `dispatchEvent` returns false.
- * A `dragleave` follows to clear the cell's drop highlight the bubbling `dragover` switched on,
- * so the probe leaves nothing behind and changes nothing on the server. Every tile, cell and
- * form of the board is hydrated in the same synchronous pass, so one tile answering means all
- * of them are live.
+ * the hydrated cell's `on:dragover` (tiles' events are handled by their cell) calls
+ * `preventDefault()`, so `dispatchEvent` returns false. A `dragleave` follows to clear the
+ * cell's drop highlight the `dragover` switched on, so the probe leaves nothing behind and
+ * changes nothing on the server. Every cell and form of the board is hydrated in the same
+ * synchronous pass, so one tile answering means all of them are live.
+ *
+ * Then it waits for the live status to say `on`: connected, and the board shown is the latest.
+ * A board changed just before the page was read (as these tests do through the API) is read
+ * again once the live stream connects, and that redraw would take the focus or a drag away
+ * from a test that had already started.
  */
 async function waitForHydration(page: Page): Promise<void> {
   await expect
@@ -208,6 +213,16 @@ async function waitForHydration(page: Page): Promise<void> {
       { message: 'the board should hydrate (card tiles get their drag handlers)', timeout: 30_000 },
     )
     .toBe(true);
+  await waitForLiveBoard(page);
+}
+
+/** Waits until the board is live and shows every change its live stream has announced. */
+async function waitForLiveBoard(page: Page): Promise<void> {
+  await expect(page.locator('.live-status'), 'the board should be live and up to date').toHaveAttribute(
+    'data-live',
+    'on',
+    { timeout: 15_000 },
+  );
 }
 
 /**
@@ -297,6 +312,9 @@ test('a card made with the form can be dragged to In Progress and stays there', 
   await expect(tile).toBeVisible();
   // Made by the hydrated form (a server function call), not a full form post and reload.
   expect(await sameDocument(page)).toBe(true);
+  // The live stream announces the new card too, and the board is read once more: a drag
+  // started before that redraw would be dropped with the old tiles.
+  await waitForLiveBoard(page);
   const id = (await tile.getAttribute('data-card-id')) as string;
   expect(id).toBeTruthy();
 

@@ -244,6 +244,21 @@ async fn operations_endpoints(s: &TestServer) {
         assert!(doc["paths"].get(path).is_some(), "openapi lists {path}");
     }
     assert!(doc["components"]["schemas"].get("Problem").is_some());
+    // Database failures are documented on every operation, the full disk on writes only.
+    let problem = "#/components/schemas/Problem";
+    let schema = |op: &Value, status: &str| {
+        op["responses"][status]["content"]["application/problem+json"]["schema"]["$ref"].clone()
+    };
+    let board = &doc["paths"]["/api/v1/boards/{board}"]["get"];
+    assert_eq!(schema(board, "503"), problem);
+    assert!(board["responses"].get("507").is_none());
+    let create = &doc["paths"]["/api/v1/boards/{board}/cards"]["post"];
+    assert_eq!(schema(create, "503"), problem);
+    assert_eq!(schema(create, "507"), problem);
+    assert!(
+        create["responses"].get("201").is_some(),
+        "its own answers stay"
+    );
     let r = s.get("/no/such/page").await;
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
 }

@@ -567,8 +567,39 @@ async fn wait_for_event(
     seen
 }
 
-/// A change made through `writer` reaches a live stream opened on `reader` within a second.
+/// The `changed_at` of the `ready` event a new live stream on `server` starts with.
+async fn ready_changed_at(server: &TestServer, slug: &str) -> chrono::DateTime<chrono::Utc> {
+    let url = server.url(&format!("/api/v1/boards/{slug}/live"));
+    let r = server.client.get(url).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let mut body = r.bytes_stream();
+    let mut seen = String::new();
+    let data = tokio::time::timeout(Duration::from_secs(5), async {
+        while let Some(chunk) = body.next().await {
+            seen.push_str(&String::from_utf8_lossy(&chunk.unwrap()));
+            if let Some(at) = seen.find("event: ready\n")
+                && let Some(line) = seen[at..].lines().find(|l| l.starts_with("data: "))
+            {
+                return line["data: ".len()..].to_owned();
+            }
+        }
+        panic!("stream ended before `ready`: {seen:?}");
+    })
+    .await
+    .expect("a ready event in time");
+    let ready: Value = serde_json::from_str(&data).unwrap();
+    ready["changed_at"]
+        .as_str()
+        .and_then(|t| t.parse().ok())
+        .unwrap_or_else(|| panic!("ready without changed_at: {data}"))
+}
+
+/// A change made through `writer` reaches a live stream opened on `reader` within a second,
+/// and the `ready` of a stream opened afterwards on `reader` dates the board's last change no
+/// earlier than it (so a board page read before it reloads, and one read after need not).
 async fn live_update_crosses(reader: &TestServer, writer: &TestServer, slug: &str) {
+    let quiet = ready_changed_at(reader, slug).await;
+    assert!(quiet <= chrono::Utc::now());
     let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
     let client = reader.client.clone();
     let url = reader.url(&format!("/api/v1/boards/{slug}/live"));
@@ -584,6 +615,7 @@ async fn live_update_crosses(reader: &TestServer, writer: &TestServer, slug: &st
     });
     ready_rx.await.unwrap();
     let start = std::time::Instant::now();
+    let before = chrono::Utc::now();
     let secret = token(writer.store.as_ref(), &[Scope::IncidentsWrite], None).await;
     let r = bearer_client(&secret)
         .post(writer.url(&format!("/api/v1/incidents?board={slug}")))
@@ -599,6 +631,11 @@ async fn live_update_crosses(reader: &TestServer, writer: &TestServer, slug: &st
         start.elapsed()
     );
     assert!(seen.contains("event: change"), "{seen}");
+    let changed = ready_changed_at(reader, slug).await;
+    assert!(
+        changed >= before && changed > quiet,
+        "ready dates the last change {changed}, the change was made after {before}"
+    );
 }
 
 async fn rate_limited_tokens(db: &TestDb) {

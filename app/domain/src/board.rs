@@ -430,11 +430,14 @@ impl Board {
             .or_else(|| self.lanes.first())
     }
 
-    /// Cards in one cell, in display order.
-    pub fn cards_in(&self, column: ColumnId, lane: LaneId) -> impl Iterator<Item = &Card> {
-        self.cards
-            .iter()
-            .filter(move |c| c.column_id == column && c.lane_id == lane)
+    /// Whether a card at (`column`, `lane`) holds a slot of the committed capacity: an
+    /// `active` column, in a Standard lane (a lane the board does not know counts as one, so a
+    /// stray card is never left out of the limit). The placement check and the board page's
+    /// allocation both count by this.
+    pub fn is_committed(&self, column: ColumnId, lane: LaneId) -> bool {
+        self.column(column)
+            .is_some_and(|c| c.kind == ColumnKind::Active)
+            && self.lane(lane).is_none_or(|l| l.kind == LaneKind::Standard)
     }
 
     /// Cards in a column's Standard lanes: the count a WIP limit applies to.

@@ -178,12 +178,6 @@ impl Counting<'_> {
             .iter()
             .filter(move |c| Some(c.id) != self.exclude)
     }
-
-    fn is_active(&self, column: ColumnId) -> bool {
-        self.board
-            .column(column)
-            .is_some_and(|c| c.kind == ColumnKind::Active)
-    }
 }
 
 fn count(n: usize) -> u32 {
@@ -264,14 +258,9 @@ pub fn check_placement(
     {
         let committed: Vec<_> = counting
             .others()
-            .filter(|c| {
-                counting.is_active(c.column_id)
-                    && counting.lane_kind(c.lane_id) == LaneKind::Standard
-            })
+            .filter(|c| board.is_committed(c.column_id, c.lane_id))
             .collect();
-        let already_committed = was.is_some_and(|c| {
-            counting.is_active(c.column_id) && counting.lane_kind(c.lane_id) == LaneKind::Standard
-        });
+        let already_committed = was.is_some_and(|c| board.is_committed(c.column_id, c.lane_id));
         let current = count(committed.len());
         if !already_committed && current >= capacity {
             violations.push(violation(Rule::CommittedCapacity, capacity, current));
@@ -427,6 +416,18 @@ mod tests {
 
     fn standard(b: &Board) -> &Lane {
         &b.lanes[1]
+    }
+
+    #[test]
+    fn committed_slots_are_active_columns_in_the_standard_lane() {
+        let b = board(BoardPolicy::default());
+        let (ready, in_progress) = (b.columns[1].id, b.columns[2].id);
+        assert!(b.is_committed(in_progress, standard(&b).id));
+        assert!(!b.is_committed(in_progress, expedite(&b).id));
+        assert!(!b.is_committed(ready, standard(&b).id));
+        // A lane the board does not know counts as Standard; a column it does not know, never.
+        assert!(b.is_committed(in_progress, crate::ids::LaneId::new()));
+        assert!(!b.is_committed(ColumnId::new(), standard(&b).id));
     }
 
     fn add(b: &mut Board, column: usize, lane: LaneId, card_type: CardType) -> CardId {

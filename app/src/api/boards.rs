@@ -15,7 +15,7 @@ pub struct BoardSnapshot {
     pub board: Board,
     /// Its cards as their tiles show them, in board order (column, lane, position).
     pub cards: Vec<TileCard>,
-    /// When the snapshot was taken.
+    /// When the snapshot was taken (just before the board was read).
     pub now: DateTime<Utc>,
     /// Tech-debt share of the last 28 days' finished work.
     pub tech_debt: domain::policy::TechDebtShare,
@@ -185,8 +185,10 @@ pub async fn get_board(slug: String) -> Result<BoardSnapshot, AppError> {
     let board_ref = domain::board::BoardRef::Slug(slug);
     let (store, principal, board_id) = authorize_board(&board_ref, Action::ViewBoard).await?;
     let role = effective_role(store.as_ref(), &principal, board_id).await?;
-    let mut board = store.board(&domain::board::BoardRef::Id(board_id)).await?;
+    // Before the read: the live stream compares it with the board's last change, and a
+    // change during the read must count as after it.
     let now = Utc::now();
+    let mut board = store.board(&domain::board::BoardRef::Id(board_id)).await?;
     let since = now - chrono::Duration::days(SHARE_DAYS);
     let events = store.finished_card_events(board.id, since).await?;
     let tech_debt = domain::policy::tech_debt_share(&board, &events, since, now);

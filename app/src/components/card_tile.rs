@@ -1,146 +1,236 @@
-//! A card on the board: draggable, with buttons that move it one column left or right so the
-//! board also works from the keyboard (and, as plain forms, without JavaScript). For people
-//! who may not move cards (viewers) it is a plain tile: no drag, no buttons.
+//! Cards on the board: draggable tiles with buttons that move a card one column left or right,
+//! so the board also works from the keyboard (and, as plain forms, without JavaScript). For
+//! people who may not move cards (viewers) a tile is plain: no drag, no buttons.
+//!
+//! A cell's tiles are written as one HTML string ([`tiles_html`]) that the cell puts in place
+//! with `inner_html`, and the cell handles its tiles' drags, drops and move buttons by
+//! delegation ([`tile_of`]). On a board of 2,000 cards, building and hydrating a Leptos view
+//! per tile was most of the page's server time and the browser's hydration work
+//! (bench/HISTORY.md, session 6); the markup is the same as the components wrote.
+
+use std::fmt::Write;
 
 use chrono::{DateTime, Utc};
-use domain::Column;
-use leptos::prelude::*;
+use domain::{CardType, Column, Severity};
 use leptos::server_fn::ServerFn;
 
-use super::badges::{SeverityBadge, TypeBadge};
-use super::format::human_duration;
+use super::badges::type_icon;
+use super::format::{escape_attr, escape_text, human_duration};
 use crate::api::{MoveCard, TileCard};
 
-/// One card tile.
-#[component]
-pub fn CardTile(
-    card: TileCard,
-    /// Its board's slug, for the detail link.
-    slug: String,
-    /// The column to its left, if any.
-    left: Option<Column>,
-    /// The column to its right, if any.
-    right: Option<Column>,
-    /// When the board was read, for the age shown.
-    now: DateTime<Utc>,
-    /// The move action the board watches.
-    move_action: ServerAction<MoveCard>,
-    /// Called with the card's id when a drag starts.
-    on_drag: Callback<String>,
-    /// Called with this card's id when another card is dropped on it.
-    on_drop_before: Callback<String>,
+/// What every tile of one cell shares.
+pub struct TileContext<'a> {
+    /// The board's slug, for the detail links.
+    pub slug: &'a str,
+    /// The column to the cell's left, if any.
+    pub left: Option<&'a Column>,
+    /// The column to the cell's right, if any.
+    pub right: Option<&'a Column>,
+    /// When the board was read, for the ages shown.
+    pub now: DateTime<Utc>,
     /// Whether the viewer may move cards (members and admins).
-    can_move: bool,
-) -> impl IntoView {
-    let id = card.id.to_string();
-    let drag_id = id.clone();
-    let drop_id = id.clone();
-    let age = human_duration((now - card.column_entered_at).num_seconds());
-    let href = format!("/boards/{slug}/cards/{}", card.number);
-    let class = format!(
-        "card type-{}{}{}",
-        card.card_type.as_str(),
-        if card.blocked { " is-blocked" } else { "" },
-        if can_move { "" } else { " is-readonly" }
-    );
-    view! {
-        <article
-            class=class
-            draggable=if can_move { "true" } else { "false" }
-            data-card-id=drag_id.clone()
-            data-number=card.number
-            on:dragstart=move |ev: leptos::ev::DragEvent| {
-                if !can_move {
-                    ev.prevent_default();
-                    return;
-                }
-                if let Some(dt) = ev.data_transfer() {
-                    let _ = dt.set_data("text/plain", &drag_id);
-                    dt.set_effect_allowed("move");
-                }
-                on_drag.run(drag_id.clone());
-            }
-            on:dragover=move |ev: leptos::ev::DragEvent| ev.prevent_default()
-            on:drop=move |ev: leptos::ev::DragEvent| {
-                ev.prevent_default();
-                ev.stop_propagation();
-                on_drop_before.run(drop_id.clone());
-            }
-        >
-            <div class="card-meta">
-                <TypeBadge card_type=card.card_type/>
-                {card.severity.map(|s| view! { <SeverityBadge severity=s/> })}
-                <span class="card-number">"#" {card.number}</span>
-            </div>
-            <a class="card-title" href=href>{card.title.clone()}</a>
-            {card.blocked.then(|| {
-                view! {
-                    <p class="blocked-note">
-                        <span aria-hidden="true">"⊘ "</span>
-                        "Blocked: "
-                        {card.blocked_reason.clone().unwrap_or_default()}
-                    </p>
-                }
-            })}
-            <div class="card-foot">
-                <span class="age" title="Time in this column">{age}</span>
-                {card.service.clone().map(|s| view! { <span class="service">{s}</span> })}
-                {can_move.then(|| move_buttons(move_action, id, card.number, left, right))}
-            </div>
-        </article>
+    pub can_move: bool,
+}
+
+/// The tiles of one cell, then `+ N earlier` when `earlier` finished cards are left out.
+pub fn tiles_html(cards: &[TileCard], context: &TileContext<'_>, earlier: usize) -> String {
+    // About 1 KB per tile; one allocation for a typical cell.
+    let mut out = String::with_capacity(cards.len() * 1024 + 64);
+    for card in cards {
+        tile(&mut out, card, context);
     }
+    if earlier > 0 {
+        let _ = write!(out, r#"<p class="more-cards">+ {earlier} earlier</p>"#);
+    }
+    out
+}
+
+/// One tile, as `<article class="card …" data-card-id="…">`.
+fn tile(out: &mut String, card: &TileCard, context: &TileContext<'_>) {
+    let number = card.number;
+    let kind = card.card_type.as_str();
+    let _ = write!(
+        out,
+        r#"<article class="card type-{kind}{}{}" draggable="{}" data-card-id="{}" data-number="{number}"><div class="card-meta">"#,
+        if card.blocked { " is-blocked" } else { "" },
+        if context.can_move { "" } else { " is-readonly" },
+        context.can_move,
+        card.id,
+    );
+    type_badge(out, card.card_type);
+    if let Some(severity) = card.severity {
+        severity_badge(out, severity);
+    }
+    let _ = write!(
+        out,
+        r##"<span class="card-number">#{number}</span></div><a class="card-title" href="/boards/"##
+    );
+    escape_attr(out, context.slug);
+    let _ = write!(out, r#"/cards/{number}">"#);
+    escape_text(out, &card.title);
+    out.push_str("</a>");
+    if card.blocked {
+        out.push_str(r#"<p class="blocked-note"><span aria-hidden="true">⊘ </span>Blocked: "#);
+        escape_text(out, card.blocked_reason.as_deref().unwrap_or_default());
+        out.push_str("</p>");
+    }
+    let age = human_duration((context.now - card.column_entered_at).num_seconds());
+    let _ = write!(
+        out,
+        r#"<div class="card-foot"><span class="age" title="Time in this column">{age}</span>"#
+    );
+    if let Some(service) = &card.service {
+        out.push_str(r#"<span class="service">"#);
+        escape_text(out, service);
+        out.push_str("</span>");
+    }
+    if context.can_move {
+        move_buttons(out, card, context);
+    }
+    out.push_str("</div></article>");
+}
+
+/// The same markup as [`super::TypeBadge`].
+fn type_badge(out: &mut String, card_type: CardType) {
+    let _ = write!(
+        out,
+        r#"<span class="badge type-badge type-{}"><span class="icon" aria-hidden="true">{}</span>{}</span>"#,
+        card_type.as_str(),
+        type_icon(card_type),
+        card_type.label(),
+    );
+}
+
+/// The same markup as [`super::SeverityBadge`].
+fn severity_badge(out: &mut String, severity: Severity) {
+    let _ = write!(
+        out,
+        r#"<span class="badge sev-badge {}" title="Severity">{}</span>"#,
+        severity.as_str(),
+        severity.as_str().to_uppercase(),
+    );
 }
 
 /// The card's move buttons, one form for both: each button names its target column
-/// (`name="column_id"`), which the browser sends for the button pressed. Before the page is
-/// hydrated (or without JavaScript) it posts as a plain form; once hydrated, the submit is
-/// turned into the board's move action. Works from the keyboard. One plain form rather than an
-/// `ActionForm` per button: on a board of 2,000 cards these forms were most of the page's
-/// markup and of its render time (bench/HISTORY.md, sessions 4 and 5).
-fn move_buttons(
-    move_action: ServerAction<MoveCard>,
-    card_id: String,
-    number: i64,
-    left: Option<Column>,
-    right: Option<Column>,
-) -> impl IntoView {
-    let button = move |target: Column, side: &'static str, arrow: &'static str| {
-        let label = format!("Move #{number} to {}", target.name);
-        view! {
-            <button
-                type="submit"
-                name="column_id"
-                value=target.id.to_string()
-                class=format!("move-btn move-{side}")
-                aria-label=label.clone()
-                title=label
-            >
-                {arrow}
-            </button>
+/// (`name="column_id"`), which the browser sends for the button pressed. Without JavaScript
+/// (or before the page is hydrated) it posts as a plain form; once hydrated, the cell turns
+/// the submit into the board's move action.
+fn move_buttons(out: &mut String, card: &TileCard, context: &TileContext<'_>) {
+    let _ = write!(
+        out,
+        r#"<form action="{}" method="post" class="move-form"><input type="hidden" name="card_id" value="{}">"#,
+        <MoveCard as ServerFn>::url(),
+        card.id,
+    );
+    for (target, side, arrow) in [(context.left, "left", "◀"), (context.right, "right", "▶")] {
+        let Some(target) = target else { continue };
+        let mut label = format!("Move #{} to ", card.number);
+        escape_attr(&mut label, &target.name);
+        let _ = write!(
+            out,
+            r#"<button type="submit" name="column_id" value="{}" class="move-btn move-{side}" aria-label="{label}" title="{label}">{arrow}</button>"#,
+            target.id,
+        );
+    }
+    out.push_str("</form>");
+}
+
+/// The id of the card tile an event happened in (the tile itself or anything inside it), for
+/// the cell's delegated handlers.
+pub fn tile_of(event: &web_sys::Event) -> Option<String> {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        event
+            .target()?
+            .dyn_into::<web_sys::Element>()
+            .ok()?
+            .closest("article.card")
+            .ok()??
+            .get_attribute("data-card-id")
+    }
+    // Events only happen in the browser.
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = event;
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use domain::{CardId, ColumnId, ColumnKind, LaneId};
+
+    fn card(title: &str) -> TileCard {
+        TileCard {
+            id: CardId::new(),
+            number: 7,
+            title: title.into(),
+            card_type: CardType::Incident,
+            column_id: ColumnId::new(),
+            lane_id: LaneId::new(),
+            blocked: true,
+            blocked_reason: Some("<b>vendor</b>".into()),
+            severity: Some(Severity::Sev1),
+            service: Some("api & \"db\"".into()),
+            column_entered_at: "2026-12-01T10:00:00Z".parse().unwrap(),
         }
-    };
-    let field = card_id.clone();
-    let action = <MoveCard as ServerFn>::url();
-    let submit = move |ev: leptos::ev::SubmitEvent| {
-        // The button pressed names the column; without one (Enter in no field) the browser
-        // would post nothing useful, so that is left to the plain form as well.
-        let Some(column_id) = ev.submitter().and_then(|b| b.get_attribute("value")) else {
-            return;
+    }
+
+    fn column(name: &str) -> Column {
+        Column {
+            id: ColumnId::new(),
+            name: name.into(),
+            kind: ColumnKind::Active,
+            wip_limit: None,
+            position: 0,
+        }
+    }
+
+    #[test]
+    fn card_text_is_escaped_and_the_buttons_name_their_columns() {
+        let (left, right) = (column("Ready \"now\""), column("Done"));
+        let card = card("</a><script>alert(1)</script> & more");
+        let context = TileContext {
+            slug: "ops",
+            left: Some(&left),
+            right: Some(&right),
+            now: "2026-12-01T13:30:00Z".parse().unwrap(),
+            can_move: true,
         };
-        ev.prevent_default();
-        move_action.dispatch(MoveCard {
-            card_id: card_id.clone(),
-            column_id,
-            lane_id: None,
-            position: None,
-            override_reason: None,
-        });
-    };
-    view! {
-        <form action=action method="post" class="move-form" on:submit=submit>
-            <input type="hidden" name="card_id" value=field/>
-            {left.map(|c| button(c, "left", "◀"))}
-            {right.map(|c| button(c, "right", "▶"))}
-        </form>
+        let html = tiles_html(std::slice::from_ref(&card), &context, 3);
+        assert!(html.contains(
+            r#"<a class="card-title" href="/boards/ops/cards/7">&lt;/a&gt;&lt;script&gt;alert(1)&lt;/script&gt; &amp; more</a>"#
+        ));
+        assert!(html.contains("Blocked: &lt;b&gt;vendor&lt;/b&gt;</p>"));
+        assert!(html.contains(r#"<span class="service">api &amp; "db"</span>"#));
+        assert!(html.contains(r#"<span class="age" title="Time in this column">3h</span>"#));
+        assert!(html.contains(&format!(
+            r#"value="{}" class="move-btn move-left" aria-label="Move #7 to Ready &quot;now&quot;""#,
+            left.id
+        )));
+        assert!(html.contains(&format!(
+            r#"value="{}" class="move-btn move-right""#,
+            right.id
+        )));
+        assert!(html.contains(r#"class="card type-incident is-blocked" draggable="true""#));
+        assert!(html.ends_with(r#"</article><p class="more-cards">+ 3 earlier</p>"#));
+        assert!(!html.contains("<script"));
+    }
+
+    #[test]
+    fn viewers_get_plain_tiles() {
+        let context = TileContext {
+            slug: "ops",
+            left: None,
+            right: None,
+            now: Utc::now(),
+            can_move: false,
+        };
+        let html = tiles_html(&[card("Read only")], &context, 0);
+        assert!(html.contains(r#"is-readonly" draggable="false""#));
+        assert!(!html.contains("<form"));
+        assert!(!html.contains("more-cards"));
     }
 }

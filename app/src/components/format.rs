@@ -30,17 +30,58 @@ pub fn short_time(at: DateTime<Utc>) -> String {
 /// the DOM API, which needs no escaping.
 pub fn textarea_text(text: &str) -> String {
     if cfg!(feature = "ssr") {
-        text.replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
+        escaped(text)
     } else {
         text.to_owned()
     }
 }
 
+/// `text` escaped for an HTML text position, as a new string.
+pub fn escaped(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    escape_text(&mut out, text);
+    out
+}
+
+/// Appends `text` escaped for an HTML text position (`&`, `<`, `>`), as Leptos escapes text.
+pub fn escape_text(out: &mut String, text: &str) {
+    escape(out, text, false);
+}
+
+/// Appends `text` escaped for a double-quoted attribute value (`"` too).
+pub fn escape_attr(out: &mut String, text: &str) {
+    escape(out, text, true);
+}
+
+fn escape(out: &mut String, text: &str, quotes: bool) {
+    let mut rest = text;
+    while let Some(at) = rest.find(|c| matches!(c, '&' | '<' | '>') || (quotes && c == '"')) {
+        out.push_str(&rest[..at]);
+        out.push_str(match rest.as_bytes()[at] {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            _ => "&quot;",
+        });
+        rest = &rest[at + 1..];
+    }
+    out.push_str(rest);
+}
+
 #[cfg(test)]
 mod tests {
-    use super::human_duration;
+    use super::{escape_attr, escaped, human_duration};
+
+    #[test]
+    fn text_is_escaped() {
+        assert_eq!(
+            escaped("#1 </title><script>a && b</script> \"q\" ✓"),
+            "#1 &lt;/title&gt;&lt;script&gt;a &amp;&amp; b&lt;/script&gt; \"q\" ✓"
+        );
+        let mut attr = String::new();
+        escape_attr(&mut attr, "a \"b\" <c>");
+        assert_eq!(attr, "a &quot;b&quot; &lt;c&gt;");
+    }
 
     #[test]
     fn durations_pick_a_readable_unit() {

@@ -1,30 +1,77 @@
 //! Live board updates in the browser: follows the board's server-sent-events stream and bumps
 //! a counter the page's data depends on, so the board reloads when anyone changes it. The
-//! stream sends `ready` on every (re)connect, which reloads too: nothing missed while the
-//! connection was down stays missing. Bursts (an alert storm) are coalesced into one reload
-//! per 300 ms.
+//! stream sends `ready` on every (re)connect with the time of the board's last change, and the
+//! board reloads if that is not well before the board shown was read: nothing missed while the
+//! connection was down stays missing, and a page just rendered is not read and redrawn a second
+//! time for nothing. Bursts (an alert storm) are coalesced into one reload per 300 ms.
 
+use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 
-/// Reloads the board (by bumping `reload`) whenever the board's live stream says so.
+/// How much later than a change the board must have been read for a `ready` not to reload
+/// it: room for clocks of several instances that differ a little.
+#[cfg_attr(
+    not(feature = "hydrate"),
+    allow(dead_code, reason = "the browser side calls it")
+)]
+const CLOCK_MARGIN_SECS: i64 = 5;
+
+/// Whether a `ready` event's data (`{"changed_at": …}`) means the board read at `read_at`
+/// may miss a change. Anything unreadable or unknown does: a needless reload is harmless.
+#[cfg_attr(
+    not(feature = "hydrate"),
+    allow(dead_code, reason = "the browser side calls it")
+)]
+pub fn ready_needs_reload(data: &str, read_at: Option<DateTime<Utc>>) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Ready {
+        changed_at: DateTime<Utc>,
+    }
+    match (serde_json::from_str::<Ready>(data), read_at) {
+        (Ok(ready), Some(read_at)) => {
+            ready.changed_at + chrono::Duration::seconds(CLOCK_MARGIN_SECS) >= read_at
+        }
+        _ => true,
+    }
+}
+
+/// Reloads the board (by bumping `reload`) whenever the board's live stream says so, and
+/// shows whether the board is live: `data-live` is `off` (not connected), `syncing` (a change
+/// heard is not shown yet) or `on` (what is shown is what is stored, as far as heard).
 #[component]
 pub fn LiveUpdates(
     /// The board's slug.
     slug: String,
     /// Bumped on every change worth a reload.
     reload: RwSignal<u64>,
+    /// The value `reload` had when the board shown was read: behind it while a reload is
+    /// under way.
+    shown: Signal<u64>,
     /// While true (a card is being dragged), reloads wait: re-rendering the board under a
     /// drag would drop it on the floor.
     paused: Signal<bool>,
+    /// When the board shown was read, if it was.
+    read_at: Signal<Option<DateTime<Utc>>>,
 ) -> impl IntoView {
     let connected = RwSignal::new(false);
+    // A reload is due (coalescing a burst of changes into one).
+    let pending = RwSignal::new(false);
     #[cfg(feature = "hydrate")]
-    follow(slug, reload, connected, paused);
+    follow(slug, reload, connected, pending, paused, read_at);
     #[cfg(not(feature = "hydrate"))]
-    let _ = (slug, reload, paused);
+    let _ = (slug, paused, read_at);
+    let state = move || match connected.get() {
+        false => "off",
+        true if pending.get() || shown.get() != reload.get() => "syncing",
+        true => "on",
+    };
     view! {
-        <span class="live-status" data-live=move || if connected.get() { "on" } else { "off" }
-            title=move || if connected.get() { "Live: changes by anyone appear here at once" } else { "Not live: reload to see others' changes" }>
+        <span class="live-status" data-live=state
+            title=move || match state() {
+                "off" => "Not live: reload to see others' changes",
+                "syncing" => "Live: showing the latest changes…",
+                _ => "Live: changes by anyone appear here at once",
+            }>
             <span class="live-dot" aria-hidden="true"></span>
             {move || if connected.get() { "Live" } else { "Offline" }}
         </span>
@@ -54,14 +101,36 @@ fn reload_soon(pending: RwSignal<bool>, reload: RwSignal<u64>, paused: Signal<bo
 }
 
 #[cfg(feature = "hydrate")]
-fn follow(slug: String, reload: RwSignal<u64>, connected: RwSignal<bool>, paused: Signal<bool>) {
+fn follow(
+    slug: String,
+    reload: RwSignal<u64>,
+    connected: RwSignal<bool>,
+    pending: RwSignal<bool>,
+    paused: Signal<bool>,
+    read_at: Signal<Option<DateTime<Utc>>>,
+) {
     use wasm_bindgen::JsCast;
     use wasm_bindgen::prelude::Closure;
 
     let Ok(source) = web_sys::EventSource::new(&format!("/api/v1/boards/{slug}/live")) else {
         return;
     };
-    let pending = RwSignal::new(false);
+    let on_ready =
+        Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
+            connected.try_set(true);
+            let data = ev.data().as_string().unwrap_or_default();
+            let Some(read_at) = read_at.try_get_untracked() else {
+                return;
+            };
+            if !ready_needs_reload(&data, read_at) {
+                return;
+            }
+            if pending.try_get_untracked().unwrap_or(true) {
+                return;
+            }
+            pending.try_set(true);
+            reload_soon(pending, reload, paused);
+        });
     let on_change = Closure::<dyn FnMut(web_sys::Event)>::new(move |_: web_sys::Event| {
         connected.try_set(true);
         // `None`: the page is gone (a late event before the stream closed).
@@ -75,10 +144,28 @@ fn follow(slug: String, reload: RwSignal<u64>, connected: RwSignal<bool>, paused
         // EventSource retries by itself; the next `ready` reloads.
         connected.try_set(false);
     });
-    let callback = on_change.as_ref().unchecked_ref();
-    let _ = source.add_event_listener_with_callback("ready", callback);
-    let _ = source.add_event_listener_with_callback("change", callback);
+    let _ = source.add_event_listener_with_callback("ready", on_ready.as_ref().unchecked_ref());
+    let _ = source.add_event_listener_with_callback("change", on_change.as_ref().unchecked_ref());
     let _ = source.add_event_listener_with_callback("error", on_error.as_ref().unchecked_ref());
-    let source = send_wrapper::SendWrapper::new((source, on_change, on_error));
+    let source = send_wrapper::SendWrapper::new((source, on_ready, on_change, on_error));
     on_cleanup(move || source.0.close());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ready_needs_reload;
+
+    #[test]
+    fn a_board_read_well_after_its_last_change_is_not_read_again() {
+        let read = "2026-12-02T10:00:00Z".parse().ok();
+        let ready = |at: &str| format!(r#"{{"changed_at":"{at}"}}"#);
+        assert!(!ready_needs_reload(&ready("2026-12-02T09:59:54Z"), read));
+        // Within the clock margin, or after the read: reload.
+        assert!(ready_needs_reload(&ready("2026-12-02T09:59:56Z"), read));
+        assert!(ready_needs_reload(&ready("2026-12-02T10:00:01Z"), read));
+        // Not known, or not readable: reload.
+        assert!(ready_needs_reload(&ready("2026-12-02T09:00:00Z"), None));
+        assert!(ready_needs_reload("{}", read));
+        assert!(ready_needs_reload("", read));
+    }
 }

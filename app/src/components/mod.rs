@@ -18,9 +18,9 @@ pub use auth::{
     use_auth,
 };
 pub use badges::{ErrorPanel, SeverityBadge, TypeBadge};
-pub use card_tile::CardTile;
+pub use card_tile::{TileContext, tile_of, tiles_html};
 #[cfg(feature = "ssr")]
 pub use delivery::{FourKeysPanel, ValueStreamView};
-pub use format::{human_duration, short_time, textarea_text};
+pub use format::{escaped, human_duration, short_time, textarea_text};
 pub use live::LiveUpdates;
 pub use tokens::{TokenManager, TokenState, client_now};

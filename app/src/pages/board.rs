@@ -21,7 +21,9 @@ use super::slug_param;
 use crate::api::{
     BoardSnapshot, CreateCard, DONE_SHOWN, MoveCard, SHARE_DAYS, TileCard, get_board,
 };
-use crate::components::{CardTile, ErrorPanel, LiveUpdates, TypeBadge, mark_hydrated};
+use crate::components::{
+    ErrorPanel, LiveUpdates, TileContext, TypeBadge, mark_hydrated, tile_of, tiles_html,
+};
 use crate::error::AppError;
 use domain::policy::TechDebtShare;
 
@@ -51,10 +53,20 @@ pub fn BoardPage() -> impl IntoView {
     );
     // The role of the last board read, for the refusal toast outside the board's Transition.
     let role = Signal::derive(move || snapshot.get().and_then(Result::ok).map(|s| s.role));
+    // When the board shown was read, for the live stream to tell whether it missed a change.
+    let read_at = Signal::derive(move || snapshot.get().and_then(Result::ok).map(|s| s.now));
+    // The `reload` count the board shown was read at, for the live status to say "syncing"
+    // until a reload asked for has arrived.
+    let shown = RwSignal::new(0_u64);
+    Effect::new(move |_| {
+        if snapshot.with(Option::is_some) {
+            shown.set(reload.get_untracked());
+        }
+    });
     view! {
         // Outside the Transition, so a reload does not reconnect the stream; keyed on the
         // slug, so moving to another board follows that board instead.
-        {move || view! { <LiveUpdates slug=slug.get() reload paused=drag_in_progress/> }}
+        {move || view! { <LiveUpdates slug=slug.get() reload shown=shown.into() paused=drag_in_progress read_at/> }}
         <Transition fallback=|| view! { <p class="loading">"Loading board…"</p> }>
             {move || Suspend::new(async move {
                 match snapshot.await {
@@ -258,21 +270,11 @@ fn BoardView(
     }
 }
 
-/// Tech-debt cards holding committed slots: in active columns, in the Standard lane.
+/// Tech-debt cards holding committed slots (see [`Board::is_committed`]).
 fn tech_debt_held(board: &Board, cards: &[TileCard]) -> usize {
     cards
         .iter()
-        .filter(|c| c.card_type == CardType::TechDebt)
-        .filter(|c| {
-            board
-                .column(c.column_id)
-                .is_some_and(|col| col.kind == ColumnKind::Active)
-        })
-        .filter(|c| {
-            board
-                .lane(c.lane_id)
-                .is_some_and(|l| l.kind == domain::LaneKind::Standard)
-        })
+        .filter(|c| c.card_type == CardType::TechDebt && board.is_committed(c.column_id, c.lane_id))
         .count()
 }
 
@@ -393,17 +395,42 @@ fn Cell(
     let over = RwSignal::new(false);
     let column_id = column.id.to_string();
     let lane_id = lane.id.to_string();
-    let order: Vec<String> = cards.iter().map(|c| c.id.to_string()).collect();
-    let drop_to = {
+    let done = column.kind == ColumnKind::Done;
+    let hidden = if done {
+        cards.len().saturating_sub(DONE_SHOWN) + earlier
+    } else {
+        0
+    };
+    // Done columns show the most recently finished work first.
+    let shown: Vec<TileCard> = if done {
+        cards.into_iter().rev().take(DONE_SHOWN).collect()
+    } else {
+        cards
+    };
+    let tiles = tiles_html(
+        &shown,
+        &TileContext {
+            slug: &slug,
+            left: left.as_ref(),
+            right: right.as_ref(),
+            now,
+            can_move,
+        },
+        hidden,
+    );
+    let order: Vec<String> = shown.iter().map(|c| c.id.to_string()).collect();
+    // A drop on a tile puts the dragged card before it; anywhere else in the cell, at the end.
+    let on_drop = {
         let (column_id, lane_id) = (column_id.clone(), lane_id.clone());
-        move |before: Option<String>| {
+        move |ev: leptos::ev::DragEvent| {
+            ev.prevent_default();
             over.set(false);
             // Taken, not read: the drag is over (and live reloads may run again) even if the
             // dragged tile left the page before its `dragend` could fire.
             let Some(card_id) = dragging.try_update(Option::take).flatten() else {
                 return;
             };
-            let position = before.and_then(|target| {
+            let position = tile_of(&ev).and_then(|target| {
                 order
                     .iter()
                     .filter(|id| **id != card_id)
@@ -418,41 +445,34 @@ fn Cell(
             });
         }
     };
-    let drop_before = Callback::new({
-        let drop_to = drop_to.clone();
-        move |target: String| drop_to(Some(target))
-    });
-    let on_drag = Callback::new(move |id: String| dragging.set(Some(id)));
-    let done = column.kind == ColumnKind::Done;
-    let hidden = if done {
-        cards.len().saturating_sub(DONE_SHOWN) + earlier
-    } else {
-        0
+    let on_drag_start = move |ev: leptos::ev::DragEvent| {
+        let Some(card_id) = tile_of(&ev) else { return };
+        if !can_move {
+            ev.prevent_default();
+            return;
+        }
+        if let Some(dt) = ev.data_transfer() {
+            let _ = dt.set_data("text/plain", &card_id);
+            dt.set_effect_allowed("move");
+        }
+        dragging.set(Some(card_id));
     };
-    // Done columns show the most recently finished work first.
-    let shown: Vec<TileCard> = if done {
-        cards.into_iter().rev().take(DONE_SHOWN).collect()
-    } else {
-        cards
+    // A tile's ◀ ▶ buttons: the button pressed names the column. Without one (Enter in no
+    // field) the browser would post nothing useful, so that is left to the plain form.
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        let Some(column_id) = ev.submitter().and_then(|b| b.get_attribute("value")) else {
+            return;
+        };
+        let Some(card_id) = tile_of(&ev) else { return };
+        ev.prevent_default();
+        move_action.dispatch(MoveCard {
+            card_id,
+            column_id,
+            lane_id: None,
+            position: None,
+            override_reason: None,
+        });
     };
-    let tiles = shown
-        .into_iter()
-        .map(|card| {
-            view! {
-                <CardTile
-                    card
-                    slug=slug.clone()
-                    left=left.clone()
-                    right=right.clone()
-                    now
-                    move_action
-                    on_drag
-                    on_drop_before=drop_before
-                    can_move
-                />
-            }
-        })
-        .collect_view();
     view! {
         <div
             class=move || format!("cell lane-{}{}", lane.kind.as_str(), if over.get() { " drop-target" } else { "" })
@@ -460,6 +480,7 @@ fn Cell(
             data-column-id=column_id.clone()
             data-lane-id=lane_id.clone()
             aria-label=format!("{} · {}", column.name, lane.name)
+            on:dragstart=on_drag_start
             on:dragover=move |ev: leptos::ev::DragEvent| {
                 if can_move {
                     ev.prevent_default();
@@ -467,14 +488,10 @@ fn Cell(
                 }
             }
             on:dragleave=move |_| over.set(false)
-            on:drop=move |ev: leptos::ev::DragEvent| {
-                ev.prevent_default();
-                drop_to(None);
-            }
-        >
-            {tiles}
-            {(hidden > 0).then(|| view! { <p class="more-cards">{format!("+ {hidden} earlier")}</p> })}
-        </div>
+            on:drop=on_drop
+            on:submit=on_submit
+            inner_html=tiles
+        ></div>
     }
 }
 

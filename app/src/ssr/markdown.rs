@@ -2,17 +2,6 @@
 //! so they are rendered to HTML and then sanitised: no scripts, no event handlers, no
 //! `javascript:` links.
 
-/// Escapes text for an HTML text position (`&`, `<`, `>`).
-///
-/// leptos_meta 0.8 writes the server-rendered `<title>` verbatim, unlike every other text
-/// Leptos renders; page titles carry card and board names, so a card titled
-/// `</title><script>…` would otherwise become markup. [`crate::App`] escapes through this.
-pub fn escape_text(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-}
-
 /// Renders markdown to HTML that is safe to insert into the page.
 pub fn render_markdown(source: &str) -> String {
     let mut options = pulldown_cmark::Options::empty();
@@ -31,14 +20,6 @@ pub fn render_markdown(source: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::render_markdown;
-
-    #[test]
-    fn text_is_escaped() {
-        assert_eq!(
-            super::escape_text("#1 </title><script>a && b</script>"),
-            "#1 &lt;/title&gt;&lt;script&gt;a &amp;&amp; b&lt;/script&gt;"
-        );
-    }
 
     #[test]
     fn markdown_renders() {

@@ -2,6 +2,7 @@
 
 mod accounts;
 pub mod auth;
+mod changes;
 mod deliveries;
 pub mod delivery;
 pub mod forms;
@@ -10,8 +11,9 @@ mod retros;
 mod store;
 
 pub use accounts::{AccountStore, Credentials, SessionRecord, TOKEN_TOUCH_EVERY};
+pub use changes::ChangeFeed;
 pub use deliveries::{DeliveryStore, DeploymentOutcome};
-pub use markdown::{escape_text, render_markdown};
+pub use markdown::render_markdown;
 pub use retros::RetroStore;
 pub use store::{
     AlertOutcome, BoardChange, BoardRef, IncidentOutcome, Store, StoreError, WriteRefusal,

@@ -137,8 +137,8 @@ pub struct IncidentOutcome {
 /// retrospectives in [`super::RetroStore`]).
 #[async_trait]
 pub trait Store: super::AccountStore + super::DeliveryStore + super::RetroStore {
-    /// Changes committed from now on, by this instance or (PostgreSQL) any other.
-    fn changes(&self) -> tokio::sync::broadcast::Receiver<BoardChange>;
+    /// Changes committed by this instance or (PostgreSQL) any other, for live views.
+    fn changes(&self) -> &super::ChangeFeed;
 
     /// Checks that the database answers (for `/readyz`).
     async fn ping(&self) -> Result<(), StoreError>;

@@ -1,7 +1,8 @@
 //! Live board updates as server-sent events. Every committed change to the board (from this
 //! instance, or through PostgreSQL NOTIFY from any other) becomes a `change` event; browsers'
-//! `EventSource` reconnects by itself, and the board page reloads its data on every (re)connect,
-//! so nothing missed while disconnected stays missing.
+//! `EventSource` reconnects by itself. The `ready` event of each (re)connect says when the
+//! board last changed, so a view read before that reloads (nothing missed while disconnected
+//! stays missing) and one read after it need not.
 
 use std::convert::Infallible;
 use std::time::Duration;
@@ -16,9 +17,10 @@ use tokio::sync::broadcast::error::RecvError;
 use super::auth::Caller;
 use super::{ApiError, AppState, Problem};
 
-/// A stream of the board's changes (`text/event-stream`): a `ready` event first, then one
-/// `change` event per committed change (`{"board_id", "card_id", "what"}`); `what` is
-/// `resync` when changes may have been missed and the view should reload.
+/// A stream of the board's changes (`text/event-stream`): a `ready` event first
+/// (`{"changed_at"}`: nothing changed on the board after that time; a view read earlier
+/// should reload), then one `change` event per committed change (`{"board_id", "card_id",
+/// "what"}`); `what` is `resync` when changes may have been missed and the view should reload.
 #[utoipa::path(get, path = "/boards/{board}/live", tag = "boards",
     params(("board" = String, Path, description = "Board slug or id")),
     responses(
@@ -33,9 +35,15 @@ pub async fn live(
     let board = caller
         .on_board(state.store.as_ref(), &board, Action::ViewBoard)
         .await?;
-    let changes = state.store.changes();
+    // Subscribed before the time is read: a change in between is then both in the time and
+    // in the stream, never in neither.
+    let changes = state.store.changes().subscribe();
+    let changed_at = state.store.changes().last_change(board);
     let shutdown = state.shutdown.clone();
-    let ready = Event::default().event("ready").data("{}");
+    let ready = Event::default()
+        .event("ready")
+        .json_data(serde_json::json!({ "changed_at": changed_at }))
+        .unwrap_or_else(|_| Event::default().event("ready").data("{}"));
     let stream = futures::stream::unfold(
         (changes, shutdown, Some(ready)),
         move |(mut changes, mut shutdown, first)| async move {

@@ -44,6 +44,49 @@ pub struct AppState {
 )]
 struct ApiDoc;
 
+/// Adds the answers any operation may give when the database fails ([`ApiError::Unavailable`],
+/// [`ApiError::WritesRefused`]): 503 to every operation (each reads the database, if only to
+/// check its token), 507 to those that write. Added here once rather than on each handler, so
+/// a new endpoint cannot forget them.
+fn with_store_failures(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    let problem = |description: &str| {
+        ResponseBuilder::new()
+            .description(description)
+            .content(
+                "application/problem+json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("Problem")))
+                    .build(),
+            )
+            .build()
+    };
+    let unavailable = problem(
+        "The database is unreachable (`unavailable`) or read-only (`database-read-only`); retry \
+         later",
+    );
+    let full = problem("The database's disk is full (`database-full`); nothing was stored");
+    for item in doc.paths.paths.values_mut() {
+        let reads = [&mut item.get, &mut item.head, &mut item.options];
+        let writes = [
+            &mut item.post,
+            &mut item.put,
+            &mut item.patch,
+            &mut item.delete,
+        ];
+        for operation in reads.into_iter().flatten() {
+            let responses = &mut operation.responses.responses;
+            responses.insert("503".into(), unavailable.clone().into());
+        }
+        for operation in writes.into_iter().flatten() {
+            let responses = &mut operation.responses.responses;
+            responses.insert("503".into(), unavailable.clone().into());
+            responses.insert("507".into(), full.clone().into());
+        }
+    }
+    doc
+}
+
 /// The REST API, `/healthz`, `/readyz` and `/api/v1/openapi.json`.
 pub fn router(state: AppState) -> Router {
     let v1 = OpenApiRouter::new()
@@ -72,7 +115,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", v1)
         .with_state(state.clone())
         .split_for_parts();
-    let doc = Arc::new(doc);
+    let doc = Arc::new(with_store_failures(doc));
     api.route(
         "/api/v1/openapi.json",
         get(move || async move { axum::Json(doc.as_ref().clone()) }),

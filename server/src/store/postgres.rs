@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions};
-use tokio::sync::broadcast;
 
 // `BoardChange` comes in with the shared SQL below.
 
@@ -16,7 +15,7 @@ use tokio::sync::broadcast;
 pub struct PostgresStore {
     pool: sqlx::PgPool,
     /// Committed changes from every instance, as this instance's listener receives them.
-    changes: tokio::sync::broadcast::Sender<app::ssr::BoardChange>,
+    changes: std::sync::Arc<app::ssr::ChangeFeed>,
     /// Unused: PostgreSQL serialises writes per board with row locks, across instances.
     write_turn: Option<std::sync::Arc<tokio::sync::Mutex<()>>>,
     /// Boards' event logs as last read (see [`super::log_cache`]).
@@ -50,12 +49,12 @@ impl PostgresStore {
             .run(&pool)
             .await
             .map_err(super::rows::migrate_error)?;
-        let (changes, _) = tokio::sync::broadcast::channel(1024);
+        let changes = std::sync::Arc::<app::ssr::ChangeFeed>::default();
         let listener = listen(&pool).await.map_err(db_error)?;
         tokio::spawn(forward_notifications(
             pool.clone(),
             listener,
-            changes.clone(),
+            std::sync::Arc::clone(&changes),
         ));
         Ok(Self {
             pool,
@@ -169,7 +168,7 @@ async fn board_cards(
 async fn forward_notifications(
     pool: PgPool,
     listener: PgListener,
-    changes: broadcast::Sender<BoardChange>,
+    changes: std::sync::Arc<app::ssr::ChangeFeed>,
 ) {
     let mut listener = Some(listener);
     loop {
@@ -178,7 +177,7 @@ async fn forward_notifications(
                 Ok(fresh) => {
                     tracing::info!("listening for PostgreSQL notifications again");
                     listener = Some(fresh);
-                    let _ = changes.send(BoardChange::resync());
+                    changes.publish(BoardChange::resync());
                 }
                 Err(sqlx::Error::PoolClosed) => return,
                 Err(e) => {
@@ -190,9 +189,7 @@ async fn forward_notifications(
         };
         match current.try_recv().await {
             Ok(Some(n)) => match serde_json::from_str::<BoardChange>(n.payload()) {
-                Ok(change) => {
-                    let _ = changes.send(change);
-                }
+                Ok(change) => changes.publish(change),
                 Err(e) => tracing::warn!(error = %e, "unreadable board change notification"),
             },
             Ok(None) => {

@@ -70,8 +70,7 @@ macro_rules! impl_store {
                 }
                 tx.commit().await.map_err(db_error)?;
                 if $notify.is_empty() {
-                    // Nobody listening is fine.
-                    let _ = self.changes.send(change);
+                    self.changes.publish(change);
                 }
                 Ok(())
             }
@@ -826,8 +825,8 @@ macro_rules! impl_store {
                 Ok(board)
             }
 
-            fn changes(&self) -> tokio::sync::broadcast::Receiver<BoardChange> {
-                self.changes.subscribe()
+            fn changes(&self) -> &app::ssr::ChangeFeed {
+                &self.changes
             }
 
             async fn board_id(&self, board: &BoardRef) -> Result<BoardId, StoreError> {

@@ -21,7 +21,7 @@ pub struct SqliteStore {
     /// the pages it touched (measured in bench/HISTORY.md).
     writer: sqlx::SqlitePool,
     /// Committed changes, for live board views in this process (one process owns the file).
-    changes: tokio::sync::broadcast::Sender<app::ssr::BoardChange>,
+    changes: std::sync::Arc<app::ssr::ChangeFeed>,
     /// One writer at a time, in arrival order.
     write_turn: Option<std::sync::Arc<tokio::sync::Mutex<()>>>,
     /// Boards' event logs as last read (see [`super::log_cache`]).
@@ -75,7 +75,6 @@ impl SqliteStore {
             .run(&pool)
             .await
             .map_err(|e| naming(&file, super::rows::migrate_error(e)))?;
-        let (changes, _) = tokio::sync::broadcast::channel(1024);
         let write_turn = std::sync::Arc::default();
         tokio::spawn(checkpoint_now_and_then(
             pool.clone(),
@@ -84,7 +83,7 @@ impl SqliteStore {
         Ok(Self {
             pool,
             writer,
-            changes,
+            changes: Default::default(),
             write_turn: Some(write_turn),
             log_cache: Default::default(),
         })
