@@ -242,6 +242,61 @@ async fn moves_are_logged_and_ordered(store: Arc<dyn Store>) {
     assert_eq!(visits[0].duration_s, 3 * 3600);
 }
 
+/// A move without a position puts the card after every other card of the target cell (1.0
+/// in an empty one), and the card returned carries the key stored.
+async fn moves_to_the_end_of_a_cell(store: Arc<dyn Store>) {
+    let board = make_board(store.as_ref(), "B").await;
+    let r = BoardRef::Id(board.id);
+    let (backlog, ready) = (board.columns[0].id, board.columns[1].id);
+    let a = add_feature(store.as_ref(), &r, "a").await;
+    let b = add_feature(store.as_ref(), &r, "b").await;
+    let c = add_feature(store.as_ref(), &r, "c").await;
+    let first = store
+        .move_card(a.id, &to(ready), &actor(), t0())
+        .await
+        .expect("a");
+    assert_eq!(first.position, 1.0, "first in an empty cell");
+    let second = store
+        .move_card(c.id, &to(ready), &actor(), t0())
+        .await
+        .expect("c");
+    assert!(second.position > first.position);
+    // Back to its own column: after b, the last card left there, not at its old key.
+    let back = store
+        .move_card(a.id, &to(backlog), &actor(), t0())
+        .await
+        .expect("back");
+    assert!(
+        back.position > b.position,
+        "{} after {}",
+        back.position,
+        b.position
+    );
+    // Moving the last card of a cell to its own cell's end keeps it last.
+    let again = store
+        .move_card(back.id, &to(backlog), &actor(), t0())
+        .await
+        .expect("again");
+    assert!(again.position > b.position);
+    let stored = store.board(&r).await.expect("board").cards;
+    for moved in [&second, &again] {
+        let found = stored.iter().find(|x| x.id == moved.id).expect("stored");
+        assert_eq!(
+            found.position, moved.position,
+            "returned key is the stored key"
+        );
+    }
+    let order = |column| {
+        stored
+            .iter()
+            .filter(|x| x.column_id == column)
+            .map(|x| x.title.as_str())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(order(backlog), vec!["b", "a"]);
+    assert_eq!(order(ready), vec!["c"]);
+}
+
 async fn many_reorders_keep_order(store: Arc<dyn Store>) {
     let board = make_board(store.as_ref(), "B").await;
     let r = BoardRef::Id(board.id);
@@ -1572,6 +1627,7 @@ macro_rules! conformance {
             case!(invalid_cards_store_nothing);
             case!(moves_are_logged_and_ordered);
             case!(many_reorders_keep_order);
+            case!(moves_to_the_end_of_a_cell);
             case!(moves_to_other_boards_are_refused);
             case!(edits_and_blocks_are_logged);
             case!(column_settings_never_lose_cards);

@@ -141,10 +141,13 @@ pub fn tile_of(event: &web_sys::Event) -> Option<String> {
     #[cfg(feature = "hydrate")]
     {
         use wasm_bindgen::JsCast;
-        event
-            .target()?
-            .dyn_into::<web_sys::Element>()
-            .ok()?
+        let node = event.target()?.dyn_into::<web_sys::Node>().ok()?;
+        // Dragging selected text starts on the text node, inside the tile.
+        let element = match node.dyn_into::<web_sys::Element>() {
+            Ok(element) => element,
+            Err(node) => node.parent_element()?,
+        };
+        element
             .closest("article.card")
             .ok()??
             .get_attribute("data-card-id")

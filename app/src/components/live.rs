@@ -44,8 +44,8 @@ pub fn LiveUpdates(
     slug: String,
     /// Bumped on every change worth a reload.
     reload: RwSignal<u64>,
-    /// The value `reload` had when the board shown was read: behind it while a reload is
-    /// under way.
+    /// The value `reload` had when the board shown was asked for: behind it while a reload
+    /// is under way.
     shown: Signal<u64>,
     /// While true (a card is being dragged), reloads wait: re-rendering the board under a
     /// drag would drop it on the floor.

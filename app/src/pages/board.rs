@@ -49,29 +49,33 @@ pub fn BoardPage() -> impl IntoView {
                 reload.get(),
             )
         },
-        |(slug, _, _, _)| get_board(slug),
+        // Tagged with the `reload` count it was asked for at, for the live status.
+        |(slug, _, _, reload)| async move { (reload, get_board(slug).await) },
     );
     // The role of the last board read, for the refusal toast outside the board's Transition.
-    let role = Signal::derive(move || snapshot.get().and_then(Result::ok).map(|s| s.role));
-    // When the board shown was read, for the live stream to tell whether it missed a change.
-    let read_at = Signal::derive(move || snapshot.get().and_then(Result::ok).map(|s| s.now));
-    // The `reload` count the board shown was read at, for the live status to say "syncing"
-    // until a reload asked for has arrived.
-    let shown = RwSignal::new(0_u64);
-    Effect::new(move |_| {
-        if snapshot.with(Option::is_some) {
-            shown.set(reload.get_untracked());
-        }
+    let role = Signal::derive(move || {
+        snapshot.with(|s| {
+            s.as_ref()
+                .and_then(|(_, s)| s.as_ref().ok())
+                .map(|s| s.role)
+        })
     });
+    // When the board shown was read, for the live stream to tell whether it missed a change.
+    let read_at = Signal::derive(move || {
+        snapshot.with(|s| s.as_ref().and_then(|(_, s)| s.as_ref().ok()).map(|s| s.now))
+    });
+    // The `reload` count the board shown was asked for at: behind `reload` until the read a
+    // live change asked for has arrived (the live status says "syncing" meanwhile).
+    let shown = Signal::derive(move || snapshot.with(|s| s.as_ref().map_or(0, |(n, _)| *n)));
     view! {
         // Outside the Transition, so a reload does not reconnect the stream; keyed on the
         // slug, so moving to another board follows that board instead.
-        {move || view! { <LiveUpdates slug=slug.get() reload shown=shown.into() paused=drag_in_progress read_at/> }}
+        {move || view! { <LiveUpdates slug=slug.get() reload shown paused=drag_in_progress read_at/> }}
         <Transition fallback=|| view! { <p class="loading">"Loading board…"</p> }>
             {move || Suspend::new(async move {
                 match snapshot.await {
-                    Ok(snapshot) => view! { <BoardView snapshot move_action create_action dragging/> }.into_any(),
-                    Err(error) => view! { <ErrorPanel error/> }.into_any(),
+                    (_, Ok(snapshot)) => view! { <BoardView snapshot move_action create_action dragging/> }.into_any(),
+                    (_, Err(error)) => view! { <ErrorPanel error/> }.into_any(),
                 }
             })}
         </Transition>
@@ -418,8 +422,14 @@ fn Cell(
         },
         hidden,
     );
-    let order: Vec<String> = shown.iter().map(|c| c.id.to_string()).collect();
     // A drop on a tile puts the dragged card before it; anywhere else in the cell, at the end.
+    // Done cells show their cards newest first (and not all of them), so a card dropped there
+    // always goes to the end of the stored order: the top of the cell, as the latest finished.
+    let order: Vec<String> = if done {
+        Vec::new()
+    } else {
+        shown.iter().map(|c| c.id.to_string()).collect()
+    };
     let on_drop = {
         let (column_id, lane_id) = (column_id.clone(), lane_id.clone());
         move |ev: leptos::ev::DragEvent| {

@@ -61,6 +61,7 @@ fn with_store_failures(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::Op
             )
             .build()
     };
+    let unreachable = problem("The database is unreachable (`unavailable`); retry later");
     let unavailable = problem(
         "The database is unreachable (`unavailable`) or read-only (`database-read-only`); retry \
          later",
@@ -76,7 +77,7 @@ fn with_store_failures(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::Op
         ];
         for operation in reads.into_iter().flatten() {
             let responses = &mut operation.responses.responses;
-            responses.insert("503".into(), unavailable.clone().into());
+            responses.insert("503".into(), unreachable.clone().into());
         }
         for operation in writes.into_iter().flatten() {
             let responses = &mut operation.responses.responses;

@@ -51,6 +51,9 @@ impl PostgresStore {
             .map_err(super::rows::migrate_error)?;
         let changes = std::sync::Arc::<app::ssr::ChangeFeed>::default();
         let listener = listen(&pool).await.map_err(db_error)?;
+        // Every change from here on is heard: what the feed reports as "no change since"
+        // starts now, not before the listener was connected.
+        changes.publish(BoardChange::resync());
         tokio::spawn(forward_notifications(
             pool.clone(),
             listener,

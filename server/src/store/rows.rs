@@ -75,44 +75,43 @@ impl From<SummaryRow> for BoardSummary {
     }
 }
 
+/// A column (`part` 0) or a lane (`part` 1) of a board: the board's layout is read in one
+/// statement.
 #[derive(FromRow)]
-pub(crate) struct ColumnRow {
+pub(crate) struct LayoutRow {
+    pub part: i32,
     pub id: Uuid,
     pub name: String,
     pub kind: String,
+    /// Columns only.
     pub wip_limit: Option<i32>,
     pub position: i32,
 }
 
-impl TryFrom<ColumnRow> for Column {
-    type Error = StoreError;
-    fn try_from(r: ColumnRow) -> Result<Self, StoreError> {
-        Ok(Self {
-            id: ColumnId(r.id),
-            kind: ColumnKind::parse(&r.kind).ok_or_else(|| corrupt("column kind", &r.kind))?,
-            name: r.name,
-            wip_limit: r.wip_limit.and_then(|l| u32::try_from(l).ok()),
-            position: r.position,
-        })
-    }
+/// What a [`LayoutRow`] is.
+pub(crate) enum Layout {
+    Column(Column),
+    Lane(Lane),
 }
 
-#[derive(FromRow)]
-pub(crate) struct LaneRow {
-    pub id: Uuid,
-    pub name: String,
-    pub kind: String,
-    pub position: i32,
-}
-
-impl TryFrom<LaneRow> for Lane {
-    type Error = StoreError;
-    fn try_from(r: LaneRow) -> Result<Self, StoreError> {
-        Ok(Self {
-            id: LaneId(r.id),
-            kind: LaneKind::parse(&r.kind).ok_or_else(|| corrupt("lane kind", &r.kind))?,
-            name: r.name,
-            position: r.position,
+impl LayoutRow {
+    pub fn into_layout(self) -> Result<Layout, StoreError> {
+        Ok(match self.part {
+            0 => Layout::Column(Column {
+                id: ColumnId(self.id),
+                kind: ColumnKind::parse(&self.kind)
+                    .ok_or_else(|| corrupt("column kind", &self.kind))?,
+                name: self.name,
+                wip_limit: self.wip_limit.and_then(|l| u32::try_from(l).ok()),
+                position: self.position,
+            }),
+            _ => Layout::Lane(Lane {
+                id: LaneId(self.id),
+                kind: LaneKind::parse(&self.kind)
+                    .ok_or_else(|| corrupt("lane kind", &self.kind))?,
+                name: self.name,
+                position: self.position,
+            }),
         })
     }
 }

@@ -42,13 +42,13 @@ macro_rules! impl_store {
         use domain::policy::{BoardPolicy, Mover, Violation, check_override_reason, check_placement};
         use domain::{
             Actor, Board, BoardId, BoardSummary, Card, CardEvent, CardId, CardPatch, Column,
-            ColumnId, EventKind, Lane, LaneId, MoveRequest, NewBoard, NewCard,
+            ColumnId, EventKind, LaneId, MoveRequest, NewBoard, NewCard,
         };
         use sqlx::types::Json;
         use uuid::Uuid;
 
         use crate::store::rows::{
-            BoardRow, CardRow, ColumnRow, EventRow, LaneRow, SummaryRow, db_error,
+            BoardRow, CardRow, EventRow, Layout, LayoutRow, SummaryRow, db_error,
         };
 
         type Conn = <$db as sqlx::Database>::Connection;
@@ -123,27 +123,26 @@ macro_rules! impl_store {
             with_cards: bool,
         ) -> Result<Board, StoreError> {
             let row = board_row(conn, board).await?;
-            let columns = sqlx::query_as::<_, ColumnRow>(
-                "SELECT id, name, kind, wip_limit, position FROM board_columns \
-                 WHERE board_id = $1 ORDER BY position",
+            // Columns and lanes in one statement: on SQLite every statement is a round trip
+            // to the connection's thread, and a move reads the board's layout in its write turn.
+            let mut columns = Vec::new();
+            let mut lanes = Vec::new();
+            let layout = sqlx::query_as::<_, LayoutRow>(
+                "SELECT 0 AS part, id, name, kind, wip_limit, position FROM board_columns \
+                 WHERE board_id = $1 \
+                 UNION ALL SELECT 1 AS part, id, name, kind, NULL, position FROM lanes \
+                 WHERE board_id = $1 ORDER BY part, position",
             )
             .bind(row.id)
             .fetch_all(&mut *conn)
             .await
-            .map_err(db_error)?
-            .into_iter()
-            .map(Column::try_from)
-            .collect::<Result<Vec<_>, _>>()?;
-            let lanes = sqlx::query_as::<_, LaneRow>(
-                "SELECT id, name, kind, position FROM lanes WHERE board_id = $1 ORDER BY position",
-            )
-            .bind(row.id)
-            .fetch_all(&mut *conn)
-            .await
-            .map_err(db_error)?
-            .into_iter()
-            .map(Lane::try_from)
-            .collect::<Result<Vec<_>, _>>()?;
+            .map_err(db_error)?;
+            for part in layout {
+                match part.into_layout()? {
+                    Layout::Column(c) => columns.push(c),
+                    Layout::Lane(l) => lanes.push(l),
+                }
+            }
             let cards = if with_cards {
                 // Each backend reads the cards its own fastest way (see `board_cards`).
                 board_cards(conn, row.id).await?
@@ -332,7 +331,12 @@ macro_rules! impl_store {
                 ..board.clone()
             };
             let overrides = enforce(&placing, mover, column, lane, request.override_reason.as_deref())?;
-            let position = key_for(conn, column, lane, Some(card.id), request.position).await?;
+            // A key for a given place in the cell is worked out first; at the end of the cell
+            // (most moves) the UPDATE computes it, as `key_for` would: one statement less.
+            let position = match request.position {
+                Some(index) => Some(key_for(conn, column, lane, Some(card.id), Some(index)).await?),
+                None => None,
+            };
             let moved = EventKind::Moved {
                 from_column_id: card.column_id,
                 from_lane_id: card.lane_id,
@@ -344,11 +348,13 @@ macro_rules! impl_store {
             }
             card.column_id = column;
             card.lane_id = lane;
-            card.position = position;
             card.updated_at = now;
-            sqlx::query(
-                "UPDATE cards SET column_id = $1, lane_id = $2, position = $3, updated_at = $4, \
-                 column_entered_at = $5 WHERE id = $6",
+            // `$3` NULL: after the last key of the cell, or 1 in an empty one.
+            card.position = sqlx::query_scalar(
+                "UPDATE cards SET column_id = $1, lane_id = $2, position = COALESCE($3, \
+                 (SELECT MAX(o.position) FROM cards o \
+                  WHERE o.column_id = $1 AND o.lane_id = $2 AND o.id <> $6) + 1.0, 1.0), \
+                 updated_at = $4, column_entered_at = $5 WHERE id = $6 RETURNING position",
             )
             .bind(column.0)
             .bind(lane.0)
@@ -356,7 +362,7 @@ macro_rules! impl_store {
             .bind(now)
             .bind(card.column_entered_at)
             .bind(card.id.0)
-            .execute(&mut *conn)
+            .fetch_one(&mut *conn)
             .await
             .map_err(db_error)?;
             if let Some(key) = card.dedup_key.as_deref() {
