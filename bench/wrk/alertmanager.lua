@@ -34,8 +34,10 @@ done = function(summary, latency, requests)
     local e = summary.errors
     io.write(string.format(
         'FLOWBOARD {"requests":%d,"duration_us":%d,"failed":%d,' ..
-        '"p50_us":%d,"p99_us":%d,"max_us":%d}\n',
+        '"p50_us":%d,"p99_us":%d,"max_us":%d,' ..
+        '"errors":"status %d, connect %d, read %d, write %d, timeout %d"}\n',
         summary.requests, summary.duration,
         e.status + e.connect + e.read + e.write + e.timeout,
-        latency:percentile(50), latency:percentile(99), latency.max))
+        latency:percentile(50), latency:percentile(99), latency.max,
+        e.status, e.connect, e.read, e.write, e.timeout))
 end
