@@ -100,6 +100,17 @@ fn reload_soon(pending: RwSignal<bool>, reload: RwSignal<u64>, paused: Signal<bo
     );
 }
 
+/// Reloads the board in 300 ms, unless a reload is already due (bursts become one).
+#[cfg(feature = "hydrate")]
+fn ask_reload(pending: RwSignal<bool>, reload: RwSignal<u64>, paused: Signal<bool>) {
+    // `None`: the page is gone (a late event before the stream closed).
+    if pending.try_get_untracked().unwrap_or(true) {
+        return;
+    }
+    pending.try_set(true);
+    reload_soon(pending, reload, paused);
+}
+
 #[cfg(feature = "hydrate")]
 fn follow(
     slug: String,
@@ -115,30 +126,34 @@ fn follow(
     let Ok(source) = web_sys::EventSource::new(&format!("/api/v1/boards/{slug}/live")) else {
         return;
     };
+    // A `ready` that came before the board's first read (a board opened by navigation inside
+    // the app reads it while the stream connects): judged once that read is there.
+    let early_ready = RwSignal::new(None::<String>);
+    Effect::new(move |_| {
+        let Some(read_at) = read_at.get() else { return };
+        if let Some(data) = early_ready.try_update(Option::take).flatten()
+            && ready_needs_reload(&data, Some(read_at))
+        {
+            ask_reload(pending, reload, paused);
+        }
+    });
     let on_ready =
         Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |ev: web_sys::MessageEvent| {
             connected.try_set(true);
             let data = ev.data().as_string().unwrap_or_default();
+            // `None`: the page is gone (a late event before the stream closed).
             let Some(read_at) = read_at.try_get_untracked() else {
                 return;
             };
-            if !ready_needs_reload(&data, read_at) {
-                return;
+            if read_at.is_none() {
+                early_ready.try_set(Some(data));
+            } else if ready_needs_reload(&data, read_at) {
+                ask_reload(pending, reload, paused);
             }
-            if pending.try_get_untracked().unwrap_or(true) {
-                return;
-            }
-            pending.try_set(true);
-            reload_soon(pending, reload, paused);
         });
     let on_change = Closure::<dyn FnMut(web_sys::Event)>::new(move |_: web_sys::Event| {
         connected.try_set(true);
-        // `None`: the page is gone (a late event before the stream closed).
-        if pending.try_get_untracked().unwrap_or(true) {
-            return;
-        }
-        pending.try_set(true);
-        reload_soon(pending, reload, paused);
+        ask_reload(pending, reload, paused);
     });
     let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |_: web_sys::Event| {
         // EventSource retries by itself; the next `ready` reloads.

@@ -68,11 +68,19 @@ macro_rules! impl_store {
                         .await
                         .map_err(db_error)?;
                 }
-                tx.commit().await.map_err(db_error)?;
-                if $notify.is_empty() {
-                    self.changes.publish(change);
-                }
-                Ok(())
+                // The commit and the announcement run to their end on their own task, even if
+                // the request is dropped meanwhile (its client hung up): cut off there, SQLite
+                // could commit a change no live view is told of.
+                let changes = std::sync::Arc::clone(&self.changes);
+                tokio::spawn(async move {
+                    tx.commit().await.map_err(db_error)?;
+                    if $notify.is_empty() {
+                        changes.publish(change);
+                    }
+                    Ok(())
+                })
+                .await
+                .map_err(|e| StoreError::Internal(format!("commit task: {e}")))?
             }
 
             /// Starts a write transaction, after waiting for this process's write turn where
