@@ -27,6 +27,20 @@ macro_rules! card_columns {
     };
 }
 
+/// The key after the last card of the cell `$1` (column), `$2` (lane) other than the card
+/// `$except`, or 1 in an empty cell: where a card goes when no place in the cell is asked for.
+/// One expression for the card made and the card moved (`key_for` and `place_card`).
+macro_rules! end_of_cell_key {
+    ($except:literal) => {
+        concat!(
+            "COALESCE((SELECT MAX(o.position) FROM cards o \
+             WHERE o.column_id = $1 AND o.lane_id = $2 AND o.id <> ",
+            $except,
+            ") + 1.0, 1.0)"
+        )
+    };
+}
+
 macro_rules! impl_store {
     ($store:ident, $db:ty, begin: $begin:literal, lock_board: $lock:literal, notify: $notify:literal) => {
         use std::collections::HashMap;
@@ -340,7 +354,7 @@ macro_rules! impl_store {
             };
             let overrides = enforce(&placing, mover, column, lane, request.override_reason.as_deref())?;
             // A key for a given place in the cell is worked out first; at the end of the cell
-            // (most moves) the UPDATE computes it, as `key_for` would: one statement less.
+            // (most moves) the UPDATE computes it (`end_of_cell_key`): one statement less.
             let position = match request.position {
                 Some(index) => Some(key_for(conn, column, lane, Some(card.id), Some(index)).await?),
                 None => None,
@@ -357,19 +371,18 @@ macro_rules! impl_store {
             card.column_id = column;
             card.lane_id = lane;
             card.updated_at = now;
-            // `$3` NULL: after the last key of the cell, or 1 in an empty one.
-            card.position = sqlx::query_scalar(
-                "UPDATE cards SET column_id = $1, lane_id = $2, position = COALESCE($3, \
-                 (SELECT MAX(o.position) FROM cards o \
-                  WHERE o.column_id = $1 AND o.lane_id = $2 AND o.id <> $6) + 1.0, 1.0), \
-                 updated_at = $4, column_entered_at = $5 WHERE id = $6 RETURNING position",
-            )
+            // `$3` NULL: at the end of the cell.
+            card.position = sqlx::query_scalar(concat!(
+                "UPDATE cards SET column_id = $1, lane_id = $2, position = COALESCE($3, ",
+                end_of_cell_key!("$4"),
+                "), updated_at = $5, column_entered_at = $6 WHERE id = $4 RETURNING position"
+            ))
             .bind(column.0)
             .bind(lane.0)
             .bind(position)
+            .bind(card.id.0)
             .bind(now)
             .bind(card.column_entered_at)
-            .bind(card.id.0)
             .fetch_one(&mut *conn)
             .await
             .map_err(db_error)?;
@@ -671,19 +684,15 @@ macro_rules! impl_store {
             index: Option<u32>,
         ) -> Result<f64, StoreError> {
             let Some(index) = index else {
-                // At the end (most moves and every new card): after the last key, whatever
-                // the cell holds, without reading its keys (a `done` cell holds years of cards).
-                let last: Option<f64> = sqlx::query_scalar(
-                    "SELECT MAX(position) FROM cards WHERE column_id = $1 AND lane_id = $2 \
-                     AND id <> $3",
-                )
-                .bind(column.0)
-                .bind(lane.0)
-                .bind(except.map(|c| c.0).unwrap_or(Uuid::nil()))
-                .fetch_one(&mut *conn)
-                .await
-                .map_err(db_error)?;
-                return Ok(last.map_or(1.0, |k| k + 1.0));
+                // At the end (every new card): after the last key, whatever the cell holds,
+                // without reading its keys (a `done` cell holds years of cards).
+                return sqlx::query_scalar(concat!("SELECT ", end_of_cell_key!("$3")))
+                    .bind(column.0)
+                    .bind(lane.0)
+                    .bind(except.map(|c| c.0).unwrap_or(Uuid::nil()))
+                    .fetch_one(&mut *conn)
+                    .await
+                    .map_err(db_error);
             };
             let cell = cell_keys(conn, column, lane, except).await?;
             let keys: Vec<f64> = cell.iter().map(|(_, k)| *k).collect();
