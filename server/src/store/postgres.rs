@@ -20,6 +20,8 @@ pub struct PostgresStore {
     write_turn: Option<std::sync::Arc<tokio::sync::Mutex<()>>>,
     /// Boards' event logs as last read (see [`super::log_cache`]).
     log_cache: std::sync::Arc<super::log_cache::LogCache>,
+    /// Boards' layouts as last read by a move (see [`super::layout_cache`]).
+    layouts: std::sync::Arc<super::layout_cache::LayoutCache>,
 }
 
 /// The NOTIFY channel instances announce board changes on.
@@ -64,6 +66,7 @@ impl PostgresStore {
             changes,
             write_turn: None,
             log_cache: Default::default(),
+            layouts: Default::default(),
         })
     }
 

@@ -114,39 +114,95 @@ macro_rules! impl_store {
             }
         }
 
+        /// The board's row, its write lock taken where the backend has row locks (`FOR UPDATE`
+        /// on PostgreSQL): how a write to a board begins.
         async fn board_row(conn: &mut Conn, board: &BoardRef) -> Result<BoardRow, StoreError> {
+            fetch_board_row(conn, board, true).await
+        }
+
+        /// The board's row for a read: no lock, so a read never waits for a write in progress
+        /// (nor, on PostgreSQL, writes a row lock of its own).
+        async fn read_board_row(conn: &mut Conn, board: &BoardRef) -> Result<BoardRow, StoreError> {
+            fetch_board_row(conn, board, false).await
+        }
+
+        async fn fetch_board_row(
+            conn: &mut Conn,
+            board: &BoardRef,
+            lock: bool,
+        ) -> Result<BoardRow, StoreError> {
+            let (by_id, by_slug) = if lock {
+                (
+                    concat!(board_columns!(), " FROM boards WHERE id = $1", $lock),
+                    concat!(board_columns!(), " FROM boards WHERE slug = $1", $lock),
+                )
+            } else {
+                (
+                    concat!(board_columns!(), " FROM boards WHERE id = $1"),
+                    concat!(board_columns!(), " FROM boards WHERE slug = $1"),
+                )
+            };
             let row = match board {
                 BoardRef::Id(id) => {
-                    sqlx::query_as::<_, BoardRow>(concat!(
-                        concat!(board_columns!(), " FROM boards WHERE id = $1"),
-                        $lock
-                    ))
-                    .bind(id.0)
-                    .fetch_optional(&mut *conn)
-                    .await
+                    sqlx::query_as::<_, BoardRow>(by_id).bind(id.0).fetch_optional(&mut *conn).await
                 }
                 BoardRef::Slug(slug) => {
-                    sqlx::query_as::<_, BoardRow>(concat!(
-                        concat!(board_columns!(), " FROM boards WHERE slug = $1"),
-                        $lock
-                    ))
-                    .bind(slug.as_str())
-                    .fetch_optional(&mut *conn)
-                    .await
+                    sqlx::query_as::<_, BoardRow>(by_slug)
+                        .bind(slug.as_str())
+                        .fetch_optional(&mut *conn)
+                        .await
                 }
             };
             row.map_err(db_error)?.ok_or_else(|| StoreError::NotFound(board.to_string()))
         }
 
-        /// Loads a board; with `with_cards` false its card list stays empty.
+        /// Loads a board for a write, its lock taken (see [`board_row`]); with `with_cards`
+        /// false its card list stays empty.
         async fn load_board(
             conn: &mut Conn,
             board: &BoardRef,
             with_cards: bool,
         ) -> Result<Board, StoreError> {
             let row = board_row(conn, board).await?;
+            complete_board(conn, row, with_cards).await
+        }
+
+        /// Loads a board for a read (no lock); with `with_cards` false its card list stays
+        /// empty.
+        async fn read_board(
+            conn: &mut Conn,
+            board: &BoardRef,
+            with_cards: bool,
+        ) -> Result<Board, StoreError> {
+            let row = read_board_row(conn, board).await?;
+            complete_board(conn, row, with_cards).await
+        }
+
+        /// The board of card `id` and the version of its layout (its columns, lanes and flow
+        /// policy: what a placement is checked against, bumped by every change to them), in
+        /// one statement, with the board's lock taken where the backend has row locks.
+        async fn card_board_version(conn: &mut Conn, id: CardId) -> Result<(BoardId, i64), StoreError> {
+            sqlx::query_as::<_, (Uuid, i64)>(concat!(
+                "SELECT id, layout_version FROM boards \
+                 WHERE id = (SELECT board_id FROM cards WHERE id = $1)",
+                $lock
+            ))
+            .bind(id.0)
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(db_error)?
+            .map(|(board, version)| (BoardId(board), version))
+            .ok_or_else(|| StoreError::NotFound(format!("card {id}")))
+        }
+
+        /// A board from its row: its columns and lanes read, and its cards if `with_cards`.
+        async fn complete_board(
+            conn: &mut Conn,
+            row: BoardRow,
+            with_cards: bool,
+        ) -> Result<Board, StoreError> {
             // Columns and lanes in one statement: on SQLite every statement is a round trip
-            // to the connection's thread, and a move reads the board's layout in its write turn.
+            // to the connection's thread.
             let mut columns = Vec::new();
             let mut lanes = Vec::new();
             let layout = sqlx::query_as::<_, LayoutRow>(
@@ -334,24 +390,31 @@ macro_rules! impl_store {
             Ok(())
         }
 
-        /// Moves a card on a locked board (loaded without its cards: the policies read the few
-        /// that bear on the placement): policies enforced, overrides recorded, `moved` event;
-        /// keeps its open dedup key in step: cleared in a done column, restored when it leaves
-        /// one unless another open incident took the key meanwhile.
+        /// Moves card `id` on a locked board (loaded without its cards: the policies read the
+        /// few that bear on the placement, and the card itself comes with them in one read):
+        /// policies enforced, overrides recorded, `moved` event; keeps its open dedup key in
+        /// step: cleared in a done column, restored when it leaves one unless another open
+        /// incident took the key meanwhile.
         async fn place_card(
             conn: &mut Conn,
             board: &Board,
-            mut card: Card,
+            id: CardId,
             request: &MoveRequest,
             actor: &Actor,
             now: DateTime<Utc>,
         ) -> Result<Card, StoreError> {
-            let (column, lane) = request.target(board, &card)?;
-            let mover = Mover { id: Some(card.id), card_type: card.card_type };
             let placing = Board {
-                cards: placement_cards(conn, board, column, Some(card.id)).await?,
+                cards: placement_cards(conn, board, request.column_id, Some(id)).await?,
                 ..board.clone()
             };
+            let mut card = placing
+                .cards
+                .iter()
+                .find(|c| c.id == id)
+                .cloned()
+                .ok_or_else(|| StoreError::NotFound(format!("card {id}")))?;
+            let (column, lane) = request.target(board, &card)?;
+            let mover = Mover { id: Some(card.id), card_type: card.card_type };
             let overrides = enforce(&placing, mover, column, lane, request.override_reason.as_deref())?;
             // A key for a given place in the cell is worked out first; at the end of the cell
             // (most moves) the UPDATE computes it (`end_of_cell_key`): one statement less.
@@ -622,7 +685,7 @@ macro_rules! impl_store {
                             "the alert resolved; the board moves resolved incidents here".into(),
                         ),
                     };
-                    return place_card(conn, &board, card, &request, actor, now).await.map(Some);
+                    return place_card(conn, &board, card.id, &request, actor, now).await.map(Some);
                 }
             }
             Ok(Some(card))
@@ -868,7 +931,7 @@ macro_rules! impl_store {
 
             async fn board(&self, board: &BoardRef) -> Result<Board, StoreError> {
                 let mut conn = self.pool.acquire().await.map_err(db_error)?;
-                load_board(&mut conn, board, true).await
+                read_board(&mut conn, board, true).await
             }
 
             async fn set_policy(&self, board: &BoardRef, policy: &BoardPolicy) -> Result<Board, StoreError> {
@@ -878,7 +941,7 @@ macro_rules! impl_store {
                 let limit = |v: Option<u32>| v.map(|v| v as i32);
                 sqlx::query(
                     "UPDATE boards SET committed_capacity = $1, tech_debt_share = $2, expedite_limit = $3, \
-                     expedite_counts_toward_wip = $4 WHERE id = $5",
+                     expedite_counts_toward_wip = $4, layout_version = layout_version + 1 WHERE id = $5",
                 )
                 .bind(limit(policy.committed_capacity))
                 .bind(policy.tech_debt_share)
@@ -897,6 +960,11 @@ macro_rules! impl_store {
                 let mut tx = self.write_tx().await?;
                 let current = load_board(&mut tx, board, true).await?;
                 let planned = plan_columns(&current.columns, &current.cards, specs)?;
+                sqlx::query("UPDATE boards SET layout_version = layout_version + 1 WHERE id = $1")
+                    .bind(current.id.0)
+                    .execute(&mut **tx)
+                    .await
+                    .map_err(db_error)?;
                 for gone in current.columns.iter().filter(|c| planned.iter().all(|p| p.id != c.id)) {
                     sqlx::query("DELETE FROM board_columns WHERE id = $1")
                         .bind(gone.id.0)
@@ -1020,7 +1088,7 @@ macro_rules! impl_store {
 
             async fn incident_settings(&self, board: BoardId) -> Result<IncidentSettings, StoreError> {
                 let mut conn = self.pool.acquire().await.map_err(db_error)?;
-                Ok(board_row(&mut conn, &BoardRef::Id(board)).await?.incidents())
+                Ok(read_board_row(&mut conn, &BoardRef::Id(board)).await?.incidents())
             }
 
             async fn set_incident_settings(
@@ -1060,7 +1128,7 @@ macro_rules! impl_store {
 
             async fn card_by_number(&self, board: &BoardRef, number: i64) -> Result<Card, StoreError> {
                 let mut conn = self.pool.acquire().await.map_err(db_error)?;
-                let board_row = board_row(&mut conn, board).await?;
+                let board_row = read_board_row(&mut conn, board).await?;
                 sqlx::query_as::<_, CardRow>(concat!(
                     "SELECT ",
                     card_columns!(),
@@ -1128,17 +1196,21 @@ macro_rules! impl_store {
                 now: DateTime<Utc>,
             ) -> Result<Card, StoreError> {
                 let mut tx = self.write_tx().await?;
-                let (board, card) = if $lock.is_empty() {
-                    // The write turn is the lock (SQLite): the card row names its board.
-                    let card = card_row(&mut tx, id).await?;
-                    (load_board(&mut tx, &BoardRef::Id(card.board_id), false).await?, card)
-                } else {
-                    // The card is read once its board is locked, so that a concurrent move
-                    // of the same card cannot have changed it meanwhile.
-                    let board = lock_card_board(&mut tx, id).await?;
-                    (board, card_row(&mut tx, id).await?)
+                // The board is locked and its layout's version read in one statement; the
+                // layout itself comes from the cache when it was read at that version (see
+                // `layout_cache`). The card is read with the cards its placement is checked
+                // against.
+                let (board_id, version) = card_board_version(&mut tx, id).await?;
+                let board = match self.layouts.get(board_id, version) {
+                    Some(board) => board,
+                    None => {
+                        let board = load_board(&mut tx, &BoardRef::Id(board_id), false).await?;
+                        let board = std::sync::Arc::new(board);
+                        self.layouts.put(version, std::sync::Arc::clone(&board));
+                        board
+                    }
                 };
-                let card = place_card(&mut tx, &board, card, request, actor, now).await?;
+                let card = place_card(&mut tx, &board, id, request, actor, now).await?;
                 self.commit(tx, BoardChange::card(&card, "card_moved")).await?;
                 Ok(card)
             }

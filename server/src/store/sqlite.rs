@@ -26,6 +26,8 @@ pub struct SqliteStore {
     write_turn: Option<std::sync::Arc<tokio::sync::Mutex<()>>>,
     /// Boards' event logs as last read (see [`super::log_cache`]).
     log_cache: std::sync::Arc<super::log_cache::LogCache>,
+    /// Boards' layouts as last read by a move (see [`super::layout_cache`]).
+    layouts: std::sync::Arc<super::layout_cache::LayoutCache>,
 }
 
 impl SqliteStore {
@@ -86,6 +88,7 @@ impl SqliteStore {
             changes: Default::default(),
             write_turn: Some(write_turn),
             log_cache: Default::default(),
+            layouts: Default::default(),
         })
     }
 
@@ -395,3 +398,91 @@ impl_store!(SqliteStore, sqlx::Sqlite, begin: "BEGIN IMMEDIATE", lock_board: "",
 impl_retro_store!(SqliteStore);
 impl_account_store!(SqliteStore, sqlx::Sqlite);
 impl_delivery_store!(SqliteStore, sqlx::Sqlite);
+
+#[cfg(test)]
+mod tests {
+    //! The layout version a move relies on (`card_board_version` in `sql.rs`), tested where
+    //! the store's private helpers are in reach; the store's behaviour on both databases is
+    //! tested in `server/tests/`.
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use app::ssr::{BoardRef, Store as _};
+    use chrono::Utc;
+    use domain::board::ColumnSpec;
+    use domain::{Actor, CardId, MoveRequest, NewBoard, NewCard};
+
+    async fn version(store: &SqliteStore, card: CardId) -> i64 {
+        let mut conn = store.pool.acquire().await.unwrap();
+        card_board_version(&mut conn, card).await.unwrap().1
+    }
+
+    #[tokio::test]
+    async fn a_move_is_checked_against_the_layout_as_changed_since_the_last_move() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("layout.db").display());
+        let store = SqliteStore::connect(&url, Duration::from_secs(5))
+            .await
+            .unwrap();
+        let actor = Actor::system("test");
+        let new = NewBoard {
+            name: "Layout".into(),
+            ..Default::default()
+        };
+        let board = store.create_board(&new, None, Utc::now()).await.unwrap();
+        let at = BoardRef::Id(board.id);
+        let mut cards = Vec::new();
+        for title in ["First", "Second"] {
+            let card = NewCard {
+                title: title.into(),
+                ..Default::default()
+            };
+            cards.push(
+                store
+                    .create_card(&at, &card, &actor, Utc::now())
+                    .await
+                    .unwrap(),
+            );
+        }
+        let first = version(&store, cards[0].id).await;
+
+        // A move caches the layout; writes to cards leave the version alone.
+        let to_ready = MoveRequest {
+            column_id: board.columns[1].id,
+            lane_id: None,
+            position: None,
+            override_reason: None,
+        };
+        store
+            .move_card(cards[0].id, &to_ready, &actor, Utc::now())
+            .await
+            .unwrap();
+        assert_eq!(version(&store, cards[0].id).await, first);
+
+        // A policy change bumps it, and so does a column change.
+        let mut policy = board.policy.clone();
+        policy.committed_capacity = Some(9);
+        store.set_policy(&at, &policy).await.unwrap();
+        let second = version(&store, cards[0].id).await;
+        assert!(second > first, "{second} after {first}");
+        let specs: Vec<ColumnSpec> = board
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(i, c)| ColumnSpec {
+                id: Some(c.id),
+                name: c.name.clone(),
+                kind: c.kind,
+                wip_limit: if i == 1 { Some(1) } else { c.wip_limit },
+            })
+            .collect();
+        store.set_columns(&at, &specs).await.unwrap();
+        let third = version(&store, cards[0].id).await;
+        assert!(third > second, "{third} after {second}");
+
+        // So the next move sees the new WIP limit of 1, not the cached layout without it.
+        let refused = store
+            .move_card(cards[1].id, &to_ready, &actor, Utc::now())
+            .await;
+        assert!(matches!(refused, Err(StoreError::Policy(_))), "{refused:?}");
+    }
+}
