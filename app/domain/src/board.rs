@@ -440,7 +440,16 @@ impl Board {
             && self.lane(lane).is_none_or(|l| l.kind == LaneKind::Standard)
     }
 
-    /// Cards in a column's Standard lanes: the count a WIP limit applies to.
+    /// Whether a card in `lane` counts toward its column's WIP limit: in a Standard lane (or a
+    /// lane the board does not know, so a stray card is never left out), or in any lane when
+    /// the policy has Expedite cards count too. The placement check and the column headers
+    /// both count by this.
+    pub fn counts_toward_wip(&self, lane: LaneId) -> bool {
+        self.lane(lane).is_none_or(|l| l.kind == LaneKind::Standard)
+            || self.policy.expedite_counts_toward_wip
+    }
+
+    /// Cards in a column that count toward its WIP limit (see [`Self::counts_toward_wip`]).
     pub fn wip_count(&self, column: ColumnId) -> usize {
         self.wip_count_among(column, self.cards.iter().map(|c| (c.column_id, c.lane_id)))
     }
@@ -454,8 +463,7 @@ impl Board {
     ) -> usize {
         placed
             .into_iter()
-            .filter(|(c, _)| *c == column)
-            .filter(|(_, l)| self.lane(*l).is_some_and(|l| l.kind == LaneKind::Standard))
+            .filter(|(c, l)| *c == column && self.counts_toward_wip(*l))
             .count()
     }
 }

@@ -169,7 +169,7 @@ impl Counting<'_> {
     }
 
     fn counts_toward_wip(&self, lane: LaneId) -> bool {
-        self.lane_kind(lane) == LaneKind::Standard || self.board.policy.expedite_counts_toward_wip
+        self.board.counts_toward_wip(lane)
     }
 
     fn others(&self) -> impl Iterator<Item = &crate::card::Card> {
@@ -497,6 +497,38 @@ mod tests {
         );
         // Columns without a limit take anything.
         assert!(check_placement(&b, newcomer, b.columns[0].id, std_lane).is_empty());
+    }
+
+    #[test]
+    fn the_column_count_shown_is_the_count_the_limit_checks() {
+        for counts in [false, true] {
+            let policy = BoardPolicy {
+                expedite_counts_toward_wip: counts,
+                ..Default::default()
+            };
+            let mut b = board(policy);
+            let (exp_lane, std_lane) = (expedite(&b).id, standard(&b).id);
+            add(&mut b, REVIEW, std_lane, CardType::Feature);
+            add(&mut b, REVIEW, exp_lane, CardType::Incident);
+            // A card in a lane the board does not know still counts (never left out).
+            add(
+                &mut b,
+                REVIEW,
+                LaneId(uuid::Uuid::from_u128(99)),
+                CardType::Feature,
+            );
+            let column = b.columns[REVIEW].id;
+            assert_eq!(b.wip_count(column), if counts { 3 } else { 2 });
+            let limit = u32::try_from(b.wip_count(column)).unwrap_or(u32::MAX);
+            b.columns[REVIEW].wip_limit = Some(limit);
+            let newcomer = Mover {
+                id: None,
+                card_type: CardType::Feature,
+            };
+            let v = check_placement(&b, newcomer, column, std_lane);
+            assert_eq!(rules(&v), vec![Rule::WipLimit], "counts {counts}");
+            assert_eq!(v[0].current, limit);
+        }
     }
 
     #[test]
