@@ -1536,6 +1536,72 @@ async fn board_events_are_the_log_in_order(store: Arc<dyn Store>) {
     );
 }
 
+/// Moves check against the layout as it is in the database, whoever changed it: another
+/// instance (or process) through its store, or SQL that knows nothing of the layout cache
+/// (an older Flowboard during a rolling upgrade, a fix by hand). A move takes the layout from
+/// its process's cache only at the version the database's triggers keep.
+async fn layout_changes_from_anywhere_reach_moves(store: Arc<dyn Store>, db: &common::TestDb) {
+    let board = make_board(store.as_ref(), "Layout anywhere").await;
+    let r = BoardRef::Id(board.id);
+    let mut cards = Vec::new();
+    for title in ["a", "b", "c"] {
+        cards.push(add_feature(store.as_ref(), &r, title).await);
+    }
+    let ready = board.columns[1].id;
+    store
+        .move_card(cards[0].id, &to(ready), &actor(), t0())
+        .await
+        .unwrap();
+
+    let limit_ready = |limit: Option<u32>| -> Vec<ColumnSpec> {
+        board
+            .columns
+            .iter()
+            .map(|c| ColumnSpec {
+                id: Some(c.id),
+                name: c.name.clone(),
+                kind: c.kind,
+                wip_limit: if c.id == ready { limit } else { c.wip_limit },
+            })
+            .collect()
+    };
+    let (other_db, other) = common::open(db).await;
+    other.set_columns(&r, &limit_ready(Some(1))).await.unwrap();
+    let refused = store
+        .move_card(cards[1].id, &to(ready), &actor(), t0())
+        .await;
+    assert!(matches!(refused, Err(StoreError::Policy(_))), "{refused:?}");
+    other.set_columns(&r, &limit_ready(None)).await.unwrap();
+    store
+        .move_card(cards[1].id, &to(ready), &actor(), t0())
+        .await
+        .unwrap();
+    other_db.close().await;
+
+    let set_limit = "UPDATE board_columns SET wip_limit = 2 WHERE id = $1";
+    if db.url.starts_with("sqlite:") {
+        let pool = sqlx::SqlitePool::connect(&db.url).await.unwrap();
+        sqlx::query(set_limit)
+            .bind(ready.0)
+            .execute(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+    } else {
+        let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
+        sqlx::query(set_limit)
+            .bind(ready.0)
+            .execute(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+    }
+    let refused = store
+        .move_card(cards[2].id, &to(ready), &actor(), t0())
+        .await;
+    assert!(matches!(refused, Err(StoreError::Policy(_))), "{refused:?}");
+}
+
 /// A board's log read again after more writes, some by another store on the same database
 /// (another instance, or the CLI) and some imported with past times, is the log a fresh store
 /// reads: the in-memory copy of the log (`log_cache`) never serves a stale or partial log.
@@ -1611,6 +1677,14 @@ macro_rules! conformance {
                         database.close().await;
                     }
                 };
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn layout_changes_from_anywhere_reach_moves() {
+                let Some(db) = $db else { return };
+                let (database, store) = common::open(&db).await;
+                super::layout_changes_from_anywhere_reach_moves(store, &db).await;
+                database.close().await;
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -8,7 +8,9 @@
 //! (`bench/HISTORY.md`, session 7).
 //!
 //! Why the copy stays exact: the board row carries `layout_version`, which every change to
-//! the layout bumps (`set_policy`, `set_columns`). A move reads that version in its write turn
+//! the layout bumps: database triggers do it (migration `20261202000001_layout_version`), so
+//! a change made by another process, by an older version of Flowboard during a rolling
+//! upgrade or by hand in SQL counts too. A move reads that version in its write turn
 //! with the board locked (one statement it needs anyway) and uses the copy only if it was
 //! read at that same version; otherwise it reads the layout there and keeps it. So a layout
 //! changed by another process or instance is never used stale.

@@ -941,7 +941,7 @@ macro_rules! impl_store {
                 let limit = |v: Option<u32>| v.map(|v| v as i32);
                 sqlx::query(
                     "UPDATE boards SET committed_capacity = $1, tech_debt_share = $2, expedite_limit = $3, \
-                     expedite_counts_toward_wip = $4, layout_version = layout_version + 1 WHERE id = $5",
+                     expedite_counts_toward_wip = $4 WHERE id = $5",
                 )
                 .bind(limit(policy.committed_capacity))
                 .bind(policy.tech_debt_share)
@@ -960,11 +960,6 @@ macro_rules! impl_store {
                 let mut tx = self.write_tx().await?;
                 let current = load_board(&mut tx, board, true).await?;
                 let planned = plan_columns(&current.columns, &current.cards, specs)?;
-                sqlx::query("UPDATE boards SET layout_version = layout_version + 1 WHERE id = $1")
-                    .bind(current.id.0)
-                    .execute(&mut **tx)
-                    .await
-                    .map_err(db_error)?;
                 for gone in current.columns.iter().filter(|c| planned.iter().all(|p| p.id != c.id)) {
                     sqlx::query("DELETE FROM board_columns WHERE id = $1")
                         .bind(gone.id.0)
