@@ -1554,16 +1554,9 @@ async fn layout_changes_from_anywhere_reach_moves(store: Arc<dyn Store>, db: &co
         .unwrap();
 
     let limit_ready = |limit: Option<u32>| -> Vec<ColumnSpec> {
-        board
-            .columns
-            .iter()
-            .map(|c| ColumnSpec {
-                id: Some(c.id),
-                name: c.name.clone(),
-                kind: c.kind,
-                wip_limit: if c.id == ready { limit } else { c.wip_limit },
-            })
-            .collect()
+        let mut specs = app::ssr::forms::specs_of(&board);
+        specs[1].wip_limit = limit;
+        specs
     };
     let (other_db, other) = common::open(db).await;
     other.set_columns(&r, &limit_ready(Some(1))).await.unwrap();

@@ -408,7 +408,6 @@ mod tests {
     use super::*;
     use app::ssr::{BoardRef, Store as _};
     use chrono::Utc;
-    use domain::board::ColumnSpec;
     use domain::{Actor, CardId, MoveRequest, NewBoard, NewCard};
 
     async fn version(store: &SqliteStore, card: CardId) -> i64 {
@@ -464,17 +463,8 @@ mod tests {
         store.set_policy(&at, &policy).await.unwrap();
         let second = version(&store, cards[0].id).await;
         assert!(second > first, "{second} after {first}");
-        let specs: Vec<ColumnSpec> = board
-            .columns
-            .iter()
-            .enumerate()
-            .map(|(i, c)| ColumnSpec {
-                id: Some(c.id),
-                name: c.name.clone(),
-                kind: c.kind,
-                wip_limit: if i == 1 { Some(1) } else { c.wip_limit },
-            })
-            .collect();
+        let mut specs = app::ssr::forms::specs_of(&board);
+        specs[1].wip_limit = Some(1);
         store.set_columns(&at, &specs).await.unwrap();
         let third = version(&store, cards[0].id).await;
         assert!(third > second, "{third} after {second}");
