@@ -117,6 +117,11 @@ async fn generic_api_deduplicates(s: &TestServer) {
         .map(|e| e["kind"]["type"].as_str().unwrap())
         .collect();
     assert_eq!(kinds, ["created", "incident_recurred", "alert_resolved"]);
+    // The recurrence is logged with the count the card had then, by the monitor, when the
+    // card was refreshed.
+    assert_eq!(events[1]["kind"]["occurrences"], 2, "{events}");
+    assert_eq!(events[1]["actor"]["kind"], "token");
+    assert_eq!(events[1]["at"], again["last_seen_at"], "{events}");
     // Firing again while the card is still open clears the resolution.
     let r = post(json!({"title": "Checkout 5xx", "severity": "sev1", "dedup_key": "checkout-5xx"}))
         .await
@@ -530,14 +535,15 @@ async fn races_and_storms(s: &TestServer) {
     assert_eq!(total, 10_000, "every alert counted once");
 }
 
-/// Reads SSE events from `url` until one whose data contains `needle`, within `limit`.
-async fn wait_for_event(
+/// Reads the live stream at `url` until `done` holds for what arrived, within `limit`;
+/// signals `ready` (if given) once the stream's `ready` event arrived. What arrived.
+async fn read_stream(
     client: &reqwest::Client,
     url: String,
-    ready: tokio::sync::oneshot::Sender<()>,
-    needle: &'static str,
+    mut ready: Option<tokio::sync::oneshot::Sender<()>>,
+    done: impl Fn(&str) -> bool,
     limit: Duration,
-) -> String {
+) -> Result<String, String> {
     let r = client.get(url).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     assert!(
@@ -548,8 +554,7 @@ async fn wait_for_event(
     );
     let mut body = r.bytes_stream();
     let mut seen = String::new();
-    let mut ready = Some(ready);
-    tokio::time::timeout(limit, async {
+    let outcome = tokio::time::timeout(limit, async {
         while let Some(chunk) = body.next().await {
             seen.push_str(&String::from_utf8_lossy(&chunk.unwrap()));
             if seen.contains("event: ready")
@@ -557,37 +562,62 @@ async fn wait_for_event(
             {
                 let _ = r.send(());
             }
-            if seen.contains(needle) {
-                return;
+            if done(&seen) {
+                return true;
             }
         }
+        false
     })
+    .await;
+    match outcome {
+        Ok(true) => Ok(seen),
+        _ => Err(seen),
+    }
+}
+
+/// Reads SSE events from `url` until one whose data contains `needle`, within `limit`.
+async fn wait_for_event(
+    client: &reqwest::Client,
+    url: String,
+    ready: tokio::sync::oneshot::Sender<()>,
+    needle: &'static str,
+    limit: Duration,
+) -> String {
+    read_stream(
+        client,
+        url,
+        Some(ready),
+        |seen| seen.contains(needle),
+        limit,
+    )
     .await
-    .unwrap_or_else(|_| panic!("no {needle:?} event in time; got {seen:?}"));
-    seen
+    .unwrap_or_else(|seen| panic!("no {needle:?} event in time; got {seen:?}"))
+}
+
+/// The data line of the `ready` event in `seen`, once it arrived whole.
+fn ready_data(seen: &str) -> Option<&str> {
+    let at = seen.find("event: ready\n")?;
+    seen[at..]
+        .split_inclusive('\n')
+        .find(|line| line.starts_with("data: "))
+        .and_then(|line| line.strip_suffix('\n'))
+        .map(|line| &line["data: ".len()..])
 }
 
 /// The `changed_at` of the `ready` event a new live stream on `server` starts with.
 async fn ready_changed_at(server: &TestServer, slug: &str) -> chrono::DateTime<chrono::Utc> {
     let url = server.url(&format!("/api/v1/boards/{slug}/live"));
-    let r = server.client.get(url).send().await.unwrap();
-    assert_eq!(r.status(), StatusCode::OK);
-    let mut body = r.bytes_stream();
-    let mut seen = String::new();
-    let data = tokio::time::timeout(Duration::from_secs(5), async {
-        while let Some(chunk) = body.next().await {
-            seen.push_str(&String::from_utf8_lossy(&chunk.unwrap()));
-            if let Some(at) = seen.find("event: ready\n")
-                && let Some(line) = seen[at..].lines().find(|l| l.starts_with("data: "))
-            {
-                return line["data: ".len()..].to_owned();
-            }
-        }
-        panic!("stream ended before `ready`: {seen:?}");
-    })
+    let seen = read_stream(
+        &server.client,
+        url,
+        None,
+        |seen| ready_data(seen).is_some(),
+        Duration::from_secs(5),
+    )
     .await
-    .expect("a ready event in time");
-    let ready: Value = serde_json::from_str(&data).unwrap();
+    .unwrap_or_else(|seen| panic!("no `ready` event in time: {seen:?}"));
+    let data = ready_data(&seen).unwrap_or_default();
+    let ready: Value = serde_json::from_str(data).unwrap();
     ready["changed_at"]
         .as_str()
         .and_then(|t| t.parse().ok())

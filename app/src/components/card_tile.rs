@@ -94,7 +94,7 @@ fn tile(out: &mut String, card: &TileCard, context: &TileContext<'_>) {
 fn type_badge(out: &mut String, card_type: CardType) {
     let _ = write!(
         out,
-        r#"<span class="badge type-badge type-{}"><span class="icon" aria-hidden="true">{}</span>{}</span>"#,
+        r#"<span class="badge type-badge type-{}"><span aria-hidden="true" class="icon">{}</span>{}</span>"#,
         card_type.as_str(),
         type_icon(card_type),
         card_type.label(),
@@ -105,7 +105,7 @@ fn type_badge(out: &mut String, card_type: CardType) {
 fn severity_badge(out: &mut String, severity: Severity) {
     let _ = write!(
         out,
-        r#"<span class="badge sev-badge {}" title="Severity">{}</span>"#,
+        r#"<span title="Severity" class="badge sev-badge {}">{}</span>"#,
         severity.as_str(),
         severity.as_str().to_uppercase(),
     );
@@ -220,6 +220,31 @@ mod tests {
         assert!(html.contains(r#"class="card type-incident is-blocked" draggable="true""#));
         assert!(html.ends_with(r#"</article><p class="more-cards">+ 3 earlier</p>"#));
         assert!(!html.contains("<script"));
+    }
+
+    /// The tiles write the badges by hand; they must stay what the badge components render
+    /// (the card page and the retro use those).
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn tile_badges_are_the_badge_components_markup() {
+        use leptos::prelude::*;
+        for card_type in [CardType::Feature, CardType::Incident, CardType::TechDebt] {
+            let mut html = String::new();
+            type_badge(&mut html, card_type);
+            let component = view! { <super::super::TypeBadge card_type /> }.to_html();
+            assert_eq!(html, component);
+        }
+        for severity in [
+            Severity::Sev1,
+            Severity::Sev2,
+            Severity::Sev3,
+            Severity::Sev4,
+        ] {
+            let mut html = String::new();
+            severity_badge(&mut html, severity);
+            let component = view! { <super::super::SeverityBadge severity /> }.to_html();
+            assert_eq!(html, component);
+        }
     }
 
     #[test]

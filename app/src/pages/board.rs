@@ -405,7 +405,9 @@ fn Cell(
     } else {
         0
     };
-    // Done columns show the most recently finished work first.
+    // Done columns show the most recently finished work first, at most DONE_SHOWN of it. The
+    // server already left out the older cards of most done cells; not those of a done column
+    // with a WIP limit (the limit counts them all), which are cut to the same length here.
     let shown: Vec<TileCard> = if done {
         cards.into_iter().rev().take(DONE_SHOWN).collect()
     } else {

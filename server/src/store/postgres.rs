@@ -219,7 +219,7 @@ async fn listen(pool: &PgPool) -> Result<PgListener, sqlx::Error> {
     Ok(listener)
 }
 
-impl_store!(PostgresStore, sqlx::Postgres, begin: "", lock_board: " FOR UPDATE", notify: "SELECT pg_notify('flowboard_changes', $1)");
+impl_store!(PostgresStore, sqlx::Postgres, begin: "", lock_board: " FOR UPDATE", notify: "SELECT pg_notify('flowboard_changes', $1)", dialect: postgres);
 impl_retro_store!(PostgresStore);
 impl_account_store!(PostgresStore, sqlx::Postgres);
 impl_delivery_store!(PostgresStore, sqlx::Postgres);

@@ -143,6 +143,15 @@ pub(crate) struct CardRow {
     pub caused_by: Option<Uuid>,
 }
 
+/// A card read for a move, with the version of its board's layout read in the same
+/// statement (see `cards_for_move` in `sql.rs`).
+#[derive(FromRow)]
+pub(crate) struct VersionedCardRow {
+    pub layout_version: i64,
+    #[sqlx(flatten)]
+    pub card: CardRow,
+}
+
 /// A card as SQLite's `json_array` writes it (see `sqlite::board_cards`): ids in hex
 /// (`hex(NULL)` is the empty string), booleans as 0 or 1, times as stored text.
 #[derive(serde::Deserialize)]

@@ -7,8 +7,8 @@
 //! PostgreSQL). Every write takes the board lock first, so writes to one board are serialised
 //! and the checks made inside them (numbering, positions, later WIP limits) hold.
 //!
-//! SQLite numbers `$n` parameters by first appearance, so each statement uses `$1`, `$2`, ...
-//! in ascending order of first use.
+//! sqlx binds `$n` to the n-th bound value on both backends, wherever it appears; on SQLite
+//! that holds across the statements of one string too (`move_and_log_sql`).
 
 /// Columns of `boards` that [`super::rows::BoardRow`] reads.
 macro_rules! board_columns {
@@ -41,8 +41,125 @@ macro_rules! end_of_cell_key {
     };
 }
 
+/// The cards that bear on placing a card in column `$2` (the SQL form of
+/// `domain::policy::bears_on_placement`), each with the version of the board's layout: the
+/// card `$1` itself (NULL for a card not made yet), the cards in the active columns and in
+/// `$2` when it has a WIP limit, and those in `$2`'s Expedite lanes when the board limits
+/// Expedite. `$board` is the board's id or an expression for it. Three indexed reads joined
+/// by `UNION`: as one `OR`, the read scanned every card on the board, finished ones included.
+/// The policies need nothing else, so a placement reads a handful of cards however much
+/// finished work the board holds.
+macro_rules! placement_cards_sql {
+    ($board:literal) => {
+        concat!(
+            versioned_cards!($board),
+            "id = $1 UNION ",
+            versioned_cards!($board),
+            "board_id = ",
+            $board,
+            " AND column_id IN (SELECT id FROM board_columns WHERE board_id = ",
+            $board,
+            " AND (kind = 'active' OR (id = $2 AND wip_limit IS NOT NULL))) UNION ",
+            versioned_cards!($board),
+            "board_id = ",
+            $board,
+            " AND column_id = $2 AND lane_id IN (SELECT id FROM lanes WHERE board_id = ",
+            $board,
+            " AND kind = 'expedite') AND EXISTS (SELECT 1 FROM boards WHERE id = ",
+            $board,
+            " AND expedite_limit IS NOT NULL) ORDER BY position, number"
+        )
+    };
+}
+
+/// `SELECT` the layout version of board `$board` and the card columns `FROM cards WHERE `.
+macro_rules! versioned_cards {
+    ($board:literal) => {
+        concat!(
+            "SELECT (SELECT layout_version FROM boards WHERE id = ",
+            $board,
+            ") AS layout_version, ",
+            card_columns!(),
+            " FROM cards WHERE "
+        )
+    };
+}
+
+/// A move's `UPDATE`: card `$4` to column `$1`, lane `$2`, key `$3` (NULL: the end of the
+/// cell), at `$5`, in its column since `$6`.
+macro_rules! move_update {
+    () => {
+        concat!(
+            "UPDATE cards SET column_id = $1, lane_id = $2, position = COALESCE($3, ",
+            end_of_cell_key!("$4"),
+            "), updated_at = $5, column_entered_at = $6 WHERE id = $4"
+        )
+    };
+}
+
+/// A move's event: on board `$7`, kind `$8`, by `$9` `$10`, from column `$11` and lane
+/// `$12`, data `$13` (the rest as in [`move_update`]).
+macro_rules! move_event {
+    () => {
+        "INSERT INTO card_events (board_id, card_id, kind, at, actor_kind, actor_name, \
+         column_id, lane_id, from_column_id, from_lane_id, data) \
+         VALUES ($7, $4, $8, $5, $9, $10, $1, $2, $11, $12, $13)"
+    };
+}
+
+/// A move's `UPDATE` and its event in one round trip, returning the card's new key. SQLite
+/// runs both statements of one string; PostgreSQL takes one statement per query, so there the
+/// event is a data-modifying `WITH`.
+macro_rules! move_and_log_sql {
+    (sqlite) => {
+        concat!(move_update!(), " RETURNING position; ", move_event!())
+    };
+    (postgres) => {
+        concat!(
+            "WITH moved AS (",
+            move_update!(),
+            " RETURNING position), logged AS (",
+            move_event!(),
+            ") SELECT position FROM moved"
+        )
+    };
+}
+
+/// An open incident reported again, and its `incident_recurred` event, in one round trip:
+/// the card on board `$3` with open key `$4` counted once more, seen at `$1` (`$2`), read
+/// back; the event by `$6` `$7` at `$1`, kind `$5`, its data `$8` (the event with any count)
+/// with the count the card now has. The count is patched in SQL because it is only known
+/// there; serde writes the rest of the event, as for every other event.
+macro_rules! recur_and_log_sql {
+    (sqlite) => {
+        concat!(
+            "UPDATE cards SET occurrences = occurrences + 1, last_seen_at = $1, \
+             alert_resolved_at = NULL, updated_at = $2 \
+             WHERE board_id = $3 AND open_dedup_key = $4 RETURNING ",
+            card_columns!(),
+            "; INSERT INTO card_events (board_id, card_id, kind, at, actor_kind, actor_name, data) \
+             SELECT $3, id, $5, $1, $6, $7, json_set($8, '$.occurrences', occurrences) \
+             FROM cards WHERE board_id = $3 AND open_dedup_key = $4"
+        )
+    };
+    (postgres) => {
+        concat!(
+            "WITH recurred AS (UPDATE cards SET occurrences = occurrences + 1, last_seen_at = $1, \
+             alert_resolved_at = NULL, updated_at = $2 \
+             WHERE board_id = $3 AND open_dedup_key = $4 RETURNING ",
+            card_columns!(),
+            "), logged AS (INSERT INTO card_events \
+             (board_id, card_id, kind, at, actor_kind, actor_name, data) \
+             SELECT $3, id, $5, $1, $6, $7, jsonb_set($8, '{occurrences}', to_jsonb(occurrences)) \
+             FROM recurred) SELECT ",
+            card_columns!(),
+            " FROM recurred"
+        )
+    };
+}
+
 macro_rules! impl_store {
-    ($store:ident, $db:ty, begin: $begin:literal, lock_board: $lock:literal, notify: $notify:literal) => {
+    ($store:ident, $db:ty, begin: $begin:literal, lock_board: $lock:literal, notify: $notify:literal, dialect: $dialect:ident) => {
         use std::collections::HashMap;
 
         use app::ssr::{BoardRef, Store, StoreError};
@@ -62,7 +179,7 @@ macro_rules! impl_store {
         use uuid::Uuid;
 
         use crate::store::rows::{
-            BoardRow, CardRow, EventRow, Layout, LayoutRow, SummaryRow, db_error,
+            BoardRow, CardRow, EventRow, Layout, LayoutRow, SummaryRow, VersionedCardRow, db_error,
         };
 
         type Conn = <$db as sqlx::Database>::Connection;
@@ -266,35 +383,52 @@ macro_rules! impl_store {
             load_board(conn, &BoardRef::Id(BoardId(board_id)), false).await
         }
 
-        /// The cards that bear on placing `mover` in `column` (the SQL form of
-        /// `domain::policy::bears_on_placement`): the policies need nothing else, so a move
-        /// reads a handful of cards however much finished work the board holds.
+        /// The cards that bear on placing `mover` (`None` for a card not made yet) in
+        /// `column` on `board` (see [`placement_cards_sql`]).
         async fn placement_cards(
             conn: &mut Conn,
             board: &Board,
             column: ColumnId,
             mover: Option<CardId>,
         ) -> Result<Vec<Card>, StoreError> {
-            sqlx::query_as::<_, CardRow>(concat!(
-                "SELECT ",
-                card_columns!(),
-                " FROM cards WHERE board_id = $1 AND (id = $2 OR column_id IN \
-                 (SELECT id FROM board_columns WHERE board_id = $1 AND kind = 'active') \
-                 OR (column_id = $3 AND ($4 OR ($5 AND lane_id IN \
-                 (SELECT id FROM lanes WHERE board_id = $1 AND kind = 'expedite'))))) \
-                 ORDER BY position, number"
+            sqlx::query_as::<_, VersionedCardRow>(placement_cards_sql!("$3"))
+                .bind(mover.map(|m| m.0))
+                .bind(column.0)
+                .bind(board.id.0)
+                .fetch_all(&mut *conn)
+                .await
+                .map_err(db_error)?
+                .into_iter()
+                .map(|row| Card::try_from(row.card))
+                .collect()
+        }
+
+        /// For a move of card `id` to `column`: its board, the version of that board's
+        /// layout and the cards that bear on the placement, the card first among them, in one
+        /// statement (the board's id and layout come from the card, not from a read before).
+        async fn cards_for_move(
+            conn: &mut Conn,
+            id: CardId,
+            column: ColumnId,
+        ) -> Result<(BoardId, i64, Vec<Card>), StoreError> {
+            let rows = sqlx::query_as::<_, VersionedCardRow>(placement_cards_sql!(
+                "(SELECT board_id FROM cards WHERE id = $1)"
             ))
-            .bind(board.id.0)
-            .bind(mover.map(|m| m.0))
+            .bind(id.0)
             .bind(column.0)
-            .bind(board.column(column).is_some_and(|c| c.wip_limit.is_some()))
-            .bind(board.policy.expedite_limit.is_some())
             .fetch_all(&mut *conn)
             .await
-            .map_err(db_error)?
-            .into_iter()
-            .map(Card::try_from)
-            .collect()
+            .map_err(db_error)?;
+            let version = rows
+                .iter()
+                .find(|row| row.card.id == id.0)
+                .map(|row| (BoardId(row.card.board_id), row.layout_version))
+                .ok_or_else(|| StoreError::NotFound(format!("card {id}")))?;
+            let cards = rows
+                .into_iter()
+                .map(|row| Card::try_from(row.card))
+                .collect::<Result<_, _>>()?;
+            Ok((version.0, version.1, cards))
         }
 
         async fn insert_column(conn: &mut Conn, board: Uuid, c: &Column) -> Result<(), StoreError> {
@@ -390,23 +524,21 @@ macro_rules! impl_store {
             Ok(())
         }
 
-        /// Moves card `id` on a locked board (loaded without its cards: the policies read the
-        /// few that bear on the placement, and the card itself comes with them in one read):
+        /// Moves card `id` on a locked board (loaded without its cards: `cards` are the few
+        /// that bear on the placement, from [`placement_cards`], the card itself among them):
         /// policies enforced, overrides recorded, `moved` event; keeps its open dedup key in
         /// step: cleared in a done column, restored when it leaves one unless another open
         /// incident took the key meanwhile.
         async fn place_card(
             conn: &mut Conn,
             board: &Board,
+            cards: Vec<Card>,
             id: CardId,
             request: &MoveRequest,
             actor: &Actor,
             now: DateTime<Utc>,
         ) -> Result<Card, StoreError> {
-            let placing = Board {
-                cards: placement_cards(conn, board, request.column_id, Some(id)).await?,
-                ..board.clone()
-            };
+            let placing = Board { cards, ..board.clone() };
             let mut card = placing
                 .cards
                 .iter()
@@ -422,9 +554,10 @@ macro_rules! impl_store {
                 Some(index) => Some(key_for(conn, column, lane, Some(card.id), Some(index)).await?),
                 None => None,
             };
+            let from = (card.column_id, card.lane_id);
             let moved = EventKind::Moved {
-                from_column_id: card.column_id,
-                from_lane_id: card.lane_id,
+                from_column_id: from.0,
+                from_lane_id: from.1,
                 to_column_id: column,
                 to_lane_id: lane,
             };
@@ -434,21 +567,29 @@ macro_rules! impl_store {
             card.column_id = column;
             card.lane_id = lane;
             card.updated_at = now;
-            // `$3` NULL: at the end of the cell.
-            card.position = sqlx::query_scalar(concat!(
-                "UPDATE cards SET column_id = $1, lane_id = $2, position = COALESCE($3, ",
-                end_of_cell_key!("$4"),
-                "), updated_at = $5, column_entered_at = $6 WHERE id = $4 RETURNING position"
-            ))
-            .bind(column.0)
-            .bind(lane.0)
-            .bind(position)
-            .bind(card.id.0)
-            .bind(now)
-            .bind(card.column_entered_at)
-            .fetch_one(&mut *conn)
-            .await
-            .map_err(db_error)?;
+            // The UPDATE and its `moved` event in one round trip (`move_and_log_sql`); `$3`
+            // NULL: at the end of the cell.
+            let keys: Vec<f64> = sqlx::query_scalar(move_and_log_sql!($dialect))
+                .bind(column.0)
+                .bind(lane.0)
+                .bind(position)
+                .bind(card.id.0)
+                .bind(now)
+                .bind(card.column_entered_at)
+                .bind(board.id.0)
+                .bind(moved.name())
+                .bind(actor.kind.as_str())
+                .bind(actor.name.as_str())
+                .bind(from.0.0)
+                .bind(from.1.0)
+                .bind(Json(&moved))
+                .fetch_all(&mut *conn)
+                .await
+                .map_err(db_error)?;
+            card.position = keys
+                .first()
+                .copied()
+                .ok_or_else(|| StoreError::NotFound(format!("card {id}")))?;
             if let Some(key) = card.dedup_key.as_deref() {
                 let done = board.column(column).is_some_and(|c| c.kind == domain::ColumnKind::Done);
                 let query = if done {
@@ -465,7 +606,6 @@ macro_rules! impl_store {
                     .await
                     .map_err(db_error)?;
             }
-            insert_event(conn, board.id, card.id, now, actor, &moved).await?;
             record_overrides(conn, board.id, card.id, now, actor, overrides).await?;
             Ok(card)
         }
@@ -622,25 +762,23 @@ macro_rules! impl_store {
             now: DateTime<Utc>,
         ) -> Result<IncidentOutcome, StoreError> {
             if let Some(key) = report.dedup_key.as_deref() {
-                // The open card with the key, refreshed and read back in one statement: an
-                // alert storm is mostly these.
-                let refreshed = sqlx::query_as::<_, CardRow>(concat!(
-                    "UPDATE cards SET occurrences = occurrences + 1, last_seen_at = $1, \
-                     alert_resolved_at = NULL, updated_at = $2 \
-                     WHERE board_id = $3 AND open_dedup_key = $4 RETURNING ",
-                    card_columns!()
-                ))
-                .bind(now)
-                .bind(now)
-                .bind(board_id.0)
-                .bind(key)
-                .fetch_optional(&mut *conn)
-                .await
-                .map_err(db_error)?;
-                if let Some(row) = refreshed {
+                // The open card with the key, refreshed, read back and its event written, in
+                // one round trip (`recur_and_log_sql`): an alert storm is mostly these.
+                let template = EventKind::IncidentRecurred { occurrences: 0 };
+                let refreshed = sqlx::query_as::<_, CardRow>(recur_and_log_sql!($dialect))
+                    .bind(now)
+                    .bind(now)
+                    .bind(board_id.0)
+                    .bind(key)
+                    .bind(template.name())
+                    .bind(actor.kind.as_str())
+                    .bind(actor.name.as_str())
+                    .bind(Json(&template))
+                    .fetch_all(&mut *conn)
+                    .await
+                    .map_err(db_error)?;
+                if let Some(row) = refreshed.into_iter().next() {
                     let card = Card::try_from(row)?;
-                    let kind = EventKind::IncidentRecurred { occurrences: card.occurrences };
-                    insert_event(conn, board_id, card.id, now, actor, &kind).await?;
                     return Ok(IncidentOutcome { card, created: false });
                 }
             }
@@ -685,7 +823,10 @@ macro_rules! impl_store {
                             "the alert resolved; the board moves resolved incidents here".into(),
                         ),
                     };
-                    return place_card(conn, &board, card.id, &request, actor, now).await.map(Some);
+                    let cards = placement_cards(conn, &board, column, Some(card.id)).await?;
+                    return place_card(conn, &board, cards, card.id, &request, actor, now)
+                        .await
+                        .map(Some);
                 }
             }
             Ok(Some(card))
@@ -1191,11 +1332,16 @@ macro_rules! impl_store {
                 now: DateTime<Utc>,
             ) -> Result<Card, StoreError> {
                 let mut tx = self.write_tx().await?;
-                // The board is locked and its layout's version read in one statement; the
-                // layout itself comes from the cache when it was read at that version (see
-                // `layout_cache`). The card is read with the cards its placement is checked
-                // against.
-                let (board_id, version) = card_board_version(&mut tx, id).await?;
+                if !$lock.is_empty() {
+                    // PostgreSQL: the board's row lock first, so the cards read next are as
+                    // the moves before this one left them (SQLite's write lock is held since
+                    // `BEGIN IMMEDIATE`).
+                    card_board_version(&mut tx, id).await?;
+                }
+                // The card, the cards its placement is checked against and the version of the
+                // board's layout, in one statement; the layout itself comes from the cache
+                // when it was read at that version (see `layout_cache`).
+                let (board_id, version, cards) = cards_for_move(&mut tx, id, request.column_id).await?;
                 let board = match self.layouts.get(board_id, version) {
                     Some(board) => board,
                     None => {
@@ -1205,7 +1351,7 @@ macro_rules! impl_store {
                         board
                     }
                 };
-                let card = place_card(&mut tx, &board, id, request, actor, now).await?;
+                let card = place_card(&mut tx, &board, cards, id, request, actor, now).await?;
                 self.commit(tx, BoardChange::card(&card, "card_moved")).await?;
                 Ok(card)
             }

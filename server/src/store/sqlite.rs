@@ -394,25 +394,29 @@ fn sqlite_pool(connections: u32, acquire_timeout: Duration) -> SqlitePoolOptions
         .test_before_acquire(false)
 }
 
-impl_store!(SqliteStore, sqlx::Sqlite, begin: "BEGIN IMMEDIATE", lock_board: "", notify: "");
+impl_store!(SqliteStore, sqlx::Sqlite, begin: "BEGIN IMMEDIATE", lock_board: "", notify: "", dialect: sqlite);
 impl_retro_store!(SqliteStore);
 impl_account_store!(SqliteStore, sqlx::Sqlite);
 impl_delivery_store!(SqliteStore, sqlx::Sqlite);
 
 #[cfg(test)]
 mod tests {
-    //! The layout version a move relies on (`card_board_version` in `sql.rs`), tested where
+    //! The layout version a move relies on (`cards_for_move` in `sql.rs`), tested where
     //! the store's private helpers are in reach; the store's behaviour on both databases is
     //! tested in `server/tests/`.
     #![allow(clippy::unwrap_used)]
     use super::*;
     use app::ssr::{BoardRef, Store as _};
     use chrono::Utc;
-    use domain::{Actor, CardId, MoveRequest, NewBoard, NewCard};
+    use domain::{Actor, CardId, ColumnId, MoveRequest, NewBoard, NewCard};
 
+    /// The layout version as a move of `card` reads it.
     async fn version(store: &SqliteStore, card: CardId) -> i64 {
         let mut conn = store.pool.acquire().await.unwrap();
-        card_board_version(&mut conn, card).await.unwrap().1
+        let (_, version, _) = cards_for_move(&mut conn, card, ColumnId::new())
+            .await
+            .unwrap();
+        version
     }
 
     #[tokio::test]
