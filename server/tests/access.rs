@@ -533,16 +533,46 @@ async fn tokens_and_their_limits(s: &TestServer) {
     let tokens = s.store.list_tokens(Some(board_id)).await.unwrap();
     assert!(tokens[0].last_used_at.is_some(), "last use recorded");
     assert!(tokens[0].prefix.starts_with("fbt_") && secret.starts_with(&tokens[0].prefix));
-    s.store
-        .revoke_token(tokens[0].id, chrono::Utc::now())
-        .await
-        .unwrap();
+    // Revoked through this server (as from the tokens page): refused at once.
+    user(s.store.as_ref(), "token-admin@example.com", true).await;
+    let admin = common::signed_in(&s.base, "token-admin@example.com").await;
+    let id = tokens[0].id.to_string();
+    let revoked = server_fn(s, &admin, "revoke_token", &[("token_id", id.as_str())]).await;
+    assert!(revoked.is_success(), "{revoked}");
     let r = c.get(s.url(path)).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(
         r.json::<Value>().await.unwrap()["detail"],
         "the token has been revoked"
     );
+    // Revoked elsewhere (`s.store` is another connection to the database, as another
+    // instance or the CLI would be): refused once the server's copy of the token is older
+    // than a second (see `store::recent`).
+    let secret = token(s.store.as_ref(), &[Scope::BoardsRead], Some(board_id)).await;
+    let c = bearer_client(&secret);
+    assert_eq!(
+        c.get(s.url(path)).send().await.unwrap().status(),
+        StatusCode::OK
+    );
+    let elsewhere = s.store.list_tokens(Some(board_id)).await.unwrap();
+    s.store
+        .revoke_token(elsewhere[0].id, chrono::Utc::now())
+        .await
+        .unwrap();
+    let revoked_at = std::time::Instant::now();
+    loop {
+        let status = c.get(s.url(path)).send().await.unwrap().status();
+        if status == StatusCode::UNAUTHORIZED {
+            break;
+        }
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            revoked_at.elapsed() < std::time::Duration::from_millis(1500),
+            "a token revoked elsewhere still worked after {:?}",
+            revoked_at.elapsed()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     // The secret is not stored: only its SHA-256.
     assert!(s.store.token_by_hash(&secret).await.unwrap().is_none());
     // A board token lists only its board.

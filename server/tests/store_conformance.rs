@@ -1595,6 +1595,38 @@ async fn layout_changes_from_anywhere_reach_moves(store: Arc<dyn Store>, db: &co
     assert!(matches!(refused, Err(StoreError::Policy(_))), "{refused:?}");
 }
 
+/// Incident settings: saved through a store, its next read has them; saved through another
+/// (another instance), this store's reads have them within a second (`store::recent`).
+async fn incident_settings_changed_anywhere_apply(store: Arc<dyn Store>, db: &common::TestDb) {
+    let board = make_board(store.as_ref(), "Settings anywhere").await;
+    let r = BoardRef::Id(board.id);
+    let before = store.incident_settings(board.id).await.unwrap();
+    let mut mine = before.clone();
+    mine.fallback = Severity::Sev2;
+    store.set_incident_settings(&r, &mine).await.unwrap();
+    assert_eq!(store.incident_settings(board.id).await.unwrap(), mine);
+
+    let (other_db, other) = common::open(db).await;
+    let mut theirs = mine.clone();
+    theirs.fallback = Severity::Sev1;
+    other.set_incident_settings(&r, &theirs).await.unwrap();
+    let saved = std::time::Instant::now();
+    loop {
+        let seen = store.incident_settings(board.id).await.unwrap();
+        if seen == theirs {
+            break;
+        }
+        assert_eq!(seen, mine);
+        assert!(
+            saved.elapsed() < std::time::Duration::from_millis(1500),
+            "settings saved elsewhere still unseen after {:?}",
+            saved.elapsed()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    other_db.close().await;
+}
+
 /// A board's log read again after more writes, some by another store on the same database
 /// (another instance, or the CLI) and some imported with past times, is the log a fresh store
 /// reads: the in-memory copy of the log (`log_cache`) never serves a stale or partial log.
@@ -1677,6 +1709,14 @@ macro_rules! conformance {
                 let Some(db) = $db else { return };
                 let (database, store) = common::open(&db).await;
                 super::layout_changes_from_anywhere_reach_moves(store, &db).await;
+                database.close().await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn incident_settings_changed_anywhere_apply() {
+                let Some(db) = $db else { return };
+                let (database, store) = common::open(&db).await;
+                super::incident_settings_changed_anywhere_apply(store, &db).await;
                 database.close().await;
             }
 

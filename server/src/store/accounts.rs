@@ -356,7 +356,11 @@ macro_rules! impl_account_store {
                 }
 
                 async fn token_by_hash(&self, secret_hash: &str) -> Result<Option<ApiToken>, StoreError> {
-                    sqlx::query_as::<_, TokenRow>(concat!(
+                    // Every API request asks; a recent copy answers (see `recent`).
+                    if let Some(token) = self.tokens.get(secret_hash) {
+                        return Ok(Some(token));
+                    }
+                    let token = sqlx::query_as::<_, TokenRow>(concat!(
                         "SELECT ",
                         token_columns!(),
                         " FROM api_tokens WHERE secret_hash = $1"
@@ -366,7 +370,12 @@ macro_rules! impl_account_store {
                     .await
                     .map_err(db_error)?
                     .map(ApiToken::try_from)
-                    .transpose()
+                    .transpose()?;
+                    // Unknown secrets are not kept: guessing must not fill the memory.
+                    if let Some(token) = &token {
+                        self.tokens.put(secret_hash.to_owned(), token.clone());
+                    }
+                    Ok(token)
                 }
 
                 async fn list_tokens(&self, board: Option<BoardId>) -> Result<Vec<ApiToken>, StoreError> {
@@ -422,6 +431,12 @@ macro_rules! impl_account_store {
                     .execute(&self.pool)
                     .await
                     .map_err(db_error)?;
+                    // The copies show the use too, or each request would touch again.
+                    self.tokens.update(|token| {
+                        if token.id == id && token.last_used_at.is_none_or(|last| last < now) {
+                            token.last_used_at = Some(now);
+                        }
+                    });
                     Ok(())
                 }
 
@@ -434,6 +449,8 @@ macro_rules! impl_account_store {
                     .execute(&self.pool)
                     .await
                     .map_err(db_error)?;
+                    // Refused from now on in this process; elsewhere within `recent::KEPT_FOR`.
+                    self.tokens.clear();
                     self.token(id).await
                 }
 

@@ -12,6 +12,7 @@ mod retros;
 mod layout_cache;
 mod log_cache;
 mod postgres;
+mod recent;
 mod rows;
 mod sqlite;
 

@@ -22,6 +22,11 @@ pub struct PostgresStore {
     log_cache: std::sync::Arc<super::log_cache::LogCache>,
     /// Boards' layouts as last read by a move (see [`super::layout_cache`]).
     layouts: std::sync::Arc<super::layout_cache::LayoutCache>,
+    /// API tokens by secret hash, as recently read (see [`super::recent`]).
+    tokens: std::sync::Arc<super::recent::Recent<String, domain::access::ApiToken>>,
+    /// Boards' incident settings, as recently read (see [`super::recent`]).
+    incident_settings:
+        std::sync::Arc<super::recent::Recent<domain::BoardId, domain::incident::IncidentSettings>>,
 }
 
 /// The NOTIFY channel instances announce board changes on.
@@ -67,6 +72,8 @@ impl PostgresStore {
             write_turn: None,
             log_cache: Default::default(),
             layouts: Default::default(),
+            tokens: Default::default(),
+            incident_settings: Default::default(),
         })
     }
 

@@ -1223,8 +1223,14 @@ macro_rules! impl_store {
             }
 
             async fn incident_settings(&self, board: BoardId) -> Result<IncidentSettings, StoreError> {
+                // Every webhook call asks; a recent copy answers (see `recent`).
+                if let Some(settings) = self.incident_settings.get(&board) {
+                    return Ok(settings);
+                }
                 let mut conn = self.pool.acquire().await.map_err(db_error)?;
-                Ok(read_board_row(&mut conn, &BoardRef::Id(board)).await?.incidents())
+                let settings = read_board_row(&mut conn, &BoardRef::Id(board)).await?.incidents();
+                self.incident_settings.put(board, settings.clone());
+                Ok(settings)
             }
 
             async fn set_incident_settings(
@@ -1254,6 +1260,8 @@ macro_rules! impl_store {
                     .map_err(db_error)?;
                 let board = load_board(&mut tx, &BoardRef::Id(current.id), true).await?;
                 self.commit(tx, BoardChange::board(board.id, "incident_settings_changed")).await?;
+                // After the commit: dropped before it, a read in between could keep the old.
+                self.incident_settings.forget(&board.id);
                 Ok(board)
             }
 

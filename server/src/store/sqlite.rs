@@ -28,6 +28,11 @@ pub struct SqliteStore {
     log_cache: std::sync::Arc<super::log_cache::LogCache>,
     /// Boards' layouts as last read by a move (see [`super::layout_cache`]).
     layouts: std::sync::Arc<super::layout_cache::LayoutCache>,
+    /// API tokens by secret hash, as recently read (see [`super::recent`]).
+    tokens: std::sync::Arc<super::recent::Recent<String, domain::access::ApiToken>>,
+    /// Boards' incident settings, as recently read (see [`super::recent`]).
+    incident_settings:
+        std::sync::Arc<super::recent::Recent<domain::BoardId, domain::incident::IncidentSettings>>,
 }
 
 impl SqliteStore {
@@ -89,6 +94,8 @@ impl SqliteStore {
             write_turn: Some(write_turn),
             log_cache: Default::default(),
             layouts: Default::default(),
+            tokens: Default::default(),
+            incident_settings: Default::default(),
         })
     }
 
