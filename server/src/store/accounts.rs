@@ -360,6 +360,7 @@ macro_rules! impl_account_store {
                     if let Some(token) = self.tokens.get(secret_hash) {
                         return Ok(Some(token));
                     }
+                    let ticket = self.tokens.ticket();
                     let token = sqlx::query_as::<_, TokenRow>(concat!(
                         "SELECT ",
                         token_columns!(),
@@ -373,7 +374,7 @@ macro_rules! impl_account_store {
                     .transpose()?;
                     // Unknown secrets are not kept: guessing must not fill the memory.
                     if let Some(token) = &token {
-                        self.tokens.put(secret_hash.to_owned(), token.clone());
+                        self.tokens.put(ticket, secret_hash.to_owned(), token.clone());
                     }
                     Ok(token)
                 }

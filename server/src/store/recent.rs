@@ -6,10 +6,11 @@
 //! half its CPU time switching threads (`bench/HISTORY.md`, session 8).
 //!
 //! How stale a copy may be: a change made through this process drops the copy at once
-//! (a revoked token, new incident settings). A change made elsewhere (another instance on the
-//! same PostgreSQL database, or `flowboard token revoke` run beside a server) reaches this
-//! process within [`KEPT_FOR`], when the copy is read again. Expiry is checked on the copy at
-//! each use, so an expired token is refused on time.
+//! (a revoked token, new incident settings), and a read already under way then keeps nothing
+//! (it may have read the row before the change). A change made elsewhere (another instance on
+//! the same PostgreSQL database, or `flowboard token revoke` run beside a server) reaches this
+//! process within [`KEPT_FOR`]: a copy's age counts from when its read began. Expiry is
+//! checked on the copy at each use, so an expired token is refused on time.
 
 use std::borrow::Borrow;
 use std::collections::HashMap;
@@ -24,15 +25,33 @@ pub(crate) const KEPT_FOR: Duration = Duration::from_secs(1);
 /// so only real tokens and boards count).
 const MOST: usize = 4096;
 
-/// Copies of values by key, each used for at most [`KEPT_FOR`].
+/// Copies of values by key, each used for at most [`KEPT_FOR`] after the read that made it
+/// began.
 pub(crate) struct Recent<K, V> {
-    entries: Mutex<HashMap<K, (Instant, V)>>,
+    inner: Mutex<Inner<K, V>>,
+}
+
+struct Inner<K, V> {
+    /// Bumped by every [`Recent::forget`] and [`Recent::clear`]: a read that began before
+    /// one may have read what it dropped, so its copy is not kept.
+    generation: u64,
+    entries: HashMap<K, (Instant, V)>,
+}
+
+/// Taken before reading a row to keep a copy of: when the read began, and what it may keep.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Ticket {
+    generation: u64,
+    at: Instant,
 }
 
 impl<K, V> Default for Recent<K, V> {
     fn default() -> Self {
         Self {
-            entries: Mutex::new(HashMap::new()),
+            inner: Mutex::new(Inner {
+                generation: 0,
+                entries: HashMap::new(),
+            }),
         }
     }
 }
@@ -44,7 +63,11 @@ impl<K, V> std::fmt::Debug for Recent<K, V> {
 }
 
 impl<K: Eq + Hash, V: Clone> Recent<K, V> {
-    /// The copy for `key`, if one was kept less than [`KEPT_FOR`] ago.
+    fn inner(&self) -> std::sync::MutexGuard<'_, Inner<K, V>> {
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The copy for `key`, if the read that made it began less than [`KEPT_FOR`] ago.
     pub fn get<Q>(&self, key: &Q) -> Option<V>
     where
         K: Borrow<Q>,
@@ -58,49 +81,62 @@ impl<K: Eq + Hash, V: Clone> Recent<K, V> {
         K: Borrow<Q>,
         Q: Eq + Hash + ?Sized,
     {
-        let entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
-        entries
+        self.inner()
+            .entries
             .get(key)
-            .filter(|(kept, _)| now.duration_since(*kept) < KEPT_FOR)
+            .filter(|(read, _)| now.saturating_duration_since(*read) < KEPT_FOR)
             .map(|(_, value)| value.clone())
     }
 
-    /// Keeps `value` as the copy for `key`, read just now.
-    pub fn put(&self, key: K, value: V) {
-        self.put_at(key, value, Instant::now());
+    /// A ticket for a read about to begin.
+    pub fn ticket(&self) -> Ticket {
+        let generation = self.inner().generation;
+        Ticket {
+            generation,
+            at: Instant::now(),
+        }
     }
 
-    fn put_at(&self, key: K, value: V, now: Instant) {
-        let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
-        if entries.len() >= MOST {
-            entries.retain(|_, (kept, _)| now.duration_since(*kept) < KEPT_FOR);
+    /// Keeps `value`, read with `ticket`, as the copy for `key`, unless a copy was dropped
+    /// since the read began (it may have read the row as it was before that change).
+    pub fn put(&self, ticket: Ticket, key: K, value: V) {
+        let mut inner = self.inner();
+        if inner.generation != ticket.generation {
+            return;
         }
-        entries.insert(key, (now, value));
+        if inner.entries.len() >= MOST {
+            let now = Instant::now();
+            inner
+                .entries
+                .retain(|_, (read, _)| now.saturating_duration_since(*read) < KEPT_FOR);
+        }
+        inner.entries.insert(key, (ticket.at, value));
     }
 
     /// Changes every copy with `change`, keeping its age: for a write this process made that
     /// the copies must show (a token's last use).
     pub fn update(&self, mut change: impl FnMut(&mut V)) {
-        let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
-        for (_, value) in entries.values_mut() {
+        for (_, value) in self.inner().entries.values_mut() {
             change(value);
         }
     }
 
-    /// Drops the copy for `key`.
+    /// Drops the copy for `key`, and any copy a read already under way would keep.
     pub fn forget<Q>(&self, key: &Q)
     where
         K: Borrow<Q>,
         Q: Eq + Hash + ?Sized,
     {
-        let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
-        entries.remove(key);
+        let mut inner = self.inner();
+        inner.generation += 1;
+        inner.entries.remove(key);
     }
 
-    /// Drops every copy.
+    /// Drops every copy, and any copy a read already under way would keep.
     pub fn clear(&self) {
-        let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
-        entries.clear();
+        let mut inner = self.inner();
+        inner.generation += 1;
+        inner.entries.clear();
     }
 }
 
@@ -108,12 +144,19 @@ impl<K: Eq + Hash, V: Clone> Recent<K, V> {
 mod tests {
     use super::*;
 
+    fn ticket_at(recent: &Recent<String, u32>, at: Instant) -> Ticket {
+        Ticket {
+            at,
+            ..recent.ticket()
+        }
+    }
+
     #[test]
-    fn a_copy_is_used_for_kept_for_and_then_read_again() {
+    fn a_copy_is_used_for_kept_for_after_its_read_began() {
         let recent: Recent<String, u32> = Recent::default();
         let start = Instant::now();
         assert_eq!(recent.get_at("a", start), None);
-        recent.put_at("a".into(), 1, start);
+        recent.put(ticket_at(&recent, start), "a".into(), 1);
         assert_eq!(recent.get_at("a", start + KEPT_FOR / 2), Some(1));
         assert_eq!(recent.get_at("a", start + KEPT_FOR), None, "too old");
     }
@@ -121,8 +164,8 @@ mod tests {
     #[test]
     fn changes_made_here_reach_the_copies_at_once() {
         let recent: Recent<String, u32> = Recent::default();
-        recent.put("a".into(), 1);
-        recent.put("b".into(), 2);
+        recent.put(recent.ticket(), "a".into(), 1);
+        recent.put(recent.ticket(), "b".into(), 2);
         recent.update(|v| *v += 10);
         assert_eq!(recent.get("a"), Some(11));
         recent.forget("a");
@@ -133,18 +176,35 @@ mod tests {
     }
 
     #[test]
+    fn a_read_under_way_when_a_copy_is_dropped_keeps_nothing() {
+        let recent: Recent<String, u32> = Recent::default();
+        let before_revoke = recent.ticket();
+        recent.clear();
+        recent.put(before_revoke, "a".into(), 1);
+        assert_eq!(recent.get("a"), None, "read before the change: not kept");
+        let before_forget = recent.ticket();
+        recent.forget("b");
+        recent.put(before_forget, "a".into(), 1);
+        assert_eq!(recent.get("a"), None);
+        recent.put(recent.ticket(), "a".into(), 2);
+        assert_eq!(recent.get("a"), Some(2), "read after it: kept");
+    }
+
+    #[test]
     fn a_full_cache_drops_its_expired_copies() {
         let recent: Recent<usize, usize> = Recent::default();
-        let start = Instant::now();
+        let long_ago = Instant::now() - KEPT_FOR;
         for i in 0..MOST {
-            recent.put_at(i, i, start);
+            recent.put(
+                Ticket {
+                    at: long_ago,
+                    ..recent.ticket()
+                },
+                i,
+                i,
+            );
         }
-        let later = start + KEPT_FOR;
-        recent.put_at(MOST, MOST, later);
-        let entries = recent
-            .entries
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        assert_eq!(entries.len(), 1);
+        recent.put(recent.ticket(), MOST, MOST);
+        assert_eq!(recent.inner().entries.len(), 1);
     }
 }

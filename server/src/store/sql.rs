@@ -404,7 +404,7 @@ macro_rules! impl_store {
         }
 
         /// For a move of card `id` to `column`: its board, the version of that board's
-        /// layout and the cards that bear on the placement, the card first among them, in one
+        /// layout and the cards that bear on the placement, the card among them, in one
         /// statement (the board's id and layout come from the card, not from a read before).
         async fn cards_for_move(
             conn: &mut Conn,
@@ -1227,9 +1227,10 @@ macro_rules! impl_store {
                 if let Some(settings) = self.incident_settings.get(&board) {
                     return Ok(settings);
                 }
+                let ticket = self.incident_settings.ticket();
                 let mut conn = self.pool.acquire().await.map_err(db_error)?;
                 let settings = read_board_row(&mut conn, &BoardRef::Id(board)).await?.incidents();
-                self.incident_settings.put(board, settings.clone());
+                self.incident_settings.put(ticket, board, settings.clone());
                 Ok(settings)
             }
 
@@ -1260,7 +1261,8 @@ macro_rules! impl_store {
                     .map_err(db_error)?;
                 let board = load_board(&mut tx, &BoardRef::Id(current.id), true).await?;
                 self.commit(tx, BoardChange::board(board.id, "incident_settings_changed")).await?;
-                // After the commit: dropped before it, a read in between could keep the old.
+                // After the commit: dropped before it, a read in between could keep the old
+                // (and a read under way now keeps nothing: see `Recent::put`).
                 self.incident_settings.forget(&board.id);
                 Ok(board)
             }
