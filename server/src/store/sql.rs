@@ -3,9 +3,12 @@
 //! each concrete sqlx database type, which keeps the code free of sqlx's generic bounds.
 //!
 //! What differs is passed in: how a write transaction starts (`BEGIN IMMEDIATE` on SQLite
-//! takes the write lock up front) and how the board row is locked (`FOR UPDATE` on
-//! PostgreSQL). Every write takes the board lock first, so writes to one board are serialised
-//! and the checks made inside them (numbering, positions, later WIP limits) hold.
+//! takes the write lock up front), how the board row is locked (`FOR UPDATE` on
+//! PostgreSQL), and the `dialect` of the few statements that write two things in one round
+//! trip (`move_and_log_sql`, `recur_and_log_sql`: two statements in one string on SQLite, a
+//! data-modifying `WITH` on PostgreSQL). Every write takes the board lock first, so writes to
+//! one board are serialised and the checks made inside them (numbering, positions, later WIP
+//! limits) hold.
 //!
 //! sqlx binds `$n` to the n-th bound value on both backends, wherever it appears; on SQLite
 //! that holds across the statements of one string too (`move_and_log_sql`).
