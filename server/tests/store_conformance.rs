@@ -1702,31 +1702,21 @@ macro_rules! conformance {
                         database.close().await;
                     }
                 };
+                // A case that opens a second store on the same database (another instance).
+                ($name:ident, with_db) => {
+                    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                    async fn $name() {
+                        let Some(db) = $db else { return };
+                        let (database, store) = common::open(&db).await;
+                        super::$name(store, &db).await;
+                        database.close().await;
+                    }
+                };
             }
 
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn layout_changes_from_anywhere_reach_moves() {
-                let Some(db) = $db else { return };
-                let (database, store) = common::open(&db).await;
-                super::layout_changes_from_anywhere_reach_moves(store, &db).await;
-                database.close().await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn incident_settings_changed_anywhere_apply() {
-                let Some(db) = $db else { return };
-                let (database, store) = common::open(&db).await;
-                super::incident_settings_changed_anywhere_apply(store, &db).await;
-                database.close().await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn board_events_stay_current() {
-                let Some(db) = $db else { return };
-                let (database, store) = common::open(&db).await;
-                super::board_events_stay_current(store, &db).await;
-                database.close().await;
-            }
+            case!(layout_changes_from_anywhere_reach_moves, with_db);
+            case!(incident_settings_changed_anywhere_apply, with_db);
+            case!(board_events_stay_current, with_db);
 
             case!(create_list_and_read_boards);
             case!(duplicate_slugs_conflict);

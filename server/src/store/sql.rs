@@ -298,20 +298,18 @@ macro_rules! impl_store {
             complete_board(conn, row, with_cards).await
         }
 
-        /// The board of card `id` and the version of its layout (its columns, lanes and flow
-        /// policy: what a placement is checked against, bumped by every change to them), in
-        /// one statement, with the board's lock taken where the backend has row locks.
-        async fn card_board_version(conn: &mut Conn, id: CardId) -> Result<(BoardId, i64), StoreError> {
-            sqlx::query_as::<_, (Uuid, i64)>(concat!(
-                "SELECT id, layout_version FROM boards \
-                 WHERE id = (SELECT board_id FROM cards WHERE id = $1)",
+        /// Takes the row lock of card `id`'s board where the backend has row locks (a move
+        /// on PostgreSQL, before it reads the cards its placement is checked against).
+        async fn lock_board_of_card(conn: &mut Conn, id: CardId) -> Result<(), StoreError> {
+            sqlx::query_scalar::<_, Uuid>(concat!(
+                "SELECT id FROM boards WHERE id = (SELECT board_id FROM cards WHERE id = $1)",
                 $lock
             ))
             .bind(id.0)
             .fetch_optional(&mut *conn)
             .await
             .map_err(db_error)?
-            .map(|(board, version)| (BoardId(board), version))
+            .map(|_| ())
             .ok_or_else(|| StoreError::NotFound(format!("card {id}")))
         }
 
@@ -1349,7 +1347,7 @@ macro_rules! impl_store {
                     // PostgreSQL: the board's row lock first, so the cards read next are as
                     // the moves before this one left them (SQLite's write lock is held since
                     // `BEGIN IMMEDIATE`).
-                    card_board_version(&mut tx, id).await?;
+                    lock_board_of_card(&mut tx, id).await?;
                 }
                 // The card, the cards its placement is checked against and the version of the
                 // board's layout, in one statement; the layout itself comes from the cache
