@@ -178,15 +178,19 @@ async fn bench_backend(name: &str, db: TestDb, out: &mut String) {
     row(out, "retrospective page (SSR), last 14 days", times, 500);
     let _ = writeln!(
         out,
-        "\nWhere a metrics request goes (in-process, median of 5): {breakdown}."
+        "\nWhere a whole-year metrics request goes (in-process, median of 5): {breakdown}."
     );
     s.stop().await.expect("clean shutdown");
 }
 
-/// Times the three steps of a metrics request: loading the board with its cards, loading
-/// its event log, and computing the metrics (a 14-day window).
+/// Times the steps of a whole-year metrics request, in-process: loading the board with its
+/// cards, loading its event log, computing the flow metrics, loading and computing the
+/// delivery side, and writing the JSON answer.
 async fn breakdown(s: &TestServer, board: domain::BoardId, now: DateTime<Utc>) -> String {
-    let window = domain::metrics::Window::or_last(None, None, now.date_naive(), 14).unwrap();
+    let today = now.date_naive();
+    let window =
+        domain::metrics::Window::or_last(Some(today - Days::new(364)), Some(today), today, 14)
+            .unwrap();
     let median = |mut v: Vec<Duration>| {
         v.sort();
         ms(v[v.len() / 2])
@@ -195,31 +199,52 @@ async fn breakdown(s: &TestServer, board: domain::BoardId, now: DateTime<Utc>) -
     let t = Instant::now();
     let cold = s.store.board_events(board, window.end()).await.unwrap();
     let cold = (t.elapsed(), cold.len());
-    let (mut loads, mut logs, mut computes) = (Vec::new(), Vec::new(), Vec::new());
+    let mut steps: [Vec<Duration>; 5] = Default::default();
+    let mut bytes = 0;
     for _ in 0..5 {
         let t = Instant::now();
         let b = s
             .store
-            .board(&domain::board::BoardRef::Id(board))
+            .board_layout(&domain::board::BoardRef::Id(board))
             .await
             .unwrap();
-        loads.push(t.elapsed());
+        let cards = s.store.metric_cards(board).await.unwrap();
+        steps[0].push(t.elapsed());
         let t = Instant::now();
         let events = s.store.board_events(board, window.end()).await.unwrap();
-        logs.push(t.elapsed());
+        steps[1].push(t.elapsed());
         let t = Instant::now();
-        let m = domain::metrics::compute(&b, &events, window, now).unwrap();
-        computes.push(t.elapsed());
+        let m = domain::metrics::compute(&b, &cards, &events, window, now).unwrap();
+        steps[2].push(t.elapsed());
         assert!(m.population > 0);
+        let t = Instant::now();
+        let (delivery, _) = app::ssr::delivery::load_delivery(
+            s.store.as_ref(),
+            &b,
+            &events,
+            window,
+            &Default::default(),
+        )
+        .await
+        .unwrap();
+        steps[3].push(t.elapsed());
+        let t = Instant::now();
+        let json = serde_json::to_vec(&(&m, &delivery)).unwrap();
+        steps[4].push(t.elapsed());
+        bytes = json.len();
     }
+    let [loads, logs, computes, deliveries, writes] = steps;
     let line = format!(
-        "board with cards {} ms, event log {} ms (the first read after start, of all {} \
-         events: {} ms), computation {} ms",
+        "board and its cards' metric facts {} ms, event log {} ms (the first read after start, of all {} \
+         events: {} ms), flow metrics {} ms, delivery {} ms, JSON {} ms ({} KB)",
         median(loads),
         median(logs),
         cold.1,
         ms(cold.0),
-        median(computes)
+        median(computes),
+        median(deliveries),
+        median(writes),
+        bytes / 1024
     );
     println!("  {line}");
     line

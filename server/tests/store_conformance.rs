@@ -78,9 +78,16 @@ async fn create_list_and_read_boards(store: Arc<dyn Store>) {
     assert_eq!(by_slug, board);
     let by_id = store.board(&BoardRef::Id(board.id)).await.expect("by id");
     assert_eq!(by_id.columns, board.columns);
+    add_feature(store.as_ref(), &BoardRef::Id(board.id), "a card").await;
+    let layout = store
+        .board_layout(&BoardRef::Slug("platform-team".into()))
+        .await
+        .expect("layout");
+    assert!(layout.cards.is_empty(), "{layout:?}");
+    assert_eq!((layout.columns, layout.lanes), (board.columns, board.lanes));
     let list = store.list_boards().await.expect("list");
     assert_eq!(list.len(), 1);
-    assert_eq!((list[0].open_cards, list[0].total_cards), (0, 0));
+    assert_eq!((list[0].open_cards, list[0].total_cards), (1, 1));
     let missing = store.board(&BoardRef::Slug("nope".into())).await;
     assert!(
         matches!(missing, Err(StoreError::NotFound(_))),
@@ -326,6 +333,9 @@ async fn many_reorders_keep_order(store: Arc<dyn Store>) {
     let cards = store.board(&r).await.expect("board").cards;
     let order: Vec<_> = cards.iter().map(|x| x.id).collect();
     assert_eq!(order, vec![a.id, b.id, c.id]);
+    // The metric facts come in the same board order, with the same facts.
+    let facts = store.metric_cards(board.id).await.expect("facts");
+    assert_eq!(facts, domain::metrics::MetricCard::of(&cards));
 }
 
 async fn moves_to_other_boards_are_refused(store: Arc<dyn Store>) {
@@ -1058,6 +1068,19 @@ async fn incidents_are_blamed_and_restored(store: Arc<dyn Store>) {
         .await
         .unwrap()
         .card;
+    // k4 (opened at 14): done at 15, then moved again inside Done at 16 → 15 (moving
+    // within the run of done columns does not complete it again).
+    let settled = store
+        .report_incident(&r, &report("queue", "k4", None), "api", &actor(), at(14))
+        .await
+        .unwrap()
+        .card;
+    for hour in [15, 16] {
+        store
+            .move_card(settled.id, &to(done), &actor(), at(hour))
+            .await
+            .unwrap();
+    }
     let records = store
         .incident_records(board.id, t0(), at(24))
         .await
@@ -1072,6 +1095,7 @@ async fn incidents_are_blamed_and_restored(store: Arc<dyn Store>) {
             (first.card.id, at(3), Some(at(8)), Some(v2.id)),
             (latency.id, at(5), Some(at(12)), None),
             (open.id, at(13), None, None),
+            (settled.id, at(14), Some(at(15)), None),
         ]
     );
     assert_eq!(records[0].service.as_deref(), Some("api"));
@@ -1079,7 +1103,7 @@ async fn incidents_are_blamed_and_restored(store: Arc<dyn Store>) {
         .incident_records(board.id, at(4), at(24))
         .await
         .unwrap();
-    assert_eq!(later.len(), 2, "created in the range only");
+    assert_eq!(later.len(), 3, "created in the range only");
 }
 
 fn new_user(email: &str) -> domain::access::NewUser {

@@ -116,10 +116,12 @@ pub async fn get_retro(
     let board = store.board(&domain::board::BoardRef::Id(board_id)).await?;
     // One read of the log serves both periods: the earlier one ends before the later.
     let events = store.board_events(board.id, period.end()).await?;
+    // Whole cards, not just their metric facts: the charts label cards with their titles.
+    let facts = domain::metrics::MetricCard::of(&board.cards);
     let current =
-        domain::metrics::compute(&board, &events, period, now).map_err(StoreError::from)?;
+        domain::metrics::compute(&board, &facts, &events, period, now).map_err(StoreError::from)?;
     let previous =
-        domain::metrics::compute(&board, &events, before, now).map_err(StoreError::from)?;
+        domain::metrics::compute(&board, &facts, &events, before, now).map_err(StoreError::from)?;
     let retro = store.retrospective(board.id, period).await?;
     let (delivery, _) = crate::ssr::delivery::load_delivery(
         store.as_ref(),

@@ -131,9 +131,10 @@ async fn load(
     let id = caller
         .on_board(state.store.as_ref(), board, Action::ViewBoard)
         .await?;
-    let board = state.store.board(&BoardRef::Id(id)).await?;
+    let board = state.store.board_layout(&BoardRef::Id(id)).await?;
+    let cards = state.store.metric_cards(board.id).await?;
     let events = state.store.board_events(board.id, window.end()).await?;
-    let metrics = domain::metrics::compute(&board, &events, window, now)?;
+    let metrics = domain::metrics::compute(&board, &cards, &events, window, now)?;
     Ok(Loaded {
         board,
         events,

@@ -173,6 +173,24 @@ async fn board_cards(
     .collect()
 }
 
+/// The metric facts of every card of the board, in board order.
+async fn metric_cards(
+    conn: &mut sqlx::PgConnection,
+    board: uuid::Uuid,
+) -> Result<Vec<domain::metrics::MetricCard>, StoreError> {
+    sqlx::query_as::<_, super::rows::MetricCardRow>(
+        "SELECT id, number, card_type, column_id, created_at FROM cards WHERE board_id = $1 \
+         ORDER BY position, number",
+    )
+    .bind(board)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(db_error)?
+    .into_iter()
+    .map(domain::metrics::MetricCard::try_from)
+    .collect()
+}
+
 /// Relays NOTIFY payloads from every instance to this instance's live views. Notifications
 /// sent while the listening connection is down are lost, so after a lost connection this
 /// reconnects at once (retrying every second while PostgreSQL is away) and, as soon as it

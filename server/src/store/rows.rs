@@ -3,6 +3,7 @@
 
 use app::ssr::{StoreError, WriteRefusal};
 use chrono::{DateTime, Utc};
+use domain::metrics::MetricCard;
 use domain::policy::BoardPolicy;
 use domain::{
     Actor, ActorKind, BoardId, BoardSummary, Card, CardEvent, CardId, CardType, Column, ColumnId,
@@ -150,6 +151,60 @@ pub(crate) struct VersionedCardRow {
     pub layout_version: i64,
     #[sqlx(flatten)]
     pub card: CardRow,
+}
+
+/// A card's metric facts (`metric_cards` on PostgreSQL).
+#[derive(FromRow)]
+pub(crate) struct MetricCardRow {
+    pub id: Uuid,
+    pub number: i64,
+    pub card_type: String,
+    pub column_id: Uuid,
+    pub created_at: DateTime<Utc>,
+}
+
+impl TryFrom<MetricCardRow> for MetricCard {
+    type Error = StoreError;
+    fn try_from(r: MetricCardRow) -> Result<Self, StoreError> {
+        Ok(Self {
+            id: CardId(r.id),
+            number: r.number,
+            card_type: CardType::parse(&r.card_type)
+                .ok_or_else(|| corrupt("card type", &r.card_type))?,
+            column_id: ColumnId(r.column_id),
+            created_at: r.created_at,
+        })
+    }
+}
+
+/// A card's metric facts as SQLite's `json_array` writes them (see `sqlite::metric_cards`),
+/// with its position for the board order.
+#[derive(serde::Deserialize)]
+pub(crate) struct MetricCardJson {
+    id: String,
+    number: i64,
+    card_type: String,
+    column_id: String,
+    created_at: String,
+    position: f64,
+}
+
+impl MetricCardJson {
+    /// The facts, and the position to sort them by.
+    pub fn into_facts(self) -> Result<(f64, MetricCard), StoreError> {
+        let uuid = |hex: &str| Uuid::try_parse(hex).map_err(|_| corrupt("card id", hex));
+        let created_at = DateTime::parse_from_rfc3339(&self.created_at)
+            .map_err(|_| corrupt("card time", &self.created_at))?
+            .to_utc();
+        let row = MetricCardRow {
+            id: uuid(&self.id)?,
+            number: self.number,
+            card_type: self.card_type,
+            column_id: uuid(&self.column_id)?,
+            created_at,
+        };
+        Ok((self.position, MetricCard::try_from(row)?))
+    }
 }
 
 /// A card as SQLite's `json_array` writes it (see `sqlite::board_cards`): ids in hex
@@ -383,15 +438,6 @@ impl TryFrom<DeploymentRow> for domain::delivery::Deployment {
             caused_incidents: Vec::new(),
         })
     }
-}
-
-/// An event that placed a card, with the kind of the column it placed it in.
-#[derive(FromRow)]
-pub(crate) struct PlacementRow {
-    pub card_id: Uuid,
-    pub at: DateTime<Utc>,
-    /// `None` when the column has been removed since.
-    pub kind: Option<String>,
 }
 
 /// Maps a driver error to the storage error users and operators can act on. This is the one

@@ -1076,6 +1076,19 @@ macro_rules! impl_store {
                 read_board(&mut conn, board, true).await
             }
 
+            async fn board_layout(&self, board: &BoardRef) -> Result<Board, StoreError> {
+                let mut conn = self.pool.acquire().await.map_err(db_error)?;
+                read_board(&mut conn, board, false).await
+            }
+
+            async fn metric_cards(
+                &self,
+                board: BoardId,
+            ) -> Result<Vec<domain::metrics::MetricCard>, StoreError> {
+                let mut conn = self.pool.acquire().await.map_err(db_error)?;
+                metric_cards(&mut conn, board.0).await
+            }
+
             async fn set_policy(&self, board: &BoardRef, policy: &BoardPolicy) -> Result<Board, StoreError> {
                 policy.validate()?;
                 let mut tx = self.write_tx().await?;

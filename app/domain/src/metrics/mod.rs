@@ -36,7 +36,7 @@
 //! events, plus days × columns for the daily series, and no card is looked for in the whole
 //! log. Gaps in the log are read as far as they go rather than refused, because a
 //! metrics page must not fail on a board whose history is imperfect:
-//! - events of cards missing from `board.cards` (made after the cards were read) are ignored;
+//! - events of cards missing from `cards` (made after the cards were read) are ignored;
 //! - a card whose `created` event is missing was in the column its first move left, or in its
 //!   current column if it never moved, from its `created_at`;
 //! - an event stamped earlier than the card's previous one (a clock stepping back) is taken
@@ -51,7 +51,7 @@ use chrono::{DateTime, Days, Months, NaiveDate, NaiveTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::board::{Board, ColumnKind};
-use crate::card::CardType;
+use crate::card::{Card, CardType};
 use crate::error::DomainError;
 use crate::event::{CardEvent, EventKind};
 use crate::ids::{CardId, ColumnId};
@@ -423,15 +423,53 @@ struct Step {
     column: Option<usize>,
 }
 
+/// What the flow metrics need to know of a card beyond its events: a store can read just
+/// this for every card of a big board, which is several times cheaper than whole cards
+/// (descriptions, incident fields, timestamps the metrics never look at).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MetricCard {
+    /// The card.
+    pub id: CardId,
+    /// Its number: ties in the aging list are broken by it.
+    pub number: i64,
+    /// Its current type.
+    pub card_type: CardType,
+    /// Its current column: where a card without events has been since its creation.
+    pub column_id: ColumnId,
+    /// When it was made: lead time starts here.
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<&Card> for MetricCard {
+    fn from(card: &Card) -> Self {
+        Self {
+            id: card.id,
+            number: card.number,
+            card_type: card.card_type,
+            column_id: card.column_id,
+            created_at: card.created_at,
+        }
+    }
+}
+
+impl MetricCard {
+    /// The metric facts of whole cards (a board already read with its cards).
+    pub fn of(cards: &[Card]) -> Vec<Self> {
+        cards.iter().map(Self::from).collect()
+    }
+}
+
 /// Computes the board's flow metrics for `window`.
 ///
-/// `board.cards` holds every card of the board (their creation time, type and, for cards
-/// without events, their column); `events` holds those cards' event log in log order,
-/// possibly interleaved across cards. `now` only bounds the age of work in progress when the
-/// window reaches past it. Events of another board are refused (field `events`): mixing boards
-/// is a bug in the caller, and silently wrong metrics would hide it.
+/// `board` gives the id and the columns (its own `cards` are not read, so a board read
+/// without them will do); `cards` holds every card of the board; `events` holds those
+/// cards' event log in log order, possibly interleaved across cards. `now` only bounds the
+/// age of work in progress when the window reaches past it. Events of another board are
+/// refused (field `events`): mixing boards is a bug in the caller, and silently wrong metrics
+/// would hide it.
 pub fn compute(
     board: &Board,
+    cards: &[MetricCard],
     events: &[CardEvent],
     window: Window,
     now: DateTime<Utc>,
@@ -439,7 +477,7 @@ pub fn compute(
     let Log {
         timelines,
         overrides,
-    } = read_log(board, events, window)?;
+    } = read_log(board, cards, events, window)?;
     let kinds: Vec<ColumnKind> = board.columns.iter().map(|c| c.kind).collect();
     let kind_of = |s: &Step| s.column.and_then(|c| kinds.get(c).copied());
     let aging_end = window.end.min(now);
@@ -455,7 +493,7 @@ pub fn compute(
     let mut visits: Vec<(usize, i64)> = Vec::new();
     let mut completions: Vec<Completion> = Vec::new();
 
-    for (card, timeline) in board.cards.iter().zip(&timelines) {
+    for (card, timeline) in cards.iter().zip(&timelines) {
         if card.card_type == CardType::Incident && window.contains(card.created_at) {
             incidents_created += 1;
         }
@@ -640,26 +678,26 @@ pub fn compute(
 
 /// What one pass over the log yields.
 struct Log {
-    /// Each card's column entries, indexed like `board.cards`.
+    /// Each card's column entries, indexed like `cards`.
     timelines: Vec<Vec<Step>>,
     /// Policy overrides inside the window, by rule.
     overrides: BTreeMap<String, u32>,
 }
 
 /// Reads the log once: every card's column entries and the overrides in the window.
-fn read_log(board: &Board, events: &[CardEvent], window: Window) -> Result<Log, DomainError> {
+fn read_log(
+    board: &Board,
+    cards: &[MetricCard],
+    events: &[CardEvent],
+    window: Window,
+) -> Result<Log, DomainError> {
     let columns: HashMap<ColumnId, usize> = board
         .columns
         .iter()
         .enumerate()
         .map(|(i, c)| (c.id, i))
         .collect();
-    let cards: HashMap<CardId, usize> = board
-        .cards
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (c.id, i))
-        .collect();
+    let index: HashMap<CardId, usize> = cards.iter().enumerate().map(|(i, c)| (c.id, i)).collect();
     let enter = |timeline: &mut Vec<Step>, at: DateTime<Utc>, column_id: ColumnId| {
         let previous = timeline.last().copied();
         if previous.is_some_and(|p| p.column_id == column_id) {
@@ -675,7 +713,7 @@ fn read_log(board: &Board, events: &[CardEvent], window: Window) -> Result<Log, 
     // Log order is by id; sorting an already sorted list is a linear check.
     let mut ordered: Vec<&CardEvent> = events.iter().collect();
     ordered.sort_by_key(|e| e.id);
-    let mut timelines: Vec<Vec<Step>> = vec![Vec::new(); board.cards.len()];
+    let mut timelines: Vec<Vec<Step>> = vec![Vec::new(); cards.len()];
     let mut overrides: BTreeMap<String, u32> = BTreeMap::new();
     for event in ordered {
         if event.board_id != board.id {
@@ -684,7 +722,7 @@ fn read_log(board: &Board, events: &[CardEvent], window: Window) -> Result<Log, 
                 format!("event {} belongs to another board", event.id),
             ));
         }
-        let Some(&i) = cards.get(&event.card_id) else {
+        let Some(&i) = index.get(&event.card_id) else {
             continue;
         };
         let Some(timeline) = timelines.get_mut(i) else {
@@ -703,7 +741,7 @@ fn read_log(board: &Board, events: &[CardEvent], window: Window) -> Result<Log, 
                 ..
             } => {
                 if timeline.is_empty()
-                    && let Some(card) = board.cards.get(i)
+                    && let Some(card) = cards.get(i)
                 {
                     enter(timeline, card.created_at.min(event.at), *from_column_id);
                 }
@@ -718,7 +756,7 @@ fn read_log(board: &Board, events: &[CardEvent], window: Window) -> Result<Log, 
             | EventKind::Deployed { .. } => {}
         }
     }
-    for (card, timeline) in board.cards.iter().zip(&mut timelines) {
+    for (card, timeline) in cards.iter().zip(&mut timelines) {
         if timeline.is_empty() {
             enter(timeline, card.created_at, card.column_id);
         }

@@ -193,7 +193,14 @@ impl Fixture {
     }
 
     fn metrics(&self, window: Window, now: i64) -> FlowMetrics {
-        compute(&self.board, &self.log(), window, t(now)).expect("metrics")
+        compute(
+            &self.board,
+            &MetricCard::of(&self.board.cards),
+            &self.log(),
+            window,
+            t(now),
+        )
+        .expect("metrics")
     }
 
     /// CFD count of a column on day `d` of the window.
@@ -830,7 +837,14 @@ fn incomplete_logs_are_read_as_far_as_they_go() {
     // Events of another board are a caller's bug, not something to average over.
     let mut log = fx.log();
     log[0].board_id = BoardId::new();
-    let err = compute(&fx.board, &log, window(0, 0), t(48)).unwrap_err();
+    let err = compute(
+        &fx.board,
+        &MetricCard::of(&fx.board.cards),
+        &log,
+        window(0, 0),
+        t(48),
+    )
+    .unwrap_err();
     assert_eq!(err.field(), "events");
 }
 
@@ -847,7 +861,14 @@ fn a_clock_stepping_back_never_puts_a_card_in_two_columns() {
     fx.moved(a, 20, IN_PROGRESS, DONE);
     // Storage order is by id, whatever the stamps say.
     let log = fx.events.clone();
-    let m = compute(&fx.board, &log, window(0, 1), t(100)).expect("metrics");
+    let m = compute(
+        &fx.board,
+        &MetricCard::of(&fx.board.cards),
+        &log,
+        window(0, 1),
+        t(100),
+    )
+    .expect("metrics");
     assert_eq!(fx.cfd_row(&m, 0), [1, 0, 0, 0, 0]);
     assert_eq!(fx.cfd_row(&m, 1), [0, 0, 0, 0, 1]);
     assert_eq!(m.cycle_time, one(0));
