@@ -8,6 +8,8 @@ use std::time::Duration;
 use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions};
 
+use super::recent::Recent;
+
 // `BoardChange` comes in with the shared SQL below.
 
 /// Storage in a PostgreSQL database.
@@ -23,10 +25,9 @@ pub struct PostgresStore {
     /// Boards' layouts as last read by a move (see [`super::layout_cache`]).
     layouts: std::sync::Arc<super::layout_cache::LayoutCache>,
     /// API tokens by secret hash, as recently read (see [`super::recent`]).
-    tokens: std::sync::Arc<super::recent::Recent<String, domain::access::ApiToken>>,
+    tokens: std::sync::Arc<Recent<String, domain::access::ApiToken>>,
     /// Boards' incident settings, as recently read (see [`super::recent`]).
-    incident_settings:
-        std::sync::Arc<super::recent::Recent<domain::BoardId, domain::incident::IncidentSettings>>,
+    incident_settings: std::sync::Arc<Recent<domain::BoardId, domain::incident::IncidentSettings>>,
 }
 
 /// The NOTIFY channel instances announce board changes on.
@@ -57,6 +58,7 @@ impl PostgresStore {
             .await
             .map_err(super::rows::migrate_error)?;
         let changes = std::sync::Arc::<app::ssr::ChangeFeed>::default();
+        let incident_settings = std::sync::Arc::<Recent<_, _>>::default();
         let listener = listen(&pool).await.map_err(db_error)?;
         // Every change from here on is heard: what the feed reports as "no change since"
         // starts now, not before the listener was connected.
@@ -64,7 +66,10 @@ impl PostgresStore {
         tokio::spawn(forward_notifications(
             pool.clone(),
             listener,
-            std::sync::Arc::clone(&changes),
+            Heard {
+                changes: std::sync::Arc::clone(&changes),
+                incident_settings: std::sync::Arc::clone(&incident_settings),
+            },
         ));
         Ok(Self {
             pool,
@@ -73,7 +78,7 @@ impl PostgresStore {
             log_cache: Default::default(),
             layouts: Default::default(),
             tokens: Default::default(),
-            incident_settings: Default::default(),
+            incident_settings,
         })
     }
 
@@ -191,16 +196,37 @@ async fn metric_cards(
     .collect()
 }
 
-/// Relays NOTIFY payloads from every instance to this instance's live views. Notifications
-/// sent while the listening connection is down are lost, so after a lost connection this
-/// reconnects at once (retrying every second while PostgreSQL is away) and, as soon as it
-/// listens again, tells every view to reload (`resync`): what was missed is caught up without
-/// waiting for the next change. Ends when the pool closes.
-async fn forward_notifications(
-    pool: PgPool,
-    listener: PgListener,
+/// What a notification from another instance updates in this one.
+struct Heard {
+    /// The live views.
     changes: std::sync::Arc<app::ssr::ChangeFeed>,
-) {
+    /// The recent copies of incident settings: a change saved on another instance applies
+    /// here as soon as its notification arrives, not up to a second later (see
+    /// [`super::recent`]).
+    incident_settings: std::sync::Arc<Recent<domain::BoardId, domain::incident::IncidentSettings>>,
+}
+
+impl Heard {
+    fn publish(&self, change: BoardChange) {
+        match change.board_id {
+            Some(board) if change.what == "incident_settings_changed" => {
+                self.incident_settings.forget(&board);
+            }
+            Some(_) => {}
+            // Changes may have been missed: nothing kept may be trusted.
+            None => self.incident_settings.clear(),
+        }
+        self.changes.publish(change);
+    }
+}
+
+/// Relays NOTIFY payloads from every instance to this instance's live views (and drops what
+/// it keeps that they make stale). Notifications sent while the listening connection is down
+/// are lost, so after a lost connection this reconnects at once (retrying every second while
+/// PostgreSQL is away) and, as soon as it listens again, tells every view to reload
+/// (`resync`): what was missed is caught up without waiting for the next change. Ends when
+/// the pool closes.
+async fn forward_notifications(pool: PgPool, listener: PgListener, heard: Heard) {
     let mut listener = Some(listener);
     loop {
         let Some(current) = listener.as_mut() else {
@@ -208,7 +234,7 @@ async fn forward_notifications(
                 Ok(fresh) => {
                     tracing::info!("listening for PostgreSQL notifications again");
                     listener = Some(fresh);
-                    changes.publish(BoardChange::resync());
+                    heard.publish(BoardChange::resync());
                 }
                 Err(sqlx::Error::PoolClosed) => return,
                 Err(e) => {
@@ -220,7 +246,7 @@ async fn forward_notifications(
         };
         match current.try_recv().await {
             Ok(Some(n)) => match serde_json::from_str::<BoardChange>(n.payload()) {
-                Ok(change) => changes.publish(change),
+                Ok(change) => heard.publish(change),
                 Err(e) => tracing::warn!(error = %e, "unreadable board change notification"),
             },
             Ok(None) => {
