@@ -183,8 +183,8 @@ async fn bench_backend(name: &str, db: TestDb, out: &mut String) {
     s.stop().await.expect("clean shutdown");
 }
 
-/// Times the steps of a whole-year metrics request, in-process: loading the board with its
-/// cards, loading its event log, computing the flow metrics, loading and computing the
+/// Times the steps of a whole-year metrics request, in-process: loading the board's layout
+/// and its cards' metric facts, loading its event log, computing the flow metrics, loading and computing the
 /// delivery side, and writing the JSON answer.
 async fn breakdown(s: &TestServer, board: domain::BoardId, now: DateTime<Utc>) -> String {
     let today = now.date_naive();

@@ -1104,6 +1104,56 @@ async fn incidents_are_blamed_and_restored(store: Arc<dyn Store>) {
         .await
         .unwrap();
     assert_eq!(later.len(), 3, "created in the range only");
+
+    // k5 (opened at 17): done at 18, on to a second done column (Released) at 19, back to
+    // Done at 20 → 18, one stay in done. With Released removed afterwards, its placement
+    // counts as outside done → 20, as the flow metrics read a removed column.
+    let (specs, released) = {
+        let mut specs: Vec<ColumnSpec> = board
+            .columns
+            .iter()
+            .map(|c| ColumnSpec {
+                id: Some(c.id),
+                name: c.name.clone(),
+                kind: c.kind,
+                wip_limit: c.wip_limit,
+            })
+            .collect();
+        specs.push(ColumnSpec {
+            id: None,
+            name: "Released".into(),
+            kind: ColumnKind::Done,
+            wip_limit: None,
+        });
+        let wider = store.set_columns(&r, &specs).await.expect("column added");
+        let released = wider.columns.last().expect("Released").id;
+        (specs, released)
+    };
+    let moved_on = store
+        .report_incident(&r, &report("cache", "k5", None), "api", &actor(), at(17))
+        .await
+        .unwrap()
+        .card;
+    for (hour, column) in [(18, done), (19, released), (20, done)] {
+        store
+            .move_card(moved_on.id, &to(column), &actor(), at(hour))
+            .await
+            .unwrap();
+    }
+    let restored = |records: Vec<domain::delivery::IncidentRecord>| {
+        records
+            .into_iter()
+            .find(|i| i.card_id == moved_on.id)
+            .and_then(|i| i.restored_at)
+    };
+    let records = store.incident_records(board.id, at(17), at(24)).await;
+    assert_eq!(restored(records.unwrap()), Some(at(18)));
+    store
+        .set_columns(&r, &specs[..specs.len() - 1])
+        .await
+        .expect("Released removed");
+    let records = store.incident_records(board.id, at(17), at(24)).await;
+    assert_eq!(restored(records.unwrap()), Some(at(20)));
 }
 
 fn new_user(email: &str) -> domain::access::NewUser {
@@ -1629,8 +1679,16 @@ async fn incident_settings_changed_anywhere_apply(store: Arc<dyn Store>, db: &co
     let before = store.incident_settings(board.id).await.unwrap();
     let mut mine = before.clone();
     mine.fallback = Severity::Sev2;
+    let mut feed = store.changes().subscribe();
     store.set_incident_settings(&r, &mine).await.unwrap();
-    // Read just now, so this store's copy would answer for about a second.
+    // Once this store has heard of its own change (on PostgreSQL, through the notification
+    // that drops the kept copy), a read keeps a copy that would answer for about a second.
+    let heard = async {
+        while feed.recv().await.expect("change feed").what != "incident_settings_changed" {}
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(5), heard)
+        .await
+        .expect("own change heard");
     assert_eq!(store.incident_settings(board.id).await.unwrap(), mine);
 
     let mut theirs = mine.clone();

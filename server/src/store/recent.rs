@@ -9,7 +9,9 @@
 //! (a revoked token, new incident settings), and a read already under way then keeps nothing
 //! (it may have read the row before the change). A change made elsewhere (another instance on
 //! the same PostgreSQL database, or `flowboard token revoke` run beside a server) reaches this
-//! process within [`KEPT_FOR`]: a copy's age counts from when its read began. Expiry is
+//! process within [`KEPT_FOR`]: a copy's age counts from when its read began. (Incident
+//! settings saved on another PostgreSQL instance arrive sooner: the change's notification
+//! drops the copy, see `postgres::Heard`.) Expiry is
 //! checked on the copy at each use, so an expired token is refused on time.
 
 use std::borrow::Borrow;

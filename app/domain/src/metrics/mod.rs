@@ -424,7 +424,7 @@ struct Step {
 }
 
 /// What the flow metrics need to know of a card beyond its events: a store can read just
-/// this for every card of a big board, which is several times cheaper than whole cards
+/// this for every card of a big board in about half the time whole cards take
 /// (descriptions, incident fields, timestamps the metrics never look at).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MetricCard {
@@ -461,9 +461,9 @@ impl MetricCard {
 
 /// Computes the board's flow metrics for `window`.
 ///
-/// `board` gives the id and the columns (its own `cards` are not read, so a board read
-/// without them will do); `cards` holds every card of the board; `events` holds those
-/// cards' event log in log order, possibly interleaved across cards. `now` only bounds the
+/// `board` gives the id, the columns and the policy (its own `cards` are not read, so a
+/// board read without them will do); `cards` holds every card of the board; `events` holds
+/// those cards' event log in log order, possibly interleaved across cards. `now` only bounds the
 /// age of work in progress when the window reaches past it. Events of another board are
 /// refused (field `events`): mixing boards is a bug in the caller, and silently wrong metrics
 /// would hide it.
