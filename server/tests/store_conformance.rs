@@ -444,16 +444,7 @@ async fn column_settings_never_lose_cards(store: Arc<dyn Store>) {
     let board = make_board(store.as_ref(), "B").await;
     let r = BoardRef::Id(board.id);
     add_feature(store.as_ref(), &r, "a").await;
-    let mut specs: Vec<ColumnSpec> = board
-        .columns
-        .iter()
-        .map(|c| ColumnSpec {
-            id: Some(c.id),
-            name: c.name.clone(),
-            kind: c.kind,
-            wip_limit: c.wip_limit,
-        })
-        .collect();
+    let mut specs = app::ssr::forms::specs_of(&board);
     specs.swap(1, 2);
     specs[0].name = "Inbox".into();
     specs.insert(
@@ -1109,16 +1100,7 @@ async fn incidents_are_blamed_and_restored(store: Arc<dyn Store>) {
     // Done at 20 → 18, one stay in done. With Released removed afterwards, its placement
     // counts as outside done → 20, as the flow metrics read a removed column.
     let (specs, released) = {
-        let mut specs: Vec<ColumnSpec> = board
-            .columns
-            .iter()
-            .map(|c| ColumnSpec {
-                id: Some(c.id),
-                name: c.name.clone(),
-                kind: c.kind,
-                wip_limit: c.wip_limit,
-            })
-            .collect();
+        let mut specs = app::ssr::forms::specs_of(&board);
         specs.push(ColumnSpec {
             id: None,
             name: "Released".into(),
