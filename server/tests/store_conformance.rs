@@ -1666,7 +1666,12 @@ async fn incident_settings_changed_anywhere_apply(store: Arc<dyn Store>, db: &co
     // Once this store has heard of its own change (on PostgreSQL, through the notification
     // that drops the kept copy), a read keeps a copy that would answer for about a second.
     let heard = async {
-        while feed.recv().await.expect("change feed").what != "incident_settings_changed" {}
+        loop {
+            let change = feed.recv().await.expect("change feed");
+            if change.board_id == Some(board.id) && change.what == "incident_settings_changed" {
+                break;
+            }
+        }
     };
     tokio::time::timeout(std::time::Duration::from_secs(5), heard)
         .await
@@ -1695,6 +1700,53 @@ async fn incident_settings_changed_anywhere_apply(store: Arc<dyn Store>, db: &co
             "settings saved elsewhere still unseen when asked {asked:?} after"
         );
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    other_db.close().await;
+}
+
+/// A move is announced once to the live views of the store that made it and, on PostgreSQL,
+/// to those of every other store on the database (another instance).
+async fn moves_are_announced_once_everywhere(store: Arc<dyn Store>, db: &common::TestDb) {
+    let board = make_board(store.as_ref(), "Announced").await;
+    let r = BoardRef::Id(board.id);
+    let card = add_feature(store.as_ref(), &r, "a").await;
+    let (other_db, other) = common::open(db).await;
+    let mut feeds = vec![store.changes().subscribe()];
+    if db.url.starts_with("postgres") {
+        feeds.push(other.changes().subscribe());
+    }
+    store
+        .move_card(card.id, &to(board.columns[2].id), &actor(), t0())
+        .await
+        .unwrap();
+    // A later change marks the end of what the move may have announced.
+    let rename = CardPatch {
+        title: Some("renamed".into()),
+        ..Default::default()
+    };
+    store
+        .update_card(card.id, &rename, &actor(), t0())
+        .await
+        .unwrap();
+    for mut feed in feeds {
+        let mut heard = Vec::new();
+        let until_marker = async {
+            loop {
+                let change = feed.recv().await.expect("change feed");
+                // Other cases share the database, and on PostgreSQL its notifications.
+                if change.board_id != Some(board.id) {
+                    continue;
+                }
+                if change.what == "card_edited" {
+                    return;
+                }
+                heard.push((change.card_id, change.what));
+            }
+        };
+        tokio::time::timeout(std::time::Duration::from_secs(5), until_marker)
+            .await
+            .expect("changes heard");
+        assert_eq!(heard, vec![(Some(card.id), "card_moved".to_owned())]);
     }
     other_db.close().await;
 }
@@ -1789,6 +1841,7 @@ macro_rules! conformance {
             case!(layout_changes_from_anywhere_reach_moves, with_db);
             case!(incident_settings_changed_anywhere_apply, with_db);
             case!(board_events_stay_current, with_db);
+            case!(moves_are_announced_once_everywhere, with_db);
 
             case!(create_list_and_read_boards);
             case!(duplicate_slugs_conflict);
