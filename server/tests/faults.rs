@@ -320,20 +320,22 @@ async fn sigkill_during_an_incident_storm_loses_nothing_answered_postgres() {
     };
     let (admin, ok, lost) = storm_killed_on(&db).await;
 
-    let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
+    let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&db.url)
+        .await
+        .unwrap();
     let duplicates: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM (SELECT dedup_key FROM cards WHERE dedup_key IS NOT NULL \
          GROUP BY dedup_key HAVING count(*) > 1) d",
     )
-    .fetch_one(&pool)
+    .fetch_one(&mut conn)
     .await
     .unwrap();
     assert_eq!(duplicates, 0, "duplicate dedup keys");
     let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM cards")
-        .fetch_one(&pool)
+        .fetch_one(&mut conn)
         .await
         .unwrap();
-    pool.close().await;
+    sqlx::Connection::close(conn).await.unwrap();
 
     let by_key = restarted_holds_each_once(&db, &admin, &ok, &lost, "postgres").await;
     assert_eq!(usize::try_from(stored).unwrap(), by_key.len());

@@ -54,18 +54,20 @@ async fn live_views_resync_after_the_listener_reconnects() {
     assert!(String::from_utf8_lossy(&first).contains("event: ready"));
 
     // Cut the listening connection from the database side.
-    let admin = sqlx::PgPool::connect(&std::env::var("FLOWBOARD_TEST_POSTGRES_URL").unwrap())
-        .await
-        .unwrap();
+    let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(
+        &std::env::var("FLOWBOARD_TEST_POSTGRES_URL").unwrap(),
+    )
+    .await
+    .unwrap();
     let cut: Vec<bool> = sqlx::query_scalar(
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
          WHERE datname = current_database() AND query ILIKE 'LISTEN%' AND pid <> pg_backend_pid()",
     )
-    .fetch_all(&admin)
+    .fetch_all(&mut admin)
     .await
     .unwrap();
     assert!(!cut.is_empty(), "a listening connection to cut");
-    admin.close().await;
+    sqlx::Connection::close(admin).await.unwrap();
 
     // The view hears `resync` without any change being made meanwhile.
     let seen = expect_events(&mut body, &["resync"], Duration::from_secs(5)).await;

@@ -1629,21 +1629,25 @@ async fn layout_changes_from_anywhere_reach_moves(store: Arc<dyn Store>, db: &co
 
     let set_limit = "UPDATE board_columns SET wip_limit = 2 WHERE id = $1";
     if db.url.starts_with("sqlite:") {
-        let pool = sqlx::SqlitePool::connect(&db.url).await.unwrap();
-        sqlx::query(set_limit)
-            .bind(ready.0)
-            .execute(&pool)
+        let mut conn = <sqlx::SqliteConnection as sqlx::Connection>::connect(&db.url)
             .await
             .unwrap();
-        pool.close().await;
+        sqlx::query(set_limit)
+            .bind(ready.0)
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        sqlx::Connection::close(conn).await.unwrap();
     } else {
-        let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
-        sqlx::query(set_limit)
-            .bind(ready.0)
-            .execute(&pool)
+        let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&db.url)
             .await
             .unwrap();
-        pool.close().await;
+        sqlx::query(set_limit)
+            .bind(ready.0)
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        sqlx::Connection::close(conn).await.unwrap();
     }
     let refused = store
         .move_card(cards[2].id, &to(ready), &actor(), t0())

@@ -177,6 +177,18 @@ impl TryFrom<MetricCardRow> for MetricCard {
     }
 }
 
+/// A card id in a SQLite JSON document (`hex(id)`).
+fn json_uuid(hex: &str) -> Result<Uuid, StoreError> {
+    Uuid::try_parse(hex).map_err(|_| corrupt("card id", hex))
+}
+
+/// A card time in a SQLite JSON document (the stored RFC 3339 text).
+fn json_time(text: &str) -> Result<DateTime<Utc>, StoreError> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.to_utc())
+        .map_err(|_| corrupt("card time", text))
+}
+
 /// A card's metric facts as SQLite's `json_array` writes them (see `sqlite::metric_cards`),
 /// with its position for the board order.
 #[derive(serde::Deserialize)]
@@ -192,16 +204,12 @@ pub(crate) struct MetricCardJson {
 impl MetricCardJson {
     /// The facts, and the position to sort them by.
     pub fn into_facts(self) -> Result<(f64, MetricCard), StoreError> {
-        let uuid = |hex: &str| Uuid::try_parse(hex).map_err(|_| corrupt("card id", hex));
-        let created_at = DateTime::parse_from_rfc3339(&self.created_at)
-            .map_err(|_| corrupt("card time", &self.created_at))?
-            .to_utc();
         let row = MetricCardRow {
-            id: uuid(&self.id)?,
+            id: json_uuid(&self.id)?,
             number: self.number,
             card_type: self.card_type,
-            column_id: uuid(&self.column_id)?,
-            created_at,
+            column_id: json_uuid(&self.column_id)?,
+            created_at: json_time(&self.created_at)?,
         };
         Ok((self.position, MetricCard::try_from(row)?))
     }
@@ -239,12 +247,7 @@ pub(crate) struct CardJson {
 impl CardJson {
     /// The row it stands for.
     pub fn into_row(self) -> Result<CardRow, StoreError> {
-        let uuid = |hex: &str| Uuid::try_parse(hex).map_err(|_| corrupt("card id", hex));
-        let time = |text: &str| {
-            DateTime::parse_from_rfc3339(text)
-                .map(|t| t.to_utc())
-                .map_err(|_| corrupt("card time", text))
-        };
+        let (uuid, time) = (json_uuid, json_time);
         let maybe_time = |text: Option<String>| text.as_deref().map(time).transpose();
         Ok(CardRow {
             id: uuid(&self.id)?,

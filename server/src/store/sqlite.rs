@@ -7,8 +7,8 @@
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::Connection as _;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{ConnectOptions as _, Connection as _};
 
 /// Storage in a SQLite database file.
 #[derive(Clone, Debug)]
@@ -192,16 +192,17 @@ impl SqliteStore {
             .execute(&self.pool)
             .await
             .map_err(db_error)?;
-        let copy = SqlitePoolOptions::new()
-            .max_connections(1)
-            .connect_with(SqliteConnectOptions::new().filename(target).read_only(true))
+        let mut copy = SqliteConnectOptions::new()
+            .filename(target)
+            .read_only(true)
+            .connect()
             .await
             .map_err(db_error)?;
         let verdict: String = sqlx::query_scalar("PRAGMA integrity_check")
-            .fetch_one(&copy)
+            .fetch_one(&mut copy)
             .await
             .map_err(db_error)?;
-        copy.close().await;
+        copy.close().await.map_err(db_error)?;
         if verdict != "ok" {
             return Err(StoreError::Internal(format!(
                 "the copy failed its integrity check: {verdict}"
@@ -402,7 +403,7 @@ async fn checkpoint(pool: &sqlx::SqlitePool) -> Result<i64, sqlx::Error> {
 
 /// Pool options both pools share.
 fn sqlite_pool(connections: u32, acquire_timeout: Duration) -> SqlitePoolOptions {
-    SqlitePoolOptions::new()
+    super::no_reaper(SqlitePoolOptions::new())
         .max_connections(connections)
         .acquire_timeout(acquire_timeout)
         // SQLite rolls a transaction back by itself when a write fails with SQLITE_FULL

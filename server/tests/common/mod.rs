@@ -44,14 +44,14 @@ pub async fn postgres() -> Option<TestDb> {
         return None;
     };
     let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
-    let pool = sqlx::PgPool::connect(&base)
+    let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&base)
         .await
         .expect("connect to test PostgreSQL");
     sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
-        .execute(&pool)
+        .execute(&mut conn)
         .await
         .expect("create schema");
-    pool.close().await;
+    sqlx::Connection::close(conn).await.unwrap();
     let sep = if base.contains('?') { '&' } else { '?' };
     Some(TestDb {
         url: format!("{base}{sep}options[search_path]={schema}"),
