@@ -1,8 +1,8 @@
 //! The error type of the UI layer. Server functions return it; pages show it with
 //! [`AppError::user_message`]. Storage errors are mapped into it once, in `ssr`.
 
+use crate::api::codec::JsonText;
 use serde::{Deserialize, Serialize};
-use server_fn::codec::JsonEncoding;
 use server_fn::error::{FromServerFnError, ServerFnErrorErr};
 
 /// Something a server function could not do, in terms the UI can show.
@@ -94,7 +94,8 @@ impl AppError {
 }
 
 impl FromServerFnError for AppError {
-    type Encoder = JsonEncoding;
+    // Read as text like every answer (see `api::codec`).
+    type Encoder = JsonText;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         Self::Transport(value.to_string())

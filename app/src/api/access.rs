@@ -19,7 +19,7 @@ pub struct MembersPage {
 }
 
 /// A board's members.
-#[server(prefix = "/fn", endpoint = "list_members")]
+#[server(prefix = "/fn", endpoint = "list_members", output = crate::api::codec::JsonAnswer)]
 pub async fn list_members(slug: String) -> Result<MembersPage, AppError> {
     use crate::ssr::auth::{authorize_board, effective_role};
     let board = domain::board::BoardRef::Slug(slug);
@@ -34,7 +34,7 @@ pub async fn list_members(slug: String) -> Result<MembersPage, AppError> {
 }
 
 /// Gives the account with `email` a role on the board (adding or changing it).
-#[server(prefix = "/fn", endpoint = "set_member")]
+#[server(prefix = "/fn", endpoint = "set_member", output = crate::api::codec::JsonAnswer)]
 pub async fn set_member(slug: String, email: String, role: String) -> Result<(), AppError> {
     use crate::ssr::auth::authorize_board;
     let board = domain::board::BoardRef::Slug(slug);
@@ -53,7 +53,7 @@ pub async fn set_member(slug: String, email: String, role: String) -> Result<(),
 }
 
 /// Takes a person off the board.
-#[server(prefix = "/fn", endpoint = "remove_member")]
+#[server(prefix = "/fn", endpoint = "remove_member", output = crate::api::codec::JsonAnswer)]
 pub async fn remove_member(slug: String, user_id: String) -> Result<(), AppError> {
     use crate::ssr::auth::authorize_board;
     use crate::ssr::forms::parse_id;
@@ -76,14 +76,14 @@ pub struct CreatedToken {
 
 /// The board's API tokens (board admins), or with no slug the instance-wide ones (instance
 /// admins).
-#[server(prefix = "/fn", endpoint = "list_tokens")]
+#[server(prefix = "/fn", endpoint = "list_tokens", output = crate::api::codec::JsonAnswer)]
 pub async fn list_tokens(slug: Option<String>) -> Result<Vec<ApiToken>, AppError> {
     let (store, _, board) = token_scope(slug).await?;
     Ok(store.list_tokens(board).await?)
 }
 
 /// Makes a token for the board (or the instance, with no slug). Each scope is a checkbox.
-#[server(prefix = "/fn", endpoint = "create_token")]
+#[server(prefix = "/fn", endpoint = "create_token", output = crate::api::codec::JsonAnswer)]
 #[allow(clippy::too_many_arguments)]
 pub async fn create_token(
     slug: Option<String>,
@@ -136,7 +136,7 @@ pub async fn create_token(
 }
 
 /// Revokes a token at once; requests with it get 401 from then on.
-#[server(prefix = "/fn", endpoint = "revoke_token")]
+#[server(prefix = "/fn", endpoint = "revoke_token", output = crate::api::codec::JsonAnswer)]
 pub async fn revoke_token(token_id: String) -> Result<ApiToken, AppError> {
     use crate::ssr::auth::{current_principal, require};
     use crate::ssr::forms::parse_id;
@@ -160,7 +160,7 @@ pub async fn revoke_token(token_id: String) -> Result<ApiToken, AppError> {
 }
 
 /// Every account (instance admins).
-#[server(prefix = "/fn", endpoint = "list_users")]
+#[server(prefix = "/fn", endpoint = "list_users", output = crate::api::codec::JsonAnswer)]
 pub async fn list_users() -> Result<Vec<User>, AppError> {
     let store = instance_admin_store().await?;
     Ok(store.list_users().await?)
@@ -168,7 +168,7 @@ pub async fn list_users() -> Result<Vec<User>, AppError> {
 
 /// Makes an account (instance admins). The password is given to the person out of band;
 /// they can change it under Account.
-#[server(prefix = "/fn", endpoint = "create_user")]
+#[server(prefix = "/fn", endpoint = "create_user", output = crate::api::codec::JsonAnswer)]
 pub async fn create_user(
     email: String,
     name: String,
@@ -191,7 +191,7 @@ pub async fn create_user(
 }
 
 /// Grants or withdraws instance admin, enables or disables an account (instance admins).
-#[server(prefix = "/fn", endpoint = "set_user_flags")]
+#[server(prefix = "/fn", endpoint = "set_user_flags", output = crate::api::codec::JsonAnswer)]
 pub async fn set_user_flags(
     user_id: String,
     instance_admin: Option<String>,

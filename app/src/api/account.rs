@@ -15,7 +15,7 @@ pub struct WhoAmI {
 }
 
 /// The signed-in person, if any.
-#[server(prefix = "/fn", endpoint = "whoami")]
+#[server(prefix = "/fn", endpoint = "whoami", output = crate::api::codec::JsonAnswer)]
 pub async fn whoami() -> Result<WhoAmI, AppError> {
     use crate::ssr::auth::request_auth;
     let store = crate::ssr::shared_store()?;
@@ -35,7 +35,7 @@ pub async fn whoami() -> Result<WhoAmI, AppError> {
 }
 
 /// Signs in with email and password, then goes to `next` (a path on this site) or home.
-#[server(prefix = "/fn", endpoint = "login")]
+#[server(prefix = "/fn", endpoint = "login", output = crate::api::codec::JsonAnswer)]
 pub async fn login(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
     use crate::ssr::auth::{LoginLimiter, check_credentials, request_auth};
     let store = crate::ssr::shared_store()?;
@@ -55,7 +55,7 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
 }
 
 /// Ends the session (deleted from the database, cookie cleared) and shows the sign-in page.
-#[server(prefix = "/fn", endpoint = "logout")]
+#[server(prefix = "/fn", endpoint = "logout", output = crate::api::codec::JsonAnswer)]
 pub async fn logout() -> Result<(), AppError> {
     let session = session().await?;
     session.flush().await.map_err(|e| {
@@ -75,7 +75,7 @@ pub async fn logout() -> Result<(), AppError> {
 
 /// Makes the first account, an instance admin, and signs it in. Only while no account
 /// exists, and only from this machine (loopback).
-#[server(prefix = "/fn", endpoint = "setup")]
+#[server(prefix = "/fn", endpoint = "setup", output = crate::api::codec::JsonAnswer)]
 pub async fn setup_admin(email: String, name: String, password: String) -> Result<(), AppError> {
     use crate::ssr::auth::{hash_password, request_auth};
     let store = crate::ssr::shared_store()?;
@@ -104,7 +104,7 @@ pub async fn setup_admin(email: String, name: String, password: String) -> Resul
 }
 
 /// Changes the signed-in person's password after checking the current one.
-#[server(prefix = "/fn", endpoint = "change_password")]
+#[server(prefix = "/fn", endpoint = "change_password", output = crate::api::codec::JsonAnswer)]
 pub async fn change_password(current: String, new_password: String) -> Result<(), AppError> {
     use crate::ssr::auth::{current_principal, hash_password, verify_password};
     let store = crate::ssr::shared_store()?;

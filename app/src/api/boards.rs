@@ -150,7 +150,7 @@ fn trim_finished(board: &mut Board) -> Vec<HiddenCards> {
 }
 
 /// The boards the caller may see: all for instance admins, else those they belong to.
-#[server(prefix = "/fn", endpoint = "list_boards")]
+#[server(prefix = "/fn", endpoint = "list_boards", output = crate::api::codec::JsonAnswer)]
 pub async fn list_boards() -> Result<Vec<BoardSummary>, AppError> {
     use crate::ssr::auth::visible_boards;
     let store = crate::ssr::shared_store()?;
@@ -159,7 +159,7 @@ pub async fn list_boards() -> Result<Vec<BoardSummary>, AppError> {
 }
 
 /// Makes a board and opens it.
-#[server(prefix = "/fn", endpoint = "create_board")]
+#[server(prefix = "/fn", endpoint = "create_board", output = crate::api::codec::JsonAnswer)]
 pub async fn create_board(name: String, description: Option<String>) -> Result<(), AppError> {
     use domain::access::Action;
     let store = crate::ssr::shared_store()?;
@@ -178,7 +178,7 @@ pub async fn create_board(name: String, description: Option<String>) -> Result<(
 }
 
 /// One board with everything on it.
-#[server(prefix = "/fn", endpoint = "get_board")]
+#[server(prefix = "/fn", endpoint = "get_board", output = crate::api::codec::JsonAnswer)]
 pub async fn get_board(slug: String) -> Result<BoardSnapshot, AppError> {
     use crate::ssr::auth::{authorize_board, effective_role};
     use domain::access::Action;
@@ -231,7 +231,7 @@ impl ColumnEdit {
 }
 
 /// Renames a column and sets its kind and WIP limit.
-#[server(prefix = "/fn", endpoint = "update_column")]
+#[server(prefix = "/fn", endpoint = "update_column", output = crate::api::codec::JsonAnswer)]
 pub async fn update_column(
     slug: String,
     column_id: String,
@@ -252,7 +252,7 @@ pub async fn update_column(
 }
 
 /// Adds a column at the right end, before any `done` column.
-#[server(prefix = "/fn", endpoint = "add_column")]
+#[server(prefix = "/fn", endpoint = "add_column", output = crate::api::codec::JsonAnswer)]
 pub async fn add_column(
     slug: String,
     name: String,
@@ -284,7 +284,7 @@ pub async fn add_column(
 }
 
 /// Moves a column left or right, or removes it.
-#[server(prefix = "/fn", endpoint = "edit_column")]
+#[server(prefix = "/fn", endpoint = "edit_column", output = crate::api::codec::JsonAnswer)]
 pub async fn edit_column(
     slug: String,
     column_id: String,
@@ -308,7 +308,7 @@ pub async fn edit_column(
 
 /// Saves the board's flow policies from the settings form. The tech-debt share is entered as
 /// a percentage; empty limits mean no limit.
-#[server(prefix = "/fn", endpoint = "update_policy")]
+#[server(prefix = "/fn", endpoint = "update_policy", output = crate::api::codec::JsonAnswer)]
 pub async fn update_policy(
     slug: String,
     committed_capacity: String,

@@ -1,8 +1,7 @@
 //! Server functions for cards: create, edit, block, move, and the card detail page.
 
 use chrono::{DateTime, Utc};
-use domain::history::ColumnVisit;
-use domain::{Board, Card, CardEvent};
+use domain::{Board, Card};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -17,10 +16,8 @@ pub struct CardDetail {
     pub card: Card,
     /// The description rendered to sanitised HTML.
     pub description_html: String,
-    /// The event log, oldest first.
-    pub events: Vec<CardEvent>,
-    /// Column visits derived from the log.
-    pub visits: Vec<ColumnVisit>,
+    /// The time in each column and the event log, as HTML (see `card_history_html`).
+    pub history_html: String,
     /// The server's clock when this was read.
     pub now: DateTime<Utc>,
     /// What the viewer may do.
@@ -40,7 +37,7 @@ pub struct CauseChoice {
 }
 
 /// Names the deployment that caused an incident, or clears it (empty `deployment_id`).
-#[server(prefix = "/fn", endpoint = "set_card_cause")]
+#[server(prefix = "/fn", endpoint = "set_card_cause", output = crate::api::codec::JsonAnswer)]
 pub async fn set_card_cause(card_id: String, deployment_id: String) -> Result<(), AppError> {
     use crate::ssr::auth::authorize_card;
     use crate::ssr::forms::{parse_id, parse_optional_id};
@@ -59,7 +56,7 @@ pub async fn set_card_cause(card_id: String, deployment_id: String) -> Result<()
 
 /// Makes a card on a board. Severity and service only count for incidents, so a form may
 /// send them for any type: they are dropped for the others.
-#[server(prefix = "/fn", endpoint = "create_card")]
+#[server(prefix = "/fn", endpoint = "create_card", output = crate::api::codec::JsonAnswer)]
 pub async fn create_card(
     slug: String,
     title: String,
@@ -109,7 +106,7 @@ pub async fn create_card(
 
 /// Moves a card. `position` is the 0-based index in the target cell; the end when absent.
 /// A move a flow policy refuses can be forced with `override_reason`.
-#[server(prefix = "/fn", endpoint = "move_card")]
+#[server(prefix = "/fn", endpoint = "move_card", output = crate::api::codec::JsonAnswer)]
 pub async fn move_card(
     card_id: String,
     column_id: String,
@@ -143,7 +140,7 @@ pub async fn move_card(
 }
 
 /// Saves the card edit form.
-#[server(prefix = "/fn", endpoint = "update_card")]
+#[server(prefix = "/fn", endpoint = "update_card", output = crate::api::codec::JsonAnswer)]
 pub async fn update_card(
     card_id: String,
     title: String,
@@ -180,7 +177,7 @@ pub async fn update_card(
 }
 
 /// Blocks a card with a reason, or unblocks it when `reason` is absent.
-#[server(prefix = "/fn", endpoint = "set_blocked")]
+#[server(prefix = "/fn", endpoint = "set_blocked", output = crate::api::codec::JsonAnswer)]
 pub async fn set_blocked(card_id: String, reason: Option<String>) -> Result<Card, AppError> {
     use crate::ssr::auth::authorize_card;
     use crate::ssr::forms::parse_id;
@@ -198,7 +195,7 @@ pub async fn set_blocked(card_id: String, reason: Option<String>) -> Result<Card
 }
 
 /// A card with its history, by board slug and card number.
-#[server(prefix = "/fn", endpoint = "get_card_detail")]
+#[server(prefix = "/fn", endpoint = "get_card_detail", output = crate::api::codec::JsonAnswer)]
 pub async fn get_card_detail(slug: String, number: i64) -> Result<CardDetail, AppError> {
     use crate::ssr::auth::{authorize_board, effective_role};
     let board_ref = domain::board::BoardRef::Slug(slug);
@@ -242,10 +239,9 @@ pub async fn get_card_detail(slug: String, number: i64) -> Result<CardDetail, Ap
     Ok(CardDetail {
         causes,
         description_html: crate::ssr::render_markdown(&card.description),
-        visits: domain::column_visits(&events, now),
+        history_html: crate::pages::card_history_html(&board, &events, now),
         board,
         card,
-        events,
         now,
         role,
     })

@@ -38,7 +38,7 @@ pub struct DeliveryReport {
 
 /// The delivery view of a board for `from`–`to` (default: the last 14 days), for one service
 /// or all.
-#[server(prefix = "/fn", endpoint = "get_delivery")]
+#[server(prefix = "/fn", endpoint = "get_delivery", output = crate::api::codec::JsonAnswer)]
 pub async fn get_delivery(
     slug: String,
     from: Option<String>,

@@ -6,6 +6,7 @@ pub mod access;
 pub mod account;
 pub mod boards;
 pub mod cards;
+pub mod codec;
 pub mod delivery;
 pub mod retro;
 

@@ -90,7 +90,7 @@ pub struct Forecast {
 
 /// The retrospective of a board for a period (`from`/`to` as `YYYY-MM-DD`, default the last 14
 /// days), with a forecast of how many items by `by` and by when `items` items.
-#[server(prefix = "/fn", endpoint = "get_retro")]
+#[server(prefix = "/fn", endpoint = "get_retro", output = crate::api::codec::JsonAnswer)]
 pub async fn get_retro(
     slug: String,
     from: Option<String>,
@@ -184,7 +184,7 @@ pub async fn get_retro(
 }
 
 /// Saves the period's notes (members and admins).
-#[server(prefix = "/fn", endpoint = "save_retro_notes")]
+#[server(prefix = "/fn", endpoint = "save_retro_notes", output = crate::api::codec::JsonAnswer)]
 pub async fn save_retro_notes(
     slug: String,
     from: String,
@@ -199,7 +199,7 @@ pub async fn save_retro_notes(
 }
 
 /// Adds an action item to the period's retrospective (members and admins).
-#[server(prefix = "/fn", endpoint = "add_retro_action")]
+#[server(prefix = "/fn", endpoint = "add_retro_action", output = crate::api::codec::JsonAnswer)]
 pub async fn add_retro_action(
     slug: String,
     from: String,
@@ -214,7 +214,7 @@ pub async fn add_retro_action(
 }
 
 /// Makes an action item's tech-debt card (members and admins); returns its number.
-#[server(prefix = "/fn", endpoint = "action_to_card")]
+#[server(prefix = "/fn", endpoint = "action_to_card", output = crate::api::codec::JsonAnswer)]
 pub async fn action_to_card(slug: String, action_id: String) -> Result<i64, AppError> {
     use crate::ssr::auth::authorize_board;
     use crate::ssr::forms::parse_id;

@@ -3,15 +3,20 @@
 //! get the description and history without the forms.
 
 use domain::access::Role;
-use domain::{CardType, EventKind, Severity};
+use domain::{Board, CardType, Severity};
+use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
+#[cfg(feature = "ssr")]
+use {
+    crate::components::{human_duration, short_time},
+    chrono::{DateTime, Utc},
+    domain::{CardEvent, EventKind},
+};
 
 use crate::api::{CardDetail, SetBlocked, SetCardCause, UpdateCard, get_card_detail};
-use crate::components::{
-    ErrorPanel, SeverityBadge, TypeBadge, human_duration, mark_hydrated, short_time, textarea_text,
-};
+use crate::components::{ErrorPanel, SeverityBadge, TypeBadge, mark_hydrated, textarea_text};
 
 /// `/boards/:slug/cards/:number`.
 #[component]
@@ -48,33 +53,33 @@ pub fn CardPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="loading">"Loading card…"</p> }>
             {move || Suspend::new(async move {
                 match detail.await {
-                    Ok(detail) => view! { <CardView detail update block cause/> }.into_any(),
-                    Err(error) => view! { <ErrorPanel error/> }.into_any(),
+                    Ok(detail) => Either::Left(view! { <CardView detail update block cause/> }),
+                    Err(error) => Either::Right(view! { <ErrorPanel error/> }),
                 }
             })}
         </Transition>
     }
 }
 
-fn column_name(detail: &CardDetail, id: domain::ColumnId) -> String {
-    detail
-        .board
+fn column_name(board: &Board, id: domain::ColumnId) -> String {
+    board
         .column(id)
         .map(|c| c.name.clone())
         .unwrap_or_else(|| "(removed column)".into())
 }
 
-fn describe(detail: &CardDetail, kind: &EventKind) -> String {
+#[cfg(feature = "ssr")]
+fn describe(board: &Board, kind: &EventKind) -> String {
     match kind {
         EventKind::Created { column_id, .. } => {
-            format!("created in {}", column_name(detail, *column_id))
+            format!("created in {}", column_name(board, *column_id))
         }
         EventKind::Moved {
             from_column_id,
             to_column_id,
             ..
         } if from_column_id == to_column_id => {
-            format!("reordered in {}", column_name(detail, *to_column_id))
+            format!("reordered in {}", column_name(board, *to_column_id))
         }
         EventKind::Moved {
             from_column_id,
@@ -82,8 +87,8 @@ fn describe(detail: &CardDetail, kind: &EventKind) -> String {
             ..
         } => format!(
             "moved from {} to {}",
-            column_name(detail, *from_column_id),
-            column_name(detail, *to_column_id)
+            column_name(board, *from_column_id),
+            column_name(board, *to_column_id)
         ),
         EventKind::Edited { fields } => format!("edited {}", fields.join(", ").replace('_', " ")),
         EventKind::Blocked { reason } => format!("blocked: {reason}"),
@@ -97,7 +102,7 @@ fn describe(detail: &CardDetail, kind: &EventKind) -> String {
         } => format!(
             "overrode the {} policy in {} ({current} of {limit}): {reason}",
             rule.as_str().replace('_', " "),
-            column_name(detail, *column_id)
+            column_name(board, *column_id)
         ),
         EventKind::IncidentRecurred { occurrences } => {
             format!("incident reported again ({occurrences} reports so far)")
@@ -120,6 +125,51 @@ fn describe(detail: &CardDetail, kind: &EventKind) -> String {
     }
 }
 
+/// The card's history, the time it spent in each column and every event, as HTML made on
+/// the server: the page only shows it, so the browser needs neither this view nor the event
+/// types' deserializers (issue 8: the wasm bundle's size).
+#[cfg(feature = "ssr")]
+pub fn card_history_html(board: &Board, events: &[CardEvent], now: DateTime<Utc>) -> String {
+    let visits = domain::column_visits(events, now)
+        .iter()
+        .map(|v| {
+            view! {
+                <tr>
+                    <td>{column_name(board, v.column_id)}</td>
+                    <td>{short_time(v.entered_at)}</td>
+                    <td>{v.left_at.map(short_time).unwrap_or_else(|| "still here".into())}</td>
+                    <td class="num">{human_duration(v.duration_s)}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let events = events
+        .iter()
+        .rev()
+        .map(|e| {
+            view! {
+                <li>
+                    <time datetime=e.at.to_rfc3339()>{short_time(e.at)}</time>
+                    <span class="actor">{e.actor.name.clone()}</span>
+                    <span class="what">{describe(board, &e.kind)}</span>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <h2>"Time in each column"</h2>
+        <table class="visits">
+            <thead>
+                <tr><th>"Column"</th><th>"Entered"</th><th>"Left"</th><th class="num">"Stayed"</th></tr>
+            </thead>
+            <tbody>{visits}</tbody>
+        </table>
+        <h2>"History"</h2>
+        <ol class="events">{events}</ol>
+    }
+    .to_html()
+}
+
 #[component]
 fn CardView(
     detail: CardDetail,
@@ -129,34 +179,6 @@ fn CardView(
 ) -> impl IntoView {
     let card = detail.card.clone();
     let board_href = format!("/boards/{}", detail.board.slug);
-    let visits = detail
-        .visits
-        .iter()
-        .map(|v| {
-            view! {
-                <tr>
-                    <td>{column_name(&detail, v.column_id)}</td>
-                    <td>{short_time(v.entered_at)}</td>
-                    <td>{v.left_at.map(short_time).unwrap_or_else(|| "still here".into())}</td>
-                    <td class="num">{human_duration(v.duration_s)}</td>
-                </tr>
-            }
-        })
-        .collect_view();
-    let events = detail
-        .events
-        .iter()
-        .rev()
-        .map(|e| {
-            view! {
-                <li>
-                    <time datetime=e.at.to_rfc3339()>{short_time(e.at)}</time>
-                    <span class="actor">{e.actor.name.clone()}</span>
-                    <span class="what">{describe(&detail, &e.kind)}</span>
-                </li>
-            }
-        })
-        .collect_view();
     let card_id = card.id.to_string();
     let block_card_id = card_id.clone();
     let can_edit = detail.role >= Role::Member;
@@ -170,8 +192,8 @@ fn CardView(
             .or_else(|| cause.value().get().and_then(Result::err))
             .map(|e| view! { <p class="form-error" role="alert">{e.user_message()}</p> })
     };
-    let cause_section = (card.card_type == CardType::Incident)
-        .then(|| cause_form(&detail, can_edit, cause).into_any());
+    let cause_section =
+        (card.card_type == CardType::Incident).then(|| cause_form(&detail, can_edit, cause));
     view! {
         <Title text=format!("#{} {}", card.number, card.title)/>
         <article class="card-page">
@@ -183,7 +205,7 @@ fn CardView(
                 <div class="card-meta">
                     <TypeBadge card_type=card.card_type/>
                     {card.severity.map(|s| view! { <SeverityBadge severity=s/> })}
-                    <span class="badge">{column_name(&detail, card.column_id)}</span>
+                    <span class="badge">{column_name(&detail.board, card.column_id)}</span>
                     {card.service.clone().map(|s| view! { <span class="badge">"service: " {s}</span> })}
                     {card.source.clone().map(|s| view! { <span class="badge">"source: " {s}</span> })}
                 </div>
@@ -197,24 +219,14 @@ fn CardView(
                 <section class="description">
                     <h2>"Description"</h2>
                     {if card.description.is_empty() {
-                        view! { <p class="empty">"No description."</p> }.into_any()
+                        Either::Left(view! { <p class="empty">"No description."</p> })
                     } else {
-                        view! { <div class="markdown" inner_html=detail.description_html.clone()></div> }.into_any()
+                        Either::Right(view! { <div class="markdown" inner_html=detail.description_html.clone()></div> })
                     }}
                 </section>
-                <section class="history">
-                    <h2>"Time in each column"</h2>
-                    <table class="visits">
-                        <thead>
-                            <tr><th>"Column"</th><th>"Entered"</th><th>"Left"</th><th class="num">"Stayed"</th></tr>
-                        </thead>
-                        <tbody>{visits}</tbody>
-                    </table>
-                    <h2>"History"</h2>
-                    <ol class="events">{events}</ol>
-                </section>
+                <section class="history" inner_html=detail.history_html.clone()></section>
                 {if can_edit {
-                    view! {
+                    Either::Left(view! {
                         <section class="panel edit-card">
                             <h2>"Edit"</h2>
                             {errors}
@@ -247,27 +259,25 @@ fn CardView(
                             <ActionForm action=block attr:class="stack-form block-form">
                                 <input type="hidden" name="card_id" value=block_card_id/>
                                 {if card.blocked {
-                                    view! { <button type="submit">"Unblock"</button> }.into_any()
+                                    Either::Left(view! { <button type="submit">"Unblock"</button> })
                                 } else {
-                                    view! {
+                                    Either::Right(view! {
                                         <label>"Blocked by" <input name="reason" required maxlength="200" placeholder="Waiting for the vendor"/></label>
                                         <button type="submit">"Mark blocked"</button>
-                                    }.into_any()
+                                    })
                                 }}
                             </ActionForm>
                         </section>
-                    }
-                    .into_any()
+                    })
                 } else {
-                    view! {
+                    Either::Right(view! {
                         <section class="panel edit-card read-only-note">
                             <h2>"Read only"</h2>
                             <p class="help">
                                 "You are a viewer on this board. A board admin can make you a member so you can edit, block and move cards."
                             </p>
                         </section>
-                    }
-                    .into_any()
+                    })
                 }}
             </div>
             <p><a href=board_href>"← Back to the board"</a></p>
@@ -297,7 +307,7 @@ fn cause_form(
                 view! { <option value=c.id.to_string() selected=Some(c.id) == current>{c.label.clone()}</option> }
             })
             .collect_view();
-        view! {
+        Either::Left(view! {
             <ActionForm action=cause attr:class="inline-form" attr:aria-label="Caused by deployment">
                 <input type="hidden" name="card_id" value=card_id/>
                 <label class="grow">"Caused by deployment"
@@ -308,13 +318,11 @@ fn cause_form(
                 </label>
                 <button type="submit">"Save"</button>
             </ActionForm>
-        }
-        .into_any()
+        })
     } else {
-        view! {
+        Either::Right(view! {
             <p>{current_label.unwrap_or_else(|| "No deployment is named as the cause.".into())}</p>
-        }
-        .into_any()
+        })
     };
     view! {
         <section class="cause" data-section="cause">

@@ -18,6 +18,8 @@ pub use account::AccountPage;
 pub use board::BoardPage;
 pub use boards::BoardsPage;
 pub use card::CardPage;
+#[cfg(feature = "ssr")]
+pub use card::card_history_html;
 pub use delivery::DeliveryPage;
 #[cfg(feature = "ssr")]
 pub use delivery::delivery_view;
