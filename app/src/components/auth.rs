@@ -5,6 +5,7 @@
 //! visit without a session renders `<Redirect>`, which the server turns into a 302 to
 //! `/login?next=…` (routes render in `SsrMode::Async`, so headers are sent after the render).
 
+use leptos::either::Either;
 use leptos::prelude::*;
 use leptos::suspense::Unsuspend;
 use leptos_router::components::{Outlet, Redirect};
@@ -192,7 +193,7 @@ pub fn UserMenu() -> impl IntoView {
                 match auth.get().await {
                     Ok(WhoAmI { session: Some(session), .. }) => {
                         let admin = session.user.instance_admin;
-                        view! {
+                        Either::Left(view! {
                             <nav class="usermenu" aria-label="Account">
                                 <span class="user-name" title=session.user.email.clone()>
                                     <span class="avatar" aria-hidden="true">{initials(&session.user.name)}</span>
@@ -207,15 +208,13 @@ pub fn UserMenu() -> impl IntoView {
                                     <button type="submit" class="signout">"Sign out"</button>
                                 </ActionForm>
                             </nav>
-                        }
-                        .into_any()
+                        })
                     }
-                    _ => view! {
+                    _ => Either::Right(view! {
                         <nav class="usermenu" aria-label="Account">
                             <a href="/login">"Sign in"</a>
                         </nav>
-                    }
-                    .into_any(),
+                    }),
                 }
             })}
         </Transition>

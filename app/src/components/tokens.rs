@@ -8,6 +8,7 @@
 
 use chrono::{DateTime, Utc};
 use domain::access::{ApiToken, Scope};
+use leptos::either::EitherOf3;
 use leptos::html::Input;
 use leptos::prelude::*;
 
@@ -120,10 +121,10 @@ pub fn TokenManager(state: TokenState) -> impl IntoView {
                 {move || Suspend::new(async move {
                     match tokens.await {
                         Ok(list) if list.is_empty() => {
-                            view! { <p class="empty">"No tokens yet. Make one below."</p> }.into_any()
+                            EitherOf3::A(view! { <p class="empty">"No tokens yet. Make one below."</p> })
                         }
-                        Ok(list) => view! { <TokenTable list revoke/> }.into_any(),
-                        Err(error) => view! { <p class="form-error" role="alert">{error.user_message()}</p> }.into_any(),
+                        Ok(list) => EitherOf3::B(view! { <TokenTable list revoke/> }),
+                        Err(error) => EitherOf3::C(view! { <p class="form-error" role="alert">{error.user_message()}</p> }),
                     }
                 })}
             </Transition>

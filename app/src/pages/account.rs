@@ -1,5 +1,6 @@
 //! `/account`: who you are signed in as, and changing your password.
 
+use leptos::either::{Either, EitherOf3};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -22,8 +23,8 @@ pub fn AccountPage() -> impl IntoView {
     });
     let outcome = move || {
         change.value().get().map(|result| match result {
-            Ok(()) => view! { <p class="notice success" role="status">"Your password has been changed."</p> }.into_any(),
-            Err(e) => view! { <p class="form-error" role="alert">{e.user_message()}</p> }.into_any(),
+            Ok(()) => Either::Left(view! { <p class="notice success" role="status">"Your password has been changed."</p> }),
+            Err(e) => Either::Right(view! { <p class="form-error" role="alert">{e.user_message()}</p> }),
         })
     };
     view! {
@@ -35,7 +36,7 @@ pub fn AccountPage() -> impl IntoView {
                     match auth.get().await {
                         Ok(WhoAmI { session: Some(session), .. }) => {
                             let user = session.user;
-                            view! {
+                            EitherOf3::A(view! {
                                 <section class="panel">
                                     <h2>"Profile"</h2>
                                     <dl class="facts">
@@ -54,11 +55,10 @@ pub fn AccountPage() -> impl IntoView {
                                         </p>
                                     })}
                                 </section>
-                            }
-                            .into_any()
+                            })
                         }
-                        Ok(_) => view! { <p class="empty">"Nobody is signed in."</p> }.into_any(),
-                        Err(error) => view! { <ErrorPanel error/> }.into_any(),
+                        Ok(_) => EitherOf3::B(view! { <p class="empty">"Nobody is signed in."</p> }),
+                        Err(error) => EitherOf3::C(view! { <ErrorPanel error/> }),
                     }
                 })}
             </Transition>

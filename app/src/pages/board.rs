@@ -14,6 +14,7 @@ use std::collections::HashMap;
 
 use domain::policy::BoardPolicy;
 use domain::{Board, CardType, Column, ColumnId, ColumnKind, Lane, LaneId, Severity};
+use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -74,8 +75,8 @@ pub fn BoardPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="loading">"Loading board…"</p> }>
             {move || Suspend::new(async move {
                 match snapshot.await {
-                    (_, Ok(snapshot)) => view! { <BoardView snapshot move_action create_action dragging/> }.into_any(),
-                    (_, Err(error)) => view! { <ErrorPanel error/> }.into_any(),
+                    (_, Ok(snapshot)) => Either::Left(view! { <BoardView snapshot move_action create_action dragging/> }),
+                    (_, Err(error)) => Either::Right(view! { <ErrorPanel error/> }),
                 }
             })}
         </Transition>

@@ -1,5 +1,6 @@
 //! The list of boards, and a form to make one.
 
+use leptos::either::EitherOf3;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -24,11 +25,10 @@ pub fn BoardsPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match boards.await {
                         Ok(list) if list.is_empty() => {
-                            view! { <p class="empty">"No boards yet. Make the first one below."</p> }
-                                .into_any()
+                            EitherOf3::A(view! { <p class="empty">"No boards yet. Make the first one below."</p> })
                         }
                         Ok(list) => {
-                            view! {
+                            EitherOf3::B(view! {
                                 <ul class="board-list">
                                     {list
                                         .into_iter()
@@ -47,10 +47,9 @@ pub fn BoardsPage() -> impl IntoView {
                                         })
                                         .collect_view()}
                                 </ul>
-                            }
-                                .into_any()
+                            })
                         }
-                        Err(error) => view! { <ErrorPanel error/> }.into_any(),
+                        Err(error) => EitherOf3::C(view! { <ErrorPanel error/> }),
                     }
                 })}
             </Transition>

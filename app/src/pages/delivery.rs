@@ -6,6 +6,7 @@
 //! it to HTML ([`delivery_view`]) and the page puts that in place with `inner_html`, which
 //! hydration leaves alone: none of its code is in the browser bundle (issue 8).
 
+use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -28,12 +29,11 @@ pub fn DeliveryPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="loading">"Loading the delivery view…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok(view) => view! {
+                    Ok(view) => Either::Left(view! {
                         <Title text=format!("Delivery · {}", view.board_name)/>
                         <div class="delivery-report" inner_html=view.html></div>
-                    }
-                    .into_any(),
-                    Err(error) => view! { <ErrorPanel error/> }.into_any(),
+                    }),
+                    Err(error) => Either::Right(view! { <ErrorPanel error/> }),
                 }
             })}
         </Transition>

@@ -4,6 +4,7 @@
 //! mode signs loopback visitors in) it says so and offers the way on, and the form still lets
 //! them sign in as someone else.
 
+use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -41,28 +42,22 @@ pub fn LoginPage() -> impl IntoView {
                     } else {
                         "/".to_owned()
                     };
-                    Some(
-                        view! {
-                            <p class="notice">
-                                {format!("You are signed in as {}. ", session.user.name)}
-                                <a href=href>"Continue"</a>
-                                " or sign in as someone else below."
-                            </p>
-                        }
-                        .into_any(),
-                    )
+                    Some(Either::Left(view! {
+                        <p class="notice">
+                            {format!("You are signed in as {}. ", session.user.name)}
+                            <a href=href>"Continue"</a>
+                            " or sign in as someone else below."
+                        </p>
+                    }))
                 }
                 Ok(WhoAmI {
                     setup_open: true, ..
-                }) => Some(
-                    view! {
-                        <p class="notice">
-                            "Flowboard has no accounts yet. "
-                            <a href="/setup">"Create the first admin"</a>
-                        </p>
-                    }
-                    .into_any(),
-                ),
+                }) => Some(Either::Right(view! {
+                    <p class="notice">
+                        "Flowboard has no accounts yet. "
+                        <a href="/setup">"Create the first admin"</a>
+                    </p>
+                })),
                 _ => None,
             }
         })

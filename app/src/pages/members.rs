@@ -2,6 +2,7 @@
 //! list; board admins also add people, change roles and take people off.
 
 use domain::access::{Member, Role};
+use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -41,8 +42,8 @@ pub fn BoardMembersPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="loading">"Loading members…"</p> }>
             {move || Suspend::new(async move {
                 match page.await {
-                    Ok(page) => view! { <Members page slug=slug.get_untracked() set remove/> }.into_any(),
-                    Err(error) => view! { <ErrorPanel error/> }.into_any(),
+                    Ok(page) => Either::Left(view! { <Members page slug=slug.get_untracked() set remove/> }),
+                    Err(error) => Either::Right(view! { <ErrorPanel error/> }),
                 }
             })}
         </Transition>

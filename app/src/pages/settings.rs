@@ -3,6 +3,7 @@
 
 use domain::access::Role;
 use domain::{Board, ColumnKind};
+use leptos::either::EitherOf3;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -44,12 +45,12 @@ pub fn SettingsPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="loading">"Loading settings…"</p> }>
             {move || Suspend::new(async move {
                 match snapshot.await {
-                    Ok(s) if s.role < Role::Admin => view! { <AdminsOnly board=s.board/> }.into_any(),
+                    Ok(s) if s.role < Role::Admin => EitherOf3::A(view! { <AdminsOnly board=s.board/> }),
                     Ok(s) => {
                         let held = s.board.columns.iter().map(|c| s.column_total(c.id)).collect();
-                        view! { <Settings board=s.board held update add edit policy/> }.into_any()
+                        EitherOf3::B(view! { <Settings board=s.board held update add edit policy/> })
                     }
-                    Err(error) => view! { <ErrorPanel error/> }.into_any(),
+                    Err(error) => EitherOf3::C(view! { <ErrorPanel error/> }),
                 }
             })}
         </Transition>

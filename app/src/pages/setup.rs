@@ -1,6 +1,7 @@
 //! `/setup`: the one-time form that makes the first account, an instance admin. It works only
 //! while no account exists, and only from the server's own machine (the server checks both).
 
+use leptos::either::EitherOf3;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -29,7 +30,7 @@ pub fn SetupPage() -> impl IntoView {
                 <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
                     {move || Suspend::new(async move {
                         match auth.get().await {
-                            Ok(WhoAmI { setup_open: true, .. }) => view! {
+                            Ok(WhoAmI { setup_open: true, .. }) => EitherOf3::A(view! {
                                 <p class="lead">
                                     "No account exists yet. Make the first one: it is an instance admin, who manages accounts and every board."
                                 </p>
@@ -49,16 +50,14 @@ pub fn SetupPage() -> impl IntoView {
                                     </label>
                                     <button type="submit" class="primary">"Create admin and sign in"</button>
                                 </ActionForm>
-                            }
-                            .into_any(),
-                            Ok(_) => view! {
+                            }),
+                            Ok(_) => EitherOf3::B(view! {
                                 <p class="notice">
                                     "Flowboard is already set up: accounts exist, so this one-time form is closed. (It also only opens on the server's own machine.)"
                                 </p>
                                 <p><a class="button primary" href="/login">"Go to sign in"</a></p>
-                            }
-                            .into_any(),
-                            Err(error) => view! { <ErrorPanel error/> }.into_any(),
+                            }),
+                            Err(error) => EitherOf3::C(view! { <ErrorPanel error/> }),
                         }
                     })}
                 </Transition>

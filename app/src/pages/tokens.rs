@@ -2,6 +2,7 @@
 //! `/boards/:slug/tokens` for one board's (board admins).
 
 use domain::access::Role;
+use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -30,10 +31,9 @@ pub fn InstanceTokensPage() -> impl IntoView {
                         .and_then(|w| w.session)
                         .is_some_and(|s| s.user.instance_admin);
                     if admin {
-                        view! { <TokenManager state/> }.into_any()
+                        Either::Left(view! { <TokenManager state/> })
                     } else {
-                        view! { <p class="empty">"Only instance admins manage instance-wide tokens."</p> }
-                            .into_any()
+                        Either::Right(view! { <p class="empty">"Only instance admins manage instance-wide tokens."</p> })
                     }
                 })}
             </Transition>
@@ -56,14 +56,13 @@ pub fn BoardTokensPage() -> impl IntoView {
                     Ok(page) => {
                         let name = page.board_name;
                         let body = if page.role >= Role::Admin {
-                            view! { <TokenManager state/> }.into_any()
+                            Either::Left(view! { <TokenManager state/> })
                         } else {
-                            view! {
+                            Either::Right(view! {
                                 <p class="empty">"Only board admins manage this board's API tokens."</p>
-                            }
-                            .into_any()
+                            })
                         };
-                        view! {
+                        Either::Left(view! {
                             <Title text=format!("Tokens · {name}")/>
                             <section class="page tokens-page">
                                 <nav class="crumbs" aria-label="Breadcrumb">
@@ -78,10 +77,9 @@ pub fn BoardTokensPage() -> impl IntoView {
                                 </p>
                                 {body}
                             </section>
-                        }
-                        .into_any()
+                        })
                     }
-                    Err(error) => view! { <ErrorPanel error/> }.into_any(),
+                    Err(error) => Either::Right(view! { <ErrorPanel error/> }),
                 }
             })}
         </Transition>

@@ -3,6 +3,7 @@
 
 use domain::UserId;
 use domain::access::User;
+use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -29,14 +30,13 @@ pub fn UsersPage() -> impl IntoView {
     });
     let created = move || {
         create.value().get().map(|result| match result {
-            Ok(user) => view! {
+            Ok(user) => Either::Left(view! {
                 <p class="notice success" role="status">
                     {format!("Account created for {}. ", user.email)}
                     "Give them the password yourself; they can change it under Account. To let them onto a board, add them on the board's Members page."
                 </p>
-            }
-            .into_any(),
-            Err(e) => view! { <p class="form-error" role="alert">{e.user_message()}</p> }.into_any(),
+            }),
+            Err(e) => Either::Right(view! { <p class="form-error" role="alert">{e.user_message()}</p> }),
         })
     };
     let flag_error = move || {
@@ -65,8 +65,8 @@ pub fn UsersPage() -> impl IntoView {
                             .and_then(|w| w.session)
                             .map(|s| s.user.id);
                         match users.await {
-                            Ok(list) => view! { <UserTable list me flags/> }.into_any(),
-                            Err(error) => view! { <ErrorPanel error/> }.into_any(),
+                            Ok(list) => Either::Left(view! { <UserTable list me flags/> }),
+                            Err(error) => Either::Right(view! { <ErrorPanel error/> }),
                         }
                     })}
                 </Transition>
@@ -136,16 +136,16 @@ fn UserTable(
                     <td data-label="Email">{user.email.clone()}</td>
                     <td data-label="Role">
                         {if user.instance_admin {
-                            view! { <span class="status status-admin">"Instance admin"</span> }.into_any()
+                            Either::Left(view! { <span class="status status-admin">"Instance admin"</span> })
                         } else {
-                            view! { <span class="status">"User"</span> }.into_any()
+                            Either::Right(view! { <span class="status">"User"</span> })
                         }}
                     </td>
                     <td data-label="Status">
                         {if user.disabled {
-                            view! { <span class="status status-revoked">"Disabled"</span> }.into_any()
+                            Either::Left(view! { <span class="status status-revoked">"Disabled"</span> })
                         } else {
-                            view! { <span class="status status-active">"Active"</span> }.into_any()
+                            Either::Right(view! { <span class="status status-active">"Active"</span> })
                         }}
                     </td>
                     <td data-label="Last sign-in">{user.last_login_at.map(short_time).unwrap_or_else(|| "never".into())}</td>

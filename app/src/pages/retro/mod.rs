@@ -16,6 +16,7 @@ mod summary;
 
 use domain::access::Role;
 use domain::retro::{ActionItem, Retrospective};
+use leptos::either::{Either, EitherOf3};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -60,8 +61,8 @@ pub fn RetroPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="loading">"Loading the retrospective…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok(view) => view! { <Retro view notes add to_card/> }.into_any(),
-                    Err(error) => view! { <ErrorPanel error/> }.into_any(),
+                    Ok(view) => Either::Left(view! { <Retro view notes add to_card/> }),
+                    Err(error) => Either::Right(view! { <ErrorPanel error/> }),
                 }
             })}
         </Transition>
@@ -79,9 +80,8 @@ fn Retro(
     mark_hydrated();
     let can_write = view.role >= Role::Member;
     let slug = view.slug.clone();
-    let notes =
-        view! { <Notes retro=view.retro.clone() slug=slug.clone() can_write notes/> }.into_any();
-    let actions = view! { <Actions retro=view.retro slug can_write add to_card/> }.into_any();
+    let notes = view! { <Notes retro=view.retro.clone() slug=slug.clone() can_write notes/> };
+    let actions = view! { <Actions retro=view.retro slug can_write add to_card/> };
     view! {
         <Title text=format!("Retrospective · {}", view.board_name)/>
         <section class="retro-page">
@@ -159,7 +159,7 @@ fn Notes(
         view! { <p class="muted">{format!("Saved by {by}, {}", short_time(at))}</p> }
     });
     let body = if can_write {
-        view! {
+        EitherOf3::A(view! {
             <ActionForm action=notes attr:class="stack-form" attr:aria-label="Notes">
                 <input type="hidden" name="slug" value=slug/>
                 <input type="hidden" name="from" value=retro.from.to_string()/>
@@ -171,12 +171,11 @@ fn Notes(
                 </textarea>
                 <button type="submit">"Save notes"</button>
             </ActionForm>
-        }
-        .into_any()
+        })
     } else if retro.notes.is_empty() {
-        view! { <p class="muted">"No notes yet."</p> }.into_any()
+        EitherOf3::B(view! { <p class="muted">"No notes yet."</p> })
     } else {
-        view! { <p class="retro-notes">{retro.notes.clone()}</p> }.into_any()
+        EitherOf3::C(view! { <p class="retro-notes">{retro.notes.clone()}</p> })
     };
     view! {
         <section class="retro-section" data-section="notes">
@@ -233,22 +232,20 @@ fn action_row(
     to_card: ServerAction<ActionToCard>,
 ) -> impl IntoView + use<> {
     let status = match item.card {
-        Some((_, number)) => view! {
+        Some((_, number)) => EitherOf3::A(view! {
             <a class="action-card" href=format!("/boards/{slug}/cards/{number}")>{format!("Tech-debt card #{number}")}</a>
-        }
-        .into_any(),
+        }),
         None if can_write => {
             let (slug, id) = (slug.to_owned(), item.id.to_string());
-            view! {
+            EitherOf3::B(view! {
             <ActionForm action=to_card attr:class="inline" attr:aria-label="Make a tech-debt card">
                 <input type="hidden" name="slug" value=slug/>
                 <input type="hidden" name="action_id" value=id/>
                 <button type="submit" class="small">"Make tech-debt card"</button>
             </ActionForm>
-            }
-            .into_any()
+            })
         }
-        None => view! { <span class="muted">"No card yet"</span> }.into_any(),
+        None => EitherOf3::C(view! { <span class="muted">"No card yet"</span> }),
     };
     view! {
         <li data-action-id=item.id.to_string()>

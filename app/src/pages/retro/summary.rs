@@ -3,6 +3,7 @@
 
 use chrono::NaiveDate;
 use domain::metrics::{FlowMetrics, Stats};
+use leptos::either::Either;
 use leptos::prelude::*;
 
 use crate::api::{Forecast, RetroReport};
@@ -165,7 +166,7 @@ pub fn ForecastPanel(view: RetroReport) -> impl IntoView {
     } = view;
     let (from, to) = (retro.from.to_string(), retro.to.to_string());
     let body = match forecast {
-        Ok(Forecast { how_many, by, when }) => view! {
+        Ok(Forecast { how_many, by, when }) => Either::Left(view! {
             <p class="forecast-line">
                 {format!("By {}: ", by.format("%a %b %-d"))}
                 <strong>{format!("{} or more items", how_many.p85)}</strong>
@@ -180,9 +181,10 @@ pub fn ForecastPanel(view: RetroReport) -> impl IntoView {
                 "{} simulated futures, each drawing every day's throughput from this period's days.",
                 how_many.trials
             )}</p>
+        }),
+        Err(why) => {
+            Either::Right(view! { <p class="form-error">{format!("No forecast: {why}")}</p> })
         }
-        .into_any(),
-        Err(why) => view! { <p class="form-error">{format!("No forecast: {why}")}</p> }.into_any(),
     };
     view! {
         <section class="retro-section forecast" data-section="forecast">
