@@ -115,9 +115,9 @@ impl<DB: sqlx::Database> std::ops::DerefMut for WriteTx<DB> {
 
 /// `options` without sqlx's idle-connection reaper, the task that closes connections past
 /// their idle timeout or lifetime. sqlx 0.9.0's reaper loops `0..num_idle()` without
-/// yielding, and `num_idle` drops below zero (wrapping to `usize::MAX`) for the moment
-/// between a connection handed out and its return counted; a reaper run that reads it then
-/// spins a runtime worker for good, stranding the tasks queued on it (risingwave#24991
+/// yielding, and `num_idle` can wrap below zero (to `usize::MAX`): a returned connection is
+/// queued before it is counted, and a request that takes it in between counts it out first.
+/// A reaper run that reads the count then spins a runtime worker for good, stranding the tasks queued on it (risingwave#24991
 /// traced the same hang). A test server hung that way in CI; with a 1 ms idle timeout, eight
 /// tasks taking turns on a pool stalled it within 15 s, a worker spinning in the reaper,
 /// and did not in 20 s without the reaper. Nothing here needs the reaper:
