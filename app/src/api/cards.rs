@@ -1,6 +1,7 @@
 //! Server functions for cards: create, edit, block, move, and the card detail page.
 
-use chrono::{DateTime, Utc};
+#[cfg(feature = "ssr")]
+use chrono::Utc;
 use domain::{Board, Card};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -18,8 +19,6 @@ pub struct CardDetail {
     pub description_html: String,
     /// The time in each column and the event log, as HTML (see `card_history_html`).
     pub history_html: String,
-    /// The server's clock when this was read.
-    pub now: DateTime<Utc>,
     /// What the viewer may do.
     pub role: domain::access::Role,
     /// Incidents only: the board's production deployments of the 30 days before the card was
@@ -242,7 +241,6 @@ pub async fn get_card_detail(slug: String, number: i64) -> Result<CardDetail, Ap
         history_html: crate::pages::card_history_html(&board, &events, now),
         board,
         card,
-        now,
         role,
     })
 }

@@ -117,12 +117,13 @@ impl<DB: sqlx::Database> std::ops::DerefMut for WriteTx<DB> {
 /// their idle timeout or lifetime. sqlx 0.9.0's reaper loops `0..num_idle()` without
 /// yielding, and `num_idle` can wrap below zero (to `usize::MAX`): a returned connection is
 /// queued before it is counted, and a request that takes it in between counts it out first.
-/// A reaper run that reads the count then spins a runtime worker for good, stranding the tasks queued on it (risingwave#24991
-/// traced the same hang). A test server hung that way in CI; with a 1 ms idle timeout, eight
-/// tasks taking turns on a pool stalled it within 15 s, a worker spinning in the reaper,
-/// and did not in 20 s without the reaper. Nothing here needs the reaper:
-/// a SQLite connection to a local file never goes stale, and PostgreSQL connections are
-/// pinged before they are handed out, so a dead one is replaced then.
+/// A reaper run that reads the count then spins a runtime worker for good, stranding the
+/// tasks queued on it (risingwave#24991 traced the same hang). A test server hung that way
+/// in CI; with a 1 ms idle timeout, eight tasks taking turns on a pool stalled it within
+/// 15 s, a worker spinning in the reaper, and did not in 20 s without the reaper. Nothing
+/// here needs the reaper: a SQLite connection to a local file never goes stale, and
+/// PostgreSQL connections are pinged before they are handed out, so a dead one is replaced
+/// then.
 pub(crate) fn no_reaper<DB: sqlx::Database>(
     options: sqlx::pool::PoolOptions<DB>,
 ) -> sqlx::pool::PoolOptions<DB> {
