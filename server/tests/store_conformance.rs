@@ -624,6 +624,86 @@ async fn wip_limits_refuse_and_overrides_are_recorded(store: Arc<dyn Store>) {
     );
 }
 
+/// Moves that arrive together are written together (group commit): the limits still hold
+/// across them, each is answered with its own fate and logged once, and a refused one (an
+/// unknown card, a column of another board) leaves the others be.
+async fn concurrent_moves_hold_limits_and_are_answered_each(store: Arc<dyn Store>) {
+    let boards = [
+        make_board(store.as_ref(), "B").await,
+        make_board(store.as_ref(), "C").await,
+    ];
+    let mut moves = Vec::new();
+    for board in &boards {
+        for i in 0..20 {
+            let card = add_feature(store.as_ref(), &BoardRef::Id(board.id), &format!("c{i}")).await;
+            moves.push((board.id, card.id, board.columns[3].id)); // review, limit 3
+        }
+    }
+    let unknown = domain::CardId::new();
+    moves.push((boards[0].id, unknown, boards[0].columns[3].id));
+    let astray = add_feature(store.as_ref(), &BoardRef::Id(boards[0].id), "astray").await;
+    moves.push((boards[0].id, astray.id, boards[1].columns[2].id));
+    let tasks: Vec<_> = moves
+        .iter()
+        .map(|&(_, card, column)| {
+            let store = store.clone();
+            tokio::spawn(async move { store.move_card(card, &to(column), &actor(), t0()).await })
+        })
+        .collect();
+    let mut answers = Vec::new();
+    for task in tasks {
+        answers.push(task.await.expect("join"));
+    }
+    for board in &boards {
+        let review = board.columns[3].id;
+        let mut moved = Vec::new();
+        for ((on, card, _), answer) in moves.iter().zip(&answers) {
+            if *on != board.id || *card == unknown || *card == astray.id {
+                continue;
+            }
+            match answer {
+                Ok(done) => {
+                    assert_eq!((done.id, done.column_id), (*card, review));
+                    moved.push(done.clone());
+                }
+                Err(StoreError::Policy(v)) => assert_eq!(v[0].rule, Rule::WipLimit),
+                Err(other) => panic!("a move answered {other:?}"),
+            }
+        }
+        assert_eq!(moved.len(), 3, "the limit of 3 held: {} moved", moved.len());
+        let shown = store.board(&BoardRef::Id(board.id)).await.expect("board");
+        let mut in_review: Vec<_> = shown
+            .cards
+            .iter()
+            .filter(|c| c.column_id == review)
+            .collect();
+        assert_eq!(in_review.len(), 3);
+        in_review.sort_by(|a, b| a.position.total_cmp(&b.position));
+        in_review.dedup_by(|a, b| a.position == b.position);
+        assert_eq!(in_review.len(), 3, "positions in the column are distinct");
+        for card in &shown.cards {
+            let events = store.card_events(card.id).await.expect("events");
+            let logged = events
+                .iter()
+                .filter(|e| matches!(e.kind, EventKind::Moved { .. }))
+                .count();
+            let expected = usize::from(moved.iter().any(|m| m.id == card.id));
+            assert_eq!(logged, expected, "moved events of {}", card.title);
+        }
+    }
+    let answer = |card| &answers[moves.iter().position(|m| m.1 == card).expect("asked")];
+    assert!(
+        matches!(answer(unknown), Err(StoreError::NotFound(_))),
+        "{:?}",
+        answer(unknown)
+    );
+    assert!(
+        matches!(answer(astray.id), Err(StoreError::Invalid(e)) if e.field() == "column_id"),
+        "{:?}",
+        answer(astray.id)
+    );
+}
+
 async fn tech_debt_allocation_holds(store: Arc<dyn Store>) {
     let board = make_board(store.as_ref(), "B").await;
     let r = BoardRef::Id(board.id);
@@ -1860,6 +1940,7 @@ macro_rules! conformance {
             case!(imports_are_all_or_nothing);
             case!(concurrent_creates_get_unique_numbers);
             case!(wip_limits_refuse_and_overrides_are_recorded);
+            case!(concurrent_moves_hold_limits_and_are_answered_each);
             case!(tech_debt_allocation_holds);
             case!(finished_card_events_cover_recent_done_cards);
             case!(accounts_are_unique_and_lock);

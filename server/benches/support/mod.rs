@@ -50,12 +50,22 @@ pub fn met(yes: bool) -> &'static str {
 }
 
 /// Runs `bench` on a fresh SQLite file and, when `FLOWBOARD_TEST_POSTGRES_URL` is set, a fresh
-/// PostgreSQL schema, each adding its part to `out`.
+/// PostgreSQL schema, each adding its part to `out`. `FLOWBOARD_BENCH_ONLY=sqlite` (or
+/// `postgres`) skips the other backend, for profiling one of them.
 pub async fn on_both_databases(
     out: &mut String,
     bench: impl AsyncFn(&'static str, crate::common::TestDb, &mut String),
 ) {
-    bench("SQLite", crate::common::sqlite(), out).await;
+    let only = std::env::var("FLOWBOARD_BENCH_ONLY").unwrap_or_default();
+    if only != "postgres" {
+        bench("SQLite", crate::common::sqlite(), out).await;
+    } else {
+        out.push_str("\n### SQLite\n\nNot measured: FLOWBOARD_BENCH_ONLY=postgres.\n");
+    }
+    if only == "sqlite" {
+        out.push_str("\n### PostgreSQL\n\nNot measured: FLOWBOARD_BENCH_ONLY=sqlite.\n");
+        return;
+    }
     match crate::common::postgres().await {
         Some(db) => bench("PostgreSQL", db, out).await,
         None => out.push_str(

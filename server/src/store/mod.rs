@@ -9,6 +9,7 @@ mod accounts;
 mod deliveries;
 #[macro_use]
 mod retros;
+mod batch;
 mod layout_cache;
 mod log_cache;
 mod postgres;

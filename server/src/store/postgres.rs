@@ -24,6 +24,9 @@ pub struct PostgresStore {
     log_cache: std::sync::Arc<super::log_cache::LogCache>,
     /// Boards' layouts as last read by a move (see [`super::layout_cache`]).
     layouts: std::sync::Arc<super::layout_cache::LayoutCache>,
+    /// Card moves waiting to be written together (see [`super::batch`]).
+    moves:
+        std::sync::Arc<super::batch::Batcher<super::batch::PendingMove, super::batch::MoveAnswer>>,
     /// API tokens by secret hash, as recently read (see [`super::recent`]).
     tokens: std::sync::Arc<Recent<String, domain::access::ApiToken>>,
     /// Boards' incident settings, as recently read (see [`super::recent`]).
@@ -77,6 +80,7 @@ impl PostgresStore {
             write_turn: None,
             log_cache: Default::default(),
             layouts: Default::default(),
+            moves: Default::default(),
             tokens: Default::default(),
             incident_settings,
         })

@@ -181,6 +181,7 @@ macro_rules! impl_store {
         use sqlx::types::Json;
         use uuid::Uuid;
 
+        use crate::store::batch::{MoveAnswer, PendingMove, refusal, same_error};
         use crate::store::rows::{
             BoardRow, CardRow, EventRow, Layout, LayoutRow, SummaryRow, VersionedCardRow, db_error,
         };
@@ -192,24 +193,42 @@ macro_rules! impl_store {
             /// Commits a write and announces it to live board views: on PostgreSQL with
             /// `pg_notify` inside the transaction (delivered to every instance's listener, only
             /// if the commit succeeds); on SQLite to this process after the commit.
-            async fn commit(&self, mut tx: Tx, change: BoardChange) -> Result<(), StoreError> {
-                if !$notify.is_empty() {
-                    let payload = serde_json::to_string(&change)
+            async fn commit(&self, tx: Tx, change: BoardChange) -> Result<(), StoreError> {
+                self.commit_all(tx, vec![change]).await
+            }
+
+            /// [`Self::commit`] for a write of several changes (a batch of moves): on
+            /// PostgreSQL their notifications are sent in one statement.
+            async fn commit_all(&self, mut tx: Tx, changes: Vec<BoardChange>) -> Result<(), StoreError> {
+                if !$notify.is_empty() && !changes.is_empty() {
+                    let payloads = changes
+                        .iter()
+                        .map(serde_json::to_string)
+                        .collect::<Result<Vec<_>, _>>()
                         .map_err(|e| StoreError::Internal(e.to_string()))?;
-                    sqlx::query($notify)
-                        .bind(payload)
-                        .execute(&mut **tx)
-                        .await
-                        .map_err(db_error)?;
+                    // `SELECT pg_notify(channel, p) FROM (VALUES ($1), ($2), ...) AS v(p)`.
+                    let values = (1..=payloads.len())
+                        .map(|n| format!("(${n})"))
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    let statement =
+                        format!("{} FROM (VALUES {values}) AS v(p)", $notify.replace("$1", "p"));
+                    let mut query = sqlx::query(sqlx::AssertSqlSafe(statement));
+                    for payload in payloads {
+                        query = query.bind(payload);
+                    }
+                    query.execute(&mut **tx).await.map_err(db_error)?;
                 }
                 // The commit and the announcement run to their end on their own task, even if
                 // the request is dropped meanwhile (its client hung up): cut off there, SQLite
                 // could commit a change no live view is told of.
-                let changes = std::sync::Arc::clone(&self.changes);
+                let feed = std::sync::Arc::clone(&self.changes);
                 tokio::spawn(async move {
                     tx.commit().await.map_err(db_error)?;
                     if $notify.is_empty() {
-                        changes.publish(change);
+                        for change in changes {
+                            feed.publish(change);
+                        }
                     }
                     Ok(())
                 })
@@ -231,6 +250,114 @@ macro_rules! impl_store {
                     self.write_pool().begin_with($begin).await
                 };
                 Ok(crate::store::WriteTx::new(tx.map_err(db_error)?, turn))
+            }
+        }
+
+        impl $store {
+            /// Writes queued card moves (see [`crate::store::batch`]): several in one
+            /// transaction, one alone. A batch the database fails is rolled back and its moves
+            /// made one by one, so each move is answered by its own fate.
+            async fn move_batch(&self, jobs: Vec<PendingMove>) -> Vec<MoveAnswer> {
+                if jobs.len() > 1
+                    && let Some(answers) = self.move_together(&jobs).await
+                {
+                    return answers;
+                }
+                let mut answers = Vec::with_capacity(jobs.len());
+                for job in &jobs {
+                    answers.push(self.move_alone(job).await);
+                }
+                answers
+            }
+
+            /// One move in its own transaction.
+            async fn move_alone(&self, job: &PendingMove) -> MoveAnswer {
+                let mut tx = self.write_tx().await?;
+                let (board, planned) = self.plan_in(&mut tx, job, &mut Vec::new()).await?;
+                let card = write_move(&mut tx, &board, planned, &job.actor, job.now).await?;
+                self.commit(tx, BoardChange::card(&card, "card_moved")).await?;
+                Ok(card)
+            }
+
+            /// The moves in one transaction, each checked against the board as the ones before
+            /// it left it; a refused move is answered and the others go on. `None` when the
+            /// database failed before the commit (nothing of the batch written).
+            async fn move_together(&self, jobs: &[PendingMove]) -> Option<Vec<MoveAnswer>> {
+                let mut tx = self.write_tx().await.ok()?;
+                let mut locked = Vec::new();
+                let mut answers = Vec::with_capacity(jobs.len());
+                let mut changes = Vec::with_capacity(jobs.len());
+                for job in jobs {
+                    let (board, planned) = match self.plan_in(&mut tx, job, &mut locked).await {
+                        Ok(plan) => plan,
+                        Err(error) => {
+                            answers.push(Err(refusal(error)?));
+                            continue;
+                        }
+                    };
+                    // A failed write may have left part of the move behind: the whole batch
+                    // is rolled back (the transaction dropped) and made move by move.
+                    let card = write_move(&mut tx, &board, planned, &job.actor, job.now).await.ok()?;
+                    changes.push(BoardChange::card(&card, "card_moved"));
+                    answers.push(Ok(card));
+                }
+                if changes.is_empty() {
+                    return Some(answers);
+                }
+                if let Err(error) = self.commit_all(tx, changes).await {
+                    for answer in answers.iter_mut().filter(|a| a.is_ok()) {
+                        *answer = Err(same_error(&error));
+                    }
+                }
+                Some(answers)
+            }
+
+            /// Checks a queued move inside a write transaction (see [`plan_move`]), with the
+            /// board it is on. On PostgreSQL the board's row lock comes first, so the cards
+            /// read are as the moves before this one left them (SQLite's write lock is held
+            /// since `BEGIN IMMEDIATE`); `locked` lists the boards this transaction holds.
+            async fn plan_in(
+                &self,
+                conn: &mut Conn,
+                job: &PendingMove,
+                locked: &mut Vec<BoardId>,
+            ) -> Result<(std::sync::Arc<Board>, PlannedMove), StoreError> {
+                if !$lock.is_empty() && locked.is_empty() {
+                    lock_board_of_card(conn, job.id).await?;
+                }
+                // The card, the cards its placement is checked against and the version of the
+                // board's layout, in one statement.
+                let (mut board_id, mut version, mut cards) =
+                    cards_for_move(conn, job.id, job.request.column_id).await?;
+                if !$lock.is_empty() && !locked.contains(&board_id) {
+                    if !locked.is_empty() {
+                        // A card of another board than the batch's first: its board locked
+                        // too, and its cards read again as the lock found them.
+                        board_row(conn, &BoardRef::Id(board_id)).await?;
+                        (board_id, version, cards) =
+                            cards_for_move(conn, job.id, job.request.column_id).await?;
+                    }
+                    locked.push(board_id);
+                }
+                let board = self.layout_at(conn, board_id, version).await?;
+                let planned = plan_move(conn, &board, cards, job.id, &job.request, job.now).await?;
+                Ok((board, planned))
+            }
+
+            /// The board's layout (no cards) at `version`: from the cache when it was read at
+            /// that version (see `layout_cache`), else read and kept.
+            async fn layout_at(
+                &self,
+                conn: &mut Conn,
+                board_id: BoardId,
+                version: i64,
+            ) -> Result<std::sync::Arc<Board>, StoreError> {
+                if let Some(board) = self.layouts.get(board_id, version) {
+                    return Ok(board);
+                }
+                let board = std::sync::Arc::new(load_board(conn, &BoardRef::Id(board_id), false).await?);
+                self.layouts.put(version, std::sync::Arc::clone(&board));
+                Ok(board)
             }
         }
 
@@ -525,11 +652,20 @@ macro_rules! impl_store {
             Ok(())
         }
 
+        /// A card move checked against the board and not yet written (see [`plan_move`]).
+        struct PlannedMove {
+            /// The card as the move leaves it, but for its position key (written by the
+            /// UPDATE).
+            card: Card,
+            from: (ColumnId, LaneId),
+            /// The key for the asked place in the cell; `None`: at the end of the cell.
+            position: Option<f64>,
+            overrides: Vec<(Violation, String)>,
+        }
+
         /// Moves card `id` on a locked board (loaded without its cards: `cards` are the few
         /// that bear on the placement, from [`placement_cards`], the card itself among them):
-        /// policies enforced, overrides recorded, `moved` event; keeps its open dedup key in
-        /// step: cleared in a done column, restored when it leaves one unless another open
-        /// incident took the key meanwhile.
+        /// [`plan_move`], then [`write_move`].
         async fn place_card(
             conn: &mut Conn,
             board: &Board,
@@ -539,6 +675,21 @@ macro_rules! impl_store {
             actor: &Actor,
             now: DateTime<Utc>,
         ) -> Result<Card, StoreError> {
+            let planned = plan_move(conn, board, cards, id, request, now).await?;
+            write_move(conn, board, planned, actor, now).await
+        }
+
+        /// Checks a move of card `id` (see [`place_card`]) and works out where it goes, with
+        /// reads only: a move refused here (the policies, an unknown card, column or lane)
+        /// has written nothing, so a batch of moves can go on without it.
+        async fn plan_move(
+            conn: &mut Conn,
+            board: &Board,
+            cards: Vec<Card>,
+            id: CardId,
+            request: &MoveRequest,
+            now: DateTime<Utc>,
+        ) -> Result<PlannedMove, StoreError> {
             let placing = Board { cards, ..board.clone() };
             let mut card = placing
                 .cards
@@ -556,18 +707,33 @@ macro_rules! impl_store {
                 None => None,
             };
             let from = (card.column_id, card.lane_id);
-            let moved = EventKind::Moved {
-                from_column_id: from.0,
-                from_lane_id: from.1,
-                to_column_id: column,
-                to_lane_id: lane,
-            };
             if column != card.column_id {
                 card.column_entered_at = now;
             }
             card.column_id = column;
             card.lane_id = lane;
             card.updated_at = now;
+            Ok(PlannedMove { card, from, position, overrides })
+        }
+
+        /// Writes a planned move: the card, its `moved` event, the overrides; keeps its open
+        /// dedup key in step: cleared in a done column, restored when it leaves one unless
+        /// another open incident took the key meanwhile.
+        async fn write_move(
+            conn: &mut Conn,
+            board: &Board,
+            planned: PlannedMove,
+            actor: &Actor,
+            now: DateTime<Utc>,
+        ) -> Result<Card, StoreError> {
+            let PlannedMove { mut card, from, position, overrides } = planned;
+            let (column, lane) = (card.column_id, card.lane_id);
+            let moved = EventKind::Moved {
+                from_column_id: from.0,
+                from_lane_id: from.1,
+                to_column_id: column,
+                to_lane_id: lane,
+            };
             // The UPDATE and its `moved` event in one round trip (`move_and_log_sql`); `$3`
             // NULL: at the end of the cell.
             let keys: Vec<f64> = sqlx::query_scalar(move_and_log_sql!($dialect))
@@ -590,7 +756,7 @@ macro_rules! impl_store {
             card.position = keys
                 .first()
                 .copied()
-                .ok_or_else(|| StoreError::NotFound(format!("card {id}")))?;
+                .ok_or_else(|| StoreError::NotFound(format!("card {}", card.id)))?;
             if let Some(key) = card.dedup_key.as_deref() {
                 let done = board.column(column).is_some_and(|c| c.kind == domain::ColumnKind::Done);
                 let query = if done {
@@ -1355,29 +1521,14 @@ macro_rules! impl_store {
                 actor: &Actor,
                 now: DateTime<Utc>,
             ) -> Result<Card, StoreError> {
-                let mut tx = self.write_tx().await?;
-                if !$lock.is_empty() {
-                    // PostgreSQL: the board's row lock first, so the cards read next are as
-                    // the moves before this one left them (SQLite's write lock is held since
-                    // `BEGIN IMMEDIATE`).
-                    lock_board_of_card(&mut tx, id).await?;
-                }
-                // The card, the cards its placement is checked against and the version of the
-                // board's layout, in one statement; the layout itself comes from the cache
-                // when it was read at that version (see `layout_cache`).
-                let (board_id, version, cards) = cards_for_move(&mut tx, id, request.column_id).await?;
-                let board = match self.layouts.get(board_id, version) {
-                    Some(board) => board,
-                    None => {
-                        let board = load_board(&mut tx, &BoardRef::Id(board_id), false).await?;
-                        let board = std::sync::Arc::new(board);
-                        self.layouts.put(version, std::sync::Arc::clone(&board));
-                        board
-                    }
-                };
-                let card = place_card(&mut tx, &board, cards, id, request, actor, now).await?;
-                self.commit(tx, BoardChange::card(&card, "card_moved")).await?;
-                Ok(card)
+                let job = PendingMove { id, request: request.clone(), actor: actor.clone(), now };
+                let store = self.clone();
+                self.moves
+                    .run(job, move |jobs| async move { store.move_batch(jobs).await })
+                    .await
+                    .unwrap_or_else(|| {
+                        Err(StoreError::Internal("the batch of moves holding this one ended without an answer".into()))
+                    })
             }
 
             async fn card_events(&self, id: CardId) -> Result<Vec<CardEvent>, StoreError> {

@@ -28,6 +28,9 @@ pub struct SqliteStore {
     log_cache: std::sync::Arc<super::log_cache::LogCache>,
     /// Boards' layouts as last read by a move (see [`super::layout_cache`]).
     layouts: std::sync::Arc<super::layout_cache::LayoutCache>,
+    /// Card moves waiting to be written together (see [`super::batch`]).
+    moves:
+        std::sync::Arc<super::batch::Batcher<super::batch::PendingMove, super::batch::MoveAnswer>>,
     /// API tokens by secret hash, as recently read (see [`super::recent`]).
     tokens: std::sync::Arc<super::recent::Recent<String, domain::access::ApiToken>>,
     /// Boards' incident settings, as recently read (see [`super::recent`]).
@@ -94,6 +97,7 @@ impl SqliteStore {
             write_turn: Some(write_turn),
             log_cache: Default::default(),
             layouts: Default::default(),
+            moves: Default::default(),
             tokens: Default::default(),
             incident_settings: Default::default(),
         })
