@@ -4,8 +4,11 @@
 -- Moves the cards in turn between the two columns through the REST API
 -- (POST /api/v1/cards/{id}/move). With four cards per connection, a card is not moved again
 -- until the moves of the other cards in the round have been sent.
--- With PACE_MS set, each connection waits that long after an answer before its next move
--- (a client with think time, as people and scripts are); without it, no wait (saturation).
+-- With PACE_MS set, each connection waits a while after an answer before its next move (a
+-- client with think time, as people and scripts are): a random time, exponentially
+-- distributed with PACE_MS as its mean, so that the clients act independently. A fixed wait
+-- would keep clients that were answered together in step, and their next moves would come
+-- as one burst (bench/HISTORY.md, session 12). Without PACE_MS, no wait (saturation).
 -- At the end it prints one line, `FLOWBOARD {json}`, with the figures the bench reads.
 
 local function split(s)
@@ -29,8 +32,10 @@ wrk.headers["Authorization"] = "Bearer " .. (os.getenv("FLOWBOARD_TOKEN") or "")
 
 local pace = tonumber(os.getenv("PACE_MS") or "")
 if pace then
+    math.randomseed(os.time())
     delay = function()
-        return pace
+        -- 1 - random() lies in (0, 1]: the logarithm is finite.
+        return math.floor(-pace * math.log(1 - math.random()))
     end
 end
 

@@ -35,7 +35,8 @@ const INGEST_SECONDS: u64 = 15;
 const ALERTS: usize = 500;
 const MOVE_CLIENTS: usize = 64;
 const MOVE_SECONDS: u64 = 10;
-/// Think time of each client in the paced move run, after each answer.
+/// Mean think time of each client in the paced move run, after each answer (random,
+/// exponentially distributed: see `bench/wrk/moves.lua`).
 const MOVE_PACE_MS: u64 = 100;
 const CARDS_PER_MOVER: usize = 4;
 const PAGE_CARDS: usize = 2_000;
@@ -325,7 +326,7 @@ async fn bench_backend(name: &str, db: TestDb, out: &mut String) {
     );
     let paced_rate = paced.rate();
     println!(
-        "  moves with {MOVE_PACE_MS} ms think time: {paced_rate:.0}/s, {} ({} failed)",
+        "  moves with {MOVE_PACE_MS} ms mean think time: {paced_rate:.0}/s, {} ({} failed)",
         paced.summary(),
         paced.failures()
     );
@@ -366,7 +367,7 @@ async fn bench_backend(name: &str, db: TestDb, out: &mut String) {
          {rate:.0} requests/s; p50 {} ms, p99 {} ms; {} failed | ≥ 2,000/s, p99 < 50 ms | {} |\n\
          | card moves, {MOVE_CLIENTS} clients without think time (saturation), {MOVE_SECONDS} s after {WARM_UP_SECONDS} s of warm-up | {move_rate:.0} moves/s; \
          p50 {} ms, p99 {} ms; {} failed | p99 < 20 ms | {} |\n\
-         | card moves, {MOVE_CLIENTS} clients each waiting {MOVE_PACE_MS} ms after an answer, {MOVE_SECONDS} s | {paced_rate:.0} moves/s; \
+         | card moves, {MOVE_CLIENTS} clients each waiting {MOVE_PACE_MS} ms on average (random) after an answer, {MOVE_SECONDS} s | {paced_rate:.0} moves/s; \
          p50 {} ms, p99 {} ms; {} failed | p99 < 20 ms | {} |\n\
          | board page (SSR), {PAGE_CARDS} cards, {runs} sequential requests after {PAGE_WARM_UP} | p50 {} ms, \
          p95 {} ms; {} KB of HTML | p50 < 30 ms | {} |\n\
@@ -414,7 +415,9 @@ fn main() {
          Latencies are per request as the clients see them.\n\n\
          Without think time, clients wait on each other: by Little's law the mean latency of \
          64 clients is 64 divided by the throughput, so a p99 under 20 ms there needs more \
-         than 3,200 moves/s. The paced run shows the latency below saturation.\n",
+         than 3,200 moves/s. The paced run shows the latency below saturation; its clients wait \
+         a random time after each answer, as independent users do (a fixed wait kept the \
+         clients answered together in step, so their moves came in bursts).\n",
     );
     runtime.block_on(support::on_both_databases(&mut out, bench_backend));
     support::write_section("load", &out);
