@@ -1,5 +1,6 @@
-//! Writes that arrive together, done together: card moves waiting for the write turn are
-//! taken by the first of them and made in one transaction ("group commit").
+//! Writes that arrive together, done together: card moves that arrive while a batch of moves
+//! is being written queue, and the task writing moves takes them all in one transaction next
+//! ("group commit").
 //!
 //! Why: under load, moves to one board are made one at a time (SQLite's single writer; a
 //! PostgreSQL row lock on the board), so their rate is one over the time a move holds that
@@ -10,93 +11,145 @@
 //!
 //! A batch is only a way of sharing the turn: each move is still checked against the board
 //! as the moves before it (in the batch too) left it, and the database's own locks still
-//! order writers, so two batches at once (another instance, or a batch whose first caller
-//! went away) are as safe as two single moves.
+//! order writers, so two batches at once (from two instances) are as safe as two single moves.
 
 use std::fmt;
 use std::future::Future;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use app::ssr::StoreError;
 use chrono::{DateTime, Utc};
 use domain::{Actor, CardId, MoveRequest};
-use tokio::sync::oneshot::{self, error::TryRecvError};
+use tokio::sync::oneshot;
 
 /// The most jobs one batch takes; the rest wait for the next.
 pub(crate) const MAX_BATCH: usize = 64;
 
-/// A queue of jobs of type `J` with answers of type `R`, worked in batches, one batch at a
+/// A queue of jobs of type `J` with answers of type `R`, worked in batches by one task at a
 /// time per process.
 pub(crate) struct Batcher<J, R> {
-    queue: Mutex<Vec<(J, oneshot::Sender<R>)>>,
-    /// Held by the batch at work, until every answer of it is sent.
-    turn: Arc<tokio::sync::Mutex<()>>,
+    queue: Arc<Mutex<Queue<J, R>>>,
+}
+
+struct Queue<J, R> {
+    jobs: Vec<(J, oneshot::Sender<R>)>,
+    /// Whether a task is working through the queue (it takes every job queued meanwhile).
+    working: bool,
 }
 
 impl<J, R> Default for Batcher<J, R> {
     fn default() -> Self {
         Self {
-            queue: Mutex::new(Vec::new()),
-            turn: Arc::default(),
+            queue: Arc::new(Mutex::new(Queue {
+                jobs: Vec::new(),
+                working: false,
+            })),
         }
     }
 }
 
 impl<J, R> fmt::Debug for Batcher<J, R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let waiting = self
-            .queue
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .len();
+        let queue = lock(&self.queue);
         f.debug_struct("Batcher")
-            .field("waiting", &waiting)
+            .field("waiting", &queue.jobs.len())
+            .field("working", &queue.working)
             .finish()
     }
 }
 
+/// The queue, even if a task panicked while holding it (the queue itself stays whole: it is
+/// only pushed to and drained).
+fn lock<J, R>(queue: &Mutex<Queue<J, R>>) -> MutexGuard<'_, Queue<J, R>> {
+    queue.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
 impl<J: Send + 'static, R: Send + 'static> Batcher<J, R> {
-    /// Queues `job` and returns its answer. The caller that gets the turn while its own job
-    /// is still queued takes the queue (up to [`MAX_BATCH`] jobs) and hands it to `work`,
-    /// which answers them in order; the others wait for their answer. `None` if the batch
+    /// Queues `job` and returns its answer. When no task is working through the queue, this
+    /// starts one with `work`: it takes the queue (up to [`MAX_BATCH`] jobs at a time) until
+    /// it is empty, and `work` answers each batch's jobs in order. `None` if the batch
     /// holding the job ended without answering it (a panic).
     ///
-    /// The batch runs on its own task: a caller that goes away does not cut off the jobs of
-    /// others, and a queued job is done even if its own caller has gone.
+    /// The work runs on its own task: a caller that goes away does not cut off the jobs of
+    /// others, and a queued job is done, without delay, even if its own caller has gone.
     pub async fn run<W, F>(&self, job: J, work: W) -> Option<R>
     where
-        W: FnOnce(Vec<J>) -> F,
+        W: Fn(Vec<J>) -> F + Send + 'static,
         F: Future<Output = Vec<R>> + Send + 'static,
     {
-        let (sender, mut answer) = oneshot::channel();
-        self.queue
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push((job, sender));
-        let turn = tokio::select! {
-            done = &mut answer => return done.ok(),
-            turn = Arc::clone(&self.turn).lock_owned() => turn,
+        let (sender, answer) = oneshot::channel();
+        let start = {
+            let mut queue = lock(&self.queue);
+            queue.jobs.push((job, sender));
+            !std::mem::replace(&mut queue.working, true)
         };
-        match answer.try_recv() {
-            Ok(done) => return Some(done),
-            Err(TryRecvError::Closed) => return None,
-            Err(TryRecvError::Empty) => {}
+        if start {
+            tokio::spawn(work_through(Arc::clone(&self.queue), work));
         }
-        let (jobs, senders): (Vec<J>, Vec<oneshot::Sender<R>>) = {
-            let mut queue = self.queue.lock().unwrap_or_else(PoisonError::into_inner);
-            let taken = queue.len().min(MAX_BATCH);
-            queue.drain(..taken).unzip()
-        };
-        let batch = work(jobs);
-        tokio::spawn(async move {
-            let answers = batch.await;
-            for (sender, done) in senders.into_iter().zip(answers) {
-                // A caller that went away no longer wants its answer.
-                let _ = sender.send(done);
-            }
-            drop(turn);
-        });
         answer.await.ok()
+    }
+}
+
+/// Works through the queue in batches until it is empty.
+async fn work_through<J, R, W, F>(queue: Arc<Mutex<Queue<J, R>>>, work: W)
+where
+    W: Fn(Vec<J>) -> F,
+    F: Future<Output = Vec<R>>,
+{
+    let mut working = Working {
+        queue: Arc::clone(&queue),
+        armed: true,
+        in_flight: Vec::new(),
+    };
+    loop {
+        let jobs = {
+            let mut queue = lock(&queue);
+            if queue.jobs.is_empty() {
+                // Under the lock: a job queued after this starts the next task.
+                queue.working = false;
+                working.armed = false;
+                return;
+            }
+            let taken = queue.jobs.len().min(MAX_BATCH);
+            let (jobs, senders): (Vec<J>, Vec<oneshot::Sender<R>>) =
+                queue.jobs.drain(..taken).unzip();
+            working.in_flight = senders;
+            jobs
+        };
+        let answers = work(jobs).await;
+        for (sender, done) in std::mem::take(&mut working.in_flight)
+            .into_iter()
+            .zip(answers)
+        {
+            // A caller that went away no longer wants its answer.
+            let _ = sender.send(done);
+        }
+    }
+}
+
+/// The task's hold on the queue. When the task ends early (a panic in `work`, or the runtime
+/// shutting down), its drop marks the queue as not worked on, so that the next job starts a
+/// task again, and only then lets the callers of the batch in flight and of the jobs still
+/// queued know there is no answer: a caller told earlier could queue a job the ending task
+/// would never take.
+struct Working<J, R> {
+    queue: Arc<Mutex<Queue<J, R>>>,
+    armed: bool,
+    /// The answer channels of the batch being worked.
+    in_flight: Vec<oneshot::Sender<R>>,
+}
+
+impl<J, R> Drop for Working<J, R> {
+    fn drop(&mut self) {
+        if self.armed {
+            let orphans = {
+                let mut queue = lock(&self.queue);
+                queue.working = false;
+                std::mem::take(&mut queue.jobs)
+            };
+            drop(orphans);
+            self.in_flight.clear();
+        }
     }
 }
 
@@ -154,11 +207,14 @@ mod tests {
             let batches = Arc::clone(&batches);
             callers.push(tokio::spawn(async move {
                 batcher
-                    .run(job, move |jobs| async move {
-                        batches.fetch_add(1, Ordering::SeqCst);
-                        // Long enough for the other callers to queue behind this batch.
-                        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-                        jobs.into_iter().map(|j| j * 10).collect()
+                    .run(job, move |jobs| {
+                        let batches = Arc::clone(&batches);
+                        async move {
+                            batches.fetch_add(1, Ordering::SeqCst);
+                            // Long enough for the other callers to queue behind this batch.
+                            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+                            jobs.into_iter().map(|j| j * 10).collect()
+                        }
                     })
                     .await
             }));
@@ -171,7 +227,8 @@ mod tests {
             batches < 200,
             "200 jobs queued together were worked one by one ({batches} batches)"
         );
-        assert!(batcher.queue.lock().unwrap().is_empty());
+        let queue = lock(&batcher.queue);
+        assert!(queue.jobs.is_empty() && !queue.working);
     }
 
     #[tokio::test]
@@ -181,38 +238,65 @@ mod tests {
         assert_eq!(answer, None);
     }
 
-    #[tokio::test]
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_panicking_batch_does_not_stop_the_queue() {
+        let batcher = Batcher::<u8, u8>::default();
+        let answer = batcher
+            .run(1, |_| async { panic!("a batch failed badly") })
+            .await;
+        assert_eq!(answer, None);
+        let answer = batcher.run(2, |jobs| async { jobs }).await;
+        assert_eq!(answer, Some(2), "the next job started a new task");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_job_whose_caller_went_away_is_still_done() {
         let batcher = Arc::new(Batcher::<u8, u8>::default());
         let done = Arc::new(AtomicUsize::new(0));
-        // Hold the turn, so the next caller queues and waits.
-        let held = Arc::clone(&batcher.turn).lock_owned().await;
-        let waiting = {
-            let batcher = Arc::clone(&batcher);
+        let gate = Arc::new(tokio::sync::Notify::new());
+        let work = {
             let done = Arc::clone(&done);
-            tokio::spawn(async move {
-                batcher
-                    .run(1, move |jobs| async move {
-                        done.fetch_add(jobs.len(), Ordering::SeqCst);
-                        jobs
-                    })
-                    .await
-            })
+            let gate = Arc::clone(&gate);
+            move |jobs: Vec<u8>| {
+                let done = Arc::clone(&done);
+                let gate = Arc::clone(&gate);
+                async move {
+                    // The first batch waits for the gate, so the second job queues behind it.
+                    if jobs.contains(&1) {
+                        gate.notified().await;
+                    }
+                    done.fetch_add(jobs.len(), Ordering::SeqCst);
+                    jobs
+                }
+            }
         };
-        while batcher.queue.lock().unwrap().is_empty() {
+        let first = {
+            let batcher = Arc::clone(&batcher);
+            let work = work.clone();
+            tokio::spawn(async move { batcher.run(1, work).await })
+        };
+        while !lock(&batcher.queue).working || !lock(&batcher.queue).jobs.is_empty() {
             tokio::task::yield_now().await;
         }
-        waiting.abort();
-        let _ = waiting.await;
-        drop(held);
-        let counted = Arc::clone(&done);
-        let answer = batcher
-            .run(2, move |jobs| async move {
-                counted.fetch_add(jobs.len(), Ordering::SeqCst);
-                jobs
-            })
-            .await;
-        assert_eq!(answer, Some(2));
-        assert_eq!(done.load(Ordering::SeqCst), 2, "the first job was dropped");
+        let second = {
+            let batcher = Arc::clone(&batcher);
+            tokio::spawn(async move { batcher.run(2, work).await })
+        };
+        while lock(&batcher.queue).jobs.is_empty() {
+            tokio::task::yield_now().await;
+        }
+        second.abort();
+        let _ = second.await;
+        gate.notify_one();
+        assert_eq!(first.await.unwrap(), Some(1));
+        // No other caller comes: the task working through the queue does the second job.
+        for _ in 0..1000 {
+            if done.load(Ordering::SeqCst) == 2 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+        }
+        assert_eq!(done.load(Ordering::SeqCst), 2, "the second job was dropped");
+        assert!(!lock(&batcher.queue).working);
     }
 }

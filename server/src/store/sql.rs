@@ -1524,7 +1524,10 @@ macro_rules! impl_store {
                 let job = PendingMove { id, request: request.clone(), actor: actor.clone(), now };
                 let store = self.clone();
                 self.moves
-                    .run(job, move |jobs| async move { store.move_batch(jobs).await })
+                    .run(job, move |jobs| {
+                        let store = store.clone();
+                        async move { store.move_batch(jobs).await }
+                    })
                     .await
                     .unwrap_or_else(|| {
                         Err(StoreError::Internal("the batch of moves holding this one ended without an answer".into()))
