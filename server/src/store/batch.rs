@@ -164,18 +164,31 @@ pub(crate) struct PendingMove {
 /// What a queued card move is answered.
 pub(crate) type MoveAnswer = Result<domain::Card, StoreError>;
 
-/// How a step of a batched move failed: `Some` when the move itself is refused (the policies,
+/// How a step of a batched move failed: `Ok` when the move itself is refused (the policies,
 /// an unknown card, column or lane: found out before it writes, so the batch goes on without
-/// it); `None` when the database failed (the batch is rolled back).
-pub(crate) fn refusal(error: StoreError) -> Option<StoreError> {
+/// it); `Err` when the database failed (the batch is rolled back, see [`batch_failure`]).
+pub(crate) fn refusal(error: StoreError) -> Result<StoreError, StoreError> {
     match error {
         StoreError::NotFound(_)
         | StoreError::Invalid(_)
         | StoreError::Policy(_)
-        | StoreError::Conflict(_) => Some(error),
+        | StoreError::Conflict(_) => Ok(error),
         StoreError::Unavailable(_) | StoreError::WritesRefused { .. } | StoreError::Internal(_) => {
-            None
+            Err(error)
         }
+    }
+}
+
+/// What a batch of `moves` rolled back by a database failure answers: the same error for
+/// every move when the database is away or refuses writes (made one by one, each move would
+/// only wait for it again, and the last caller would hear of it many timeouts later); `None`
+/// otherwise: the moves are made one by one, so only the move that broke the batch fails.
+pub(crate) fn batch_failure(error: &StoreError, moves: usize) -> Option<Vec<MoveAnswer>> {
+    match error {
+        StoreError::Unavailable(_) | StoreError::WritesRefused { .. } => {
+            Some((0..moves).map(|_| Err(same_error(error))).collect())
+        }
+        _ => None,
     }
 }
 
@@ -229,6 +242,25 @@ mod tests {
         );
         let queue = lock(&batcher.queue);
         assert!(queue.jobs.is_empty() && !queue.working);
+    }
+
+    #[test]
+    fn a_database_away_fails_the_whole_batch_at_once() {
+        let away = StoreError::Unavailable("connection refused".into());
+        let answers = batch_failure(&away, 3).expect("answered at once");
+        assert_eq!(answers.len(), 3);
+        assert!(
+            answers
+                .iter()
+                .all(|a| matches!(a, Err(StoreError::Unavailable(d)) if d == "connection refused"))
+        );
+        let broken = StoreError::Internal("a constraint failed".into());
+        assert!(batch_failure(&broken, 3).is_none(), "made one by one");
+        assert!(matches!(
+            refusal(StoreError::NotFound("card".into())),
+            Ok(StoreError::NotFound(_))
+        ));
+        assert!(matches!(refusal(away), Err(StoreError::Unavailable(_))));
     }
 
     #[tokio::test]

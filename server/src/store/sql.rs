@@ -181,7 +181,7 @@ macro_rules! impl_store {
         use sqlx::types::Json;
         use uuid::Uuid;
 
-        use crate::store::batch::{MoveAnswer, PendingMove, refusal, same_error};
+        use crate::store::batch::{MoveAnswer, PendingMove, batch_failure, refusal, same_error};
         use crate::store::rows::{
             BoardRow, CardRow, EventRow, Layout, LayoutRow, SummaryRow, VersionedCardRow, db_error,
         };
@@ -280,24 +280,34 @@ macro_rules! impl_store {
             }
 
             /// The moves in one transaction, each checked against the board as the ones before
-            /// it left it; a refused move is answered and the others go on. `None` when the
-            /// database failed before the commit (nothing of the batch written).
+            /// it left it; a refused move is answered and the others go on. When the database
+            /// fails before the commit nothing of the batch is written, and `None` asks for the
+            /// moves one by one (see [`batch_failure`]).
             async fn move_together(&self, jobs: &[PendingMove]) -> Option<Vec<MoveAnswer>> {
-                let mut tx = self.write_tx().await.ok()?;
+                let mut tx = match self.write_tx().await {
+                    Ok(tx) => tx,
+                    Err(error) => return batch_failure(&error, jobs.len()),
+                };
                 let mut locked = Vec::new();
                 let mut answers = Vec::with_capacity(jobs.len());
                 let mut changes = Vec::with_capacity(jobs.len());
                 for job in jobs {
                     let (board, planned) = match self.plan_in(&mut tx, job, &mut locked).await {
                         Ok(plan) => plan,
-                        Err(error) => {
-                            answers.push(Err(refusal(error)?));
-                            continue;
-                        }
+                        Err(error) => match refusal(error) {
+                            Ok(refused) => {
+                                answers.push(Err(refused));
+                                continue;
+                            }
+                            Err(failed) => return batch_failure(&failed, jobs.len()),
+                        },
                     };
                     // A failed write may have left part of the move behind: the whole batch
-                    // is rolled back (the transaction dropped) and made move by move.
-                    let card = write_move(&mut tx, &board, planned, &job.actor, job.now).await.ok()?;
+                    // is rolled back (the transaction dropped).
+                    let card = match write_move(&mut tx, &board, planned, &job.actor, job.now).await {
+                        Ok(card) => card,
+                        Err(failed) => return batch_failure(&failed, jobs.len()),
+                    };
                     changes.push(BoardChange::card(&card, "card_moved"));
                     answers.push(Ok(card));
                 }
