@@ -21,7 +21,7 @@ if [ "$mode" = release ]; then
     # - location-detail=none: no file/line strings for panics and #[track_caller].
     # - fmt-debug=none: `{:?}` prints nothing, so nothing the browser shows may use it.
     RUSTC_BOOTSTRAP=1 \
-        RUSTFLAGS="${RUSTFLAGS:-} -Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Zfmt-debug=none" \
+        RUSTFLAGS="${RUSTFLAGS:-} --cfg erase_components -Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Zfmt-debug=none" \
         cargo build -p app --lib --target wasm32-unknown-unknown --features hydrate \
         --profile "$profile" -Zbuild-std=std,panic_abort
 else

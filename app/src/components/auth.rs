@@ -5,6 +5,7 @@
 //! visit without a session renders `<Redirect>`, which the server turns into a 302 to
 //! `/login?next=…` (routes render in `SsrMode::Async`, so headers are sent after the render).
 
+use crate::components::{FormAction, PostForm};
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos::suspense::Unsuspend;
@@ -34,7 +35,7 @@ pub struct Auth {
     /// (which waits for a reload to finish); the guard uses [`Auth::current`].
     pub whoami: Resource<Answer>,
     /// Signing out, from the top bar.
-    pub logout: ServerAction<Logout>,
+    pub logout: FormAction<Logout>,
     /// Bumped by pages whose actions change who is signed in (sign-in, set-up).
     generation: RwSignal<u32>,
 }
@@ -42,7 +43,7 @@ pub struct Auth {
 impl Auth {
     /// Creates the resource and the sign-out action, and provides them to the app.
     pub fn provide() -> Self {
-        let logout = ServerAction::<Logout>::new();
+        let logout = FormAction::<Logout>::new();
         let generation = RwSignal::new(0_u32);
         let whoami = Resource::new(
             move || (generation.get(), logout.version().get()),
@@ -204,9 +205,9 @@ pub fn UserMenu() -> impl IntoView {
                                     <a href="/admin/users">"Users"</a>
                                     <a href="/admin/tokens">"Instance tokens"</a>
                                 })}
-                                <ActionForm action=auth.logout attr:class="signout-form">
+                                <PostForm action=auth.logout attr:class="signout-form">
                                     <button type="submit" class="signout">"Sign out"</button>
-                                </ActionForm>
+                                </PostForm>
                             </nav>
                         })
                     }

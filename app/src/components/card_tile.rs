@@ -163,6 +163,7 @@ pub fn tile_of(event: &web_sys::Event) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::components::StaticHtml;
     use domain::{CardId, ColumnId, ColumnKind, LaneId};
 
     fn card(title: &str) -> TileCard {
@@ -231,7 +232,7 @@ mod tests {
         for card_type in [CardType::Feature, CardType::Incident, CardType::TechDebt] {
             let mut html = String::new();
             type_badge(&mut html, card_type);
-            let component = view! { <super::super::TypeBadge card_type /> }.to_html();
+            let component = view! { <super::super::TypeBadge card_type /> }.to_static_html();
             assert_eq!(html, component);
         }
         for severity in [
@@ -242,7 +243,7 @@ mod tests {
         ] {
             let mut html = String::new();
             severity_badge(&mut html, severity);
-            let component = view! { <super::super::SeverityBadge severity /> }.to_html();
+            let component = view! { <super::super::SeverityBadge severity /> }.to_static_html();
             assert_eq!(html, component);
         }
     }

@@ -9,8 +9,11 @@ mod card_tile;
 pub mod charts;
 #[cfg(feature = "ssr")]
 mod delivery;
+mod form;
 mod format;
 mod live;
+#[cfg(feature = "ssr")]
+mod static_html;
 mod tokens;
 
 pub use auth::{
@@ -21,6 +24,9 @@ pub use badges::{ErrorPanel, SeverityBadge, TypeBadge};
 pub use card_tile::{TileContext, tile_of, tiles_html};
 #[cfg(feature = "ssr")]
 pub use delivery::{FourKeysPanel, ValueStreamView};
+pub use form::{FormAction, PostForm};
 pub use format::{escaped, human_duration, short_time, textarea_text};
 pub use live::LiveUpdates;
+#[cfg(feature = "ssr")]
+pub use static_html::StaticHtml;
 pub use tokens::{TokenManager, TokenState, client_now};

@@ -6,6 +6,7 @@
 //! server answers a plain form post with a redirect). `flowboard token create` is the
 //! no-JavaScript way.
 
+use crate::components::{FormAction, PostForm};
 use chrono::{DateTime, Utc};
 use domain::access::{ApiToken, Scope};
 use leptos::either::EitherOf3;
@@ -51,16 +52,16 @@ const SCOPE_FIELDS: [(&str, Scope, &str); 5] = [
 pub struct TokenState {
     /// The board's slug, or `None` for instance-wide tokens.
     slug: Signal<Option<String>>,
-    create: ServerAction<CreateToken>,
-    revoke: ServerAction<RevokeToken>,
+    create: FormAction<CreateToken>,
+    revoke: FormAction<RevokeToken>,
     tokens: Resource<Result<Vec<ApiToken>, AppError>>,
 }
 
 impl TokenState {
     /// The tokens of the board `slug`, or with `None` the instance-wide ones.
     pub fn new(slug: Signal<Option<String>>) -> Self {
-        let create = ServerAction::<CreateToken>::new();
-        let revoke = ServerAction::<RevokeToken>::new();
+        let create = FormAction::<CreateToken>::new();
+        let revoke = FormAction::<RevokeToken>::new();
         let tokens = Resource::new(
             move || (slug.get(), create.version().get(), revoke.version().get()),
             |(slug, ..)| list_tokens(slug),
@@ -139,7 +140,7 @@ pub fn TokenManager(state: TokenState) -> impl IntoView {
                     "It works on every board."
                 }}
             </p>
-            <ActionForm action=create node_ref=form_ref attr:class="stack-form token-form" attr:aria-label="New token">
+            <PostForm action=create node_ref=form_ref attr:class="stack-form token-form" attr:aria-label="New token">
                 {slug.clone().map(|s| view! { <input type="hidden" name="slug" value=s/> })}
                 <label>
                     "Name"
@@ -167,7 +168,7 @@ pub fn TokenManager(state: TokenState) -> impl IntoView {
                     <input name="expires_in_days" type="number" min="1" max="3650" placeholder="never"/>
                 </label>
                 <button type="submit" class="primary">"Create token"</button>
-            </ActionForm>
+            </PostForm>
             {errors}
         </section>
     }
@@ -232,7 +233,7 @@ fn NewSecret(
 
 /// The tokens with their scopes, dates and state, and a revoke button for live ones.
 #[component]
-fn TokenTable(list: Vec<ApiToken>, revoke: ServerAction<RevokeToken>) -> impl IntoView {
+fn TokenTable(list: Vec<ApiToken>, revoke: FormAction<RevokeToken>) -> impl IntoView {
     let now = client_now();
     let rows = list
         .into_iter()
@@ -272,10 +273,10 @@ fn TokenTable(list: Vec<ApiToken>, revoke: ServerAction<RevokeToken>) -> impl In
                     </td>
                     <td class="actions">
                         {(state == "active").then(|| view! {
-                            <ActionForm action=revoke attr:class="inline-action">
+                            <PostForm action=revoke attr:class="inline-action">
                                 <input type="hidden" name="token_id" value=revoke_id/>
                                 <button type="submit" class="danger-outline" aria-label=format!("Revoke {name}")>"Revoke"</button>
-                            </ActionForm>
+                            </PostForm>
                         })}
                     </td>
                 </tr>

@@ -1,5 +1,6 @@
 //! `/account`: who you are signed in as, and changing your password.
 
+use crate::components::{FormAction, PostForm};
 use leptos::either::{Either, EitherOf3};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -11,7 +12,7 @@ use crate::components::{ErrorPanel, mark_hydrated, short_time, use_auth};
 #[component]
 pub fn AccountPage() -> impl IntoView {
     let auth = use_auth();
-    let change = ServerAction::<ChangePassword>::new();
+    let change = FormAction::<ChangePassword>::new();
     mark_hydrated();
     let form_ref = NodeRef::<leptos::html::Form>::new();
     Effect::new(move |_| {
@@ -64,7 +65,7 @@ pub fn AccountPage() -> impl IntoView {
             </Transition>
             <section class="panel">
                 <h2>"Change password"</h2>
-                <ActionForm action=change node_ref=form_ref attr:class="stack-form" attr:aria-label="Change password">
+                <PostForm action=change node_ref=form_ref attr:class="stack-form" attr:aria-label="Change password">
                     <label>
                         "Current password"
                         <input name="current" type="password" required autocomplete="current-password"/>
@@ -74,7 +75,7 @@ pub fn AccountPage() -> impl IntoView {
                         <input name="new_password" type="password" required minlength="10" maxlength="256" autocomplete="new-password"/>
                     </label>
                     <button type="submit" class="primary">"Change password"</button>
-                </ActionForm>
+                </PostForm>
                 {outcome}
             </section>
         </section>

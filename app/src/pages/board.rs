@@ -12,6 +12,7 @@ use chrono::{DateTime, Utc};
 use domain::access::Role;
 use std::collections::HashMap;
 
+use crate::components::{FormAction, PostForm};
 use domain::policy::BoardPolicy;
 use domain::{Board, CardType, Column, ColumnId, ColumnKind, Lane, LaneId, Severity};
 use leptos::either::Either;
@@ -33,7 +34,7 @@ use domain::policy::TechDebtShare;
 pub fn BoardPage() -> impl IntoView {
     let slug = slug_param();
     let move_action = ServerAction::<MoveCard>::new();
-    let create_action = ServerAction::<CreateCard>::new();
+    let create_action = FormAction::<CreateCard>::new();
     // Bumped by the live stream when anyone (another browser, the API, monitoring) changes
     // the board, so the board is read again without a page reload.
     let reload = RwSignal::new(0_u64);
@@ -137,7 +138,7 @@ fn MoveRefusal(move_action: ServerAction<MoveCard>, role: Signal<Option<Role>>) 
 fn BoardView(
     snapshot: BoardSnapshot,
     move_action: ServerAction<MoveCard>,
-    create_action: ServerAction<CreateCard>,
+    create_action: FormAction<CreateCard>,
     dragging: RwSignal<Option<String>>,
 ) -> impl IntoView {
     let can_edit = snapshot.role >= Role::Member;
@@ -512,7 +513,7 @@ fn Cell(
 fn NewCardForm(
     slug: String,
     columns: Vec<Column>,
-    create_action: ServerAction<CreateCard>,
+    create_action: FormAction<CreateCard>,
     /// Board admins may force a card in past a flow policy with a reason.
     can_override: bool,
 ) -> impl IntoView {
@@ -520,7 +521,7 @@ fn NewCardForm(
     view! {
         <details class="new-card" open=move || matches!(created(), Some(Err(_)))>
             <summary class="button primary">"+ New card"</summary>
-            <ActionForm action=create_action attr:class="inline-form" attr:aria-label="New card">
+            <PostForm action=create_action attr:class="inline-form" attr:aria-label="New card">
                 <input type="hidden" name="slug" value=slug/>
                 <label class="grow">
                     "Title"
@@ -571,7 +572,7 @@ fn NewCardForm(
                         })
                 }}
                 <button type="submit" class="primary">"Add card"</button>
-            </ActionForm>
+            </PostForm>
             {move || {
                 created().and_then(Result::err).map(|e| {
                     let ask = (!can_override && matches!(e, AppError::Policy { .. }))

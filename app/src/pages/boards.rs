@@ -1,5 +1,6 @@
 //! The list of boards, and a form to make one.
 
+use crate::components::{FormAction, PostForm};
 use leptos::either::EitherOf3;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -10,7 +11,7 @@ use crate::components::ErrorPanel;
 /// `/`: all boards.
 #[component]
 pub fn BoardsPage() -> impl IntoView {
-    let create = ServerAction::<CreateBoard>::new();
+    let create = FormAction::<CreateBoard>::new();
     let boards = Resource::new(move || create.version().get(), |_| list_boards());
     view! {
         <Title text="Boards"/>
@@ -55,7 +56,7 @@ pub fn BoardsPage() -> impl IntoView {
             </Transition>
             <section class="panel">
                 <h2>"New board"</h2>
-                <ActionForm action=create attr:class="stack-form">
+                <PostForm action=create attr:class="stack-form">
                     <label>
                         "Name"
                         <input name="name" required maxlength="60" placeholder="Platform team"/>
@@ -65,7 +66,7 @@ pub fn BoardsPage() -> impl IntoView {
                         <input name="description" maxlength="2000" placeholder="What is this board for?"/>
                     </label>
                     <button type="submit" class="primary">"Create board"</button>
-                </ActionForm>
+                </PostForm>
                 {move || {
                     create
                         .value()

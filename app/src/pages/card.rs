@@ -2,6 +2,7 @@
 //! visited, when it entered, how long it stayed, and every event with its actor). Viewers
 //! get the description and history without the forms.
 
+use crate::components::{FormAction, PostForm};
 use domain::access::Role;
 use domain::{Board, CardType, Severity};
 use leptos::either::Either;
@@ -10,7 +11,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 #[cfg(feature = "ssr")]
 use {
-    crate::components::{human_duration, short_time},
+    crate::components::{StaticHtml, human_duration, short_time},
     chrono::{DateTime, Utc},
     domain::{CardEvent, EventKind},
 };
@@ -30,9 +31,9 @@ pub fn CardPage() -> impl IntoView {
             )
         })
     };
-    let update = ServerAction::<UpdateCard>::new();
-    let block = ServerAction::<SetBlocked>::new();
-    let cause = ServerAction::<SetCardCause>::new();
+    let update = FormAction::<UpdateCard>::new();
+    let block = FormAction::<SetBlocked>::new();
+    let cause = FormAction::<SetCardCause>::new();
     let detail = Resource::new(
         move || {
             (
@@ -167,15 +168,15 @@ pub fn card_history_html(board: &Board, events: &[CardEvent], now: DateTime<Utc>
         <h2>"History"</h2>
         <ol class="events">{events}</ol>
     }
-    .to_html()
+    .to_static_html()
 }
 
 #[component]
 fn CardView(
     detail: CardDetail,
-    update: ServerAction<UpdateCard>,
-    block: ServerAction<SetBlocked>,
-    cause: ServerAction<SetCardCause>,
+    update: FormAction<UpdateCard>,
+    block: FormAction<SetBlocked>,
+    cause: FormAction<SetCardCause>,
 ) -> impl IntoView {
     let card = detail.card.clone();
     let board_href = format!("/boards/{}", detail.board.slug);
@@ -230,7 +231,7 @@ fn CardView(
                         <section class="panel edit-card">
                             <h2>"Edit"</h2>
                             {errors}
-                            <ActionForm action=update attr:class="stack-form">
+                            <PostForm action=update attr:class="stack-form">
                                 <input type="hidden" name="card_id" value=card_id/>
                                 <label>"Title" <input name="title" required maxlength="200" value=card.title.clone()/></label>
                                 <label>
@@ -255,8 +256,8 @@ fn CardView(
                                     <textarea name="description" rows="8" maxlength="20000">{textarea_text(&card.description)}</textarea>
                                 </label>
                                 <button type="submit" class="primary">"Save"</button>
-                            </ActionForm>
-                            <ActionForm action=block attr:class="stack-form block-form">
+                            </PostForm>
+                            <PostForm action=block attr:class="stack-form block-form">
                                 <input type="hidden" name="card_id" value=block_card_id/>
                                 {if card.blocked {
                                     Either::Left(view! { <button type="submit">"Unblock"</button> })
@@ -266,7 +267,7 @@ fn CardView(
                                         <button type="submit">"Mark blocked"</button>
                                     })
                                 }}
-                            </ActionForm>
+                            </PostForm>
                         </section>
                     })
                 } else {
@@ -290,7 +291,7 @@ fn CardView(
 fn cause_form(
     detail: &CardDetail,
     can_edit: bool,
-    cause: ServerAction<SetCardCause>,
+    cause: FormAction<SetCardCause>,
 ) -> impl IntoView + use<> {
     let current = detail.card.caused_by;
     let current_label = detail
@@ -308,7 +309,7 @@ fn cause_form(
             })
             .collect_view();
         Either::Left(view! {
-            <ActionForm action=cause attr:class="inline-form" attr:aria-label="Caused by deployment">
+            <PostForm action=cause attr:class="inline-form" attr:aria-label="Caused by deployment">
                 <input type="hidden" name="card_id" value=card_id/>
                 <label class="grow">"Caused by deployment"
                     <select name="deployment_id">
@@ -317,7 +318,7 @@ fn cause_form(
                     </select>
                 </label>
                 <button type="submit">"Save"</button>
-            </ActionForm>
+            </PostForm>
         })
     } else {
         Either::Right(view! {

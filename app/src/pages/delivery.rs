@@ -49,13 +49,13 @@ mod report {
     use leptos::prelude::*;
 
     use crate::api::{DeliveryReport, DeliveryView};
-    use crate::components::{FourKeysPanel, ValueStreamView, short_time};
+    use crate::components::{FourKeysPanel, StaticHtml, ValueStreamView, short_time};
     use domain::delivery::DeploymentStatus;
 
     /// Renders the dashboard to HTML (see the module documentation).
     pub fn delivery_view(view: DeliveryReport) -> DeliveryView {
         DeliveryView {
-            html: dashboard(&view).to_html(),
+            html: dashboard(&view).to_static_html(),
             board_name: view.board_name,
         }
     }

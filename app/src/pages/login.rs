@@ -4,6 +4,7 @@
 //! mode signs loopback visitors in) it says so and offers the way on, and the form still lets
 //! them sign in as someone else.
 
+use crate::components::{FormAction, PostForm};
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -17,7 +18,7 @@ use crate::components::{mark_hydrated, use_auth};
 pub fn LoginPage() -> impl IntoView {
     let auth = use_auth();
     let query = use_query_map();
-    let login = ServerAction::<Login>::new();
+    let login = FormAction::<Login>::new();
     auth.refresh_after(move || login.version().get());
     mark_hydrated();
     let next = move || query.read().get("next").unwrap_or_default();
@@ -73,7 +74,7 @@ pub fn LoginPage() -> impl IntoView {
                 }}
                 <Transition fallback=|| ()>{status}</Transition>
                 {error}
-                <ActionForm action=login attr:class="stack-form" attr:aria-label="Sign in">
+                <PostForm action=login attr:class="stack-form" attr:aria-label="Sign in">
                     <input type="hidden" name="next" value=next/>
                     <label>
                         "Email"
@@ -84,7 +85,7 @@ pub fn LoginPage() -> impl IntoView {
                         <input name="password" type="password" required autocomplete="current-password"/>
                     </label>
                     <button type="submit" class="primary">"Sign in"</button>
-                </ActionForm>
+                </PostForm>
                 <p class="help small">"No account, or forgot your password? Ask your Flowboard admin."</p>
             </div>
         </section>

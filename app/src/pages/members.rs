@@ -1,6 +1,7 @@
 //! `/boards/:slug/members`: who has which role on a board. Everyone on the board sees the
 //! list; board admins also add people, change roles and take people off.
 
+use crate::components::{FormAction, PostForm};
 use domain::access::{Member, Role};
 use leptos::either::Either;
 use leptos::prelude::*;
@@ -32,8 +33,8 @@ fn role_options(selected: Role) -> impl IntoView {
 #[component]
 pub fn BoardMembersPage() -> impl IntoView {
     let slug = slug_param();
-    let set = ServerAction::<SetMember>::new();
-    let remove = ServerAction::<RemoveMember>::new();
+    let set = FormAction::<SetMember>::new();
+    let remove = FormAction::<RemoveMember>::new();
     let page = Resource::new(
         move || (slug.get(), set.version().get(), remove.version().get()),
         |(slug, ..)| list_members(slug),
@@ -54,8 +55,8 @@ pub fn BoardMembersPage() -> impl IntoView {
 fn Members(
     page: MembersPage,
     slug: String,
-    set: ServerAction<SetMember>,
-    remove: ServerAction<RemoveMember>,
+    set: FormAction<SetMember>,
+    remove: FormAction<RemoveMember>,
 ) -> impl IntoView {
     mark_hydrated();
     let admin = page.role >= Role::Admin;
@@ -118,7 +119,7 @@ fn Members(
                 <section class="panel">
                     <h2>"Add a member"</h2>
                     <p class="help">"The person needs an account first: an instance admin makes accounts under Users."</p>
-                    <ActionForm action=set attr:class="row-form member-form" attr:aria-label="Add a member">
+                    <PostForm action=set attr:class="row-form member-form" attr:aria-label="Add a member">
                         <input type="hidden" name="slug" value=add_slug.clone()/>
                         <label>
                             "Email"
@@ -126,7 +127,7 @@ fn Members(
                         </label>
                         <label>"Role" <select name="role">{role_options(Role::Member)}</select></label>
                         <button type="submit" class="primary">"Add member"</button>
-                    </ActionForm>
+                    </PostForm>
                 </section>
             })}
         </section>
@@ -137,8 +138,8 @@ fn member_row(
     m: &Member,
     slug: &str,
     admin: bool,
-    set: ServerAction<SetMember>,
-    remove: ServerAction<RemoveMember>,
+    set: FormAction<SetMember>,
+    remove: FormAction<RemoveMember>,
 ) -> impl IntoView {
     let who = format!("{} ({})", m.user.name, m.user.email);
     let email = m.user.email.clone();
@@ -147,12 +148,12 @@ fn member_row(
         let (form_label, select_label) = (format!("Role of {email}"), format!("Role of {who}"));
         let (slug, email) = (slug.to_owned(), email.clone());
         view! {
-            <ActionForm action=set attr:class="role-form" attr:aria-label=form_label>
+            <PostForm action=set attr:class="role-form" attr:aria-label=form_label>
                 <input type="hidden" name="slug" value=slug/>
                 <input type="hidden" name="email" value=email/>
                 <select name="role" aria-label=select_label>{role_options(role)}</select>
                 <button type="submit" class="small">"Change role"</button>
-            </ActionForm>
+            </PostForm>
         }
         .into_any()
     } else {
@@ -164,11 +165,11 @@ fn member_row(
         let label = format!("Remove {who} from the board");
         view! {
             <td class="actions">
-                <ActionForm action=remove attr:class="inline-action">
+                <PostForm action=remove attr:class="inline-action">
                     <input type="hidden" name="slug" value=slug/>
                     <input type="hidden" name="user_id" value=user_id/>
                     <button type="submit" class="small danger-outline" aria-label=label>"Remove"</button>
-                </ActionForm>
+                </PostForm>
             </td>
         }
     });

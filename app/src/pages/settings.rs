@@ -1,6 +1,7 @@
 //! Board settings: the columns, their kinds and WIP limits, and the flow policies (board
 //! admins only).
 
+use crate::components::{FormAction, PostForm};
 use domain::access::Role;
 use domain::{Board, ColumnKind};
 use leptos::either::EitherOf3;
@@ -15,10 +16,10 @@ use crate::components::ErrorPanel;
 #[component]
 pub fn SettingsPage() -> impl IntoView {
     let slug = slug_param();
-    let update = ServerAction::<UpdateColumn>::new();
-    let add = ServerAction::<AddColumn>::new();
-    let edit = ServerAction::<EditColumn>::new();
-    let policy = ServerAction::<UpdatePolicy>::new();
+    let update = FormAction::<UpdateColumn>::new();
+    let add = FormAction::<AddColumn>::new();
+    let edit = FormAction::<EditColumn>::new();
+    let policy = FormAction::<UpdatePolicy>::new();
     let snapshot = Resource::new(
         move || {
             (
@@ -83,10 +84,10 @@ fn Settings(
     board: Board,
     /// Cards in each column, in column order (a column is removed only when empty).
     held: Vec<usize>,
-    update: ServerAction<UpdateColumn>,
-    add: ServerAction<AddColumn>,
-    edit: ServerAction<EditColumn>,
-    policy: ServerAction<UpdatePolicy>,
+    update: FormAction<UpdateColumn>,
+    add: FormAction<AddColumn>,
+    edit: FormAction<EditColumn>,
+    policy: FormAction<UpdatePolicy>,
 ) -> impl IntoView {
     let slug = board.slug.clone();
     let policy_slug = slug.clone();
@@ -113,7 +114,7 @@ fn Settings(
             let (name, kind, limit) = (column.name.clone(), column.kind, column.wip_limit);
             view! {
                 <li class="column-row">
-                    <ActionForm action=update attr:class="row-form">
+                    <PostForm action=update attr:class="row-form">
                         <input type="hidden" name="slug" value=row_slug/>
                         <input type="hidden" name="column_id" value=row_id/>
                         <label>"Name" <input name="name" required maxlength="60" value=name/></label>
@@ -124,7 +125,7 @@ fn Settings(
                                 value=limit.map(|l| l.to_string()).unwrap_or_default()/>
                         </label>
                         <button type="submit">"Save"</button>
-                    </ActionForm>
+                    </PostForm>
                     <span class="held">{format!("{held} cards")}</span>
                     {buttons}
                 </li>
@@ -156,7 +157,7 @@ fn Settings(
                     "The committed area is every " <em>"active"</em> " column together (Standard lane). "
                     "Of its capacity, the tech-debt share is reserved for tech-debt cards: other work may fill only the rest."
                 </p>
-                <ActionForm action=policy attr:class="row-form policy-form">
+                <PostForm action=policy attr:class="row-form policy-form">
                     <input type="hidden" name="slug" value=policy_slug/>
                     <label>
                         "Committed capacity"
@@ -178,7 +179,7 @@ fn Settings(
                         "Expedite cards count toward column limits"
                     </label>
                     <button type="submit">"Save policies"</button>
-                </ActionForm>
+                </PostForm>
                 <p class="help">
                     {match current.committed_capacity {
                         Some(c) => format!("Now: {reserved} of {c} committed slots are reserved for tech debt."),
@@ -188,13 +189,13 @@ fn Settings(
             </section>
             <section class="panel">
                 <h2>"Add a column"</h2>
-                <ActionForm action=add attr:class="row-form">
+                <PostForm action=add attr:class="row-form">
                     <input type="hidden" name="slug" value=add_slug/>
                     <label>"Name" <input name="name" required maxlength="60"/></label>
                     <label>"Kind" <select name="kind">{kind_options(ColumnKind::Active)}</select></label>
                     <label>"WIP limit" <input name="wip_limit" type="number" min="1" max="999" placeholder="none"/></label>
                     <button type="submit" class="primary">"Add column"</button>
-                </ActionForm>
+                </PostForm>
             </section>
         </section>
     }
@@ -203,7 +204,7 @@ fn Settings(
 /// A one-button form for a column action (move left or right, remove).
 #[allow(clippy::too_many_arguments)]
 fn edit_button(
-    edit: ServerAction<EditColumn>,
+    edit: FormAction<EditColumn>,
     slug: String,
     column_id: String,
     column_name: String,
@@ -214,11 +215,11 @@ fn edit_button(
 ) -> impl IntoView {
     let aria = format!("{label} {column_name}");
     view! {
-        <ActionForm action=edit attr:class="icon-form">
+        <PostForm action=edit attr:class="icon-form">
             <input type="hidden" name="slug" value=slug/>
             <input type="hidden" name="column_id" value=column_id/>
             <input type="hidden" name="edit" value=edit_kind.as_str()/>
             <button type="submit" aria-label=aria title=label disabled=disabled>{text}</button>
-        </ActionForm>
+        </PostForm>
     }
 }

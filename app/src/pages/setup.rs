@@ -1,6 +1,7 @@
 //! `/setup`: the one-time form that makes the first account, an instance admin. It works only
 //! while no account exists, and only from the server's own machine (the server checks both).
 
+use crate::components::{FormAction, PostForm};
 use leptos::either::EitherOf3;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -12,7 +13,7 @@ use crate::components::{ErrorPanel, mark_hydrated, use_auth};
 #[component]
 pub fn SetupPage() -> impl IntoView {
     let auth = use_auth();
-    let setup = ServerAction::<SetupAdmin>::new();
+    let setup = FormAction::<SetupAdmin>::new();
     auth.refresh_after(move || setup.version().get());
     mark_hydrated();
     let error = move || {
@@ -35,7 +36,7 @@ pub fn SetupPage() -> impl IntoView {
                                     "No account exists yet. Make the first one: it is an instance admin, who manages accounts and every board."
                                 </p>
                                 {error}
-                                <ActionForm action=setup attr:class="stack-form" attr:aria-label="First admin">
+                                <PostForm action=setup attr:class="stack-form" attr:aria-label="First admin">
                                     <label>
                                         "Email"
                                         <input name="email" type="email" required autocomplete="username" autocapitalize="none" spellcheck="false"/>
@@ -49,7 +50,7 @@ pub fn SetupPage() -> impl IntoView {
                                         <input name="password" type="password" required minlength="10" maxlength="256" autocomplete="new-password"/>
                                     </label>
                                     <button type="submit" class="primary">"Create admin and sign in"</button>
-                                </ActionForm>
+                                </PostForm>
                             }),
                             Ok(_) => EitherOf3::B(view! {
                                 <p class="notice">

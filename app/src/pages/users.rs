@@ -1,6 +1,7 @@
 //! `/admin/users`: every account, making accounts, and switching instance admin and disabled
 //! per account (instance admins only; the server refuses everyone else).
 
+use crate::components::{FormAction, PostForm};
 use domain::UserId;
 use domain::access::User;
 use leptos::either::Either;
@@ -14,8 +15,8 @@ use crate::components::{ErrorPanel, mark_hydrated, short_time, use_auth};
 #[component]
 pub fn UsersPage() -> impl IntoView {
     let auth = use_auth();
-    let create = ServerAction::<CreateUser>::new();
-    let flags = ServerAction::<SetUserFlags>::new();
+    let create = FormAction::<CreateUser>::new();
+    let flags = FormAction::<SetUserFlags>::new();
     let users = Resource::new(
         move || (create.version().get(), flags.version().get()),
         |_| list_users(),
@@ -73,7 +74,7 @@ pub fn UsersPage() -> impl IntoView {
             </section>
             <section class="panel">
                 <h2>"New user"</h2>
-                <ActionForm action=create node_ref=form_ref attr:class="stack-form" attr:aria-label="New user">
+                <PostForm action=create node_ref=form_ref attr:class="stack-form" attr:aria-label="New user">
                     <label>
                         "Email"
                         <input name="email" type="email" required autocomplete="off" autocapitalize="none" spellcheck="false"/>
@@ -91,7 +92,7 @@ pub fn UsersPage() -> impl IntoView {
                         <span>"Instance admin"</span>
                     </label>
                     <button type="submit" class="primary">"Create user"</button>
-                </ActionForm>
+                </PostForm>
                 {created}
             </section>
         </section>
@@ -102,7 +103,7 @@ pub fn UsersPage() -> impl IntoView {
 fn UserTable(
     list: Vec<User>,
     me: Option<UserId>,
-    flags: ServerAction<SetUserFlags>,
+    flags: FormAction<SetUserFlags>,
 ) -> impl IntoView {
     mark_hydrated();
     let rows = list
@@ -184,7 +185,7 @@ fn UserTable(
 
 /// A one-button form that sets an account's two flags to the given values.
 fn flag_form(
-    flags: ServerAction<SetUserFlags>,
+    flags: FormAction<SetUserFlags>,
     user_id: String,
     instance_admin: bool,
     disabled: bool,
@@ -193,11 +194,11 @@ fn flag_form(
 ) -> impl IntoView {
     let aria = format!("{label}: {email}");
     view! {
-        <ActionForm action=flags attr:class="inline-action">
+        <PostForm action=flags attr:class="inline-action">
             <input type="hidden" name="user_id" value=user_id/>
             {instance_admin.then(|| view! { <input type="hidden" name="instance_admin" value="on"/> })}
             {disabled.then(|| view! { <input type="hidden" name="disabled" value="on"/> })}
             <button type="submit" class="small" aria-label=aria title=label>{label}</button>
-        </ActionForm>
+        </PostForm>
     }
 }

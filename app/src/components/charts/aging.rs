@@ -152,6 +152,7 @@ fn chart(columns: Vec<String>, cards: Vec<AgingCard>, percentiles: Percentiles) 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::components::StaticHtml;
 
     fn card(column_index: usize, age_h: i64, label: &str) -> AgingCard {
         AgingCard {
@@ -180,7 +181,7 @@ mod tests {
         let html = view! {
             <AgingWip title="Aging WIP".to_owned() reading="1 card is older than 85%".to_owned() columns cards percentiles/>
         }
-        .to_html();
+        .to_static_html();
         assert!(html.contains(r#"data-chart="aging""#), "{html}");
         assert_eq!(html.matches("<circle").count(), 3, "{html}");
         assert!(html.contains(r#"href="/boards/web/cards/200""#), "{html}");
@@ -211,7 +212,7 @@ mod tests {
         let html = view! {
             <AgingWip title="Aging".to_owned() reading=String::new() columns=vec!["Build".to_owned()] cards=vec![]/>
         }
-        .to_html();
+        .to_static_html();
         assert!(html.contains(r#"data-chart="aging""#), "{html}");
         assert!(html.contains("No cards in progress"), "{html}");
     }

@@ -125,6 +125,7 @@ fn chart(first: NaiveDate, last: NaiveDate, days: &[NaiveDate], bands: &[Band]) 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::components::StaticHtml;
 
     fn day(d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, 3, d).expect("valid date")
@@ -147,7 +148,7 @@ mod tests {
                 bands=vec![band("Ready <script>", &[3, 2, 1]), band("Done", &[0, 2, 4])]
             />
         }
-        .to_html();
+        .to_static_html();
         assert!(html.contains(r#"data-chart="cfd""#), "{html}");
         assert_eq!(html.matches("<path").count(), 2, "{html}");
         // Done is drawn first (bottom) with the first palette colour.
@@ -173,7 +174,7 @@ mod tests {
         let html = view! {
             <CumulativeFlow title="CFD".to_owned() reading=String::new() days=vec![day(2)] bands=vec![band("Done", &[0])]/>
         }
-        .to_html();
+        .to_static_html();
         assert!(
             html.contains("No cards on the board in this period"),
             "{html}"

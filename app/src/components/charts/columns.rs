@@ -177,6 +177,7 @@ fn chart(columns: Vec<ColumnTime>, bottleneck: Option<usize>) -> (f64, AnyView) 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::components::StaticHtml;
 
     fn column(name: &str, p50_h: Option<i64>, p85_h: Option<i64>) -> ColumnTime {
         ColumnTime {
@@ -198,7 +199,7 @@ mod tests {
         let html = view! {
             <ColumnTimeBars title="Time in column".to_owned() reading="Review holds cards longest".to_owned() columns bottleneck=Some(1)/>
         }
-        .to_html();
+        .to_static_html();
         assert!(html.contains(r#"data-chart="columns""#), "{html}");
         assert_eq!(html.matches(r#"class="bar""#).count(), 2, "{html}");
         assert_eq!(html.matches("p85-tick").count(), 2, "{html}");
@@ -222,7 +223,7 @@ mod tests {
         let html = view! {
             <ColumnTimeBars title="Time in column".to_owned() reading=String::new() columns=vec![column("Build", None, None)]/>
         }
-        .to_html();
+        .to_static_html();
         assert!(html.contains(r#"data-chart="columns""#), "{html}");
         assert!(html.contains("No cards finished in this period"), "{html}");
     }

@@ -124,6 +124,7 @@ fn chart(counts: [(Kind, u32); 3], total: u32, target: f64) -> (f64, AnyView) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::components::StaticHtml;
 
     #[test]
     fn renders_shares_and_the_target() {
@@ -137,7 +138,7 @@ mod tests {
                 tech_debt_target=0.2
             />
         }
-        .to_html();
+        .to_static_html();
         assert!(html.contains(r#"data-chart="distribution""#), "{html}");
         assert_eq!(html.matches(r#"class="bar""#).count(), 3, "{html}");
         assert!(
@@ -161,7 +162,7 @@ mod tests {
         let html = view! {
             <FlowDistribution title="Flow".to_owned() reading=String::new() feature=0 incident=0 tech_debt=0 tech_debt_target=0.2/>
         }
-        .to_html();
+        .to_static_html();
         assert!(html.contains("No cards finished in this period"), "{html}");
         assert!(!html.contains("<rect"), "{html}");
     }

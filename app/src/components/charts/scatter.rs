@@ -118,6 +118,7 @@ fn chart(points: Vec<ScatterPoint>, percentiles: Percentiles) -> (f64, AnyView) 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::components::StaticHtml;
     use chrono::TimeZone;
 
     fn point(day: u32, hours: i64, label: &str, kind: Kind) -> ScatterPoint {
@@ -148,7 +149,7 @@ mod tests {
         let html = view! {
             <CycleScatter title="Cycle time".to_owned() reading="85% within 5.8 days".to_owned() points percentiles/>
         }
-        .to_html();
+        .to_static_html();
         assert!(html.contains(r#"data-chart="scatter""#), "{html}");
         assert_eq!(html.matches("<circle").count(), 3, "{html}");
         for n in [2, 3, 5] {
@@ -182,7 +183,7 @@ mod tests {
         let html = view! {
             <CycleScatter title="Cycle time".to_owned() reading=String::new() points=vec![]/>
         }
-        .to_html();
+        .to_static_html();
         assert!(html.contains(r#"data-chart="scatter""#), "{html}");
         assert!(html.contains("No cards finished in this period"), "{html}");
         assert!(!html.contains("<circle"), "{html}");

@@ -132,6 +132,7 @@ fn chart(days: Vec<ThroughputDay>) -> (f64, AnyView) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::components::StaticHtml;
 
     fn day(d: u32, feature: u32, incident: u32, tech_debt: u32) -> ThroughputDay {
         let date = NaiveDate::from_ymd_opt(2026, 3, d).expect("valid date");
@@ -149,7 +150,7 @@ mod tests {
         let html = view! {
             <ThroughputRun title="Throughput <script>".to_owned() reading="2 a day".to_owned() days/>
         }
-        .to_html();
+        .to_static_html();
         assert!(html.contains(r#"data-chart="throughput""#), "{html}");
         // Four non-zero segments: 2 features + 1 incident, then 1 feature + 2 tech debt.
         assert_eq!(html.matches("<rect").count(), 4, "{html}");
@@ -170,7 +171,7 @@ mod tests {
         let html = view! {
             <ThroughputRun title="Throughput".to_owned() reading=String::new() days=vec![day(2, 0, 0, 0)]/>
         }
-        .to_html();
+        .to_static_html();
         assert!(html.contains("No cards finished in this period"), "{html}");
         assert!(!html.contains("<rect"), "{html}");
     }

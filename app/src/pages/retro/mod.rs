@@ -14,6 +14,7 @@ mod charts;
 #[cfg(feature = "ssr")]
 mod summary;
 
+use crate::components::{FormAction, PostForm};
 use domain::access::Role;
 use domain::retro::{ActionItem, Retrospective};
 use leptos::either::{Either, EitherOf3};
@@ -31,9 +32,9 @@ pub fn RetroPage() -> impl IntoView {
     let slug = slug_param();
     let query = use_query_map();
     let param = move |name: &str| query.read().get(name).filter(|v| !v.is_empty());
-    let notes = ServerAction::<SaveRetroNotes>::new();
-    let add = ServerAction::<AddRetroAction>::new();
-    let to_card = ServerAction::<ActionToCard>::new();
+    let notes = FormAction::<SaveRetroNotes>::new();
+    let add = FormAction::<AddRetroAction>::new();
+    let to_card = FormAction::<ActionToCard>::new();
     let data = Resource::new(
         move || {
             (
@@ -73,9 +74,9 @@ pub fn RetroPage() -> impl IntoView {
 #[component]
 fn Retro(
     view: RetroView,
-    notes: ServerAction<SaveRetroNotes>,
-    add: ServerAction<AddRetroAction>,
-    to_card: ServerAction<ActionToCard>,
+    notes: FormAction<SaveRetroNotes>,
+    add: FormAction<AddRetroAction>,
+    to_card: FormAction<ActionToCard>,
 ) -> impl IntoView {
     mark_hydrated();
     let can_write = view.role >= Role::Member;
@@ -97,7 +98,7 @@ fn Retro(
 /// Renders the read-only parts of the retrospective to HTML (see the module documentation).
 #[cfg(feature = "ssr")]
 pub fn retro_view(report: crate::api::RetroReport) -> RetroView {
-    use crate::components::FourKeysPanel;
+    use crate::components::{FourKeysPanel, StaticHtml};
     use charts::FlowCharts;
     use summary::{ForecastPanel, KeyFigures, PolicyAndIncidents};
 
@@ -139,8 +140,8 @@ pub fn retro_view(report: crate::api::RetroReport) -> RetroView {
     let tables = view! { <PolicyAndIncidents view=report.clone()/> }.into_any();
     let forecast = view! { <ForecastPanel view=report.clone()/> }.into_any();
     RetroView {
-        report_html: view! { {head}{figures}{charts}{delivery} }.to_html(),
-        side_html: view! { {tables}{forecast} }.to_html(),
+        report_html: view! { {head}{figures}{charts}{delivery} }.to_static_html(),
+        side_html: view! { {tables}{forecast} }.to_static_html(),
         board_name: report.board_name,
         slug: report.slug,
         role: report.role,
@@ -153,14 +154,14 @@ fn Notes(
     retro: Retrospective,
     slug: String,
     can_write: bool,
-    notes: ServerAction<SaveRetroNotes>,
+    notes: FormAction<SaveRetroNotes>,
 ) -> impl IntoView {
     let saved = retro.updated.map(|(by, at)| {
         view! { <p class="muted">{format!("Saved by {by}, {}", short_time(at))}</p> }
     });
     let body = if can_write {
         EitherOf3::A(view! {
-            <ActionForm action=notes attr:class="stack-form" attr:aria-label="Notes">
+            <PostForm action=notes attr:class="stack-form" attr:aria-label="Notes">
                 <input type="hidden" name="slug" value=slug/>
                 <input type="hidden" name="from" value=retro.from.to_string()/>
                 <input type="hidden" name="to" value=retro.to.to_string()/>
@@ -170,7 +171,7 @@ fn Notes(
                     {textarea_text(&retro.notes)}
                 </textarea>
                 <button type="submit">"Save notes"</button>
-            </ActionForm>
+            </PostForm>
         })
     } else if retro.notes.is_empty() {
         EitherOf3::B(view! { <p class="muted">"No notes yet."</p> })
@@ -191,8 +192,8 @@ fn Actions(
     retro: Retrospective,
     slug: String,
     can_write: bool,
-    add: ServerAction<AddRetroAction>,
-    to_card: ServerAction<ActionToCard>,
+    add: FormAction<AddRetroAction>,
+    to_card: FormAction<ActionToCard>,
 ) -> impl IntoView {
     let items = retro
         .actions
@@ -205,14 +206,14 @@ fn Actions(
         .then(|| view! { <p class="muted">"No action items yet."</p> });
     let form = can_write.then(|| {
         view! {
-            <ActionForm action=add attr:class="inline-form" attr:aria-label="New action item">
+            <PostForm action=add attr:class="inline-form" attr:aria-label="New action item">
                 <input type="hidden" name="slug" value=slug.clone()/>
                 <input type="hidden" name="from" value=retro.from.to_string()/>
                 <input type="hidden" name="to" value=retro.to.to_string()/>
                 <label for="retro-action" class="visually-hidden">"Action item"</label>
                 <input id="retro-action" name="text" required maxlength="200" placeholder="Automate the release notes"/>
                 <button type="submit">"Add action item"</button>
-            </ActionForm>
+            </PostForm>
         }
     });
     view! {
@@ -229,7 +230,7 @@ fn action_row(
     item: &ActionItem,
     slug: &str,
     can_write: bool,
-    to_card: ServerAction<ActionToCard>,
+    to_card: FormAction<ActionToCard>,
 ) -> impl IntoView + use<> {
     let status = match item.card {
         Some((_, number)) => EitherOf3::A(view! {
@@ -238,11 +239,11 @@ fn action_row(
         None if can_write => {
             let (slug, id) = (slug.to_owned(), item.id.to_string());
             EitherOf3::B(view! {
-            <ActionForm action=to_card attr:class="inline" attr:aria-label="Make a tech-debt card">
+            <PostForm action=to_card attr:class="inline" attr:aria-label="Make a tech-debt card">
                 <input type="hidden" name="slug" value=slug/>
                 <input type="hidden" name="action_id" value=id/>
                 <button type="submit" class="small">"Make tech-debt card"</button>
-            </ActionForm>
+            </PostForm>
             })
         }
         None => EitherOf3::C(view! { <span class="muted">"No card yet"</span> }),

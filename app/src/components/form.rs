@@ -1,0 +1,183 @@
+//! Forms that post to server functions: [`PostForm`] and its [`FormAction`], in place of
+//! Leptos's `ActionForm` and `ServerAction`.
+//!
+//! Why: `ActionForm` reads the form into the server function's argument type (serde_qs) only
+//! to write it out again for the request, and a `ServerAction` keeps the whole client side of
+//! its server function (argument encoding, call, answer) in the bundle: a few KB of
+//! WebAssembly per server function. A form's fields already are the request: `PostForm`
+//! posts them as they are (`application/x-www-form-urlencoded`, the server functions'
+//! `PostUrl` input) and only the answer is read as a type (issue 8: the bundle's size).
+//! Without JavaScript the same `<form>` posts natively, as before.
+
+use std::marker::PhantomData;
+
+use leptos::html::Form;
+use leptos::prelude::*;
+use serde::de::DeserializeOwned;
+use server_fn::ServerFn;
+
+use crate::error::AppError;
+
+/// What a [`PostForm`] did last: its server function's answer and how many answers came.
+/// The same reading as a `ServerAction`'s `value()` and `version()`.
+pub struct FormAction<S: ServerFn> {
+    value: RwSignal<Option<Result<S::Output, AppError>>>,
+    version: RwSignal<usize>,
+    server_fn: PhantomData<fn() -> S>,
+}
+
+impl<S: ServerFn> Clone for FormAction<S> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<S: ServerFn> Copy for FormAction<S> {}
+
+impl<S> FormAction<S>
+where
+    S: ServerFn<Error = AppError>,
+    S::Output: Send + Sync + 'static,
+{
+    /// No answer yet.
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        Self {
+            value: RwSignal::new(None),
+            version: RwSignal::new(0),
+            server_fn: PhantomData,
+        }
+    }
+
+    /// The last answer; `None` before the first (or once cleared).
+    pub fn value(&self) -> RwSignal<Option<Result<S::Output, AppError>>> {
+        self.value
+    }
+
+    /// Counts the answers: a resource that tracks it reloads after each.
+    pub fn version(&self) -> RwSignal<usize> {
+        self.version
+    }
+}
+
+/// A `<form>` that posts to the server function of `action` and puts the answer there.
+/// Attributes given as `attr:…` land on the `<form>`.
+#[component]
+pub fn PostForm<S>(
+    /// Where the answer goes.
+    action: FormAction<S>,
+    /// The `<form>` element, for a page that resets it after a success.
+    #[prop(optional)]
+    node_ref: Option<NodeRef<Form>>,
+    children: Children,
+) -> impl IntoView
+where
+    S: ServerFn<Error = AppError> + 'static,
+    S::Output: DeserializeOwned + Send + Sync + 'static,
+{
+    let on_submit = move |ev: leptos::ev::SubmitEvent| submit(&ev, action);
+    view! {
+        <form
+            action=S::url()
+            method="post"
+            on:submit=on_submit
+            node_ref=node_ref.unwrap_or_default()
+        >
+            {children()}
+        </form>
+    }
+}
+
+/// Posts the submitted form in the browser; the generic part is reading the answer.
+#[cfg(feature = "hydrate")]
+fn submit<S>(ev: &leptos::ev::SubmitEvent, action: FormAction<S>)
+where
+    S: ServerFn<Error = AppError> + 'static,
+    S::Output: DeserializeOwned + Send + Sync + 'static,
+{
+    if ev.default_prevented() {
+        return;
+    }
+    ev.prevent_default();
+    let body = browser::form_body(ev);
+    leptos::task::spawn_local(async move {
+        let answer = match body {
+            Ok(body) => browser::post(S::url(), body).await,
+            Err(error) => Err(error),
+        };
+        let (answer, redirect) = match answer {
+            Ok((text, redirect)) => (browser::read_answer::<S::Output>(&text), redirect),
+            Err(error) => (Err(error), None),
+        };
+        // The page may be gone meanwhile (its signals with it): then nobody is waiting.
+        action.value.try_set(Some(answer));
+        action.version.try_update(|n| *n += 1);
+        if let Some(location) = redirect {
+            server_fn::redirect::call_redirect_hook(&location);
+        }
+    });
+}
+
+/// On the server a form only renders; it posts in the browser.
+#[cfg(not(feature = "hydrate"))]
+fn submit<S: ServerFn>(_ev: &leptos::ev::SubmitEvent, _action: FormAction<S>) {}
+
+/// The request and the answer's text, the same for every form (not generic: one copy).
+#[cfg(feature = "hydrate")]
+mod browser {
+    use serde::de::DeserializeOwned;
+    use server_fn::ContentType;
+    use server_fn::client::{Client, browser::BrowserClient};
+    use server_fn::codec::PostUrl;
+    use server_fn::error::{FromServerFnError, ServerFnErrorErr};
+    use server_fn::request::{ClientReq, browser::BrowserRequest};
+    use server_fn::response::ClientRes;
+
+    use crate::api::codec::JsonText;
+    use crate::error::AppError;
+
+    fn transport(error: ServerFnErrorErr) -> AppError {
+        AppError::from_server_fn_error(error)
+    }
+
+    /// The form's fields, the submit button's among them, URL-encoded as a browser posts
+    /// them.
+    pub fn form_body(ev: &leptos::ev::SubmitEvent) -> Result<String, AppError> {
+        let data = leptos::form::form_data_from_event(ev)
+            .map_err(|e| transport(ServerFnErrorErr::Request(e.to_string())))?;
+        let params = web_sys::UrlSearchParams::new_with_str_sequence_sequence(&data)
+            .map_err(|_| transport(ServerFnErrorErr::Request("unreadable form".into())))?;
+        Ok(String::from(params.to_string()))
+    }
+
+    /// Posts `body` to the server function at `path`, as `server_fn` would: an error status
+    /// carries an [`AppError`]; a redirect is returned, to follow once the answer is read.
+    pub async fn post(
+        path: &'static str,
+        body: String,
+    ) -> Result<(String, Option<String>), AppError> {
+        let request = <BrowserRequest as ClientReq<AppError>>::try_new_post(
+            path,
+            <PostUrl as ContentType>::CONTENT_TYPE,
+            <JsonText as ContentType>::CONTENT_TYPE,
+            body,
+        )?;
+        let response = <BrowserClient as Client<AppError>>::send(request).await?;
+        type Answer = <BrowserClient as Client<AppError>>::Response;
+        let status = <Answer as ClientRes<AppError>>::status(&response);
+        let redirect = (<Answer as ClientRes<AppError>>::has_redirect(&response)
+            || (300..=399).contains(&status))
+        .then(|| <Answer as ClientRes<AppError>>::location(&response));
+        let text = <Answer as ClientRes<AppError>>::try_into_string(response).await?;
+        if (400..=599).contains(&status) {
+            return Err(AppError::de(text.into()));
+        }
+        Ok((text, redirect))
+    }
+
+    /// The answer's JSON as `T` (what `JsonText` reads, see `api::codec`).
+    pub fn read_answer<T: DeserializeOwned>(text: &str) -> Result<T, AppError> {
+        serde_json::from_str(text)
+            .map_err(|e| transport(ServerFnErrorErr::Deserialization(e.to_string())))
+    }
+}
