@@ -9,8 +9,6 @@
 //! `PostUrl` input) and only the answer is read as a type (issue 8: the bundle's size).
 //! Without JavaScript the same `<form>` posts natively, as before.
 
-use std::marker::PhantomData;
-
 use leptos::html::Form;
 use leptos::prelude::*;
 use serde::de::DeserializeOwned;
@@ -18,12 +16,13 @@ use server_fn::ServerFn;
 
 use crate::error::AppError;
 
-/// What a [`PostForm`] did last: its server function's answer and how many answers came.
-/// The same reading as a `ServerAction`'s `value()` and `version()`.
+/// What a [`PostForm`] (or [`FormAction::dispatch`]) did last: its server function's answer
+/// and how many answers came. The same reading as a `ServerAction`'s `value()`, `version()`
+/// and `input()`.
 pub struct FormAction<S: ServerFn> {
     value: RwSignal<Option<Result<S::Output, AppError>>>,
     version: RwSignal<usize>,
-    server_fn: PhantomData<fn() -> S>,
+    input: RwSignal<Option<S>>,
 }
 
 impl<S: ServerFn> Clone for FormAction<S> {
@@ -36,7 +35,7 @@ impl<S: ServerFn> Copy for FormAction<S> {}
 
 impl<S> FormAction<S>
 where
-    S: ServerFn<Error = AppError>,
+    S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
     S::Output: Send + Sync + 'static,
 {
     /// No answer yet.
@@ -45,8 +44,38 @@ where
         Self {
             value: RwSignal::new(None),
             version: RwSignal::new(0),
-            server_fn: PhantomData,
+            input: RwSignal::new(None),
         }
+    }
+
+    /// Calls the server function from code (a card dropped on the board) with `input`; the
+    /// answer lands here as a form's does. Unlike a form, this encodes the arguments in the
+    /// browser: keep it for the few calls that are not forms.
+    pub fn dispatch(&self, input: S) {
+        self.input.set(Some(input.clone()));
+        #[cfg(feature = "hydrate")]
+        {
+            let action = *self;
+            leptos::task::spawn_local(async move {
+                let answer = input.run_on_client().await;
+                action.answered(answer);
+            });
+        }
+        #[cfg(not(feature = "hydrate"))]
+        drop(input);
+    }
+
+    /// The arguments of the last [`Self::dispatch`].
+    pub fn input(&self) -> RwSignal<Option<S>> {
+        self.input
+    }
+
+    /// Takes an answer; the page may be gone meanwhile (its signals with it): then nobody is
+    /// waiting for it.
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    fn answered(&self, answer: Result<S::Output, AppError>) {
+        self.value.try_set(Some(answer));
+        self.version.try_update(|n| *n += 1);
     }
 
     /// The last answer; `None` before the first (or once cleared).
@@ -72,7 +101,7 @@ pub fn PostForm<S>(
     children: Children,
 ) -> impl IntoView
 where
-    S: ServerFn<Error = AppError> + 'static,
+    S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
     S::Output: DeserializeOwned + Send + Sync + 'static,
 {
     let on_submit = move |ev: leptos::ev::SubmitEvent| submit(&ev, action);
@@ -92,7 +121,7 @@ where
 #[cfg(feature = "hydrate")]
 fn submit<S>(ev: &leptos::ev::SubmitEvent, action: FormAction<S>)
 where
-    S: ServerFn<Error = AppError> + 'static,
+    S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
     S::Output: DeserializeOwned + Send + Sync + 'static,
 {
     if ev.default_prevented() {
@@ -109,9 +138,7 @@ where
             Ok((text, redirect)) => (browser::read_answer::<S::Output>(&text), redirect),
             Err(error) => (Err(error), None),
         };
-        // The page may be gone meanwhile (its signals with it): then nobody is waiting.
-        action.value.try_set(Some(answer));
-        action.version.try_update(|n| *n += 1);
+        action.answered(answer);
         if let Some(location) = redirect {
             server_fn::redirect::call_redirect_hook(&location);
         }

@@ -33,7 +33,7 @@ use domain::policy::TechDebtShare;
 #[component]
 pub fn BoardPage() -> impl IntoView {
     let slug = slug_param();
-    let move_action = ServerAction::<MoveCard>::new();
+    let move_action = FormAction::<MoveCard>::new();
     let create_action = FormAction::<CreateCard>::new();
     // Bumped by the live stream when anyone (another browser, the API, monitoring) changes
     // the board, so the board is read again without a page reload.
@@ -88,7 +88,7 @@ pub fn BoardPage() -> impl IntoView {
 /// What a refused move says, and for a policy refusal the form that forces it with a reason
 /// (board admins; others are told to ask one).
 #[component]
-fn MoveRefusal(move_action: ServerAction<MoveCard>, role: Signal<Option<Role>>) -> impl IntoView {
+fn MoveRefusal(move_action: FormAction<MoveCard>, role: Signal<Option<Role>>) -> impl IntoView {
     // The last move asked for, so an override can repeat it with a reason.
     let last_move = RwSignal::new(None::<MoveCard>);
     Effect::new(move |_| {
@@ -116,7 +116,7 @@ fn MoveRefusal(move_action: ServerAction<MoveCard>, role: Signal<Option<Role>>) 
                 <p><strong>"The card was not moved. "</strong>{error.user_message()}</p>
                 {ask}
                 {retry.map(|m| view! {
-                    <ActionForm action=move_action attr:class="override-form" attr:aria-label="Override the policy">
+                    <PostForm action=move_action attr:class="override-form" attr:aria-label="Override the policy">
                         <input type="hidden" name="card_id" value=m.card_id/>
                         <input type="hidden" name="column_id" value=m.column_id/>
                         <input type="hidden" name="lane_id" value=m.lane_id.unwrap_or_default()/>
@@ -126,7 +126,7 @@ fn MoveRefusal(move_action: ServerAction<MoveCard>, role: Signal<Option<Role>>) 
                             <input name="override_reason" required maxlength="500" placeholder="Customer-facing outage, agreed with the team"/>
                         </label>
                         <button type="submit" class="danger">"Move anyway"</button>
-                    </ActionForm>
+                    </PostForm>
                 })}
                 <button type="button" class="link" on:click=move |_| dismissed.set(true)>"Dismiss"</button>
             </div>
@@ -137,7 +137,7 @@ fn MoveRefusal(move_action: ServerAction<MoveCard>, role: Signal<Option<Role>>) 
 #[component]
 fn BoardView(
     snapshot: BoardSnapshot,
-    move_action: ServerAction<MoveCard>,
+    move_action: FormAction<MoveCard>,
     create_action: FormAction<CreateCard>,
     dragging: RwSignal<Option<String>>,
 ) -> impl IntoView {
@@ -395,7 +395,7 @@ fn Cell(
     slug: String,
     now: DateTime<Utc>,
     dragging: RwSignal<Option<String>>,
-    move_action: ServerAction<MoveCard>,
+    move_action: FormAction<MoveCard>,
     can_move: bool,
 ) -> impl IntoView {
     let over = RwSignal::new(false);
