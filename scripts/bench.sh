@@ -2,11 +2,11 @@
 # `make bench`: runs the release benchmarks against SQLite and, when the local PostgreSQL
 # answers, a throw-away PostgreSQL database, then assembles bench/REPORT.md from their
 # sections (target/bench/*.md) under a header naming the machine and the date.
-#   scripts/bench.sh            # both: flow metrics on a year of history, and load
-#   scripts/bench.sh flow       # only one of them
+#   scripts/bench.sh            # all: flow metrics on a year of history, load, bundle size
+#   scripts/bench.sh flow       # only one of them (flow, load or bundle)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-benches=("${@:-flow load}")
+benches=("${@:-flow load bundle}")
 read -r -a benches <<<"${benches[*]}"
 
 pg=(-h 127.0.0.1 -p 5432 -U postgres)
@@ -17,9 +17,32 @@ if [ -z "${FLOWBOARD_TEST_POSTGRES_URL:-}" ] && pg_isready "${pg[@]}" -q 2>/dev/
     export FLOWBOARD_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:5432/$db"
 fi
 mkdir -p target/bench
+# The release browser bundle's size, gzip -9 as a server would send it (issue 8: at most
+# 500 KB, counted as 500,000 bytes).
+bundle_size() {
+    scripts/build-site.sh release
+    local wasm=${CARGO_TARGET_DIR:-target}/site/pkg/flowboard_bg.wasm
+    local raw gz met=yes
+    raw=$(wc -c <"$wasm")
+    gz=$(gzip -9 -c "$wasm" | wc -c)
+    [ "$gz" -le 500000 ] || met="**no**"
+    {
+        echo
+        echo "## The browser bundle"
+        echo
+        echo "| measure | figure | target | met |"
+        echo "| --- | --- | --- | :-: |"
+        echo "| release wasm (\`scripts/build-site.sh release\`), gzip -9 | $gz bytes ($raw bytes before gzip) | ≤ 500 KB | $met |"
+    } >target/bench/bundle.md
+}
+
 for bench in "${benches[@]}"; do
     rm -f "target/bench/$bench.md"
-    cargo bench -p server --bench "$bench"
+    if [ "$bench" = bundle ]; then
+        bundle_size
+    else
+        cargo bench -p server --bench "$bench"
+    fi
 done
 
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//' || echo unknown)
@@ -30,7 +53,7 @@ mem=$(awk '/MemTotal/ { printf "%d GiB", $2 / 1024 / 1024 }' /proc/meminfo)
     echo "Written by \`make bench\` on $(date -u '+%Y-%m-%d %H:%M') UTC, on $(nproc) cores ($cpu),"
     echo "$mem memory, release build, git $(git rev-parse --short HEAD 2>/dev/null || echo unknown)."
     echo "The before and after of each optimisation are in \`bench/HISTORY.md\`."
-    for section in flow load; do
+    for section in flow load bundle; do
         if [ -f "target/bench/$section.md" ]; then
             cat "target/bench/$section.md"
         fi

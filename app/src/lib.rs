@@ -14,6 +14,15 @@
 
 #![recursion_limit = "512"]
 
+// The server's HTML and the browser's hydration must come from the same kind of views: a
+// build without the setting (a RUSTFLAGS in the environment replaces the config's list)
+// would render markup the other side cannot hydrate.
+#[cfg(not(erase_components))]
+compile_error!(
+    "Flowboard is built with `--cfg erase_components` (.cargo/config.toml); \
+     a RUSTFLAGS variable replaces that setting: add `--cfg erase_components` to it"
+);
+
 pub mod api;
 pub mod components;
 pub mod error;
