@@ -359,12 +359,23 @@ async fn bench_backend(name: &str, db: TestDb, out: &mut String) {
          {now:.1} MB after the pages, {peak:.1} MB peak"
     );
 
+    // Issue 8 sets the ingestion target on SQLite; PostgreSQL's figure is for comparison.
+    let (ingest_target, ingest_met) = if name == "SQLite" {
+        (
+            "≥ 2,000/s, p99 < 50 ms",
+            support::met(
+                ingest.failed == 0 && rate >= 2000.0 && ingest.p99() < Duration::from_millis(50),
+            ),
+        )
+    } else {
+        ("none (SQLite's: ≥ 2,000/s, p99 < 50 ms)", "–")
+    };
     let _ = writeln!(
         out,
         "\n### {name}\n\n\
          | measure | figure | target | met |\n| --- | --- | --- | :-: |\n\
          | Alertmanager ingestion, {INGEST_CLIENTS} clients, {INGEST_SECONDS} s after {WARM_UP_SECONDS} s of warm-up, {ALERTS} alerts | \
-         {rate:.0} requests/s; p50 {} ms, p99 {} ms; {} failed | ≥ 2,000/s, p99 < 50 ms | {} |\n\
+         {rate:.0} requests/s; p50 {} ms, p99 {} ms; {} failed | {ingest_target} | {ingest_met} |\n\
          | card moves, {MOVE_CLIENTS} clients without think time (saturation), {MOVE_SECONDS} s after {WARM_UP_SECONDS} s of warm-up | {move_rate:.0} moves/s; \
          p50 {} ms, p99 {} ms; {} failed | p99 < 20 ms | {} |\n\
          | card moves, {MOVE_CLIENTS} clients each waiting {MOVE_PACE_MS} ms on average (random) after an answer, {MOVE_SECONDS} s | {paced_rate:.0} moves/s; \
@@ -378,9 +389,6 @@ async fn bench_backend(name: &str, db: TestDb, out: &mut String) {
         ms(ingest.p50()),
         ms(ingest.p99()),
         ingest.failures(),
-        support::met(
-            ingest.failed == 0 && rate >= 2000.0 && ingest.p99() < Duration::from_millis(50)
-        ),
         ms(moved.p50()),
         ms(moved.p99()),
         moved.failures(),

@@ -624,6 +624,25 @@ async fn wip_limits_refuse_and_overrides_are_recorded(store: Arc<dyn Store>) {
     );
 }
 
+/// A card's board, as the permission checks ask it (the SQL stores keep the answers).
+async fn cards_boards_are_known(store: Arc<dyn Store>) {
+    let (b, c) = (
+        make_board(store.as_ref(), "B").await,
+        make_board(store.as_ref(), "C").await,
+    );
+    let on_b = add_feature(store.as_ref(), &BoardRef::Id(b.id), "on b").await;
+    let on_c = add_feature(store.as_ref(), &BoardRef::Id(c.id), "on c").await;
+    for _ in 0..2 {
+        assert_eq!(store.card_board(on_b.id).await.expect("b"), b.id);
+        assert_eq!(store.card_board(on_c.id).await.expect("c"), c.id);
+    }
+    let unknown = store.card_board(domain::CardId::new()).await;
+    assert!(
+        matches!(unknown, Err(StoreError::NotFound(_))),
+        "{unknown:?}"
+    );
+}
+
 /// Moves that arrive together are written together (group commit): the limits still hold
 /// across them, each is answered with its own fate and logged once, and a refused one (an
 /// unknown card, a column of another board) leaves the others be.
@@ -1941,6 +1960,7 @@ macro_rules! conformance {
             case!(concurrent_creates_get_unique_numbers);
             case!(wip_limits_refuse_and_overrides_are_recorded);
             case!(concurrent_moves_hold_limits_and_are_answered_each);
+            case!(cards_boards_are_known);
             case!(tech_debt_allocation_holds);
             case!(finished_card_events_cover_recent_done_cards);
             case!(accounts_are_unique_and_lock);

@@ -113,17 +113,17 @@ pub async fn move_card(
     position: Option<u32>,
     override_reason: Option<String>,
 ) -> Result<Card, AppError> {
-    use crate::ssr::auth::{authorize_card, require};
+    use crate::ssr::auth::{authorize_card_board, require};
     use crate::ssr::forms::{parse_id, parse_optional_id};
     use domain::access::Action;
     let id: domain::CardId = parse_id("card_id", &card_id)?;
-    let (store, principal, card) = authorize_card(id, Action::EditCards).await?;
+    let (store, principal, board) = authorize_card_board(id, Action::EditCards).await?;
     if override_reason.is_some() {
         require(
             store.as_ref(),
             &principal,
             Action::OverridePolicy,
-            Some(card.board_id),
+            Some(board),
         )
         .await?;
     }

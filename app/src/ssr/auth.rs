@@ -156,6 +156,19 @@ pub async fn authorize_card(
     Ok((store, principal, card))
 }
 
+/// [`authorize_card`] for a call that needs only the card's board (a move): the store may
+/// know it without reading the card.
+pub async fn authorize_card_board(
+    card: CardId,
+    action: Action,
+) -> Result<(Arc<dyn Store>, Principal, BoardId), AppError> {
+    let store = shared_store()?;
+    let principal = current_principal()?;
+    let board = store.card_board(card).await?;
+    require(store.as_ref(), &principal, action, Some(board)).await?;
+    Ok((store, principal, board))
+}
+
 /// Argon2id with the crate's defaults (19 MiB, 2 passes: OWASP's recommended minimum).
 /// Runs on the blocking pool: a hash takes tens of milliseconds of CPU.
 pub async fn hash_password(password: String) -> Result<String, StoreError> {

@@ -197,6 +197,12 @@ pub trait Store: super::AccountStore + super::DeliveryStore + super::RetroStore 
     /// One card by id.
     async fn card(&self, id: CardId) -> Result<Card, StoreError>;
 
+    /// The board card `id` is on. A card never changes board, so a store may keep the
+    /// answer (the SQL stores do: a move's permission check then reads nothing).
+    async fn card_board(&self, id: CardId) -> Result<domain::BoardId, StoreError> {
+        Ok(self.card(id).await?.board_id)
+    }
+
     /// One card by its number on a board (`#42`).
     async fn card_by_number(&self, board: &BoardRef, number: i64) -> Result<Card, StoreError>;
 

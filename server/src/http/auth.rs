@@ -56,6 +56,19 @@ impl Caller {
         Ok(id)
     }
 
+    /// The card's board once the caller may do `action` on it; reads no card where the
+    /// store keeps cards' boards (see `Store::card_board`).
+    pub async fn on_card_board(
+        &self,
+        store: &dyn Store,
+        card: CardId,
+        action: Action,
+    ) -> Result<BoardId, ApiError> {
+        let board = store.card_board(card).await?;
+        self.may(store, action, Some(board)).await?;
+        Ok(board)
+    }
+
     /// The card once the caller may do `action` on its board.
     pub async fn on_card(
         &self,

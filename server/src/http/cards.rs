@@ -113,18 +113,17 @@ pub async fn move_card(
     ApiJson(request): ApiJson<MoveRequest>,
 ) -> Result<Json<Card>, ApiError> {
     let store = state.store.as_ref();
-    let card = caller
-        .on_card(store, card_id(&id)?, Action::EditCards)
-        .await?;
+    let id = card_id(&id)?;
+    let board = caller.on_card_board(store, id, Action::EditCards).await?;
     if request.override_reason.is_some() {
         caller
-            .may(store, Action::OverridePolicy, Some(card.board_id))
+            .may(store, Action::OverridePolicy, Some(board))
             .await?;
     }
     Ok(Json(
         state
             .store
-            .move_card(card.id, &request, &caller.actor(), Utc::now())
+            .move_card(id, &request, &caller.actor(), Utc::now())
             .await?,
     ))
 }

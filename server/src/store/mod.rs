@@ -10,6 +10,7 @@ mod deliveries;
 #[macro_use]
 mod retros;
 mod batch;
+mod card_boards;
 mod layout_cache;
 mod log_cache;
 mod postgres;

@@ -1462,6 +1462,20 @@ macro_rules! impl_store {
                 card_row(&mut conn, id).await
             }
 
+            async fn card_board(&self, id: CardId) -> Result<BoardId, StoreError> {
+                if let Some(board) = self.card_boards.get(id) {
+                    return Ok(board);
+                }
+                let board: Uuid = sqlx::query_scalar("SELECT board_id FROM cards WHERE id = $1")
+                    .bind(id.0)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(db_error)?
+                    .ok_or_else(|| StoreError::NotFound(format!("card {id}")))?;
+                self.card_boards.put(id, BoardId(board));
+                Ok(BoardId(board))
+            }
+
             async fn card_by_number(&self, board: &BoardRef, number: i64) -> Result<Card, StoreError> {
                 let mut conn = self.pool.acquire().await.map_err(db_error)?;
                 let board_row = read_board_row(&mut conn, board).await?;

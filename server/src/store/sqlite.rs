@@ -33,6 +33,8 @@ pub struct SqliteStore {
         std::sync::Arc<super::batch::Batcher<super::batch::PendingMove, super::batch::MoveAnswer>>,
     /// API tokens by secret hash, as recently read (see [`super::recent`]).
     tokens: std::sync::Arc<super::recent::Recent<String, domain::access::ApiToken>>,
+    /// Which board each card is on (see [`super::card_boards`]).
+    card_boards: std::sync::Arc<super::card_boards::CardBoards>,
     /// Boards' incident settings, as recently read (see [`super::recent`]).
     incident_settings:
         std::sync::Arc<super::recent::Recent<domain::BoardId, domain::incident::IncidentSettings>>,
@@ -99,6 +101,7 @@ impl SqliteStore {
             layouts: Default::default(),
             moves: Default::default(),
             tokens: Default::default(),
+            card_boards: Default::default(),
             incident_settings: Default::default(),
         })
     }
