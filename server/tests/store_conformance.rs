@@ -723,6 +723,75 @@ async fn concurrent_moves_hold_limits_and_are_answered_each(store: Arc<dyn Store
     );
 }
 
+/// Moves written in one batch are checked against the board as the moves before them in the
+/// batch left it: the committed area's capacity and the tech-debt allocation hold across
+/// them, and a card moved several times in one batch is logged from where each move found
+/// it (its events chain: each move starts where the one before ended).
+async fn batched_moves_see_each_other(store: Arc<dyn Store>) {
+    let board = make_board(store.as_ref(), "B").await;
+    let r = BoardRef::Id(board.id);
+    let policy = BoardPolicy {
+        committed_capacity: Some(4),
+        ..Default::default()
+    };
+    store.set_policy(&r, &policy).await.expect("policy");
+    let doing = board.columns[2].id;
+    let mut features = Vec::new();
+    for i in 0..8 {
+        features.push(add_feature(store.as_ref(), &r, &format!("f{i}")).await.id);
+    }
+    let wanderer = add_feature(store.as_ref(), &r, "wanderer").await;
+    // The wanderer goes Ready, Backlog, Ready, Done, ...: never into the committed area.
+    let trail = [1, 0, 1, 4, 1, 0];
+    let mut tasks = Vec::new();
+    for (k, card) in features.iter().enumerate() {
+        let (mover, card) = (store.clone(), *card);
+        tasks.push(tokio::spawn(async move {
+            mover.move_card(card, &to(doing), &actor(), t0()).await
+        }));
+        if let Some(&step) = trail.get(k) {
+            let store = store.clone();
+            let (id, column) = (wanderer.id, board.columns[step].id);
+            tasks.push(tokio::spawn(async move {
+                store.move_card(id, &to(column), &actor(), t0()).await
+            }));
+        }
+    }
+    let mut moved_features = 0;
+    for task in tasks {
+        match task.await.expect("join") {
+            Ok(card) if card.id == wanderer.id => {}
+            Ok(card) => {
+                assert_eq!(card.column_id, doing);
+                moved_features += 1;
+            }
+            Err(StoreError::Policy(v)) => assert_eq!(v[0].rule, Rule::TechDebtAllocation),
+            Err(other) => panic!("a move answered {other:?}"),
+        }
+    }
+    assert_eq!(moved_features, 3, "one of four places kept for tech debt");
+    let events = store.card_events(wanderer.id).await.expect("events");
+    let hops: Vec<_> = events
+        .iter()
+        .filter_map(|e| match e.kind {
+            EventKind::Moved {
+                from_column_id,
+                to_column_id,
+                ..
+            } => Some((from_column_id, to_column_id)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(hops.len(), trail.len(), "every move logged once: {hops:?}");
+    let mut at = board.columns[0].id;
+    for (from, to) in &hops {
+        assert_eq!(*from, at, "each move starts where the last ended: {hops:?}");
+        at = *to;
+    }
+    let now = store.card(wanderer.id).await.expect("card");
+    assert_eq!(now.column_id, at, "the card is where its last move left it");
+}
+
 async fn tech_debt_allocation_holds(store: Arc<dyn Store>) {
     let board = make_board(store.as_ref(), "B").await;
     let r = BoardRef::Id(board.id);
@@ -1961,6 +2030,7 @@ macro_rules! conformance {
             case!(wip_limits_refuse_and_overrides_are_recorded);
             case!(concurrent_moves_hold_limits_and_are_answered_each);
             case!(cards_boards_are_known);
+            case!(batched_moves_see_each_other);
             case!(tech_debt_allocation_holds);
             case!(finished_card_events_cover_recent_done_cards);
             case!(accounts_are_unique_and_lock);

@@ -30,14 +30,18 @@ macro_rules! card_columns {
     };
 }
 
-/// The key after the last card of the cell `$1` (column), `$2` (lane) other than the card
-/// `$except`, or 1 in an empty cell: where a card goes when no place in the cell is asked for.
-/// One expression for the card made and the card moved (`key_for` and `place_card`).
+/// The key after the last card of the cell `$1` (column), `$2` (lane) of board `$board`
+/// other than the card `$except`, or 1 in an empty cell: where a card goes when no place in
+/// the cell is asked for. One expression for the card made and the card moved (`key_for` and
+/// `place_card`). The board is named so that the read is a search of `cards_cell_idx`
+/// (board, column, lane, position): without it, SQLite scanned that whole index, every card
+/// of every board, for each move and each new card.
 macro_rules! end_of_cell_key {
-    ($except:literal) => {
+    ($board:literal, $except:literal) => {
         concat!(
-            "COALESCE((SELECT MAX(o.position) FROM cards o \
-             WHERE o.column_id = $1 AND o.lane_id = $2 AND o.id <> ",
+            "COALESCE((SELECT MAX(o.position) FROM cards o WHERE o.board_id = ",
+            $board,
+            " AND o.column_id = $1 AND o.lane_id = $2 AND o.id <> ",
             $except,
             ") + 1.0, 1.0)"
         )
@@ -75,6 +79,54 @@ macro_rules! placement_cards_sql {
     };
 }
 
+/// The SQL form of `domain::policy::bears_on_placement` for a batch of moves (see
+/// [`placement_cards_sql`] for one): the cards `$1..$n`, and on their boards the cards in the
+/// active columns, in the columns `$n+1..$2n` (the moves' targets) that have a WIP limit, and
+/// in those columns' Expedite lanes when the board limits Expedite; each with its board's
+/// layout version. A batch reads once what its moves are checked against, where a read per
+/// move was half of a move's statements. `n` is rounded up to a power of two by the caller
+/// (the lists padded with repeats), so that a handful of texts is prepared and cached.
+pub(super) fn batch_cards_sql(n: usize) -> String {
+    let list = |from: usize| {
+        (from..from + n)
+            .map(|k| format!("${k}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let (cards, columns) = (list(1), list(n + 1));
+    let select = concat!(
+        "SELECT (SELECT layout_version FROM boards b WHERE b.id = cards.board_id) \
+         AS layout_version, ",
+        card_columns!(),
+        " FROM cards WHERE "
+    );
+    let boards = format!("(SELECT board_id FROM cards WHERE id IN ({cards}))");
+    format!(
+        "{select}id IN ({cards}) UNION \
+         {select}board_id IN {boards} AND column_id IN (SELECT id FROM board_columns \
+         WHERE board_id IN {boards} AND (kind = 'active' \
+         OR (id IN ({columns}) AND wip_limit IS NOT NULL))) UNION \
+         {select}board_id IN {boards} AND column_id IN ({columns}) AND lane_id IN \
+         (SELECT id FROM lanes WHERE board_id IN {boards} AND kind = 'expedite') \
+         AND EXISTS (SELECT 1 FROM boards WHERE id = cards.board_id \
+         AND expedite_limit IS NOT NULL)"
+    )
+}
+
+/// Locks the boards of the cards `$1..$n` with `lock` (`FOR UPDATE`), in the order of their
+/// ids: two batches sharing boards (from two instances) take them in the same order, so
+/// neither holds one the other waits for while it waits for the other's.
+pub(super) fn lock_boards_sql(n: usize, lock: &str) -> String {
+    let cards = (1..=n)
+        .map(|k| format!("${k}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "SELECT id FROM boards WHERE id IN (SELECT board_id FROM cards WHERE id IN ({cards})) \
+         ORDER BY id{lock}"
+    )
+}
+
 /// `SELECT` the layout version of board `$board` and the card columns `FROM cards WHERE `.
 macro_rules! versioned_cards {
     ($board:literal) => {
@@ -94,7 +146,7 @@ macro_rules! move_update {
     () => {
         concat!(
             "UPDATE cards SET column_id = $1, lane_id = $2, position = COALESCE($3, ",
-            end_of_cell_key!("$4"),
+            end_of_cell_key!("$7", "$4"),
             "), updated_at = $5, column_entered_at = $6 WHERE id = $4"
         )
     };
@@ -173,7 +225,9 @@ macro_rules! impl_store {
         use domain::incident::{IncidentReport, IncidentSettings};
         use app::ssr::{AlertOutcome, BoardChange, IncidentOutcome};
         use domain::incident::{Signal, SignalStatus};
-        use domain::policy::{BoardPolicy, Mover, Violation, check_override_reason, check_placement};
+        use domain::policy::{
+            BoardPolicy, Mover, Violation, bears_on_placement, check_override_reason, check_placement,
+        };
         use domain::{
             Actor, Board, BoardId, BoardSummary, Card, CardEvent, CardId, CardPatch, Column,
             ColumnId, EventKind, LaneId, MoveRequest, NewBoard, NewCard,
@@ -273,26 +327,31 @@ macro_rules! impl_store {
             /// One move in its own transaction.
             async fn move_alone(&self, job: &PendingMove) -> MoveAnswer {
                 let mut tx = self.write_tx().await?;
-                let (board, planned) = self.plan_in(&mut tx, job, &mut Vec::new()).await?;
+                let (board, planned) = self.plan_in(&mut tx, job).await?;
                 let card = write_move(&mut tx, &board, planned, &job.actor, job.now).await?;
                 self.commit(tx, BoardChange::card(&card, "card_moved")).await?;
                 Ok(card)
             }
 
             /// The moves in one transaction, each checked against the board as the ones before
-            /// it left it; a refused move is answered and the others go on. When the database
-            /// fails before the commit nothing of the batch is written, and `None` asks for the
+            /// it left it; a refused move is answered and the others go on. The cards the
+            /// moves are checked against are read once, up front (see [`batch_cards`]), and
+            /// kept up to date in memory as the moves are written. When the database fails
+            /// before the commit nothing of the batch is written, and `None` asks for the
             /// moves one by one (see [`batch_failure`]).
             async fn move_together(&self, jobs: &[PendingMove]) -> Option<Vec<MoveAnswer>> {
                 let mut tx = match self.write_tx().await {
                     Ok(tx) => tx,
                     Err(error) => return batch_failure(&error, jobs.len()),
                 };
-                let mut locked = Vec::new();
+                let mut known = match batch_cards(&mut tx, jobs).await {
+                    Ok(known) => known,
+                    Err(error) => return batch_failure(&error, jobs.len()),
+                };
                 let mut answers = Vec::with_capacity(jobs.len());
                 let mut changes = Vec::with_capacity(jobs.len());
                 for job in jobs {
-                    let (board, planned) = match self.plan_in(&mut tx, job, &mut locked).await {
+                    let (board, planned) = match self.plan_known(&mut tx, job, &known).await {
                         Ok(plan) => plan,
                         Err(error) => match refusal(error) {
                             Ok(refused) => {
@@ -308,6 +367,9 @@ macro_rules! impl_store {
                         Ok(card) => card,
                         Err(failed) => return batch_failure(&failed, jobs.len()),
                     };
+                    if let Some((_, kept)) = known.get_mut(&card.id) {
+                        *kept = card.clone();
+                    }
                     changes.push(BoardChange::card(&card, "card_moved"));
                     answers.push(Ok(card));
                 }
@@ -322,33 +384,49 @@ macro_rules! impl_store {
                 Some(answers)
             }
 
-            /// Checks a queued move inside a write transaction (see [`plan_move`]), with the
-            /// board it is on. On PostgreSQL the board's row lock comes first, so the cards
-            /// read are as the moves before this one left them (SQLite's write lock is held
-            /// since `BEGIN IMMEDIATE`); `locked` lists the boards this transaction holds.
+            /// Checks a queued move of a batch against the cards the batch read (`known`, as
+            /// the moves before it left them): the same cards a move alone reads
+            /// ([`cards_for_move`]), picked by `bears_on_placement`, in the same order.
+            async fn plan_known(
+                &self,
+                conn: &mut Conn,
+                job: &PendingMove,
+                known: &KnownCards,
+            ) -> Result<(std::sync::Arc<Board>, PlannedMove), StoreError> {
+                let (version, card) = known
+                    .get(&job.id)
+                    .ok_or_else(|| StoreError::NotFound(format!("card {}", job.id)))?;
+                let board = self.layout_at(conn, card.board_id, *version).await?;
+                let mut cards: Vec<Card> = known
+                    .values()
+                    .map(|(_, c)| c)
+                    .filter(|c| {
+                        c.board_id == card.board_id
+                            && bears_on_placement(&board, job.request.column_id, Some(job.id), c)
+                    })
+                    .cloned()
+                    .collect();
+                cards.sort_by(|a, b| a.position.total_cmp(&b.position).then(a.number.cmp(&b.number)));
+                let planned = plan_move(conn, &board, cards, job.id, &job.request, job.now).await?;
+                Ok((board, planned))
+            }
+
+            /// Checks a move made alone inside its write transaction (see [`plan_move`]), with
+            /// the board it is on. On PostgreSQL the board's row lock comes first, so the cards
+            /// read are as the writes before this one left them (SQLite's write lock is held
+            /// since `BEGIN IMMEDIATE`).
             async fn plan_in(
                 &self,
                 conn: &mut Conn,
                 job: &PendingMove,
-                locked: &mut Vec<BoardId>,
             ) -> Result<(std::sync::Arc<Board>, PlannedMove), StoreError> {
-                if !$lock.is_empty() && locked.is_empty() {
+                if !$lock.is_empty() {
                     lock_board_of_card(conn, job.id).await?;
                 }
                 // The card, the cards its placement is checked against and the version of the
                 // board's layout, in one statement.
-                let (mut board_id, mut version, mut cards) =
+                let (board_id, version, cards) =
                     cards_for_move(conn, job.id, job.request.column_id).await?;
-                if !$lock.is_empty() && !locked.contains(&board_id) {
-                    if !locked.is_empty() {
-                        // A card of another board than the batch's first: its board locked
-                        // too, and its cards read again as the lock found them.
-                        board_row(conn, &BoardRef::Id(board_id)).await?;
-                        (board_id, version, cards) =
-                            cards_for_move(conn, job.id, job.request.column_id).await?;
-                    }
-                    locked.push(board_id);
-                }
                 let board = self.layout_at(conn, board_id, version).await?;
                 let planned = plan_move(conn, &board, cards, job.id, &job.request, job.now).await?;
                 Ok((board, planned))
@@ -569,6 +647,45 @@ macro_rules! impl_store {
             Ok((version.0, version.1, cards))
         }
 
+        /// The cards of a batch of moves, each with its board's layout version, by id.
+        type KnownCards = HashMap<CardId, (i64, Card)>;
+
+        /// For a batch of moves: the cards that bear on any of their placements (see
+        /// [`crate::store::sql::batch_cards_sql`]), read in one statement after the boards
+        /// are locked (on PostgreSQL, all of them at once, see
+        /// [`crate::store::sql::lock_boards_sql`]).
+        async fn batch_cards(conn: &mut Conn, jobs: &[PendingMove]) -> Result<KnownCards, StoreError> {
+            let Some(first) = jobs.first() else {
+                return Ok(HashMap::new());
+            };
+            let n = jobs.len().next_power_of_two();
+            let padded = |k: usize| jobs.get(k).unwrap_or(first);
+            if !$lock.is_empty() {
+                let sql = crate::store::sql::lock_boards_sql(n, $lock);
+                let mut query = sqlx::query_scalar::<_, Uuid>(sqlx::AssertSqlSafe(sql));
+                for k in 0..n {
+                    query = query.bind(padded(k).id.0);
+                }
+                query.fetch_all(&mut *conn).await.map_err(db_error)?;
+            }
+            let sql = crate::store::sql::batch_cards_sql(n);
+            let mut query = sqlx::query_as::<_, VersionedCardRow>(sqlx::AssertSqlSafe(sql));
+            for k in 0..n {
+                query = query.bind(padded(k).id.0);
+            }
+            for k in 0..n {
+                query = query.bind(padded(k).request.column_id.0);
+            }
+            let rows = query.fetch_all(&mut *conn).await.map_err(db_error)?;
+            rows.into_iter()
+                .map(|row| {
+                    let version = row.layout_version;
+                    let card = Card::try_from(row.card)?;
+                    Ok((card.id, (version, card)))
+                })
+                .collect()
+        }
+
         async fn insert_column(conn: &mut Conn, board: Uuid, c: &Column) -> Result<(), StoreError> {
             sqlx::query(
                 "INSERT INTO board_columns (id, board_id, name, kind, wip_limit, position) \
@@ -713,7 +830,7 @@ macro_rules! impl_store {
             // A key for a given place in the cell is worked out first; at the end of the cell
             // (most moves) the UPDATE computes it (`end_of_cell_key`): one statement less.
             let position = match request.position {
-                Some(index) => Some(key_for(conn, column, lane, Some(card.id), Some(index)).await?),
+                Some(index) => Some(key_for(conn, board.id, column, lane, Some(card.id), Some(index)).await?),
                 None => None,
             };
             let from = (card.column_id, card.lane_id);
@@ -807,7 +924,7 @@ macro_rules! impl_store {
             let overrides =
                 enforce(&placing, mover, draft.column_id, draft.lane_id, new.override_reason.as_deref())?;
             let number = next_number(conn, board.id).await?;
-            let position = key_for(conn, draft.column_id, draft.lane_id, None, None).await?;
+            let position = key_for(conn, board.id, draft.column_id, draft.lane_id, None, None).await?;
             let reported = draft.source.is_some();
             let card = Card {
                 id: CardId::new(),
@@ -1040,17 +1157,19 @@ macro_rules! impl_store {
         /// Sort keys of a cell, the moving card left out.
         async fn cell_keys(
             conn: &mut Conn,
+            board: BoardId,
             column: ColumnId,
             lane: LaneId,
             except: Option<CardId>,
         ) -> Result<Vec<(Uuid, f64)>, StoreError> {
             sqlx::query_as::<_, (Uuid, f64)>(
-                "SELECT id, position FROM cards WHERE column_id = $1 AND lane_id = $2 \
-                 AND id <> $3 ORDER BY position, number",
+                "SELECT id, position FROM cards WHERE board_id = $4 AND column_id = $1 \
+                 AND lane_id = $2 AND id <> $3 ORDER BY position, number",
             )
             .bind(column.0)
             .bind(lane.0)
             .bind(except.map(|c| c.0).unwrap_or(Uuid::nil()))
+            .bind(board.0)
             .fetch_all(&mut *conn)
             .await
             .map_err(db_error)
@@ -1059,6 +1178,7 @@ macro_rules! impl_store {
         /// The sort key for index `index` of a cell, renumbering the cell if it ran out of room.
         async fn key_for(
             conn: &mut Conn,
+            board: BoardId,
             column: ColumnId,
             lane: LaneId,
             except: Option<CardId>,
@@ -1067,15 +1187,16 @@ macro_rules! impl_store {
             let Some(index) = index else {
                 // At the end (every new card): after the last key, whatever the cell holds,
                 // without reading its keys (a `done` cell holds years of cards).
-                return sqlx::query_scalar(concat!("SELECT ", end_of_cell_key!("$3")))
+                return sqlx::query_scalar(concat!("SELECT ", end_of_cell_key!("$4", "$3")))
                     .bind(column.0)
                     .bind(lane.0)
                     .bind(except.map(|c| c.0).unwrap_or(Uuid::nil()))
+                    .bind(board.0)
                     .fetch_one(&mut *conn)
                     .await
                     .map_err(db_error);
             };
-            let cell = cell_keys(conn, column, lane, except).await?;
+            let cell = cell_keys(conn, board, column, lane, except).await?;
             let keys: Vec<f64> = cell.iter().map(|(_, k)| *k).collect();
             let index = index as usize;
             if let Some(key) = domain::position::key_at(&keys, index) {
