@@ -792,6 +792,83 @@ async fn batched_moves_see_each_other(store: Arc<dyn Store>) {
     assert_eq!(now.column_id, at, "the card is where its last move left it");
 }
 
+/// Moves to the end of one cell written in one batch each go after the cards there, the
+/// batch's own included (their keys are worked out in memory, the cell's other cards read
+/// once): the cell ends in the order of the moves, a card moved there twice goes by its
+/// second move, a card that left does not hold a place, and a move to the top goes first.
+/// Each answer carries the key that was stored.
+async fn batched_moves_to_one_cell_keep_its_order(store: Arc<dyn Store>) {
+    let board = make_board(store.as_ref(), "B").await;
+    let r = BoardRef::Id(board.id);
+    let (backlog, done) = (board.columns[0].id, board.columns[4].id);
+    let mut before = Vec::new();
+    for title in ["d0", "d1", "d2"] {
+        let card = add_feature(store.as_ref(), &r, title).await;
+        store
+            .move_card(card.id, &to(done), &actor(), t0())
+            .await
+            .expect("into done");
+        before.push(card.id);
+    }
+    let mut movers = Vec::new();
+    for i in 0..6 {
+        movers.push(add_feature(store.as_ref(), &r, &format!("x{i}")).await.id);
+    }
+    let top = add_feature(store.as_ref(), &r, "top").await.id;
+    let first = MoveRequest {
+        position: Some(0),
+        ..to(done)
+    };
+    let mut asked: Vec<(domain::CardId, MoveRequest)> =
+        movers.iter().map(|&id| (id, to(done))).collect();
+    asked.insert(3, (top, first));
+    asked.insert(5, (movers[2], to(done)));
+    asked.push((before[1], to(backlog)));
+    let tasks: Vec<_> = asked
+        .iter()
+        .map(|(id, request)| {
+            let (store, id, request) = (store.clone(), *id, request.clone());
+            tokio::spawn(async move { store.move_card(id, &request, &actor(), t0()).await })
+        })
+        .collect();
+    let mut answered = std::collections::HashMap::new();
+    for ((id, _), task) in asked.iter().zip(tasks) {
+        let card = task.await.expect("join").expect("every move is allowed");
+        if *id != movers[2] {
+            answered.insert(*id, card.position);
+        }
+    }
+    let shown = store.board(&r).await.expect("board").cards;
+    let mut cell: Vec<_> = shown.iter().filter(|c| c.column_id == done).collect();
+    cell.sort_by(|a, b| a.position.total_cmp(&b.position));
+    for pair in cell.windows(2) {
+        assert!(
+            pair[0].position < pair[1].position,
+            "distinct keys: {cell:?}"
+        );
+    }
+    for card in &shown {
+        if let Some(key) = answered.get(&card.id) {
+            assert_eq!(*key, card.position, "the answer's key is the stored one");
+        }
+    }
+    // The moves to the end in the order they were written: by their last event's number.
+    let mut last_moves = Vec::new();
+    for id in &movers {
+        let events = store.card_events(*id).await.expect("events");
+        let last = events
+            .iter()
+            .rev()
+            .find(|e| matches!(e.kind, EventKind::Moved { .. }));
+        last_moves.push((last.expect("moved").id, *id));
+    }
+    last_moves.sort_by_key(|&(n, _)| n);
+    let mut expected = vec![top, before[0], before[2]];
+    expected.extend(last_moves.iter().map(|&(_, id)| id));
+    let order: Vec<_> = cell.iter().map(|c| c.id).collect();
+    assert_eq!(order, expected, "the cell's order");
+}
+
 async fn tech_debt_allocation_holds(store: Arc<dyn Store>) {
     let board = make_board(store.as_ref(), "B").await;
     let r = BoardRef::Id(board.id);
@@ -2031,6 +2108,7 @@ macro_rules! conformance {
             case!(concurrent_moves_hold_limits_and_are_answered_each);
             case!(cards_boards_are_known);
             case!(batched_moves_see_each_other);
+            case!(batched_moves_to_one_cell_keep_its_order);
             case!(tech_debt_allocation_holds);
             case!(finished_card_events_cover_recent_done_cards);
             case!(accounts_are_unique_and_lock);

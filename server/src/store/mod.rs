@@ -11,6 +11,7 @@ mod deliveries;
 mod retros;
 mod batch;
 mod card_boards;
+mod cell_ends;
 mod layout_cache;
 mod log_cache;
 mod postgres;

@@ -180,6 +180,41 @@ macro_rules! move_and_log_sql {
     };
 }
 
+/// The largest key of cell `$1` (board), `$2` (column), `$3` (lane), NULL in an empty cell:
+/// what a batch of moves learns a cell's end from (see `super::cell_ends`). A search of
+/// `cards_cell_idx` from its end.
+macro_rules! cell_max_sql {
+    () => {
+        "SELECT MAX(position) FROM cards WHERE board_id = $1 AND column_id = $2 AND lane_id = $3"
+    };
+}
+
+/// A batch's planned moves written in one statement (PostgreSQL; its keys worked out in
+/// memory, see `super::cell_ends`): each card to its last place in the batch (`$1`..`$6`:
+/// ids, columns, lanes, keys, times, column entry times; one row per card), and one `moved`
+/// event per move in the batch's order (`$7`..`$16`: boards, cards, times, actor kinds and
+/// names, columns, lanes, from columns and lanes, data; kind `$17`). Answers the number of
+/// cards updated: fewer than asked means a card went away, and the batch fails.
+macro_rules! bulk_moves_sql {
+    () => {
+        "WITH m AS (SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], \
+         $4::float8[], $5::timestamptz[], $6::timestamptz[]) \
+         AS m(id, column_id, lane_id, position, updated_at, column_entered_at)), \
+         moved AS (UPDATE cards c SET column_id = m.column_id, lane_id = m.lane_id, \
+         position = m.position, updated_at = m.updated_at, \
+         column_entered_at = m.column_entered_at FROM m WHERE c.id = m.id RETURNING c.id), \
+         logged AS (INSERT INTO card_events (board_id, card_id, kind, at, actor_kind, \
+         actor_name, column_id, lane_id, from_column_id, from_lane_id, data) \
+         SELECT e.board_id, e.card_id, $17, e.at, e.actor_kind, e.actor_name, e.column_id, \
+         e.lane_id, e.from_column_id, e.from_lane_id, e.data::jsonb \
+         FROM unnest($7::uuid[], $8::uuid[], $9::timestamptz[], $10::text[], $11::text[], \
+         $12::uuid[], $13::uuid[], $14::uuid[], $15::uuid[], $16::text[]) WITH ORDINALITY \
+         AS e(board_id, card_id, at, actor_kind, actor_name, column_id, lane_id, \
+         from_column_id, from_lane_id, data, n) ORDER BY e.n) \
+         SELECT count(*) FROM moved"
+    };
+}
+
 /// An open incident reported again, and its `incident_recurred` event, in one round trip:
 /// the card on board `$3` with open key `$4` counted once more, seen at `$1` (`$2`), read
 /// back; the event by `$6` `$7` at `$1`, kind `$5`, its data `$8` (the event with any count)
@@ -213,9 +248,108 @@ macro_rules! recur_and_log_sql {
     };
 }
 
+/// `write_moves`: writes the queued simple moves of a batch (no override to record, no
+/// dedup key to keep in step, the key already worked out; see `move_together`). SQLite, in
+/// process, writes them one by one as a move alone is; PostgreSQL, a round trip away, in one
+/// statement (`bulk_moves_sql`), where a statement per move kept the board locked through a
+/// chain of round trips (bench/HISTORY.md, session 15).
+macro_rules! write_moves_fn {
+    (sqlite) => {
+        async fn write_moves(
+            conn: &mut Conn,
+            moves: Vec<QueuedMove<'_>>,
+        ) -> Result<(), StoreError> {
+            for queued in moves {
+                write_move(
+                    conn,
+                    &queued.board,
+                    queued.planned,
+                    queued.actor,
+                    queued.now,
+                )
+                .await?;
+            }
+            Ok(())
+        }
+    };
+    (postgres) => {
+        async fn write_moves(
+            conn: &mut Conn,
+            moves: Vec<QueuedMove<'_>>,
+        ) -> Result<(), StoreError> {
+            if moves.is_empty() {
+                return Ok(());
+            }
+            // The cards: each once, at its last place in the batch.
+            let mut seen = std::collections::HashSet::new();
+            let last: Vec<&Card> = moves
+                .iter()
+                .rev()
+                .map(|queued| &queued.planned.card)
+                .filter(|card| seen.insert(card.id))
+                .collect();
+            let kind = "moved";
+            let mut data = Vec::with_capacity(moves.len());
+            for queued in &moves {
+                let card = &queued.planned.card;
+                let moved = EventKind::Moved {
+                    from_column_id: queued.planned.from.0,
+                    from_lane_id: queued.planned.from.1,
+                    to_column_id: card.column_id,
+                    to_lane_id: card.lane_id,
+                };
+                debug_assert_eq!(moved.name(), kind);
+                data.push(
+                    serde_json::to_string(&moved)
+                        .map_err(|e| StoreError::Internal(e.to_string()))?,
+                );
+            }
+            let each = |f: fn(&QueuedMove<'_>) -> Uuid| moves.iter().map(f).collect::<Vec<_>>();
+            let updated: i64 = sqlx::query_scalar(bulk_moves_sql!())
+                .bind(last.iter().map(|c| c.id.0).collect::<Vec<_>>())
+                .bind(last.iter().map(|c| c.column_id.0).collect::<Vec<_>>())
+                .bind(last.iter().map(|c| c.lane_id.0).collect::<Vec<_>>())
+                .bind(last.iter().map(|c| c.position).collect::<Vec<_>>())
+                .bind(last.iter().map(|c| c.updated_at).collect::<Vec<_>>())
+                .bind(last.iter().map(|c| c.column_entered_at).collect::<Vec<_>>())
+                .bind(each(|q| q.board.id.0))
+                .bind(each(|q| q.planned.card.id.0))
+                .bind(moves.iter().map(|q| q.now).collect::<Vec<_>>())
+                .bind(
+                    moves
+                        .iter()
+                        .map(|q| q.actor.kind.as_str())
+                        .collect::<Vec<_>>(),
+                )
+                .bind(
+                    moves
+                        .iter()
+                        .map(|q| q.actor.name.as_str())
+                        .collect::<Vec<_>>(),
+                )
+                .bind(each(|q| q.planned.card.column_id.0))
+                .bind(each(|q| q.planned.card.lane_id.0))
+                .bind(each(|q| q.planned.from.0.0))
+                .bind(each(|q| q.planned.from.1.0))
+                .bind(data)
+                .bind(kind)
+                .fetch_one(&mut *conn)
+                .await
+                .map_err(db_error)?;
+            if updated != last.len() as i64 {
+                return Err(StoreError::Internal(format!(
+                    "a batch of moves updated {updated} of its {} cards",
+                    last.len()
+                )));
+            }
+            Ok(())
+        }
+    };
+}
+
 macro_rules! impl_store {
     ($store:ident, $db:ty, begin: $begin:literal, lock_board: $lock:literal, notify: $notify:literal, dialect: $dialect:ident) => {
-        use std::collections::HashMap;
+        use std::collections::{HashMap, HashSet};
 
         use app::ssr::{BoardRef, Store, StoreError};
         use async_trait::async_trait;
@@ -235,6 +369,7 @@ macro_rules! impl_store {
         use sqlx::types::Json;
         use uuid::Uuid;
 
+        use crate::store::cell_ends::{Cell, CellEnds, cell_of};
         use crate::store::batch::{MoveAnswer, PendingMove, batch_failure, refusal, same_error};
         use crate::store::rows::{
             BoardRow, CardRow, EventRow, Layout, LayoutRow, SummaryRow, VersionedCardRow, db_error,
@@ -336,9 +471,13 @@ macro_rules! impl_store {
             /// The moves in one transaction, each checked against the board as the ones before
             /// it left it; a refused move is answered and the others go on. The cards the
             /// moves are checked against are read once, up front (see [`batch_cards`]), and
-            /// kept up to date in memory as the moves are written. When the database fails
-            /// before the commit nothing of the batch is written, and `None` asks for the
-            /// moves one by one (see [`batch_failure`]).
+            /// kept up to date in memory as the moves are planned. A move to the end of a cell
+            /// (most moves) gets its key in memory too (see [`crate::store::cell_ends`]), and
+            /// is queued: the queue is written at the end, or before a move that reads or
+            /// writes more than its card and event (a place asked for in the cell, an override
+            /// to record, a dedup key to keep in step), by `write_moves`. When the database
+            /// fails before the commit nothing of the batch is written, and `None` asks for
+            /// the moves one by one (see [`batch_failure`]).
             async fn move_together(&self, jobs: &[PendingMove]) -> Option<Vec<MoveAnswer>> {
                 let mut tx = match self.write_tx().await {
                     Ok(tx) => tx,
@@ -348,10 +487,20 @@ macro_rules! impl_store {
                     Ok(known) => known,
                     Err(error) => return batch_failure(&error, jobs.len()),
                 };
+                let moved: HashSet<CardId> = jobs.iter().map(|job| job.id).collect();
+                let mut ends = CellEnds::default();
+                let mut queue: Vec<QueuedMove<'_>> = Vec::new();
                 let mut answers = Vec::with_capacity(jobs.len());
                 let mut changes = Vec::with_capacity(jobs.len());
                 for job in jobs {
-                    let (board, planned) = match self.plan_known(&mut tx, job, &known).await {
+                    // `key_for` reads the cell: the moves queued before must be in it.
+                    if job.request.position.is_some()
+                        && let Err(failed) = write_moves(&mut tx, std::mem::take(&mut queue)).await
+                    {
+                        return batch_failure(&failed, jobs.len());
+                    }
+                    let planned = self.plan_batched(&mut tx, job, &known, &mut ends, &moved).await;
+                    let (board, planned) = match planned {
                         Ok(plan) => plan,
                         Err(error) => match refusal(error) {
                             Ok(refused) => {
@@ -361,17 +510,30 @@ macro_rules! impl_store {
                             Err(failed) => return batch_failure(&failed, jobs.len()),
                         },
                     };
-                    // A failed write may have left part of the move behind: the whole batch
-                    // is rolled back (the transaction dropped).
-                    let card = match write_move(&mut tx, &board, planned, &job.actor, job.now).await {
-                        Ok(card) => card,
-                        Err(failed) => return batch_failure(&failed, jobs.len()),
+                    let card = if planned.overrides.is_empty() && planned.card.dedup_key.is_none() {
+                        let card = planned.card.clone();
+                        queue.push(QueuedMove { board, planned, actor: &job.actor, now: job.now });
+                        card
+                    } else {
+                        // A failed write may have left part of the move behind: the whole
+                        // batch is rolled back (the transaction dropped).
+                        let written = match write_moves(&mut tx, std::mem::take(&mut queue)).await {
+                            Ok(()) => write_move(&mut tx, &board, planned, &job.actor, job.now).await,
+                            Err(failed) => Err(failed),
+                        };
+                        match written {
+                            Ok(card) => card,
+                            Err(failed) => return batch_failure(&failed, jobs.len()),
+                        }
                     };
                     if let Some((_, kept)) = known.get_mut(&card.id) {
                         *kept = card.clone();
                     }
                     changes.push(BoardChange::card(&card, "card_moved"));
                     answers.push(Ok(card));
+                }
+                if let Err(failed) = write_moves(&mut tx, queue).await {
+                    return batch_failure(&failed, jobs.len());
                 }
                 if changes.is_empty() {
                     return Some(answers);
@@ -382,6 +544,41 @@ macro_rules! impl_store {
                     }
                 }
                 Some(answers)
+            }
+
+            /// Plans a move of a batch ([`Self::plan_known`]) and gives the card its key: the
+            /// one for the place asked for in the cell (read from the cell, which may renumber
+            /// its keys: what was learnt of it is forgotten), or else its key at the end of the
+            /// cell worked out in memory from the cards of the batch (`moved`) as `known` has
+            /// them and the cell's largest stored key, read once per cell (see
+            /// [`crate::store::cell_ends`]).
+            async fn plan_batched(
+                &self,
+                conn: &mut Conn,
+                job: &PendingMove,
+                known: &KnownCards,
+                ends: &mut CellEnds,
+                moved: &HashSet<CardId>,
+            ) -> Result<(std::sync::Arc<Board>, PlannedMove), StoreError> {
+                let (board, mut planned) = self.plan_known(conn, job, known).await?;
+                let cell = cell_of(&planned.card);
+                let key = match planned.position {
+                    Some(key) => {
+                        ends.forget(&cell);
+                        key
+                    }
+                    None => {
+                        if !ends.knows(&cell) {
+                            ends.learn(cell, cell_max(conn, cell).await?);
+                        }
+                        let batch = moved.iter().filter_map(|id| known.get(id)).map(|(_, card)| card);
+                        ends.end_key(&cell, planned.card.id, batch)
+                            .ok_or_else(|| StoreError::Internal("a cell's end was not read".into()))?
+                    }
+                };
+                planned.position = Some(key);
+                planned.card.position = key;
+                Ok((board, planned))
             }
 
             /// Checks a queued move of a batch against the cards the batch read (`known`, as
@@ -649,6 +846,27 @@ macro_rules! impl_store {
 
         /// The cards of a batch of moves, each with its board's layout version, by id.
         type KnownCards = HashMap<CardId, (i64, Card)>;
+
+        /// The largest key of `cell`, `None` when it is empty (see `cell_max_sql`).
+        async fn cell_max(conn: &mut Conn, cell: Cell) -> Result<Option<f64>, StoreError> {
+            sqlx::query_scalar(cell_max_sql!())
+                .bind(cell.0.0)
+                .bind(cell.1.0)
+                .bind(cell.2.0)
+                .fetch_one(&mut *conn)
+                .await
+                .map_err(db_error)
+        }
+
+        /// A planned move of a batch waiting to be written by `write_moves`.
+        struct QueuedMove<'a> {
+            board: std::sync::Arc<Board>,
+            planned: PlannedMove,
+            actor: &'a Actor,
+            now: DateTime<Utc>,
+        }
+
+        write_moves_fn!($dialect);
 
         /// For a batch of moves: the cards that bear on any of their placements (see
         /// [`crate::store::sql::batch_cards_sql`]), read in one statement after the boards
