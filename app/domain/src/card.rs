@@ -178,6 +178,42 @@ pub struct Card {
     pub caused_by: Option<crate::ids::DeploymentId>,
 }
 
+/// Test support (feature `test-support`).
+#[cfg(any(test, feature = "test-support"))]
+impl Card {
+    /// For tests: a plain feature card in `cell` (board, column, lane), made, updated and put
+    /// in its column at `at`, numbered 1, at key 1, with nothing else set; the test changes
+    /// what it needs with struct update syntax (`Card { position: 3.0, ..Card::sample(...) }`).
+    /// One place that knows every field, instead of a copy per test module.
+    pub fn sample(cell: (BoardId, ColumnId, LaneId), at: DateTime<Utc>) -> Card {
+        Card {
+            id: CardId::new(),
+            board_id: cell.0,
+            number: 1,
+            title: "card".into(),
+            description: String::new(),
+            card_type: CardType::Feature,
+            column_id: cell.1,
+            lane_id: cell.2,
+            position: 1.0,
+            blocked: false,
+            blocked_reason: None,
+            severity: None,
+            service: None,
+            source: None,
+            dedup_key: None,
+            created_at: at,
+            updated_at: at,
+            column_entered_at: at,
+            occurrences: 1,
+            last_seen_at: None,
+            alert_resolved_at: None,
+            link: None,
+            caused_by: None,
+        }
+    }
+}
+
 fn one() -> u32 {
     1
 }
@@ -570,31 +606,10 @@ pub(crate) mod tests {
     }
 
     fn card_on(board: &Board) -> Card {
-        let now = Utc::now();
+        let cell = (board.id, board.columns[0].id, board.lanes[1].id);
         Card {
-            id: CardId::new(),
-            board_id: board.id,
-            number: 1,
             title: "Card".into(),
-            description: String::new(),
-            card_type: CardType::Feature,
-            column_id: board.columns[0].id,
-            lane_id: board.lanes[1].id,
-            position: 1.0,
-            blocked: false,
-            blocked_reason: None,
-            severity: None,
-            service: None,
-            source: None,
-            dedup_key: None,
-            created_at: now,
-            updated_at: now,
-            column_entered_at: now,
-            occurrences: 1,
-            last_seen_at: None,
-            alert_resolved_at: None,
-            link: None,
-            caused_by: None,
+            ..Card::sample(cell, Utc::now())
         }
     }
 

@@ -435,28 +435,10 @@ mod tests {
         let id = CardId::new();
         b.cards.push(Card {
             id,
-            board_id: b.id,
             number: b.cards.len() as i64 + 1,
             title: "c".into(),
-            description: String::new(),
             card_type,
-            column_id: b.columns[column].id,
-            lane_id: lane,
-            position: 1.0,
-            blocked: false,
-            blocked_reason: None,
-            severity: None,
-            service: None,
-            source: None,
-            dedup_key: None,
-            created_at: now,
-            updated_at: now,
-            column_entered_at: now,
-            occurrences: 1,
-            last_seen_at: None,
-            alert_resolved_at: None,
-            link: None,
-            caused_by: None,
+            ..Card::sample((b.id, b.columns[column].id, lane), now)
         });
         id
     }

@@ -72,35 +72,12 @@ impl CellEnds {
 mod tests {
     use super::*;
     use chrono::Utc;
-    use domain::CardType;
     use proptest::prelude::*;
 
     fn card(cell: Cell, position: f64) -> Card {
-        let now = Utc::now();
         Card {
-            id: CardId::new(),
-            board_id: cell.0,
-            number: 1,
-            title: "t".into(),
-            description: String::new(),
-            card_type: CardType::Feature,
-            column_id: cell.1,
-            lane_id: cell.2,
             position,
-            blocked: false,
-            blocked_reason: None,
-            severity: None,
-            service: None,
-            source: None,
-            dedup_key: None,
-            created_at: now,
-            updated_at: now,
-            column_entered_at: now,
-            occurrences: 1,
-            last_seen_at: None,
-            alert_resolved_at: None,
-            link: None,
-            caused_by: None,
+            ..Card::sample(cell, Utc::now())
         }
     }
 

@@ -91,30 +91,13 @@ impl Fixture {
     /// A card on the board, without events, created in `column` at hour `created`.
     fn bare_card(&mut self, card_type: CardType, column: usize, created: i64) -> CardId {
         let id = CardId::new();
+        let cell = (self.board.id, self.col(column), self.lane());
         self.board.cards.push(Card {
             id,
-            board_id: self.board.id,
             number: self.board.cards.len() as i64 + 1,
-            title: "card".into(),
-            description: String::new(),
             card_type,
-            column_id: self.col(column),
-            lane_id: self.lane(),
-            position: 1.0,
-            blocked: false,
-            blocked_reason: None,
             severity: (card_type == CardType::Incident).then_some(crate::Severity::Sev3),
-            service: None,
-            source: None,
-            dedup_key: None,
-            created_at: t(created),
-            updated_at: t(created),
-            column_entered_at: t(created),
-            occurrences: 1,
-            last_seen_at: None,
-            alert_resolved_at: None,
-            link: None,
-            caused_by: None,
+            ..Card::sample(cell, t(created))
         });
         id
     }
