@@ -252,7 +252,7 @@ macro_rules! recur_and_log_sql {
 /// dedup key to keep in step, the key already worked out; see `move_together`). SQLite, in
 /// process, writes them one by one as a move alone is; PostgreSQL, a round trip away, in one
 /// statement (`bulk_moves_sql`), where a statement per move kept the board locked through a
-/// chain of round trips (bench/HISTORY.md, session 15).
+/// chain of round trips (bench/HISTORY.md, session 16).
 macro_rules! write_moves_fn {
     (sqlite) => {
         async fn write_moves(
@@ -291,13 +291,7 @@ macro_rules! write_moves_fn {
             let kind = "moved";
             let mut data = Vec::with_capacity(moves.len());
             for queued in &moves {
-                let card = &queued.planned.card;
-                let moved = EventKind::Moved {
-                    from_column_id: queued.planned.from.0,
-                    from_lane_id: queued.planned.from.1,
-                    to_column_id: card.column_id,
-                    to_lane_id: card.lane_id,
-                };
+                let moved = moved_event(&queued.planned);
                 debug_assert_eq!(moved.name(), kind);
                 data.push(
                     serde_json::to_string(&moved)
@@ -858,6 +852,16 @@ macro_rules! impl_store {
                 .map_err(db_error)
         }
 
+        /// The `moved` event of a planned move: from where the card was to where it goes.
+        fn moved_event(planned: &PlannedMove) -> EventKind {
+            EventKind::Moved {
+                from_column_id: planned.from.0,
+                from_lane_id: planned.from.1,
+                to_column_id: planned.card.column_id,
+                to_lane_id: planned.card.lane_id,
+            }
+        }
+
         /// A planned move of a batch waiting to be written by `write_moves`.
         struct QueuedMove<'a> {
             board: std::sync::Arc<Board>,
@@ -1071,14 +1075,9 @@ macro_rules! impl_store {
             actor: &Actor,
             now: DateTime<Utc>,
         ) -> Result<Card, StoreError> {
+            let moved = moved_event(&planned);
             let PlannedMove { mut card, from, position, overrides } = planned;
             let (column, lane) = (card.column_id, card.lane_id);
-            let moved = EventKind::Moved {
-                from_column_id: from.0,
-                from_lane_id: from.1,
-                to_column_id: column,
-                to_lane_id: lane,
-            };
             // The UPDATE and its `moved` event in one round trip (`move_and_log_sql`); `$3`
             // NULL: at the end of the cell.
             let keys: Vec<f64> = sqlx::query_scalar(move_and_log_sql!($dialect))
