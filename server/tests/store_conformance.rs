@@ -792,6 +792,96 @@ async fn batched_moves_see_each_other(store: Arc<dyn Store>) {
     assert_eq!(now.column_id, at, "the card is where its last move left it");
 }
 
+/// A batch of moves is checked against the cards already in the places it moves to, not only
+/// against its own (it reads them by the placements' scope, worked out from the layout): a
+/// queue column's WIP limit and a column's Expedite lane limit hold against cards that were
+/// there before the batch.
+async fn batched_moves_count_the_cards_already_there(store: Arc<dyn Store>) {
+    let board = make_board(store.as_ref(), "B").await;
+    let r = BoardRef::Id(board.id);
+    let (backlog, ready) = (board.columns[0].id, board.columns[1].id);
+    let ready_limit = board.columns[1].wip_limit.expect("Ready has a WIP limit") as usize;
+    let expedite = board
+        .lanes
+        .iter()
+        .find(|l| l.kind == domain::LaneKind::Expedite)
+        .expect("an Expedite lane")
+        .id;
+    let expedite_limit = board.policy.expedite_limit.expect("Expedite is limited") as usize;
+    let to_expedite = MoveRequest {
+        column_id: backlog,
+        lane_id: Some(expedite),
+        ..to(backlog)
+    };
+    // Before the batch, one at a time: Ready one card short of its limit, Backlog's
+    // Expedite lane full.
+    for i in 0..ready_limit - 1 {
+        let card = add_feature(store.as_ref(), &r, &format!("before {i}")).await;
+        store
+            .move_card(card.id, &to(ready), &actor(), t0())
+            .await
+            .expect("room in Ready");
+    }
+    for i in 0..expedite_limit {
+        let card = add_feature(store.as_ref(), &r, &format!("urgent {i}")).await;
+        store
+            .move_card(card.id, &to_expedite, &actor(), t0())
+            .await
+            .expect("room in Expedite");
+    }
+    let mut moves = Vec::new();
+    for i in 0..8 {
+        moves.push((
+            add_feature(store.as_ref(), &r, &format!("ready {i}"))
+                .await
+                .id,
+            to(ready),
+        ));
+        moves.push((
+            add_feature(store.as_ref(), &r, &format!("rush {i}"))
+                .await
+                .id,
+            to_expedite.clone(),
+        ));
+    }
+    let tasks: Vec<_> = moves
+        .iter()
+        .map(|(card, request)| {
+            let (store, card, request) = (store.clone(), *card, request.clone());
+            tokio::spawn(async move { store.move_card(card, &request, &actor(), t0()).await })
+        })
+        .collect();
+    let (mut into_ready, mut into_expedite) = (0, 0);
+    for task in tasks {
+        match task.await.expect("join") {
+            Ok(card) if card.lane_id == expedite => into_expedite += 1,
+            Ok(card) => {
+                assert_eq!(card.column_id, ready);
+                into_ready += 1;
+            }
+            Err(StoreError::Policy(v)) => {
+                assert!(
+                    matches!(v[0].rule, Rule::WipLimit | Rule::ExpediteLimit),
+                    "{v:?}"
+                );
+            }
+            Err(other) => panic!("a move answered {other:?}"),
+        }
+    }
+    assert_eq!(into_ready, 1, "Ready had room for one more");
+    assert_eq!(into_expedite, 0, "Backlog's Expedite lane was full");
+    let shown = store.board(&r).await.expect("board");
+    let count = |column, lane: Option<domain::LaneId>| {
+        shown
+            .cards
+            .iter()
+            .filter(|c| c.column_id == column && lane.is_none_or(|l| c.lane_id == l))
+            .count()
+    };
+    assert_eq!(count(ready, None), ready_limit);
+    assert_eq!(count(backlog, Some(expedite)), expedite_limit);
+}
+
 /// Moves to the end of one cell written in one batch each go after the cards there, the
 /// batch's own included (their keys are worked out in memory, the cell's other cards read
 /// once): the cell ends in the order of the moves, a card moved there twice goes by its
@@ -2108,6 +2198,7 @@ macro_rules! conformance {
             case!(concurrent_moves_hold_limits_and_are_answered_each);
             case!(cards_boards_are_known);
             case!(batched_moves_see_each_other);
+            case!(batched_moves_count_the_cards_already_there);
             case!(batched_moves_to_one_cell_keep_its_order);
             case!(tech_debt_allocation_holds);
             case!(finished_card_events_cover_recent_done_cards);

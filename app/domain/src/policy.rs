@@ -312,6 +312,47 @@ pub fn bears_on_placement(
                 || (board.policy.expedite_limit.is_some() && expedite(card.lane_id))))
 }
 
+/// Where the cards that [`bears_on_placement`] picks for placing a card in `column` lie,
+/// besides the moving card itself: whole columns (the active ones, and `column` when it has a
+/// WIP limit) and cells (`column` in each Expedite lane, when the board limits Expedite and
+/// the column is not read whole). The store reads a batch of moves' cards by these, through
+/// the cells index, where the same rule written as one SQL condition made PostgreSQL scan
+/// every card of every board (`bench/HISTORY.md`, session 17).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PlacementScope {
+    pub columns: Vec<ColumnId>,
+    pub cells: Vec<(ColumnId, LaneId)>,
+}
+
+impl PlacementScope {
+    /// The scope of placing a card in `column` on `board`.
+    pub fn of(board: &Board, column: ColumnId) -> Self {
+        let columns: Vec<ColumnId> = board
+            .columns
+            .iter()
+            .filter(|c| c.kind == ColumnKind::Active || (c.id == column && c.wip_limit.is_some()))
+            .map(|c| c.id)
+            .collect();
+        let cells = if board.policy.expedite_limit.is_some() && !columns.contains(&column) {
+            board
+                .lanes
+                .iter()
+                .filter(|l| l.kind == LaneKind::Expedite)
+                .map(|l| (column, l.id))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Self { columns, cells }
+    }
+
+    /// Whether `card` lies in the scope.
+    pub fn holds(&self, card: &Card) -> bool {
+        self.columns.contains(&card.column_id)
+            || self.cells.contains(&(card.column_id, card.lane_id))
+    }
+}
+
 /// Checks an override reason: required to force a refused placement.
 pub fn check_override_reason(reason: Option<&str>) -> Result<Option<String>, DomainError> {
     match reason.map(str::trim) {
@@ -789,6 +830,14 @@ mod tests {
                 let mut relevant = b.clone();
                 relevant.cards.retain(|c| bears_on_placement(&b, column, mover.id, c));
                 prop_assert_eq!(&check_placement(&relevant, mover, column, lane), &violations);
+                // The scope the store reads a batch's cards by picks the same cards.
+                let scope = PlacementScope::of(&b, column);
+                for c in &b.cards {
+                    prop_assert_eq!(
+                        bears_on_placement(&b, column, mover.id, c),
+                        Some(c.id) == mover.id || scope.holds(c)
+                    );
+                }
                 if !violations.is_empty() && !force {
                     continue;
                 }

@@ -125,10 +125,35 @@ impl<DB: sqlx::Database> std::ops::DerefMut for WriteTx<DB> {
 /// in CI; with a 1 ms idle timeout, eight tasks taking turns on a pool stalled it within
 /// 15 s, a worker spinning in the reaper, and did not in 20 s without the reaper. Nothing
 /// here needs the reaper: a SQLite connection to a local file never goes stale, and
-/// PostgreSQL connections are pinged before they are handed out, so a dead one is replaced
-/// then.
+/// PostgreSQL connections are tested before they are handed out (see [`ping_when_idle`]),
+/// so a dead one is replaced then.
 pub(crate) fn no_reaper<DB: sqlx::Database>(
     options: sqlx::pool::PoolOptions<DB>,
 ) -> sqlx::pool::PoolOptions<DB> {
     options.idle_timeout(None).max_lifetime(None)
+}
+
+/// How long a pooled connection may have been idle and still be handed out untested.
+pub(crate) const UNTESTED_IDLE: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// `options` testing (pinging) a pooled connection before handing it out only when it has
+/// been idle longer than [`UNTESTED_IDLE`], where sqlx by default pings every time. Why: the
+/// ping is a round trip before every transaction, and a batch of card moves on PostgreSQL
+/// waited on it with every other move queued behind (`bench/HISTORY.md`, session 17). A
+/// connection in use within the last second was alive then; if the database has gone since,
+/// its first statement fails as the database being away (503), and sqlx tests it on release
+/// (that test it always makes) and drops it, so a restarted database gets fresh connections.
+pub(crate) fn ping_when_idle<DB: sqlx::Database>(
+    options: sqlx::pool::PoolOptions<DB>,
+) -> sqlx::pool::PoolOptions<DB> {
+    options
+        .test_before_acquire(false)
+        .before_acquire(|conn, meta| {
+            Box::pin(async move {
+                if meta.idle_for > UNTESTED_IDLE {
+                    sqlx::Connection::ping(conn).await?;
+                }
+                Ok(true)
+            })
+        })
 }

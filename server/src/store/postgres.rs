@@ -52,7 +52,7 @@ impl PostgresStore {
     /// `acquire_timeout` for a connection (also while PostgreSQL is unreachable, when sqlx
     /// keeps retrying to connect): then it gets `StoreError::Unavailable`.
     pub async fn connect(url: &str, acquire_timeout: Duration) -> Result<Self, StoreError> {
-        let pool = super::no_reaper(PgPoolOptions::new())
+        let pool = super::ping_when_idle(super::no_reaper(PgPoolOptions::new()))
             .max_connections(16)
             .acquire_timeout(acquire_timeout)
             .connect_with(Self::connect_options(url)?)

@@ -79,52 +79,83 @@ macro_rules! placement_cards_sql {
     };
 }
 
-/// The SQL form of `domain::policy::bears_on_placement` for a batch of moves (see
-/// [`placement_cards_sql`] for one): the cards `$1..$n`, and on their boards the cards in the
-/// active columns, in the columns `$n+1..$2n` (the moves' targets) that have a WIP limit, and
-/// in those columns' Expedite lanes when the board limits Expedite; each with its board's
-/// layout version. A batch reads once what its moves are checked against, where a read per
-/// move was half of a move's statements. `n` is rounded up to a power of two by the caller
-/// (the lists padded with repeats), so that a handful of texts is prepared and cached.
-pub(super) fn batch_cards_sql(n: usize) -> String {
-    let list = |from: usize| {
-        (from..from + n)
-            .map(|k| format!("${k}"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    let (cards, columns) = (list(1), list(n + 1));
-    let select = concat!(
-        "SELECT (SELECT layout_version FROM boards b WHERE b.id = cards.board_id) \
-         AS layout_version, ",
-        card_columns!(),
-        " FROM cards WHERE "
-    );
-    let boards = format!("(SELECT board_id FROM cards WHERE id IN ({cards}))");
+/// `$from, $from+1, ...`: `count` placeholders for an `IN` list.
+fn placeholders(from: usize, count: usize) -> String {
+    (from..from + count)
+        .map(|k| format!("${k}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The boards of the cards `$1..$n` with their layout versions, locked with `lock` (`FOR
+/// UPDATE`, or nothing) in the order of their ids: two batches sharing boards (from two
+/// instances) take them in the same order, so neither holds one the other waits for while it
+/// waits for the other's. The locks come before the batch's cards are read, so that they are
+/// read as the writes before this batch left them.
+pub(super) fn batch_boards_sql(n: usize, lock: &str) -> String {
     format!(
-        "{select}id IN ({cards}) UNION \
-         {select}board_id IN {boards} AND column_id IN (SELECT id FROM board_columns \
-         WHERE board_id IN {boards} AND (kind = 'active' \
-         OR (id IN ({columns}) AND wip_limit IS NOT NULL))) UNION \
-         {select}board_id IN {boards} AND column_id IN ({columns}) AND lane_id IN \
-         (SELECT id FROM lanes WHERE board_id IN {boards} AND kind = 'expedite') \
-         AND EXISTS (SELECT 1 FROM boards WHERE id = cards.board_id \
-         AND expedite_limit IS NOT NULL)"
+        "SELECT id, layout_version FROM boards WHERE id IN \
+         (SELECT board_id FROM cards WHERE id IN ({})) ORDER BY id{lock}",
+        placeholders(1, n)
     )
 }
 
-/// Locks the boards of the cards `$1..$n` with `lock` (`FOR UPDATE`), in the order of their
-/// ids: two batches sharing boards (from two instances) take them in the same order, so
-/// neither holds one the other waits for while it waits for the other's.
-pub(super) fn lock_boards_sql(n: usize, lock: &str) -> String {
-    let cards = (1..=n)
-        .map(|k| format!("${k}"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    format!(
-        "SELECT id FROM boards WHERE id IN (SELECT board_id FROM cards WHERE id IN ({cards})) \
-         ORDER BY id{lock}"
-    )
+/// How many of each list [`batch_cards_sql`] reads by. The caller rounds each up to a power
+/// of two (the lists padded with repeats), so that a handful of texts is prepared and cached.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct BatchLists {
+    pub cards: usize,
+    pub boards: usize,
+    pub columns: usize,
+    pub cell_columns: usize,
+    pub cell_lanes: usize,
+    /// Cells (board, column, lane: three placeholders each) whose last card is read.
+    pub ends: usize,
+}
+
+/// The cards a batch of moves is checked against (`domain::policy::PlacementScope`, worked
+/// out in memory from the boards' layouts): the cards moved, by id, and on the batch's
+/// boards those in the scope's columns, and in its cells (every scope column with every
+/// scope lane: a column and a lane of two boards hold no card). Placeholders in the order of
+/// [`BatchLists`]; an empty list leaves its part out. Each part is a search of an index (the
+/// primary key, `cards_cell_idx`); the same rule as one condition, with the columns worked
+/// out in SQL, made PostgreSQL scan every card (`bench/HISTORY.md`, session 17). `UNION ALL`:
+/// a card read twice is kept once by the caller. Last, the last card of each of the `ends`
+/// cells: the batch learns those cells' ends from what it reads (see `super::cell_ends`)
+/// without a read of its own for each.
+pub(super) fn batch_cards_sql(lists: BatchLists) -> String {
+    let select = concat!("SELECT ", card_columns!(), " FROM cards WHERE ");
+    let mut next = 1;
+    let mut list = |count: usize| {
+        let out = placeholders(next, count);
+        next += count;
+        out
+    };
+    let cards = list(lists.cards);
+    let boards = list(lists.boards);
+    let mut sql = format!("{select}id IN ({cards})");
+    if lists.columns > 0 {
+        let columns = list(lists.columns);
+        sql += &format!(" UNION ALL {select}board_id IN ({boards}) AND column_id IN ({columns})");
+    }
+    if lists.cell_columns > 0 && lists.cell_lanes > 0 {
+        let (columns, lanes) = (list(lists.cell_columns), list(lists.cell_lanes));
+        sql += &format!(
+            " UNION ALL {select}board_id IN ({boards}) AND column_id IN ({columns}) \
+             AND lane_id IN ({lanes})"
+        );
+    }
+    for k in 0..lists.ends {
+        let first = next + 3 * k;
+        sql += &format!(
+            " UNION ALL SELECT * FROM ({select}board_id = ${} AND column_id = ${} \
+             AND lane_id = ${} ORDER BY position DESC LIMIT 1) AS end{k}",
+            first,
+            first + 1,
+            first + 2
+        );
+    }
+    sql
 }
 
 /// `SELECT` the layout version of board `$board` and the card columns `FROM cards WHERE `.
@@ -354,7 +385,7 @@ macro_rules! impl_store {
         use app::ssr::{AlertOutcome, BoardChange, IncidentOutcome};
         use domain::incident::{Signal, SignalStatus};
         use domain::policy::{
-            BoardPolicy, Mover, Violation, bears_on_placement, check_override_reason, check_placement,
+            BoardPolicy, Mover, PlacementScope, Violation, bears_on_placement, check_override_reason, check_placement,
         };
         use domain::{
             Actor, Board, BoardId, BoardSummary, Card, CardEvent, CardId, CardPatch, Column,
@@ -477,12 +508,15 @@ macro_rules! impl_store {
                     Ok(tx) => tx,
                     Err(error) => return batch_failure(&error, jobs.len()),
                 };
-                let mut known = match batch_cards(&mut tx, jobs).await {
-                    Ok(known) => known,
+                let (mut known, read_ends) = match self.batch_cards(&mut tx, jobs).await {
+                    Ok(read) => read,
                     Err(error) => return batch_failure(&error, jobs.len()),
                 };
                 let moved: HashSet<CardId> = jobs.iter().map(|job| job.id).collect();
                 let mut ends = CellEnds::default();
+                for (cell, largest) in read_ends {
+                    ends.learn(cell, largest);
+                }
                 let mut queue: Vec<QueuedMove<'_>> = Vec::new();
                 let mut answers = Vec::with_capacity(jobs.len());
                 let mut changes = Vec::with_capacity(jobs.len());
@@ -544,8 +578,8 @@ macro_rules! impl_store {
             /// one for the place asked for in the cell (read from the cell, which may renumber
             /// its keys: what was learnt of it is forgotten), or else its key at the end of the
             /// cell worked out in memory from the cards of the batch (`moved`) as `known` has
-            /// them and the cell's largest stored key, read once per cell (see
-            /// [`crate::store::cell_ends`]).
+            /// them and the cell's largest stored key, read with the batch's cards or else once
+            /// per cell (see [`crate::store::cell_ends`]).
             async fn plan_batched(
                 &self,
                 conn: &mut Conn,
@@ -573,6 +607,122 @@ macro_rules! impl_store {
                 planned.position = Some(key);
                 planned.card.position = key;
                 Ok((board, planned))
+            }
+
+            /// For a batch of moves: the cards that bear on any of their placements, each with
+            /// its board's layout version, in two statements. The first reads the batch's
+            /// boards and their versions (on PostgreSQL locking them, see
+            /// [`crate::store::sql::batch_boards_sql`]); from their layouts and the moves'
+            /// columns comes the scope to read ([`PlacementScope`]: all of it for every board
+            /// and every column, which is exact, as a column or lane of one board holds no card
+            /// of another), and the second reads the cards moved and the cards in that scope,
+            /// and the last card of each cell the moves may go to (their columns, in each of the
+            /// board's lanes): the batch's cell ends, answered beside the cards (see
+            /// [`crate::store::cell_ends`]), where a read per cell was a round trip each.
+            async fn batch_cards(
+                &self,
+                conn: &mut Conn,
+                jobs: &[PendingMove],
+            ) -> Result<(KnownCards, Vec<(Cell, Option<f64>)>), StoreError> {
+                let Some(first) = jobs.first() else {
+                    return Ok((HashMap::new(), Vec::new()));
+                };
+                let n = jobs.len().next_power_of_two();
+                let padded = |k: usize| jobs.get(k).unwrap_or(first);
+                let sql = crate::store::sql::batch_boards_sql(n, $lock);
+                let mut query = sqlx::query_as::<_, (Uuid, i64)>(sqlx::AssertSqlSafe(sql));
+                for k in 0..n {
+                    query = query.bind(padded(k).id.0);
+                }
+                let boards = query.fetch_all(&mut *conn).await.map_err(db_error)?;
+                let targets: Vec<ColumnId> = jobs.iter().map(|job| job.request.column_id).collect();
+                let (mut columns, mut cell_columns, mut cell_lanes) = (Vec::new(), Vec::new(), Vec::new());
+                let mut ends: Vec<Cell> = Vec::new();
+                for &(id, version) in &boards {
+                    let board = self.layout_at(conn, BoardId(id), version).await?;
+                    for &target in &targets {
+                        if board.column(target).is_some() {
+                            ends.extend(board.lanes.iter().map(|lane| (board.id, target, lane.id)));
+                        }
+                        let scope = PlacementScope::of(&board, target);
+                        columns.extend(scope.columns.iter().map(|c| c.0));
+                        for (column, lane) in scope.cells {
+                            cell_columns.push(column.0);
+                            cell_lanes.push(lane.0);
+                        }
+                    }
+                }
+                let board_ids: Vec<Uuid> = boards.iter().map(|(id, _)| *id).collect();
+                let mut lists = [board_ids, columns, cell_columns, cell_lanes].map(|mut list| {
+                    list.sort_unstable();
+                    list.dedup();
+                    list
+                });
+                if lists[2].is_empty() || lists[3].is_empty() {
+                    lists[2].clear();
+                    lists[3].clear();
+                }
+                if lists[1].is_empty() && lists[2].is_empty() {
+                    // Only the cards moved are read: no list of boards to bind.
+                    lists[0].clear();
+                }
+                ends.sort_unstable_by_key(|&(board, column, lane)| (board.0, column.0, lane.0));
+                ends.dedup();
+                if ends.len() > MAX_PREREAD_ENDS {
+                    // Many cells (many lanes): each read when a move first goes there.
+                    ends.clear();
+                }
+                let padded_len = |list: &Vec<Uuid>| if list.is_empty() { 0 } else { list.len().next_power_of_two() };
+                let sql = crate::store::sql::batch_cards_sql(crate::store::sql::BatchLists {
+                    cards: n,
+                    boards: padded_len(&lists[0]),
+                    columns: padded_len(&lists[1]),
+                    cell_columns: padded_len(&lists[2]),
+                    cell_lanes: padded_len(&lists[3]),
+                    ends: if ends.is_empty() { 0 } else { ends.len().next_power_of_two() },
+                });
+                let mut query = sqlx::query_as::<_, CardRow>(sqlx::AssertSqlSafe(sql));
+                for k in 0..n {
+                    query = query.bind(padded(k).id.0);
+                }
+                // Each list padded with repeats of its first id.
+                for list in &lists {
+                    for k in 0..padded_len(list) {
+                        query = query.bind(list.get(k).unwrap_or(&list[0]));
+                    }
+                }
+                if let Some(&first_end) = ends.first() {
+                    for k in 0..ends.len().next_power_of_two() {
+                        let (board, column, lane) = ends.get(k).copied().unwrap_or(first_end);
+                        query = query.bind(board.0).bind(column.0).bind(lane.0);
+                    }
+                }
+                let versions: HashMap<Uuid, i64> = boards.into_iter().collect();
+                let rows = query.fetch_all(&mut *conn).await.map_err(db_error)?;
+                let known: KnownCards = rows
+                    .into_iter()
+                    .map(|row| {
+                        let card = Card::try_from(row)?;
+                        let version = versions.get(&card.board_id.0).copied().ok_or_else(|| {
+                            StoreError::Internal(format!("card {} read off the batch's boards", card.id))
+                        })?;
+                        Ok((card.id, (version, card)))
+                    })
+                    .collect::<Result<_, StoreError>>()?;
+                // A cell's last card was read, so the largest key read in the cell is its end
+                // (none read: the cell is empty).
+                let ends = ends
+                    .into_iter()
+                    .map(|cell| {
+                        let largest = known
+                            .values()
+                            .filter(|(_, card)| cell_of(card) == cell)
+                            .map(|(_, card)| card.position)
+                            .max_by(f64::total_cmp);
+                        (cell, largest)
+                    })
+                    .collect();
+                Ok((known, ends))
             }
 
             /// Checks a queued move of a batch against the cards the batch read (`known`, as
@@ -838,6 +988,10 @@ macro_rules! impl_store {
             Ok((version.0, version.1, cards))
         }
 
+        /// The most cells whose ends a batch reads with its cards (their moves' columns in
+        /// every lane of the board), so that the statement stays short.
+        const MAX_PREREAD_ENDS: usize = 16;
+
         /// The cards of a batch of moves, each with its board's layout version, by id.
         type KnownCards = HashMap<CardId, (i64, Card)>;
 
@@ -872,41 +1026,6 @@ macro_rules! impl_store {
 
         write_moves_fn!($dialect);
 
-        /// For a batch of moves: the cards that bear on any of their placements (see
-        /// [`crate::store::sql::batch_cards_sql`]), read in one statement after the boards
-        /// are locked (on PostgreSQL, all of them at once, see
-        /// [`crate::store::sql::lock_boards_sql`]).
-        async fn batch_cards(conn: &mut Conn, jobs: &[PendingMove]) -> Result<KnownCards, StoreError> {
-            let Some(first) = jobs.first() else {
-                return Ok(HashMap::new());
-            };
-            let n = jobs.len().next_power_of_two();
-            let padded = |k: usize| jobs.get(k).unwrap_or(first);
-            if !$lock.is_empty() {
-                let sql = crate::store::sql::lock_boards_sql(n, $lock);
-                let mut query = sqlx::query_scalar::<_, Uuid>(sqlx::AssertSqlSafe(sql));
-                for k in 0..n {
-                    query = query.bind(padded(k).id.0);
-                }
-                query.fetch_all(&mut *conn).await.map_err(db_error)?;
-            }
-            let sql = crate::store::sql::batch_cards_sql(n);
-            let mut query = sqlx::query_as::<_, VersionedCardRow>(sqlx::AssertSqlSafe(sql));
-            for k in 0..n {
-                query = query.bind(padded(k).id.0);
-            }
-            for k in 0..n {
-                query = query.bind(padded(k).request.column_id.0);
-            }
-            let rows = query.fetch_all(&mut *conn).await.map_err(db_error)?;
-            rows.into_iter()
-                .map(|row| {
-                    let version = row.layout_version;
-                    let card = Card::try_from(row.card)?;
-                    Ok((card.id, (version, card)))
-                })
-                .collect()
-        }
 
         async fn insert_column(conn: &mut Conn, board: Uuid, c: &Column) -> Result<(), StoreError> {
             sqlx::query(
