@@ -2044,11 +2044,16 @@ async fn incident_settings_changed_anywhere_apply(store: Arc<dyn Store>, db: &co
 }
 
 /// A move is announced once to the live views of the store that made it and, on PostgreSQL,
-/// to those of every other store on the database (another instance).
+/// to those of every other store on the database (another instance); so is each move of a
+/// batch (moves made together: on PostgreSQL their notifications go with their write).
 async fn moves_are_announced_once_everywhere(store: Arc<dyn Store>, db: &common::TestDb) {
     let board = make_board(store.as_ref(), "Announced").await;
     let r = BoardRef::Id(board.id);
     let card = add_feature(store.as_ref(), &r, "a").await;
+    let mut together = Vec::new();
+    for i in 0..6 {
+        together.push(add_feature(store.as_ref(), &r, &format!("b{i}")).await.id);
+    }
     let (other_db, other) = common::open(db).await;
     let mut feeds = vec![store.changes().subscribe()];
     if db.url.starts_with("postgres") {
@@ -2058,6 +2063,17 @@ async fn moves_are_announced_once_everywhere(store: Arc<dyn Store>, db: &common:
         .move_card(card.id, &to(board.columns[2].id), &actor(), t0())
         .await
         .unwrap();
+    let done = board.columns[4].id;
+    let tasks: Vec<_> = together
+        .iter()
+        .map(|&id| {
+            let store = store.clone();
+            tokio::spawn(async move { store.move_card(id, &to(done), &actor(), t0()).await })
+        })
+        .collect();
+    for task in tasks {
+        task.await.expect("join").expect("moved to Done");
+    }
     // A later change marks the end of what the move may have announced.
     let rename = CardPatch {
         title: Some("renamed".into()),
@@ -2085,7 +2101,18 @@ async fn moves_are_announced_once_everywhere(store: Arc<dyn Store>, db: &common:
         tokio::time::timeout(std::time::Duration::from_secs(5), until_marker)
             .await
             .expect("changes heard");
-        assert_eq!(heard, vec![(Some(card.id), "card_moved".to_owned())]);
+        let mut expected: Vec<_> = std::iter::once(card.id)
+            .chain(together.iter().copied())
+            .map(|id| (Some(id), "card_moved".to_owned()))
+            .collect();
+        assert_eq!(
+            heard.first(),
+            expected.first(),
+            "the move made first, heard first"
+        );
+        heard.sort();
+        expected.sort();
+        assert_eq!(heard, expected, "each move heard once");
     }
     other_db.close().await;
 }

@@ -224,8 +224,10 @@ macro_rules! cell_max_sql {
 /// memory, see `super::cell_ends`): each card to its last place in the batch (`$1`..`$6`:
 /// ids, columns, lanes, keys, times, column entry times; one row per card), and one `moved`
 /// event per move in the batch's order (`$7`..`$16`: boards, cards, times, actor kinds and
-/// names, columns, lanes, from columns and lanes, data; kind `$17`). Answers the number of
-/// cards updated: fewer than asked means a card went away, and the batch fails.
+/// names, columns, lanes, from columns and lanes, data; kind `$17`), and the notifications
+/// `$19` on channel `$18`, in order (sent at the commit; none when `$19` is empty). Answers
+/// the number of cards updated (fewer than asked means a card went away, and the batch
+/// fails) and of notifications.
 macro_rules! bulk_moves_sql {
     () => {
         "WITH m AS (SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], \
@@ -241,8 +243,10 @@ macro_rules! bulk_moves_sql {
          FROM unnest($7::uuid[], $8::uuid[], $9::timestamptz[], $10::text[], $11::text[], \
          $12::uuid[], $13::uuid[], $14::uuid[], $15::uuid[], $16::text[]) WITH ORDINALITY \
          AS e(board_id, card_id, at, actor_kind, actor_name, column_id, lane_id, \
-         from_column_id, from_lane_id, data, n) ORDER BY e.n) \
-         SELECT count(*) FROM moved"
+         from_column_id, from_lane_id, data, n) ORDER BY e.n), \
+         notified AS (SELECT pg_notify($18, t.p) FROM unnest($19::text[]) WITH ORDINALITY \
+         AS t(p, n) ORDER BY t.n) \
+         SELECT (SELECT count(*) FROM moved), (SELECT count(*) FROM notified)"
     };
 }
 
@@ -286,9 +290,12 @@ macro_rules! recur_and_log_sql {
 /// chain of round trips (bench/HISTORY.md, session 16).
 macro_rules! write_moves_fn {
     (sqlite) => {
+        /// `notify` is for PostgreSQL: SQLite announces its changes in process after the
+        /// commit.
         async fn write_moves(
             conn: &mut Conn,
             moves: Vec<QueuedMove<'_>>,
+            _notify: &[String],
         ) -> Result<(), StoreError> {
             for queued in moves {
                 write_move(
@@ -304,9 +311,12 @@ macro_rules! write_moves_fn {
         }
     };
     (postgres) => {
+        /// With the batch's last moves, its notifications (`notify`, on the store's
+        /// `CHANNEL`): one round trip fewer before the commit.
         async fn write_moves(
             conn: &mut Conn,
             moves: Vec<QueuedMove<'_>>,
+            notify: &[String],
         ) -> Result<(), StoreError> {
             if moves.is_empty() {
                 return Ok(());
@@ -330,7 +340,7 @@ macro_rules! write_moves_fn {
                 );
             }
             let each = |f: fn(&QueuedMove<'_>) -> Uuid| moves.iter().map(f).collect::<Vec<_>>();
-            let updated: i64 = sqlx::query_scalar(bulk_moves_sql!())
+            let (updated, notified): (i64, i64) = sqlx::query_as(bulk_moves_sql!())
                 .bind(last.iter().map(|c| c.id.0).collect::<Vec<_>>())
                 .bind(last.iter().map(|c| c.column_id.0).collect::<Vec<_>>())
                 .bind(last.iter().map(|c| c.lane_id.0).collect::<Vec<_>>())
@@ -358,9 +368,17 @@ macro_rules! write_moves_fn {
                 .bind(each(|q| q.planned.from.1.0))
                 .bind(data)
                 .bind(kind)
+                .bind(CHANNEL)
+                .bind(notify)
                 .fetch_one(&mut *conn)
                 .await
                 .map_err(db_error)?;
+            if notified != notify.len() as i64 {
+                return Err(StoreError::Internal(format!(
+                    "a batch of moves sent {notified} of its {} notifications",
+                    notify.len()
+                )));
+            }
             if updated != last.len() as i64 {
                 return Err(StoreError::Internal(format!(
                     "a batch of moves updated {updated} of its {} cards",
@@ -413,13 +431,20 @@ macro_rules! impl_store {
 
             /// [`Self::commit`] for a write of several changes (a batch of moves): on
             /// PostgreSQL their notifications are sent in one statement.
-            async fn commit_all(&self, mut tx: Tx, changes: Vec<BoardChange>) -> Result<(), StoreError> {
-                if !$notify.is_empty() && !changes.is_empty() {
-                    let payloads = changes
-                        .iter()
-                        .map(serde_json::to_string)
-                        .collect::<Result<Vec<_>, _>>()
-                        .map_err(|e| StoreError::Internal(e.to_string()))?;
+            async fn commit_all(&self, tx: Tx, changes: Vec<BoardChange>) -> Result<(), StoreError> {
+                self.commit_changes(tx, changes, false).await
+            }
+
+            /// [`Self::commit_all`], the changes' notifications already sent in the
+            /// transaction when `notified` (PostgreSQL: with a batch's last moves).
+            async fn commit_changes(
+                &self,
+                mut tx: Tx,
+                changes: Vec<BoardChange>,
+                notified: bool,
+            ) -> Result<(), StoreError> {
+                if !$notify.is_empty() && !changes.is_empty() && !notified {
+                    let payloads = notifications(&changes)?;
                     // `SELECT pg_notify(channel, p) FROM (VALUES ($1), ($2), ...) AS v(p)`.
                     let values = (1..=payloads.len())
                         .map(|n| format!("(${n})"))
@@ -523,7 +548,7 @@ macro_rules! impl_store {
                 for job in jobs {
                     // `key_for` reads the cell: the moves queued before must be in it.
                     if job.request.position.is_some()
-                        && let Err(failed) = write_moves(&mut tx, std::mem::take(&mut queue)).await
+                        && let Err(failed) = write_moves(&mut tx, std::mem::take(&mut queue), &[]).await
                     {
                         return batch_failure(&failed, jobs.len());
                     }
@@ -545,7 +570,7 @@ macro_rules! impl_store {
                     } else {
                         // A failed write may have left part of the move behind: the whole
                         // batch is rolled back (the transaction dropped).
-                        let written = match write_moves(&mut tx, std::mem::take(&mut queue)).await {
+                        let written = match write_moves(&mut tx, std::mem::take(&mut queue), &[]).await {
                             Ok(()) => write_move(&mut tx, &board, planned, &job.actor, job.now).await,
                             Err(failed) => Err(failed),
                         };
@@ -560,13 +585,22 @@ macro_rules! impl_store {
                     changes.push(BoardChange::card(&card, "card_moved"));
                     answers.push(Ok(card));
                 }
-                if let Err(failed) = write_moves(&mut tx, queue).await {
+                // On PostgreSQL the batch's notifications go with its last moves.
+                let notify = if $notify.is_empty() || queue.is_empty() {
+                    Vec::new()
+                } else {
+                    match notifications(&changes) {
+                        Ok(payloads) => payloads,
+                        Err(failed) => return batch_failure(&failed, jobs.len()),
+                    }
+                };
+                if let Err(failed) = write_moves(&mut tx, queue, &notify).await {
                     return batch_failure(&failed, jobs.len());
                 }
                 if changes.is_empty() {
                     return Some(answers);
                 }
-                if let Err(error) = self.commit_all(tx, changes).await {
+                if let Err(error) = self.commit_changes(tx, changes, !notify.is_empty()).await {
                     for answer in answers.iter_mut().filter(|a| a.is_ok()) {
                         *answer = Err(same_error(&error));
                     }
@@ -1004,6 +1038,16 @@ macro_rules! impl_store {
                 .fetch_one(&mut *conn)
                 .await
                 .map_err(db_error)
+        }
+
+        /// The payloads announcing `changes` to the other instances (PostgreSQL's
+        /// `NOTIFY`), in order.
+        fn notifications(changes: &[BoardChange]) -> Result<Vec<String>, StoreError> {
+            changes
+                .iter()
+                .map(serde_json::to_string)
+                .collect::<Result<_, _>>()
+                .map_err(|e| StoreError::Internal(e.to_string()))
         }
 
         /// The `moved` event of a planned move: from where the card was to where it goes.
@@ -2150,4 +2194,52 @@ macro_rules! impl_store {
             }
         }
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{BatchLists, batch_cards_sql};
+
+    /// The placeholders of `sql`, in the order they first appear.
+    fn placeholders_in(sql: &str) -> Vec<usize> {
+        let mut seen = Vec::new();
+        for part in sql.split('$').skip(1) {
+            let digits: String = part.chars().take_while(char::is_ascii_digit).collect();
+            let k = digits.parse().expect("a numbered placeholder");
+            if !seen.contains(&k) {
+                seen.push(k);
+            }
+        }
+        seen
+    }
+
+    /// The statement numbers its placeholders in the order the store binds its lists, each
+    /// once, and leaves out the parts whose lists are empty: a count that disagreed with
+    /// the binds would fail every batch of moves.
+    #[test]
+    fn batch_cards_placeholders_follow_the_lists() {
+        let lists = BatchLists {
+            cards: 4,
+            boards: 2,
+            columns: 2,
+            cell_columns: 1,
+            cell_lanes: 1,
+            ends: 2,
+        };
+        let sql = batch_cards_sql(lists);
+        let expected: Vec<usize> = (1..=4 + 2 + 2 + 1 + 1 + 2 * 3).collect();
+        assert_eq!(placeholders_in(&sql), expected);
+        assert_eq!(sql.matches(" UNION ALL ").count(), 4);
+
+        let only_cards = batch_cards_sql(BatchLists {
+            cards: 2,
+            boards: 0,
+            columns: 0,
+            cell_columns: 0,
+            cell_lanes: 0,
+            ends: 1,
+        });
+        assert_eq!(placeholders_in(&only_cards), vec![1, 2, 3, 4, 5]);
+        assert_eq!(only_cards.matches(" UNION ALL ").count(), 1);
+    }
 }
