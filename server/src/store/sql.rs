@@ -224,10 +224,8 @@ macro_rules! cell_max_sql {
 /// memory, see `super::cell_ends`): each card to its last place in the batch (`$1`..`$6`:
 /// ids, columns, lanes, keys, times, column entry times; one row per card), and one `moved`
 /// event per move in the batch's order (`$7`..`$16`: boards, cards, times, actor kinds and
-/// names, columns, lanes, from columns and lanes, data; kind `$17`), and the notifications
-/// `$19` on channel `$18`, in order (sent at the commit; none when `$19` is empty). Answers
-/// the number of cards updated (fewer than asked means a card went away, and the batch
-/// fails) and of notifications.
+/// names, columns, lanes, from columns and lanes, data; kind `$17`). Answers the number of
+/// cards updated: fewer than asked means a card went away, and the batch fails.
 macro_rules! bulk_moves_sql {
     () => {
         "WITH m AS (SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], \
@@ -243,10 +241,8 @@ macro_rules! bulk_moves_sql {
          FROM unnest($7::uuid[], $8::uuid[], $9::timestamptz[], $10::text[], $11::text[], \
          $12::uuid[], $13::uuid[], $14::uuid[], $15::uuid[], $16::text[]) WITH ORDINALITY \
          AS e(board_id, card_id, at, actor_kind, actor_name, column_id, lane_id, \
-         from_column_id, from_lane_id, data, n) ORDER BY e.n), \
-         notified AS (SELECT pg_notify($18, t.p) FROM unnest($19::text[]) WITH ORDINALITY \
-         AS t(p, n) ORDER BY t.n) \
-         SELECT (SELECT count(*) FROM moved), (SELECT count(*) FROM notified)"
+         from_column_id, from_lane_id, data, n) ORDER BY e.n) \
+         SELECT count(*) FROM moved"
     };
 }
 
@@ -290,12 +286,9 @@ macro_rules! recur_and_log_sql {
 /// chain of round trips (bench/HISTORY.md, session 16).
 macro_rules! write_moves_fn {
     (sqlite) => {
-        /// `notify` is for PostgreSQL: SQLite announces its changes in process after the
-        /// commit.
         async fn write_moves(
             conn: &mut Conn,
             moves: Vec<QueuedMove<'_>>,
-            _notify: &[String],
         ) -> Result<(), StoreError> {
             for queued in moves {
                 write_move(
@@ -311,12 +304,9 @@ macro_rules! write_moves_fn {
         }
     };
     (postgres) => {
-        /// With the batch's last moves, its notifications (`notify`, on the store's
-        /// `CHANNEL`): one round trip fewer before the commit.
         async fn write_moves(
             conn: &mut Conn,
             moves: Vec<QueuedMove<'_>>,
-            notify: &[String],
         ) -> Result<(), StoreError> {
             if moves.is_empty() {
                 return Ok(());
@@ -340,7 +330,7 @@ macro_rules! write_moves_fn {
                 );
             }
             let each = |f: fn(&QueuedMove<'_>) -> Uuid| moves.iter().map(f).collect::<Vec<_>>();
-            let (updated, notified): (i64, i64) = sqlx::query_as(bulk_moves_sql!())
+            let updated: i64 = sqlx::query_scalar(bulk_moves_sql!())
                 .bind(last.iter().map(|c| c.id.0).collect::<Vec<_>>())
                 .bind(last.iter().map(|c| c.column_id.0).collect::<Vec<_>>())
                 .bind(last.iter().map(|c| c.lane_id.0).collect::<Vec<_>>())
@@ -368,17 +358,9 @@ macro_rules! write_moves_fn {
                 .bind(each(|q| q.planned.from.1.0))
                 .bind(data)
                 .bind(kind)
-                .bind(CHANNEL)
-                .bind(notify)
                 .fetch_one(&mut *conn)
                 .await
                 .map_err(db_error)?;
-            if notified != notify.len() as i64 {
-                return Err(StoreError::Internal(format!(
-                    "a batch of moves sent {notified} of its {} notifications",
-                    notify.len()
-                )));
-            }
             if updated != last.len() as i64 {
                 return Err(StoreError::Internal(format!(
                     "a batch of moves updated {updated} of its {} cards",
@@ -431,20 +413,13 @@ macro_rules! impl_store {
 
             /// [`Self::commit`] for a write of several changes (a batch of moves): on
             /// PostgreSQL their notifications are sent in one statement.
-            async fn commit_all(&self, tx: Tx, changes: Vec<BoardChange>) -> Result<(), StoreError> {
-                self.commit_changes(tx, changes, false).await
-            }
-
-            /// [`Self::commit_all`], the changes' notifications already sent in the
-            /// transaction when `notified` (PostgreSQL: with a batch's last moves).
-            async fn commit_changes(
-                &self,
-                mut tx: Tx,
-                changes: Vec<BoardChange>,
-                notified: bool,
-            ) -> Result<(), StoreError> {
-                if !$notify.is_empty() && !changes.is_empty() && !notified {
-                    let payloads = notifications(&changes)?;
+            async fn commit_all(&self, mut tx: Tx, changes: Vec<BoardChange>) -> Result<(), StoreError> {
+                if !$notify.is_empty() && !changes.is_empty() {
+                    let payloads = changes
+                        .iter()
+                        .map(serde_json::to_string)
+                        .collect::<Result<Vec<_>, _>>()
+                        .map_err(|e| StoreError::Internal(e.to_string()))?;
                     // `SELECT pg_notify(channel, p) FROM (VALUES ($1), ($2), ...) AS v(p)`.
                     let values = (1..=payloads.len())
                         .map(|n| format!("(${n})"))
@@ -548,7 +523,7 @@ macro_rules! impl_store {
                 for job in jobs {
                     // `key_for` reads the cell: the moves queued before must be in it.
                     if job.request.position.is_some()
-                        && let Err(failed) = write_moves(&mut tx, std::mem::take(&mut queue), &[]).await
+                        && let Err(failed) = write_moves(&mut tx, std::mem::take(&mut queue)).await
                     {
                         return batch_failure(&failed, jobs.len());
                     }
@@ -570,7 +545,7 @@ macro_rules! impl_store {
                     } else {
                         // A failed write may have left part of the move behind: the whole
                         // batch is rolled back (the transaction dropped).
-                        let written = match write_moves(&mut tx, std::mem::take(&mut queue), &[]).await {
+                        let written = match write_moves(&mut tx, std::mem::take(&mut queue)).await {
                             Ok(()) => write_move(&mut tx, &board, planned, &job.actor, job.now).await,
                             Err(failed) => Err(failed),
                         };
@@ -585,22 +560,13 @@ macro_rules! impl_store {
                     changes.push(BoardChange::card(&card, "card_moved"));
                     answers.push(Ok(card));
                 }
-                // On PostgreSQL the batch's notifications go with its last moves.
-                let notify = if $notify.is_empty() || queue.is_empty() {
-                    Vec::new()
-                } else {
-                    match notifications(&changes) {
-                        Ok(payloads) => payloads,
-                        Err(failed) => return batch_failure(&failed, jobs.len()),
-                    }
-                };
-                if let Err(failed) = write_moves(&mut tx, queue, &notify).await {
+                if let Err(failed) = write_moves(&mut tx, queue).await {
                     return batch_failure(&failed, jobs.len());
                 }
                 if changes.is_empty() {
                     return Some(answers);
                 }
-                if let Err(error) = self.commit_changes(tx, changes, !notify.is_empty()).await {
+                if let Err(error) = self.commit_all(tx, changes).await {
                     for answer in answers.iter_mut().filter(|a| a.is_ok()) {
                         *answer = Err(same_error(&error));
                     }
@@ -1038,16 +1004,6 @@ macro_rules! impl_store {
                 .fetch_one(&mut *conn)
                 .await
                 .map_err(db_error)
-        }
-
-        /// The payloads announcing `changes` to the other instances (PostgreSQL's
-        /// `NOTIFY`), in order.
-        fn notifications(changes: &[BoardChange]) -> Result<Vec<String>, StoreError> {
-            changes
-                .iter()
-                .map(serde_json::to_string)
-                .collect::<Result<_, _>>()
-                .map_err(|e| StoreError::Internal(e.to_string()))
         }
 
         /// The `moved` event of a planned move: from where the card was to where it goes.
