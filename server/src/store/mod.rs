@@ -134,7 +134,7 @@ pub(crate) fn no_reaper<DB: sqlx::Database>(
 }
 
 /// How long a pooled connection may have been idle and still be handed out untested.
-pub(crate) const UNTESTED_IDLE: std::time::Duration = std::time::Duration::from_secs(1);
+const UNTESTED_IDLE: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// `options` testing (pinging) a pooled connection before handing it out only when it has
 /// been idle longer than [`UNTESTED_IDLE`], where sqlx by default pings every time. Why: the

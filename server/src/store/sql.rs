@@ -87,6 +87,18 @@ fn placeholders(from: usize, count: usize) -> String {
         .join(", ")
 }
 
+/// `list` padded to a power of two with repeats of its first item (empty stays empty): the
+/// lists a batch's statements read by, so that a handful of statement texts is prepared and
+/// cached however many moves a batch holds.
+pub(super) fn padded<T: Copy>(list: &[T]) -> Vec<T> {
+    let Some(&first) = list.first() else {
+        return Vec::new();
+    };
+    let mut out = list.to_vec();
+    out.resize(list.len().next_power_of_two(), first);
+    out
+}
+
 /// The boards of the cards `$1..$n` with their layout versions, locked with `lock` (`FOR
 /// UPDATE`, or nothing) in the order of their ids: two batches sharing boards (from two
 /// instances) take them in the same order, so neither holds one the other waits for while it
@@ -100,8 +112,7 @@ pub(super) fn batch_boards_sql(n: usize, lock: &str) -> String {
     )
 }
 
-/// How many of each list [`batch_cards_sql`] reads by. The caller rounds each up to a power
-/// of two (the lists padded with repeats), so that a handful of texts is prepared and cached.
+/// How many of each list [`batch_cards_sql`] reads by, each list [`padded`] by the caller.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct BatchLists {
     pub cards: usize,
@@ -624,15 +635,15 @@ macro_rules! impl_store {
                 conn: &mut Conn,
                 jobs: &[PendingMove],
             ) -> Result<(KnownCards, Vec<(Cell, Option<f64>)>), StoreError> {
-                let Some(first) = jobs.first() else {
+                use crate::store::sql::{BatchLists, batch_boards_sql, batch_cards_sql, padded};
+                if jobs.is_empty() {
                     return Ok((HashMap::new(), Vec::new()));
-                };
-                let n = jobs.len().next_power_of_two();
-                let padded = |k: usize| jobs.get(k).unwrap_or(first);
-                let sql = crate::store::sql::batch_boards_sql(n, $lock);
-                let mut query = sqlx::query_as::<_, (Uuid, i64)>(sqlx::AssertSqlSafe(sql));
-                for k in 0..n {
-                    query = query.bind(padded(k).id.0);
+                }
+                let ids = padded(&jobs.iter().map(|job| job.id.0).collect::<Vec<_>>());
+                let mut query =
+                    sqlx::query_as::<_, (Uuid, i64)>(sqlx::AssertSqlSafe(batch_boards_sql(ids.len(), $lock)));
+                for id in &ids {
+                    query = query.bind(*id);
                 }
                 let boards = query.fetch_all(&mut *conn).await.map_err(db_error)?;
                 let targets: Vec<ColumnId> = jobs.iter().map(|job| job.request.column_id).collect();
@@ -653,6 +664,7 @@ macro_rules! impl_store {
                     }
                 }
                 let board_ids: Vec<Uuid> = boards.iter().map(|(id, _)| *id).collect();
+                // Boards, columns, cells' columns, cells' lanes.
                 let mut lists = [board_ids, columns, cell_columns, cell_lanes].map(|mut list| {
                     list.sort_unstable();
                     list.dedup();
@@ -666,36 +678,28 @@ macro_rules! impl_store {
                     // Only the cards moved are read: no list of boards to bind.
                     lists[0].clear();
                 }
+                let lists = lists.map(|list| padded(&list));
                 ends.sort_unstable_by_key(|&(board, column, lane)| (board.0, column.0, lane.0));
                 ends.dedup();
                 if ends.len() > MAX_PREREAD_ENDS {
                     // Many cells (many lanes): each read when a move first goes there.
                     ends.clear();
                 }
-                let padded_len = |list: &Vec<Uuid>| if list.is_empty() { 0 } else { list.len().next_power_of_two() };
-                let sql = crate::store::sql::batch_cards_sql(crate::store::sql::BatchLists {
-                    cards: n,
-                    boards: padded_len(&lists[0]),
-                    columns: padded_len(&lists[1]),
-                    cell_columns: padded_len(&lists[2]),
-                    cell_lanes: padded_len(&lists[3]),
-                    ends: if ends.is_empty() { 0 } else { ends.len().next_power_of_two() },
+                let read_ends = padded(&ends);
+                let sql = batch_cards_sql(BatchLists {
+                    cards: ids.len(),
+                    boards: lists[0].len(),
+                    columns: lists[1].len(),
+                    cell_columns: lists[2].len(),
+                    cell_lanes: lists[3].len(),
+                    ends: read_ends.len(),
                 });
                 let mut query = sqlx::query_as::<_, CardRow>(sqlx::AssertSqlSafe(sql));
-                for k in 0..n {
-                    query = query.bind(padded(k).id.0);
+                for id in ids.iter().chain(lists.iter().flatten()) {
+                    query = query.bind(*id);
                 }
-                // Each list padded with repeats of its first id.
-                for list in &lists {
-                    for k in 0..padded_len(list) {
-                        query = query.bind(list.get(k).unwrap_or(&list[0]));
-                    }
-                }
-                if let Some(&first_end) = ends.first() {
-                    for k in 0..ends.len().next_power_of_two() {
-                        let (board, column, lane) = ends.get(k).copied().unwrap_or(first_end);
-                        query = query.bind(board.0).bind(column.0).bind(lane.0);
-                    }
+                for (board, column, lane) in read_ends {
+                    query = query.bind(board.0).bind(column.0).bind(lane.0);
                 }
                 let versions: HashMap<Uuid, i64> = boards.into_iter().collect();
                 let rows = query.fetch_all(&mut *conn).await.map_err(db_error)?;
@@ -2154,7 +2158,15 @@ macro_rules! impl_store {
 
 #[cfg(test)]
 mod tests {
-    use super::{BatchLists, batch_cards_sql};
+    use super::{BatchLists, batch_cards_sql, padded};
+
+    #[test]
+    fn padded_lists_repeat_their_first_item_to_a_power_of_two() {
+        assert_eq!(padded::<u8>(&[]), Vec::<u8>::new());
+        assert_eq!(padded(&[7]), vec![7]);
+        assert_eq!(padded(&[1, 2, 3]), vec![1, 2, 3, 1]);
+        assert_eq!(padded(&[1, 2, 3, 4, 5]), vec![1, 2, 3, 4, 5, 1, 1, 1]);
+    }
 
     /// The placeholders of `sql`, in the order they first appear.
     fn placeholders_in(sql: &str) -> Vec<usize> {
