@@ -66,6 +66,26 @@ fn to(column: domain::ColumnId) -> MoveRequest {
     }
 }
 
+/// Makes the moves at once, each on its own task, so that they queue together and are written
+/// in batches; answers each, in the order asked.
+async fn move_at_once(
+    store: &Arc<dyn Store>,
+    moves: &[(domain::CardId, MoveRequest)],
+) -> Vec<Result<domain::Card, StoreError>> {
+    let tasks: Vec<_> = moves
+        .iter()
+        .map(|(card, request)| {
+            let (store, card, request) = (store.clone(), *card, request.clone());
+            tokio::spawn(async move { store.move_card(card, &request, &actor(), t0()).await })
+        })
+        .collect();
+    let mut answers = Vec::with_capacity(tasks.len());
+    for task in tasks {
+        answers.push(task.await.expect("join"));
+    }
+    answers
+}
+
 async fn create_list_and_read_boards(store: Arc<dyn Store>) {
     let board = make_board(store.as_ref(), "Platform Team").await;
     assert_eq!(board.slug, "platform-team");
@@ -662,17 +682,11 @@ async fn concurrent_moves_hold_limits_and_are_answered_each(store: Arc<dyn Store
     moves.push((boards[0].id, unknown, boards[0].columns[3].id));
     let astray = add_feature(store.as_ref(), &BoardRef::Id(boards[0].id), "astray").await;
     moves.push((boards[0].id, astray.id, boards[1].columns[2].id));
-    let tasks: Vec<_> = moves
+    let asked: Vec<_> = moves
         .iter()
-        .map(|&(_, card, column)| {
-            let store = store.clone();
-            tokio::spawn(async move { store.move_card(card, &to(column), &actor(), t0()).await })
-        })
+        .map(|&(_, card, column)| (card, to(column)))
         .collect();
-    let mut answers = Vec::new();
-    for task in tasks {
-        answers.push(task.await.expect("join"));
-    }
+    let answers = move_at_once(&store, &asked).await;
     for board in &boards {
         let review = board.columns[3].id;
         let mut moved = Vec::new();
@@ -844,16 +858,9 @@ async fn batched_moves_count_the_cards_already_there(store: Arc<dyn Store>) {
             to_expedite.clone(),
         ));
     }
-    let tasks: Vec<_> = moves
-        .iter()
-        .map(|(card, request)| {
-            let (store, card, request) = (store.clone(), *card, request.clone());
-            tokio::spawn(async move { store.move_card(card, &request, &actor(), t0()).await })
-        })
-        .collect();
     let (mut into_ready, mut into_expedite) = (0, 0);
-    for task in tasks {
-        match task.await.expect("join") {
+    for answer in move_at_once(&store, &moves).await {
+        match answer {
             Ok(card) if card.lane_id == expedite => into_expedite += 1,
             Ok(card) => {
                 assert_eq!(card.column_id, ready);
@@ -914,16 +921,9 @@ async fn batched_moves_to_one_cell_keep_its_order(store: Arc<dyn Store>) {
     asked.insert(3, (top, first));
     asked.insert(5, (movers[2], to(done)));
     asked.push((before[1], to(backlog)));
-    let tasks: Vec<_> = asked
-        .iter()
-        .map(|(id, request)| {
-            let (store, id, request) = (store.clone(), *id, request.clone());
-            tokio::spawn(async move { store.move_card(id, &request, &actor(), t0()).await })
-        })
-        .collect();
     let mut answered = std::collections::HashMap::new();
-    for ((id, _), task) in asked.iter().zip(tasks) {
-        let card = task.await.expect("join").expect("every move is allowed");
+    for ((id, _), answer) in asked.iter().zip(move_at_once(&store, &asked).await) {
+        let card = answer.expect("every move is allowed");
         if *id != movers[2] {
             answered.insert(*id, card.position);
         }
@@ -2064,15 +2064,9 @@ async fn moves_are_announced_once_everywhere(store: Arc<dyn Store>, db: &common:
         .await
         .unwrap();
     let done = board.columns[4].id;
-    let tasks: Vec<_> = together
-        .iter()
-        .map(|&id| {
-            let store = store.clone();
-            tokio::spawn(async move { store.move_card(id, &to(done), &actor(), t0()).await })
-        })
-        .collect();
-    for task in tasks {
-        task.await.expect("join").expect("moved to Done");
+    let asked: Vec<_> = together.iter().map(|&id| (id, to(done))).collect();
+    for answer in move_at_once(&store, &asked).await {
+        answer.expect("moved to Done");
     }
     // A later change marks the end of what the move may have announced.
     let rename = CardPatch {
