@@ -33,7 +33,7 @@ pub(crate) struct Batcher<J, R> {
 
 struct Queue<J, R> {
     jobs: Vec<(J, oneshot::Sender<R>)>,
-    /// Whether a task is working through the queue (it takes every job queued meanwhile).
+    /// Whether a task is taking batches from the queue (it takes every job queued meanwhile).
     working: bool,
 }
 
@@ -64,17 +64,39 @@ fn lock<J, R>(queue: &Mutex<Queue<J, R>>) -> MutexGuard<'_, Queue<J, R>> {
     queue.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// A batch's word that the next batch may begin: given to each batch and said with
+/// [`Self::now`]; a batch that does not say it (drops it unsaid) holds the next one back
+/// until it ends.
+///
+/// Why: a batch of moves on PostgreSQL ends with its commit, a round trip and a WAL flush with
+/// the board still locked. The next batch that begins then has its connection, its `BEGIN`
+/// and its lock statement sent while the first commits, and goes on the moment the lock is
+/// free, where it used to start all that only after the commit had answered. It takes the
+/// jobs queued until then; those queued later wait for the batch after it, so batches stay
+/// large.
+pub(crate) struct Release(Option<oneshot::Sender<()>>);
+
+impl Release {
+    /// Lets the next batch begin now.
+    pub(crate) fn now(&mut self) {
+        if let Some(next) = self.0.take() {
+            let _ = next.send(());
+        }
+    }
+}
+
 impl<J: Send + 'static, R: Send + 'static> Batcher<J, R> {
-    /// Queues `job` and returns its answer. When no task is working through the queue, this
-    /// starts one with `work`: it takes the queue (up to [`MAX_BATCH`] jobs at a time) until
-    /// it is empty, and `work` answers each batch's jobs in order. `None` if the batch
-    /// holding the job ended without answering it (a panic).
+    /// Queues `job` and returns its answer. When no task is taking batches from the queue,
+    /// this starts one with `work`: it takes the queue (up to [`MAX_BATCH`] jobs at a time)
+    /// until it is empty, each batch once the one before has released it (see [`Release`]),
+    /// and `work` answers each batch's jobs in order. `None` if the batch holding the job
+    /// ended without answering it (a panic).
     ///
-    /// The work runs on its own task: a caller that goes away does not cut off the jobs of
+    /// Each batch runs on its own task: a caller that goes away does not cut off the jobs of
     /// others, and a queued job is done, without delay, even if its own caller has gone.
     pub async fn run<W, F>(&self, job: J, work: W) -> Option<R>
     where
-        W: Fn(Vec<J>) -> F + Send + 'static,
+        W: Fn(Vec<J>, Release) -> F + Send + 'static,
         F: Future<Output = Vec<R>> + Send + 'static,
     {
         let (sender, answer) = oneshot::channel();
@@ -90,19 +112,21 @@ impl<J: Send + 'static, R: Send + 'static> Batcher<J, R> {
     }
 }
 
-/// Works through the queue in batches until it is empty.
+/// Takes the queue in batches until it is empty, each batch on its own task, the next taken
+/// once the one before has released it.
 async fn work_through<J, R, W, F>(queue: Arc<Mutex<Queue<J, R>>>, work: W)
 where
-    W: Fn(Vec<J>) -> F,
-    F: Future<Output = Vec<R>>,
+    J: Send + 'static,
+    R: Send + 'static,
+    W: Fn(Vec<J>, Release) -> F,
+    F: Future<Output = Vec<R>> + Send + 'static,
 {
     let mut working = Working {
         queue: Arc::clone(&queue),
         armed: true,
-        in_flight: Vec::new(),
     };
     loop {
-        let jobs = {
+        let (jobs, senders): (Vec<J>, Vec<oneshot::Sender<R>>) = {
             let mut queue = lock(&queue);
             if queue.jobs.is_empty() {
                 // Under the lock: a job queued after this starts the next task.
@@ -111,32 +135,35 @@ where
                 return;
             }
             let taken = queue.jobs.len().min(MAX_BATCH);
-            let (jobs, senders): (Vec<J>, Vec<oneshot::Sender<R>>) =
-                queue.jobs.drain(..taken).unzip();
-            working.in_flight = senders;
-            jobs
+            queue.jobs.drain(..taken).unzip()
         };
-        let answers = work(jobs).await;
-        for (sender, done) in std::mem::take(&mut working.in_flight)
-            .into_iter()
-            .zip(answers)
-        {
-            // A caller that went away no longer wants its answer.
-            let _ = sender.send(done);
+        let (release, released) = oneshot::channel();
+        let (ended, end) = oneshot::channel::<()>();
+        let batch = work(jobs, Release(Some(release)));
+        // A batch that panics drops its answer channels (its callers hear `None`) and its
+        // end: the queue goes on.
+        tokio::spawn(async move {
+            let answers = batch.await;
+            for (sender, done) in senders.into_iter().zip(answers) {
+                // A caller that went away no longer wants its answer.
+                let _ = sender.send(done);
+            }
+            drop(ended);
+        });
+        if released.await.is_err() {
+            // Dropped unsaid: the next batch waits for this one's end.
+            let _ = end.await;
         }
     }
 }
 
-/// The task's hold on the queue. When the task ends early (a panic in `work`, or the runtime
-/// shutting down), its drop marks the queue as not worked on, so that the next job starts a
-/// task again, and only then lets the callers of the batch in flight and of the jobs still
-/// queued know there is no answer: a caller told earlier could queue a job the ending task
-/// would never take.
+/// The task's hold on the queue. When the task ends early (the runtime shutting down), its
+/// drop marks the queue as not worked on, so that the next job starts a task again, and only
+/// then lets the callers of the jobs still queued know there is no answer: a caller told
+/// earlier could queue a job the ending task would never take.
 struct Working<J, R> {
     queue: Arc<Mutex<Queue<J, R>>>,
     armed: bool,
-    /// The answer channels of the batch being worked.
-    in_flight: Vec<oneshot::Sender<R>>,
 }
 
 impl<J, R> Drop for Working<J, R> {
@@ -148,7 +175,6 @@ impl<J, R> Drop for Working<J, R> {
                 std::mem::take(&mut queue.jobs)
             };
             drop(orphans);
-            self.in_flight.clear();
         }
     }
 }
@@ -209,6 +235,7 @@ pub(crate) fn same_error(error: &StoreError) -> StoreError {
 mod tests {
     use super::*;
     use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn every_job_is_answered_once_in_batches() {
@@ -220,7 +247,7 @@ mod tests {
             let batches = Arc::clone(&batches);
             callers.push(tokio::spawn(async move {
                 batcher
-                    .run(job, move |jobs| {
+                    .run(job, move |jobs, _| {
                         let batches = Arc::clone(&batches);
                         async move {
                             batches.fetch_add(1, Ordering::SeqCst);
@@ -240,6 +267,13 @@ mod tests {
             batches < 200,
             "200 jobs queued together were worked one by one ({batches} batches)"
         );
+        // The task ends once it finds the queue empty, just after the last answer.
+        for _ in 0..1000 {
+            if !lock(&batcher.queue).working {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
         let queue = lock(&batcher.queue);
         assert!(queue.jobs.is_empty() && !queue.working);
     }
@@ -266,19 +300,19 @@ mod tests {
     #[tokio::test]
     async fn a_batch_that_does_not_answer_gives_none() {
         let batcher = Batcher::<u8, u8>::default();
-        let answer = batcher.run(1, |_| async { Vec::new() }).await;
+        let answer = batcher.run(1, |_, _| async { Vec::new() }).await;
         assert_eq!(answer, None);
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_panicking_batch_does_not_stop_the_queue() {
         let batcher = Batcher::<u8, u8>::default();
-        let answer = batcher
-            .run(1, |_| async { panic!("a batch failed badly") })
-            .await;
-        assert_eq!(answer, None);
-        let answer = batcher.run(2, |jobs| async { jobs }).await;
-        assert_eq!(answer, Some(2), "the next job started a new task");
+        let work = |jobs: Vec<u8>, _: Release| async move {
+            assert!(!jobs.contains(&1), "a batch failed badly");
+            jobs
+        };
+        assert_eq!(batcher.run(1, work).await, None);
+        assert_eq!(batcher.run(2, work).await, Some(2), "the queue stopped");
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -289,7 +323,7 @@ mod tests {
         let work = {
             let done = Arc::clone(&done);
             let gate = Arc::clone(&gate);
-            move |jobs: Vec<u8>| {
+            move |jobs: Vec<u8>, _: Release| {
                 let done = Arc::clone(&done);
                 let gate = Arc::clone(&gate);
                 async move {
@@ -323,12 +357,81 @@ mod tests {
         assert_eq!(first.await.unwrap(), Some(1));
         // No other caller comes: the task working through the queue does the second job.
         for _ in 0..1000 {
-            if done.load(Ordering::SeqCst) == 2 {
+            if done.load(Ordering::SeqCst) == 2 && !lock(&batcher.queue).working {
                 break;
             }
-            tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+            tokio::time::sleep(Duration::from_millis(1)).await;
         }
         assert_eq!(done.load(Ordering::SeqCst), 2, "the second job was dropped");
-        assert!(!lock(&batcher.queue).working);
+        assert!(!lock(&batcher.queue).working, "the task did not end");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_next_batch_begins_when_the_first_releases_it() {
+        let batcher = Arc::new(Batcher::<u8, u8>::default());
+        let (reached, gate) = (
+            Arc::new(tokio::sync::Notify::new()),
+            Arc::new(tokio::sync::Notify::new()),
+        );
+        let work = {
+            let (reached, gate) = (Arc::clone(&reached), Arc::clone(&gate));
+            move |jobs: Vec<u8>, mut release: Release| {
+                let (reached, gate) = (Arc::clone(&reached), Arc::clone(&gate));
+                async move {
+                    if jobs.contains(&1) {
+                        // The first batch lets the next begin, then waits (as for its commit).
+                        release.now();
+                        reached.notify_one();
+                        gate.notified().await;
+                    }
+                    jobs
+                }
+            }
+        };
+        let first = {
+            let batcher = Arc::clone(&batcher);
+            let work = work.clone();
+            tokio::spawn(async move { batcher.run(1, work).await })
+        };
+        reached.notified().await;
+        let second = tokio::time::timeout(Duration::from_secs(10), batcher.run(2, work));
+        assert_eq!(
+            second.await.ok(),
+            Some(Some(2)),
+            "the second batch waited for the first to end"
+        );
+        assert!(!first.is_finished(), "the first batch is still at its gate");
+        gate.notify_one();
+        assert_eq!(first.await.unwrap(), Some(1));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn without_a_release_the_next_batch_waits_for_the_end() {
+        let batcher = Arc::new(Batcher::<u8, u8>::default());
+        let running = Arc::new(AtomicUsize::new(0));
+        let most = Arc::new(AtomicUsize::new(0));
+        let mut callers = Vec::new();
+        for job in 0..50u8 {
+            let batcher = Arc::clone(&batcher);
+            let (running, most) = (Arc::clone(&running), Arc::clone(&most));
+            callers.push(tokio::spawn(async move {
+                batcher
+                    .run(job, move |jobs, _| {
+                        let (running, most) = (Arc::clone(&running), Arc::clone(&most));
+                        async move {
+                            let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                            most.fetch_max(now, Ordering::SeqCst);
+                            tokio::time::sleep(Duration::from_millis(2)).await;
+                            running.fetch_sub(1, Ordering::SeqCst);
+                            jobs
+                        }
+                    })
+                    .await
+            }));
+        }
+        for (job, caller) in callers.into_iter().enumerate() {
+            assert_eq!(caller.await.unwrap(), Some(job as u8));
+        }
+        assert_eq!(most.load(Ordering::SeqCst), 1, "two batches ran at once");
     }
 }

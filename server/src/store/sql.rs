@@ -406,7 +406,7 @@ macro_rules! impl_store {
         use uuid::Uuid;
 
         use crate::store::cell_ends::{Cell, CellEnds, cell_of};
-        use crate::store::batch::{MoveAnswer, PendingMove, batch_failure, refusal, same_error};
+        use crate::store::batch::{MoveAnswer, PendingMove, Release, batch_failure, refusal, same_error};
         use crate::store::rows::{
             BoardRow, CardRow, EventRow, Layout, LayoutRow, SummaryRow, VersionedCardRow, db_error,
         };
@@ -481,10 +481,12 @@ macro_rules! impl_store {
         impl $store {
             /// Writes queued card moves (see [`crate::store::batch`]): several in one
             /// transaction, one alone. A batch the database fails is rolled back and its moves
-            /// made one by one, so each move is answered by its own fate.
-            async fn move_batch(&self, jobs: Vec<PendingMove>) -> Vec<MoveAnswer> {
+            /// made one by one, so each move is answered by its own fate. The next batch may
+            /// begin once this one is committing (see [`Release`]), and at the latest when it
+            /// ends.
+            async fn move_batch(&self, jobs: Vec<PendingMove>, mut release: Release) -> Vec<MoveAnswer> {
                 if jobs.len() > 1
-                    && let Some(answers) = self.move_together(&jobs).await
+                    && let Some(answers) = self.move_together(&jobs, &mut release).await
                 {
                     return answers;
                 }
@@ -514,7 +516,12 @@ macro_rules! impl_store {
             /// to record, a dedup key to keep in step), by `write_moves`. When the database
             /// fails before the commit nothing of the batch is written, and `None` asks for
             /// the moves one by one (see [`batch_failure`]).
-            async fn move_together(&self, jobs: &[PendingMove]) -> Option<Vec<MoveAnswer>> {
+            ///
+            /// On PostgreSQL the next batch is released before the commit: it queues on the
+            /// board's lock meanwhile, and the database announces the two batches' moves in
+            /// the order they commit. Not on SQLite, where this process announces a batch
+            /// after its commit, and a batch released early could announce its moves first.
+            async fn move_together(&self, jobs: &[PendingMove], release: &mut Release) -> Option<Vec<MoveAnswer>> {
                 let mut tx = match self.write_tx().await {
                     Ok(tx) => tx,
                     Err(error) => return batch_failure(&error, jobs.len()),
@@ -576,6 +583,9 @@ macro_rules! impl_store {
                 }
                 if changes.is_empty() {
                     return Some(answers);
+                }
+                if !$notify.is_empty() {
+                    release.now();
                 }
                 if let Err(error) = self.commit_all(tx, changes).await {
                     for answer in answers.iter_mut().filter(|a| a.is_ok()) {
@@ -2009,9 +2019,9 @@ macro_rules! impl_store {
                 let job = PendingMove { id, request: request.clone(), actor: actor.clone(), now };
                 let store = self.clone();
                 self.moves
-                    .run(job, move |jobs| {
+                    .run(job, move |jobs, release| {
                         let store = store.clone();
-                        async move { store.move_batch(jobs).await }
+                        async move { store.move_batch(jobs, release).await }
                     })
                     .await
                     .unwrap_or_else(|| {
