@@ -422,9 +422,24 @@ macro_rules! impl_store {
                 self.commit_all(tx, vec![change]).await
             }
 
-            /// [`Self::commit`] for a write of several changes (a batch of moves): on
-            /// PostgreSQL their notifications are sent in one statement.
-            async fn commit_all(&self, mut tx: Tx, changes: Vec<BoardChange>) -> Result<(), StoreError> {
+            /// [`Self::commit`] for a write of several changes: on PostgreSQL their
+            /// notifications are sent in one statement.
+            ///
+            /// The commit and the announcement run to their end on their own task, even if the
+            /// request is dropped meanwhile (its client hung up): cut off there, SQLite could
+            /// commit a change no live view is told of.
+            async fn commit_all(&self, tx: Tx, changes: Vec<BoardChange>) -> Result<(), StoreError> {
+                let store = self.clone();
+                tokio::spawn(async move { store.commit_here(tx, changes).await })
+                    .await
+                    .map_err(|e| StoreError::Internal(format!("commit task: {e}")))?
+            }
+
+            /// [`Self::commit_all`] on the calling task: only for a caller no client can cut
+            /// off, a batch of moves (on its own task, see [`crate::store::batch`]), where a
+            /// task of its own would be one more wait in the runtime's queue while the board
+            /// is locked.
+            async fn commit_here(&self, mut tx: Tx, changes: Vec<BoardChange>) -> Result<(), StoreError> {
                 if !$notify.is_empty() && !changes.is_empty() {
                     let payloads = changes
                         .iter()
@@ -444,21 +459,13 @@ macro_rules! impl_store {
                     }
                     query.execute(&mut **tx).await.map_err(db_error)?;
                 }
-                // The commit and the announcement run to their end on their own task, even if
-                // the request is dropped meanwhile (its client hung up): cut off there, SQLite
-                // could commit a change no live view is told of.
-                let feed = std::sync::Arc::clone(&self.changes);
-                tokio::spawn(async move {
-                    tx.commit().await.map_err(db_error)?;
-                    if $notify.is_empty() {
-                        for change in changes {
-                            feed.publish(change);
-                        }
+                tx.commit().await.map_err(db_error)?;
+                if $notify.is_empty() {
+                    for change in changes {
+                        self.changes.publish(change);
                     }
-                    Ok(())
-                })
-                .await
-                .map_err(|e| StoreError::Internal(format!("commit task: {e}")))?
+                }
+                Ok(())
             }
 
             /// Starts a write transaction, after waiting for this process's write turn where
@@ -587,7 +594,7 @@ macro_rules! impl_store {
                 if !$notify.is_empty() {
                     release.now();
                 }
-                if let Err(error) = self.commit_all(tx, changes).await {
+                if let Err(error) = self.commit_here(tx, changes).await {
                     for answer in answers.iter_mut().filter(|a| a.is_ok()) {
                         *answer = Err(same_error(&error));
                     }
