@@ -237,6 +237,16 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::time::Duration;
 
+    /// Waits until `done` holds, for a second at most (the caller asserts what it waited for).
+    async fn within_a_second(done: impl Fn() -> bool) {
+        for _ in 0..1000 {
+            if done() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn every_job_is_answered_once_in_batches() {
         let batcher = Arc::new(Batcher::<usize, usize>::default());
@@ -268,12 +278,7 @@ mod tests {
             "200 jobs queued together were worked one by one ({batches} batches)"
         );
         // The task ends once it finds the queue empty, just after the last answer.
-        for _ in 0..1000 {
-            if !lock(&batcher.queue).working {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(1)).await;
-        }
+        within_a_second(|| !lock(&batcher.queue).working).await;
         let queue = lock(&batcher.queue);
         assert!(queue.jobs.is_empty() && !queue.working);
     }
@@ -356,12 +361,7 @@ mod tests {
         gate.notify_one();
         assert_eq!(first.await.unwrap(), Some(1));
         // No other caller comes: the task working through the queue does the second job.
-        for _ in 0..1000 {
-            if done.load(Ordering::SeqCst) == 2 && !lock(&batcher.queue).working {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(1)).await;
-        }
+        within_a_second(|| done.load(Ordering::SeqCst) == 2 && !lock(&batcher.queue).working).await;
         assert_eq!(done.load(Ordering::SeqCst), 2, "the second job was dropped");
         assert!(!lock(&batcher.queue).working, "the task did not end");
     }
