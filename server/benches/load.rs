@@ -26,7 +26,13 @@ use domain::board::BoardRef;
 use domain::import::{HistoryImport, ImportCard, ImportTransition};
 use domain::{Actor, CardType, NewBoard};
 use server::store::Database;
-use support::{Latencies, ms};
+use support::{Latencies, ms, percent, with_steal};
+
+/// A measured wrk run with more of the CPU than this (percent) stolen by the hypervisor is
+/// run again, up to [`ATTEMPTS`] runs in all; the report judges the least disturbed run and
+/// lists every run with its steal (see `support::CpuTimes`).
+const STEAL_LIMIT: f64 = 10.0;
+const ATTEMPTS: usize = 3;
 
 /// Load before each measured run, not measured.
 const WARM_UP_SECONDS: u64 = 3;
@@ -171,6 +177,51 @@ fn wrk(script: &str, url: &str, clients: usize, seconds: u64, env: &[(&str, &str
     serde_json::from_str(line).expect("wrk figures")
 }
 
+/// A measured wrk run: the one of up to [`ATTEMPTS`] runs with the least CPU steal, run again
+/// only while the steal is over [`STEAL_LIMIT`]. Also the report's note on the runs: the
+/// steal, and each run when there were several.
+fn measured(
+    script: &str,
+    url: &str,
+    clients: usize,
+    seconds: u64,
+    env: &[(&str, &str)],
+) -> (Run, String) {
+    let mut runs: Vec<(Run, Option<f64>)> = Vec::new();
+    while runs.len() < ATTEMPTS {
+        let (run, steal) = with_steal(|| wrk(script, url, clients, seconds, env));
+        let calm = steal.is_none_or(|s| s <= STEAL_LIMIT);
+        runs.push((run, steal));
+        if calm {
+            break;
+        }
+    }
+    let steal_of = |r: &(Run, Option<f64>)| r.1.unwrap_or(0.0);
+    let best = (0..runs.len())
+        .min_by(|&a, &b| steal_of(&runs[a]).total_cmp(&steal_of(&runs[b])))
+        .unwrap_or(0);
+    let note = if runs.len() == 1 {
+        format!("CPU steal {}", percent(runs[0].1))
+    } else {
+        let each = runs
+            .iter()
+            .enumerate()
+            .map(|(i, (run, steal))| {
+                format!(
+                    "{}{:.0}/s, p99 {} ms at {} steal",
+                    if i == best { "**judged:** " } else { "" },
+                    run.rate(),
+                    ms(run.p99()),
+                    percent(*steal)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; ");
+        format!("{} runs (steal over {STEAL_LIMIT:.0}%): {each}", runs.len())
+    };
+    (runs.swap_remove(best).0, note)
+}
+
 /// A board of `cards` cards spread evenly over its five columns (Done included: the page
 /// shows them all).
 fn spread(cards: usize) -> HistoryImport {
@@ -269,7 +320,7 @@ async fn bench_backend(name: &str, db: TestDb, out: &mut String) {
         WARM_UP_SECONDS,
         &[("FLOWBOARD_TOKEN", &monitor), ("ALERTS", &alerts_env)],
     );
-    let ingest = wrk(
+    let (ingest, ingest_note) = measured(
         "alertmanager.lua",
         &url,
         INGEST_CLIENTS,
@@ -281,7 +332,7 @@ async fn bench_backend(name: &str, db: TestDb, out: &mut String) {
     let cards = store.board(&BoardRef::Id(alerts.id)).await.unwrap().cards;
     let occurrences: u64 = cards.iter().map(|c| u64::from(c.occurrences)).sum();
     println!(
-        "  ingestion: {rate:.0}/s, {} ({} failed), {} cards, {occurrences} occurrences",
+        "  ingestion: {rate:.0}/s, {} ({} failed), {} cards, {occurrences} occurrences; {ingest_note}",
         ingest.summary(),
         ingest.failures(),
         cards.len()
@@ -306,10 +357,10 @@ async fn bench_backend(name: &str, db: TestDb, out: &mut String) {
         WARM_UP_SECONDS,
         &env,
     );
-    let moved = wrk("moves.lua", &server.base, MOVE_CLIENTS, MOVE_SECONDS, &env);
+    let (moved, moved_note) = measured("moves.lua", &server.base, MOVE_CLIENTS, MOVE_SECONDS, &env);
     let move_rate = moved.rate();
     println!(
-        "  moves: {move_rate:.0}/s, {} ({} failed)",
+        "  moves: {move_rate:.0}/s, {} ({} failed); {moved_note}",
         moved.summary(),
         moved.failures()
     );
@@ -317,7 +368,7 @@ async fn bench_backend(name: &str, db: TestDb, out: &mut String) {
     // server is busy but not saturated.
     let pace = MOVE_PACE_MS.to_string();
     let paced_env = [env[0], env[1], env[2], ("PACE_MS", pace.as_str())];
-    let paced = wrk(
+    let (paced, paced_note) = measured(
         "moves.lua",
         &server.base,
         MOVE_CLIENTS,
@@ -326,7 +377,7 @@ async fn bench_backend(name: &str, db: TestDb, out: &mut String) {
     );
     let paced_rate = paced.rate();
     println!(
-        "  moves with {MOVE_PACE_MS} ms mean think time: {paced_rate:.0}/s, {} ({} failed)",
+        "  moves with {MOVE_PACE_MS} ms mean think time: {paced_rate:.0}/s, {} ({} failed); {paced_note}",
         paced.summary(),
         paced.failures()
     );
@@ -338,6 +389,7 @@ async fn bench_backend(name: &str, db: TestDb, out: &mut String) {
     let mut times = Vec::new();
     let mut bytes = 0;
     // For profiling the render: `FLOWBOARD_BENCH_PAGE_RUNS=400` keeps the page loop busy.
+    let page_start = support::CpuTimes::now();
     let runs = std::env::var("FLOWBOARD_BENCH_PAGE_RUNS")
         .ok()
         .and_then(|n| n.parse().ok())
@@ -352,7 +404,14 @@ async fn bench_backend(name: &str, db: TestDb, out: &mut String) {
         }
     }
     let pages = Latencies::new(times);
-    println!("  board page: {} ({bytes} bytes)", pages.summary());
+    let page_steal = page_start
+        .zip(support::CpuTimes::now())
+        .map(|(before, after)| after.steal_since(&before));
+    let page_note = format!("CPU steal {}", percent(page_steal));
+    println!(
+        "  board page: {} ({bytes} bytes); {page_note}",
+        pages.summary()
+    );
     let (now, peak) = server.memory();
     println!(
         "  memory: {after_ingest:.1} MB after ingestion, {after_moves:.1} MB after the moves, \
@@ -375,13 +434,13 @@ async fn bench_backend(name: &str, db: TestDb, out: &mut String) {
         "\n### {name}\n\n\
          | measure | figure | target | met |\n| --- | --- | --- | :-: |\n\
          | Alertmanager ingestion, {INGEST_CLIENTS} clients, {INGEST_SECONDS} s after {WARM_UP_SECONDS} s of warm-up, {ALERTS} alerts | \
-         {rate:.0} requests/s; p50 {} ms, p99 {} ms; {} failed | {ingest_target} | {ingest_met} |\n\
+         {rate:.0} requests/s; p50 {} ms, p99 {} ms; {} failed; {ingest_note} | {ingest_target} | {ingest_met} |\n\
          | card moves, {MOVE_CLIENTS} clients without think time (saturation), {MOVE_SECONDS} s after {WARM_UP_SECONDS} s of warm-up | {move_rate:.0} moves/s; \
-         p50 {} ms, p99 {} ms; {} failed | p99 < 20 ms | {} |\n\
+         p50 {} ms, p99 {} ms; {} failed; {moved_note} | p99 < 20 ms | {} |\n\
          | card moves, {MOVE_CLIENTS} clients each waiting {MOVE_PACE_MS} ms on average (random) after an answer, {MOVE_SECONDS} s | {paced_rate:.0} moves/s; \
-         p50 {} ms, p99 {} ms; {} failed | p99 < 20 ms | {} |\n\
+         p50 {} ms, p99 {} ms; {} failed; {paced_note} | p99 < 20 ms | {} |\n\
          | board page (SSR), {PAGE_CARDS} cards, {runs} sequential requests after {PAGE_WARM_UP} | p50 {} ms, \
-         p95 {} ms; {} KB of HTML | p50 < 30 ms | {} |\n\
+         p95 {} ms; {} KB of HTML; {page_note} | p50 < 30 ms | {} |\n\
          | resident memory idle (2 s after start) | {idle:.1} MB | < 40 MB | {} |\n\
          | resident memory peak (under all of the above) | {peak:.1} MB (after ingestion \
          {after_ingest:.1}, after the moves {after_moves:.1}, after the pages {now:.1}) | < 100 MB | {} |\n\n\
@@ -425,7 +484,12 @@ fn main() {
          64 clients is 64 divided by the throughput, so a p99 under 20 ms there needs more \
          than 3,200 moves/s. The paced run shows the latency below saturation; its clients wait \
          a random time after each answer, as independent users do (a fixed wait kept the \
-         clients answered together in step, so their moves came in bursts).\n",
+         clients answered together in step, so their moves came in bursts).\n\n\
+         These machines are virtual: the hypervisor may give part of their CPU time to other \
+         guests (\"steal\"), and the same build measured less than half its usual rate with \
+         a third of the CPU stolen. Each measured wrk run reports the steal during it; a run \
+         with more than 10% stolen is run again, up to three runs, and the target is judged on \
+         the least disturbed one, with every run listed.\n",
     );
     runtime.block_on(support::on_both_databases(&mut out, bench_backend));
     support::write_section("load", &out);

@@ -82,3 +82,57 @@ pub fn write_section(name: &str, text: &str) {
     std::fs::write(&path, text).expect("write the report section");
     println!("section written to {}", path.display());
 }
+
+/// The machine's CPU time so far, from the first line of Linux's `/proc/stat` (clock ticks,
+/// all CPUs): how much of it the hypervisor gave to other guests ("steal") and in all.
+///
+/// Why: these machines are virtual, and the same build measured 2,300 to 7,500 card moves/s
+/// within an hour; `vmstat` showed 20-40% of the CPU stolen in the slow runs and 1-3% in the
+/// fast ones (`bench/HISTORY.md`, session 19). A figure is only comparable with its steal.
+#[derive(Debug, Clone, Copy)]
+pub struct CpuTimes {
+    steal: u64,
+    total: u64,
+}
+
+impl CpuTimes {
+    /// Now; `None` where `/proc/stat` cannot be read (not Linux).
+    pub fn now() -> Option<Self> {
+        let stat = std::fs::read_to_string("/proc/stat").ok()?;
+        let ticks: Vec<u64> = stat
+            .lines()
+            .next()?
+            .strip_prefix("cpu ")?
+            .split_whitespace()
+            .map(|n| n.parse().ok())
+            .collect::<Option<_>>()?;
+        // user nice system idle iowait irq softirq steal (guest time is inside user).
+        let counted = ticks.get(..8)?;
+        Some(Self {
+            steal: counted[7],
+            total: counted.iter().sum(),
+        })
+    }
+
+    /// The share of the CPU time since `earlier` that was stolen, in percent.
+    pub fn steal_since(&self, earlier: &Self) -> f64 {
+        let total = self.total.saturating_sub(earlier.total);
+        if total == 0 {
+            return 0.0;
+        }
+        100.0 * self.steal.saturating_sub(earlier.steal) as f64 / total as f64
+    }
+}
+
+/// `f`'s result and the CPU steal while it ran (`None`: not measurable here).
+pub fn with_steal<T>(f: impl FnOnce() -> T) -> (T, Option<f64>) {
+    let before = CpuTimes::now();
+    let out = f();
+    let steal = before.zip(CpuTimes::now()).map(|(b, a)| a.steal_since(&b));
+    (out, steal)
+}
+
+/// "12%" or "n/a".
+pub fn percent(share: Option<f64>) -> String {
+    share.map_or_else(|| "n/a".into(), |s| format!("{s:.0}%"))
+}
