@@ -404,10 +404,7 @@ async fn bench_backend(name: &str, db: TestDb, out: &mut String) {
         }
     }
     let pages = Latencies::new(times);
-    let page_steal = page_start
-        .zip(support::CpuTimes::now())
-        .map(|(before, after)| after.steal_since(&before));
-    let page_note = format!("CPU steal {}", percent(page_steal));
+    let page_note = format!("CPU steal {}", percent(support::steal_from(page_start)));
     println!(
         "  board page: {} ({bytes} bytes); {page_note}",
         pages.summary()

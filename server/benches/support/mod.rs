@@ -124,12 +124,19 @@ impl CpuTimes {
     }
 }
 
+/// The CPU steal since `start` (taken with [`CpuTimes::now`]), in percent; `None` where it
+/// cannot be measured.
+pub fn steal_from(start: Option<CpuTimes>) -> Option<f64> {
+    start
+        .zip(CpuTimes::now())
+        .map(|(before, after)| after.steal_since(&before))
+}
+
 /// `f`'s result and the CPU steal while it ran (`None`: not measurable here).
 pub fn with_steal<T>(f: impl FnOnce() -> T) -> (T, Option<f64>) {
-    let before = CpuTimes::now();
+    let start = CpuTimes::now();
     let out = f();
-    let steal = before.zip(CpuTimes::now()).map(|(b, a)| a.steal_since(&b));
-    (out, steal)
+    (out, steal_from(start))
 }
 
 /// "12%" or "n/a".
