@@ -1927,6 +1927,29 @@ async fn board_events_are_the_log_in_order(store: Arc<dyn Store>) {
     );
 }
 
+/// Runs `sql` with `binds` on a connection of its own, as a fix by hand would: nothing of
+/// Flowboard's stores is involved.
+async fn by_hand(db: &common::TestDb, sql: &'static str, binds: &[uuid::Uuid]) {
+    macro_rules! run_on {
+        ($connection:ty) => {{
+            let mut conn = <$connection as sqlx::Connection>::connect(&db.url)
+                .await
+                .unwrap();
+            let mut query = sqlx::query(sql);
+            for bind in binds {
+                query = query.bind(*bind);
+            }
+            query.execute(&mut conn).await.unwrap();
+            sqlx::Connection::close(conn).await.unwrap();
+        }};
+    }
+    if db.url.starts_with("sqlite:") {
+        run_on!(sqlx::SqliteConnection);
+    } else {
+        run_on!(sqlx::PgConnection);
+    }
+}
+
 /// Moves check against the layout as it is in the database, whoever changed it: another
 /// instance (or process) through its store, or SQL that knows nothing of the layout cache
 /// (an older Flowboard during a rolling upgrade, a fix by hand). A move takes the layout from
@@ -1963,31 +1986,85 @@ async fn layout_changes_from_anywhere_reach_moves(store: Arc<dyn Store>, db: &co
     other_db.close().await;
 
     let set_limit = "UPDATE board_columns SET wip_limit = 2 WHERE id = $1";
-    if db.url.starts_with("sqlite:") {
-        let mut conn = <sqlx::SqliteConnection as sqlx::Connection>::connect(&db.url)
-            .await
-            .unwrap();
-        sqlx::query(set_limit)
-            .bind(ready.0)
-            .execute(&mut conn)
-            .await
-            .unwrap();
-        sqlx::Connection::close(conn).await.unwrap();
-    } else {
-        let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&db.url)
-            .await
-            .unwrap();
-        sqlx::query(set_limit)
-            .bind(ready.0)
-            .execute(&mut conn)
-            .await
-            .unwrap();
-        sqlx::Connection::close(conn).await.unwrap();
-    }
+    by_hand(db, set_limit, &[ready.0]).await;
     let refused = store
         .move_card(cards[2].id, &to(ready), &actor(), t0())
         .await;
     assert!(matches!(refused, Err(StoreError::Policy(_))), "{refused:?}");
+}
+
+/// Moves check against the cards as they are in the database, whoever changed them: this
+/// store outside a move, another instance, or SQL that knows nothing of the stamps (an older
+/// Flowboard during a rolling upgrade, a fix by hand). A batch of moves takes a board's cards
+/// from its process's copy only while the board carries the stamp its last batch wrote, which
+/// the database's triggers clear on any other write to the board's cards. Each step first
+/// lets the copy be read again (at most once a second), so that a stale copy would be used.
+/// A move's answer is the card as stored, to the database's precision.
+async fn card_changes_from_anywhere_reach_moves(store: Arc<dyn Store>, db: &common::TestDb) {
+    let board = make_board(store.as_ref(), "Cards anywhere").await;
+    let r = BoardRef::Id(board.id);
+    let (backlog, ready) = (board.columns[0].id, board.columns[1].id);
+    let mut specs = app::ssr::forms::specs_of(&board);
+    specs[1].wip_limit = Some(2);
+    store.set_columns(&r, &specs).await.unwrap();
+    let mut cards = Vec::new();
+    for title in ["a", "b", "c", "d", "e"] {
+        cards.push(add_feature(store.as_ref(), &r, title).await.id);
+    }
+    let (a, b, c, d, e) = (cards[0], cards[1], cards[2], cards[3], cards[4]);
+    let shuffle = |card| {
+        let store = store.clone();
+        async move {
+            tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+            let moved = store
+                .move_card(card, &to(backlog), &actor(), Utc::now())
+                .await
+                .unwrap();
+            assert_eq!(moved, store.card(card).await.unwrap(), "answered as stored");
+            moved
+        }
+    };
+
+    // Read whole and kept; then a move from the copy answers the card as stored.
+    shuffle(e).await;
+    let moved = store
+        .move_card(a, &to(ready), &actor(), Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(moved, store.card(a).await.unwrap());
+
+    // An edit through this store, outside a move.
+    let patch = CardPatch {
+        title: Some("b, renamed".into()),
+        ..Default::default()
+    };
+    store.update_card(b, &patch, &actor(), t0()).await.unwrap();
+    let moved = store
+        .move_card(b, &to(backlog), &actor(), Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(moved.title, "b, renamed");
+
+    // A move by another instance fills Ready (a and c).
+    shuffle(e).await;
+    let (other_db, other) = common::open(db).await;
+    other
+        .move_card(c, &to(ready), &actor(), Utc::now())
+        .await
+        .unwrap();
+    other_db.close().await;
+    let refused = store.move_card(d, &to(ready), &actor(), Utc::now()).await;
+    assert!(matches!(refused, Err(StoreError::Policy(_))), "{refused:?}");
+
+    // SQL by hand takes c out of Ready again.
+    shuffle(e).await;
+    let take_out = "UPDATE cards SET column_id = $1 WHERE id = $2";
+    by_hand(db, take_out, &[backlog.0, c.0]).await;
+    let moved = store
+        .move_card(d, &to(ready), &actor(), Utc::now())
+        .await
+        .expect("room in Ready again");
+    assert_eq!(moved, store.card(d).await.unwrap());
 }
 
 /// Incident settings: saved through a store, its next read has them; saved through another
@@ -2199,6 +2276,7 @@ macro_rules! conformance {
             }
 
             case!(layout_changes_from_anywhere_reach_moves, with_db);
+            case!(card_changes_from_anywhere_reach_moves, with_db);
             case!(incident_settings_changed_anywhere_apply, with_db);
             case!(board_events_stay_current, with_db);
             case!(moves_are_announced_once_everywhere, with_db);

@@ -11,6 +11,7 @@ mod deliveries;
 mod retros;
 mod batch;
 mod card_boards;
+mod cards_cache;
 mod cell_ends;
 mod layout_cache;
 mod log_cache;

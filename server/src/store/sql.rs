@@ -99,14 +99,25 @@ pub(super) fn padded<T: Copy>(list: &[T]) -> Vec<T> {
     out
 }
 
-/// The boards of the cards `$1..$n` with their layout versions, locked with `lock` (`FOR
-/// UPDATE`, or nothing) in the order of their ids: two batches sharing boards (from two
-/// instances) take them in the same order, so neither holds one the other waits for while it
-/// waits for the other's. The locks come before the batch's cards are read, so that they are
-/// read as the writes before this batch left them.
-pub(super) fn batch_boards_sql(n: usize, lock: &str) -> String {
+/// The statement before a batch's notifications on PostgreSQL: the batch's stamp `$1` on its
+/// `boards` boards `$2..` (see `super::cards_cache`), set after its writes.
+pub(super) fn stamp_cte(boards: usize) -> String {
     format!(
-        "SELECT id, layout_version FROM boards WHERE id IN \
+        "WITH stamped AS (UPDATE boards SET cards_stamp = $1 WHERE id IN ({})) ",
+        placeholders(2, boards)
+    )
+}
+
+/// The boards of the cards `$1..$n` with their layout versions and cards' stamps (see
+/// `super::cards_cache`), locked with `lock` (`FOR UPDATE`, or nothing) in the order of their
+/// ids: two batches sharing boards (from two instances) take them in the same order, so
+/// neither holds one the other waits for while it waits for the other's. The locks come
+/// before the batch's cards are read, so that they are read as the writes before this batch
+/// left them. `stamping` is evaluated with them: on PostgreSQL it tells the database's
+/// triggers that this transaction stamps its boards itself (see `STAMPING`).
+pub(super) fn batch_boards_sql(n: usize, lock: &str, stamping: &str) -> String {
+    format!(
+        "SELECT id, layout_version, cards_stamp, {stamping} AS stamping FROM boards WHERE id IN \
          (SELECT board_id FROM cards WHERE id IN ({})) ORDER BY id{lock}",
         placeholders(1, n)
     )
@@ -407,6 +418,7 @@ macro_rules! impl_store {
 
         use crate::store::cell_ends::{Cell, CellEnds, cell_of};
         use crate::store::batch::{MoveAnswer, PendingMove, Release, batch_failure, refusal, same_error};
+        use crate::store::cards_cache::BoardCards;
         use crate::store::rows::{
             BoardRow, CardRow, EventRow, Layout, LayoutRow, SummaryRow, VersionedCardRow, db_error,
         };
@@ -430,7 +442,7 @@ macro_rules! impl_store {
             /// commit a change no live view is told of.
             async fn commit_all(&self, tx: Tx, changes: Vec<BoardChange>) -> Result<(), StoreError> {
                 let store = self.clone();
-                tokio::spawn(async move { store.commit_here(tx, changes).await })
+                tokio::spawn(async move { store.commit_here(tx, changes, None).await })
                     .await
                     .map_err(|e| StoreError::Internal(format!("commit task: {e}")))?
             }
@@ -438,26 +450,56 @@ macro_rules! impl_store {
             /// [`Self::commit_all`] on the calling task: only for a caller no client can cut
             /// off, a batch of moves (on its own task, see [`crate::store::batch`]), where a
             /// task of its own would be one more wait in the runtime's queue while the board
-            /// is locked.
-            async fn commit_here(&self, mut tx: Tx, changes: Vec<BoardChange>) -> Result<(), StoreError> {
+            /// is locked. With `stamp`, the boards' `cards_stamp` is set first (see
+            /// [`crate::store::cards_cache`]): on PostgreSQL in the notify's statement.
+            async fn commit_here(
+                &self,
+                mut tx: Tx,
+                changes: Vec<BoardChange>,
+                stamp: Option<(Uuid, Vec<Uuid>)>,
+            ) -> Result<(), StoreError> {
                 if !$notify.is_empty() && !changes.is_empty() {
                     let payloads = changes
                         .iter()
                         .map(serde_json::to_string)
                         .collect::<Result<Vec<_>, _>>()
                         .map_err(|e| StoreError::Internal(e.to_string()))?;
-                    // `SELECT pg_notify(channel, p) FROM (VALUES ($1), ($2), ...) AS v(p)`.
-                    let values = (1..=payloads.len())
+                    // `[WITH stamped AS (UPDATE boards ...)] SELECT pg_notify(channel, p)
+                    // FROM (VALUES ($k), ($k+1), ...) AS v(p)`.
+                    let (first, with) = match &stamp {
+                        Some((_, boards)) => {
+                            (2 + boards.len(), crate::store::sql::stamp_cte(boards.len()))
+                        }
+                        None => (1, String::new()),
+                    };
+                    let values = (first..first + payloads.len())
                         .map(|n| format!("(${n})"))
                         .collect::<Vec<_>>()
                         .join(", ");
-                    let statement =
-                        format!("{} FROM (VALUES {values}) AS v(p)", $notify.replace("$1", "p"));
+                    let statement = format!(
+                        "{with}{} FROM (VALUES {values}) AS v(p)",
+                        $notify.replace("$1", "p")
+                    );
                     let mut query = sqlx::query(sqlx::AssertSqlSafe(statement));
+                    if let Some((stamp, boards)) = stamp {
+                        query = query.bind(stamp);
+                        for board in boards {
+                            query = query.bind(board);
+                        }
+                    }
                     for payload in payloads {
                         query = query.bind(payload);
                     }
                     query.execute(&mut **tx).await.map_err(db_error)?;
+                } else if let Some((stamp, boards)) = stamp {
+                    for board in boards {
+                        sqlx::query("UPDATE boards SET cards_stamp = $1 WHERE id = $2")
+                            .bind(stamp)
+                            .bind(board)
+                            .execute(&mut **tx)
+                            .await
+                            .map_err(db_error)?;
+                    }
                 }
                 tx.commit().await.map_err(db_error)?;
                 if $notify.is_empty() {
@@ -486,13 +528,15 @@ macro_rules! impl_store {
         }
 
         impl $store {
-            /// Writes queued card moves (see [`crate::store::batch`]): several in one
-            /// transaction, one alone. A batch the database fails is rolled back and its moves
-            /// made one by one, so each move is answered by its own fate. The next batch may
+            /// Writes queued card moves (see [`crate::store::batch`]) in one transaction, a
+            /// single one too: the boards' copies of their cards (see `cards_cache`) follow
+            /// only batches, and a move made alone would clear its board's stamp. A batch the
+            /// database fails is rolled back and its moves made one by one, so each move is
+            /// answered by its own fate. The next batch may
             /// begin once this one is committing (see [`Release`]), and at the latest when it
             /// ends.
             async fn move_batch(&self, jobs: Vec<PendingMove>, mut release: Release) -> Vec<MoveAnswer> {
-                if jobs.len() > 1
+                if !jobs.is_empty()
                     && let Some(answers) = self.move_together(&jobs, &mut release).await
                 {
                     return answers;
@@ -533,7 +577,7 @@ macro_rules! impl_store {
                     Ok(tx) => tx,
                     Err(error) => return batch_failure(&error, jobs.len()),
                 };
-                let (mut known, read_ends) = match self.batch_cards(&mut tx, jobs).await {
+                let (mut known, read_ends, stamps) = match self.batch_cards(&mut tx, jobs).await {
                     Ok(read) => read,
                     Err(error) => return batch_failure(&error, jobs.len()),
                 };
@@ -543,14 +587,19 @@ macro_rules! impl_store {
                     ends.learn(cell, largest);
                 }
                 let mut queue: Vec<QueuedMove<'_>> = Vec::new();
+                // Whether the batch writes only its moved cards and their events, all that the
+                // boards' copies follow (see `cards_cache`): a place asked for in a cell may
+                // renumber the cell's cards.
+                let mut plain = true;
                 let mut answers = Vec::with_capacity(jobs.len());
                 let mut changes = Vec::with_capacity(jobs.len());
                 for job in jobs {
                     // `key_for` reads the cell: the moves queued before must be in it.
-                    if job.request.position.is_some()
-                        && let Err(failed) = write_moves(&mut tx, std::mem::take(&mut queue)).await
-                    {
-                        return batch_failure(&failed, jobs.len());
+                    if job.request.position.is_some() {
+                        plain = false;
+                        if let Err(failed) = write_moves(&mut tx, std::mem::take(&mut queue)).await {
+                            return batch_failure(&failed, jobs.len());
+                        }
                     }
                     let planned = self.plan_batched(&mut tx, job, &known, &mut ends, &moved).await;
                     let (board, planned) = match planned {
@@ -568,6 +617,7 @@ macro_rules! impl_store {
                         queue.push(QueuedMove { board, planned, actor: &job.actor, now: job.now });
                         card
                     } else {
+                        plain = false;
                         // A failed write may have left part of the move behind: the whole
                         // batch is rolled back (the transaction dropped).
                         let written = match write_moves(&mut tx, std::mem::take(&mut queue)).await {
@@ -591,15 +641,73 @@ macro_rules! impl_store {
                 if changes.is_empty() {
                     return Some(answers);
                 }
+                // The boards' copies follow the batch before it commits (the next batch may
+                // look at them as soon as the lock is free), under the batch's new stamp.
+                let stamp = Uuid::new_v4();
+                for (&board, &start) in &stamps {
+                    if plain {
+                        let written: Vec<Card> = answers
+                            .iter()
+                            .flatten()
+                            .filter(|card| card.board_id == board)
+                            .cloned()
+                            .collect();
+                        self.cards_cache.advance(board, start, stamp, &written);
+                    } else {
+                        self.cards_cache.forget(board);
+                    }
+                }
                 if !$notify.is_empty() {
                     release.now();
                 }
-                if let Err(error) = self.commit_here(tx, changes).await {
+                let boards: Vec<Uuid> = stamps.keys().map(|board| board.0).collect();
+                if let Err(error) = self.commit_here(tx, changes, Some((stamp, boards))).await {
                     for answer in answers.iter_mut().filter(|a| a.is_ok()) {
                         *answer = Err(same_error(&error));
                     }
+                    for &board in stamps.keys() {
+                        self.cards_cache.forget(board);
+                    }
+                    return Some(answers);
                 }
                 Some(answers)
+            }
+
+            /// For a batch (its boards, locked, with their layout versions and the stamps it
+            /// found): every board's cards, as the copy kept with the board's stamp, or else
+            /// read whole now and kept (see `cards_cache`). `None` when a board has no such
+            /// copy and was read whole less than [`crate::store::cards_cache::FILL_INTERVAL`]
+            /// ago: the batch reads only the cards it needs.
+            async fn board_copies(
+                &self,
+                conn: &mut Conn,
+                boards: &[(Uuid, i64)],
+                stamps: &Stamps,
+            ) -> Result<Option<Vec<(i64, std::sync::Arc<BoardCards>)>>, StoreError> {
+                let mut copies = Vec::with_capacity(boards.len());
+                let mut missing = Vec::new();
+                for &(id, version) in boards {
+                    let board = BoardId(id);
+                    match self.cards_cache.get(board, stamps.get(&board).copied().flatten()) {
+                        Some(copy) => copies.push((version, copy)),
+                        None => missing.push((board, version)),
+                    }
+                }
+                if !missing.iter().all(|&(board, _)| self.cards_cache.wants_fill(board)) {
+                    return Ok(None);
+                }
+                for (board, version) in missing {
+                    let cards: BoardCards = board_cards(conn, board.0)
+                        .await?
+                        .into_iter()
+                        .map(|card| (card.id, card))
+                        .collect();
+                    let cards = std::sync::Arc::new(cards);
+                    let stamp = stamps.get(&board).copied().flatten();
+                    self.cards_cache.keep(board, stamp, std::sync::Arc::clone(&cards));
+                    copies.push((version, cards));
+                }
+                Ok(Some(copies))
             }
 
             /// Plans a move of a batch ([`Self::plan_known`]) and gives the card its key: the
@@ -651,18 +759,23 @@ macro_rules! impl_store {
                 &self,
                 conn: &mut Conn,
                 jobs: &[PendingMove],
-            ) -> Result<(KnownCards, Vec<(Cell, Option<f64>)>), StoreError> {
+            ) -> Result<(KnownCards, Vec<(Cell, Option<f64>)>, Stamps), StoreError> {
                 use crate::store::sql::{BatchLists, batch_boards_sql, batch_cards_sql, padded};
                 if jobs.is_empty() {
-                    return Ok((HashMap::new(), Vec::new()));
+                    return Ok((HashMap::new(), Vec::new(), HashMap::new()));
                 }
                 let ids = padded(&jobs.iter().map(|job| job.id.0).collect::<Vec<_>>());
-                let mut query =
-                    sqlx::query_as::<_, (Uuid, i64)>(sqlx::AssertSqlSafe(batch_boards_sql(ids.len(), $lock)));
+                let mut query = sqlx::query_as::<_, (Uuid, i64, Option<Uuid>, Option<String>)>(
+                    sqlx::AssertSqlSafe(batch_boards_sql(ids.len(), $lock, STAMPING)),
+                );
                 for id in &ids {
                     query = query.bind(*id);
                 }
-                let boards = query.fetch_all(&mut *conn).await.map_err(db_error)?;
+                let stamped = query.fetch_all(&mut *conn).await.map_err(db_error)?;
+                let stamps: Stamps =
+                    stamped.iter().map(|&(id, _, stamp, _)| (BoardId(id), stamp)).collect();
+                let boards: Vec<(Uuid, i64)> =
+                    stamped.iter().map(|&(id, version, _, _)| (id, version)).collect();
                 let targets: Vec<ColumnId> = jobs.iter().map(|job| job.request.column_id).collect();
                 let (mut columns, mut cell_columns, mut cell_lanes) = (Vec::new(), Vec::new(), Vec::new());
                 let mut ends: Vec<Cell> = Vec::new();
@@ -695,9 +808,20 @@ macro_rules! impl_store {
                     // Only the cards moved are read: no list of boards to bind.
                     lists[0].clear();
                 }
-                let lists = lists.map(|list| padded(&list));
                 ends.sort_unstable_by_key(|&(board, column, lane)| (board.0, column.0, lane.0));
                 ends.dedup();
+                if let Some(copies) = self.board_copies(conn, &boards, &stamps).await? {
+                    let scope = crate::store::cards_cache::Scope {
+                        moved: &ids,
+                        columns: &lists[1],
+                        cell_columns: &lists[2],
+                        cell_lanes: &lists[3],
+                        ends: &ends,
+                    };
+                    let (known, ends) = scope.read(&copies);
+                    return Ok((known, ends, stamps));
+                }
+                let lists = lists.map(|list| padded(&list));
                 if ends.len() > MAX_PREREAD_ENDS {
                     // Many cells (many lanes): each read when a move first goes there.
                     ends.clear();
@@ -743,7 +867,7 @@ macro_rules! impl_store {
                         (cell, largest)
                     })
                     .collect();
-                Ok((known, ends))
+                Ok((known, ends, stamps))
             }
 
             /// Checks a queued move of a batch against the cards the batch read (`known`, as
@@ -1015,6 +1139,9 @@ macro_rules! impl_store {
 
         /// The cards of a batch of moves, each with its board's layout version, by id.
         type KnownCards = HashMap<CardId, (i64, Card)>;
+
+        /// The `cards_stamp` of each board of a batch as the batch found it.
+        type Stamps = HashMap<BoardId, Option<Uuid>>;
 
         /// The largest key of `cell`, `None` when it is empty (see `cell_max_sql`).
         async fn cell_max(conn: &mut Conn, cell: Cell) -> Result<Option<f64>, StoreError> {
@@ -2023,6 +2150,9 @@ macro_rules! impl_store {
                 actor: &Actor,
                 now: DateTime<Utc>,
             ) -> Result<Card, StoreError> {
+                // The time as the database keeps it: the answer, and the board's copy of its
+                // cards (see `cards_cache`), are then what a read gives.
+                let now = chrono::SubsecRound::trunc_subsecs(now, STORED_SUBSEC_DIGITS);
                 let job = PendingMove { id, request: request.clone(), actor: actor.clone(), now };
                 let store = self.clone();
                 self.moves

@@ -28,6 +28,9 @@ pub struct SqliteStore {
     log_cache: std::sync::Arc<super::log_cache::LogCache>,
     /// Boards' layouts as last read by a move (see [`super::layout_cache`]).
     layouts: std::sync::Arc<super::layout_cache::LayoutCache>,
+    /// Boards' cards as this process's last batch of moves left them (see
+    /// [`super::cards_cache`]).
+    cards_cache: std::sync::Arc<super::cards_cache::CardsCache>,
     /// Card moves waiting to be written together (see [`super::batch`]).
     moves:
         std::sync::Arc<super::batch::Batcher<super::batch::PendingMove, super::batch::MoveAnswer>>,
@@ -99,6 +102,7 @@ impl SqliteStore {
             write_turn: Some(write_turn),
             log_cache: Default::default(),
             layouts: Default::default(),
+            cards_cache: Default::default(),
             moves: Default::default(),
             tokens: Default::default(),
             card_boards: Default::default(),
@@ -435,6 +439,14 @@ fn sqlite_pool(connections: u32, acquire_timeout: Duration) -> SqlitePoolOptions
         // connection's worker thread: on the writer, one more step in every write's path.
         .test_before_acquire(false)
 }
+
+/// Nothing to say on SQLite: its triggers clear a board's stamp on every write to its cards,
+/// the batch's too, and a clear stamp is found with the first row (migration
+/// `20261205000001_cards_stamp`).
+const STAMPING: &str = "NULL";
+
+/// The digits of a second kept in stored times (sqlx writes SQLite's times as text to the nanosecond).
+const STORED_SUBSEC_DIGITS: u16 = 9;
 
 impl_store!(SqliteStore, sqlx::Sqlite, begin: "BEGIN IMMEDIATE", lock_board: "", notify: "", dialect: sqlite);
 impl_retro_store!(SqliteStore);
