@@ -28,6 +28,11 @@ use crate::store::cell_ends::{Cell, cell_of};
 /// About 2 KB a card at most (its text): a few MB.
 pub(crate) const MAX_CARDS: usize = 20_000;
 
+/// The most cards a board may have numbered (its cards, and those deleted) to be read whole
+/// for a copy: reading a bigger board with it locked would cost more than the reads it saves,
+/// and its batches read only the cards they need, as without a copy.
+pub(crate) const MAX_BOARD_CARDS: i64 = 5_000;
+
 /// The least time between two reads of one board's cards to fill its copy: a batch that
 /// finds no copy reads the board whole instead of only the cards it needs, and keeps them; a
 /// board whose cards other writers keep changing is not read whole for every batch.
@@ -104,9 +109,13 @@ impl CardsCache {
         self.inner().boards.remove(&board);
     }
 
-    /// Whether a batch that found no copy of the board may read it whole now to keep one:
-    /// at most once per [`FILL_INTERVAL`]. Saying yes counts as a read.
-    pub fn wants_fill(&self, board: BoardId) -> bool {
+    /// Whether a batch that found no copy of the board, which has `numbered` cards, may read
+    /// it whole now to keep one: up to [`MAX_BOARD_CARDS`], at most once per
+    /// [`FILL_INTERVAL`]. Saying yes counts as a read.
+    pub fn wants_fill(&self, board: BoardId, numbered: i64) -> bool {
+        if numbered > MAX_BOARD_CARDS {
+            return false;
+        }
         let mut inner = self.inner();
         let now = Instant::now();
         if inner
@@ -222,8 +231,12 @@ mod tests {
     fn a_copy_is_used_only_with_the_stamp_it_was_kept_with() {
         let cache = CardsCache::default();
         let board = BoardId(Uuid::from_u128(7));
-        assert!(cache.wants_fill(board));
-        assert!(!cache.wants_fill(board), "one read whole per interval");
+        assert!(
+            !cache.wants_fill(board, MAX_BOARD_CARDS + 1),
+            "too big to read whole"
+        );
+        assert!(cache.wants_fill(board, 3));
+        assert!(!cache.wants_fill(board, 3), "one read whole per interval");
         cache.keep(board, Some(stamp(1)), cards(vec![card(board, 1, "One")]));
         assert!(
             cache.get(board, None).is_none(),

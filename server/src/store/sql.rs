@@ -108,8 +108,8 @@ pub(super) fn stamp_cte(boards: usize) -> String {
     )
 }
 
-/// The boards of the cards `$1..$n` with their layout versions and cards' stamps (see
-/// `super::cards_cache`), locked with `lock` (`FOR UPDATE`, or nothing) in the order of their
+/// The boards of the cards `$1..$n` with their layout versions, cards' stamps and next card
+/// numbers (see `super::cards_cache`), locked with `lock` (`FOR UPDATE`, or nothing) in the order of their
 /// ids: two batches sharing boards (from two instances) take them in the same order, so
 /// neither holds one the other waits for while it waits for the other's. The locks come
 /// before the batch's cards are read, so that they are read as the writes before this batch
@@ -117,7 +117,8 @@ pub(super) fn stamp_cte(boards: usize) -> String {
 /// triggers that this transaction stamps its boards itself (see `STAMPING`).
 pub(super) fn batch_boards_sql(n: usize, lock: &str, stamping: &str) -> String {
     format!(
-        "SELECT id, layout_version, cards_stamp, {stamping} AS stamping FROM boards WHERE id IN \
+        "SELECT id, layout_version, cards_stamp, next_card_number, {stamping} AS stamping \
+         FROM boards WHERE id IN \
          (SELECT board_id FROM cards WHERE id IN ({})) ORDER BY id{lock}",
         placeholders(1, n)
     )
@@ -532,9 +533,8 @@ macro_rules! impl_store {
             /// single one too: the boards' copies of their cards (see `cards_cache`) follow
             /// only batches, and a move made alone would clear its board's stamp. A batch the
             /// database fails is rolled back and its moves made one by one, so each move is
-            /// answered by its own fate. The next batch may
-            /// begin once this one is committing (see [`Release`]), and at the latest when it
-            /// ends.
+            /// answered by its own fate. The next batch may begin once this one is committing
+            /// (see [`Release`]), and at the latest when it ends.
             async fn move_batch(&self, jobs: Vec<PendingMove>, mut release: Release) -> Vec<MoveAnswer> {
                 if !jobs.is_empty()
                     && let Some(answers) = self.move_together(&jobs, &mut release).await
@@ -668,21 +668,22 @@ macro_rules! impl_store {
                     for &board in stamps.keys() {
                         self.cards_cache.forget(board);
                     }
-                    return Some(answers);
                 }
                 Some(answers)
             }
 
-            /// For a batch (its boards, locked, with their layout versions and the stamps it
-            /// found): every board's cards, as the copy kept with the board's stamp, or else
-            /// read whole now and kept (see `cards_cache`). `None` when a board has no such
-            /// copy and was read whole less than [`crate::store::cards_cache::FILL_INTERVAL`]
-            /// ago: the batch reads only the cards it needs.
+            /// For a batch (its boards, locked, with their layout versions, the stamps it found
+            /// and how many cards each has numbered): every board's cards, as the copy kept with
+            /// the board's stamp, or else read whole now and kept (see `cards_cache`). `None`
+            /// when a board has no such copy and may not be read whole now (too big, or read
+            /// less than [`crate::store::cards_cache::FILL_INTERVAL`] ago): the batch reads
+            /// only the cards it needs.
             async fn board_copies(
                 &self,
                 conn: &mut Conn,
                 boards: &[(Uuid, i64)],
                 stamps: &Stamps,
+                numbered: &HashMap<BoardId, i64>,
             ) -> Result<Option<Vec<(i64, std::sync::Arc<BoardCards>)>>, StoreError> {
                 let mut copies = Vec::with_capacity(boards.len());
                 let mut missing = Vec::new();
@@ -693,7 +694,11 @@ macro_rules! impl_store {
                         None => missing.push((board, version)),
                     }
                 }
-                if !missing.iter().all(|&(board, _)| self.cards_cache.wants_fill(board)) {
+                let may_fill = |board: BoardId| {
+                    let numbered = numbered.get(&board).copied().unwrap_or(i64::MAX);
+                    self.cards_cache.wants_fill(board, numbered)
+                };
+                if !missing.iter().all(|&(board, _)| may_fill(board)) {
                     return Ok(None);
                 }
                 for (board, version) in missing {
@@ -765,7 +770,7 @@ macro_rules! impl_store {
                     return Ok((HashMap::new(), Vec::new(), HashMap::new()));
                 }
                 let ids = padded(&jobs.iter().map(|job| job.id.0).collect::<Vec<_>>());
-                let mut query = sqlx::query_as::<_, (Uuid, i64, Option<Uuid>, Option<String>)>(
+                let mut query = sqlx::query_as::<_, (Uuid, i64, Option<Uuid>, i64, Option<String>)>(
                     sqlx::AssertSqlSafe(batch_boards_sql(ids.len(), $lock, STAMPING)),
                 );
                 for id in &ids {
@@ -773,9 +778,11 @@ macro_rules! impl_store {
                 }
                 let stamped = query.fetch_all(&mut *conn).await.map_err(db_error)?;
                 let stamps: Stamps =
-                    stamped.iter().map(|&(id, _, stamp, _)| (BoardId(id), stamp)).collect();
+                    stamped.iter().map(|&(id, _, stamp, _, _)| (BoardId(id), stamp)).collect();
                 let boards: Vec<(Uuid, i64)> =
-                    stamped.iter().map(|&(id, version, _, _)| (id, version)).collect();
+                    stamped.iter().map(|&(id, version, ..)| (id, version)).collect();
+                let numbered: HashMap<BoardId, i64> =
+                    stamped.iter().map(|&(id, _, _, next, _)| (BoardId(id), next - 1)).collect();
                 let targets: Vec<ColumnId> = jobs.iter().map(|job| job.request.column_id).collect();
                 let (mut columns, mut cell_columns, mut cell_lanes) = (Vec::new(), Vec::new(), Vec::new());
                 let mut ends: Vec<Cell> = Vec::new();
@@ -810,7 +817,7 @@ macro_rules! impl_store {
                 }
                 ends.sort_unstable_by_key(|&(board, column, lane)| (board.0, column.0, lane.0));
                 ends.dedup();
-                if let Some(copies) = self.board_copies(conn, &boards, &stamps).await? {
+                if let Some(copies) = self.board_copies(conn, &boards, &stamps, &numbered).await? {
                     let scope = crate::store::cards_cache::Scope {
                         moved: &ids,
                         columns: &lists[1],
