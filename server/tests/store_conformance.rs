@@ -2067,6 +2067,116 @@ async fn card_changes_from_anywhere_reach_moves(store: Arc<dyn Store>, db: &comm
     assert_eq!(moved, store.card(d).await.unwrap());
 }
 
+/// Two ways a copy of a board's cards could have been stamped while missing a change (both
+/// found in review): a batch that read the board whole with no stamp on it and wrote nothing,
+/// whose copy a later batch then stamped; and a change by hand, not committed yet, while a
+/// batch read the board whole (the trigger now locks the board, so the batch waits for it).
+async fn changes_between_batches_reach_moves(store: Arc<dyn Store>, db: &common::TestDb) {
+    let board = make_board(store.as_ref(), "Changes between batches").await;
+    let r = BoardRef::Id(board.id);
+    let (backlog, ready, doing) = (
+        board.columns[0].id,
+        board.columns[1].id,
+        board.columns[2].id,
+    );
+    let mut specs = app::ssr::forms::specs_of(&board);
+    specs[1].wip_limit = Some(1);
+    store.set_columns(&r, &specs).await.unwrap();
+    let mut cards = Vec::new();
+    for title in ["a", "b", "m", "x"] {
+        cards.push(add_feature(store.as_ref(), &r, title).await.id);
+    }
+    let (a, b, m, x) = (cards[0], cards[1], cards[2], cards[3]);
+    store
+        .move_card(a, &to(ready), &actor(), Utc::now())
+        .await
+        .unwrap();
+    let rename = |title: &str| CardPatch {
+        title: Some(title.into()),
+        ..Default::default()
+    };
+
+    // The board's stamp cleared by an edit; a batch reads the board whole and writes
+    // nothing (Ready is full); m is renamed; the next batch (too soon to read the board
+    // whole again) moves b and stamps the board; the one after must still see m's new name.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    store
+        .update_card(x, &rename("x, edited"), &actor(), t0())
+        .await
+        .unwrap();
+    let refused = store.move_card(b, &to(ready), &actor(), Utc::now()).await;
+    assert!(matches!(refused, Err(StoreError::Policy(_))), "{refused:?}");
+    store
+        .update_card(m, &rename("m, renamed"), &actor(), t0())
+        .await
+        .unwrap();
+    store
+        .move_card(b, &to(doing), &actor(), Utc::now())
+        .await
+        .unwrap();
+    let moved = store
+        .move_card(m, &to(doing), &actor(), Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(moved.title, "m, renamed");
+    assert_eq!(moved, store.card(m).await.unwrap());
+
+    // A change by hand, in a transaction still open while a batch reads the board whole.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    store
+        .update_card(x, &rename("x, again"), &actor(), t0())
+        .await
+        .unwrap();
+    let by_hand_title = "b, by hand";
+    macro_rules! while_open {
+        ($connection:ty, $begin:literal) => {{
+            let mut conn = <$connection as sqlx::Connection>::connect(&db.url)
+                .await
+                .unwrap();
+            sqlx::query($begin).execute(&mut conn).await.unwrap();
+            sqlx::query("UPDATE cards SET title = $1 WHERE id = $2")
+                .bind(by_hand_title)
+                .bind(b.0)
+                .execute(&mut conn)
+                .await
+                .unwrap();
+            let mover = store.clone();
+            let move_a = tokio::spawn(async move {
+                mover.move_card(a, &to(backlog), &actor(), Utc::now()).await
+            });
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+            sqlx::query("COMMIT").execute(&mut conn).await.unwrap();
+            move_a.await.unwrap().unwrap();
+            sqlx::Connection::close(conn).await.unwrap();
+        }};
+    }
+    if db.url.starts_with("sqlite:") {
+        while_open!(sqlx::SqliteConnection, "BEGIN IMMEDIATE");
+    } else {
+        while_open!(sqlx::PgConnection, "BEGIN");
+    }
+    let moved = store
+        .move_card(b, &to(backlog), &actor(), Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(moved.title, by_hand_title);
+    assert_eq!(moved, store.card(b).await.unwrap());
+}
+
+/// A card's key is read back exactly, all 17 significant digits of it (SQLite's JSON, which
+/// reads a board's cards in one value, keeps 15).
+async fn keys_are_read_back_exactly(store: Arc<dyn Store>, db: &common::TestDb) {
+    let board = make_board(store.as_ref(), "Exact keys").await;
+    let r = BoardRef::Id(board.id);
+    let card = add_feature(store.as_ref(), &r, "a").await.id;
+    let set = "UPDATE cards SET position = CAST(0.1 AS DOUBLE PRECISION) + \
+               CAST(0.2 AS DOUBLE PRECISION) WHERE id = $1";
+    by_hand(db, set, &[card.0]).await;
+    let read = store.board(&r).await.unwrap();
+    assert_eq!(read.cards[0].position, 0.1_f64 + 0.2_f64);
+    assert_eq!(store.card(card).await.unwrap().position, 0.1_f64 + 0.2_f64);
+}
+
 /// Incident settings: saved through a store, its next read has them; saved through another
 /// (another instance), this store's reads have them within a second (`store::recent`), and on
 /// PostgreSQL as soon as the change's notification arrives.
@@ -2277,6 +2387,8 @@ macro_rules! conformance {
 
             case!(layout_changes_from_anywhere_reach_moves, with_db);
             case!(card_changes_from_anywhere_reach_moves, with_db);
+            case!(changes_between_batches_reach_moves, with_db);
+            case!(keys_are_read_back_exactly, with_db);
             case!(incident_settings_changed_anywhere_apply, with_db);
             case!(board_events_stay_current, with_db);
             case!(moves_are_announced_once_everywhere, with_db);

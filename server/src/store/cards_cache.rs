@@ -24,9 +24,32 @@ use uuid::Uuid;
 
 use crate::store::cell_ends::{Cell, cell_of};
 
-/// The most cards kept for all boards together; the boards used least recently go first.
-/// About 2 KB a card at most (its text): a few MB.
-pub(crate) const MAX_CARDS: usize = 20_000;
+/// The most bytes the copies of all boards may hold together ([`card_bytes`]); the boards
+/// used least recently go first. Counted in bytes, not cards: a card's description may be
+/// 20,000 characters, so a bound in cards would bound nothing (20,000 such cards are over
+/// 400 MB). A typical card is well under 1 KB: this holds tens of thousands of them.
+pub(crate) const MAX_BYTES: usize = 16 << 20;
+
+/// About what a card kept in a copy holds in memory: the card, its text, and its place in
+/// the board's map.
+pub(crate) fn card_bytes(card: &Card) -> usize {
+    let text = [
+        card.blocked_reason.as_deref(),
+        card.service.as_deref(),
+        card.source.as_deref(),
+        card.dedup_key.as_deref(),
+        card.link.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .map(str::len)
+    .sum::<usize>();
+    std::mem::size_of::<(CardId, Card)>() + card.title.len() + card.description.len() + text
+}
+
+fn copy_bytes(cards: &BoardCards) -> usize {
+    cards.values().map(card_bytes).sum()
+}
 
 /// The most cards a board may have numbered (its cards, and those deleted) to be read whole
 /// for a copy: reading a bigger board with it locked would cost more than the reads it saves,
@@ -58,9 +81,12 @@ struct Inner {
 
 #[derive(Debug)]
 struct Entry {
-    /// `None` until the batch that read the cards stamps them (a board with no stamp).
-    stamp: Option<Uuid>,
+    /// The stamp the board's row had when its cards were read, or that the last batch wrote;
+    /// for cards read from a board with no stamp, one of [`CardsCache::keep`]'s own.
+    stamp: Uuid,
     cards: Arc<BoardCards>,
+    /// What `cards` holds ([`card_bytes`]).
+    bytes: usize,
     used: u64,
 }
 
@@ -75,10 +101,7 @@ impl CardsCache {
         let mut inner = self.inner();
         inner.clock += 1;
         let now = inner.clock;
-        let entry = inner
-            .boards
-            .get_mut(&board)
-            .filter(|e| e.stamp == Some(stamp))?;
+        let entry = inner.boards.get_mut(&board).filter(|e| e.stamp == stamp)?;
         entry.used = now;
         Some(Arc::clone(&entry.cards))
     }
@@ -91,7 +114,7 @@ impl CardsCache {
         let Some(entry) = inner.boards.get_mut(&board) else {
             return;
         };
-        if entry.stamp != start {
+        if Some(entry.stamp) != start {
             inner.boards.remove(&board);
             return;
         }
@@ -99,9 +122,15 @@ impl CardsCache {
         // changes the map in place.
         let cards = Arc::make_mut(&mut entry.cards);
         for card in written {
-            cards.insert(card.id, card.clone());
+            entry.bytes += card_bytes(card);
+            if let Some(was) = cards.insert(card.id, card.clone()) {
+                entry.bytes -= card_bytes(&was);
+            }
         }
-        entry.stamp = Some(stamp);
+        entry.stamp = stamp;
+        if entry.bytes > MAX_BYTES {
+            inner.boards.remove(&board);
+        }
     }
 
     /// Drops the board's copy (a batch wrote more than its copy follows).
@@ -130,17 +159,23 @@ impl CardsCache {
     }
 
     /// Keeps `cards`, all the cards of the board as a batch read them with the board locked,
-    /// when it found the board's row with `stamp`; the batch then advances the copy with its
-    /// own writes and stamp ([`Self::advance`]). A board with more than [`MAX_CARDS`] cards is
+    /// when it found the board's row with stamp `found`; the batch then advances the copy
+    /// with its own writes and stamp ([`Self::advance`]), giving the stamp returned here, the
+    /// one the copy is kept under. A board found with no stamp may have changed since any
+    /// copy, and may change again before the next batch, which would find it with no stamp
+    /// too: its cards are kept under a stamp no board's row carries, so that only this batch,
+    /// which knows it, can advance them. A board whose cards hold more than [`MAX_BYTES`] is
     /// not kept; others used least recently make room.
-    pub fn keep(&self, board: BoardId, stamp: Option<Uuid>, cards: Arc<BoardCards>) {
+    pub fn keep(&self, board: BoardId, found: Option<Uuid>, cards: Arc<BoardCards>) -> Uuid {
+        let stamp = found.unwrap_or_else(Uuid::new_v4);
+        let bytes = copy_bytes(&cards);
         let mut inner = self.inner();
         inner.boards.remove(&board);
-        if cards.len() > MAX_CARDS {
-            return;
+        if bytes > MAX_BYTES {
+            return stamp;
         }
-        let mut held: usize = inner.boards.values().map(|e| e.cards.len()).sum();
-        while held + cards.len() > MAX_CARDS {
+        let mut held: usize = inner.boards.values().map(|e| e.bytes).sum();
+        while held + bytes > MAX_BYTES {
             let Some(oldest) = inner
                 .boards
                 .iter()
@@ -150,12 +185,21 @@ impl CardsCache {
                 break;
             };
             if let Some(gone) = inner.boards.remove(&oldest) {
-                held -= gone.cards.len();
+                held -= gone.bytes;
             }
         }
         inner.clock += 1;
         let used = inner.clock;
-        inner.boards.insert(board, Entry { stamp, cards, used });
+        inner.boards.insert(
+            board,
+            Entry {
+                stamp,
+                cards,
+                bytes,
+                used,
+            },
+        );
+        stamp
     }
 }
 
@@ -255,9 +299,9 @@ mod tests {
         let cache = CardsCache::default();
         let board = BoardId(Uuid::from_u128(7));
         // Read whole by a batch that found no stamp: usable once that batch stamps it.
-        cache.keep(board, None, cards(vec![card(board, 1, "One")]));
+        let kept = cache.keep(board, None, cards(vec![card(board, 1, "One")]));
         assert!(cache.get(board, None).is_none());
-        cache.advance(board, None, stamp(1), &[]);
+        cache.advance(board, Some(kept), stamp(1), &[]);
         let held = cache.get(board, Some(stamp(1))).expect("stamped");
         drop(held);
         cache.advance(
@@ -282,14 +326,48 @@ mod tests {
     }
 
     #[test]
+    fn cards_read_from_a_board_with_no_stamp_are_advanced_only_by_the_batch_that_read_them() {
+        let cache = CardsCache::default();
+        let board = BoardId(Uuid::from_u128(7));
+        // A batch reads the board whole, finding no stamp, then writes nothing (every move
+        // refused): it never stamps what it kept.
+        let kept = cache.keep(board, None, cards(vec![card(board, 1, "One")]));
+        // Card 1 is renamed outside a batch (the board's stamp, clear, stays clear). The next
+        // batch finds no stamp either, reads only the cards it needs, and writes card 2.
+        cache.advance(board, None, stamp(1), &[card(board, 2, "Two")]);
+        assert!(
+            cache.get(board, Some(stamp(1))).is_none(),
+            "the old cards would now pass for the board as stamp 1 left it"
+        );
+        assert!(cache.get(board, Some(kept)).is_none());
+    }
+
+    /// A card whose description makes it hold `bytes` in a copy.
+    fn card_of_bytes(board: BoardId, n: u128, bytes: usize) -> Card {
+        let mut card = card(board, n, "x");
+        card.description.clear();
+        card.description = "d".repeat(bytes - card_bytes(&card));
+        assert_eq!(card_bytes(&card), bytes);
+        card
+    }
+
+    #[test]
     fn a_board_over_the_limit_is_not_kept() {
         let cache = CardsCache::default();
         let board = BoardId(Uuid::from_u128(8));
-        let many: Vec<Card> = (0..=MAX_CARDS as u128)
-            .map(|n| card(board, n, "x"))
-            .collect();
-        cache.keep(board, Some(stamp(1)), cards(many));
+        // 1,000 cards with long descriptions: a bound in cards would have kept them.
+        let each = MAX_BYTES / 1000 + 1;
+        let long: Vec<Card> = (0..1000).map(|n| card_of_bytes(board, n, each)).collect();
+        cache.keep(board, Some(stamp(1)), cards(long));
         assert!(cache.get(board, Some(stamp(1))).is_none());
+
+        // Under the limit, then over it by the text a batch wrote: dropped.
+        let under: Vec<Card> = (0..999).map(|n| card_of_bytes(board, n, each)).collect();
+        cache.keep(board, Some(stamp(2)), cards(under));
+        assert!(cache.get(board, Some(stamp(2))).is_some());
+        let grown = card_of_bytes(board, 5, 2 * each);
+        cache.advance(board, Some(stamp(2)), stamp(3), &[grown]);
+        assert!(cache.get(board, Some(stamp(3))).is_none());
     }
 
     #[test]
@@ -297,9 +375,10 @@ mod tests {
         let cache = CardsCache::default();
         let boards: Vec<BoardId> = (1..=3).map(|n| BoardId(Uuid::from_u128(n))).collect();
         let half = |board: BoardId, from: u128| {
+            let each = MAX_BYTES / 2 / 100;
             cards(
-                (from..from + MAX_CARDS as u128 / 2)
-                    .map(|n| card(board, n, "x"))
+                (from..from + 100)
+                    .map(|n| card_of_bytes(board, n, each))
                     .collect(),
             )
         };

@@ -216,7 +216,9 @@ impl MetricCardJson {
 }
 
 /// A card as SQLite's `json_array` writes it (see `sqlite::board_cards`): ids in hex
-/// (`hex(NULL)` is the empty string), booleans as 0 or 1, times as stored text.
+/// (`hex(NULL)` is the empty string), booleans as 0 or 1, times as stored text, the position
+/// as `quote` writes it: SQLite's JSON keeps 15 significant digits of a number, too few for
+/// every key (a key between two others may need 17), where `quote` keeps them all.
 #[derive(serde::Deserialize)]
 pub(crate) struct CardJson {
     id: String,
@@ -227,7 +229,7 @@ pub(crate) struct CardJson {
     card_type: String,
     column_id: String,
     lane_id: String,
-    position: f64,
+    position: String,
     blocked: i64,
     blocked_reason: Option<String>,
     severity: Option<String>,
@@ -258,7 +260,9 @@ impl CardJson {
             card_type: self.card_type,
             column_id: uuid(&self.column_id)?,
             lane_id: uuid(&self.lane_id)?,
-            position: self.position,
+            position: self.position.parse().map_err(|e| {
+                StoreError::Internal(format!("unreadable card position {:?}: {e}", self.position))
+            })?,
             blocked: self.blocked != 0,
             blocked_reason: self.blocked_reason,
             severity: self.severity,

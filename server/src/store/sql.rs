@@ -674,7 +674,9 @@ macro_rules! impl_store {
 
             /// For a batch (its boards, locked, with their layout versions, the stamps it found
             /// and how many cards each has numbered): every board's cards, as the copy kept with
-            /// the board's stamp, or else read whole now and kept (see `cards_cache`). `None`
+            /// the board's stamp, or else read whole now and kept (see `cards_cache`); a board
+            /// read whole has in `stamps` the stamp its copy was kept under, which the batch
+            /// then advances. `None`
             /// when a board has no such copy and may not be read whole now (too big, or read
             /// less than [`crate::store::cards_cache::FILL_INTERVAL`] ago): the batch reads
             /// only the cards it needs.
@@ -682,7 +684,7 @@ macro_rules! impl_store {
                 &self,
                 conn: &mut Conn,
                 boards: &[(Uuid, i64)],
-                stamps: &Stamps,
+                stamps: &mut Stamps,
                 numbered: &HashMap<BoardId, i64>,
             ) -> Result<Option<Vec<(i64, std::sync::Arc<BoardCards>)>>, StoreError> {
                 let mut copies = Vec::with_capacity(boards.len());
@@ -708,8 +710,9 @@ macro_rules! impl_store {
                         .map(|card| (card.id, card))
                         .collect();
                     let cards = std::sync::Arc::new(cards);
-                    let stamp = stamps.get(&board).copied().flatten();
-                    self.cards_cache.keep(board, stamp, std::sync::Arc::clone(&cards));
+                    let found = stamps.get(&board).copied().flatten();
+                    let kept = self.cards_cache.keep(board, found, std::sync::Arc::clone(&cards));
+                    stamps.insert(board, Some(kept));
                     copies.push((version, cards));
                 }
                 Ok(Some(copies))
@@ -777,7 +780,7 @@ macro_rules! impl_store {
                     query = query.bind(*id);
                 }
                 let stamped = query.fetch_all(&mut *conn).await.map_err(db_error)?;
-                let stamps: Stamps =
+                let mut stamps: Stamps =
                     stamped.iter().map(|&(id, _, stamp, _, _)| (BoardId(id), stamp)).collect();
                 let boards: Vec<(Uuid, i64)> =
                     stamped.iter().map(|&(id, version, ..)| (id, version)).collect();
@@ -817,7 +820,7 @@ macro_rules! impl_store {
                 }
                 ends.sort_unstable_by_key(|&(board, column, lane)| (board.0, column.0, lane.0));
                 ends.dedup();
-                if let Some(copies) = self.board_copies(conn, &boards, &stamps, &numbered).await? {
+                if let Some(copies) = self.board_copies(conn, &boards, &mut stamps, &numbered).await? {
                     let scope = crate::store::cards_cache::Scope {
                         moved: &ids,
                         columns: &lists[1],

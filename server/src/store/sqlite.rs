@@ -244,7 +244,7 @@ async fn board_cards(
 ) -> Result<Vec<domain::Card>, StoreError> {
     let doc: Option<String> = sqlx::query_scalar(
         "SELECT json_group_array(json_array(hex(id), hex(board_id), number, title, description, \
-         card_type, hex(column_id), hex(lane_id), position, blocked, blocked_reason, severity, \
+         card_type, hex(column_id), hex(lane_id), quote(position), blocked, blocked_reason, severity, \
          service, source, dedup_key, created_at, updated_at, column_entered_at, occurrences, \
          last_seen_at, alert_resolved_at, link, hex(caused_by))) \
          FROM cards WHERE board_id = $1",
