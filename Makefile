@@ -48,7 +48,7 @@ test-e2e: ## browser tests: Debian chromium driven by Playwright against a real 
 	$(CARGO) build -p server
 	cd end2end && npx playwright test
 
-bench: ## release benchmarks on a year of history (SQLite, PostgreSQL when local); writes bench/REPORT.md
+bench: setup ## release benchmarks on a year of history (SQLite, PostgreSQL when local); writes bench/REPORT.md
 	scripts/setup.sh bench
 	scripts/bench.sh
 

@@ -46,12 +46,22 @@ for bench in "${benches[@]}"; do
 done
 
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//' || echo unknown)
+# The machines these benches run on differ by up to three times in speed under the same model
+# name (bench/HISTORY.md): a fixed piece of work, timed at the end of the run, says which kind
+# of machine wrote this report. One core, the interpreter's loop: no I/O, no SIMD.
+reference=$(python3 -c '
+import time
+t = time.perf_counter()
+sum(i * i % 7 for i in range(3_000_000))
+print(f"{(time.perf_counter() - t) * 1000:.0f}")' 2>/dev/null || echo "?")
 mem=$(awk '/MemTotal/ { printf "%d GiB", $2 / 1024 / 1024 }' /proc/meminfo)
 {
     echo "# Flowboard benchmark report"
     echo
     echo "Written by \`make bench\` on $(date -u '+%Y-%m-%d %H:%M') UTC, on $(nproc) cores ($cpu),"
     echo "$mem memory, release build, git $(git rev-parse --short HEAD 2>/dev/null || echo unknown)."
+    echo "The machine's speed: a fixed loop of Python (\`scripts/bench.sh\`, \"reference\") took $reference ms"
+    echo "on one core; compare reports by it, not by the model name."
     echo "The before and after of each optimisation are in \`bench/HISTORY.md\`."
     for section in flow load bundle; do
         if [ -f "target/bench/$section.md" ]; then

@@ -113,24 +113,35 @@ pub async fn get_retro(
         today,
     )
     .map_err(StoreError::from)?;
-    let board = store.board(&domain::board::BoardRef::Id(board_id)).await?;
-    // One read of the log serves both periods: the earlier one ends before the later.
-    let events = store.board_events(board.id, period.end()).await?;
-    // Whole cards, not just their metric facts: the charts label cards with their titles.
-    let facts = domain::metrics::MetricCard::of(&board.cards);
-    let current =
-        domain::metrics::compute(&board, &facts, &events, period, now).map_err(StoreError::from)?;
-    let previous =
-        domain::metrics::compute(&board, &facts, &events, before, now).map_err(StoreError::from)?;
-    let retro = store.retrospective(board.id, period).await?;
-    let (delivery, _) = crate::ssr::delivery::load_delivery(
-        store.as_ref(),
-        &board,
-        &events,
-        period,
-        &domain::delivery::Scope::default(),
-    )
-    .await?;
+    // The reads at once, each on a connection of its own.
+    let by_id = domain::board::BoardRef::Id(board_id);
+    let (mut board, events, retro, delivery) = tokio::try_join!(
+        // Whole cards, not just their metric facts: the charts label cards with their titles.
+        store.board(&by_id),
+        // One read of the log serves both periods: the earlier one ends before the later.
+        store.board_events(board_id, period.end()),
+        store.retrospective(board_id, period),
+        crate::ssr::delivery::DeliveryReads::read(store.as_ref(), board_id, period),
+    )?;
+    // Both periods' flow metrics on a thread of their own while this one works out the
+    // delivery side: on a year of history each takes tens of milliseconds of CPU.
+    let flow = {
+        let facts = domain::metrics::MetricCard::of(&board.cards);
+        let cards = std::mem::take(&mut board.cards);
+        let layout = board.clone();
+        board.cards = cards;
+        let events = std::sync::Arc::clone(&events);
+        tokio::task::spawn_blocking(move || {
+            let compute = |window| domain::metrics::compute(&layout, &facts, &events, window, now);
+            compute(period).and_then(|current| Ok((current, compute(before)?)))
+        })
+    };
+    let delivery =
+        delivery.delivery(&board, &events, period, &domain::delivery::Scope::default())?;
+    let (current, previous) = flow
+        .await
+        .map_err(|e| StoreError::Internal(format!("flow metrics task: {e}")))?
+        .map_err(StoreError::from)?;
     let named: std::collections::HashSet<CardId> = current
         .completions
         .iter()

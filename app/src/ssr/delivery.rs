@@ -3,9 +3,9 @@
 //! retrospective, so all three show the same numbers.
 
 use chrono::Days;
-use domain::delivery::{Delivery, Deployment, Scope};
+use domain::delivery::{Delivery, Deployment, IncidentRecord, Scope};
 use domain::metrics::Window;
-use domain::{Board, CardEvent};
+use domain::{Board, BoardId, CardEvent};
 
 use super::{Store, StoreError};
 
@@ -14,6 +14,58 @@ use super::{Store, StoreError};
 /// "deployment" measures commit → that first one. A commit first deployed longer ago than
 /// this is measured from its earliest deployment inside the span.
 pub const STAGING_LOOKBACK: Days = Days::new(90);
+
+/// What the delivery side reads besides the board and its event log.
+pub struct DeliveryReads {
+    /// The deployments from before the earlier window on (oldest first): deployments after
+    /// the window still recover failures inside it, so there is no end.
+    pub deployments: Vec<Deployment>,
+    /// The incidents made in `current` and the window before it.
+    pub incidents: Vec<IncidentRecord>,
+}
+
+impl DeliveryReads {
+    /// Reads them for `current`, the two reads at once (each on a connection of its own):
+    /// on a year of history each takes tens of milliseconds.
+    pub async fn read(
+        store: &dyn Store,
+        board: BoardId,
+        current: Window,
+    ) -> Result<Self, StoreError> {
+        let previous = current.previous()?;
+        let since = previous
+            .start()
+            .checked_sub_days(STAGING_LOOKBACK)
+            .unwrap_or(previous.start());
+        let (deployments, incidents) = tokio::try_join!(
+            store.deployments(board, since, None),
+            store.incident_records(board, previous.start(), current.end()),
+        )?;
+        Ok(Self {
+            deployments,
+            incidents,
+        })
+    }
+
+    /// The delivery view of `board` for `current` from them. `events` is the board's event
+    /// log up to the end of `current`.
+    pub fn delivery(
+        &self,
+        board: &Board,
+        events: &[CardEvent],
+        current: Window,
+        scope: &Scope,
+    ) -> Result<Delivery, StoreError> {
+        Ok(domain::delivery::delivery(
+            &board.columns,
+            events,
+            &self.deployments,
+            &self.incidents,
+            current,
+            scope,
+        )?)
+    }
+}
 
 /// The delivery view of `board` for `current`, with the deployments it read (oldest first).
 /// `events` is the board's event log up to the end of `current` (callers often have it
@@ -25,23 +77,7 @@ pub async fn load_delivery(
     current: Window,
     scope: &Scope,
 ) -> Result<(Delivery, Vec<Deployment>), StoreError> {
-    let previous = current.previous()?;
-    let since = previous
-        .start()
-        .checked_sub_days(STAGING_LOOKBACK)
-        .unwrap_or(previous.start());
-    // Deployments after the window still recover failures inside it, so there is no end.
-    let deployments = store.deployments(board.id, since, None).await?;
-    let incidents = store
-        .incident_records(board.id, previous.start(), current.end())
-        .await?;
-    let delivery = domain::delivery::delivery(
-        &board.columns,
-        events,
-        &deployments,
-        &incidents,
-        current,
-        scope,
-    )?;
-    Ok((delivery, deployments))
+    let reads = DeliveryReads::read(store, board.id, current).await?;
+    let delivery = reads.delivery(board, events, current, scope)?;
+    Ok((delivery, reads.deployments))
 }
