@@ -26,6 +26,7 @@ use domain::board::BoardRef;
 use domain::import::{HistoryImport, ImportCard, ImportTransition};
 use domain::{Actor, CardType, NewBoard};
 use server::store::Database;
+use support::wal::WalProbe;
 use support::{Latencies, ms, percent, with_steal};
 
 /// A measured wrk run with more of the CPU than this (percent) stolen by the hypervisor is
@@ -357,7 +358,17 @@ async fn bench_backend(name: &str, db: TestDb, out: &mut String) {
         WARM_UP_SECONDS,
         &env,
     );
-    let (moved, moved_note) = measured("moves.lua", &server.base, MOVE_CLIENTS, MOVE_SECONDS, &env);
+    let wal = match name {
+        "PostgreSQL" => WalProbe::start(&db.url).await,
+        _ => None,
+    };
+    let (moved, mut moved_note) =
+        measured("moves.lua", &server.base, MOVE_CLIENTS, MOVE_SECONDS, &env);
+    if let Some(wal) = wal
+        && let Some(note) = wal.finish(moved.requests, "move").await
+    {
+        moved_note = format!("{moved_note}; {note}");
+    }
     let move_rate = moved.rate();
     println!(
         "  moves: {move_rate:.0}/s, {} ({} failed); {moved_note}",

@@ -4,6 +4,8 @@
 
 use std::time::Duration;
 
+pub mod wal;
+
 /// Request latencies, sorted.
 pub struct Latencies(Vec<Duration>);
 
