@@ -180,14 +180,15 @@ fn wrk(script: &str, url: &str, clients: usize, seconds: u64, env: &[(&str, &str
 
 /// A measured wrk run: the one of up to [`ATTEMPTS`] runs with the least CPU steal, run again
 /// only while the steal is over [`STEAL_LIMIT`]. Also the report's note on the runs: the
-/// steal, and each run when there were several.
+/// steal, and each run when there were several. And the requests answered in all its runs,
+/// for figures taken over all of them (the write-ahead log a run wrote, per move).
 fn measured(
     script: &str,
     url: &str,
     clients: usize,
     seconds: u64,
     env: &[(&str, &str)],
-) -> (Run, String) {
+) -> (Run, String, u64) {
     let mut runs: Vec<(Run, Option<f64>)> = Vec::new();
     while runs.len() < ATTEMPTS {
         let (run, steal) = with_steal(|| wrk(script, url, clients, seconds, env));
@@ -220,7 +221,8 @@ fn measured(
             .join("; ");
         format!("{} runs (steal over {STEAL_LIMIT:.0}%): {each}", runs.len())
     };
-    (runs.swap_remove(best).0, note)
+    let requests = runs.iter().map(|(run, _)| run.requests).sum();
+    (runs.swap_remove(best).0, note, requests)
 }
 
 /// A board of `cards` cards spread evenly over its five columns (Done included: the page
@@ -321,7 +323,7 @@ async fn bench_backend(name: &str, db: TestDb, out: &mut String) {
         WARM_UP_SECONDS,
         &[("FLOWBOARD_TOKEN", &monitor), ("ALERTS", &alerts_env)],
     );
-    let (ingest, ingest_note) = measured(
+    let (ingest, ingest_note, _) = measured(
         "alertmanager.lua",
         &url,
         INGEST_CLIENTS,
@@ -362,10 +364,10 @@ async fn bench_backend(name: &str, db: TestDb, out: &mut String) {
         "PostgreSQL" => WalProbe::start(&db.url).await,
         _ => None,
     };
-    let (moved, mut moved_note) =
+    let (moved, mut moved_note, all_moves) =
         measured("moves.lua", &server.base, MOVE_CLIENTS, MOVE_SECONDS, &env);
     if let Some(wal) = wal
-        && let Some(note) = wal.finish(moved.requests, "move").await
+        && let Some(note) = wal.finish(all_moves, "move").await
     {
         moved_note = format!("{moved_note}; {note}");
     }
@@ -379,7 +381,7 @@ async fn bench_backend(name: &str, db: TestDb, out: &mut String) {
     // server is busy but not saturated.
     let pace = MOVE_PACE_MS.to_string();
     let paced_env = [env[0], env[1], env[2], ("PACE_MS", pace.as_str())];
-    let (paced, paced_note) = measured(
+    let (paced, paced_note, _) = measured(
         "moves.lua",
         &server.base,
         MOVE_CLIENTS,

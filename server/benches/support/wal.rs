@@ -38,8 +38,8 @@ impl WalProbe {
         })
     }
 
-    /// "WAL 170 MB, 1.4 KB per move; 11 segments, 9 ready beforehand" for the `count`
-    /// requests made since [`WalProbe::start`].
+    /// "WAL 170 MB, 1.40 KB per move; 11 segments entered, 9 of them ready beforehand", for
+    /// the `count` requests made since [`WalProbe::start`].
     pub async fn finish(mut self, count: u64, what: &str) -> Option<String> {
         let (lsn, _, _) = state(&mut self.conn).await?;
         let _ = self.conn.close().await;
