@@ -218,7 +218,7 @@ async fn breakdown(s: &TestServer, board: domain::BoardId, now: DateTime<Utc>) -
         steps[2].push(t.elapsed());
         assert!(m.population > 0);
         let t = Instant::now();
-        let reads = app::ssr::delivery::DeliveryReads::read(s.store.as_ref(), board, window)
+        let reads = application::delivery::DeliveryReads::read(s.store.as_ref(), board, window)
             .await
             .unwrap();
         steps[3].push(t.elapsed());

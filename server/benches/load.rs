@@ -252,7 +252,7 @@ fn spread(cards: usize) -> HistoryImport {
     }
 }
 
-async fn board(store: &dyn app::ssr::Store, name: &str) -> domain::Board {
+async fn board(store: &dyn application::ports::Store, name: &str) -> domain::Board {
     store
         .create_board(
             &NewBoard {

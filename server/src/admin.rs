@@ -2,8 +2,8 @@
 //! command line, for the first admin and for scripted set-ups. Each returns the lines to
 //! print; errors are sentences for people.
 
-use app::ssr::auth::{hash_password, issue_token};
-use app::ssr::{BoardRef, Store, StoreError};
+use application::access::{hash_password, issue_token};
+use application::ports::{BoardRef, Store, StoreError};
 use chrono::{Duration, Utc};
 use domain::access::{ApiToken, NewToken, NewUser, parse_scopes};
 

@@ -4,7 +4,7 @@
 //! The history goes through [`Store::import_history`], the same path as a user's import, so
 //! the demo exercises the real event log and every metric works on it.
 
-use app::ssr::{BoardRef, Store, StoreError};
+use application::ports::{BoardRef, Store, StoreError};
 use chrono::{DateTime, Duration, Utc};
 use domain::import::{HistoryImport, ImportCard, ImportTransition};
 use domain::policy::BoardPolicy;
@@ -303,14 +303,14 @@ pub async fn ensure_demo_admin(
     if let Some(existing) = store.credentials(DEMO_ADMIN_EMAIL).await? {
         return Ok(existing.user.id);
     }
-    let (password, _, _) = app::ssr::auth::new_token_secret();
+    let (password, _, _) = application::access::new_token_secret();
     let new = domain::access::NewUser {
         email: DEMO_ADMIN_EMAIL.into(),
         name: "Demo Admin".into(),
         password,
         instance_admin: true,
     };
-    let hash = app::ssr::auth::hash_password(new.password.clone()).await?;
+    let hash = application::access::hash_password(new.password.clone()).await?;
     Ok(store.create_user(&new, &hash, false, now).await?.id)
 }
 

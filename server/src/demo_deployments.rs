@@ -4,7 +4,7 @@
 //! methods as `POST /api/v1/deployments`, so the delivery dashboard and the four keys work
 //! on it as they would on real data.
 
-use app::ssr::{Store, StoreError};
+use application::ports::{Store, StoreError};
 use chrono::{DateTime, Datelike, Duration, Utc, Weekday};
 use domain::delivery::{Commit, DeploymentReport, DeploymentStatus};
 use domain::{Actor, Board, CardType};

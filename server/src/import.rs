@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use app::ssr::{BoardRef, StoreError};
+use application::ports::{BoardRef, StoreError};
 use domain::import::HistoryImport;
 
 use crate::store::Database;

@@ -2,7 +2,7 @@
 //!
 //! # Layout
 //! - [`config`]: command-line flags and environment variables.
-//! - [`store`]: the SQLite and PostgreSQL implementations of `app::ssr::Store`.
+//! - [`store`]: the SQLite and PostgreSQL implementations of `application::ports::Store`.
 //! - [`auth`]: sessions, who is calling (session or Bearer token), CSRF, security headers.
 //! - [`http`]: the REST API under `/api/v1`, problem+json errors, health checks, OpenAPI.
 //! - [`admin`]: `flowboard user` and `flowboard token`, account and token management.
@@ -25,8 +25,8 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
 
-use app::ssr::Store;
-use app::ssr::auth::LoginLimiter;
+use application::access::LoginLimiter;
+use application::ports::Store;
 use axum::middleware;
 use axum::serve::ListenerExt;
 use tower_sessions::cookie::SameSite;
@@ -49,7 +49,7 @@ use store::Database;
 pub enum ServeError {
     /// The database could not be opened or migrated.
     #[error("database: {0}")]
-    Database(#[from] app::ssr::StoreError),
+    Database(#[from] application::ports::StoreError),
     /// The listener failed.
     #[error("network: {0}")]
     Io(#[from] std::io::Error),

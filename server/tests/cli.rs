@@ -5,7 +5,7 @@ mod common;
 
 use std::process::Command;
 
-use app::ssr::BoardRef;
+use application::ports::BoardRef;
 use domain::NewBoard;
 
 fn flowboard(args: &[&str]) -> std::process::Output {
@@ -239,7 +239,7 @@ async fn users_and_tokens_from_the_command_line() {
     let secret = stdout.lines().last().unwrap().trim().to_owned();
     assert!(secret.starts_with("fbt_") && secret.len() == 36, "{stdout}");
     let token = store
-        .token_by_hash(&app::ssr::auth::hash_token(&secret))
+        .token_by_hash(&application::access::hash_token(&secret))
         .await
         .unwrap()
         .expect("stored by hash");

@@ -22,7 +22,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use app::ssr::Store;
+use application::ports::Store;
 use common::{TestDb, TestServer, bearer_client, token};
 use domain::NewBoard;
 use domain::access::Scope;

@@ -6,7 +6,7 @@ mod common;
 
 use std::sync::Arc;
 
-use app::ssr::{BoardRef, Store, StoreError};
+use application::ports::{BoardRef, Store, StoreError};
 use chrono::{Duration, TimeZone, Utc};
 use domain::board::ColumnSpec;
 use domain::import::HistoryImport;
@@ -1310,7 +1310,7 @@ async fn incidents_are_blamed_and_restored(store: Arc<dyn Store>) {
         .await
         .expect("applied");
     let latency = match &storm[0] {
-        app::ssr::AlertOutcome::Created(card) => card.clone(),
+        application::ports::AlertOutcome::Created(card) => card.clone(),
         other => panic!("{other:?}"),
     };
     assert_eq!(latency.caused_by, None);
@@ -1699,7 +1699,7 @@ async fn tokens_are_stored_by_hash(store: Arc<dyn Store>) {
 }
 
 async fn sessions_expire(store: Arc<dyn Store>) {
-    use app::ssr::SessionRecord;
+    use application::ports::SessionRecord;
     let user = domain::UserId::new();
     let record = SessionRecord {
         id: "abc".into(),

@@ -21,7 +21,8 @@ pub struct MembersPage {
 /// A board's members.
 #[server(prefix = "/fn", endpoint = "list_members", output = crate::api::codec::JsonAnswer)]
 pub async fn list_members(slug: String) -> Result<MembersPage, AppError> {
-    use crate::ssr::auth::{authorize_board, effective_role};
+    use crate::ssr::auth::authorize_board;
+    use application::access::effective_role;
     let board = domain::board::BoardRef::Slug(slug);
     let (store, principal, id) = authorize_board(&board, domain::access::Action::ViewBoard).await?;
     let role = effective_role(store.as_ref(), &principal, id).await?;
@@ -40,7 +41,7 @@ pub async fn set_member(slug: String, email: String, role: String) -> Result<(),
     let board = domain::board::BoardRef::Slug(slug);
     let (store, _, id) = authorize_board(&board, domain::access::Action::ManageMembers).await?;
     let role = parse_role(&role)?;
-    let email = domain::access::normalize_email(&email).map_err(crate::ssr::StoreError::from)?;
+    let email = domain::access::normalize_email(&email).map_err(application::Error::from)?;
     let user = store.credentials(&email).await?.ok_or_else(|| {
         crate::ssr::with_status(AppError::NotFound(format!(
             "No account for {email}. An instance admin can create it under Users."
@@ -129,17 +130,18 @@ pub async fn create_token(
         expires_at,
     }
     .validate(now)
-    .map_err(crate::ssr::StoreError::from)?;
+    .map_err(application::Error::from)?;
     let by = principal.actor().name;
-    let (token, secret) = crate::ssr::auth::issue_token(store.as_ref(), &new, &by, now).await?;
+    let (token, secret) = application::access::issue_token(store.as_ref(), &new, &by, now).await?;
     Ok(CreatedToken { token, secret })
 }
 
 /// Revokes a token at once; requests with it get 401 from then on.
 #[server(prefix = "/fn", endpoint = "revoke_token", output = crate::api::codec::JsonAnswer)]
 pub async fn revoke_token(token_id: String) -> Result<ApiToken, AppError> {
-    use crate::ssr::auth::{current_principal, require};
+    use crate::ssr::auth::current_principal;
     use crate::ssr::forms::parse_id;
+    use application::access::require;
     use domain::access::Action;
     let store = crate::ssr::shared_store()?;
     let principal = current_principal()?;
@@ -183,8 +185,8 @@ pub async fn create_user(
         instance_admin: instance_admin.is_some(),
     }
     .validate()
-    .map_err(crate::ssr::StoreError::from)?;
-    let hash = crate::ssr::auth::hash_password(new.password.clone()).await?;
+    .map_err(application::Error::from)?;
+    let hash = application::access::hash_password(new.password.clone()).await?;
     Ok(store
         .create_user(&new, &hash, false, chrono::Utc::now())
         .await?)
@@ -220,8 +222,9 @@ fn parse_role(raw: &str) -> Result<Role, AppError> {
 
 /// The store once the caller is an instance admin.
 #[cfg(feature = "ssr")]
-async fn instance_admin_store() -> Result<std::sync::Arc<dyn crate::ssr::Store>, AppError> {
-    use crate::ssr::auth::{current_principal, require};
+async fn instance_admin_store() -> Result<std::sync::Arc<dyn application::ports::Store>, AppError> {
+    use crate::ssr::auth::current_principal;
+    use application::access::require;
     let store = crate::ssr::shared_store()?;
     let principal = current_principal()?;
     require(
@@ -241,13 +244,14 @@ async fn token_scope(
     slug: Option<String>,
 ) -> Result<
     (
-        std::sync::Arc<dyn crate::ssr::Store>,
+        std::sync::Arc<dyn application::ports::Store>,
         domain::access::Principal,
         Option<domain::BoardId>,
     ),
     AppError,
 > {
-    use crate::ssr::auth::{authorize_board, current_principal, require};
+    use crate::ssr::auth::{authorize_board, current_principal};
+    use application::access::require;
     use domain::access::Action;
     match slug.filter(|s| !s.is_empty()) {
         Some(slug) => {

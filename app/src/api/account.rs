@@ -37,7 +37,8 @@ pub async fn whoami() -> Result<WhoAmI, AppError> {
 /// Signs in with email and password, then goes to `next` (a path on this site) or home.
 #[server(prefix = "/fn", endpoint = "login", output = crate::api::codec::JsonAnswer)]
 pub async fn login(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
-    use crate::ssr::auth::{LoginLimiter, check_credentials, request_auth};
+    use crate::ssr::auth::request_auth;
+    use application::access::{LoginLimiter, check_credentials};
     let store = crate::ssr::shared_store()?;
     let limiter = use_context::<std::sync::Arc<LoginLimiter>>().ok_or(AppError::Internal)?;
     let user = check_credentials(
@@ -77,7 +78,8 @@ pub async fn logout() -> Result<(), AppError> {
 /// exists, and only from this machine (loopback).
 #[server(prefix = "/fn", endpoint = "setup", output = crate::api::codec::JsonAnswer)]
 pub async fn setup_admin(email: String, name: String, password: String) -> Result<(), AppError> {
-    use crate::ssr::auth::{hash_password, request_auth};
+    use crate::ssr::auth::request_auth;
+    use application::access::hash_password;
     let store = crate::ssr::shared_store()?;
     if !request_auth().is_local() {
         return Err(crate::ssr::with_status(AppError::Forbidden(
@@ -93,7 +95,7 @@ pub async fn setup_admin(email: String, name: String, password: String) -> Resul
         instance_admin: true,
     }
     .validate()
-    .map_err(crate::ssr::StoreError::from)?;
+    .map_err(application::Error::from)?;
     let hash = hash_password(new.password.clone()).await?;
     let user = store
         .create_user(&new, &hash, true, chrono::Utc::now())
@@ -106,7 +108,8 @@ pub async fn setup_admin(email: String, name: String, password: String) -> Resul
 /// Changes the signed-in person's password after checking the current one.
 #[server(prefix = "/fn", endpoint = "change_password", output = crate::api::codec::JsonAnswer)]
 pub async fn change_password(current: String, new_password: String) -> Result<(), AppError> {
-    use crate::ssr::auth::{current_principal, hash_password, verify_password};
+    use crate::ssr::auth::current_principal;
+    use application::access::{hash_password, verify_password};
     let store = crate::ssr::shared_store()?;
     let principal = current_principal()?;
     let id = principal
@@ -123,7 +126,7 @@ pub async fn change_password(current: String, new_password: String) -> Result<()
             message: "is not your current password".into(),
         });
     }
-    domain::access::validate_password(&new_password).map_err(crate::ssr::StoreError::from)?;
+    domain::access::validate_password(&new_password).map_err(application::Error::from)?;
     let hash = hash_password(new_password).await?;
     store.set_password(id, &hash).await?;
     // A new password ends every other way in: the user's other sessions (a stolen cookie,

@@ -152,27 +152,21 @@ fn trim_finished(board: &mut Board) -> Vec<HiddenCards> {
 /// The boards the caller may see: all for instance admins, else those they belong to.
 #[server(prefix = "/fn", endpoint = "list_boards", output = crate::api::codec::JsonAnswer)]
 pub async fn list_boards() -> Result<Vec<BoardSummary>, AppError> {
-    use crate::ssr::auth::visible_boards;
-    let store = crate::ssr::shared_store()?;
-    let principal = crate::ssr::auth::current_principal()?;
-    Ok(visible_boards(store.as_ref(), &principal).await?)
+    let (store, caller) = crate::ssr::auth::caller()?;
+    Ok(application::boards::list_boards(store.as_ref(), &caller).await?)
 }
 
 /// Makes a board and opens it.
 #[server(prefix = "/fn", endpoint = "create_board", output = crate::api::codec::JsonAnswer)]
 pub async fn create_board(name: String, description: Option<String>) -> Result<(), AppError> {
-    use domain::access::Action;
-    let store = crate::ssr::shared_store()?;
-    let principal = crate::ssr::auth::current_principal()?;
-    crate::ssr::auth::require(store.as_ref(), &principal, Action::CreateBoard, None).await?;
+    let (store, caller) = crate::ssr::auth::caller()?;
     let new = domain::NewBoard {
         name,
         slug: None,
         description,
     };
-    let board = store
-        .create_board(&new, principal.user_id(), Utc::now())
-        .await?;
+    let board =
+        application::boards::create_board(store.as_ref(), &caller, &new, Utc::now()).await?;
     leptos_axum::redirect(&format!("/boards/{}", board.slug));
     Ok(())
 }
@@ -180,11 +174,10 @@ pub async fn create_board(name: String, description: Option<String>) -> Result<(
 /// One board with everything on it.
 #[server(prefix = "/fn", endpoint = "get_board", output = crate::api::codec::JsonAnswer)]
 pub async fn get_board(slug: String) -> Result<BoardSnapshot, AppError> {
-    use crate::ssr::auth::{authorize_board, effective_role};
-    use domain::access::Action;
+    let (store, caller) = crate::ssr::auth::caller()?;
     let board_ref = domain::board::BoardRef::Slug(slug);
-    let (store, principal, board_id) = authorize_board(&board_ref, Action::ViewBoard).await?;
-    let role = effective_role(store.as_ref(), &principal, board_id).await?;
+    let (board_id, role) =
+        application::boards::viewer_role(store.as_ref(), &caller, &board_ref).await?;
     // Before the read: the live stream compares it with the board's last change, and a
     // change during the read must count as after it.
     let now = Utc::now();
@@ -317,9 +310,8 @@ pub async fn update_policy(
     expedite_counts_toward_wip: Option<String>,
 ) -> Result<(), AppError> {
     use crate::ssr::forms::parse_limit;
+    let (store, caller) = crate::ssr::auth::caller()?;
     let board = domain::board::BoardRef::Slug(slug);
-    let (store, _, _) =
-        crate::ssr::auth::authorize_board(&board, domain::access::Action::ConfigureBoard).await?;
     let percent: f64 = tech_debt_percent
         .trim()
         .parse()
@@ -333,6 +325,6 @@ pub async fn update_policy(
         expedite_limit: parse_limit(&expedite_limit)?,
         expedite_counts_toward_wip: expedite_counts_toward_wip.is_some(),
     };
-    store.set_policy(&board, &policy).await?;
+    application::boards::set_policy(store.as_ref(), &caller, &board, &policy).await?;
     Ok(())
 }

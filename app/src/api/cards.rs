@@ -38,18 +38,11 @@ pub struct CauseChoice {
 /// Names the deployment that caused an incident, or clears it (empty `deployment_id`).
 #[server(prefix = "/fn", endpoint = "set_card_cause", output = crate::api::codec::JsonAnswer)]
 pub async fn set_card_cause(card_id: String, deployment_id: String) -> Result<(), AppError> {
-    use crate::ssr::auth::authorize_card;
     use crate::ssr::forms::{parse_id, parse_optional_id};
-    let (store, principal, card) = authorize_card(
-        parse_id("card_id", &card_id)?,
-        domain::access::Action::EditCards,
-    )
-    .await?;
-    let deployment: Option<domain::delivery::DeploymentId> =
-        parse_optional_id("deployment_id", Some(&deployment_id))?;
-    store
-        .set_caused_by(card.id, deployment, &principal.actor(), Utc::now())
-        .await?;
+    let (store, caller) = crate::ssr::auth::caller()?;
+    let id = parse_id("card_id", &card_id)?;
+    let deployment = parse_optional_id("deployment_id", Some(&deployment_id))?;
+    application::cards::set_cause(store.as_ref(), &caller, id, deployment, Utc::now()).await?;
     Ok(())
 }
 
@@ -66,20 +59,9 @@ pub async fn create_card(
     description: Option<String>,
     override_reason: Option<String>,
 ) -> Result<Card, AppError> {
-    use crate::ssr::auth::{authorize_board, require};
     use crate::ssr::forms::{parse_optional_id, parse_severity, parse_type};
-    use domain::access::Action;
+    let (store, caller) = crate::ssr::auth::caller()?;
     let board = domain::board::BoardRef::Slug(slug);
-    let (store, principal, board_id) = authorize_board(&board, Action::EditCards).await?;
-    if override_reason.is_some() {
-        require(
-            store.as_ref(),
-            &principal,
-            Action::OverridePolicy,
-            Some(board_id),
-        )
-        .await?;
-    }
     let card_type = parse_type(&card_type)?;
     let incident = card_type == domain::CardType::Incident;
     let new = domain::NewCard {
@@ -98,9 +80,7 @@ pub async fn create_card(
         dedup_key: None,
         override_reason,
     };
-    Ok(store
-        .create_card(&board, &new, &principal.actor(), Utc::now())
-        .await?)
+    Ok(application::cards::create_card(store.as_ref(), &caller, &board, &new, Utc::now()).await?)
 }
 
 /// Moves a card. `position` is the 0-based index in the target cell; the end when absent.
@@ -113,29 +93,16 @@ pub async fn move_card(
     position: Option<u32>,
     override_reason: Option<String>,
 ) -> Result<Card, AppError> {
-    use crate::ssr::auth::{authorize_card_board, require};
     use crate::ssr::forms::{parse_id, parse_optional_id};
-    use domain::access::Action;
-    let id: domain::CardId = parse_id("card_id", &card_id)?;
-    let (store, principal, board) = authorize_card_board(id, Action::EditCards).await?;
-    if override_reason.is_some() {
-        require(
-            store.as_ref(),
-            &principal,
-            Action::OverridePolicy,
-            Some(board),
-        )
-        .await?;
-    }
+    let (store, caller) = crate::ssr::auth::caller()?;
+    let id = parse_id("card_id", &card_id)?;
     let request = domain::MoveRequest {
         column_id: parse_id("column_id", &column_id)?,
         lane_id: parse_optional_id("lane_id", lane_id.as_deref())?,
         position,
         override_reason,
     };
-    Ok(store
-        .move_card(id, &request, &principal.actor(), Utc::now())
-        .await?)
+    Ok(application::cards::move_card(store.as_ref(), &caller, id, &request, Utc::now()).await?)
 }
 
 /// Saves the card edit form.
@@ -148,10 +115,9 @@ pub async fn update_card(
     severity: Option<String>,
     service: Option<String>,
 ) -> Result<Card, AppError> {
-    use crate::ssr::auth::authorize_card;
     use crate::ssr::forms::{parse_id, parse_severity, parse_type};
-    let id: domain::CardId = parse_id("card_id", &card_id)?;
-    let (store, principal, _) = authorize_card(id, domain::access::Action::EditCards).await?;
+    let (store, caller) = crate::ssr::auth::caller()?;
+    let id = parse_id("card_id", &card_id)?;
     let card_type = parse_type(&card_type)?;
     let incident = card_type == domain::CardType::Incident;
     let patch = domain::CardPatch {
@@ -170,37 +136,24 @@ pub async fn update_card(
         },
         ..Default::default()
     };
-    Ok(store
-        .update_card(id, &patch, &principal.actor(), Utc::now())
-        .await?)
+    Ok(application::cards::update_card(store.as_ref(), &caller, id, &patch, Utc::now()).await?)
 }
 
 /// Blocks a card with a reason, or unblocks it when `reason` is absent.
 #[server(prefix = "/fn", endpoint = "set_blocked", output = crate::api::codec::JsonAnswer)]
 pub async fn set_blocked(card_id: String, reason: Option<String>) -> Result<Card, AppError> {
-    use crate::ssr::auth::authorize_card;
-    use crate::ssr::forms::parse_id;
-    let id: domain::CardId = parse_id("card_id", &card_id)?;
-    let (store, principal, _) = authorize_card(id, domain::access::Action::EditCards).await?;
-    let blocked = reason.is_some();
-    let patch = domain::CardPatch {
-        blocked: Some(blocked),
-        blocked_reason: reason,
-        ..Default::default()
-    };
-    Ok(store
-        .update_card(id, &patch, &principal.actor(), Utc::now())
-        .await?)
+    let (store, caller) = crate::ssr::auth::caller()?;
+    let id = crate::ssr::forms::parse_id("card_id", &card_id)?;
+    Ok(application::cards::set_blocked(store.as_ref(), &caller, id, reason, Utc::now()).await?)
 }
 
 /// A card with its history, by board slug and card number.
 #[server(prefix = "/fn", endpoint = "get_card_detail", output = crate::api::codec::JsonAnswer)]
 pub async fn get_card_detail(slug: String, number: i64) -> Result<CardDetail, AppError> {
-    use crate::ssr::auth::{authorize_board, effective_role};
+    let (store, caller) = crate::ssr::auth::caller()?;
     let board_ref = domain::board::BoardRef::Slug(slug);
-    let (store, principal, board_id) =
-        authorize_board(&board_ref, domain::access::Action::ViewBoard).await?;
-    let role = effective_role(store.as_ref(), &principal, board_id).await?;
+    let (board_id, role) =
+        application::boards::viewer_role(store.as_ref(), &caller, &board_ref).await?;
     let mut board = store.board(&board_ref).await?;
     board.cards.clear();
     let card = store.card_by_number(&board_ref, number).await?;

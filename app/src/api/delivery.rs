@@ -45,9 +45,9 @@ pub async fn get_delivery(
     to: Option<String>,
     service: Option<String>,
 ) -> Result<DeliveryView, AppError> {
-    use crate::ssr::StoreError;
     use crate::ssr::auth::authorize_board;
     use crate::ssr::forms::parse_date;
+    use application::ports::StoreError;
     use domain::access::Action;
     use domain::delivery::{PRODUCTION, Scope};
     let (store, _, board_id) =
@@ -69,7 +69,7 @@ pub async fn get_delivery(
     let board = store.board(&domain::board::BoardRef::Id(board_id)).await?;
     let events = store.board_events(board.id, window.end()).await?;
     let (delivery, all) =
-        crate::ssr::delivery::load_delivery(store.as_ref(), &board, &events, window, &scope)
+        application::delivery::load_delivery(store.as_ref(), &board, &events, window, &scope)
             .await?;
     let mut services: Vec<String> = all
         .iter()

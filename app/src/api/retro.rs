@@ -98,9 +98,10 @@ pub async fn get_retro(
     items: Option<String>,
     by: Option<String>,
 ) -> Result<RetroView, AppError> {
-    use crate::ssr::StoreError;
-    use crate::ssr::auth::{authorize_board, effective_role};
+    use crate::ssr::auth::authorize_board;
     use crate::ssr::forms::parse_date;
+    use application::access::effective_role;
+    use application::ports::StoreError;
     use domain::access::Action;
     let (store, principal, board_id) =
         authorize_board(&domain::board::BoardRef::Slug(slug), Action::ViewBoard).await?;
@@ -121,7 +122,7 @@ pub async fn get_retro(
         // One read of the log serves both periods: the earlier one ends before the later.
         store.board_events(board_id, period.end()),
         store.retrospective(board_id, period),
-        crate::ssr::delivery::DeliveryReads::read(store.as_ref(), board_id, period),
+        application::delivery::DeliveryReads::read(store.as_ref(), board_id, period),
     )?;
     // Both periods' flow metrics on a thread of their own while this one works out the
     // delivery side: on a year of history each takes tens of milliseconds of CPU.
@@ -247,7 +248,7 @@ async fn writable(
     to: &str,
 ) -> Result<
     (
-        std::sync::Arc<dyn crate::ssr::Store>,
+        std::sync::Arc<dyn application::ports::Store>,
         domain::Actor,
         domain::BoardId,
         domain::metrics::Window,
@@ -267,6 +268,6 @@ async fn writable(
             message: "the period needs both dates".into(),
         });
     };
-    let period = domain::metrics::Window::new(from, to).map_err(crate::ssr::StoreError::from)?;
+    let period = domain::metrics::Window::new(from, to).map_err(application::Error::from)?;
     Ok((store, principal.actor(), board, period))
 }

@@ -101,11 +101,12 @@ pub async fn change_columns(
     change: impl FnOnce(&mut Vec<ColumnSpec>) -> Result<(), AppError>,
 ) -> Result<(), AppError> {
     let board = BoardRef::Slug(slug);
-    let (store, _, _) =
+    let (store, caller, id) =
         super::auth::authorize_board(&board, domain::access::Action::ConfigureBoard).await?;
-    let mut specs = specs_of(&store.board(&board).await?);
+    // The layout only: a settings change has no use for the board's cards.
+    let mut specs = specs_of(&store.board_layout(&BoardRef::Id(id)).await?);
     change(&mut specs)?;
-    store.set_columns(&board, &specs).await?;
+    application::boards::set_columns(store.as_ref(), &caller, &board, &specs).await?;
     Ok(())
 }
 

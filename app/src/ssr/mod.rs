@@ -1,24 +1,76 @@
-//! Server-only parts of the app: the storage interface and HTML rendering of markdown.
+//! Server-only parts of the app: who is calling, the store in the request's context, the
+//! forms' parsing, HTML rendering of markdown, and the one mapping of the application's
+//! errors to the UI's.
 
-mod accounts;
 pub mod auth;
-mod changes;
-mod deliveries;
-pub mod delivery;
 pub mod forms;
 mod markdown;
-mod retros;
-mod store;
 
-pub use accounts::{AccountStore, Credentials, SessionRecord, TOKEN_TOUCH_EVERY};
-pub use changes::ChangeFeed;
-pub use deliveries::{DeliveryStore, DeploymentOutcome};
+use std::sync::Arc;
+
+use application::ports::Store;
+use domain::DomainError;
+
 pub use markdown::render_markdown;
-pub use retros::RetroStore;
-pub use store::{
-    AlertOutcome, BoardChange, BoardRef, IncidentOutcome, Store, StoreError, WriteRefusal,
-    shared_store,
-};
+
+use crate::error::AppError;
+
+/// The store the server put into the request context.
+pub fn shared_store() -> Result<Arc<dyn Store>, AppError> {
+    leptos::prelude::use_context::<Arc<dyn Store>>().ok_or_else(|| {
+        tracing::error!("no store in the request context");
+        AppError::Internal
+    })
+}
+
+impl From<application::Error> for AppError {
+    fn from(err: application::Error) -> Self {
+        use application::Error;
+        with_status(match err {
+            Error::Unauthenticated(m) => AppError::Unauthorized(m),
+            Error::Forbidden(m) => AppError::Forbidden(m),
+            Error::TooMany { message, .. } => AppError::TooManyRequests(message),
+            Error::NotFound(what) => AppError::NotFound(format!("No such {what}.")),
+            Error::Invalid(e) => AppError::Invalid {
+                field: e.field().to_owned(),
+                message: match &e {
+                    DomainError::Invalid { message, .. }
+                    | DomainError::Reference { message, .. } => message.clone(),
+                },
+            },
+            Error::Conflict(message) => AppError::Conflict(message),
+            Error::Policy(violations) => AppError::Policy {
+                message: violations
+                    .iter()
+                    .map(|v| v.message())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                rules: violations
+                    .iter()
+                    .map(|v| v.rule.as_str().to_owned())
+                    .collect(),
+            },
+            Error::Unavailable(detail) => {
+                tracing::warn!(%detail, "database unavailable");
+                AppError::Unavailable
+            }
+            Error::WritesRefused { reason, detail } => {
+                tracing::error!(%reason, %detail, "database refuses writes");
+                AppError::WritesRefused(reason.to_string())
+            }
+            Error::Internal(detail) => {
+                tracing::error!(%detail, "internal error");
+                AppError::Internal
+            }
+        })
+    }
+}
+
+impl From<application::ports::StoreError> for AppError {
+    fn from(err: application::ports::StoreError) -> Self {
+        application::Error::from(err).into()
+    }
+}
 
 /// Gives the current response (a server function's or a page's) the error's HTTP status, so
 /// API clients and browsers see 401/403/404 rather than a blanket 500.

@@ -1,7 +1,7 @@
 //! Who is calling and what the browser may do: sessions (tower-sessions over our own
 //! database), resolving a request's principal from its session or Bearer token, CSRF
 //! protection, and security headers. Decisions about roles and scopes are not made here but
-//! in `domain::access`, asked through `app::ssr::auth::require`.
+//! in `domain::access`, asked through `application::access::require`.
 
 pub mod csrf;
 mod headers;

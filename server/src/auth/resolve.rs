@@ -5,8 +5,9 @@ use std::net::SocketAddr;
 use std::num::NonZeroU32;
 use std::sync::Arc;
 
-use app::ssr::Store;
-use app::ssr::auth::{RequestAuth, SESSION_DEMO_KEY, SESSION_USER_KEY, TOKEN_PREFIX, hash_token};
+use app::ssr::auth::{RequestAuth, SESSION_DEMO_KEY, SESSION_USER_KEY};
+use application::access::{TOKEN_PREFIX, hash_token};
+use application::ports::Store;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{Method, header};
 use axum::middleware::Next;
@@ -114,7 +115,7 @@ enum TokenRefused {
     /// Malformed, unknown, revoked or expired: the reason, for a 401.
     Unusable(String),
     /// The token could not be looked up.
-    Store(app::ssr::StoreError),
+    Store(application::ports::StoreError),
 }
 
 async fn bearer_principal(store: &dyn Store, value: &str) -> Result<Principal, TokenRefused> {
@@ -139,7 +140,7 @@ async fn bearer_principal(store: &dyn Store, value: &str) -> Result<Principal, T
     // would queue every request behind it.
     if token
         .last_used_at
-        .is_none_or(|last| now - last >= app::ssr::TOKEN_TOUCH_EVERY)
+        .is_none_or(|last| now - last >= application::ports::TOKEN_TOUCH_EVERY)
         && let Err(e) = store.touch_token(token.id, now).await
     {
         tracing::warn!(error = %e, "could not record a token's use");

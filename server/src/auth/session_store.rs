@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use app::ssr::{SessionRecord, Store, StoreError};
+use application::ports::{SessionRecord, Store, StoreError};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use tower_sessions::cookie::time::OffsetDateTime;

@@ -1,13 +1,15 @@
 //! The REST API's caller: a Bearer token or, for browsers, the session's user. Handlers take
-//! [`Caller`] as an extractor (401 when there is none) and ask it for each action (403).
+//! [`Caller`] as an extractor (401 when there is none) and hand its principal to a use case,
+//! which checks what it may do (403).
 
-use app::ssr::Store;
-use app::ssr::auth::{RequestAuth, require};
+use app::ssr::auth::RequestAuth;
+use application::access;
+use application::ports::Store;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
+use domain::BoardId;
 use domain::access::{Action, Principal};
 use domain::board::BoardRef;
-use domain::{BoardId, Card, CardId};
 
 use super::ApiError;
 
@@ -34,16 +36,6 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
 }
 
 impl Caller {
-    /// Refuses with 403 unless the caller may do `action` (on `board`).
-    pub async fn may(
-        &self,
-        store: &dyn Store,
-        action: Action,
-        board: Option<BoardId>,
-    ) -> Result<(), ApiError> {
-        Ok(require(store, &self.0, action, board).await?)
-    }
-
     /// The board's id once the caller may do `action` on it (404 if there is no such board).
     pub async fn on_board(
         &self,
@@ -51,34 +43,7 @@ impl Caller {
         board: &str,
         action: Action,
     ) -> Result<BoardId, ApiError> {
-        let id = store.board_id(&BoardRef::parse(board)).await?;
-        self.may(store, action, Some(id)).await?;
-        Ok(id)
-    }
-
-    /// The card's board once the caller may do `action` on it; reads no card where the
-    /// store keeps cards' boards (see `Store::card_board`).
-    pub async fn on_card_board(
-        &self,
-        store: &dyn Store,
-        card: CardId,
-        action: Action,
-    ) -> Result<BoardId, ApiError> {
-        let board = store.card_board(card).await?;
-        self.may(store, action, Some(board)).await?;
-        Ok(board)
-    }
-
-    /// The card once the caller may do `action` on its board.
-    pub async fn on_card(
-        &self,
-        store: &dyn Store,
-        card: CardId,
-        action: Action,
-    ) -> Result<Card, ApiError> {
-        let card = store.card(card).await?;
-        self.may(store, action, Some(card.board_id)).await?;
-        Ok(card)
+        Ok(access::authorize_board(store, &self.0, &BoardRef::parse(board), action).await?)
     }
 
     /// The actor recorded on what this caller changes.

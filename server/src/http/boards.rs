@@ -1,5 +1,6 @@
 //! `/api/v1/boards`: list, create and read boards, and set their columns.
 
+use application::boards;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
@@ -13,7 +14,6 @@ use serde::{Deserialize, Serialize};
 use super::auth::Caller;
 use super::extract::ApiJson;
 use super::{ApiError, AppState, Problem};
-use domain::access::Action;
 
 /// The columns of a board, left to right.
 #[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
@@ -30,9 +30,7 @@ pub async fn list_boards(
     State(state): State<AppState>,
     caller: Caller,
 ) -> Result<Json<Vec<BoardSummary>>, ApiError> {
-    Ok(Json(
-        app::ssr::auth::visible_boards(state.store.as_ref(), &caller.0).await?,
-    ))
+    Ok(Json(boards::list_boards(state.store(), &caller.0).await?))
 }
 
 /// Makes a board with the default columns (Backlog, Ready, In Progress, Review, Done) and
@@ -48,13 +46,7 @@ pub async fn create_board(
     caller: Caller,
     ApiJson(new): ApiJson<NewBoard>,
 ) -> Result<impl IntoResponse, ApiError> {
-    caller
-        .may(state.store.as_ref(), Action::CreateBoard, None)
-        .await?;
-    let board = state
-        .store
-        .create_board(&new, caller.0.user_id(), Utc::now())
-        .await?;
+    let board = boards::create_board(state.store(), &caller.0, &new, Utc::now()).await?;
     let location = format!("/api/v1/boards/{}", board.slug);
     Ok((
         StatusCode::CREATED,
@@ -75,10 +67,8 @@ pub async fn get_board(
     caller: Caller,
     Path(board): Path<String>,
 ) -> Result<Json<Board>, ApiError> {
-    let id = caller
-        .on_board(state.store.as_ref(), &board, Action::ViewBoard)
-        .await?;
-    Ok(Json(state.store.board(&BoardRef::Id(id)).await?))
+    let board = BoardRef::parse(&board);
+    Ok(Json(boards::board(state.store(), &caller.0, &board).await?))
 }
 
 /// Replaces the board's column layout in one step.
@@ -94,14 +84,9 @@ pub async fn set_columns(
     Path(board): Path<String>,
     ApiJson(request): ApiJson<ColumnsRequest>,
 ) -> Result<Json<Board>, ApiError> {
-    let id = caller
-        .on_board(state.store.as_ref(), &board, Action::ConfigureBoard)
-        .await?;
+    let board = BoardRef::parse(&board);
     Ok(Json(
-        state
-            .store
-            .set_columns(&BoardRef::Id(id), &request.columns)
-            .await?,
+        boards::set_columns(state.store(), &caller.0, &board, &request.columns).await?,
     ))
 }
 
@@ -120,10 +105,8 @@ pub async fn set_policy(
     Path(board): Path<String>,
     ApiJson(policy): ApiJson<BoardPolicy>,
 ) -> Result<Json<Board>, ApiError> {
-    let id = caller
-        .on_board(state.store.as_ref(), &board, Action::ConfigureBoard)
-        .await?;
+    let board = BoardRef::parse(&board);
     Ok(Json(
-        state.store.set_policy(&BoardRef::Id(id), &policy).await?,
+        boards::set_policy(state.store(), &caller.0, &board, &policy).await?,
     ))
 }

@@ -1,5 +1,6 @@
 //! `/api/v1/.../cards`: create, read, update and move cards, and read their history.
 
+use application::cards;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
@@ -11,7 +12,6 @@ use domain::{Card, CardEvent, CardId, CardPatch, MoveRequest, NewCard};
 use super::auth::Caller;
 use super::extract::ApiJson;
 use super::{ApiError, AppState, Problem};
-use domain::access::Action;
 
 pub(super) fn card_id(raw: &str) -> Result<CardId, ApiError> {
     raw.parse()
@@ -36,14 +36,8 @@ pub async fn create_card(
     Path(board): Path<String>,
     ApiJson(new): ApiJson<NewCard>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let store = state.store.as_ref();
-    let id = caller.on_board(store, &board, Action::EditCards).await?;
-    if new.override_reason.is_some() {
-        caller.may(store, Action::OverridePolicy, Some(id)).await?;
-    }
-    let card = store
-        .create_card(&BoardRef::Id(id), &new, &caller.actor(), Utc::now())
-        .await?;
+    let board = BoardRef::parse(&board);
+    let card = cards::create_card(state.store(), &caller.0, &board, &new, Utc::now()).await?;
     let location = format!("/api/v1/cards/{}", card.id);
     Ok((
         StatusCode::CREATED,
@@ -65,9 +59,7 @@ pub async fn get_card(
     Path(id): Path<String>,
 ) -> Result<Json<Card>, ApiError> {
     Ok(Json(
-        caller
-            .on_card(state.store.as_ref(), card_id(&id)?, Action::ViewBoard)
-            .await?,
+        cards::card(state.store(), &caller.0, card_id(&id)?).await?,
     ))
 }
 
@@ -86,14 +78,9 @@ pub async fn update_card(
     Path(id): Path<String>,
     ApiJson(patch): ApiJson<CardPatch>,
 ) -> Result<Json<Card>, ApiError> {
-    let card = caller
-        .on_card(state.store.as_ref(), card_id(&id)?, Action::EditCards)
-        .await?;
+    let id = card_id(&id)?;
     Ok(Json(
-        state
-            .store
-            .update_card(card.id, &patch, &caller.actor(), Utc::now())
-            .await?,
+        cards::update_card(state.store(), &caller.0, id, &patch, Utc::now()).await?,
     ))
 }
 
@@ -112,19 +99,9 @@ pub async fn move_card(
     Path(id): Path<String>,
     ApiJson(request): ApiJson<MoveRequest>,
 ) -> Result<Json<Card>, ApiError> {
-    let store = state.store.as_ref();
     let id = card_id(&id)?;
-    let board = caller.on_card_board(store, id, Action::EditCards).await?;
-    if request.override_reason.is_some() {
-        caller
-            .may(store, Action::OverridePolicy, Some(board))
-            .await?;
-    }
     Ok(Json(
-        state
-            .store
-            .move_card(id, &request, &caller.actor(), Utc::now())
-            .await?,
+        cards::move_card(state.store(), &caller.0, id, &request, Utc::now()).await?,
     ))
 }
 
@@ -140,8 +117,8 @@ pub async fn card_events(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Vec<CardEvent>>, ApiError> {
-    let card = caller
-        .on_card(state.store.as_ref(), card_id(&id)?, Action::ViewBoard)
-        .await?;
-    Ok(Json(state.store.card_events(card.id).await?))
+    let id = card_id(&id)?;
+    Ok(Json(
+        cards::card_events(state.store(), &caller.0, id).await?,
+    ))
 }

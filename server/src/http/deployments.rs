@@ -133,14 +133,9 @@ pub async fn set_caused_by(
     Path(id): Path<String>,
     ApiJson(request): ApiJson<CausedByRequest>,
 ) -> Result<Json<Card>, ApiError> {
-    let card = caller
-        .on_card(state.store.as_ref(), card_id(&id)?, Action::EditCards)
-        .await?;
+    let (id, cause) = (card_id(&id)?, request.deployment_id);
     Ok(Json(
-        state
-            .store
-            .set_caused_by(card.id, request.deployment_id, &caller.actor(), Utc::now())
-            .await?,
+        application::cards::set_cause(state.store(), &caller.0, id, cause, Utc::now()).await?,
     ))
 }
 
@@ -170,7 +165,7 @@ pub async fn delivery(
     let board = store.board(&BoardRef::Id(id)).await?;
     let events = store.board_events(id, current.end()).await?;
     let (delivery, _) =
-        app::ssr::delivery::load_delivery(store, &board, &events, current, &scope).await?;
+        application::delivery::load_delivery(store, &board, &events, current, &scope).await?;
     Ok(Json(delivery))
 }
 

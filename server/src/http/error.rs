@@ -1,8 +1,7 @@
 //! The REST API's one error type and its mapping to RFC 9457 problem details. Each kind of
 //! error has a stable `type` URI that clients can match on; the `detail` is for people.
 
-use app::ssr::auth::AuthError;
-use app::ssr::{StoreError, WriteRefusal};
+use application::ports::{StoreError, WriteRefusal};
 use axum::Json;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::{StatusCode, header};
@@ -250,43 +249,43 @@ impl From<DomainError> for ApiError {
     }
 }
 
-impl From<StoreError> for ApiError {
-    fn from(e: StoreError) -> Self {
+/// The one mapping of the use cases' errors to the API's (and so to problem types).
+impl From<application::Error> for ApiError {
+    fn from(e: application::Error) -> Self {
+        use application::Error;
         match e {
-            StoreError::NotFound(what) => Self::NotFound(what),
-            StoreError::Invalid(d) => d.into(),
-            StoreError::Conflict(message) => Self::Conflict(message),
-            StoreError::Policy(violations) => Self::Policy(violations),
-            StoreError::Unavailable(detail) => {
-                tracing::warn!(%detail, "database unavailable");
-                Self::Unavailable
-            }
-            StoreError::WritesRefused { reason, detail } => {
-                tracing::error!(%reason, %detail, "database refuses writes");
-                Self::WritesRefused(reason)
-            }
-            StoreError::Internal(detail) => {
-                tracing::error!(%detail, "storage failed");
-                Self::Internal
-            }
-        }
-    }
-}
-
-impl From<AuthError> for ApiError {
-    fn from(e: AuthError) -> Self {
-        match e {
-            AuthError::Unauthenticated(m) => Self::Unauthorized(m),
-            AuthError::Forbidden(m) => Self::Forbidden(m),
-            AuthError::TooMany {
+            Error::Unauthenticated(m) => Self::Unauthorized(m),
+            Error::Forbidden(m) => Self::Forbidden(m),
+            Error::TooMany {
                 message,
                 retry_after,
             } => Self::TooManyRequests {
                 message,
                 retry_after: retry_after.as_secs().max(1),
             },
-            AuthError::Store(s) => s.into(),
+            Error::NotFound(what) => Self::NotFound(what),
+            Error::Invalid(d) => d.into(),
+            Error::Conflict(message) => Self::Conflict(message),
+            Error::Policy(violations) => Self::Policy(violations),
+            Error::Unavailable(detail) => {
+                tracing::warn!(%detail, "database unavailable");
+                Self::Unavailable
+            }
+            Error::WritesRefused { reason, detail } => {
+                tracing::error!(%reason, %detail, "database refuses writes");
+                Self::WritesRefused(reason)
+            }
+            Error::Internal(detail) => {
+                tracing::error!(%detail, "internal error");
+                Self::Internal
+            }
         }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        application::Error::from(e).into()
     }
 }
 

@@ -3,23 +3,22 @@
 //! stored (and an error means none of it is); deduplication is the database's unique index on
 //! open dedup keys.
 
+use application::incidents::{self, Notification};
+use application::{boards, ports::AlertOutcome};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
-use domain::access::{Action, Principal};
+use domain::access::Action;
 use domain::board::BoardRef;
-use domain::incident::{
-    AlertmanagerPayload, GrafanaPayload, IncidentReport, IncidentSettings, Signal,
-};
-use domain::{Actor, Board, BoardId, Card};
+use domain::incident::{AlertmanagerPayload, GrafanaPayload, IncidentReport, IncidentSettings};
+use domain::{Board, BoardId, Card};
 use serde::{Deserialize, Serialize};
 
 use super::auth::Caller;
 use super::extract::{ApiJson, ApiQuery};
 use super::{ApiError, AppState, Problem};
-use app::ssr::AlertOutcome;
 
 /// Which board an instance-wide token means (board tokens need not say).
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -43,27 +42,16 @@ pub struct WebhookOutcome {
     pub cards: Vec<Card>,
 }
 
-/// The board a report goes to: the token's own board, else `?board=`; the caller must be
-/// allowed `action` there. Shared with deployment reports, which follow the same rules.
+/// The board an incident or deployment request is for, once the caller may do `action` on
+/// it: the one `?board=` names, else the one the caller's token is bound to.
 pub(super) async fn target_board(
     state: &AppState,
     caller: &Caller,
     query: &BoardQuery,
     action: Action,
 ) -> Result<BoardId, ApiError> {
-    let named = match (&caller.0, query.board.as_deref()) {
-        (_, Some(b)) => b.to_owned(),
-        (Principal::Token { board: Some(b), .. }, None) => b.to_string(),
-        _ => {
-            return Err(ApiError::Validation {
-                detail:
-                    "board: name the board with ?board=SLUG (or use a token bound to one board)"
-                        .into(),
-                field: Some("board".into()),
-            });
-        }
-    };
-    caller.on_board(state.store.as_ref(), &named, action).await
+    let board = incidents::target(&caller.0, query.board.as_deref())?;
+    Ok(application::access::authorize_board(state.store(), &caller.0, &board, action).await?)
 }
 
 /// Opens an incident card in the board's first column (Expedite lane for sev1 and sev2), or,
@@ -87,17 +75,9 @@ pub async fn report_incident(
     ApiQuery(query): ApiQuery<BoardQuery>,
     ApiJson(report): ApiJson<IncidentReport>,
 ) -> Result<Response, ApiError> {
-    let board = target_board(&state, &caller, &query, Action::PostIncidents).await?;
-    let outcome = state
-        .store
-        .report_incident(
-            &BoardRef::Id(board),
-            &report,
-            "api",
-            &caller.actor(),
-            Utc::now(),
-        )
-        .await?;
+    let board = incidents::target(&caller.0, query.board.as_deref())?;
+    let outcome =
+        incidents::report_incident(state.store(), &caller.0, &board, &report, Utc::now()).await?;
     let status = if outcome.created {
         StatusCode::CREATED
     } else {
@@ -121,17 +101,10 @@ pub async fn resolve_incident(
     Path(dedup_key): Path<String>,
     ApiQuery(query): ApiQuery<BoardQuery>,
 ) -> Result<Json<Card>, ApiError> {
-    let board = target_board(&state, &caller, &query, Action::PostIncidents).await?;
+    let board = incidents::target(&caller.0, query.board.as_deref())?;
+    let store = state.store();
     Ok(Json(
-        state
-            .store
-            .resolve_incident(
-                &BoardRef::Id(board),
-                &dedup_key,
-                &caller.actor(),
-                Utc::now(),
-            )
-            .await?,
+        incidents::resolve_incident(store, &caller.0, &board, &dedup_key, Utc::now()).await?,
     ))
 }
 
@@ -149,10 +122,8 @@ pub async fn alertmanager(
     ApiQuery(query): ApiQuery<BoardQuery>,
     ApiJson(payload): ApiJson<AlertmanagerPayload>,
 ) -> Result<Json<WebhookOutcome>, ApiError> {
-    let board = target_board(&state, &caller, &query, Action::PostIncidents).await?;
-    let settings = settings_of(&state, board).await?;
-    let signals = payload.signals(&settings)?;
-    apply(&state, board, signals, "alertmanager", &caller).await
+    let notification = Notification::Alertmanager(payload);
+    apply(&state, &caller, &query, &notification).await
 }
 
 /// Grafana's unified-alerting webhook contact point, with the same semantics.
@@ -168,16 +139,8 @@ pub async fn grafana(
     ApiQuery(query): ApiQuery<BoardQuery>,
     ApiJson(payload): ApiJson<GrafanaPayload>,
 ) -> Result<Json<WebhookOutcome>, ApiError> {
-    let board = target_board(&state, &caller, &query, Action::PostIncidents).await?;
-    let settings = settings_of(&state, board).await?;
-    apply(
-        &state,
-        board,
-        payload.signals(&settings),
-        "grafana",
-        &caller,
-    )
-    .await
+    let notification = Notification::Grafana(payload);
+    apply(&state, &caller, &query, &notification).await
 }
 
 /// Sets how the board treats incidents: the severity mapping of alert labels and the column
@@ -195,39 +158,22 @@ pub async fn set_incident_settings(
     Path(board): Path<String>,
     ApiJson(settings): ApiJson<IncidentSettings>,
 ) -> Result<Json<Board>, ApiError> {
-    let id = caller
-        .on_board(state.store.as_ref(), &board, Action::ConfigureBoard)
-        .await?;
+    let board = BoardRef::parse(&board);
     Ok(Json(
-        state
-            .store
-            .set_incident_settings(&BoardRef::Id(id), &settings)
-            .await?,
+        boards::set_incident_settings(state.store(), &caller.0, &board, &settings).await?,
     ))
-}
-
-async fn settings_of(state: &AppState, board: BoardId) -> Result<IncidentSettings, ApiError> {
-    Ok(state.store.incident_settings(board).await?)
 }
 
 async fn apply(
     state: &AppState,
-    board: BoardId,
-    signals: Vec<Signal>,
-    integration: &str,
     caller: &Caller,
+    query: &BoardQuery,
+    notification: &Notification,
 ) -> Result<Json<WebhookOutcome>, ApiError> {
-    let actor = Actor::integration(format!("{integration} ({})", caller.actor().name));
-    let outcomes = state
-        .store
-        .apply_alerts(
-            &BoardRef::Id(board),
-            &signals,
-            integration,
-            &actor,
-            Utc::now(),
-        )
-        .await?;
+    let board = incidents::target(&caller.0, query.board.as_deref())?;
+    let outcomes =
+        incidents::apply_notification(state.store(), &caller.0, &board, notification, Utc::now())
+            .await?;
     let mut outcome = WebhookOutcome {
         created: 0,
         refreshed: 0,

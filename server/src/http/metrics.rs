@@ -1,7 +1,7 @@
 //! `/api/v1/boards/{board}/metrics` and `/history`: flow metrics computed from the card event
 //! log, and the import of past work into that log.
 
-use app::ssr::delivery::DeliveryReads;
+use application::delivery::DeliveryReads;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};

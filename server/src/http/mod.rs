@@ -14,7 +14,7 @@ mod metrics;
 
 use std::sync::Arc;
 
-use app::ssr::Store;
+use application::ports::Store;
 use axum::Router;
 use axum::routing::get;
 use utoipa::OpenApi;
@@ -30,6 +30,13 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     /// Turns true when the server starts shutting down (ends live streams).
     pub shutdown: tokio::sync::watch::Receiver<bool>,
+}
+
+impl AppState {
+    /// The storage port, as the use cases take it.
+    pub fn store(&self) -> &dyn Store {
+        self.store.as_ref()
+    }
 }
 
 #[derive(OpenApi)]

@@ -1,4 +1,4 @@
-//! SQL for [`app::ssr::AccountStore`], shared by both backends the same way as `sql.rs`:
+//! SQL for [`application::ports::AccountStore`], shared by both backends the same way as `sql.rs`:
 //! `impl_account_store!` stamps the bodies out per concrete database type.
 
 /// Columns of `users` that [`super::rows::UserRow`] reads.
@@ -19,7 +19,7 @@ macro_rules! token_columns {
 macro_rules! impl_account_store {
     ($store:ident, $db:ty) => {
         mod accounts_impl {
-            use app::ssr::{AccountStore, Credentials, SessionRecord, StoreError};
+            use application::ports::{AccountStore, Credentials, SessionRecord, StoreError};
             use async_trait::async_trait;
             use chrono::{DateTime, TimeDelta, Utc};
             use domain::access::{ApiToken, Member, NewToken, NewUser, Role, User};
@@ -28,7 +28,7 @@ macro_rules! impl_account_store {
             use super::$store;
             use crate::store::rows::{CredentialsRow, MemberRow, TokenRow, UserRow, db_error};
 
-            use app::ssr::TOKEN_TOUCH_EVERY as TOUCH_EVERY;
+            use application::ports::TOKEN_TOUCH_EVERY as TOUCH_EVERY;
 
             #[async_trait]
             impl AccountStore for $store {
@@ -545,7 +545,7 @@ macro_rules! impl_account_store {
                 board: BoardId,
                 user: UserId,
             ) -> Result<Option<Role>, StoreError> {
-                super::board_row(conn, &app::ssr::BoardRef::Id(board)).await?;
+                super::board_row(conn, &application::ports::BoardRef::Id(board)).await?;
                 let role: Option<String> = sqlx::query_scalar(
                     "SELECT role FROM board_members WHERE board_id = $1 AND user_id = $2",
                 )

@@ -17,7 +17,7 @@ use std::fmt;
 use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use app::ssr::StoreError;
+use application::ports::StoreError;
 use chrono::{DateTime, Utc};
 use domain::{Actor, CardId, MoveRequest};
 use tokio::sync::oneshot;

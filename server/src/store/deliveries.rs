@@ -1,4 +1,4 @@
-//! SQL for [`app::ssr::DeliveryStore`], shared by both backends the same way as `sql.rs`:
+//! SQL for [`application::ports::DeliveryStore`], shared by both backends the same way as `sql.rs`:
 //! `impl_delivery_store!` stamps the bodies out per concrete database type, inside the module
 //! that `impl_store!` filled, so writes take the same board lock and announce themselves the
 //! same way.
@@ -18,7 +18,7 @@ macro_rules! impl_delivery_store {
         mod deliveries_impl {
             use std::collections::HashMap;
 
-            use app::ssr::{BoardChange, BoardRef, DeliveryStore, DeploymentOutcome, StoreError};
+            use application::ports::{BoardChange, BoardRef, DeliveryStore, DeploymentOutcome, StoreError};
             use async_trait::async_trait;
             use chrono::{DateTime, Utc};
             use domain::delivery::{

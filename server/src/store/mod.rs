@@ -1,4 +1,4 @@
-//! Storage backends behind `app::ssr::Store`. The backend is chosen by the URL scheme:
+//! Storage backends behind `application::ports::Store`. The backend is chosen by the URL scheme:
 //! `sqlite:` (the default) or `postgres:`/`postgresql:`.
 
 #[macro_use]
@@ -23,7 +23,7 @@ mod sqlite;
 use std::sync::Arc;
 use std::time::Duration;
 
-use app::ssr::{Store, StoreError};
+use application::ports::{Store, StoreError};
 
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;

@@ -17,7 +17,7 @@ use super::recent::Recent;
 pub struct PostgresStore {
     pool: sqlx::PgPool,
     /// Committed changes from every instance, as this instance's listener receives them.
-    changes: std::sync::Arc<app::ssr::ChangeFeed>,
+    changes: std::sync::Arc<application::ChangeFeed>,
     /// Unused: PostgreSQL serialises writes per board with row locks, across instances.
     write_turn: Option<std::sync::Arc<tokio::sync::Mutex<()>>>,
     /// Boards' event logs as last read (see [`super::log_cache`]).
@@ -65,7 +65,7 @@ impl PostgresStore {
             .run(&pool)
             .await
             .map_err(super::rows::migrate_error)?;
-        let changes = std::sync::Arc::<app::ssr::ChangeFeed>::default();
+        let changes = std::sync::Arc::<application::ChangeFeed>::default();
         let incident_settings = std::sync::Arc::<Recent<_, _>>::default();
         let listener = listen(&pool).await.map_err(db_error)?;
         // Every change from here on is heard: what the feed reports as "no change since"
@@ -210,7 +210,7 @@ async fn metric_cards(
 /// What a notification from another instance updates in this one.
 struct Heard {
     /// The live views.
-    changes: std::sync::Arc<app::ssr::ChangeFeed>,
+    changes: std::sync::Arc<application::ChangeFeed>,
     /// The recent copies of incident settings: a change saved on another instance applies
     /// here as soon as its notification arrives, not up to a second later (see
     /// [`super::recent`]).

@@ -1,4 +1,4 @@
-//! SQL for [`app::ssr::RetroStore`], stamped out per backend like `sql.rs`. It expands next to
+//! SQL for [`application::ports::RetroStore`], stamped out per backend like `sql.rs`. It expands next to
 //! `impl_store!` and reuses its transaction and card helpers (`write_tx`, `load_board`,
 //! `add_card`, `commit`), so an action item becomes a card under the same policies, numbering
 //! and event log as any other card.
@@ -6,7 +6,7 @@
 macro_rules! impl_retro_store {
     ($store:ident) => {
         mod retros_impl {
-            use app::ssr::{BoardChange, RetroStore, StoreError};
+            use application::ports::{BoardChange, RetroStore, StoreError};
             use async_trait::async_trait;
             use chrono::{DateTime, Utc};
             use domain::metrics::Window;
@@ -185,7 +185,7 @@ macro_rules! impl_retro_store {
                     let mut tx = self.write_tx().await?;
                     // The board's write lock first: two clicks on one item queue up here, and
                     // the second sees the first one's card.
-                    let locked = load_board(&mut tx, &app::ssr::BoardRef::Id(board), false).await?;
+                    let locked = load_board(&mut tx, &application::ports::BoardRef::Id(board), false).await?;
                     let row: Option<(ActionRow, chrono::NaiveDate, chrono::NaiveDate)> =
                         sqlx::query_as(
                             "SELECT a.id, a.text, a.created_by, a.created_at, a.card_id, c.number, \

@@ -1,7 +1,7 @@
 //! Row structs as the database returns them, and their conversion into domain types. The
 //! same structs decode on SQLite and PostgreSQL (sqlx maps the native types).
 
-use app::ssr::{StoreError, WriteRefusal};
+use application::ports::{StoreError, WriteRefusal};
 use chrono::{DateTime, Utc};
 use domain::metrics::MetricCard;
 use domain::policy::BoardPolicy;
@@ -567,7 +567,7 @@ pub(crate) struct CredentialsRow {
     pub locked_until: Option<DateTime<Utc>>,
 }
 
-impl From<CredentialsRow> for app::ssr::Credentials {
+impl From<CredentialsRow> for application::ports::Credentials {
     fn from(r: CredentialsRow) -> Self {
         Self {
             user: r.user.into(),

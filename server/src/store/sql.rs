@@ -399,13 +399,13 @@ macro_rules! impl_store {
     ($store:ident, $db:ty, begin: $begin:literal, lock_board: $lock:literal, notify: $notify:literal, dialect: $dialect:ident) => {
         use std::collections::{HashMap, HashSet};
 
-        use app::ssr::{BoardRef, Store, StoreError};
+        use application::ports::{BoardRef, Store, StoreError};
         use async_trait::async_trait;
         use chrono::{DateTime, Utc};
         use domain::board::{BoardDraft, ColumnSpec, plan_columns};
         use domain::import::HistoryImport;
         use domain::incident::{IncidentReport, IncidentSettings};
-        use app::ssr::{AlertOutcome, BoardChange, IncidentOutcome};
+        use application::ports::{AlertOutcome, BoardChange, IncidentOutcome};
         use domain::incident::{Signal, SignalStatus};
         use domain::policy::{
             BoardPolicy, Mover, PlacementScope, Violation, bears_on_placement, check_override_reason, check_placement,
@@ -1844,7 +1844,7 @@ macro_rules! impl_store {
                 Ok(board)
             }
 
-            fn changes(&self) -> &app::ssr::ChangeFeed {
+            fn changes(&self) -> &application::ChangeFeed {
                 &self.changes
             }
 

@@ -21,7 +21,7 @@ pub struct SqliteStore {
     /// the pages it touched (measured in bench/HISTORY.md).
     writer: sqlx::SqlitePool,
     /// Committed changes, for live board views in this process (one process owns the file).
-    changes: std::sync::Arc<app::ssr::ChangeFeed>,
+    changes: std::sync::Arc<application::ChangeFeed>,
     /// One writer at a time, in arrival order.
     write_turn: Option<std::sync::Arc<tokio::sync::Mutex<()>>>,
     /// Boards' event logs as last read (see [`super::log_cache`]).
@@ -302,7 +302,7 @@ fn unwritable(file: &std::path::Path) -> Option<StoreError> {
     let refused = |what: &std::path::Path, e: std::io::Error| match e.kind() {
         ErrorKind::PermissionDenied | ErrorKind::ReadOnlyFilesystem => {
             Some(StoreError::WritesRefused {
-                reason: app::ssr::WriteRefusal::ReadOnly,
+                reason: application::ports::WriteRefusal::ReadOnly,
                 detail: format!(
                     "cannot open {} for writing: {} is read-only ({e})",
                     file.display(),
@@ -460,7 +460,7 @@ mod tests {
     //! tested in `server/tests/`.
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use app::ssr::{BoardRef, Store as _};
+    use application::ports::{BoardRef, Store as _};
     use chrono::Utc;
     use domain::{Actor, CardId, ColumnId, MoveRequest, NewBoard, NewCard};
 

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use app::ssr::Store;
+use application::ports::Store;
 use domain::BoardId;
 use domain::access::{NewToken, NewUser, Scope, User};
 use server::store::Database;
@@ -188,7 +188,7 @@ pub async fn token(store: &dyn Store, scopes: &[Scope], board: Option<BoardId>) 
     }
     .validate(now)
     .unwrap();
-    app::ssr::auth::issue_token(store, &new, "test", now)
+    application::access::issue_token(store, &new, "test", now)
         .await
         .unwrap()
         .1
@@ -220,7 +220,7 @@ pub async fn user(store: &dyn Store, email: &str, instance_admin: bool) -> User 
     }
     .validate()
     .unwrap();
-    let hash = app::ssr::auth::hash_password(new.password.clone())
+    let hash = application::access::hash_password(new.password.clone())
         .await
         .unwrap();
     store

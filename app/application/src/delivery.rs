@@ -7,7 +7,7 @@ use domain::delivery::{Delivery, Deployment, IncidentRecord, Scope};
 use domain::metrics::Window;
 use domain::{Board, BoardId, CardEvent};
 
-use super::{Store, StoreError};
+use crate::ports::{Store, StoreError};
 
 /// How far before the earlier window deployments are read: a commit's first deployment (to
 /// staging, say) may precede its production deployment by a while, and the stage

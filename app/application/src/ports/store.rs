@@ -1,8 +1,7 @@
-//! The storage interface. The server provides one implementation per database (SQLite,
-//! PostgreSQL); both pass the same conformance tests. Each method is one transaction, and
-//! every method that changes a card also appends to the card event log in that transaction.
-
-use std::sync::Arc;
+//! The storage port for boards, cards and incidents. The server provides one implementation
+//! per database (SQLite, PostgreSQL); both pass the same conformance tests. Each method is
+//! one transaction, and every method that changes a card also appends to the card event log
+//! in that transaction.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -15,8 +14,6 @@ use domain::{
 };
 
 pub use domain::board::BoardRef;
-
-use crate::error::AppError;
 
 /// Why a storage operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -138,7 +135,7 @@ pub struct IncidentOutcome {
 #[async_trait]
 pub trait Store: super::AccountStore + super::DeliveryStore + super::RetroStore {
     /// Changes committed by this instance or (PostgreSQL) any other, for live views.
-    fn changes(&self) -> &super::ChangeFeed;
+    fn changes(&self) -> &crate::ChangeFeed;
 
     /// Checks that the database answers (for `/readyz`).
     async fn ping(&self) -> Result<(), StoreError>;
@@ -302,51 +299,4 @@ pub trait Store: super::AccountStore + super::DeliveryStore + super::RetroStore 
         import: &HistoryImport,
         actor: &Actor,
     ) -> Result<usize, StoreError>;
-}
-
-/// The store the server put into the request context.
-pub fn shared_store() -> Result<Arc<dyn Store>, AppError> {
-    leptos::prelude::use_context::<Arc<dyn Store>>().ok_or_else(|| {
-        tracing::error!("no store in the request context");
-        AppError::Internal
-    })
-}
-
-impl From<StoreError> for AppError {
-    fn from(err: StoreError) -> Self {
-        super::with_status(match err {
-            StoreError::NotFound(what) => AppError::NotFound(format!("No such {what}.")),
-            StoreError::Invalid(e) => AppError::Invalid {
-                field: e.field().to_owned(),
-                message: match &e {
-                    DomainError::Invalid { message, .. }
-                    | DomainError::Reference { message, .. } => message.clone(),
-                },
-            },
-            StoreError::Conflict(message) => AppError::Conflict(message),
-            StoreError::Policy(violations) => AppError::Policy {
-                message: violations
-                    .iter()
-                    .map(|v| v.message())
-                    .collect::<Vec<_>>()
-                    .join(" "),
-                rules: violations
-                    .iter()
-                    .map(|v| v.rule.as_str().to_owned())
-                    .collect(),
-            },
-            StoreError::Unavailable(detail) => {
-                tracing::warn!(%detail, "database unavailable");
-                AppError::Unavailable
-            }
-            StoreError::WritesRefused { reason, detail } => {
-                tracing::error!(%reason, %detail, "database refuses writes");
-                AppError::WritesRefused(reason.to_string())
-            }
-            StoreError::Internal(detail) => {
-                tracing::error!(%detail, "storage failed");
-                AppError::Internal
-            }
-        })
-    }
 }

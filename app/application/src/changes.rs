@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use domain::BoardId;
 use tokio::sync::broadcast;
 
-use super::BoardChange;
+use crate::ports::BoardChange;
 
 /// Live views subscribe here; stores publish every committed change (PostgreSQL: every
 /// change any instance committed, as its NOTIFY arrives).

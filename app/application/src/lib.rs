@@ -1,0 +1,30 @@
+//! Flowboard's application layer: one function per use case, and the storage port they ask.
+//!
+//! A use case authorizes its caller ([`access`]), loads what the rule needs through the
+//! [`ports::Store`], lets the domain decide, and has the store write the result and its
+//! events in one transaction. The REST API (`server/src/http`) and the UI's server functions
+//! (`app/src/api`) only translate their transport into these calls and map [`Error`] back,
+//! so each rule and each permission check is written once.
+//!
+//! This crate knows no web framework, no SQL and no UI: `cargo tree -p application` shows
+//! neither leptos, axum nor sqlx.
+//!
+//! # Layout
+//! - [`ports`]: the storage port (traits by area) and its error, [`ports::StoreError`].
+//! - [`error`]: [`Error`], what a use case fails with; transports map it once each.
+//! - [`access`]: who may do what (board roles, token scopes), sign-in, tokens, passwords.
+//! - [`cards`], [`boards`], [`incidents`]: the use cases of the board.
+//! - [`delivery`]: the reads a delivery view needs, shared by API, dashboard and retro.
+//! - [`changes`]: the feed that live board views listen to.
+
+pub mod access;
+pub mod boards;
+pub mod cards;
+pub mod changes;
+pub mod delivery;
+pub mod error;
+pub mod incidents;
+pub mod ports;
+
+pub use changes::ChangeFeed;
+pub use error::Error;

@@ -1,0 +1,15 @@
+//! The storage port: what the use cases ask of a database, and the errors each answer may be.
+//! The server implements it once per database (`server/src/store`); the conformance suite
+//! (`server/tests/store_conformance`) holds both implementations to the same behaviour.
+
+mod accounts;
+mod deliveries;
+mod retros;
+mod store;
+
+pub use accounts::{AccountStore, Credentials, SessionRecord, TOKEN_TOUCH_EVERY};
+pub use deliveries::{DeliveryStore, DeploymentOutcome};
+pub use retros::RetroStore;
+pub use store::{
+    AlertOutcome, BoardChange, BoardRef, IncidentOutcome, Store, StoreError, WriteRefusal,
+};
