@@ -1,14 +1,17 @@
-//! Flowboard's web application: the pages people use, the server functions behind them, and
-//! the storage interface the server implements.
+//! Flowboard's web application: the pages people use and the server functions behind them.
+//! The use cases and the storage port they ask are the `application` crate's.
 //!
 //! # Layout
 //! - [`pages`]: one module per route (boards list, board, card detail, board settings and
 //!   members and tokens, sign-in, set-up, account, users, instance tokens).
 //! - [`components`]: pieces pages share (card tile, badges, the token manager, and `auth`:
 //!   who is signed in, the route guard, the user menu).
-//! - [`api`]: server functions, one file per area; bodies fetch the store, call the domain, save.
+//! - [`api`]: server functions, one file per area; each decodes its form and calls a use case.
 //! - [`error`]: [`error::AppError`], the error type server functions return and the UI shows.
-//! - `ssr` (server only): the [`ssr::Store`] trait, its [`ssr::StoreError`], markdown rendering.
+//! - `render` (server only): views the server renders to HTML for the server functions
+//!   (card history, delivery dashboard, retrospective), so `api` never imports `pages`.
+//! - `ssr` (server only): the caller of a request, form parsing, markdown rendering, and the
+//!   one mapping of the use cases' errors (`application::Error`) to [`error::AppError`].
 //!
 //! The rules themselves live in the `domain` crate, re-exported here as [`domain`].
 
@@ -27,6 +30,8 @@ pub mod api;
 pub mod components;
 pub mod error;
 pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod render;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 

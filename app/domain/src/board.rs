@@ -7,6 +7,7 @@ use crate::card::{Card, CardType, Severity};
 use crate::error::DomainError;
 use crate::ids::{BoardId, ColumnId, LaneId};
 use crate::policy::BoardPolicy;
+use uuid::Uuid;
 
 /// Longest board or column name we accept; longer names break the column header layout.
 pub const MAX_NAME_CHARS: usize = 60;
@@ -240,8 +241,9 @@ fn valid_slug(slug: &str) -> bool {
         && !slug.ends_with('-')
 }
 
-/// The columns a new board starts with: a typical software team's flow.
-pub fn default_columns() -> Vec<Column> {
+/// The columns a new board starts with: a typical software team's flow. `new_id` gives each
+/// its id: the rules read no clock and draw no random numbers, so tests may pass fixed ids.
+pub fn default_columns(mut new_id: impl FnMut() -> Uuid) -> Vec<Column> {
     let spec = [
         ("Backlog", ColumnKind::Queue, None),
         ("Ready", ColumnKind::Queue, Some(6)),
@@ -252,7 +254,7 @@ pub fn default_columns() -> Vec<Column> {
     spec.iter()
         .zip(0..)
         .map(|(&(name, kind, wip_limit), position)| Column {
-            id: ColumnId::new(),
+            id: ColumnId(new_id()),
             name: name.to_owned(),
             kind,
             wip_limit,
@@ -261,17 +263,17 @@ pub fn default_columns() -> Vec<Column> {
         .collect()
 }
 
-/// The lanes a new board starts with: Expedite above Standard.
-pub fn default_lanes() -> Vec<Lane> {
+/// The lanes a new board starts with: Expedite above Standard (ids from `new_id`).
+pub fn default_lanes(mut new_id: impl FnMut() -> Uuid) -> Vec<Lane> {
     vec![
         Lane {
-            id: LaneId::new(),
+            id: LaneId(new_id()),
             name: "Expedite".into(),
             kind: LaneKind::Expedite,
             position: 0,
         },
         Lane {
-            id: LaneId::new(),
+            id: LaneId(new_id()),
             name: "Standard".into(),
             kind: LaneKind::Standard,
             position: 1,
@@ -280,8 +282,9 @@ pub fn default_lanes() -> Vec<Lane> {
 }
 
 impl NewBoard {
-    /// Checks the request and fills in the slug and default columns and lanes.
-    pub fn validate(&self) -> Result<BoardDraft, DomainError> {
+    /// Checks the request and fills in the slug and default columns and lanes, their ids from
+    /// `new_id`.
+    pub fn validate(&self, mut new_id: impl FnMut() -> Uuid) -> Result<BoardDraft, DomainError> {
         let name = clean_name("name", &self.name)?;
         let slug = match self
             .slug
@@ -318,20 +321,22 @@ impl NewBoard {
             name,
             slug,
             description,
-            columns: default_columns(),
-            lanes: default_lanes(),
+            columns: default_columns(&mut new_id),
+            lanes: default_lanes(&mut new_id),
         })
     }
 }
 
 /// Checks a board's new column layout against its current columns and the cards on it.
 ///
-/// Returns the columns to store, in order, with ids for new ones. Columns left out are
-/// deleted, which is only allowed when no card is in them: a settings change never loses cards.
+/// Returns the columns to store, in order, with ids from `new_id` for new ones. Columns left
+/// out are deleted, which is only allowed when no card is in them: a settings change never
+/// loses cards.
 pub fn plan_columns(
     current: &[Column],
     cards: &[Card],
     specs: &[ColumnSpec],
+    mut new_id: impl FnMut() -> Uuid,
 ) -> Result<Vec<Column>, DomainError> {
     if specs.is_empty() {
         return Err(DomainError::invalid(
@@ -372,7 +377,7 @@ pub fn plan_columns(
                     "no such column on this board",
                 ));
             }
-            None => ColumnId::new(),
+            None => ColumnId(new_id()),
         };
         planned.push(Column {
             id,
@@ -486,7 +491,7 @@ mod tests {
             name: " Platform ".into(),
             ..Default::default()
         }
-        .validate()
+        .validate(Uuid::now_v7)
         .expect("valid");
         assert_eq!(draft.name, "Platform");
         assert_eq!(draft.slug, "platform");
@@ -500,23 +505,26 @@ mod tests {
             name: "   ".into(),
             ..Default::default()
         };
-        assert_eq!(empty.validate().unwrap_err().field(), "name");
+        assert_eq!(empty.validate(Uuid::now_v7).unwrap_err().field(), "name");
         let long = NewBoard {
             name: "x".repeat(61),
             ..Default::default()
         };
-        assert_eq!(long.validate().unwrap_err().field(), "name");
+        assert_eq!(long.validate(Uuid::now_v7).unwrap_err().field(), "name");
         let bad_slug = NewBoard {
             name: "ok".into(),
             slug: Some("Not OK".into()),
             ..Default::default()
         };
-        assert_eq!(bad_slug.validate().unwrap_err().field(), "slug");
+        assert_eq!(bad_slug.validate(Uuid::now_v7).unwrap_err().field(), "slug");
         let no_letters = NewBoard {
             name: "!!!".into(),
             ..Default::default()
         };
-        assert_eq!(no_letters.validate().unwrap_err().field(), "slug");
+        assert_eq!(
+            no_letters.validate(Uuid::now_v7).unwrap_err().field(),
+            "slug"
+        );
     }
 
     fn spec(id: Option<ColumnId>, name: &str) -> ColumnSpec {
@@ -530,7 +538,7 @@ mod tests {
 
     #[test]
     fn plan_columns_adds_renames_and_reorders() {
-        let current = default_columns();
+        let current = default_columns(Uuid::now_v7);
         let specs = vec![
             spec(Some(current[1].id), "Next"),
             spec(Some(current[0].id), "Backlog"),
@@ -539,7 +547,7 @@ mod tests {
             spec(Some(current[3].id), "Review"),
             spec(Some(current[4].id), "Done"),
         ];
-        let planned = plan_columns(&current, &[], &specs).expect("valid");
+        let planned = plan_columns(&current, &[], &specs, Uuid::now_v7).expect("valid");
         assert_eq!(planned.len(), 6);
         assert_eq!(planned[0].id, current[1].id);
         assert_eq!(planned[0].name, "Next");
@@ -549,21 +557,25 @@ mod tests {
 
     #[test]
     fn plan_columns_refuses_duplicates_bad_limits_and_unknown_ids() {
-        let current = default_columns();
+        let current = default_columns(Uuid::now_v7);
         let dup = vec![spec(None, "A"), spec(None, "a")];
-        assert!(plan_columns(&current, &[], &dup).is_err());
+        assert!(plan_columns(&current, &[], &dup, Uuid::now_v7).is_err());
         let mut bad = spec(None, "A");
         bad.wip_limit = Some(0);
         assert_eq!(
-            plan_columns(&current, &[], &[bad]).unwrap_err().field(),
+            plan_columns(&current, &[], &[bad], Uuid::now_v7)
+                .unwrap_err()
+                .field(),
             "columns.wip_limit"
         );
         let unknown = vec![spec(Some(ColumnId::new()), "A")];
         assert_eq!(
-            plan_columns(&current, &[], &unknown).unwrap_err().field(),
+            plan_columns(&current, &[], &unknown, Uuid::now_v7)
+                .unwrap_err()
+                .field(),
             "columns.id"
         );
-        assert!(plan_columns(&current, &[], &[]).is_err());
+        assert!(plan_columns(&current, &[], &[], Uuid::now_v7).is_err());
     }
 }
 

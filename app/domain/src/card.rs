@@ -562,7 +562,7 @@ pub(crate) mod tests {
             name: "Test".into(),
             ..Default::default()
         }
-        .validate()
+        .validate(uuid::Uuid::now_v7)
         .expect("ok");
         Board {
             id: BoardId::new(),
@@ -781,7 +781,7 @@ pub(crate) mod tests {
                 wip_limit: c.wip_limit,
             })
             .collect();
-        let err = plan_columns(&b.columns, &b.cards, &specs).unwrap_err();
+        let err = plan_columns(&b.columns, &b.cards, &specs, uuid::Uuid::now_v7).unwrap_err();
         assert!(err.to_string().contains("Backlog"), "{err}");
     }
 }

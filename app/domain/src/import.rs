@@ -174,7 +174,7 @@ mod tests {
             name: "T".into(),
             ..Default::default()
         }
-        .validate()
+        .validate(uuid::Uuid::now_v7)
         .expect("ok");
         Board {
             id: BoardId::new(),

@@ -435,7 +435,7 @@ mod tests {
             name: "P".into(),
             ..Default::default()
         }
-        .validate()
+        .validate(uuid::Uuid::now_v7)
         .expect("ok");
         Board {
             id: BoardId::new(),

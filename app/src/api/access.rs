@@ -26,7 +26,7 @@ pub async fn list_members(slug: String) -> Result<MembersPage, AppError> {
     let board = domain::board::BoardRef::Slug(slug);
     let (store, principal, id) = authorize_board(&board, domain::access::Action::ViewBoard).await?;
     let role = effective_role(store.as_ref(), &principal, id).await?;
-    let summary = store.board(&domain::board::BoardRef::Id(id)).await?;
+    let summary = store.board_layout(&domain::board::BoardRef::Id(id)).await?;
     Ok(MembersPage {
         board_name: summary.name,
         members: store.board_members(id).await?,

@@ -154,8 +154,11 @@ pub async fn get_card_detail(slug: String, number: i64) -> Result<CardDetail, Ap
     let board_ref = domain::board::BoardRef::Slug(slug);
     let (board_id, role) =
         application::boards::viewer_role(store.as_ref(), &caller, &board_ref).await?;
-    let mut board = store.board(&board_ref).await?;
-    board.cards.clear();
+    // The layout only: the page names columns and lanes, and a card's page must cost the
+    // same on a board of 50,000 cards as on one of 500.
+    let board = store
+        .board_layout(&domain::board::BoardRef::Id(board_id))
+        .await?;
     let card = store.card_by_number(&board_ref, number).await?;
     let events = store.card_events(card.id).await?;
     let now = Utc::now();
@@ -191,7 +194,7 @@ pub async fn get_card_detail(slug: String, number: i64) -> Result<CardDetail, Ap
     Ok(CardDetail {
         causes,
         description_html: crate::ssr::render_markdown(&card.description),
-        history_html: crate::pages::card_history_html(&board, &events, now),
+        history_html: crate::render::card_history_html(&board, &events, now),
         board,
         card,
         role,

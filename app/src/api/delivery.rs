@@ -66,7 +66,10 @@ pub async fn get_delivery(
             .filter(|s| !s.is_empty()),
         environment: PRODUCTION.to_owned(),
     };
-    let board = store.board(&domain::board::BoardRef::Id(board_id)).await?;
+    // The layout only: the delivery view reads the event log, not the cards.
+    let board = store
+        .board_layout(&domain::board::BoardRef::Id(board_id))
+        .await?;
     let events = store.board_events(board.id, window.end()).await?;
     let (delivery, all) =
         application::delivery::load_delivery(store.as_ref(), &board, &events, window, &scope)
@@ -84,7 +87,7 @@ pub async fn get_delivery(
         .filter(|d| window.contains(d.deployed_at) && scope.covers(d))
         .take(DEPLOYMENTS_SHOWN)
         .collect();
-    Ok(crate::pages::delivery_view(DeliveryReport {
+    Ok(crate::render::delivery_view(DeliveryReport {
         board_name: board.name,
         slug: board.slug,
         delivery,

@@ -180,7 +180,7 @@ pub async fn get_retro(
             Ok(Forecast { how_many, by, when })
         })
         .map_err(|e| e.to_string());
-    Ok(crate::pages::retro_view(RetroReport {
+    Ok(crate::render::retro_view(RetroReport {
         board_name: board.name,
         slug: board.slug,
         columns: board.columns,

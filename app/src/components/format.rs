@@ -17,6 +17,15 @@ pub fn human_duration(seconds: i64) -> String {
     }
 }
 
+/// A column's name for a page, or "(removed column)" for one the board no longer has (an old
+/// event may name it).
+pub fn column_name(board: &domain::Board, id: domain::ColumnId) -> String {
+    board
+        .column(id)
+        .map(|c| c.name.clone())
+        .unwrap_or_else(|| "(removed column)".into())
+}
+
 /// A timestamp for history lists: `2026-11-21 14:05 UTC`.
 pub fn short_time(at: DateTime<Utc>) -> String {
     at.format("%Y-%m-%d %H:%M UTC").to_string()

@@ -18,17 +18,11 @@ pub use account::AccountPage;
 pub use board::BoardPage;
 pub use boards::BoardsPage;
 pub use card::CardPage;
-#[cfg(feature = "ssr")]
-pub use card::card_history_html;
 pub use delivery::DeliveryPage;
-#[cfg(feature = "ssr")]
-pub use delivery::delivery_view;
 pub use login::LoginPage;
 pub use members::BoardMembersPage;
 pub use not_found::NotFound;
 pub use retro::RetroPage;
-#[cfg(feature = "ssr")]
-pub use retro::retro_view;
 pub use settings::SettingsPage;
 pub use setup::SetupPage;
 pub use tokens::{BoardTokensPage, InstanceTokensPage};

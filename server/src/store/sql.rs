@@ -1825,7 +1825,7 @@ macro_rules! impl_store {
                 owner: Option<domain::UserId>,
                 now: DateTime<Utc>,
             ) -> Result<Board, StoreError> {
-                let draft = new.validate()?;
+                let draft = new.validate(Uuid::now_v7)?;
                 let mut tx = self.write_tx().await?;
                 let id = insert_board(&mut tx, &draft, now).await?;
                 if let Some(owner) = owner {
@@ -1905,7 +1905,7 @@ macro_rules! impl_store {
             async fn set_columns(&self, board: &BoardRef, specs: &[ColumnSpec]) -> Result<Board, StoreError> {
                 let mut tx = self.write_tx().await?;
                 let current = load_board(&mut tx, board, true).await?;
-                let planned = plan_columns(&current.columns, &current.cards, specs)?;
+                let planned = plan_columns(&current.columns, &current.cards, specs, Uuid::now_v7)?;
                 for gone in current.columns.iter().filter(|c| planned.iter().all(|p| p.id != c.id)) {
                     sqlx::query("DELETE FROM board_columns WHERE id = $1")
                         .bind(gone.id.0)

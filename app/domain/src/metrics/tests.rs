@@ -61,7 +61,7 @@ impl Fixture {
             name: "Metrics".into(),
             ..Default::default()
         }
-        .validate()
+        .validate(uuid::Uuid::now_v7)
         .expect("valid board");
         Self {
             board: Board {

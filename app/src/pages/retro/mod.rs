@@ -9,11 +9,6 @@
 //! the metrics' decoders stay out of the browser bundle (issue 8). Their links are plain
 //! `<a href>`s and their tooltips native SVG `<title>`s, so they work as before.
 
-#[cfg(feature = "ssr")]
-mod charts;
-#[cfg(feature = "ssr")]
-mod summary;
-
 use crate::components::{FormAction, PostForm};
 use domain::access::Role;
 use domain::retro::{ActionItem, Retrospective};
@@ -92,60 +87,6 @@ fn Retro(
                 <div>{notes}{actions}</div>
             </div>
         </section>
-    }
-}
-
-/// Renders the read-only parts of the retrospective to HTML (see the module documentation).
-#[cfg(feature = "ssr")]
-pub fn retro_view(report: crate::api::RetroReport) -> RetroView {
-    use crate::components::{FourKeysPanel, StaticHtml};
-    use charts::FlowCharts;
-    use summary::{ForecastPanel, KeyFigures, PolicyAndIncidents};
-
-    let (from, to) = (report.retro.from, report.retro.to);
-    let (prev_from, prev_to) = (report.previous.from, report.previous.to);
-    let slug = report.slug.clone();
-    let csv = format!("/api/v1/boards/{slug}/metrics.csv?from={from}&to={to}");
-    // Each part is type-erased: one view type for the whole page overflows the compiler.
-    let head = view! {
-        <div class="board-head">
-            <div>
-                <p class="crumbs"><a href=format!("/boards/{slug}")>{format!("← {}", report.board_name)}</a></p>
-                <h1>"Retrospective"</h1>
-                <p class="lead">{format!(
-                    "{} – {}, compared with {} – {}",
-                    from.format("%b %-d, %Y"), to.format("%b %-d, %Y"),
-                    prev_from.format("%b %-d"), prev_to.format("%b %-d")
-                )}</p>
-            </div>
-            <form method="get" action=format!("/boards/{slug}/retro") class="inline-form period-form" aria-label="Period">
-                <label>"From" <input type="date" name="from" value=from.to_string()/></label>
-                <label>"To" <input type="date" name="to" value=to.to_string()/></label>
-                <button type="submit">"Show"</button>
-                <a class="button" href=csv download>"Throughput CSV"</a>
-            </form>
-        </div>
-    }
-    .into_any();
-    let figures = view! { <KeyFigures view=report.clone()/> }.into_any();
-    let charts = view! { <FlowCharts view=report.clone()/> }.into_any();
-    let delivery = view! {
-        <section class="retro-section" data-section="delivery">
-            <h2>"Delivery: DORA's four keys"</h2>
-            <FourKeysPanel delivery=report.delivery.clone()/>
-            <p><a href=format!("/boards/{slug}/delivery?from={from}&to={to}")>"Value stream and deployments →"</a></p>
-        </section>
-    }
-    .into_any();
-    let tables = view! { <PolicyAndIncidents view=report.clone()/> }.into_any();
-    let forecast = view! { <ForecastPanel view=report.clone()/> }.into_any();
-    RetroView {
-        report_html: view! { {head}{figures}{charts}{delivery} }.to_static_html(),
-        side_html: view! { {tables}{forecast} }.to_static_html(),
-        board_name: report.board_name,
-        slug: report.slug,
-        role: report.role,
-        retro: report.retro,
     }
 }
 

@@ -1,0 +1,109 @@
+//! A card's history (the time it spent in each column and every event) as HTML made on the
+//! server: the card page only shows it, so the browser needs neither this view nor the event
+//! types' deserializers (issue 8: the wasm bundle's size).
+
+use chrono::{DateTime, Utc};
+use domain::{Board, CardEvent, EventKind};
+use leptos::prelude::*;
+
+use crate::components::{StaticHtml, column_name, human_duration, short_time};
+
+fn describe(board: &Board, kind: &EventKind) -> String {
+    match kind {
+        EventKind::Created { column_id, .. } => {
+            format!("created in {}", column_name(board, *column_id))
+        }
+        EventKind::Moved {
+            from_column_id,
+            to_column_id,
+            ..
+        } if from_column_id == to_column_id => {
+            format!("reordered in {}", column_name(board, *to_column_id))
+        }
+        EventKind::Moved {
+            from_column_id,
+            to_column_id,
+            ..
+        } => format!(
+            "moved from {} to {}",
+            column_name(board, *from_column_id),
+            column_name(board, *to_column_id)
+        ),
+        EventKind::Edited { fields } => format!("edited {}", fields.join(", ").replace('_', " ")),
+        EventKind::Blocked { reason } => format!("blocked: {reason}"),
+        EventKind::Unblocked => "unblocked".to_owned(),
+        EventKind::PolicyOverridden {
+            rule,
+            column_id,
+            limit,
+            current,
+            reason,
+        } => format!(
+            "overrode the {} policy in {} ({current} of {limit}): {reason}",
+            rule.as_str().replace('_', " "),
+            column_name(board, *column_id)
+        ),
+        EventKind::IncidentRecurred { occurrences } => {
+            format!("incident reported again ({occurrences} reports so far)")
+        }
+        EventKind::AlertResolved => "alert resolved (monitoring)".to_owned(),
+        EventKind::Deployed {
+            service,
+            environment,
+            version,
+            status,
+            ..
+        } => match status {
+            domain::delivery::DeploymentStatus::Success => {
+                format!("deployed to {environment}: {service} {version}")
+            }
+            domain::delivery::DeploymentStatus::Failure => {
+                format!("deployment to {environment} failed: {service} {version}")
+            }
+        },
+    }
+}
+
+/// The card's history, the time it spent in each column and every event, as HTML made on
+/// the server: the page only shows it, so the browser needs neither this view nor the event
+/// types' deserializers (issue 8: the wasm bundle's size).
+pub fn card_history_html(board: &Board, events: &[CardEvent], now: DateTime<Utc>) -> String {
+    let visits = domain::column_visits(events, now)
+        .iter()
+        .map(|v| {
+            view! {
+                <tr>
+                    <td>{column_name(board, v.column_id)}</td>
+                    <td>{short_time(v.entered_at)}</td>
+                    <td>{v.left_at.map(short_time).unwrap_or_else(|| "still here".into())}</td>
+                    <td class="num">{human_duration(v.duration_s)}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let events = events
+        .iter()
+        .rev()
+        .map(|e| {
+            view! {
+                <li>
+                    <time datetime=e.at.to_rfc3339()>{short_time(e.at)}</time>
+                    <span class="actor">{e.actor.name.clone()}</span>
+                    <span class="what">{describe(board, &e.kind)}</span>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <h2>"Time in each column"</h2>
+        <table class="visits">
+            <thead>
+                <tr><th>"Column"</th><th>"Entered"</th><th>"Left"</th><th class="num">"Stayed"</th></tr>
+            </thead>
+            <tbody>{visits}</tbody>
+        </table>
+        <h2>"History"</h2>
+        <ol class="events">{events}</ol>
+    }
+    .to_static_html()
+}

@@ -1,0 +1,11 @@
+//! Views rendered to HTML on the server only: the server functions answer with their HTML,
+//! and the pages put it in place. Kept apart from `pages` so the server functions (`api`)
+//! never import a page, and the browser bundle carries none of this code.
+
+mod card_history;
+mod delivery;
+mod retro;
+
+pub use card_history::card_history_html;
+pub use delivery::delivery_view;
+pub use retro::retro_view;
