@@ -2,11 +2,11 @@
 # `make bench`: runs the release benchmarks against SQLite and, when the local PostgreSQL
 # answers, a throw-away PostgreSQL database, then assembles bench/REPORT.md from their
 # sections (target/bench/*.md) under a header naming the machine and the date.
-#   scripts/bench.sh            # all: flow metrics on a year of history, load, bundle size
-#   scripts/bench.sh flow       # only one of them (flow, load or bundle)
+#   scripts/bench.sh            # all: flow metrics on a year of history, load, scaling, bundle size
+#   scripts/bench.sh flow       # only one of them (flow, load, scaling or bundle)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-benches=("${@:-flow load bundle}")
+benches=("${@:-flow load scaling bundle}")
 read -r -a benches <<<"${benches[*]}"
 
 pg=(-h 127.0.0.1 -p 5432 -U postgres)
@@ -63,7 +63,7 @@ mem=$(awk '/MemTotal/ { printf "%d GiB", $2 / 1024 / 1024 }' /proc/meminfo)
     echo "The machine's speed: a fixed loop of Python (\`scripts/bench.sh\`, \"reference\") took $reference ms"
     echo "on one core; compare reports by it, not by the model name."
     echo "The before and after of each optimisation are in \`bench/HISTORY.md\`."
-    for section in flow load bundle; do
+    for section in flow load scaling bundle; do
         if [ -f "target/bench/$section.md" ]; then
             cat "target/bench/$section.md"
         fi

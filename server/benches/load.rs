@@ -16,7 +16,7 @@ mod common;
 mod support;
 
 use std::fmt::Write as _;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use chrono::{TimeDelta, Utc};
@@ -26,6 +26,7 @@ use domain::board::BoardRef;
 use domain::import::{HistoryImport, ImportCard, ImportTransition};
 use domain::{Actor, CardType, NewBoard};
 use server::store::Database;
+use support::server::Flowboard;
 use support::wal::WalProbe;
 use support::{Latencies, ms, percent, with_steal};
 
@@ -51,69 +52,6 @@ const PAGE_RUNS: usize = 200;
 /// Pages requested before the timed ones: the first after the write storms wait on the
 /// WAL checkpoint the storms left behind.
 const PAGE_WARM_UP: usize = 20;
-
-/// The server process, killed on drop.
-struct Flowboard {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Flowboard {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Flowboard {
-    async fn start(db: &TestDb) -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = Command::new(env!("CARGO_BIN_EXE_flowboard"))
-            .args(["--bind", &format!("127.0.0.1:{port}")])
-            .args(["--database-url", &db.url])
-            // The per-token limit (50/s by default) would measure the limiter, not the server.
-            .env("FLOWBOARD_TOKEN_REQUESTS_PER_SECOND", "1000000")
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start flowboard");
-        // Owned from here on, so that it is killed and waited for even if it never answers.
-        let server = Self {
-            child,
-            base: format!("http://127.0.0.1:{port}"),
-        };
-        let probe = reqwest::Client::new();
-        for _ in 0..200 {
-            if let Ok(r) = probe.get(format!("{}/readyz", server.base)).send().await
-                && r.status().is_success()
-            {
-                return server;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("flowboard did not become ready");
-    }
-
-    /// Resident memory now and at its peak, in MB (`VmRSS`, `VmHWM` of /proc/PID/status).
-    fn memory(&self) -> (f64, f64) {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .unwrap_or_default();
-        let field = |name: &str| {
-            status
-                .lines()
-                .find(|l| l.starts_with(name))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<f64>().ok())
-                .map_or(f64::NAN, |kb| kb / 1024.0)
-        };
-        (field("VmRSS:"), field("VmHWM:"))
-    }
-}
 
 /// What one wrk run did, from the `FLOWBOARD {json}` line its script prints at the end.
 #[derive(serde::Deserialize)]
@@ -446,7 +384,7 @@ async fn bench_backend(name: &str, db: TestDb, out: &mut String) {
          | Alertmanager ingestion, {INGEST_CLIENTS} clients, {INGEST_SECONDS} s after {WARM_UP_SECONDS} s of warm-up, {ALERTS} alerts | \
          {rate:.0} requests/s; p50 {} ms, p99 {} ms; {} failed; {ingest_note} | {ingest_target} | {ingest_met} |\n\
          | card moves, {MOVE_CLIENTS} clients without think time (saturation), {MOVE_SECONDS} s after {WARM_UP_SECONDS} s of warm-up | {move_rate:.0} moves/s; \
-         p50 {} ms, p99 {} ms; {} failed; {moved_note} | p99 < 20 ms | {} |\n\
+         p50 {} ms, p99 {} ms; {} failed; {moved_note} | none: a figure (no team saturates its board; issue 31) | – |\n\
          | card moves, {MOVE_CLIENTS} clients each waiting {MOVE_PACE_MS} ms on average (random) after an answer, {MOVE_SECONDS} s | {paced_rate:.0} moves/s; \
          p50 {} ms, p99 {} ms; {} failed; {paced_note} | p99 < 20 ms | {} |\n\
          | board page (SSR), {PAGE_CARDS} cards, {runs} sequential requests after {PAGE_WARM_UP} | p50 {} ms, \
@@ -461,7 +399,6 @@ async fn bench_backend(name: &str, db: TestDb, out: &mut String) {
         ms(moved.p50()),
         ms(moved.p99()),
         moved.failures(),
-        support::met(moved.failed == 0 && moved.p99() < Duration::from_millis(20)),
         ms(paced.p50()),
         ms(paced.p99()),
         paced.failures(),
@@ -491,8 +428,9 @@ fn main() {
          page by one client sending requests one after another, all on the same machine. \
          Latencies are per request as the clients see them.\n\n\
          Without think time, clients wait on each other: by Little's law the mean latency of \
-         64 clients is 64 divided by the throughput, so a p99 under 20 ms there needs more \
-         than 3,200 moves/s. The paced run shows the latency below saturation; its clients wait \
+         64 clients is 64 divided by the throughput. That run shows the saturation \
+         throughput, a figure and no longer a target (issue 31: no team saturates its board). \
+         The paced run shows the latency below saturation, the target; its clients wait \
          a random time after each answer, as independent users do (a fixed wait kept the \
          clients answered together in step, so their moves came in bursts).\n\n\
          These machines are virtual: the hypervisor may give part of their CPU time to other \

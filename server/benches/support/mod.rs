@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+pub mod server;
 pub mod wal;
 
 /// Request latencies, sorted.

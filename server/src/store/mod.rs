@@ -9,10 +9,7 @@ mod accounts;
 mod deliveries;
 #[macro_use]
 mod retros;
-mod batch;
 mod card_boards;
-mod cards_cache;
-mod cell_ends;
 mod layout_cache;
 mod log_cache;
 mod postgres;

@@ -24,12 +24,6 @@ pub struct PostgresStore {
     log_cache: std::sync::Arc<super::log_cache::LogCache>,
     /// Boards' layouts as last read by a move (see [`super::layout_cache`]).
     layouts: std::sync::Arc<super::layout_cache::LayoutCache>,
-    /// Boards' cards as this process's last batch of moves left them (see
-    /// [`super::cards_cache`]).
-    cards_cache: std::sync::Arc<super::cards_cache::CardsCache>,
-    /// Card moves waiting to be written together (see [`super::batch`]).
-    moves:
-        std::sync::Arc<super::batch::Batcher<super::batch::PendingMove, super::batch::MoveAnswer>>,
     /// API tokens by secret hash, as recently read (see [`super::recent`]).
     tokens: std::sync::Arc<Recent<String, domain::access::ApiToken>>,
     /// Which board each card is on (see [`super::card_boards`]).
@@ -85,8 +79,6 @@ impl PostgresStore {
             write_turn: None,
             log_cache: Default::default(),
             layouts: Default::default(),
-            cards_cache: Default::default(),
-            moves: Default::default(),
             tokens: Default::default(),
             card_boards: Default::default(),
             incident_settings,
@@ -280,11 +272,6 @@ async fn listen(pool: &PgPool) -> Result<PgListener, sqlx::Error> {
     listener.listen(CHANNEL).await?;
     Ok(listener)
 }
-
-/// Said by a batch of moves with its boards' locks: this transaction writes its boards'
-/// `cards_stamp` itself after its writes, so the trigger that clears it on other writes to
-/// cards stays idle (migration `20261205000001_cards_stamp`). Local to the transaction.
-const STAMPING: &str = "set_config('flowboard.stamping', 'on', true)";
 
 /// The digits of a second kept in stored times (PostgreSQL keeps microseconds).
 const STORED_SUBSEC_DIGITS: u16 = 6;

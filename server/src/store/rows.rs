@@ -145,7 +145,7 @@ pub(crate) struct CardRow {
 }
 
 /// A card read for a move, with the version of its board's layout read in the same
-/// statement (see `cards_for_move` in `sql.rs`).
+/// statement (see `versioned_card` in `sql.rs`).
 #[derive(FromRow)]
 pub(crate) struct VersionedCardRow {
     pub layout_version: i64,

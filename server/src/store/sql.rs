@@ -48,152 +48,6 @@ macro_rules! end_of_cell_key {
     };
 }
 
-/// The cards that bear on placing a card in column `$2` (the SQL form of
-/// `domain::policy::bears_on_placement`), each with the version of the board's layout: the
-/// card `$1` itself (NULL for a card not made yet), the cards in the active columns and in
-/// `$2` when it has a WIP limit, and those in `$2`'s Expedite lanes when the board limits
-/// Expedite. `$board` is the board's id or an expression for it. Three indexed reads joined
-/// by `UNION`: as one `OR`, the read scanned every card on the board, finished ones included.
-/// The policies need nothing else, so a placement reads a handful of cards however much
-/// finished work the board holds.
-macro_rules! placement_cards_sql {
-    ($board:literal) => {
-        concat!(
-            versioned_cards!($board),
-            "id = $1 UNION ",
-            versioned_cards!($board),
-            "board_id = ",
-            $board,
-            " AND column_id IN (SELECT id FROM board_columns WHERE board_id = ",
-            $board,
-            " AND (kind = 'active' OR (id = $2 AND wip_limit IS NOT NULL))) UNION ",
-            versioned_cards!($board),
-            "board_id = ",
-            $board,
-            " AND column_id = $2 AND lane_id IN (SELECT id FROM lanes WHERE board_id = ",
-            $board,
-            " AND kind = 'expedite') AND EXISTS (SELECT 1 FROM boards WHERE id = ",
-            $board,
-            " AND expedite_limit IS NOT NULL) ORDER BY position, number"
-        )
-    };
-}
-
-/// `$from, $from+1, ...`: `count` placeholders for an `IN` list.
-fn placeholders(from: usize, count: usize) -> String {
-    (from..from + count)
-        .map(|k| format!("${k}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// `list` padded to a power of two with repeats of its first item (empty stays empty): the
-/// lists a batch's statements read by, so that a handful of statement texts is prepared and
-/// cached however many moves a batch holds.
-pub(super) fn padded<T: Copy>(list: &[T]) -> Vec<T> {
-    let Some(&first) = list.first() else {
-        return Vec::new();
-    };
-    let mut out = list.to_vec();
-    out.resize(list.len().next_power_of_two(), first);
-    out
-}
-
-/// The statement before a batch's notifications on PostgreSQL: the batch's stamp `$1` on its
-/// `boards` boards `$2..` (see `super::cards_cache`), set after its writes.
-pub(super) fn stamp_cte(boards: usize) -> String {
-    format!(
-        "WITH stamped AS (UPDATE boards SET cards_stamp = $1 WHERE id IN ({})) ",
-        placeholders(2, boards)
-    )
-}
-
-/// The boards of the cards `$1..$n` with their layout versions, cards' stamps and next card
-/// numbers (see `super::cards_cache`), locked with `lock` (`FOR UPDATE`, or nothing) in the order of their
-/// ids: two batches sharing boards (from two instances) take them in the same order, so
-/// neither holds one the other waits for while it waits for the other's. The locks come
-/// before the batch's cards are read, so that they are read as the writes before this batch
-/// left them. `stamping` is evaluated with them: on PostgreSQL it tells the database's
-/// triggers that this transaction stamps its boards itself (see `STAMPING`).
-pub(super) fn batch_boards_sql(n: usize, lock: &str, stamping: &str) -> String {
-    format!(
-        "SELECT id, layout_version, cards_stamp, next_card_number, {stamping} AS stamping \
-         FROM boards WHERE id IN \
-         (SELECT board_id FROM cards WHERE id IN ({})) ORDER BY id{lock}",
-        placeholders(1, n)
-    )
-}
-
-/// How many of each list [`batch_cards_sql`] reads by, each list [`padded`] by the caller.
-#[derive(Debug, Clone, Copy)]
-pub(super) struct BatchLists {
-    pub cards: usize,
-    pub boards: usize,
-    pub columns: usize,
-    pub cell_columns: usize,
-    pub cell_lanes: usize,
-    /// Cells (board, column, lane: three placeholders each) whose last card is read.
-    pub ends: usize,
-}
-
-/// The cards a batch of moves is checked against (`domain::policy::PlacementScope`, worked
-/// out in memory from the boards' layouts): the cards moved, by id, and on the batch's
-/// boards those in the scope's columns, and in its cells (every scope column with every
-/// scope lane: a column and a lane of two boards hold no card). Placeholders in the order of
-/// [`BatchLists`]; an empty list leaves its part out. Each part is a search of an index (the
-/// primary key, `cards_cell_idx`); the same rule as one condition, with the columns worked
-/// out in SQL, made PostgreSQL scan every card (`bench/HISTORY.md`, session 17). `UNION ALL`:
-/// a card read twice is kept once by the caller. Last, the last card of each of the `ends`
-/// cells: the batch learns those cells' ends from what it reads (see `super::cell_ends`)
-/// without a read of its own for each.
-pub(super) fn batch_cards_sql(lists: BatchLists) -> String {
-    let select = concat!("SELECT ", card_columns!(), " FROM cards WHERE ");
-    let mut next = 1;
-    let mut list = |count: usize| {
-        let out = placeholders(next, count);
-        next += count;
-        out
-    };
-    let cards = list(lists.cards);
-    let boards = list(lists.boards);
-    let mut sql = format!("{select}id IN ({cards})");
-    if lists.columns > 0 {
-        let columns = list(lists.columns);
-        sql += &format!(" UNION ALL {select}board_id IN ({boards}) AND column_id IN ({columns})");
-    }
-    if lists.cell_columns > 0 && lists.cell_lanes > 0 {
-        let (columns, lanes) = (list(lists.cell_columns), list(lists.cell_lanes));
-        sql += &format!(
-            " UNION ALL {select}board_id IN ({boards}) AND column_id IN ({columns}) \
-             AND lane_id IN ({lanes})"
-        );
-    }
-    for k in 0..lists.ends {
-        let first = next + 3 * k;
-        sql += &format!(
-            " UNION ALL SELECT * FROM ({select}board_id = ${} AND column_id = ${} \
-             AND lane_id = ${} ORDER BY position DESC LIMIT 1) AS end{k}",
-            first,
-            first + 1,
-            first + 2
-        );
-    }
-    sql
-}
-
-/// `SELECT` the layout version of board `$board` and the card columns `FROM cards WHERE `.
-macro_rules! versioned_cards {
-    ($board:literal) => {
-        concat!(
-            "SELECT (SELECT layout_version FROM boards WHERE id = ",
-            $board,
-            ") AS layout_version, ",
-            card_columns!(),
-            " FROM cards WHERE "
-        )
-    };
-}
-
 /// A move's `UPDATE`: card `$4` to column `$1`, lane `$2`, key `$3` (NULL: the end of the
 /// cell), at `$5`, in its column since `$6`.
 macro_rules! move_update {
@@ -234,41 +88,6 @@ macro_rules! move_and_log_sql {
     };
 }
 
-/// The largest key of cell `$1` (board), `$2` (column), `$3` (lane), NULL in an empty cell:
-/// what a batch of moves learns a cell's end from (see `super::cell_ends`). A search of
-/// `cards_cell_idx` from its end.
-macro_rules! cell_max_sql {
-    () => {
-        "SELECT MAX(position) FROM cards WHERE board_id = $1 AND column_id = $2 AND lane_id = $3"
-    };
-}
-
-/// A batch's planned moves written in one statement (PostgreSQL; its keys worked out in
-/// memory, see `super::cell_ends`): each card to its last place in the batch (`$1`..`$6`:
-/// ids, columns, lanes, keys, times, column entry times; one row per card), and one `moved`
-/// event per move in the batch's order (`$7`..`$16`: boards, cards, times, actor kinds and
-/// names, columns, lanes, from columns and lanes, data; kind `$17`). Answers the number of
-/// cards updated: fewer than asked means a card went away, and the batch fails.
-macro_rules! bulk_moves_sql {
-    () => {
-        "WITH m AS (SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], \
-         $4::float8[], $5::timestamptz[], $6::timestamptz[]) \
-         AS m(id, column_id, lane_id, position, updated_at, column_entered_at)), \
-         moved AS (UPDATE cards c SET column_id = m.column_id, lane_id = m.lane_id, \
-         position = m.position, updated_at = m.updated_at, \
-         column_entered_at = m.column_entered_at FROM m WHERE c.id = m.id RETURNING c.id), \
-         logged AS (INSERT INTO card_events (board_id, card_id, kind, at, actor_kind, \
-         actor_name, column_id, lane_id, from_column_id, from_lane_id, data) \
-         SELECT e.board_id, e.card_id, $17, e.at, e.actor_kind, e.actor_name, e.column_id, \
-         e.lane_id, e.from_column_id, e.from_lane_id, e.data::jsonb \
-         FROM unnest($7::uuid[], $8::uuid[], $9::timestamptz[], $10::text[], $11::text[], \
-         $12::uuid[], $13::uuid[], $14::uuid[], $15::uuid[], $16::text[]) WITH ORDINALITY \
-         AS e(board_id, card_id, at, actor_kind, actor_name, column_id, lane_id, \
-         from_column_id, from_lane_id, data, n) ORDER BY e.n) \
-         SELECT count(*) FROM moved"
-    };
-}
-
 /// An open incident reported again, and its `incident_recurred` event, in one round trip:
 /// the card on board `$3` with open key `$4` counted once more, seen at `$1` (`$2`), read
 /// back; the event by `$6` `$7` at `$1`, kind `$5`, its data `$8` (the event with any count)
@@ -302,102 +121,9 @@ macro_rules! recur_and_log_sql {
     };
 }
 
-/// `write_moves`: writes the queued simple moves of a batch (no override to record, no
-/// dedup key to keep in step, the key already worked out; see `move_together`). SQLite, in
-/// process, writes them one by one as a move alone is; PostgreSQL, a round trip away, in one
-/// statement (`bulk_moves_sql`), where a statement per move kept the board locked through a
-/// chain of round trips (bench/HISTORY.md, session 16).
-macro_rules! write_moves_fn {
-    (sqlite) => {
-        async fn write_moves(
-            conn: &mut Conn,
-            moves: Vec<QueuedMove<'_>>,
-        ) -> Result<(), StoreError> {
-            for queued in moves {
-                write_move(
-                    conn,
-                    &queued.board,
-                    queued.planned,
-                    queued.actor,
-                    queued.now,
-                )
-                .await?;
-            }
-            Ok(())
-        }
-    };
-    (postgres) => {
-        async fn write_moves(
-            conn: &mut Conn,
-            moves: Vec<QueuedMove<'_>>,
-        ) -> Result<(), StoreError> {
-            if moves.is_empty() {
-                return Ok(());
-            }
-            // The cards: each once, at its last place in the batch.
-            let mut seen = std::collections::HashSet::new();
-            let last: Vec<&Card> = moves
-                .iter()
-                .rev()
-                .map(|queued| &queued.planned.card)
-                .filter(|card| seen.insert(card.id))
-                .collect();
-            let kind = "moved";
-            let mut data = Vec::with_capacity(moves.len());
-            for queued in &moves {
-                let moved = moved_event(&queued.planned);
-                debug_assert_eq!(moved.name(), kind);
-                data.push(
-                    serde_json::to_string(&moved)
-                        .map_err(|e| StoreError::Internal(e.to_string()))?,
-                );
-            }
-            let each = |f: fn(&QueuedMove<'_>) -> Uuid| moves.iter().map(f).collect::<Vec<_>>();
-            let updated: i64 = sqlx::query_scalar(bulk_moves_sql!())
-                .bind(last.iter().map(|c| c.id.0).collect::<Vec<_>>())
-                .bind(last.iter().map(|c| c.column_id.0).collect::<Vec<_>>())
-                .bind(last.iter().map(|c| c.lane_id.0).collect::<Vec<_>>())
-                .bind(last.iter().map(|c| c.position).collect::<Vec<_>>())
-                .bind(last.iter().map(|c| c.updated_at).collect::<Vec<_>>())
-                .bind(last.iter().map(|c| c.column_entered_at).collect::<Vec<_>>())
-                .bind(each(|q| q.board.id.0))
-                .bind(each(|q| q.planned.card.id.0))
-                .bind(moves.iter().map(|q| q.now).collect::<Vec<_>>())
-                .bind(
-                    moves
-                        .iter()
-                        .map(|q| q.actor.kind.as_str())
-                        .collect::<Vec<_>>(),
-                )
-                .bind(
-                    moves
-                        .iter()
-                        .map(|q| q.actor.name.as_str())
-                        .collect::<Vec<_>>(),
-                )
-                .bind(each(|q| q.planned.card.column_id.0))
-                .bind(each(|q| q.planned.card.lane_id.0))
-                .bind(each(|q| q.planned.from.0.0))
-                .bind(each(|q| q.planned.from.1.0))
-                .bind(data)
-                .bind(kind)
-                .fetch_one(&mut *conn)
-                .await
-                .map_err(db_error)?;
-            if updated != last.len() as i64 {
-                return Err(StoreError::Internal(format!(
-                    "a batch of moves updated {updated} of its {} cards",
-                    last.len()
-                )));
-            }
-            Ok(())
-        }
-    };
-}
-
 macro_rules! impl_store {
     ($store:ident, $db:ty, begin: $begin:literal, lock_board: $lock:literal, notify: $notify:literal, dialect: $dialect:ident) => {
-        use std::collections::{HashMap, HashSet};
+        use std::collections::HashMap;
 
         use application::ports::{BoardRef, Store, StoreError};
         use async_trait::async_trait;
@@ -408,7 +134,8 @@ macro_rules! impl_store {
         use application::ports::{AlertOutcome, BoardChange, IncidentOutcome};
         use domain::incident::{Signal, SignalStatus};
         use domain::policy::{
-            BoardPolicy, Mover, PlacementScope, Violation, bears_on_placement, check_override_reason, check_placement,
+            BoardPolicy, Lanes, Mover, PlacementCounts, PlacementQuery, Violation,
+            check_override_reason, check_placement,
         };
         use domain::{
             Actor, Board, BoardId, BoardSummary, Card, CardEvent, CardId, CardPatch, Column,
@@ -417,9 +144,6 @@ macro_rules! impl_store {
         use sqlx::types::Json;
         use uuid::Uuid;
 
-        use crate::store::cell_ends::{Cell, CellEnds, cell_of};
-        use crate::store::batch::{MoveAnswer, PendingMove, Release, batch_failure, refusal, same_error};
-        use crate::store::cards_cache::BoardCards;
         use crate::store::rows::{
             BoardRow, CardRow, EventRow, Layout, LayoutRow, SummaryRow, VersionedCardRow, db_error,
         };
@@ -443,64 +167,31 @@ macro_rules! impl_store {
             /// commit a change no live view is told of.
             async fn commit_all(&self, tx: Tx, changes: Vec<BoardChange>) -> Result<(), StoreError> {
                 let store = self.clone();
-                tokio::spawn(async move { store.commit_here(tx, changes, None).await })
+                tokio::spawn(async move { store.commit_here(tx, changes).await })
                     .await
                     .map_err(|e| StoreError::Internal(format!("commit task: {e}")))?
             }
 
-            /// [`Self::commit_all`] on the calling task: only for a caller no client can cut
-            /// off, a batch of moves (on its own task, see [`crate::store::batch`]), where a
-            /// task of its own would be one more wait in the runtime's queue while the board
-            /// is locked. With `stamp`, the boards' `cards_stamp` is set first (see
-            /// [`crate::store::cards_cache`]): on PostgreSQL in the notify's statement.
-            async fn commit_here(
-                &self,
-                mut tx: Tx,
-                changes: Vec<BoardChange>,
-                stamp: Option<(Uuid, Vec<Uuid>)>,
-            ) -> Result<(), StoreError> {
+            /// [`Self::commit_all`] on the calling task.
+            async fn commit_here(&self, mut tx: Tx, changes: Vec<BoardChange>) -> Result<(), StoreError> {
                 if !$notify.is_empty() && !changes.is_empty() {
                     let payloads = changes
                         .iter()
                         .map(serde_json::to_string)
                         .collect::<Result<Vec<_>, _>>()
                         .map_err(|e| StoreError::Internal(e.to_string()))?;
-                    // `[WITH stamped AS (UPDATE boards ...)] SELECT pg_notify(channel, p)
-                    // FROM (VALUES ($k), ($k+1), ...) AS v(p)`.
-                    let (first, with) = match &stamp {
-                        Some((_, boards)) => {
-                            (2 + boards.len(), crate::store::sql::stamp_cte(boards.len()))
-                        }
-                        None => (1, String::new()),
-                    };
-                    let values = (first..first + payloads.len())
+                    // `SELECT pg_notify(channel, p) FROM (VALUES ($1), ($2), ...) AS v(p)`.
+                    let values = (1..=payloads.len())
                         .map(|n| format!("(${n})"))
                         .collect::<Vec<_>>()
                         .join(", ");
-                    let statement = format!(
-                        "{with}{} FROM (VALUES {values}) AS v(p)",
-                        $notify.replace("$1", "p")
-                    );
+                    let statement =
+                        format!("{} FROM (VALUES {values}) AS v(p)", $notify.replace("$1", "p"));
                     let mut query = sqlx::query(sqlx::AssertSqlSafe(statement));
-                    if let Some((stamp, boards)) = stamp {
-                        query = query.bind(stamp);
-                        for board in boards {
-                            query = query.bind(board);
-                        }
-                    }
                     for payload in payloads {
                         query = query.bind(payload);
                     }
                     query.execute(&mut **tx).await.map_err(db_error)?;
-                } else if let Some((stamp, boards)) = stamp {
-                    for board in boards {
-                        sqlx::query("UPDATE boards SET cards_stamp = $1 WHERE id = $2")
-                            .bind(stamp)
-                            .bind(board)
-                            .execute(&mut **tx)
-                            .await
-                            .map_err(db_error)?;
-                    }
                 }
                 tx.commit().await.map_err(db_error)?;
                 if $notify.is_empty() {
@@ -529,405 +220,6 @@ macro_rules! impl_store {
         }
 
         impl $store {
-            /// Writes queued card moves (see [`crate::store::batch`]) in one transaction, a
-            /// single one too: the boards' copies of their cards (see `cards_cache`) follow
-            /// only batches, and a move made alone would clear its board's stamp. A batch the
-            /// database fails is rolled back and its moves made one by one, so each move is
-            /// answered by its own fate. The next batch may begin once this one is committing
-            /// (see [`Release`]), and at the latest when it ends.
-            async fn move_batch(&self, jobs: Vec<PendingMove>, mut release: Release) -> Vec<MoveAnswer> {
-                if !jobs.is_empty()
-                    && let Some(answers) = self.move_together(&jobs, &mut release).await
-                {
-                    return answers;
-                }
-                let mut answers = Vec::with_capacity(jobs.len());
-                for job in &jobs {
-                    answers.push(self.move_alone(job).await);
-                }
-                answers
-            }
-
-            /// One move in its own transaction.
-            async fn move_alone(&self, job: &PendingMove) -> MoveAnswer {
-                let mut tx = self.write_tx().await?;
-                let (board, planned) = self.plan_in(&mut tx, job).await?;
-                let card = write_move(&mut tx, &board, planned, &job.actor, job.now).await?;
-                self.commit(tx, BoardChange::card(&card, "card_moved")).await?;
-                Ok(card)
-            }
-
-            /// The moves in one transaction, each checked against the board as the ones before
-            /// it left it; a refused move is answered and the others go on. The cards the
-            /// moves are checked against are read once, up front (see [`batch_cards`]), and
-            /// kept up to date in memory as the moves are planned. A move to the end of a cell
-            /// (most moves) gets its key in memory too (see [`crate::store::cell_ends`]), and
-            /// is queued: the queue is written at the end, or before a move that reads or
-            /// writes more than its card and event (a place asked for in the cell, an override
-            /// to record, a dedup key to keep in step), by `write_moves`. When the database
-            /// fails before the commit nothing of the batch is written, and `None` asks for
-            /// the moves one by one (see [`batch_failure`]).
-            ///
-            /// On PostgreSQL the next batch is released before the commit: it queues on the
-            /// board's lock meanwhile, and the database announces the two batches' moves in
-            /// the order they commit. Not on SQLite, where this process announces a batch
-            /// after its commit, and a batch released early could announce its moves first.
-            async fn move_together(&self, jobs: &[PendingMove], release: &mut Release) -> Option<Vec<MoveAnswer>> {
-                let mut tx = match self.write_tx().await {
-                    Ok(tx) => tx,
-                    Err(error) => return batch_failure(&error, jobs.len()),
-                };
-                let (mut known, read_ends, stamps) = match self.batch_cards(&mut tx, jobs).await {
-                    Ok(read) => read,
-                    Err(error) => return batch_failure(&error, jobs.len()),
-                };
-                let moved: HashSet<CardId> = jobs.iter().map(|job| job.id).collect();
-                let mut ends = CellEnds::default();
-                for (cell, largest) in read_ends {
-                    ends.learn(cell, largest);
-                }
-                let mut queue: Vec<QueuedMove<'_>> = Vec::new();
-                // Whether the batch writes only its moved cards and their events, all that the
-                // boards' copies follow (see `cards_cache`): a place asked for in a cell may
-                // renumber the cell's cards.
-                let mut plain = true;
-                let mut answers = Vec::with_capacity(jobs.len());
-                let mut changes = Vec::with_capacity(jobs.len());
-                for job in jobs {
-                    // `key_for` reads the cell: the moves queued before must be in it.
-                    if job.request.position.is_some() {
-                        plain = false;
-                        if let Err(failed) = write_moves(&mut tx, std::mem::take(&mut queue)).await {
-                            return batch_failure(&failed, jobs.len());
-                        }
-                    }
-                    let planned = self.plan_batched(&mut tx, job, &known, &mut ends, &moved).await;
-                    let (board, planned) = match planned {
-                        Ok(plan) => plan,
-                        Err(error) => match refusal(error) {
-                            Ok(refused) => {
-                                answers.push(Err(refused));
-                                continue;
-                            }
-                            Err(failed) => return batch_failure(&failed, jobs.len()),
-                        },
-                    };
-                    let card = if planned.overrides.is_empty() && planned.card.dedup_key.is_none() {
-                        let card = planned.card.clone();
-                        queue.push(QueuedMove { board, planned, actor: &job.actor, now: job.now });
-                        card
-                    } else {
-                        plain = false;
-                        // A failed write may have left part of the move behind: the whole
-                        // batch is rolled back (the transaction dropped).
-                        let written = match write_moves(&mut tx, std::mem::take(&mut queue)).await {
-                            Ok(()) => write_move(&mut tx, &board, planned, &job.actor, job.now).await,
-                            Err(failed) => Err(failed),
-                        };
-                        match written {
-                            Ok(card) => card,
-                            Err(failed) => return batch_failure(&failed, jobs.len()),
-                        }
-                    };
-                    if let Some((_, kept)) = known.get_mut(&card.id) {
-                        *kept = card.clone();
-                    }
-                    changes.push(BoardChange::card(&card, "card_moved"));
-                    answers.push(Ok(card));
-                }
-                if let Err(failed) = write_moves(&mut tx, queue).await {
-                    return batch_failure(&failed, jobs.len());
-                }
-                if changes.is_empty() {
-                    return Some(answers);
-                }
-                // The boards' copies follow the batch before it commits (the next batch may
-                // look at them as soon as the lock is free), under the batch's new stamp.
-                let stamp = Uuid::new_v4();
-                for (&board, &start) in &stamps {
-                    if plain {
-                        let written: Vec<Card> = answers
-                            .iter()
-                            .flatten()
-                            .filter(|card| card.board_id == board)
-                            .cloned()
-                            .collect();
-                        self.cards_cache.advance(board, start, stamp, &written);
-                    } else {
-                        self.cards_cache.forget(board);
-                    }
-                }
-                if !$notify.is_empty() {
-                    release.now();
-                }
-                let boards: Vec<Uuid> = stamps.keys().map(|board| board.0).collect();
-                if let Err(error) = self.commit_here(tx, changes, Some((stamp, boards))).await {
-                    for answer in answers.iter_mut().filter(|a| a.is_ok()) {
-                        *answer = Err(same_error(&error));
-                    }
-                    for &board in stamps.keys() {
-                        self.cards_cache.forget(board);
-                    }
-                }
-                Some(answers)
-            }
-
-            /// For a batch (its boards, locked, with their layout versions, the stamps it found
-            /// and how many cards each has numbered): every board's cards, as the copy kept with
-            /// the board's stamp, or else read whole now and kept (see `cards_cache`); a board
-            /// read whole has in `stamps` the stamp its copy was kept under, which the batch
-            /// then advances. `None`
-            /// when a board has no such copy and may not be read whole now (too big, or read
-            /// less than [`crate::store::cards_cache::FILL_INTERVAL`] ago): the batch reads
-            /// only the cards it needs.
-            async fn board_copies(
-                &self,
-                conn: &mut Conn,
-                boards: &[(Uuid, i64)],
-                stamps: &mut Stamps,
-                numbered: &HashMap<BoardId, i64>,
-            ) -> Result<Option<Vec<(i64, std::sync::Arc<BoardCards>)>>, StoreError> {
-                let mut copies = Vec::with_capacity(boards.len());
-                let mut missing = Vec::new();
-                for &(id, version) in boards {
-                    let board = BoardId(id);
-                    match self.cards_cache.get(board, stamps.get(&board).copied().flatten()) {
-                        Some(copy) => copies.push((version, copy)),
-                        None => missing.push((board, version)),
-                    }
-                }
-                let may_fill = |board: BoardId| {
-                    let numbered = numbered.get(&board).copied().unwrap_or(i64::MAX);
-                    self.cards_cache.wants_fill(board, numbered)
-                };
-                if !missing.iter().all(|&(board, _)| may_fill(board)) {
-                    return Ok(None);
-                }
-                for (board, version) in missing {
-                    let cards: BoardCards = board_cards(conn, board.0)
-                        .await?
-                        .into_iter()
-                        .map(|card| (card.id, card))
-                        .collect();
-                    let cards = std::sync::Arc::new(cards);
-                    let found = stamps.get(&board).copied().flatten();
-                    let kept = self.cards_cache.keep(board, found, std::sync::Arc::clone(&cards));
-                    stamps.insert(board, Some(kept));
-                    copies.push((version, cards));
-                }
-                Ok(Some(copies))
-            }
-
-            /// Plans a move of a batch ([`Self::plan_known`]) and gives the card its key: the
-            /// one for the place asked for in the cell (read from the cell, which may renumber
-            /// its keys: what was learnt of it is forgotten), or else its key at the end of the
-            /// cell worked out in memory from the cards of the batch (`moved`) as `known` has
-            /// them and the cell's largest stored key, read with the batch's cards or else once
-            /// per cell (see [`crate::store::cell_ends`]).
-            async fn plan_batched(
-                &self,
-                conn: &mut Conn,
-                job: &PendingMove,
-                known: &KnownCards,
-                ends: &mut CellEnds,
-                moved: &HashSet<CardId>,
-            ) -> Result<(std::sync::Arc<Board>, PlannedMove), StoreError> {
-                let (board, mut planned) = self.plan_known(conn, job, known).await?;
-                let cell = cell_of(&planned.card);
-                let key = match planned.position {
-                    Some(key) => {
-                        ends.forget(&cell);
-                        key
-                    }
-                    None => {
-                        if !ends.knows(&cell) {
-                            ends.learn(cell, cell_max(conn, cell).await?);
-                        }
-                        let batch = moved.iter().filter_map(|id| known.get(id)).map(|(_, card)| card);
-                        ends.end_key(&cell, planned.card.id, batch)
-                            .ok_or_else(|| StoreError::Internal("a cell's end was not read".into()))?
-                    }
-                };
-                planned.position = Some(key);
-                planned.card.position = key;
-                Ok((board, planned))
-            }
-
-            /// For a batch of moves: the cards that bear on any of their placements, each with
-            /// its board's layout version, in two statements. The first reads the batch's
-            /// boards and their versions (on PostgreSQL locking them, see
-            /// [`crate::store::sql::batch_boards_sql`]); from their layouts and the moves'
-            /// columns comes the scope to read ([`PlacementScope`]: all of it for every board
-            /// and every column, which is exact, as a column or lane of one board holds no card
-            /// of another), and the second reads the cards moved and the cards in that scope,
-            /// and the last card of each cell the moves may go to (their columns, in each of the
-            /// board's lanes): the batch's cell ends, answered beside the cards (see
-            /// [`crate::store::cell_ends`]), where a read per cell was a round trip each.
-            async fn batch_cards(
-                &self,
-                conn: &mut Conn,
-                jobs: &[PendingMove],
-            ) -> Result<(KnownCards, Vec<(Cell, Option<f64>)>, Stamps), StoreError> {
-                use crate::store::sql::{BatchLists, batch_boards_sql, batch_cards_sql, padded};
-                if jobs.is_empty() {
-                    return Ok((HashMap::new(), Vec::new(), HashMap::new()));
-                }
-                let ids = padded(&jobs.iter().map(|job| job.id.0).collect::<Vec<_>>());
-                let mut query = sqlx::query_as::<_, (Uuid, i64, Option<Uuid>, i64, Option<String>)>(
-                    sqlx::AssertSqlSafe(batch_boards_sql(ids.len(), $lock, STAMPING)),
-                );
-                for id in &ids {
-                    query = query.bind(*id);
-                }
-                let stamped = query.fetch_all(&mut *conn).await.map_err(db_error)?;
-                let mut stamps: Stamps =
-                    stamped.iter().map(|&(id, _, stamp, _, _)| (BoardId(id), stamp)).collect();
-                let boards: Vec<(Uuid, i64)> =
-                    stamped.iter().map(|&(id, version, ..)| (id, version)).collect();
-                let numbered: HashMap<BoardId, i64> =
-                    stamped.iter().map(|&(id, _, _, next, _)| (BoardId(id), next - 1)).collect();
-                let targets: Vec<ColumnId> = jobs.iter().map(|job| job.request.column_id).collect();
-                let (mut columns, mut cell_columns, mut cell_lanes) = (Vec::new(), Vec::new(), Vec::new());
-                let mut ends: Vec<Cell> = Vec::new();
-                for &(id, version) in &boards {
-                    let board = self.layout_at(conn, BoardId(id), version).await?;
-                    for &target in &targets {
-                        if board.column(target).is_some() {
-                            ends.extend(board.lanes.iter().map(|lane| (board.id, target, lane.id)));
-                        }
-                        let scope = PlacementScope::of(&board, target);
-                        columns.extend(scope.columns.iter().map(|c| c.0));
-                        for (column, lane) in scope.cells {
-                            cell_columns.push(column.0);
-                            cell_lanes.push(lane.0);
-                        }
-                    }
-                }
-                let board_ids: Vec<Uuid> = boards.iter().map(|(id, _)| *id).collect();
-                // Boards, columns, cells' columns, cells' lanes.
-                let mut lists = [board_ids, columns, cell_columns, cell_lanes].map(|mut list| {
-                    list.sort_unstable();
-                    list.dedup();
-                    list
-                });
-                if lists[2].is_empty() || lists[3].is_empty() {
-                    lists[2].clear();
-                    lists[3].clear();
-                }
-                if lists[1].is_empty() && lists[2].is_empty() {
-                    // Only the cards moved are read: no list of boards to bind.
-                    lists[0].clear();
-                }
-                ends.sort_unstable_by_key(|&(board, column, lane)| (board.0, column.0, lane.0));
-                ends.dedup();
-                if let Some(copies) = self.board_copies(conn, &boards, &mut stamps, &numbered).await? {
-                    let scope = crate::store::cards_cache::Scope {
-                        moved: &ids,
-                        columns: &lists[1],
-                        cell_columns: &lists[2],
-                        cell_lanes: &lists[3],
-                        ends: &ends,
-                    };
-                    let (known, ends) = scope.read(&copies);
-                    return Ok((known, ends, stamps));
-                }
-                let lists = lists.map(|list| padded(&list));
-                if ends.len() > MAX_PREREAD_ENDS {
-                    // Many cells (many lanes): each read when a move first goes there.
-                    ends.clear();
-                }
-                let read_ends = padded(&ends);
-                let sql = batch_cards_sql(BatchLists {
-                    cards: ids.len(),
-                    boards: lists[0].len(),
-                    columns: lists[1].len(),
-                    cell_columns: lists[2].len(),
-                    cell_lanes: lists[3].len(),
-                    ends: read_ends.len(),
-                });
-                let mut query = sqlx::query_as::<_, CardRow>(sqlx::AssertSqlSafe(sql));
-                for id in ids.iter().chain(lists.iter().flatten()) {
-                    query = query.bind(*id);
-                }
-                for (board, column, lane) in read_ends {
-                    query = query.bind(board.0).bind(column.0).bind(lane.0);
-                }
-                let versions: HashMap<Uuid, i64> = boards.into_iter().collect();
-                let rows = query.fetch_all(&mut *conn).await.map_err(db_error)?;
-                let known: KnownCards = rows
-                    .into_iter()
-                    .map(|row| {
-                        let card = Card::try_from(row)?;
-                        let version = versions.get(&card.board_id.0).copied().ok_or_else(|| {
-                            StoreError::Internal(format!("card {} read off the batch's boards", card.id))
-                        })?;
-                        Ok((card.id, (version, card)))
-                    })
-                    .collect::<Result<_, StoreError>>()?;
-                // A cell's last card was read, so the largest key read in the cell is its end
-                // (none read: the cell is empty).
-                let ends = ends
-                    .into_iter()
-                    .map(|cell| {
-                        let largest = known
-                            .values()
-                            .filter(|(_, card)| cell_of(card) == cell)
-                            .map(|(_, card)| card.position)
-                            .max_by(f64::total_cmp);
-                        (cell, largest)
-                    })
-                    .collect();
-                Ok((known, ends, stamps))
-            }
-
-            /// Checks a queued move of a batch against the cards the batch read (`known`, as
-            /// the moves before it left them): the same cards a move alone reads
-            /// ([`cards_for_move`]), picked by `bears_on_placement`, in the same order.
-            async fn plan_known(
-                &self,
-                conn: &mut Conn,
-                job: &PendingMove,
-                known: &KnownCards,
-            ) -> Result<(std::sync::Arc<Board>, PlannedMove), StoreError> {
-                let (version, card) = known
-                    .get(&job.id)
-                    .ok_or_else(|| StoreError::NotFound(format!("card {}", job.id)))?;
-                let board = self.layout_at(conn, card.board_id, *version).await?;
-                let mut cards: Vec<Card> = known
-                    .values()
-                    .map(|(_, c)| c)
-                    .filter(|c| {
-                        c.board_id == card.board_id
-                            && bears_on_placement(&board, job.request.column_id, Some(job.id), c)
-                    })
-                    .cloned()
-                    .collect();
-                cards.sort_by(|a, b| a.position.total_cmp(&b.position).then(a.number.cmp(&b.number)));
-                let planned = plan_move(conn, &board, cards, job.id, &job.request, job.now).await?;
-                Ok((board, planned))
-            }
-
-            /// Checks a move made alone inside its write transaction (see [`plan_move`]), with
-            /// the board it is on. On PostgreSQL the board's row lock comes first, so the cards
-            /// read are as the writes before this one left them (SQLite's write lock is held
-            /// since `BEGIN IMMEDIATE`).
-            async fn plan_in(
-                &self,
-                conn: &mut Conn,
-                job: &PendingMove,
-            ) -> Result<(std::sync::Arc<Board>, PlannedMove), StoreError> {
-                if !$lock.is_empty() {
-                    lock_board_of_card(conn, job.id).await?;
-                }
-                // The card, the cards its placement is checked against and the version of the
-                // board's layout, in one statement.
-                let (board_id, version, cards) =
-                    cards_for_move(conn, job.id, job.request.column_id).await?;
-                let board = self.layout_at(conn, board_id, version).await?;
-                let planned = plan_move(conn, &board, cards, job.id, &job.request, job.now).await?;
-                Ok((board, planned))
-            }
-
             /// The board's layout (no cards) at `version`: from the cache when it was read at
             /// that version (see `layout_cache`), else read and kept.
             async fn layout_at(
@@ -943,6 +235,167 @@ macro_rules! impl_store {
                 self.layouts.put(version, std::sync::Arc::clone(&board));
                 Ok(board)
             }
+
+            /// Moves card `id` inside a write transaction: the board locked first (on
+            /// PostgreSQL; SQLite's write lock is held since `BEGIN IMMEDIATE`), then the card
+            /// and the board's layout read, the move checked against the counts its limits need
+            /// (see [`placement_counts`]) and written with its events.
+            async fn move_in(
+                &self,
+                conn: &mut Conn,
+                id: CardId,
+                request: &MoveRequest,
+                actor: &Actor,
+                now: DateTime<Utc>,
+            ) -> Result<Card, StoreError> {
+                if !$lock.is_empty() {
+                    lock_board_of_card(conn, id).await?;
+                }
+                let (version, card) = versioned_card(conn, id).await?;
+                let board = self.layout_at(conn, card.board_id, version).await?;
+                let planned = plan_move(conn, &board, card, request, now).await?;
+                write_move(conn, &board, planned, actor, now).await
+            }
+        }
+
+        /// Card `id` with the version of its board's layout, in one statement.
+        async fn versioned_card(conn: &mut Conn, id: CardId) -> Result<(i64, Card), StoreError> {
+            let row = sqlx::query_as::<_, VersionedCardRow>(concat!(
+                "SELECT (SELECT layout_version FROM boards WHERE id = c.board_id) AS layout_version, ",
+                card_columns!(),
+                " FROM cards c WHERE id = $1"
+            ))
+            .bind(id.0)
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(db_error)?
+            .ok_or_else(|| StoreError::NotFound(format!("card {id}")))?;
+            Ok((row.layout_version, Card::try_from(row.card)?))
+        }
+
+        /// `sql` and the values to bind for the cards of `board` in `set`, other than
+        /// `exclude`: a search of `cards_cell_idx` (board, column, lane) per column.
+        fn cell_set_condition(set: &domain::policy::CellSet, next: &mut usize, binds: &mut Vec<Uuid>) -> String {
+            let mut list = |ids: &mut dyn Iterator<Item = Uuid>| {
+                let mut out = Vec::new();
+                for id in ids {
+                    binds.push(id);
+                    out.push(format!("${next}"));
+                    *next += 1;
+                }
+                out.join(", ")
+            };
+            let columns = list(&mut set.columns.iter().map(|c| c.0));
+            let lanes = match &set.lanes {
+                Lanes::All => String::new(),
+                Lanes::Except(lanes) if lanes.is_empty() => String::new(),
+                Lanes::Except(lanes) => format!(" AND lane_id NOT IN ({})", list(&mut lanes.iter().map(|l| l.0))),
+                Lanes::Only(lanes) if lanes.is_empty() => " AND 1 = 0".to_owned(),
+                Lanes::Only(lanes) => format!(" AND lane_id IN ({})", list(&mut lanes.iter().map(|l| l.0))),
+            };
+            format!("board_id = $1 AND id <> $2 AND column_id IN ({columns}){lanes}")
+        }
+
+        /// The counts `query` asks for on `board`, card `exclude` left out, in one statement of
+        /// a scalar count per limit that applies (see `domain::policy::PlacementQuery`); no
+        /// statement at all when no limit applies. Each count is a search of
+        /// `cards_cell_idx` over the cells its limit covers, so it costs what those cells hold
+        /// (at most about the limit, unless overridden), not what the board holds.
+        async fn placement_counts(
+            conn: &mut Conn,
+            board: BoardId,
+            query: &PlacementQuery,
+            exclude: Option<CardId>,
+        ) -> Result<PlacementCounts, StoreError> {
+            if query.is_empty() {
+                return Ok(PlacementCounts::default());
+            }
+            let mut next = 3;
+            let mut binds = Vec::new();
+            let mut count = |set: &Option<domain::policy::CellSet>, what: &str| match set {
+                Some(set) => format!(
+                    "(SELECT {what} FROM cards WHERE {})",
+                    cell_set_condition(set, &mut next, &mut binds)
+                ),
+                // Typed, so that PostgreSQL reads it as the counts' BIGINT.
+                None => "CAST(0 AS BIGINT)".to_owned(),
+            };
+            let sql = format!(
+                "SELECT {} AS wip, {} AS expedite, {} AS committed, {} AS committed_debt",
+                count(&query.wip, "COUNT(*)"),
+                count(&query.expedite, "COUNT(*)"),
+                count(&query.committed, "COUNT(*)"),
+                count(
+                    &query.committed,
+                    "COALESCE(SUM(CASE WHEN card_type = 'tech_debt' THEN 1 ELSE 0 END), 0)"
+                ),
+            );
+            let mut statement = sqlx::query_as::<_, (i64, i64, i64, i64)>(sqlx::AssertSqlSafe(sql))
+                .bind(board.0)
+                .bind(exclude.map_or(Uuid::nil(), |id| id.0));
+            for id in binds {
+                statement = statement.bind(id);
+            }
+            let (wip, expedite, committed, committed_debt) =
+                statement.fetch_one(&mut *conn).await.map_err(db_error)?;
+            let count = |n: i64| u32::try_from(n).unwrap_or(u32::MAX);
+            Ok(PlacementCounts {
+                wip: count(wip),
+                expedite: count(expedite),
+                committed: count(committed),
+                committed_debt: count(committed_debt),
+            })
+        }
+
+        /// Applies the flow policies to placing `mover` at (`column`, `lane`) on a locked
+        /// board: refused without an override reason, otherwise the violations to record once
+        /// the card is written.
+        async fn enforce(
+            conn: &mut Conn,
+            board: &Board,
+            mover: Mover,
+            (column, lane): (ColumnId, LaneId),
+            override_reason: Option<&str>,
+        ) -> Result<Vec<(Violation, String)>, StoreError> {
+            let query = PlacementQuery::of(board, column, lane);
+            let counts = placement_counts(conn, board.id, &query, mover.id).await?;
+            let violations = check_placement(board, mover, column, lane, &counts);
+            if violations.is_empty() {
+                return Ok(Vec::new());
+            }
+            match check_override_reason(override_reason)? {
+                Some(reason) => Ok(violations.into_iter().map(|v| (v, reason.clone())).collect()),
+                None => Err(StoreError::Policy(violations)),
+            }
+        }
+
+        /// Checks a move of `card` on its locked board and works out where it goes, with reads
+        /// only: a move refused here (a policy, an unknown column or lane) has written nothing.
+        async fn plan_move(
+            conn: &mut Conn,
+            board: &Board,
+            mut card: Card,
+            request: &MoveRequest,
+            now: DateTime<Utc>,
+        ) -> Result<PlannedMove, StoreError> {
+            let (column, lane) = request.target(board, &card)?;
+            let mover = Mover::card(&card);
+            let overrides =
+                enforce(conn, board, mover, (column, lane), request.override_reason.as_deref()).await?;
+            // A key for a given place in the cell is worked out first; at the end of the cell
+            // (most moves) the UPDATE computes it (`end_of_cell_key`): one statement less.
+            let position = match request.position {
+                Some(index) => Some(key_for(conn, board.id, column, lane, Some(card.id), Some(index)).await?),
+                None => None,
+            };
+            let from = (card.column_id, card.lane_id);
+            if column != card.column_id {
+                card.column_entered_at = now;
+            }
+            card.column_id = column;
+            card.lane_id = lane;
+            card.updated_at = now;
+            Ok(PlannedMove { card, from, position, overrides })
         }
 
         /// The board's row, its write lock taken where the backend has row locks (`FOR UPDATE`
@@ -1095,74 +548,8 @@ macro_rules! impl_store {
             load_board(conn, &BoardRef::Id(BoardId(board_id)), false).await
         }
 
-        /// The cards that bear on placing `mover` (`None` for a card not made yet) in
-        /// `column` on `board` (see [`placement_cards_sql`]).
-        async fn placement_cards(
-            conn: &mut Conn,
-            board: &Board,
-            column: ColumnId,
-            mover: Option<CardId>,
-        ) -> Result<Vec<Card>, StoreError> {
-            sqlx::query_as::<_, VersionedCardRow>(placement_cards_sql!("$3"))
-                .bind(mover.map(|m| m.0))
-                .bind(column.0)
-                .bind(board.id.0)
-                .fetch_all(&mut *conn)
-                .await
-                .map_err(db_error)?
-                .into_iter()
-                .map(|row| Card::try_from(row.card))
-                .collect()
-        }
 
-        /// For a move of card `id` to `column`: its board, the version of that board's
-        /// layout and the cards that bear on the placement, the card among them, in one
-        /// statement (the board's id and layout come from the card, not from a read before).
-        async fn cards_for_move(
-            conn: &mut Conn,
-            id: CardId,
-            column: ColumnId,
-        ) -> Result<(BoardId, i64, Vec<Card>), StoreError> {
-            let rows = sqlx::query_as::<_, VersionedCardRow>(placement_cards_sql!(
-                "(SELECT board_id FROM cards WHERE id = $1)"
-            ))
-            .bind(id.0)
-            .bind(column.0)
-            .fetch_all(&mut *conn)
-            .await
-            .map_err(db_error)?;
-            let version = rows
-                .iter()
-                .find(|row| row.card.id == id.0)
-                .map(|row| (BoardId(row.card.board_id), row.layout_version))
-                .ok_or_else(|| StoreError::NotFound(format!("card {id}")))?;
-            let cards = rows
-                .into_iter()
-                .map(|row| Card::try_from(row.card))
-                .collect::<Result<_, _>>()?;
-            Ok((version.0, version.1, cards))
-        }
 
-        /// The most cells whose ends a batch reads with its cards (their moves' columns in
-        /// every lane of the board), so that the statement stays short.
-        const MAX_PREREAD_ENDS: usize = 16;
-
-        /// The cards of a batch of moves, each with its board's layout version, by id.
-        type KnownCards = HashMap<CardId, (i64, Card)>;
-
-        /// The `cards_stamp` of each board of a batch as the batch found it.
-        type Stamps = HashMap<BoardId, Option<Uuid>>;
-
-        /// The largest key of `cell`, `None` when it is empty (see `cell_max_sql`).
-        async fn cell_max(conn: &mut Conn, cell: Cell) -> Result<Option<f64>, StoreError> {
-            sqlx::query_scalar(cell_max_sql!())
-                .bind(cell.0.0)
-                .bind(cell.1.0)
-                .bind(cell.2.0)
-                .fetch_one(&mut *conn)
-                .await
-                .map_err(db_error)
-        }
 
         /// The `moved` event of a planned move: from where the card was to where it goes.
         fn moved_event(planned: &PlannedMove) -> EventKind {
@@ -1174,15 +561,6 @@ macro_rules! impl_store {
             }
         }
 
-        /// A planned move of a batch waiting to be written by `write_moves`.
-        struct QueuedMove<'a> {
-            board: std::sync::Arc<Board>,
-            planned: PlannedMove,
-            actor: &'a Actor,
-            now: DateTime<Utc>,
-        }
-
-        write_moves_fn!($dialect);
 
 
         async fn insert_column(conn: &mut Conn, board: Uuid, c: &Column) -> Result<(), StoreError> {
@@ -1238,25 +616,6 @@ macro_rules! impl_store {
             Ok(())
         }
 
-        /// Applies the flow policies to a placement: refused without an override reason,
-        /// otherwise the violations to record once the card is written.
-        fn enforce(
-            board: &Board,
-            mover: Mover,
-            column: ColumnId,
-            lane: LaneId,
-            override_reason: Option<&str>,
-        ) -> Result<Vec<(Violation, String)>, StoreError> {
-            let violations = check_placement(board, mover, column, lane);
-            if violations.is_empty() {
-                return Ok(Vec::new());
-            }
-            match check_override_reason(override_reason)? {
-                Some(reason) => Ok(violations.into_iter().map(|v| (v, reason.clone())).collect()),
-                None => Err(StoreError::Policy(violations)),
-            }
-        }
-
         async fn record_overrides(
             conn: &mut Conn,
             board: BoardId,
@@ -1287,59 +646,6 @@ macro_rules! impl_store {
             /// The key for the asked place in the cell; `None`: at the end of the cell.
             position: Option<f64>,
             overrides: Vec<(Violation, String)>,
-        }
-
-        /// Moves card `id` on a locked board (loaded without its cards: `cards` are the few
-        /// that bear on the placement, from [`placement_cards`], the card itself among them):
-        /// [`plan_move`], then [`write_move`].
-        async fn place_card(
-            conn: &mut Conn,
-            board: &Board,
-            cards: Vec<Card>,
-            id: CardId,
-            request: &MoveRequest,
-            actor: &Actor,
-            now: DateTime<Utc>,
-        ) -> Result<Card, StoreError> {
-            let planned = plan_move(conn, board, cards, id, request, now).await?;
-            write_move(conn, board, planned, actor, now).await
-        }
-
-        /// Checks a move of card `id` (see [`place_card`]) and works out where it goes, with
-        /// reads only: a move refused here (the policies, an unknown card, column or lane)
-        /// has written nothing, so a batch of moves can go on without it.
-        async fn plan_move(
-            conn: &mut Conn,
-            board: &Board,
-            cards: Vec<Card>,
-            id: CardId,
-            request: &MoveRequest,
-            now: DateTime<Utc>,
-        ) -> Result<PlannedMove, StoreError> {
-            let placing = Board { cards, ..board.clone() };
-            let mut card = placing
-                .cards
-                .iter()
-                .find(|c| c.id == id)
-                .cloned()
-                .ok_or_else(|| StoreError::NotFound(format!("card {id}")))?;
-            let (column, lane) = request.target(board, &card)?;
-            let mover = Mover { id: Some(card.id), card_type: card.card_type };
-            let overrides = enforce(&placing, mover, column, lane, request.override_reason.as_deref())?;
-            // A key for a given place in the cell is worked out first; at the end of the cell
-            // (most moves) the UPDATE computes it (`end_of_cell_key`): one statement less.
-            let position = match request.position {
-                Some(index) => Some(key_for(conn, board.id, column, lane, Some(card.id), Some(index)).await?),
-                None => None,
-            };
-            let from = (card.column_id, card.lane_id);
-            if column != card.column_id {
-                card.column_entered_at = now;
-            }
-            card.column_id = column;
-            card.lane_id = lane;
-            card.updated_at = now;
-            Ok(PlannedMove { card, from, position, overrides })
         }
 
         /// Writes a planned move: the card, its `moved` event, the overrides; keeps its open
@@ -1410,13 +716,9 @@ macro_rules! impl_store {
             link: Option<String>,
         ) -> Result<Card, StoreError> {
             let draft = new.validate(board)?;
-            let mover = Mover { id: None, card_type: draft.card_type };
-            let placing = Board {
-                cards: placement_cards(conn, board, draft.column_id, None).await?,
-                ..board.clone()
-            };
-            let overrides =
-                enforce(&placing, mover, draft.column_id, draft.lane_id, new.override_reason.as_deref())?;
+            let mover = Mover::new_card(draft.card_type);
+            let cell = (draft.column_id, draft.lane_id);
+            let overrides = enforce(conn, board, mover, cell, new.override_reason.as_deref()).await?;
             let number = next_number(conn, board.id).await?;
             let position = key_for(conn, board.id, draft.column_id, draft.lane_id, None, None).await?;
             let reported = draft.source.is_some();
@@ -1611,10 +913,8 @@ macro_rules! impl_store {
                             "the alert resolved; the board moves resolved incidents here".into(),
                         ),
                     };
-                    let cards = placement_cards(conn, &board, column, Some(card.id)).await?;
-                    return place_card(conn, &board, cards, card.id, &request, actor, now)
-                        .await
-                        .map(Some);
+                    let planned = plan_move(conn, &board, card, &request, now).await?;
+                    return write_move(conn, &board, planned, actor, now).await.map(Some);
                 }
             }
             Ok(Some(card))
@@ -2160,20 +1460,12 @@ macro_rules! impl_store {
                 actor: &Actor,
                 now: DateTime<Utc>,
             ) -> Result<Card, StoreError> {
-                // The time as the database keeps it: the answer, and the board's copy of its
-                // cards (see `cards_cache`), are then what a read gives.
+                // The time as the database keeps it: the answer is then what a read gives.
                 let now = chrono::SubsecRound::trunc_subsecs(now, STORED_SUBSEC_DIGITS);
-                let job = PendingMove { id, request: request.clone(), actor: actor.clone(), now };
-                let store = self.clone();
-                self.moves
-                    .run(job, move |jobs, release| {
-                        let store = store.clone();
-                        async move { store.move_batch(jobs, release).await }
-                    })
-                    .await
-                    .unwrap_or_else(|| {
-                        Err(StoreError::Internal("the batch of moves holding this one ended without an answer".into()))
-                    })
+                let mut tx = self.write_tx().await?;
+                let card = self.move_in(&mut tx, id, request, actor, now).await?;
+                self.commit(tx, BoardChange::card(&card, "card_moved")).await?;
+                Ok(card)
             }
 
             async fn card_events(&self, id: CardId) -> Result<Vec<CardEvent>, StoreError> {
@@ -2311,60 +1603,4 @@ macro_rules! impl_store {
             }
         }
     };
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{BatchLists, batch_cards_sql, padded};
-
-    #[test]
-    fn padded_lists_repeat_their_first_item_to_a_power_of_two() {
-        assert_eq!(padded::<u8>(&[]), Vec::<u8>::new());
-        assert_eq!(padded(&[7]), vec![7]);
-        assert_eq!(padded(&[1, 2, 3]), vec![1, 2, 3, 1]);
-        assert_eq!(padded(&[1, 2, 3, 4, 5]), vec![1, 2, 3, 4, 5, 1, 1, 1]);
-    }
-
-    /// The placeholders of `sql`, in the order they first appear.
-    fn placeholders_in(sql: &str) -> Vec<usize> {
-        let mut seen = Vec::new();
-        for part in sql.split('$').skip(1) {
-            let digits: String = part.chars().take_while(char::is_ascii_digit).collect();
-            let k = digits.parse().expect("a numbered placeholder");
-            if !seen.contains(&k) {
-                seen.push(k);
-            }
-        }
-        seen
-    }
-
-    /// The statement numbers its placeholders in the order the store binds its lists, each
-    /// once, and leaves out the parts whose lists are empty: a count that disagreed with
-    /// the binds would fail every batch of moves.
-    #[test]
-    fn batch_cards_placeholders_follow_the_lists() {
-        let lists = BatchLists {
-            cards: 4,
-            boards: 2,
-            columns: 2,
-            cell_columns: 1,
-            cell_lanes: 1,
-            ends: 2,
-        };
-        let sql = batch_cards_sql(lists);
-        let expected: Vec<usize> = (1..=4 + 2 + 2 + 1 + 1 + 2 * 3).collect();
-        assert_eq!(placeholders_in(&sql), expected);
-        assert_eq!(sql.matches(" UNION ALL ").count(), 4);
-
-        let only_cards = batch_cards_sql(BatchLists {
-            cards: 2,
-            boards: 0,
-            columns: 0,
-            cell_columns: 0,
-            cell_lanes: 0,
-            ends: 1,
-        });
-        assert_eq!(placeholders_in(&only_cards), vec![1, 2, 3, 4, 5]);
-        assert_eq!(only_cards.matches(" UNION ALL ").count(), 1);
-    }
 }

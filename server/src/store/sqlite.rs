@@ -28,12 +28,6 @@ pub struct SqliteStore {
     log_cache: std::sync::Arc<super::log_cache::LogCache>,
     /// Boards' layouts as last read by a move (see [`super::layout_cache`]).
     layouts: std::sync::Arc<super::layout_cache::LayoutCache>,
-    /// Boards' cards as this process's last batch of moves left them (see
-    /// [`super::cards_cache`]).
-    cards_cache: std::sync::Arc<super::cards_cache::CardsCache>,
-    /// Card moves waiting to be written together (see [`super::batch`]).
-    moves:
-        std::sync::Arc<super::batch::Batcher<super::batch::PendingMove, super::batch::MoveAnswer>>,
     /// API tokens by secret hash, as recently read (see [`super::recent`]).
     tokens: std::sync::Arc<super::recent::Recent<String, domain::access::ApiToken>>,
     /// Which board each card is on (see [`super::card_boards`]).
@@ -102,8 +96,6 @@ impl SqliteStore {
             write_turn: Some(write_turn),
             log_cache: Default::default(),
             layouts: Default::default(),
-            cards_cache: Default::default(),
-            moves: Default::default(),
             tokens: Default::default(),
             card_boards: Default::default(),
             incident_settings: Default::default(),
@@ -440,11 +432,6 @@ fn sqlite_pool(connections: u32, acquire_timeout: Duration) -> SqlitePoolOptions
         .test_before_acquire(false)
 }
 
-/// Nothing to say on SQLite: its triggers clear a board's stamp on every write to its cards,
-/// the batch's too, and a clear stamp is found with the first row (migration
-/// `20261205000001_cards_stamp`).
-const STAMPING: &str = "NULL";
-
 /// The digits of a second kept in stored times (sqlx writes SQLite's times as text to the nanosecond).
 const STORED_SUBSEC_DIGITS: u16 = 9;
 
@@ -455,21 +442,19 @@ impl_delivery_store!(SqliteStore, sqlx::Sqlite);
 
 #[cfg(test)]
 mod tests {
-    //! The layout version a move relies on (`cards_for_move` in `sql.rs`), tested where
+    //! The layout version a move relies on (`versioned_card` in `sql.rs`), tested where
     //! the store's private helpers are in reach; the store's behaviour on both databases is
     //! tested in `server/tests/`.
     #![allow(clippy::unwrap_used)]
     use super::*;
     use application::ports::{BoardRef, Store as _};
     use chrono::Utc;
-    use domain::{Actor, CardId, ColumnId, MoveRequest, NewBoard, NewCard};
+    use domain::{Actor, CardId, MoveRequest, NewBoard, NewCard};
 
     /// The layout version as a move of `card` reads it.
     async fn version(store: &SqliteStore, card: CardId) -> i64 {
         let mut conn = store.pool.acquire().await.unwrap();
-        let (_, version, _) = cards_for_move(&mut conn, card, ColumnId::new())
-            .await
-            .unwrap();
+        let (version, _) = versioned_card(&mut conn, card).await.unwrap();
         version
     }
 

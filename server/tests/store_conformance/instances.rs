@@ -72,12 +72,8 @@ pub(crate) async fn layout_changes_from_anywhere_reach_moves(
 }
 
 /// Moves check against the cards as they are in the database, whoever changed them: this
-/// store outside a move, another instance, or SQL that knows nothing of the stamps (an older
-/// Flowboard during a rolling upgrade, a fix by hand). A batch of moves takes a board's cards
-/// from its process's copy only while the board carries the stamp its last batch wrote, which
-/// the database's triggers clear on any other write to the board's cards. Each step first
-/// lets the copy be read again (at most once a second), so that a stale copy would be used.
-/// A move's answer is the card as stored, to the database's precision.
+/// store outside a move, another instance, or SQL by hand (an older Flowboard during a rolling
+/// upgrade, a fix). A move's answer is the card as stored, to the database's precision.
 pub(crate) async fn card_changes_from_anywhere_reach_moves(
     store: Arc<dyn Store>,
     db: &common::TestDb,
@@ -93,21 +89,11 @@ pub(crate) async fn card_changes_from_anywhere_reach_moves(
         cards.push(add_feature(store.as_ref(), &r, title).await.id);
     }
     let (a, b, c, d, e) = (cards[0], cards[1], cards[2], cards[3], cards[4]);
-    let shuffle = |card| {
-        let store = store.clone();
-        async move {
-            tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
-            let moved = store
-                .move_card(card, &to(backlog), &actor(), Utc::now())
-                .await
-                .unwrap();
-            assert_eq!(moved, store.card(card).await.unwrap(), "answered as stored");
-            moved
-        }
-    };
-
-    // Read whole and kept; then a move from the copy answers the card as stored.
-    shuffle(e).await;
+    let moved = store
+        .move_card(e, &to(backlog), &actor(), Utc::now())
+        .await
+        .unwrap();
+    assert_eq!(moved, store.card(e).await.unwrap(), "answered as stored");
     let moved = store
         .move_card(a, &to(ready), &actor(), Utc::now())
         .await
@@ -127,7 +113,6 @@ pub(crate) async fn card_changes_from_anywhere_reach_moves(
     assert_eq!(moved.title, "b, renamed");
 
     // A move by another instance fills Ready (a and c).
-    shuffle(e).await;
     let (other_db, other) = common::open(db).await;
     other
         .move_card(c, &to(ready), &actor(), Utc::now())
@@ -138,7 +123,6 @@ pub(crate) async fn card_changes_from_anywhere_reach_moves(
     assert!(matches!(refused, Err(StoreError::Policy(_))), "{refused:?}");
 
     // SQL by hand takes c out of Ready again.
-    shuffle(e).await;
     let take_out = "UPDATE cards SET column_id = $1 WHERE id = $2";
     by_hand(db, take_out, &[backlog.0, c.0]).await;
     let moved = store
@@ -146,105 +130,6 @@ pub(crate) async fn card_changes_from_anywhere_reach_moves(
         .await
         .expect("room in Ready again");
     assert_eq!(moved, store.card(d).await.unwrap());
-}
-
-/// Two ways a copy of a board's cards could have been stamped while missing a change (both
-/// found in review): a batch that read the board whole with no stamp on it and wrote nothing,
-/// whose copy a later batch then stamped; and a change by hand, not committed yet, while a
-/// batch read the board whole (the trigger now locks the board, so the batch waits for it).
-pub(crate) async fn changes_between_batches_reach_moves(
-    store: Arc<dyn Store>,
-    db: &common::TestDb,
-) {
-    let board = make_board(store.as_ref(), "Changes between batches").await;
-    let r = BoardRef::Id(board.id);
-    let (backlog, ready, doing) = (
-        board.columns[0].id,
-        board.columns[1].id,
-        board.columns[2].id,
-    );
-    let mut specs = app::ssr::forms::specs_of(&board);
-    specs[1].wip_limit = Some(1);
-    store.set_columns(&r, &specs).await.unwrap();
-    let mut cards = Vec::new();
-    for title in ["a", "b", "m", "x"] {
-        cards.push(add_feature(store.as_ref(), &r, title).await.id);
-    }
-    let (a, b, m, x) = (cards[0], cards[1], cards[2], cards[3]);
-    store
-        .move_card(a, &to(ready), &actor(), Utc::now())
-        .await
-        .unwrap();
-    let rename = |title: &str| CardPatch {
-        title: Some(title.into()),
-        ..Default::default()
-    };
-
-    // The board's stamp cleared by an edit; a batch reads the board whole and writes
-    // nothing (Ready is full); m is renamed; the next batch (too soon to read the board
-    // whole again) moves b and stamps the board; the one after must still see m's new name.
-    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
-    store
-        .update_card(x, &rename("x, edited"), &actor(), t0())
-        .await
-        .unwrap();
-    let refused = store.move_card(b, &to(ready), &actor(), Utc::now()).await;
-    assert!(matches!(refused, Err(StoreError::Policy(_))), "{refused:?}");
-    store
-        .update_card(m, &rename("m, renamed"), &actor(), t0())
-        .await
-        .unwrap();
-    store
-        .move_card(b, &to(doing), &actor(), Utc::now())
-        .await
-        .unwrap();
-    let moved = store
-        .move_card(m, &to(doing), &actor(), Utc::now())
-        .await
-        .unwrap();
-    assert_eq!(moved.title, "m, renamed");
-    assert_eq!(moved, store.card(m).await.unwrap());
-
-    // A change by hand, in a transaction still open while a batch reads the board whole.
-    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
-    store
-        .update_card(x, &rename("x, again"), &actor(), t0())
-        .await
-        .unwrap();
-    let by_hand_title = "b, by hand";
-    macro_rules! while_open {
-        ($connection:ty, $begin:literal) => {{
-            let mut conn = <$connection as sqlx::Connection>::connect(&db.url)
-                .await
-                .unwrap();
-            sqlx::query($begin).execute(&mut conn).await.unwrap();
-            sqlx::query("UPDATE cards SET title = $1 WHERE id = $2")
-                .bind(by_hand_title)
-                .bind(b.0)
-                .execute(&mut conn)
-                .await
-                .unwrap();
-            let mover = store.clone();
-            let move_a = tokio::spawn(async move {
-                mover.move_card(a, &to(backlog), &actor(), Utc::now()).await
-            });
-            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-            sqlx::query("COMMIT").execute(&mut conn).await.unwrap();
-            move_a.await.unwrap().unwrap();
-            sqlx::Connection::close(conn).await.unwrap();
-        }};
-    }
-    if db.url.starts_with("sqlite:") {
-        while_open!(sqlx::SqliteConnection, "BEGIN IMMEDIATE");
-    } else {
-        while_open!(sqlx::PgConnection, "BEGIN");
-    }
-    let moved = store
-        .move_card(b, &to(backlog), &actor(), Utc::now())
-        .await
-        .unwrap();
-    assert_eq!(moved.title, by_hand_title);
-    assert_eq!(moved, store.card(b).await.unwrap());
 }
 
 /// A card's key is read back exactly, all 17 significant digits of it (SQLite's JSON, which
@@ -318,8 +203,8 @@ pub(crate) async fn incident_settings_changed_anywhere_apply(
 }
 
 /// A move is announced once to the live views of the store that made it and, on PostgreSQL,
-/// to those of every other store on the database (another instance); so is each move of a
-/// batch (moves made together: on PostgreSQL their notifications go with their write).
+/// to those of every other store on the database (another instance); so is each of many
+/// moves made at once.
 pub(crate) async fn moves_are_announced_once_everywhere(
     store: Arc<dyn Store>,
     db: &common::TestDb,

@@ -79,8 +79,8 @@ fn to(column: domain::ColumnId) -> MoveRequest {
     }
 }
 
-/// Makes the moves at once, each on its own task, so that they queue together and are written
-/// in batches; answers each, in the order asked.
+/// Makes the moves at once, each on its own task, so that they race for the board; answers
+/// each, in the order asked.
 async fn move_at_once(
     store: &Arc<dyn Store>,
     moves: &[(domain::CardId, MoveRequest)],
@@ -163,7 +163,6 @@ macro_rules! conformance {
 
             case!(instances, layout_changes_from_anywhere_reach_moves, with_db);
             case!(instances, card_changes_from_anywhere_reach_moves, with_db);
-            case!(instances, changes_between_batches_reach_moves, with_db);
             case!(instances, keys_are_read_back_exactly, with_db);
             case!(instances, incident_settings_changed_anywhere_apply, with_db);
             case!(instances, board_events_stay_current, with_db);
@@ -184,9 +183,9 @@ macro_rules! conformance {
             case!(policies, wip_limits_refuse_and_overrides_are_recorded);
             case!(moves, concurrent_moves_hold_limits_and_are_answered_each);
             case!(cards, cards_boards_are_known);
-            case!(moves, batched_moves_see_each_other);
-            case!(moves, batched_moves_count_the_cards_already_there);
-            case!(moves, batched_moves_to_one_cell_keep_its_order);
+            case!(moves, concurrent_moves_see_each_other);
+            case!(moves, concurrent_moves_count_the_cards_already_there);
+            case!(moves, concurrent_moves_to_one_cell_keep_its_order);
             case!(policies, tech_debt_allocation_holds);
             case!(events, finished_card_events_cover_recent_done_cards);
             case!(accounts, accounts_are_unique_and_lock);

@@ -266,11 +266,11 @@ pub(crate) async fn concurrent_moves_hold_limits_and_are_answered_each(store: Ar
     );
 }
 
-/// Moves written in one batch are checked against the board as the moves before them in the
-/// batch left it: the committed area's capacity and the tech-debt allocation hold across
-/// them, and a card moved several times in one batch is logged from where each move found
-/// it (its events chain: each move starts where the one before ended).
-pub(crate) async fn batched_moves_see_each_other(store: Arc<dyn Store>) {
+/// Moves made at once are each checked against the board as the moves committed before them
+/// left it: the committed area's capacity and the tech-debt allocation hold across them, and
+/// a card moved several times at once is logged from where each move found it (its events
+/// chain: each move starts where the one before ended).
+pub(crate) async fn concurrent_moves_see_each_other(store: Arc<dyn Store>) {
     let board = make_board(store.as_ref(), "B").await;
     let r = BoardRef::Id(board.id);
     let policy = BoardPolicy {
@@ -335,11 +335,10 @@ pub(crate) async fn batched_moves_see_each_other(store: Arc<dyn Store>) {
     assert_eq!(now.column_id, at, "the card is where its last move left it");
 }
 
-/// A batch of moves is checked against the cards already in the places it moves to, not only
-/// against its own (it reads them by the placements' scope, worked out from the layout): a
-/// queue column's WIP limit and a column's Expedite lane limit hold against cards that were
-/// there before the batch.
-pub(crate) async fn batched_moves_count_the_cards_already_there(store: Arc<dyn Store>) {
+/// Moves made at once are checked against the cards already in the places they move to, not
+/// only against each other: a queue column's WIP limit and a column's Expedite lane limit
+/// hold against cards that were there before.
+pub(crate) async fn concurrent_moves_count_the_cards_already_there(store: Arc<dyn Store>) {
     let board = make_board(store.as_ref(), "B").await;
     let r = BoardRef::Id(board.id);
     let (backlog, ready) = (board.columns[0].id, board.columns[1].id);
@@ -356,7 +355,7 @@ pub(crate) async fn batched_moves_count_the_cards_already_there(store: Arc<dyn S
         lane_id: Some(expedite),
         ..to(backlog)
     };
-    // Before the batch, one at a time: Ready one card short of its limit, Backlog's
+    // Before the moves at once, one at a time: Ready one card short of its limit, Backlog's
     // Expedite lane full.
     for i in 0..ready_limit - 1 {
         let card = add_feature(store.as_ref(), &r, &format!("before {i}")).await;
@@ -418,12 +417,11 @@ pub(crate) async fn batched_moves_count_the_cards_already_there(store: Arc<dyn S
     assert_eq!(count(backlog, Some(expedite)), expedite_limit);
 }
 
-/// Moves to the end of one cell written in one batch each go after the cards there, the
-/// batch's own included (their keys are worked out in memory, the cell's other cards read
-/// once): the cell ends in the order of the moves, a card moved there twice goes by its
-/// second move, a card that left does not hold a place, and a move to the top goes first.
-/// Each answer carries the key that was stored.
-pub(crate) async fn batched_moves_to_one_cell_keep_its_order(store: Arc<dyn Store>) {
+/// Moves to the end of one cell made at once each go after the cards there, those moved just
+/// before included: a card moved there twice goes by its second move, a card that left does
+/// not hold a place, and a move to the top goes first. Each answer carries the key that was
+/// stored.
+pub(crate) async fn concurrent_moves_to_one_cell_keep_its_order(store: Arc<dyn Store>) {
     let board = make_board(store.as_ref(), "B").await;
     let r = BoardRef::Id(board.id);
     let (backlog, done) = (board.columns[0].id, board.columns[4].id);
