@@ -147,7 +147,7 @@ async fn creates_then_moves(
         client
             .post(&url)
             .bearer_auth(token)
-            .json(&serde_json::json!({ "title": format!("New card {i}") }))
+            .json(&serde_json::json!({ "title": format!("New card {i}"), "card_type": "feature" }))
     });
     let (created, bodies) = measure(server, creates).await;
     let made: Vec<domain::CardId> = bodies

@@ -14,6 +14,7 @@
 //! - [`error`]: [`Error`], what a use case fails with; transports map it once each.
 //! - [`access`]: who may do what (board roles, token scopes), sign-in, tokens, passwords.
 //! - [`cards`], [`boards`], [`incidents`]: the use cases of the board.
+//! - [`reports`]: flow metrics, the delivery view, the retrospective, history import.
 //! - [`delivery`]: the reads a delivery view needs, shared by API, dashboard and retro.
 //! - [`changes`]: the feed that live board views listen to.
 
@@ -25,6 +26,7 @@ pub mod delivery;
 pub mod error;
 pub mod incidents;
 pub mod ports;
+pub mod reports;
 
 pub use changes::ChangeFeed;
 pub use error::Error;

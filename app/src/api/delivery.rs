@@ -45,13 +45,9 @@ pub async fn get_delivery(
     to: Option<String>,
     service: Option<String>,
 ) -> Result<DeliveryView, AppError> {
-    use crate::ssr::auth::authorize_board;
     use crate::ssr::forms::parse_date;
-    use application::ports::StoreError;
-    use domain::access::Action;
     use domain::delivery::{PRODUCTION, Scope};
-    let (store, _, board_id) =
-        authorize_board(&domain::board::BoardRef::Slug(slug), Action::ViewBoard).await?;
+    let (store, caller) = crate::ssr::auth::caller()?;
     let today = chrono::Utc::now().date_naive();
     let window = domain::metrics::Window::or_last(
         parse_date("from", from.as_deref())?,
@@ -59,21 +55,19 @@ pub async fn get_delivery(
         today,
         domain::retro::DEFAULT_PERIOD_DAYS,
     )
-    .map_err(StoreError::from)?;
+    .map_err(application::Error::from)?;
     let scope = Scope {
         service: service
             .map(|s| s.trim().to_owned())
             .filter(|s| !s.is_empty()),
         environment: PRODUCTION.to_owned(),
     };
-    // The layout only: the delivery view reads the event log, not the cards.
-    let board = store
-        .board_layout(&domain::board::BoardRef::Id(board_id))
-        .await?;
-    let events = store.board_events(board.id, window.end()).await?;
-    let (delivery, all) =
-        application::delivery::load_delivery(store.as_ref(), &board, &events, window, &scope)
-            .await?;
+    let board = domain::board::BoardRef::Slug(slug);
+    let application::reports::DeliveryReport {
+        board,
+        delivery,
+        deployments: all,
+    } = application::reports::delivery(store.as_ref(), &caller, &board, window, &scope).await?;
     let mut services: Vec<String> = all
         .iter()
         .filter(|d| d.environment == scope.environment)

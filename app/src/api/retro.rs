@@ -98,51 +98,26 @@ pub async fn get_retro(
     items: Option<String>,
     by: Option<String>,
 ) -> Result<RetroView, AppError> {
-    use crate::ssr::auth::authorize_board;
     use crate::ssr::forms::parse_date;
-    use application::access::effective_role;
-    use application::ports::StoreError;
-    use domain::access::Action;
-    let (store, principal, board_id) =
-        authorize_board(&domain::board::BoardRef::Slug(slug), Action::ViewBoard).await?;
-    let role = effective_role(store.as_ref(), &principal, board_id).await?;
+    let (store, caller) = crate::ssr::auth::caller()?;
     let now = chrono::Utc::now();
     let today = now.date_naive();
-    let (period, before) = domain::retro::periods(
+    let periods = domain::retro::periods(
         parse_date("from", from.as_deref())?,
         parse_date("to", to.as_deref())?,
         today,
     )
-    .map_err(StoreError::from)?;
-    // The reads at once, each on a connection of its own.
-    let by_id = domain::board::BoardRef::Id(board_id);
-    let (mut board, events, retro, delivery) = tokio::try_join!(
-        // Whole cards, not just their metric facts: the charts label cards with their titles.
-        store.board(&by_id),
-        // One read of the log serves both periods: the earlier one ends before the later.
-        store.board_events(board_id, period.end()),
-        store.retrospective(board_id, period),
-        application::delivery::DeliveryReads::read(store.as_ref(), board_id, period),
-    )?;
-    // Both periods' flow metrics on a thread of their own while this one works out the
-    // delivery side: on a year of history each takes tens of milliseconds of CPU.
-    let flow = {
-        let facts = domain::metrics::MetricCard::of(&board.cards);
-        let cards = std::mem::take(&mut board.cards);
-        let layout = board.clone();
-        board.cards = cards;
-        let events = std::sync::Arc::clone(&events);
-        tokio::task::spawn_blocking(move || {
-            let compute = |window| domain::metrics::compute(&layout, &facts, &events, window, now);
-            compute(period).and_then(|current| Ok((current, compute(before)?)))
-        })
-    };
-    let delivery =
-        delivery.delivery(&board, &events, period, &domain::delivery::Scope::default())?;
-    let (current, previous) = flow
-        .await
-        .map_err(|e| StoreError::Internal(format!("flow metrics task: {e}")))?
-        .map_err(StoreError::from)?;
+    .map_err(application::Error::from)?;
+    let period = periods.0;
+    let board = domain::board::BoardRef::Slug(slug);
+    let application::reports::RetroReport {
+        board,
+        role,
+        current,
+        previous,
+        retro,
+        delivery,
+    } = application::reports::retrospective(store.as_ref(), &caller, &board, periods, now).await?;
     let named: std::collections::HashSet<CardId> = current
         .completions
         .iter()

@@ -280,3 +280,87 @@ impl_store!(PostgresStore, sqlx::Postgres, begin: "", lock_board: " FOR UPDATE",
 impl_retro_store!(PostgresStore);
 impl_account_store!(PostgresStore, sqlx::Postgres);
 impl_delivery_store!(PostgresStore, sqlx::Postgres);
+
+#[cfg(test)]
+mod tests {
+    //! The plans PostgreSQL makes for a write's reads, checked where the store's private
+    //! statements are in reach; runs when `FLOWBOARD_TEST_POSTGRES_URL` is set.
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use domain::ColumnId;
+
+    /// The generic plan of `sql` (what a prepared statement runs once its plan is cached),
+    /// in a fresh schema with the tables and no statistics: the plan must not count on them.
+    async fn generic_plan(sql: &str) -> Option<String> {
+        let base = std::env::var("FLOWBOARD_TEST_POSTGRES_URL").ok()?;
+        let schema = format!("plan_{}", uuid::Uuid::new_v4().simple());
+        let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(&base)
+            .await
+            .unwrap();
+        for statement in [
+            format!("CREATE SCHEMA {schema}"),
+            format!("SET search_path = {schema}"),
+            "CREATE TABLE cards (id uuid PRIMARY KEY, board_id uuid, column_id uuid, \
+             lane_id uuid, position float8, card_type text)"
+                .to_owned(),
+            "CREATE INDEX cards_cell_idx ON cards (board_id, column_id, lane_id, position)"
+                .to_owned(),
+            "SET plan_cache_mode = force_generic_plan".to_owned(),
+            format!("PREPARE probe AS {sql}"),
+        ] {
+            sqlx::query(sqlx::AssertSqlSafe(statement))
+                .execute(&mut conn)
+                .await
+                .unwrap();
+        }
+        let params = vec!["NULL"; sql.matches('$').count()].join(", ");
+        let lines: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "EXPLAIN EXECUTE probe({params})"
+        )))
+        .fetch_all(&mut conn)
+        .await
+        .unwrap();
+        sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        Some(lines.join("\n"))
+    }
+
+    /// The end of a cell is read from the end of the cells index, one entry, not by
+    /// aggregating the cell: with `MAX(position)` and no statistics PostgreSQL aggregated
+    /// all 12,500 cards of a cell of a 50,000-card board for each new card.
+    #[tokio::test]
+    async fn the_end_of_a_cell_is_one_entry_of_its_index() {
+        let Some(plan) = generic_plan(concat!("SELECT ", end_of_cell_key!("$4", "$3"))).await
+        else {
+            return;
+        };
+        assert!(plan.contains("Limit"), "{plan}");
+        assert!(
+            plan.contains("Index Scan Backward using cards_cell_idx"),
+            "{plan}"
+        );
+        assert!(
+            !plan.contains("Aggregate") && !plan.contains("Seq Scan"),
+            "{plan}"
+        );
+    }
+
+    /// A limit's count is a search of the cells index over the cells it covers.
+    #[tokio::test]
+    async fn placement_counts_search_the_cells_index() {
+        let committed = domain::policy::CellSet {
+            columns: vec![ColumnId::new(), ColumnId::new()],
+            lanes: domain::policy::Lanes::Except(vec![domain::LaneId::new()]),
+        };
+        let (mut next, mut binds) = (3, Vec::new());
+        let condition = cell_set_condition(&committed, &mut next, &mut binds);
+        let sql = format!("SELECT COUNT(*) FROM cards WHERE {condition}");
+        let Some(plan) = generic_plan(&sql).await else {
+            return;
+        };
+        assert!(plan.contains("cards_cell_idx"), "{plan}");
+        assert!(!plan.contains("Seq Scan"), "{plan}");
+    }
+}

@@ -33,17 +33,20 @@ macro_rules! card_columns {
 /// The key after the last card of the cell `$1` (column), `$2` (lane) of board `$board`
 /// other than the card `$except`, or 1 in an empty cell: where a card goes when no place in
 /// the cell is asked for. One expression for the card made and the card moved (`key_for` and
-/// `place_card`). The board is named so that the read is a search of `cards_cell_idx`
+/// `move_update`). The board is named so that the read is a search of `cards_cell_idx`
 /// (board, column, lane, position): without it, SQLite scanned that whole index, every card
-/// of every board, for each move and each new card.
+/// of every board, for each move and each new card. And it reads the cell's index from its
+/// end (`ORDER BY position DESC LIMIT 1`), not `MAX(position)`: with `id <> ...` beside it,
+/// PostgreSQL without fresh statistics aggregated the whole cell (12,500 rows, 10-20 ms on a
+/// board of 50,000 cards; `bench/HISTORY.md`, session 23), where the end is one index entry.
 macro_rules! end_of_cell_key {
     ($board:literal, $except:literal) => {
         concat!(
-            "COALESCE((SELECT MAX(o.position) FROM cards o WHERE o.board_id = ",
+            "COALESCE((SELECT o.position FROM cards o WHERE o.board_id = ",
             $board,
             " AND o.column_id = $1 AND o.lane_id = $2 AND o.id <> ",
             $except,
-            ") + 1.0, 1.0)"
+            " ORDER BY o.position DESC LIMIT 1) + 1.0, 1.0)"
         )
     };
 }
@@ -938,11 +941,17 @@ macro_rules! impl_store {
         }
 
         async fn next_number(conn: &mut Conn, board: BoardId) -> Result<i64, StoreError> {
+            next_numbers(conn, board, 1).await
+        }
+
+        /// Takes the board's next `count` card numbers; answers the first.
+        async fn next_numbers(conn: &mut Conn, board: BoardId, count: i64) -> Result<i64, StoreError> {
             sqlx::query_scalar(
-                "UPDATE boards SET next_card_number = next_card_number + 1 WHERE id = $1 \
-                 RETURNING next_card_number - 1",
+                "UPDATE boards SET next_card_number = next_card_number + $2 WHERE id = $1 \
+                 RETURNING next_card_number - $2",
             )
             .bind(board.0)
+            .bind(count)
             .fetch_one(&mut *conn)
             .await
             .map_err(db_error)
@@ -1541,14 +1550,27 @@ macro_rules! impl_store {
                 actor: &Actor,
             ) -> Result<usize, StoreError> {
                 let mut tx = self.write_tx().await?;
-                let board = load_board(&mut tx, board, true).await?;
+                let board = load_board(&mut tx, board, false).await?;
                 let planned = import.plan(&board)?;
-                let mut ends: HashMap<(ColumnId, LaneId), f64> = HashMap::new();
-                for card in &board.cards {
-                    let end = ends.entry((card.column_id, card.lane_id)).or_insert(0.0);
-                    *end = end.max(card.position);
-                }
-                for plan in &planned {
+                // Each cell's last key: the imported cards go after the cards there.
+                let mut ends: HashMap<(ColumnId, LaneId), f64> = sqlx::query_as::<_, (Uuid, Uuid, f64)>(
+                    "SELECT column_id, lane_id, MAX(position) FROM cards WHERE board_id = $1 \
+                     GROUP BY column_id, lane_id",
+                )
+                .bind(board.id.0)
+                .fetch_all(&mut **tx)
+                .await
+                .map_err(db_error)?
+                .into_iter()
+                .map(|(column, lane, end)| ((ColumnId(column), LaneId(lane)), end))
+                .collect();
+                // The numbers of all the cards at once: an update of the board's row per card
+                // left PostgreSQL a chain of row versions to walk that grew with each card of
+                // the transaction (50,000 cards took minutes).
+                let count = i64::try_from(planned.len()).unwrap_or(i64::MAX);
+                let first = next_numbers(&mut tx, board.id, count).await?;
+                for (number, plan) in (first..).zip(&planned) {
+                    // A plan always has a step (the import checks it); none would leave a gap.
                     let Some(&(last_column, last_at)) = plan.steps.last() else { continue };
                     let (first_column, first_at) = plan.steps[0];
                     let end = ends.entry((last_column, plan.lane_id)).or_insert(0.0);
@@ -1556,7 +1578,7 @@ macro_rules! impl_store {
                     let card = Card {
                         id: CardId::new(),
                         board_id: board.id,
-                        number: next_number(&mut tx, board.id).await?,
+                        number,
                         title: plan.title.clone(),
                         description: plan.description.clone(),
                         card_type: plan.card_type,

@@ -449,7 +449,7 @@ mod tests {
     use super::*;
     use application::ports::{BoardRef, Store as _};
     use chrono::Utc;
-    use domain::{Actor, CardId, MoveRequest, NewBoard, NewCard};
+    use domain::{Actor, CardId, ColumnId, MoveRequest, NewBoard, NewCard};
 
     /// The layout version as a move of `card` reads it.
     async fn version(store: &SqliteStore, card: CardId) -> i64 {
@@ -517,5 +517,61 @@ mod tests {
             .move_card(cards[1].id, &to_ready, &actor, Utc::now())
             .await;
         assert!(matches!(refused, Err(StoreError::Policy(_))), "{refused:?}");
+    }
+
+    /// The plan SQLite makes for `sql` (`EXPLAIN QUERY PLAN`), one line per step.
+    async fn plan_of(store: &SqliteStore, sql: &str) -> Vec<String> {
+        let mut conn = store.pool.acquire().await.unwrap();
+        let explain = format!("EXPLAIN QUERY PLAN {sql}");
+        let mut query = sqlx::query_as::<_, (i64, i64, i64, String)>(sqlx::AssertSqlSafe(explain));
+        for _ in 0..sql.matches('$').count() {
+            query = query.bind(uuid::Uuid::nil());
+        }
+        let rows = query.fetch_all(&mut *conn).await.unwrap();
+        rows.into_iter().map(|(_, _, _, detail)| detail).collect()
+    }
+
+    /// A write's reads are searches of the cells index, never a scan of a board's cards: the
+    /// end of a cell (every new card, every move to the end of a cell) and the counts of the
+    /// limits that apply (`placement_counts`). `make bench`'s scaling rows measure the same.
+    #[tokio::test]
+    async fn writes_read_cells_through_their_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("plans.db").display());
+        let store = SqliteStore::connect(&url, Duration::from_secs(5))
+            .await
+            .unwrap();
+        let end = plan_of(&store, concat!("SELECT ", end_of_cell_key!("$4", "$3"))).await;
+        assert!(
+            end.iter()
+                .any(|step| step.starts_with("SEARCH o USING INDEX cards_cell_idx")),
+            "{end:?}"
+        );
+        assert!(
+            !end.iter()
+                .any(|step| step.contains("SCAN o") || step.contains("TEMP B-TREE")),
+            "{end:?}"
+        );
+        // The committed area's count, as `placement_counts` writes it: two active columns,
+        // the Expedite lane left out.
+        let committed = domain::policy::CellSet {
+            columns: vec![ColumnId::new(), ColumnId::new()],
+            lanes: domain::policy::Lanes::Except(vec![domain::LaneId::new()]),
+        };
+        let (mut next, mut binds) = (3, Vec::new());
+        let condition = cell_set_condition(&committed, &mut next, &mut binds);
+        let count = plan_of(
+            &store,
+            &format!("SELECT COUNT(*) FROM cards WHERE {condition}"),
+        )
+        .await;
+        assert!(
+            count.iter().all(|step| !step.starts_with("SCAN")),
+            "{count:?}"
+        );
+        assert!(
+            count.iter().any(|step| step.contains("cards_cell_idx")),
+            "{count:?}"
+        );
     }
 }

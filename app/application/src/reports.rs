@@ -1,0 +1,196 @@
+//! Use cases that read a board's history: its flow metrics, its delivery view (DORA's four
+//! keys and the value stream), its retrospective, and the import of past work into the log.
+//!
+//! Every figure comes from the domain's computations over what the store reads; the REST API,
+//! the delivery dashboard and the retrospective all come through here, so one name means one
+//! number on every page.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use domain::access::{Action, Principal, Role};
+use domain::delivery::{Delivery, Deployment, Scope};
+use domain::import::HistoryImport;
+use domain::metrics::{FlowMetrics, Window};
+use domain::retro::Retrospective;
+use domain::{Board, CardEvent};
+
+use crate::access::{authorize_board, effective_role};
+use crate::delivery::DeliveryReads;
+use crate::error::{Error, Result};
+use crate::ports::{BoardRef, Store};
+
+/// A board's flow metrics for a window and, beside them, its delivery side for the same
+/// window: what `GET /boards/{board}/metrics` answers.
+#[derive(Debug)]
+pub struct FlowReport {
+    /// The board's layout (its `cards` stay empty).
+    pub board: Board,
+    /// The flow metrics.
+    pub flow: FlowMetrics,
+    /// The four keys of the production deployments (all services) and the value stream.
+    pub delivery: Delivery,
+}
+
+/// The flow metrics and the delivery side of `board` for `window`, as seen at `now`. The
+/// reads run at once, and the flow metrics on a thread of their own while this task works
+/// out the delivery side: on a year of history each takes tens of milliseconds of CPU.
+pub async fn flow_report(
+    store: &dyn Store,
+    caller: &Principal,
+    board: &BoardRef,
+    window: Window,
+    now: DateTime<Utc>,
+) -> Result<FlowReport> {
+    let id = authorize_board(store, caller, board, Action::ViewBoard).await?;
+    let layout = store.board_layout(&BoardRef::Id(id)).await?;
+    let (cards, events, reads) = tokio::try_join!(
+        store.metric_cards(id),
+        store.board_events(id, window.end()),
+        DeliveryReads::read(store, id, window),
+    )?;
+    let flow = {
+        let (layout, events) = (layout.clone(), Arc::clone(&events));
+        tokio::task::spawn_blocking(move || {
+            domain::metrics::compute(&layout, &cards, &events, window, now)
+        })
+    };
+    let delivery = reads.delivery(&layout, &events, window, &Scope::default())?;
+    let flow = flow
+        .await
+        .map_err(|e| Error::Internal(format!("flow metrics task: {e}")))??;
+    Ok(FlowReport {
+        board: layout,
+        flow,
+        delivery,
+    })
+}
+
+/// The flow metrics alone (the CSV export), with the board's layout.
+pub async fn flow_metrics(
+    store: &dyn Store,
+    caller: &Principal,
+    board: &BoardRef,
+    window: Window,
+    now: DateTime<Utc>,
+) -> Result<(Board, FlowMetrics)> {
+    let id = authorize_board(store, caller, board, Action::ViewBoard).await?;
+    let layout = store.board_layout(&BoardRef::Id(id)).await?;
+    let (cards, events) =
+        tokio::try_join!(store.metric_cards(id), store.board_events(id, window.end()),)?;
+    let metrics = domain::metrics::compute(&layout, &cards, &events, window, now)?;
+    Ok((layout, metrics))
+}
+
+/// A board's delivery view for `window` and `scope`, with the deployments it read (from
+/// before the window on, oldest first).
+#[derive(Debug)]
+pub struct DeliveryReport {
+    /// The board's layout.
+    pub board: Board,
+    /// The four keys, their trend and the value stream.
+    pub delivery: Delivery,
+    /// The deployments read, oldest first.
+    pub deployments: Vec<Deployment>,
+}
+
+/// The delivery view of `board` for `window` and `scope`.
+pub async fn delivery(
+    store: &dyn Store,
+    caller: &Principal,
+    board: &BoardRef,
+    window: Window,
+    scope: &Scope,
+) -> Result<DeliveryReport> {
+    let id = authorize_board(store, caller, board, Action::ViewBoard).await?;
+    let layout = store.board_layout(&BoardRef::Id(id)).await?;
+    let (events, reads) = tokio::try_join!(
+        store.board_events(id, window.end()),
+        DeliveryReads::read(store, id, window),
+    )?;
+    let delivery = reads.delivery(&layout, &events, window, scope)?;
+    Ok(DeliveryReport {
+        board: layout,
+        delivery,
+        deployments: reads.deployments,
+    })
+}
+
+/// What a retrospective shows, before the page picks its labels and forecast.
+#[derive(Debug)]
+pub struct RetroReport {
+    /// The board with its cards (the charts name cards by their titles).
+    pub board: Board,
+    /// The role the viewer acts with.
+    pub role: Role,
+    /// The flow metrics of the period.
+    pub current: FlowMetrics,
+    /// The flow metrics of the period before, to compare with.
+    pub previous: FlowMetrics,
+    /// The period's notes and action items.
+    pub retro: Retrospective,
+    /// The delivery side of the period.
+    pub delivery: Delivery,
+}
+
+/// The retrospective of `board` for `period`, compared with `before` (see
+/// `domain::retro::periods`).
+pub async fn retrospective(
+    store: &dyn Store,
+    caller: &Principal,
+    board: &BoardRef,
+    (period, before): (Window, Window),
+    now: DateTime<Utc>,
+) -> Result<RetroReport> {
+    let id = authorize_board(store, caller, board, Action::ViewBoard).await?;
+    let role = effective_role(store, caller, id).await?;
+    // The reads at once, each on a connection of its own.
+    let by_id = BoardRef::Id(id);
+    let (mut board, events, retro, reads) = tokio::try_join!(
+        // Whole cards, not just their metric facts: the charts label cards with their titles.
+        store.board(&by_id),
+        // One read of the log serves both periods: the earlier one ends before the later.
+        store.board_events(id, period.end()),
+        store.retrospective(id, period),
+        DeliveryReads::read(store, id, period),
+    )?;
+    // Both periods' flow metrics on a thread of their own while this one works out the
+    // delivery side.
+    let flow = {
+        let facts = domain::metrics::MetricCard::of(&board.cards);
+        let cards = std::mem::take(&mut board.cards);
+        let layout = board.clone();
+        board.cards = cards;
+        let events: Arc<Vec<CardEvent>> = Arc::clone(&events);
+        tokio::task::spawn_blocking(move || {
+            let compute = |window| domain::metrics::compute(&layout, &facts, &events, window, now);
+            compute(period).and_then(|current| Ok((current, compute(before)?)))
+        })
+    };
+    let delivery = reads.delivery(&board, &events, period, &Scope::default())?;
+    let (current, previous) = flow
+        .await
+        .map_err(|e| Error::Internal(format!("flow metrics task: {e}")))??;
+    Ok(RetroReport {
+        board,
+        role,
+        current,
+        previous,
+        retro,
+        delivery,
+    })
+}
+
+/// Imports cards with their past column transitions into `board`, all or nothing; answers
+/// how many cards were made.
+pub async fn import_history(
+    store: &dyn Store,
+    caller: &Principal,
+    board: &BoardRef,
+    import: &HistoryImport,
+) -> Result<usize> {
+    let id = authorize_board(store, caller, board, Action::ImportHistory).await?;
+    Ok(store
+        .import_history(&BoardRef::Id(id), import, &caller.actor())
+        .await?)
+}
