@@ -23,6 +23,7 @@ use super::{ApiError, AppState, Problem};
 
 /// A window of days, both inclusive, UTC.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DeploymentsQuery {
     /// First day (`YYYY-MM-DD`); 13 days before `to` when absent.
     pub from: Option<NaiveDate>,
@@ -32,6 +33,7 @@ pub struct DeploymentsQuery {
 
 /// The window and scope of a delivery view.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DeliveryQuery {
     /// First day (`YYYY-MM-DD`); 13 days before `to` when absent.
     pub from: Option<NaiveDate>,

@@ -21,6 +21,7 @@ use domain::access::Action;
 
 /// The window of a metrics request; both dates inclusive, UTC.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct WindowQuery {
     /// First day (`YYYY-MM-DD`); 13 days before `to` when absent.
     pub from: Option<NaiveDate>,
@@ -47,6 +48,7 @@ pub enum CsvTable {
 
 /// The window and the table of a CSV export.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CsvQuery {
     /// First day (`YYYY-MM-DD`); 13 days before `to` when absent.
     pub from: Option<NaiveDate>,

@@ -47,7 +47,9 @@ impl AppState {
         description = "One Kanban board for development and operations work. Errors are RFC 9457 \
                        problem documents (`application/problem+json`) with a stable `type` URI."
     ),
-    components(schemas(Problem))
+    // `CsvTable` is only named by a query parameter of `metrics.csv`, and utoipa collects
+    // the schemas of bodies, not of parameters: without it here the `$ref` dangles.
+    components(schemas(Problem, metrics::CsvTable))
 )]
 struct ApiDoc;
 
