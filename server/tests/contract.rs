@@ -8,7 +8,35 @@
 mod common;
 
 use common::{TestDb, TestServer};
-use serde_json::Value;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+/// Asserts a problem+json answer of `kind` and returns its body.
+async fn problem(r: reqwest::Response, status: StatusCode, kind: &str) -> Value {
+    assert_eq!(r.status(), status, "{}", r.url());
+    let ct = r.headers()["content-type"].to_str().unwrap().to_owned();
+    assert_eq!(ct, "application/problem+json");
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(
+        body["type"],
+        format!("urn:flowboard:problem:{kind}"),
+        "{body}"
+    );
+    assert_eq!(body["status"], status.as_u16());
+    assert!(
+        body["detail"].as_str().is_some_and(|d| !d.is_empty()),
+        "{body}"
+    );
+    body
+}
+
+async fn create_board(s: &TestServer, name: &str) -> Value {
+    let r = s
+        .post_json("/api/v1/boards", &json!({ "name": name }))
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    r.json().await.unwrap()
+}
 
 /// Every `"$ref"` string anywhere in `value`.
 fn refs<'a>(value: &'a Value, out: &mut Vec<&'a str>) {
@@ -69,9 +97,112 @@ async fn openapi_declares_parameters_where_they_go(s: &TestServer) {
     }
 }
 
+async fn unknown_fields_are_refused_everywhere(s: &TestServer) {
+    let refused = |r: reqwest::Response, field: &'static str| async move {
+        let body = problem(r, StatusCode::UNPROCESSABLE_ENTITY, "validation").await;
+        assert_eq!(body["field"], field, "{body}");
+        assert!(
+            body["detail"].as_str().unwrap().contains("unknown field"),
+            "{body}"
+        );
+    };
+    let r = s
+        .post_json(
+            "/api/v1/boards",
+            &json!({"name": "Strict", "colour": "red"}),
+        )
+        .await;
+    refused(r, "colour").await;
+    assert_eq!(
+        s.get("/api/v1/boards/strict").await.status(),
+        StatusCode::NOT_FOUND
+    );
+
+    let board = create_board(s, "Contract").await;
+    let columns = board["columns"].as_array().unwrap().clone();
+    let cards = "/api/v1/boards/contract/cards";
+    let lane = json!({"title": "x", "card_type": "feature", "lane": "expedite"});
+    refused(s.post_json(cards, &lane).await, "lane").await;
+    let stored: Value = s.get_json("/api/v1/boards/contract").await;
+    assert!(
+        stored["cards"].as_array().unwrap().is_empty(),
+        "nothing stored"
+    );
+
+    let card: Value = s
+        .post_json(cards, &json!({"title": "kept", "card_type": "feature"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let card_url = format!("/api/v1/cards/{}", card["id"].as_str().unwrap());
+    let patch = json!({"title": "changed", "colour": "red"});
+    refused(
+        s.send_json(Method::PATCH, &card_url, &patch).await,
+        "colour",
+    )
+    .await;
+    assert_eq!(s.get_json(&card_url).await["title"], "kept");
+    let to = json!({"column_id": columns[1]["id"], "lane": "expedite"});
+    refused(s.post_json(&format!("{card_url}/move"), &to).await, "lane").await;
+
+    let mut layout: Vec<Value> = columns
+        .iter()
+        .map(|c| json!({"id": c["id"], "name": c["name"], "kind": c["kind"]}))
+        .collect();
+    let path = "/api/v1/boards/contract/columns";
+    let extra = json!({"columns": layout, "lanes": []});
+    refused(s.send_json(Method::PUT, path, &extra).await, "lanes").await;
+    layout[0]["limit"] = json!(3);
+    let nested = json!({"columns": layout});
+    refused(
+        s.send_json(Method::PUT, path, &nested).await,
+        "columns[0].limit",
+    )
+    .await;
+
+    let policy = json!({"tech_debt_share": 0.2, "expedite_counts_toward_wip": false, "wip": 3});
+    let path = "/api/v1/boards/contract/policy";
+    refused(s.send_json(Method::PUT, path, &policy).await, "wip").await;
+
+    let settings = json!({"severity_map": [], "fallback": "sev4", "resolve_column_id": null,
+                          "resolve_lane_id": null});
+    let path = "/api/v1/boards/contract/incident-settings";
+    refused(
+        s.send_json(Method::PUT, path, &settings).await,
+        "resolve_lane_id",
+    )
+    .await;
+
+    let history = json!({"cards": [{"title": "old", "type": "feature", "transitions": [],
+                         "created_at": "2026-01-01T00:00:00Z", "lane": "expedite"}]});
+    let path = "/api/v1/boards/contract/history";
+    refused(s.post_json(path, &history).await, "cards[0].lane").await;
+
+    // The incident and deployment APIs answer the same.
+    let incident = json!({"title": "x", "severity": "sev3", "lane": "expedite"});
+    refused(
+        s.post_json("/api/v1/incidents?board=contract", &incident)
+            .await,
+        "lane",
+    )
+    .await;
+    let deployment = json!({"service": "api", "environment": "production", "version": "1",
+                            "status": "success", "colour": "red"});
+    let path = "/api/v1/deployments?board=contract";
+    refused(s.post_json(path, &deployment).await, "colour").await;
+    let stored: Value = s.get_json("/api/v1/boards/contract").await;
+    assert_eq!(
+        stored["cards"].as_array().unwrap().len(),
+        1,
+        "only the kept card"
+    );
+}
+
 async fn run_all(db: TestDb) {
     let s = TestServer::start(&db).await;
     openapi_declares_parameters_where_they_go(&s).await;
+    unknown_fields_are_refused_everywhere(&s).await;
     s.stop().await.expect("clean shutdown");
 }
 

@@ -474,6 +474,7 @@ async fn column_settings_never_lose_cards(store: Arc<dyn Store>) {
             name: "Deploy".into(),
             kind: ColumnKind::Active,
             wip_limit: Some(2),
+            position: None,
         },
     );
     let updated = store.set_columns(&r, &specs).await.expect("layout");
@@ -1441,6 +1442,7 @@ async fn incidents_are_blamed_and_restored(store: Arc<dyn Store>) {
             name: "Released".into(),
             kind: ColumnKind::Done,
             wip_limit: None,
+            position: None,
         });
         let wider = store.set_columns(&r, &specs).await.expect("column added");
         let released = wider.columns.last().expect("Released").id;

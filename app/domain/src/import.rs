@@ -15,6 +15,7 @@ pub const MAX_IMPORT_CARDS: usize = 50_000;
 /// The import document.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct HistoryImport {
     /// Cards to make.
     pub cards: Vec<ImportCard>,
@@ -23,6 +24,7 @@ pub struct HistoryImport {
 /// One card of an import.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct ImportCard {
     /// 1–200 characters.
     pub title: String,
@@ -47,6 +49,7 @@ pub struct ImportCard {
 /// One entry into a column.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct ImportTransition {
     /// Column name, as on the board.
     pub column: String,

@@ -328,24 +328,33 @@ impl From<QueryRejection> for ApiError {
 }
 
 /// Finds the field a serde error is about: axum reports the path first (`severity: unknown
-/// variant ...`), and serde names missing fields in backticks (missing field `title`).
+/// variant ...`, and for an unknown field its own path: `columns[0].limit: unknown field
+/// `limit``), and serde names missing fields in backticks (missing field `title`), after the
+/// path of the object that lacks them.
 fn serde_field(detail: &str) -> Option<String> {
     let message = detail
         .split_once("target type: ")
         .map_or(detail, |(_, rest)| rest);
-    if let Some(rest) = message.strip_prefix("missing field `") {
-        return rest.split_once('`').map(|(name, _)| name.to_owned());
+    if let Some(name) = backticked(message, "missing field `") {
+        return Some(name.to_owned());
+    }
+    if let Some(name) = backticked(message, "unknown field `") {
+        return Some(name.to_owned());
     }
     let (head, rest) = message.split_once(": ")?;
     if head.contains(' ') || head == "." {
         return None;
     }
-    if let Some(missing) = rest.strip_prefix("missing field `") {
-        return missing
-            .split_once('`')
-            .map(|(name, _)| format!("{head}.{name}"));
+    if let Some(missing) = backticked(rest, "missing field `") {
+        return Some(format!("{head}.{missing}"));
     }
     Some(head.to_owned())
+}
+
+/// The name in backticks after `prefix`, when `message` starts with it.
+fn backticked<'a>(message: &'a str, prefix: &str) -> Option<&'a str> {
+    let rest = message.strip_prefix(prefix)?;
+    rest.split_once('`').map(|(name, _)| name)
 }
 
 #[cfg(test)]
@@ -368,6 +377,24 @@ mod tests {
         assert_eq!(
             serde_field(&format!("{prefix}invalid type: string, expected struct")),
             None
+        );
+        assert_eq!(
+            serde_field(&format!(
+                "{prefix}lane: unknown field `lane`, expected one of `title`, `card_type` at \
+                 line 1 column 30"
+            )),
+            Some("lane".into())
+        );
+        assert_eq!(
+            serde_field(&format!(
+                "{prefix}cards[0].transitions[1].when: unknown field `when`, expected `column` \
+                 or `at` at line 1 column 90"
+            )),
+            Some("cards[0].transitions[1].when".into())
+        );
+        assert_eq!(
+            serde_field(&format!("{prefix}unknown field `lane`, expected `title`")),
+            Some("lane".into())
         );
     }
 }
