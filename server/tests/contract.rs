@@ -7,6 +7,8 @@
 
 mod common;
 
+use std::sync::{Mutex, Once};
+
 use common::{TestDb, TestServer};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -28,6 +30,45 @@ async fn problem(r: reqwest::Response, status: StatusCode, kind: &str) -> Value 
         "{body}"
     );
     body
+}
+
+/// ERROR events logged in this test process, where the servers under test run.
+static ERRORS: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+/// Records ERROR events into [`ERRORS`].
+struct ErrorLog;
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for ErrorLog {
+    fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+        let meta = event.metadata();
+        if *meta.level() == tracing::Level::ERROR {
+            ERRORS
+                .lock()
+                .unwrap()
+                .push(format!("{} {}", meta.target(), meta.name()));
+        }
+    }
+}
+
+/// Starts recording ERROR events (once per process).
+fn record_errors() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        use tracing_subscriber::layer::SubscriberExt;
+        let subscriber = tracing_subscriber::registry().with(ErrorLog);
+        tracing::subscriber::set_global_default(subscriber).expect("the first subscriber");
+    });
+}
+
+/// Sends `body` as-is (no JSON encoding) with a JSON content type.
+async fn raw(s: &TestServer, method: Method, path: &str, body: &str) -> reqwest::Response {
+    s.client
+        .request(method, s.url(path))
+        .header("content-type", "application/json")
+        .body(body.to_owned())
+        .send()
+        .await
+        .unwrap()
 }
 
 async fn create_board(s: &TestServer, name: &str) -> Value {
@@ -199,10 +240,53 @@ async fn unknown_fields_are_refused_everywhere(s: &TestServer) {
     );
 }
 
+async fn unknown_paths_and_methods_get_problems(s: &TestServer) {
+    record_errors();
+    for path in [
+        "/api/v1/nothing",
+        "/api/v2/boards",
+        "/api",
+        "/api/v1/boards/contract/nope",
+    ] {
+        let body = problem(s.get(path).await, StatusCode::NOT_FOUND, "not-found").await;
+        assert!(body["detail"].as_str().unwrap().contains(path), "{body}");
+    }
+    let r = raw(s, Method::POST, "/api/v1/nothing", "{}").await;
+    problem(r, StatusCode::NOT_FOUND, "not-found").await;
+    // Pages for people keep their HTML 404, signed in or not.
+    for client in [&s.client, &s.anonymous] {
+        let r = client.get(s.url("/no/such/page")).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND);
+        assert!(
+            r.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/html")
+        );
+    }
+
+    for (method, path, allowed) in [
+        (Method::DELETE, "/api/v1/boards", &["GET", "POST"][..]),
+        (Method::GET, "/api/v1/incidents", &["POST"][..]),
+        (Method::POST, "/api/v1/boards/contract", &["GET"][..]),
+        (Method::PUT, "/api/v1/openapi.json", &["GET"][..]),
+    ] {
+        let r = s.client.request(method, s.url(path)).send().await.unwrap();
+        let allow = r.headers()["allow"].to_str().unwrap().to_owned();
+        problem(r, StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed").await;
+        for m in allowed {
+            assert!(allow.contains(m), "{path}: Allow {allow:?} lists {m}");
+        }
+    }
+    // A client's wrong URL is not the server's error.
+    assert_eq!(*ERRORS.lock().unwrap(), Vec::<String>::new());
+}
+
 async fn run_all(db: TestDb) {
     let s = TestServer::start(&db).await;
     openapi_declares_parameters_where_they_go(&s).await;
     unknown_fields_are_refused_everywhere(&s).await;
+    unknown_paths_and_methods_get_problems(&s).await;
     s.stop().await.expect("clean shutdown");
 }
 

@@ -33,6 +33,10 @@ pub enum ApiError {
     /// No such resource.
     #[error("{0} not found")]
     NotFound(String),
+    /// The path exists but not with this method; the answer's `Allow` header lists those that
+    /// work (axum adds it).
+    #[error("{0}")]
+    MethodNotAllowed(String),
     /// The request clashes with stored data.
     #[error("{0}")]
     Conflict(String),
@@ -131,6 +135,11 @@ impl ApiError {
                 "Unsupported media type",
             ),
             Self::NotFound(_) => (StatusCode::NOT_FOUND, "not-found", "Not found"),
+            Self::MethodNotAllowed(_) => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method-not-allowed",
+                "Method not allowed",
+            ),
             Self::Conflict(_) => (StatusCode::CONFLICT, "conflict", "Conflict"),
             Self::Policy(v) => {
                 let (slug, title) = match v.first().map(|v| v.rule) {
