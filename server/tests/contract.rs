@@ -282,11 +282,96 @@ async fn unknown_paths_and_methods_get_problems(s: &TestServer) {
     assert_eq!(*ERRORS.lock().unwrap(), Vec::<String>::new());
 }
 
+async fn truncated_json_is_malformed_everywhere(s: &TestServer) {
+    let card: Value = s
+        .post_json(
+            "/api/v1/boards/contract/cards",
+            &json!({"title": "target", "card_type": "feature"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let card = format!("/api/v1/cards/{}", card["id"].as_str().unwrap());
+    let move_to = format!("{card}/move");
+    for (method, path, body) in [
+        (Method::POST, "/api/v1/boards", r#"{"name": "x""#),
+        (
+            Method::POST,
+            "/api/v1/boards/contract/cards",
+            r#"{"title": "x""#,
+        ),
+        (
+            Method::POST,
+            "/api/v1/boards/contract/cards",
+            r#"{"title": "x", "card_type": "feature""#,
+        ),
+        // Cut short after a bad value or an unknown field: still not JSON, so not a 422.
+        (
+            Method::POST,
+            "/api/v1/boards/contract/cards",
+            r#"{"title": "x", "card_type": "bug""#,
+        ),
+        (
+            Method::POST,
+            "/api/v1/boards",
+            r#"{"name": "x", "colour": "red""#,
+        ),
+        (
+            Method::POST,
+            "/api/v1/incidents?board=contract",
+            r#"{"severity": "sev9""#,
+        ),
+        (
+            Method::POST,
+            "/api/v1/deployments?board=contract",
+            r#"{"status": "rolled_back", "#,
+        ),
+        (Method::PATCH, card.as_str(), r#"{"title": "x""#),
+        (Method::POST, move_to.as_str(), r#"{"position": 1"#),
+        (
+            Method::PUT,
+            "/api/v1/boards/contract/policy",
+            r#"{"tech_debt_share": 0.2"#,
+        ),
+        (
+            Method::POST,
+            "/api/v1/boards/contract/history",
+            r#"{"cards": []"#,
+        ),
+        (
+            Method::POST,
+            "/api/v1/incidents?board=contract",
+            r#"{"title": "x""#,
+        ),
+        (
+            Method::POST,
+            "/api/v1/deployments?board=contract",
+            r#"{"service": "x""#,
+        ),
+        (
+            Method::POST,
+            "/api/v1/integrations/alertmanager?board=contract",
+            r#"{"version": "4""#,
+        ),
+        (
+            Method::POST,
+            "/api/v1/integrations/grafana?board=contract",
+            r#"{"alerts": []"#,
+        ),
+    ] {
+        let r = raw(s, method.clone(), path, body).await;
+        let got = problem(r, StatusCode::BAD_REQUEST, "malformed-json").await;
+        assert!(got.get("field").is_none(), "{method} {path}: {got}");
+    }
+}
+
 async fn run_all(db: TestDb) {
     let s = TestServer::start(&db).await;
     openapi_declares_parameters_where_they_go(&s).await;
     unknown_fields_are_refused_everywhere(&s).await;
     unknown_paths_and_methods_get_problems(&s).await;
+    truncated_json_is_malformed_everywhere(&s).await;
     s.stop().await.expect("clean shutdown");
 }
 

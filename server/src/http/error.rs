@@ -3,7 +3,7 @@
 
 use application::ports::{StoreError, WriteRefusal};
 use axum::Json;
-use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::rejection::{BytesRejection, JsonRejection, PathRejection, QueryRejection};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use domain::policy::{Rule, Violation};
@@ -314,6 +314,16 @@ impl From<JsonRejection> for ApiError {
                 Self::PayloadTooLarge
             }
             other => Self::MalformedJson(other.body_text()),
+        }
+    }
+}
+
+impl From<BytesRejection> for ApiError {
+    fn from(rejection: BytesRejection) -> Self {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            Self::PayloadTooLarge
+        } else {
+            Self::MalformedJson(rejection.body_text())
         }
     }
 }
