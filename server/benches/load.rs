@@ -277,6 +277,7 @@ async fn bench_backend(name: &str, db: TestDb, out: &mut String) {
             &BoardRef::Id(page.id),
             &spread(PAGE_CARDS),
             &Actor::system("bench"),
+            Utc::now(),
         )
         .await
         .expect("page cards");

@@ -9,6 +9,7 @@ mod common;
 
 use std::sync::{Mutex, Once};
 
+use chrono::{SubsecRound, TimeDelta, Utc};
 use common::{TestDb, TestServer};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -366,12 +367,61 @@ async fn truncated_json_is_malformed_everywhere(s: &TestServer) {
     }
 }
 
+async fn history_in_the_future_is_refused(s: &TestServer) {
+    create_board(s, "History").await;
+    let at = |offset: TimeDelta| (Utc::now() + offset).trunc_subsecs(0).to_rfc3339();
+    let doc = |created: String, entered: String| {
+        json!({"cards": [
+            {"title": "past", "type": "feature", "created_at": "2026-01-01T00:00:00Z",
+             "transitions": [{"column": "Done", "at": "2026-01-02T00:00:00Z"}]},
+            {"title": "later", "type": "feature", "created_at": created,
+             "transitions": [{"column": "Done", "at": entered}]}]})
+    };
+    let path = "/api/v1/boards/history/history";
+    let an_hour_ago = at(-TimeDelta::hours(1));
+    let tomorrow = doc(an_hour_ago.clone(), at(TimeDelta::days(1)));
+    let body = problem(
+        s.post_json(path, &tomorrow).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation",
+    )
+    .await;
+    assert_eq!(body["field"], "cards.transitions.at", "{body}");
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("card 1: transition 0"),
+        "{body}"
+    );
+    let created = doc(at(TimeDelta::minutes(10)), at(TimeDelta::minutes(11)));
+    let body = problem(
+        s.post_json(path, &created).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation",
+    )
+    .await;
+    assert_eq!(body["field"], "cards.created_at", "{body}");
+    let board: Value = s.get_json("/api/v1/boards/history").await;
+    assert!(
+        board["cards"].as_array().unwrap().is_empty(),
+        "all or nothing"
+    );
+    // A minute ahead is clock drift, as for deployments.
+    let drift = doc(an_hour_ago, at(TimeDelta::minutes(1)));
+    assert_eq!(
+        s.post_json(path, &drift).await.status(),
+        StatusCode::CREATED
+    );
+}
+
 async fn run_all(db: TestDb) {
     let s = TestServer::start(&db).await;
     openapi_declares_parameters_where_they_go(&s).await;
     unknown_fields_are_refused_everywhere(&s).await;
     unknown_paths_and_methods_get_problems(&s).await;
     truncated_json_is_malformed_everywhere(&s).await;
+    history_in_the_future_is_refused(&s).await;
     s.stop().await.expect("clean shutdown");
 }
 

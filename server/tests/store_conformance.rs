@@ -517,7 +517,7 @@ async fn imports_are_all_or_nothing(store: Arc<dyn Store>) {
         {"title":"good","type":"feature","created_at":"2026-01-01T00:00:00Z","transitions":[{"column":"Done","at":"2026-01-02T00:00:00Z"}]},
         {"title":"bad","type":"feature","created_at":"2026-01-01T00:00:00Z","transitions":[{"column":"Nowhere","at":"2026-01-02T00:00:00Z"}]}]}"#,
     );
-    let err = store.import_history(&r, &bad, &actor()).await;
+    let err = store.import_history(&r, &bad, &actor(), Utc::now()).await;
     assert!(
         matches!(&err, Err(StoreError::Invalid(e)) if e.to_string().contains("card 1")),
         "{err:?}"
@@ -531,7 +531,7 @@ async fn imports_are_all_or_nothing(store: Arc<dyn Store>) {
     );
     assert_eq!(
         store
-            .import_history(&r, &good, &actor())
+            .import_history(&r, &good, &actor(), Utc::now())
             .await
             .expect("import"),
         1
@@ -2324,7 +2324,10 @@ async fn board_events_stay_current(store: Arc<dyn Store>, db: &common::TestDb) {
         r#"{"cards":[{"title":"old","type":"feature","created_at":"2026-01-01T00:00:00Z","transitions":[
         {"column":"In Progress","at":"2026-01-02T00:00:00Z"},{"column":"Done","at":"2026-01-03T00:00:00Z"}]}]}"#,
     );
-    other.import_history(&r, &past, &actor()).await.unwrap();
+    other
+        .import_history(&r, &past, &actor(), Utc::now())
+        .await
+        .unwrap();
     store
         .move_card(
             a.id,

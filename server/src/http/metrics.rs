@@ -279,7 +279,8 @@ fn to_csv(m: &FlowMetrics, table: CsvTable) -> Result<String, csv::Error> {
 }
 
 /// Imports past work: cards with the columns they went through. All or nothing: one bad card
-/// (unknown column, time going backwards) refuses the whole import with a 422 naming it.
+/// (unknown column, time going backwards or more than 5 minutes ahead of the server's clock)
+/// refuses the whole import with a 422 naming it.
 #[utoipa::path(post, path = "/boards/{board}/history", tag = "metrics", request_body = HistoryImport,
     params(("board" = String, Path, description = "Board slug or id")),
     responses(
@@ -299,7 +300,7 @@ pub async fn import_history(
     let actor = caller.actor();
     let imported = state
         .store
-        .import_history(&BoardRef::Id(id), &import, &actor)
+        .import_history(&BoardRef::Id(id), &import, &actor, Utc::now())
         .await?;
     Ok((StatusCode::CREATED, Json(ImportResult { imported })))
 }

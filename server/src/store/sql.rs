@@ -2247,10 +2247,11 @@ macro_rules! impl_store {
                 board: &BoardRef,
                 import: &HistoryImport,
                 actor: &Actor,
+                now: DateTime<Utc>,
             ) -> Result<usize, StoreError> {
                 let mut tx = self.write_tx().await?;
                 let board = load_board(&mut tx, board, true).await?;
-                let planned = import.plan(&board)?;
+                let planned = import.plan(&board, now)?;
                 let mut ends: HashMap<(ColumnId, LaneId), f64> = HashMap::new();
                 for card in &board.cards {
                     let end = ends.entry((card.column_id, card.lane_id)).or_insert(0.0);
