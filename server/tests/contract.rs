@@ -9,8 +9,9 @@ mod common;
 
 use std::sync::{Mutex, Once};
 
-use chrono::{SubsecRound, TimeDelta, Utc};
+use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
 use common::{TestDb, TestServer};
+use domain::incident::{AlertmanagerPayload, GrafanaPayload};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -415,6 +416,132 @@ async fn history_in_the_future_is_refused(s: &TestServer) {
     );
 }
 
+/// Opens an incident through the store as if its alert had fired at `at`, and returns the
+/// card's id.
+async fn fired_at(
+    s: &TestServer,
+    board: &Value,
+    source: &str,
+    fingerprint: &str,
+    at: DateTime<Utc>,
+) -> String {
+    let payload = json!({"version": "4", "alerts": [{"status": "firing", "fingerprint": fingerprint,
+                         "labels": {"alertname": fingerprint, "severity": "warning"}}]});
+    let settings = Default::default();
+    let signals = match source {
+        "alertmanager" => {
+            let payload: AlertmanagerPayload = serde_json::from_value(payload).unwrap();
+            payload.signals(&settings).unwrap()
+        }
+        _ => serde_json::from_value::<GrafanaPayload>(payload)
+            .unwrap()
+            .signals(&settings),
+    };
+    let board_id: domain::BoardId = board["id"].as_str().unwrap().parse().unwrap();
+    let actor = domain::Actor::system("test");
+    let done = s
+        .store
+        .apply_alerts(
+            &domain::board::BoardRef::Id(board_id),
+            &signals,
+            source,
+            &actor,
+            at,
+        )
+        .await
+        .unwrap();
+    match &done[0] {
+        application::ports::AlertOutcome::Created(card) => card.id.to_string(),
+        other => panic!("{other:?}"),
+    }
+}
+
+/// Sends a resolved notification for `fingerprint` with `ends_at` (the field left out when
+/// `None`); returns the card's `alert_resolved_at` and its `alert_resolved` event's time.
+async fn resolve(
+    s: &TestServer,
+    source: &str,
+    card: &str,
+    fingerprint: &str,
+    ends_at: Option<&str>,
+) -> (DateTime<Utc>, DateTime<Utc>) {
+    let mut alert = json!({"status": "resolved", "fingerprint": fingerprint,
+                           "labels": {"alertname": fingerprint}});
+    if let Some(end) = ends_at {
+        alert["endsAt"] = json!(end);
+    }
+    let body = match source {
+        "alertmanager" => json!({"version": "4", "status": "resolved", "alerts": [alert]}),
+        _ => json!({"status": "resolved", "alerts": [alert]}),
+    };
+    let r = s
+        .post_json(
+            &format!("/api/v1/integrations/{source}?board=alerts"),
+            &body,
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let outcome: Value = r.json().await.unwrap();
+    assert_eq!(outcome["resolved"], 1, "{outcome}");
+    let card: Value = s.get_json(&format!("/api/v1/cards/{card}")).await;
+    let resolved_at = card["alert_resolved_at"].as_str().unwrap().parse().unwrap();
+    let events: Value = s
+        .get_json(&format!(
+            "/api/v1/cards/{}/events",
+            card["id"].as_str().unwrap()
+        ))
+        .await;
+    let event = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .rfind(|e| e["kind"]["type"] == "alert_resolved")
+        .expect("an alert_resolved event");
+    (resolved_at, event["at"].as_str().unwrap().parse().unwrap())
+}
+
+async fn resolved_alerts_keep_their_end(s: &TestServer) {
+    let board = create_board(s, "Alerts").await;
+    let now = Utc::now().trunc_subsecs(0);
+    let (fired, ended) = (now - TimeDelta::minutes(20), now - TimeDelta::minutes(5));
+    // The notification arrives five minutes after the alert ended: the end is what counts.
+    for source in ["alertmanager", "grafana"] {
+        let fingerprint = format!("{source}-late");
+        let card = fired_at(s, &board, source, &fingerprint, fired).await;
+        let got = resolve(s, source, &card, &fingerprint, Some(&ended.to_rfc3339())).await;
+        assert_eq!(got, (ended, ended), "{source}");
+    }
+    // Time to restore reads the same time: 15 minutes for both.
+    let delivery: Value = s.get_json("/api/v1/boards/alerts/delivery").await;
+    let restore = &delivery["four_keys"]["time_to_restore"]["incidents"];
+    assert_eq!(restore["count"], 2, "{restore}");
+    assert_eq!(restore["p50_s"], 900, "{restore}");
+
+    // Ends the server cannot believe fall back to the time the notification arrived.
+    let ahead = (Utc::now() + TimeDelta::hours(1)).to_rfc3339();
+    let before_opened = (fired - TimeDelta::minutes(1)).to_rfc3339();
+    for (i, ends_at) in [
+        None,
+        Some("0001-01-01T00:00:00Z"),
+        Some(ahead.as_str()),
+        Some(before_opened.as_str()),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let fingerprint = format!("fallback-{i}");
+        let card = fired_at(s, &board, "alertmanager", &fingerprint, fired).await;
+        let sent = Utc::now().trunc_subsecs(0);
+        let (resolved_at, event_at) =
+            resolve(s, "alertmanager", &card, &fingerprint, ends_at).await;
+        assert_eq!(resolved_at, event_at, "{ends_at:?}");
+        assert!(
+            resolved_at >= sent && resolved_at <= Utc::now(),
+            "{ends_at:?}: {resolved_at}"
+        );
+    }
+}
+
 async fn run_all(db: TestDb) {
     let s = TestServer::start(&db).await;
     openapi_declares_parameters_where_they_go(&s).await;
@@ -422,6 +549,7 @@ async fn run_all(db: TestDb) {
     unknown_paths_and_methods_get_problems(&s).await;
     truncated_json_is_malformed_everywhere(&s).await;
     history_in_the_future_is_refused(&s).await;
+    resolved_alerts_keep_their_end(&s).await;
     s.stop().await.expect("clean shutdown");
 }
 

@@ -1303,6 +1303,7 @@ async fn incidents_are_blamed_and_restored(store: Arc<dyn Store>) {
             &[Signal {
                 status: SignalStatus::Firing,
                 report: report("latency", "k2", release("v9")),
+                ends_at: None,
             }],
             "alertmanager",
             &actor(),

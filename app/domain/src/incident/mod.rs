@@ -12,7 +12,9 @@ use crate::delivery::DeploymentRef;
 use crate::ids::ColumnId;
 use crate::{CardType, DomainError};
 
-pub use alerts::{AlertmanagerPayload, GrafanaPayload, Signal, SignalStatus, WebhookAlert};
+pub use alerts::{
+    AlertmanagerPayload, GrafanaPayload, Signal, SignalStatus, WebhookAlert, resolution_time,
+};
 
 /// The longest title a card may have; longer alert titles are shortened.
 const MAX_TITLE: usize = 200;
