@@ -149,6 +149,7 @@ async fn bench_backend(name: &str, db: TestDb, out: &mut String) {
             &domain::board::BoardRef::Id(board.id),
             &import,
             &domain::Actor::system("bench"),
+            now,
         )
         .await
         .expect("import");

@@ -215,6 +215,7 @@ async fn bench_backend(name: &str, db: TestDb, out: &mut String) {
             &BoardRef::Id(page.id),
             &spread(PAGE_CARDS),
             &Actor::system("bench"),
+            Utc::now(),
         )
         .await
         .expect("page cards");

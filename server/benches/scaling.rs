@@ -90,7 +90,7 @@ async fn board(store: &dyn application::ports::Store, size: usize) -> domain::Bo
     };
     let board = store.set_policy(&at, &policy).await.unwrap();
     store
-        .import_history(&at, &cards(size), &Actor::system("bench"))
+        .import_history(&at, &cards(size), &Actor::system("bench"), Utc::now())
         .await
         .expect("the board's cards");
     board

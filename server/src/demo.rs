@@ -101,7 +101,7 @@ pub async fn seed_if_empty(store: &dyn Store, now: DateTime<Utc>) -> Result<bool
     let import = demo_history(&board, now, 42);
     let actor = Actor::system("demo");
     store
-        .import_history(&BoardRef::Id(board.id), &import, &actor)
+        .import_history(&BoardRef::Id(board.id), &import, &actor, now)
         .await?;
     block_two_active_cards(store, &board, now, &actor).await?;
     let seeded = store.board(&BoardRef::Id(board.id)).await?;
@@ -354,7 +354,7 @@ mod tests {
                 .any(|w| w[1].column == "In Progress" && w[0].column == "Review")
         });
         assert!(backwards.count() > 5, "some cards go back from Review");
-        let plan = import.plan(&b).expect("the demo is a valid import");
+        let plan = import.plan(&b, now).expect("the demo is a valid import");
         assert_eq!(plan.len(), import.cards.len());
         for column in &b.columns {
             if let Some(limit) = column.wip_limit {

@@ -49,7 +49,7 @@ pub async fn import_file(
     let actor = domain::Actor::system("import");
     let result = db
         .store()
-        .import_history(&BoardRef::parse(board), &import, &actor)
+        .import_history(&BoardRef::parse(board), &import, &actor, chrono::Utc::now())
         .await;
     db.close().await;
     Ok(result?)

@@ -76,24 +76,24 @@ pub fn app(
         .site_pkg_dir("pkg")
         .build();
     let routes = generate_route_list(App);
+    // The pages and the "not found" page rendered for any other path get the same context:
+    // the shell reads the store (who is signed in), and without it each 404 logged an error.
+    let context = {
+        let store = store.clone();
+        let limiter = limiter.clone();
+        move || {
+            provide_context(store.clone());
+            provide_context(limiter.clone());
+        }
+    };
     let site = Router::new()
-        .leptos_routes_with_context(
-            &options,
-            routes,
-            {
-                let store = store.clone();
-                let limiter = limiter.clone();
-                move || {
-                    provide_context(store.clone());
-                    provide_context(limiter.clone());
-                }
-            },
-            {
-                let options = options.clone();
-                move || shell(options.clone())
-            },
-        )
-        .fallback(leptos_axum::file_and_error_handler(shell))
+        .leptos_routes_with_context(&options, routes, context.clone(), {
+            let options = options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context(
+            context, shell,
+        ))
         .with_state(options);
     let sessions = SessionManagerLayer::new(auth::DbSessionStore::new(store.clone()))
         .with_name(auth::SESSION_COOKIE)

@@ -1,6 +1,6 @@
-//! Loads what a delivery view needs from storage and lets the domain compute it: shared by
-//! the REST API (`GET /boards/{board}/delivery`), the delivery dashboard and the
-//! retrospective, so all three show the same numbers.
+//! What a delivery view reads besides the board and its event log, and the domain's
+//! computation over it: shared by the metrics, the delivery view and the retrospective (see
+//! `crate::reports`), so all three show the same numbers.
 
 use chrono::Days;
 use domain::delivery::{Delivery, Deployment, IncidentRecord, Scope};
@@ -65,19 +65,4 @@ impl DeliveryReads {
             scope,
         )?)
     }
-}
-
-/// The delivery view of `board` for `current`, with the deployments it read (oldest first).
-/// `events` is the board's event log up to the end of `current` (callers often have it
-/// already).
-pub async fn load_delivery(
-    store: &dyn Store,
-    board: &Board,
-    events: &[CardEvent],
-    current: Window,
-    scope: &Scope,
-) -> Result<(Delivery, Vec<Deployment>), StoreError> {
-    let reads = DeliveryReads::read(store, board.id, current).await?;
-    let delivery = reads.delivery(board, events, current, scope)?;
-    Ok((delivery, reads.deployments))
 }

@@ -182,15 +182,16 @@ pub async fn retrospective(
 }
 
 /// Imports cards with their past column transitions into `board`, all or nothing; answers
-/// how many cards were made.
+/// how many cards were made. Times after `now` (beyond the clock's allowance) are refused.
 pub async fn import_history(
     store: &dyn Store,
     caller: &Principal,
     board: &BoardRef,
     import: &HistoryImport,
+    now: DateTime<Utc>,
 ) -> Result<usize> {
     let id = authorize_board(store, caller, board, Action::ImportHistory).await?;
     Ok(store
-        .import_history(&BoardRef::Id(id), import, &caller.actor())
+        .import_history(&BoardRef::Id(id), import, &caller.actor(), now)
         .await?)
 }

@@ -157,6 +157,7 @@ pub struct BoardSummary {
 /// What a client sends to make a board.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct NewBoard {
     /// Display name, 1–60 characters.
     pub name: String,
@@ -171,6 +172,7 @@ pub struct NewBoard {
 /// A column as the board settings send it: `id` is absent for a new column.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct ColumnSpec {
     /// An existing column's id, or absent to add one.
     #[serde(default)]
@@ -182,6 +184,10 @@ pub struct ColumnSpec {
     /// Most Standard-lane cards allowed, 1–999, or absent for none.
     #[serde(default)]
     pub wip_limit: Option<u32>,
+    /// Accepted and ignored, so that the columns of a board as `GET` answers them can be
+    /// sent back changed: the order of the list decides where each column goes.
+    #[serde(default, skip_serializing)]
+    pub position: Option<i32>,
 }
 
 /// A validated board, ready to store, with its default columns and lanes.
@@ -533,6 +539,7 @@ mod tests {
             name: name.into(),
             kind: ColumnKind::Queue,
             wip_limit: None,
+            position: None,
         }
     }
 

@@ -221,6 +221,7 @@ fn one() -> u32 {
 /// What a client sends to make a card.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct NewCard {
     /// 1–200 characters.
     pub title: String,
@@ -255,6 +256,7 @@ pub struct NewCard {
 /// What a client sends to change a card; absent fields stay as they are.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct CardPatch {
     /// New title.
     #[serde(default)]
@@ -282,6 +284,7 @@ pub struct CardPatch {
 /// A request to move a card.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct MoveRequest {
     /// Target column, on the card's board.
     pub column_id: ColumnId,
@@ -779,6 +782,7 @@ pub(crate) mod tests {
                 name: c.name.clone(),
                 kind: c.kind,
                 wip_limit: c.wip_limit,
+                position: None,
             })
             .collect();
         let err = plan_columns(&b.columns, &b.cards, &specs, uuid::Uuid::now_v7).unwrap_err();

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::board::Board;
 use crate::card::{CardType, Severity, check_description, check_short, check_title};
+use crate::clock::check_not_future;
 use crate::error::DomainError;
 use crate::ids::{ColumnId, LaneId};
 
@@ -15,6 +16,7 @@ pub const MAX_IMPORT_CARDS: usize = 50_000;
 /// The import document.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct HistoryImport {
     /// Cards to make.
     pub cards: Vec<ImportCard>,
@@ -23,6 +25,7 @@ pub struct HistoryImport {
 /// One card of an import.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct ImportCard {
     /// 1–200 characters.
     pub title: String,
@@ -47,6 +50,7 @@ pub struct ImportCard {
 /// One entry into a column.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct ImportTransition {
     /// Column name, as on the board.
     pub column: String,
@@ -81,8 +85,10 @@ fn card_error(index: usize, message: impl std::fmt::Display) -> DomainError {
 }
 
 impl HistoryImport {
-    /// Checks every card against the board. One bad card refuses the whole import.
-    pub fn plan(&self, board: &Board) -> Result<Vec<PlannedCard>, DomainError> {
+    /// Checks every card against the board. One bad card refuses the whole import. History is
+    /// the past: a time more than [`MAX_CLOCK_SKEW`](crate::clock::MAX_CLOCK_SKEW) after `now`
+    /// is refused, as for deployments, or its card would count in days still to come.
+    pub fn plan(&self, board: &Board, now: DateTime<Utc>) -> Result<Vec<PlannedCard>, DomainError> {
         if self.cards.len() > MAX_IMPORT_CARDS {
             return Err(DomainError::invalid(
                 "cards",
@@ -117,9 +123,13 @@ impl HistoryImport {
                 let lane = board
                     .default_lane(card.card_type, severity)
                     .ok_or_else(|| card_error(index, "the board has no lanes"))?;
+                let entry = format!("card {index}: ");
+                check_not_future("cards.created_at", &entry, card.created_at, now)?;
                 let mut steps = Vec::with_capacity(card.transitions.len() + 1);
                 let mut last = card.created_at;
                 for (t, transition) in card.transitions.iter().enumerate() {
+                    let entry = format!("card {index}: transition {t}: ");
+                    check_not_future("cards.transitions.at", &entry, transition.at, now)?;
                     let column = board
                         .columns
                         .iter()
@@ -194,6 +204,48 @@ mod tests {
         serde_json::from_str(json).expect("valid json")
     }
 
+    /// The documents below are of January 2026; the import happens a month later.
+    fn now() -> DateTime<Utc> {
+        "2026-02-01T00:00:00Z".parse().expect("a time")
+    }
+
+    #[test]
+    fn times_after_now_are_refused_beyond_the_clock_skew() {
+        let b = board();
+        let card = |created: &str, at: &str| {
+            doc(&format!(
+                r#"{{"cards":[{{"title":"A","type":"feature","created_at":"{created}",
+                "transitions":[{{"column":"Done","at":"{at}"}}]}}]}}"#
+            ))
+        };
+        // Five minutes ahead is drift, as for deployments.
+        let drift = card("2026-01-31T00:00:00Z", "2026-02-01T00:05:00Z");
+        assert!(drift.plan(&b, now()).is_ok());
+        let err = card("2026-01-31T00:00:00Z", "2026-02-01T00:05:01Z")
+            .plan(&b, now())
+            .unwrap_err();
+        assert_eq!(err.field(), "cards.transitions.at");
+        assert!(err.to_string().contains("card 0: transition 0:"), "{err}");
+        let err = card("2026-03-01T00:00:00Z", "2026-03-02T00:00:00Z")
+            .plan(&b, now())
+            .unwrap_err();
+        assert_eq!(err.field(), "cards.created_at");
+    }
+
+    #[test]
+    fn unknown_fields_are_refused_at_every_level() {
+        for json in [
+            r#"{"cards":[],"source":"jira"}"#,
+            r#"{"cards":[{"title":"A","type":"feature","created_at":"2026-01-01T00:00:00Z",
+               "transitions":[],"lane":"expedite"}]}"#,
+            r#"{"cards":[{"title":"A","type":"feature","created_at":"2026-01-01T00:00:00Z",
+               "transitions":[{"column":"Done","at":"2026-01-02T00:00:00Z","by":"me"}]}]}"#,
+        ] {
+            let err = serde_json::from_str::<HistoryImport>(json).unwrap_err();
+            assert!(err.to_string().contains("unknown field"), "{err}");
+        }
+    }
+
     #[test]
     fn plans_resolve_columns_and_start_in_first_column() {
         let b = board();
@@ -202,7 +254,7 @@ mod tests {
             "transitions":[{"column":"In Progress","at":"2026-01-02T00:00:00Z"},
                            {"column":"Done","at":"2026-01-03T00:00:00Z"}]}]}"#,
         )
-        .plan(&b)
+        .plan(&b, now())
         .expect("valid");
         assert_eq!(plan[0].steps.len(), 3);
         assert_eq!(plan[0].steps[0].0, b.columns[0].id);
@@ -216,14 +268,14 @@ mod tests {
             {"title":"ok","type":"feature","created_at":"2026-01-01T00:00:00Z","transitions":[]},
             {"title":"bad","type":"feature","created_at":"2026-01-05T00:00:00Z",
              "transitions":[{"column":"Done","at":"2026-01-04T00:00:00Z"}]}]}"#)
-        .plan(&b)
+        .plan(&b, now())
         .unwrap_err();
         assert!(err.to_string().contains("card 1"), "{err}");
         let err = doc(
             r#"{"cards":[{"title":"x","type":"feature","created_at":"2026-01-01T00:00:00Z",
             "transitions":[{"column":"Nope","at":"2026-01-04T00:00:00Z"}]}]}"#,
         )
-        .plan(&b)
+        .plan(&b, now())
         .unwrap_err();
         assert!(err.to_string().contains("Nope"), "{err}");
     }
@@ -239,22 +291,22 @@ mod tests {
         };
         let long = "é".repeat(crate::card::MAX_DESCRIPTION_CHARS + 1);
         let err = doc(&card(&format!(r#","description":"{long}""#)))
-            .plan(&b)
+            .plan(&b, now())
             .unwrap_err();
         assert!(err.to_string().contains("card 1: description"), "{err}");
         let err = doc(&card(&format!(r#","service":"{}""#, "s".repeat(201))))
-            .plan(&b)
+            .plan(&b, now())
             .unwrap_err();
         assert!(err.to_string().contains("card 1: service"), "{err}");
         let err = doc(&card(r#","description":"nul \u0000""#))
-            .plan(&b)
+            .plan(&b, now())
             .unwrap_err();
         assert!(err.to_string().contains("NUL"), "{err}");
         // Other control characters, markup and right-to-left overrides are stored as sent.
         let plan = doc(&card(
             r#","description":"<img src=x onerror=alert(1)> \u001b[31m \u202e""#,
         ))
-        .plan(&b)
+        .plan(&b, now())
         .expect("valid");
         assert_eq!(
             plan[1].description,

@@ -5,6 +5,7 @@
 //! - [`access`]: roles, API token scopes, and the one `authorize` decision; account rules.
 //! - [`board`]: boards, columns, lanes and their settings.
 //! - [`card`]: cards, their types, incident details, and validation of what users send.
+//! - [`clock`]: how far ahead of the server's clock a reported time may lie.
 //! - [`delivery`]: deployments from CI/CD, the DORA four keys with bands and trend, the value
 //!   stream from first column to production.
 //! - [`event`]: the append-only card event log, the source of truth for flow metrics.
@@ -23,6 +24,7 @@
 pub mod access;
 pub mod board;
 pub mod card;
+pub mod clock;
 pub mod delivery;
 pub mod error;
 pub mod event;

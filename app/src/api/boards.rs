@@ -269,6 +269,7 @@ pub async fn add_column(
                 name,
                 kind,
                 wip_limit,
+                position: None,
             },
         );
         Ok(())

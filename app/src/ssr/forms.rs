@@ -90,6 +90,7 @@ pub fn specs_of(board: &Board) -> Vec<ColumnSpec> {
             name: c.name.clone(),
             kind: c.kind,
             wip_limit: c.wip_limit,
+            position: None,
         })
         .collect()
 }

@@ -17,6 +17,7 @@ use super::{ApiError, AppState, Problem};
 
 /// The columns of a board, left to right.
 #[derive(Debug, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ColumnsRequest {
     /// The full layout: listed columns are kept (in this order), new ones (no `id`) are
     /// added, and existing ones left out are removed, which is refused while they hold cards.

@@ -23,6 +23,7 @@ use super::{ApiError, AppState, Problem};
 
 /// A window of days, both inclusive, UTC.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DeploymentsQuery {
     /// First day (`YYYY-MM-DD`); 13 days before `to` when absent.
     pub from: Option<NaiveDate>,
@@ -32,6 +33,7 @@ pub struct DeploymentsQuery {
 
 /// The window and scope of a delivery view.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DeliveryQuery {
     /// First day (`YYYY-MM-DD`); 13 days before `to` when absent.
     pub from: Option<NaiveDate>,
@@ -158,15 +160,10 @@ pub async fn delivery(
 ) -> Result<Json<Delivery>, ApiError> {
     let current = window(query.from, query.to)?;
     let scope = scope(query.service, query.environment)?;
-    let id = caller
-        .on_board(state.store.as_ref(), &board, Action::ViewBoard)
-        .await?;
-    let store = state.store.as_ref();
-    let board = store.board(&BoardRef::Id(id)).await?;
-    let events = store.board_events(id, current.end()).await?;
-    let (delivery, _) =
-        application::delivery::load_delivery(store, &board, &events, current, &scope).await?;
-    Ok(Json(delivery))
+    let board = BoardRef::parse(&board);
+    let report =
+        application::reports::delivery(state.store(), &caller.0, &board, current, &scope).await?;
+    Ok(Json(report.delivery))
 }
 
 /// The window `from..=to`, defaulting like the flow metrics: the 14 days up to today.

@@ -3,7 +3,7 @@
 
 use application::ports::{StoreError, WriteRefusal};
 use axum::Json;
-use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::rejection::{BytesRejection, JsonRejection, PathRejection, QueryRejection};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use domain::policy::{Rule, Violation};
@@ -33,6 +33,10 @@ pub enum ApiError {
     /// No such resource.
     #[error("{0} not found")]
     NotFound(String),
+    /// The path exists but not with this method; the answer's `Allow` header lists those that
+    /// work (axum adds it).
+    #[error("{0}")]
+    MethodNotAllowed(String),
     /// The request clashes with stored data.
     #[error("{0}")]
     Conflict(String),
@@ -131,6 +135,11 @@ impl ApiError {
                 "Unsupported media type",
             ),
             Self::NotFound(_) => (StatusCode::NOT_FOUND, "not-found", "Not found"),
+            Self::MethodNotAllowed(_) => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method-not-allowed",
+                "Method not allowed",
+            ),
             Self::Conflict(_) => (StatusCode::CONFLICT, "conflict", "Conflict"),
             Self::Policy(v) => {
                 let (slug, title) = match v.first().map(|v| v.rule) {
@@ -309,6 +318,16 @@ impl From<JsonRejection> for ApiError {
     }
 }
 
+impl From<BytesRejection> for ApiError {
+    fn from(rejection: BytesRejection) -> Self {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            Self::PayloadTooLarge
+        } else {
+            Self::MalformedJson(rejection.body_text())
+        }
+    }
+}
+
 impl From<PathRejection> for ApiError {
     fn from(rejection: PathRejection) -> Self {
         Self::Validation {
@@ -328,24 +347,33 @@ impl From<QueryRejection> for ApiError {
 }
 
 /// Finds the field a serde error is about: axum reports the path first (`severity: unknown
-/// variant ...`), and serde names missing fields in backticks (missing field `title`).
+/// variant ...`, and for an unknown field its own path: `columns[0].limit: unknown field
+/// `limit``), and serde names missing fields in backticks (missing field `title`), after the
+/// path of the object that lacks them.
 fn serde_field(detail: &str) -> Option<String> {
     let message = detail
         .split_once("target type: ")
         .map_or(detail, |(_, rest)| rest);
-    if let Some(rest) = message.strip_prefix("missing field `") {
-        return rest.split_once('`').map(|(name, _)| name.to_owned());
+    if let Some(name) = backticked(message, "missing field `") {
+        return Some(name.to_owned());
+    }
+    if let Some(name) = backticked(message, "unknown field `") {
+        return Some(name.to_owned());
     }
     let (head, rest) = message.split_once(": ")?;
     if head.contains(' ') || head == "." {
         return None;
     }
-    if let Some(missing) = rest.strip_prefix("missing field `") {
-        return missing
-            .split_once('`')
-            .map(|(name, _)| format!("{head}.{name}"));
+    if let Some(missing) = backticked(rest, "missing field `") {
+        return Some(format!("{head}.{missing}"));
     }
     Some(head.to_owned())
+}
+
+/// The name in backticks after `prefix`, when `message` starts with it.
+fn backticked<'a>(message: &'a str, prefix: &str) -> Option<&'a str> {
+    let rest = message.strip_prefix(prefix)?;
+    rest.split_once('`').map(|(name, _)| name)
 }
 
 #[cfg(test)]
@@ -368,6 +396,24 @@ mod tests {
         assert_eq!(
             serde_field(&format!("{prefix}invalid type: string, expected struct")),
             None
+        );
+        assert_eq!(
+            serde_field(&format!(
+                "{prefix}lane: unknown field `lane`, expected one of `title`, `card_type` at \
+                 line 1 column 30"
+            )),
+            Some("lane".into())
+        );
+        assert_eq!(
+            serde_field(&format!(
+                "{prefix}cards[0].transitions[1].when: unknown field `when`, expected `column` \
+                 or `at` at line 1 column 90"
+            )),
+            Some("cards[0].transitions[1].when".into())
+        );
+        assert_eq!(
+            serde_field(&format!("{prefix}unknown field `lane`, expected `title`")),
+            Some("lane".into())
         );
     }
 }

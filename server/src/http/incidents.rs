@@ -22,6 +22,7 @@ use super::{ApiError, AppState, Problem};
 
 /// Which board an instance-wide token means (board tokens need not say).
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct BoardQuery {
     /// Board slug or id; required for instance-wide tokens and signed-in users.
     pub board: Option<String>,

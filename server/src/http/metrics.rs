@@ -1,26 +1,26 @@
 //! `/api/v1/boards/{board}/metrics` and `/history`: flow metrics computed from the card event
 //! log, and the import of past work into that log.
 
-use application::delivery::DeliveryReads;
+use application::reports;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
-use chrono::{DateTime, Duration, NaiveDate, Utc};
-use domain::Board;
+use chrono::{DateTime, NaiveDate, Utc};
 use domain::board::BoardRef;
-use domain::delivery::{Delivery, Scope};
+use domain::delivery::Delivery;
 use domain::import::HistoryImport;
 use domain::metrics::{FlowMetrics, Window};
+use domain::retro::DEFAULT_PERIOD_DAYS;
 use serde::{Deserialize, Serialize};
 
 use super::auth::Caller;
 use super::extract::{ApiJson, ApiQuery};
 use super::{ApiError, AppState, Problem};
-use domain::access::Action;
 
 /// The window of a metrics request; both dates inclusive, UTC.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct WindowQuery {
     /// First day (`YYYY-MM-DD`); 13 days before `to` when absent.
     pub from: Option<NaiveDate>,
@@ -47,6 +47,7 @@ pub enum CsvTable {
 
 /// The window and the table of a CSV export.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CsvQuery {
     /// First day (`YYYY-MM-DD`); 13 days before `to` when absent.
     pub from: Option<NaiveDate>,
@@ -94,71 +95,24 @@ pub async fn metrics(
     Path(board): Path<String>,
     ApiQuery(query): ApiQuery<WindowQuery>,
 ) -> Result<Json<MetricsReport>, ApiError> {
-    let (board, window, now) = locate(&state, &caller, &board, query.from, query.to).await?;
-    let store = state.store.as_ref();
-    let (cards, events, reads) = tokio::try_join!(
-        store.metric_cards(board.id),
-        store.board_events(board.id, window.end()),
-        DeliveryReads::read(store, board.id, window),
-    )?;
-    // The flow metrics on a thread of their own while this one works out the delivery side:
-    // on a year of history each takes tens of milliseconds of CPU (`make bench`).
-    let flow = {
-        let (board, events) = (board.clone(), std::sync::Arc::clone(&events));
-        tokio::task::spawn_blocking(move || {
-            domain::metrics::compute(&board, &cards, &events, window, now)
-        })
-    };
-    let delivery = reads.delivery(&board, &events, window, &Scope::default())?;
-    let flow = flow.await.map_err(|e| {
-        tracing::error!(error = %e, "flow metrics task failed");
-        ApiError::Internal
-    })??;
-    Ok(Json(MetricsReport { flow, delivery }))
+    let (window, now) = window(query.from, query.to)?;
+    let board = BoardRef::parse(&board);
+    let report = reports::flow_report(state.store(), &caller.0, &board, window, now).await?;
+    Ok(Json(MetricsReport {
+        flow: report.flow,
+        delivery: report.delivery,
+    }))
 }
 
-/// What a metrics request read and computed.
-struct Loaded {
-    board: Board,
-    metrics: FlowMetrics,
-}
-
-/// The board (its layout) the caller may view, the window asked for, and the time the
-/// request is answered for.
-async fn locate(
-    state: &AppState,
-    caller: &Caller,
-    board: &str,
+/// The window asked for (both days inclusive; the last 14 days up to `to`, today when
+/// absent) and the time the request is answered for.
+fn window(
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
-) -> Result<(Board, Window, DateTime<Utc>), ApiError> {
+) -> Result<(Window, DateTime<Utc>), ApiError> {
     let now = Utc::now();
-    let to = to.unwrap_or(now.date_naive());
-    let from = from.unwrap_or(to - Duration::days(13));
-    let window = Window::new(from, to)?;
-    let id = caller
-        .on_board(state.store.as_ref(), board, Action::ViewBoard)
-        .await?;
-    let board = state.store.board_layout(&BoardRef::Id(id)).await?;
-    Ok((board, window, now))
-}
-
-/// Reads the board, its cards' facts and its events (at once) and computes the flow metrics
-/// for the window.
-async fn load(
-    state: &AppState,
-    caller: &Caller,
-    board: &str,
-    from: Option<NaiveDate>,
-    to: Option<NaiveDate>,
-) -> Result<Loaded, ApiError> {
-    let (board, window, now) = locate(state, caller, board, from, to).await?;
-    let (cards, events) = tokio::try_join!(
-        state.store.metric_cards(board.id),
-        state.store.board_events(board.id, window.end()),
-    )?;
-    let metrics = domain::metrics::compute(&board, &cards, &events, window, now)?;
-    Ok(Loaded { board, metrics })
+    let window = Window::or_last(from, to, now.date_naive(), DEFAULT_PERIOD_DAYS)?;
+    Ok((window, now))
 }
 
 /// One table of the metrics as CSV, for spreadsheets.
@@ -175,9 +129,9 @@ pub async fn metrics_csv(
     Path(board): Path<String>,
     ApiQuery(query): ApiQuery<CsvQuery>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let Loaded {
-        board, metrics: m, ..
-    } = load(&state, &caller, &board, query.from, query.to).await?;
+    let (window, now) = window(query.from, query.to)?;
+    let board = BoardRef::parse(&board);
+    let (board, m) = reports::flow_metrics(state.store(), &caller.0, &board, window, now).await?;
     let slug = board.slug;
     let body = to_csv(&m, query.table).map_err(|e| {
         tracing::error!(error = %e, "CSV export failed");
@@ -277,7 +231,8 @@ fn to_csv(m: &FlowMetrics, table: CsvTable) -> Result<String, csv::Error> {
 }
 
 /// Imports past work: cards with the columns they went through. All or nothing: one bad card
-/// (unknown column, time going backwards) refuses the whole import with a 422 naming it.
+/// (unknown column, time going backwards or more than 5 minutes ahead of the server's clock)
+/// refuses the whole import with a 422 naming it.
 #[utoipa::path(post, path = "/boards/{board}/history", tag = "metrics", request_body = HistoryImport,
     params(("board" = String, Path, description = "Board slug or id")),
     responses(
@@ -291,13 +246,8 @@ pub async fn import_history(
     Path(board): Path<String>,
     ApiJson(import): ApiJson<HistoryImport>,
 ) -> Result<(StatusCode, Json<ImportResult>), ApiError> {
-    let id = caller
-        .on_board(state.store.as_ref(), &board, Action::ImportHistory)
-        .await?;
-    let actor = caller.actor();
-    let imported = state
-        .store
-        .import_history(&BoardRef::Id(id), &import, &actor)
-        .await?;
+    let board = BoardRef::parse(&board);
+    let store = state.store();
+    let imported = reports::import_history(store, &caller.0, &board, &import, Utc::now()).await?;
     Ok((StatusCode::CREATED, Json(ImportResult { imported })))
 }

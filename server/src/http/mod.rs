@@ -16,7 +16,8 @@ use std::sync::Arc;
 
 use application::ports::Store;
 use axum::Router;
-use axum::routing::get;
+use axum::http::{Method, Uri};
+use axum::routing::{any, get};
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -47,7 +48,9 @@ impl AppState {
         description = "One Kanban board for development and operations work. Errors are RFC 9457 \
                        problem documents (`application/problem+json`) with a stable `type` URI."
     ),
-    components(schemas(Problem))
+    // `CsvTable` is only named by a query parameter of `metrics.csv`, and utoipa collects
+    // the schemas of bodies, not of parameters: without it here the `$ref` dangles.
+    components(schemas(Problem, metrics::CsvTable))
 )]
 struct ApiDoc;
 
@@ -95,6 +98,21 @@ fn with_store_failures(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::Op
     doc
 }
 
+/// A path under `/api` that no endpoint serves. API clients get a problem document like any
+/// other error, not the site's HTML page for people. Not logged above DEBUG (the trace
+/// layer's level for answers): a mistyped URL is the client's problem, not the server's.
+async fn api_not_found(uri: Uri) -> ApiError {
+    ApiError::NotFound(format!("API endpoint {}", uri.path()))
+}
+
+/// A known path asked with a method it does not take; axum adds the `Allow` header.
+async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
+    ApiError::MethodNotAllowed(format!(
+        "{method} is not allowed on {}; the Allow header lists the methods that are",
+        uri.path()
+    ))
+}
+
 /// The REST API, `/healthz`, `/readyz` and `/api/v1/openapi.json`.
 pub fn router(state: AppState) -> Router {
     let v1 = OpenApiRouter::new()
@@ -128,5 +146,9 @@ pub fn router(state: AppState) -> Router {
         "/api/v1/openapi.json",
         get(move || async move { axum::Json(doc.as_ref().clone()) }),
     )
+    .route("/api", any(api_not_found))
+    .route("/api/{*rest}", any(api_not_found))
     .merge(health::router(state))
+    // After every route: it applies to the routes registered so far (not the site's pages).
+    .method_not_allowed_fallback(method_not_allowed)
 }

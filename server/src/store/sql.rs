@@ -883,24 +883,35 @@ macro_rules! impl_store {
 
         /// Marks the open incident with `key` resolved (and moves it to the board's resolve
         /// column, if set), on a locked board; `None` when no open incident has the key.
+        /// Marks the open incident `key` resolved at the alert's `ends_at` when that is
+        /// plausible (`domain::incident::resolution_time`), else at `now`; `updated_at` is
+        /// `now` either way, as it says when the row changed.
         async fn resolve_in(
             conn: &mut Conn,
             board_id: BoardId,
             key: &str,
+            ends_at: Option<DateTime<Utc>>,
             actor: &Actor,
             now: DateTime<Utc>,
         ) -> Result<Option<Card>, StoreError> {
             let Some(id) = open_incident(conn, board_id, key).await? else {
                 return Ok(None);
             };
+            let resolved_at = match ends_at {
+                None => now,
+                Some(_) => {
+                    let opened_at = card_row(conn, id).await?.created_at;
+                    domain::incident::resolution_time(ends_at, opened_at, now)
+                }
+            };
             sqlx::query("UPDATE cards SET alert_resolved_at = $1, updated_at = $2 WHERE id = $3")
-                .bind(now)
+                .bind(resolved_at)
                 .bind(now)
                 .bind(id.0)
                 .execute(&mut *conn)
                 .await
                 .map_err(db_error)?;
-            insert_event(conn, board_id, id, now, actor, &EventKind::AlertResolved).await?;
+            insert_event(conn, board_id, id, resolved_at, actor, &EventKind::AlertResolved).await?;
             let row = board_row(conn, &BoardRef::Id(board_id)).await?;
             let card = card_row(conn, id).await?;
             if let Some(column) = row.incidents().resolve_column_id
@@ -1285,7 +1296,7 @@ macro_rules! impl_store {
             ) -> Result<Card, StoreError> {
                 let mut tx = self.write_tx().await?;
                 let board_id = BoardId(board_row(&mut tx, board).await?.id);
-                let card = resolve_in(&mut tx, board_id, dedup_key, actor, now).await?.ok_or_else(|| {
+                let card = resolve_in(&mut tx, board_id, dedup_key, None, actor, now).await?.ok_or_else(|| {
                     StoreError::NotFound(format!("open incident with dedup_key {dedup_key:?}"))
                 })?;
                 self.commit(tx, BoardChange::card(&card, "alert_resolved")).await?;
@@ -1325,7 +1336,7 @@ macro_rules! impl_store {
                         }
                         SignalStatus::Resolved => {
                             let key = signal.report.dedup_key.as_deref().unwrap_or_default();
-                            match resolve_in(&mut tx, board_id, key, actor, now).await? {
+                            match resolve_in(&mut tx, board_id, key, signal.ends_at, actor, now).await? {
                                 Some(card) => AlertOutcome::Resolved(card),
                                 None => AlertOutcome::Ignored,
                             }
@@ -1548,10 +1559,11 @@ macro_rules! impl_store {
                 board: &BoardRef,
                 import: &HistoryImport,
                 actor: &Actor,
+                now: DateTime<Utc>,
             ) -> Result<usize, StoreError> {
                 let mut tx = self.write_tx().await?;
                 let board = load_board(&mut tx, board, false).await?;
-                let planned = import.plan(&board)?;
+                let planned = import.plan(&board, now)?;
                 // Each cell's last key: the imported cards go after the cards there.
                 let mut ends: HashMap<(ColumnId, LaneId), f64> = sqlx::query_as::<_, (Uuid, Uuid, f64)>(
                     "SELECT column_id, lane_id, MAX(position) FROM cards WHERE board_id = $1 \

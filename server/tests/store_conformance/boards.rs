@@ -61,6 +61,7 @@ pub(crate) async fn column_settings_never_lose_cards(store: Arc<dyn Store>) {
             name: "Deploy".into(),
             kind: ColumnKind::Active,
             wip_limit: Some(2),
+            position: None,
         },
     );
     let updated = store.set_columns(&r, &specs).await.expect("layout");

@@ -149,7 +149,7 @@ pub(crate) async fn imports_are_all_or_nothing(store: Arc<dyn Store>) {
         {"title":"good","type":"feature","created_at":"2026-01-01T00:00:00Z","transitions":[{"column":"Done","at":"2026-01-02T00:00:00Z"}]},
         {"title":"bad","type":"feature","created_at":"2026-01-01T00:00:00Z","transitions":[{"column":"Nowhere","at":"2026-01-02T00:00:00Z"}]}]}"#,
     );
-    let err = store.import_history(&r, &bad, &actor()).await;
+    let err = store.import_history(&r, &bad, &actor(), Utc::now()).await;
     assert!(
         matches!(&err, Err(StoreError::Invalid(e)) if e.to_string().contains("card 1")),
         "{err:?}"
@@ -163,7 +163,7 @@ pub(crate) async fn imports_are_all_or_nothing(store: Arc<dyn Store>) {
     );
     assert_eq!(
         store
-            .import_history(&r, &good, &actor())
+            .import_history(&r, &good, &actor(), Utc::now())
             .await
             .expect("import"),
         1

@@ -98,6 +98,7 @@ pub(crate) async fn incidents_are_blamed_and_restored(store: Arc<dyn Store>) {
             &[Signal {
                 status: SignalStatus::Firing,
                 report: report("latency", "k2", release("v9")),
+                ends_at: None,
             }],
             "alertmanager",
             &actor(),
@@ -237,6 +238,7 @@ pub(crate) async fn incidents_are_blamed_and_restored(store: Arc<dyn Store>) {
             name: "Released".into(),
             kind: ColumnKind::Done,
             wip_limit: None,
+            position: None,
         });
         let wider = store.set_columns(&r, &specs).await.expect("column added");
         let released = wider.columns.last().expect("Released").id;

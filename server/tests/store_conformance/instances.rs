@@ -297,7 +297,10 @@ pub(crate) async fn board_events_stay_current(store: Arc<dyn Store>, db: &common
         r#"{"cards":[{"title":"old","type":"feature","created_at":"2026-01-01T00:00:00Z","transitions":[
         {"column":"In Progress","at":"2026-01-02T00:00:00Z"},{"column":"Done","at":"2026-01-03T00:00:00Z"}]}]}"#,
     );
-    other.import_history(&r, &past, &actor()).await.unwrap();
+    other
+        .import_history(&r, &past, &actor(), Utc::now())
+        .await
+        .unwrap();
     store
         .move_card(
             a.id,

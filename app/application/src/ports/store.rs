@@ -292,11 +292,13 @@ pub trait Store: super::AccountStore + super::DeliveryStore + super::RetroStore 
     ) -> Result<Board, StoreError>;
 
     /// Imports cards with their past column transitions, all or nothing. Returns how many
-    /// cards were made.
+    /// cards were made. `now` bounds the times (see `HistoryImport::plan`); a card the plan
+    /// refuses MUST give `StoreError::Invalid` and store nothing.
     async fn import_history(
         &self,
         board: &BoardRef,
         import: &HistoryImport,
         actor: &Actor,
+        now: DateTime<Utc>,
     ) -> Result<usize, StoreError>;
 }

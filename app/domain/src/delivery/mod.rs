@@ -18,7 +18,7 @@ mod value_stream;
 
 use std::collections::HashSet;
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::DomainError;
@@ -75,9 +75,8 @@ pub const MAX_LABEL_CHARS: usize = 200;
 pub const MAX_COMMITS: usize = 1000;
 /// Most card references one report may list, for the same reason.
 pub const MAX_CARDS: usize = 1000;
-/// How far `deployed_at` may lie ahead of `now`: pipeline clocks drift, but a deployment
-/// dated later than this would count in a window that has not happened yet.
-pub const MAX_CLOCK_SKEW: TimeDelta = TimeDelta::minutes(5);
+/// How far `deployed_at` may lie ahead of `now` (the rule every reported time follows).
+pub use crate::clock::MAX_CLOCK_SKEW;
 /// The environment the four keys look at unless told otherwise: DORA measures delivery to
 /// users, and users see production.
 pub const PRODUCTION: &str = "production";
@@ -278,12 +277,7 @@ impl DeploymentReport {
         let environment = check_label("environment", &self.environment)?.to_lowercase();
         let version = check_label("version", &self.version)?;
         let deployed_at = self.deployed_at.unwrap_or(now);
-        if deployed_at > now + MAX_CLOCK_SKEW {
-            return Err(DomainError::invalid(
-                "deployed_at",
-                "must not be more than 5 minutes in the future",
-            ));
-        }
+        crate::clock::check_not_future("deployed_at", "", deployed_at, now)?;
         if self.commits.len() > MAX_COMMITS {
             return Err(DomainError::invalid(
                 "commits",

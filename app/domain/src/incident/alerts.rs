@@ -107,6 +107,25 @@ pub struct Signal {
     pub status: SignalStatus,
     /// The incident it opens or refreshes (its `dedup_key` names the incident to resolve).
     pub report: IncidentReport,
+    /// Resolved alerts: when the alert says it ended (`endsAt`), which is when the incident's
+    /// alert side resolved, not when the notification arrived (minutes later with
+    /// Alertmanager's `group_interval`). [`resolution_time`] decides whether to believe it.
+    pub ends_at: Option<DateTime<Utc>>,
+}
+
+/// When an incident's alert resolved: the alert's `ends_at` if it is plausible, else `now`.
+/// Implausible are a missing time, Alertmanager's zero time (`0001-01-01T00:00:00Z`, sent
+/// while firing), a time in the future (the sender's clock is ahead; the incident cannot have
+/// resolved later than the notice of it) and a time before the incident card was made
+/// (`opened_at`), which would give a negative time to restore.
+pub fn resolution_time(
+    ends_at: Option<DateTime<Utc>>,
+    opened_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> DateTime<Utc> {
+    ends_at
+        .filter(|end| *end >= opened_at && *end <= now)
+        .unwrap_or(now)
 }
 
 /// Labels that say where an alert comes from, most telling first; they go into titles built
@@ -201,6 +220,10 @@ impl WebhookAlert {
             .filter(|s| !s.trim().is_empty());
         Signal {
             status: self.status,
+            ends_at: match self.status {
+                SignalStatus::Resolved => self.ends_at,
+                SignalStatus::Firing => None,
+            },
             report: IncidentReport {
                 title,
                 severity: settings.severity_of(label("severity")),

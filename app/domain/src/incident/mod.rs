@@ -12,7 +12,9 @@ use crate::delivery::DeploymentRef;
 use crate::ids::ColumnId;
 use crate::{CardType, DomainError};
 
-pub use alerts::{AlertmanagerPayload, GrafanaPayload, Signal, SignalStatus, WebhookAlert};
+pub use alerts::{
+    AlertmanagerPayload, GrafanaPayload, Signal, SignalStatus, WebhookAlert, resolution_time,
+};
 
 /// The longest title a card may have; longer alert titles are shortened.
 const MAX_TITLE: usize = 200;
@@ -89,6 +91,7 @@ impl IncidentReport {
 /// How a board treats incidents from monitoring.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct IncidentSettings {
     /// Alert `severity` label values and the severity they become, checked in order
     /// (case-insensitive). Anything unlisted becomes `fallback`.
@@ -103,6 +106,7 @@ pub struct IncidentSettings {
 /// One line of the severity mapping.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct SeverityRule {
     /// The alert's `severity` label value, e.g. `critical`.
     pub label: String,

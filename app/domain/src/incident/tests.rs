@@ -413,3 +413,33 @@ mod hostile {
         assert_eq!(r.validate().unwrap_err().field(), "link");
     }
 }
+
+#[test]
+fn resolved_alerts_carry_their_end_and_only_plausible_ends_count() {
+    let time = |s: &str| s.parse::<chrono::DateTime<chrono::Utc>>().expect("a time");
+    let payload = |status: &str, ends: &str| {
+        serde_json::from_str::<AlertmanagerPayload>(&format!(
+            r#"{{"version":"4","alerts":[{{"status":"{status}","labels":{{"alertname":"A"}},
+            "startsAt":"2026-11-20T10:00:00Z","endsAt":"{ends}"}}]}}"#
+        ))
+        .expect("payload")
+    };
+    let settings = IncidentSettings::default();
+    let resolved = payload("resolved", "2026-11-20T10:30:00Z").signals(&settings);
+    let ends = resolved.expect("signals")[0].ends_at;
+    assert_eq!(ends, Some(time("2026-11-20T10:30:00Z")));
+    // A firing alert's endsAt is Alertmanager's guess of when it will stop: not a resolution.
+    let firing = payload("firing", "2026-11-20T10:30:00Z").signals(&settings);
+    assert_eq!(firing.expect("signals")[0].ends_at, None);
+
+    let (opened, now) = (time("2026-11-20T10:01:00Z"), time("2026-11-20T10:35:00Z"));
+    let end = time("2026-11-20T10:30:00Z");
+    assert_eq!(resolution_time(Some(end), opened, now), end);
+    assert_eq!(resolution_time(None, opened, now), now);
+    let zero = time("0001-01-01T00:00:00Z");
+    assert_eq!(resolution_time(Some(zero), opened, now), now);
+    let ahead = time("2026-11-20T10:36:00Z");
+    assert_eq!(resolution_time(Some(ahead), opened, now), now);
+    let before_opened = time("2026-11-20T10:00:30Z");
+    assert_eq!(resolution_time(Some(before_opened), opened, now), now);
+}

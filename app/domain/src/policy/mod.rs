@@ -25,6 +25,7 @@ pub const DEFAULT_EXPEDITE_LIMIT: u32 = 1;
 /// A board's policy settings.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct BoardPolicy {
     /// Most Standard-lane cards in all `active` columns together; `None` for no limit.
     pub committed_capacity: Option<u32>,
