@@ -206,7 +206,7 @@ pub struct BoardDraft {
 }
 
 fn clean_name(field: &'static str, raw: &str) -> Result<String, DomainError> {
-    crate::card::check_no_nul(field, raw)?;
+    crate::text::check_no_nul(field, raw)?;
     let name = raw.trim();
     let chars = name.chars().count();
     if chars == 0 {

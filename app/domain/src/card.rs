@@ -14,19 +14,6 @@ pub const MAX_DESCRIPTION_CHARS: usize = 20_000;
 /// Longest short text field (service, source, dedup key, blocked reason).
 pub const MAX_SHORT_CHARS: usize = 200;
 
-/// Refuses text with a NUL character. Every other character, control characters included, is
-/// stored as sent; NUL alone is refused because PostgreSQL `text` cannot hold it (the insert
-/// would fail with a database error), and both backends must accept the same input.
-pub(crate) fn check_no_nul(field: &'static str, text: &str) -> Result<(), DomainError> {
-    if text.contains('\0') {
-        return Err(DomainError::invalid(
-            field,
-            "must not contain NUL (U+0000) characters",
-        ));
-    }
-    Ok(())
-}
-
 /// The three kinds of work that share one board.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -336,7 +323,7 @@ pub struct PatchedCard {
 }
 
 pub(crate) fn check_title(raw: &str) -> Result<String, DomainError> {
-    check_no_nul("title", raw)?;
+    crate::text::check_no_nul("title", raw)?;
     let title = raw.trim();
     let chars = title.chars().count();
     if chars == 0 {
@@ -352,7 +339,7 @@ pub(crate) fn check_title(raw: &str) -> Result<String, DomainError> {
 }
 
 pub(crate) fn check_description(raw: &str) -> Result<String, DomainError> {
-    check_no_nul("description", raw)?;
+    crate::text::check_no_nul("description", raw)?;
     let chars = raw.chars().count();
     if chars > MAX_DESCRIPTION_CHARS {
         return Err(DomainError::invalid(
@@ -369,7 +356,7 @@ pub(crate) fn check_short(
     raw: Option<&str>,
 ) -> Result<Option<String>, DomainError> {
     if let Some(text) = raw {
-        check_no_nul(field, text)?;
+        crate::text::check_no_nul(field, text)?;
     }
     let Some(value) = raw.map(str::trim).filter(|s| !s.is_empty()) else {
         return Ok(None);

@@ -16,6 +16,8 @@
 //! - [`policy`]: WIP limits, committed capacity, the Expedite lane, the tech-debt allocation.
 //! - [`retro`]: retrospectives per period: notes, action items that become tech-debt cards.
 //! - [`position`]: ordering of cards inside a cell without renumbering neighbours.
+//! - [`window`]: the days a report covers, shared by metrics, delivery and retrospectives.
+//! - [`text`]: rules every text field shares.
 //! - [`error`]: [`DomainError`], the one error type of this layer.
 //!
 //! Nothing here reads the clock or touches I/O: the current time is always an argument (`now`),
@@ -37,6 +39,8 @@ pub mod metrics;
 pub mod policy;
 pub mod position;
 pub mod retro;
+pub mod text;
+pub mod window;
 
 pub use board::{Board, BoardSummary, Column, ColumnKind, Lane, LaneKind, NewBoard};
 pub use card::{Card, CardPatch, CardType, MoveRequest, NewCard, Severity};

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::card::{CardType, MAX_TITLE_CHARS, NewCard};
 use crate::error::DomainError;
 use crate::ids::{ActionItemId, BoardId, CardId};
-use crate::metrics::Window;
+use crate::window::Window;
 
 /// Notes are free text; this bounds what one retrospective stores.
 pub const MAX_NOTES_CHARS: usize = 20_000;

@@ -29,7 +29,8 @@ use serde::{Deserialize, Serialize};
 use super::{
     Deployment, DeploymentId, DeploymentStatus, IncidentRecord, Scope, count_u32, seconds,
 };
-use crate::metrics::{Stats, Window};
+use crate::metrics::Stats;
+use crate::window::Window;
 
 const HOUR_S: i64 = 3_600;
 const DAY_S: i64 = 24 * HOUR_S;

@@ -55,7 +55,7 @@ pub fn delivery(
     events: &[crate::CardEvent],
     deployments: &[Deployment],
     incidents: &[IncidentRecord],
-    current: crate::metrics::Window,
+    current: crate::window::Window,
     scope: &Scope,
 ) -> Result<Delivery, DomainError> {
     let now_keys = four_keys(deployments, incidents, current, scope);
@@ -343,7 +343,7 @@ impl DeploymentReport {
 }
 
 fn check_label(field: &'static str, raw: &str) -> Result<String, DomainError> {
-    crate::card::check_no_nul(field, raw)?;
+    crate::text::check_no_nul(field, raw)?;
     let label = raw.trim();
     let chars = label.chars().count();
     if chars == 0 {

@@ -5,7 +5,8 @@ use super::*;
 use crate::board::{Column, ColumnKind};
 use crate::event::{Actor, CardEvent, EventKind};
 use crate::ids::{BoardId, ColumnId, LaneId};
-use crate::metrics::{Stats, Window};
+use crate::metrics::Stats;
+use crate::window::Window;
 use chrono::{Duration, NaiveDate, TimeZone};
 use uuid::Uuid;
 

@@ -38,7 +38,8 @@ use crate::board::{Column, ColumnKind};
 use crate::error::DomainError;
 use crate::event::{CardEvent, EventKind};
 use crate::ids::{CardId, ColumnId};
-use crate::metrics::{Stats, Window};
+use crate::metrics::Stats;
+use crate::window::Window;
 
 /// One column of the stream.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

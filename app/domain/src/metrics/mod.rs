@@ -47,7 +47,7 @@
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, HashMap};
 
-use chrono::{DateTime, Days, Months, NaiveDate, NaiveTime, TimeDelta, Utc};
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::board::{Board, ColumnKind};
@@ -57,120 +57,7 @@ use crate::event::{CardEvent, EventKind};
 use crate::ids::{CardId, ColumnId};
 use crate::policy::TechDebtShare;
 
-/// Longest window, in calendar years. It bounds the daily series (CFD, WIP, throughput) to
-/// about 1,100 points, so one request cannot ask for an unbounded amount of work or output.
-pub const MAX_WINDOW_YEARS: u32 = 3;
-
-const DAY_S: i64 = 86_400;
-
-/// The dates a report covers, both inclusive. Checked once here, so [`compute`] never has to
-/// deal with a reversed or unbounded range.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Window {
-    from: NaiveDate,
-    to: NaiveDate,
-    start: DateTime<Utc>,
-    end: DateTime<Utc>,
-    days: usize,
-}
-
-impl Window {
-    /// The window `from..=to`. Refuses `to` before `from`, and windows longer than
-    /// [`MAX_WINDOW_YEARS`] (both reported on field `to`, the one people usually adjust).
-    pub fn new(from: NaiveDate, to: NaiveDate) -> Result<Self, DomainError> {
-        if to < from {
-            return Err(DomainError::invalid("to", "must not be before `from`"));
-        }
-        let (Some(after), Some(limit)) = (
-            to.checked_add_days(Days::new(1)),
-            from.checked_add_months(Months::new(12 * MAX_WINDOW_YEARS)),
-        ) else {
-            return Err(DomainError::invalid("to", "is outside the supported dates"));
-        };
-        if after > limit {
-            return Err(DomainError::invalid(
-                "to",
-                format!("a window covers at most {MAX_WINDOW_YEARS} years"),
-            ));
-        }
-        Ok(Self {
-            from,
-            to,
-            start: from.and_time(NaiveTime::MIN).and_utc(),
-            end: after.and_time(NaiveTime::MIN).and_utc(),
-            days: usize::try_from((after - from).num_days()).unwrap_or(1),
-        })
-    }
-
-    /// First day.
-    pub fn from(&self) -> NaiveDate {
-        self.from
-    }
-
-    /// Last day, included.
-    pub fn to(&self) -> NaiveDate {
-        self.to
-    }
-
-    /// The first instant inside the window: `from` at 00:00 UTC.
-    pub fn start(&self) -> DateTime<Utc> {
-        self.start
-    }
-
-    /// The first instant after the window: the day after `to` at 00:00 UTC.
-    pub fn end(&self) -> DateTime<Utc> {
-        self.end
-    }
-
-    /// Number of days, at least 1.
-    pub fn days(&self) -> usize {
-        self.days
-    }
-
-    /// `from`–`to` where either may be left out: a missing `to` is `today`, a missing `from`
-    /// makes the window `days` long. What every report does when a person asks for "recent".
-    pub fn or_last(
-        from: Option<NaiveDate>,
-        to: Option<NaiveDate>,
-        today: NaiveDate,
-        days: u64,
-    ) -> Result<Self, DomainError> {
-        let to = to.unwrap_or(today);
-        let from = match from {
-            Some(from) => from,
-            None => to
-                .checked_sub_days(Days::new(days.max(1) - 1))
-                .ok_or_else(|| DomainError::invalid("to", "is outside the supported dates"))?,
-        };
-        Self::new(from, to)
-    }
-
-    /// The window as long as this one that ends the day before it starts: what a report
-    /// compares itself with.
-    pub fn previous(&self) -> Result<Self, DomainError> {
-        let too_early = || DomainError::invalid("from", "is outside the supported dates");
-        let to = self
-            .from
-            .checked_sub_days(Days::new(1))
-            .ok_or_else(too_early)?;
-        let from = self
-            .from
-            .checked_sub_days(Days::new(self.days as u64))
-            .ok_or_else(too_early)?;
-        Self::new(from, to)
-    }
-
-    /// Whether an instant falls inside the window.
-    pub fn contains(&self, at: DateTime<Utc>) -> bool {
-        self.start <= at && at < self.end
-    }
-
-    /// Index of the day holding `at`, counted from `from`; negative before the window. Whole
-    /// seconds suffice: day boundaries are whole seconds, so flooring never crosses one.
-    fn day_of(&self, at: DateTime<Utc>) -> i64 {
-        (at.timestamp() - self.start.timestamp()).div_euclid(DAY_S)
-    }
-}
+pub use crate::window::{MAX_WINDOW_YEARS, Window};
 
 /// Summary of a list of durations. Means and nearest-rank percentiles rather than
 /// interpolated ones, so every percentile is a duration some card actually had.
@@ -480,11 +367,11 @@ pub fn compute(
     } = read_log(board, cards, events, window)?;
     let kinds: Vec<ColumnKind> = board.columns.iter().map(|c| c.kind).collect();
     let kind_of = |s: &Step| s.column.and_then(|c| kinds.get(c).copied());
-    let aging_end = window.end.min(now);
+    let aging_end = window.end().min(now);
 
     let mut time_in: Vec<Vec<i64>> = vec![Vec::new(); kinds.len()];
     let (mut cycle, mut lead, mut restore) = (Vec::new(), Vec::new(), Vec::new());
-    let mut throughput = vec![TypeCounts::default(); window.days];
+    let mut throughput = vec![TypeCounts::default(); window.days()];
     let mut distribution = TypeCounts::default();
     let mut uncommitted = 0usize;
     let (mut active_all, mut active_debt, mut cycle_sum) = (0i64, 0i64, 0i64);
@@ -497,7 +384,7 @@ pub fn compute(
         if card.card_type == CardType::Incident && window.contains(card.created_at) {
             incidents_created += 1;
         }
-        let placed = &timeline[..timeline.partition_point(|s| s.at < window.end)];
+        let placed = &timeline[..timeline.partition_point(|s| s.at < window.end())];
         let Some(last) = placed.last() else {
             continue;
         };
@@ -511,7 +398,7 @@ pub fn compute(
                     continue;
                 };
                 let completed = completion.at;
-                if completed < window.start {
+                if completed < window.start() {
                     continue;
                 }
                 let before = &placed[..=done_from];
@@ -597,7 +484,7 @@ pub fn compute(
         }
     }
 
-    let dates: Vec<NaiveDate> = window.from.iter_days().take(window.days).collect();
+    let dates: Vec<NaiveDate> = window.from().iter_days().take(window.days()).collect();
     let per_day = cfd_counts(&timelines, window, kinds.len());
     let keys: Vec<String> = board.columns.iter().map(|c| c.id.to_string()).collect();
     let cfd = dates
@@ -636,8 +523,8 @@ pub fn compute(
     let restored = count_u32(restore.len());
 
     Ok(FlowMetrics {
-        from: window.from,
-        to: window.to,
+        from: window.from(),
+        to: window.to(),
         population,
         uncommitted: count_u32(uncommitted),
         columns: board
@@ -771,7 +658,7 @@ fn read_log(
 /// run of day ends, added with a difference array, so a card costs O(its entries) whatever
 /// the window's length.
 fn cfd_counts(timelines: &[Vec<Step>], window: Window, columns: usize) -> Vec<Vec<u32>> {
-    let days = window.days;
+    let days = window.days();
     let last_day = i64::try_from(days).unwrap_or(i64::MAX) - 1;
     let mut diff = vec![vec![0i64; days + 1]; columns];
     for timeline in timelines {

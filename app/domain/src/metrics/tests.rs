@@ -6,7 +6,7 @@ use crate::card::Card;
 use crate::event::Actor;
 use crate::ids::{BoardId, LaneId};
 use crate::policy::{BoardPolicy, Rule};
-use chrono::{Duration, TimeZone};
+use chrono::{Days, Duration, TimeZone};
 use proptest::prelude::*;
 
 // The default columns: Backlog and Ready (queue), In Progress and Review (active), Done.
