@@ -15,6 +15,7 @@
 //! - [`access`]: who may do what (board roles, token scopes), sign-in, tokens, passwords.
 //! - [`cards`], [`boards`], [`incidents`]: the use cases of the board.
 //! - [`reports`]: flow metrics, the delivery view, the retrospective, history import.
+//! - [`retros`]: a retrospective's notes and action items.
 //! - [`delivery`]: the reads a delivery view needs, shared by API, dashboard and retro.
 //! - [`changes`]: the feed that live board views listen to.
 
@@ -27,6 +28,7 @@ pub mod error;
 pub mod incidents;
 pub mod ports;
 pub mod reports;
+pub mod retros;
 
 pub use changes::ChangeFeed;
 pub use error::Error;

@@ -178,11 +178,13 @@ pub async fn save_retro_notes(
     to: String,
     notes: String,
 ) -> Result<(), AppError> {
-    let (store, actor, board, period) = writable(slug, &from, &to).await?;
-    store
-        .save_retro_notes(board, period, &notes, &actor, chrono::Utc::now())
-        .await?;
-    Ok(())
+    let (store, caller) = crate::ssr::auth::caller()?;
+    let (board, period) = (domain::board::BoardRef::Slug(slug), period(&from, &to)?);
+    let now = chrono::Utc::now();
+    Ok(
+        application::retros::save_notes(store.as_ref(), &caller, &board, period, &notes, now)
+            .await?,
+    )
 }
 
 /// Adds an action item to the period's retrospective (members and admins).
@@ -193,56 +195,37 @@ pub async fn add_retro_action(
     to: String,
     text: String,
 ) -> Result<(), AppError> {
-    let (store, actor, board, period) = writable(slug, &from, &to).await?;
-    store
-        .add_retro_action(board, period, &text, &actor, chrono::Utc::now())
-        .await?;
-    Ok(())
+    let (store, caller) = crate::ssr::auth::caller()?;
+    let (board, period) = (domain::board::BoardRef::Slug(slug), period(&from, &to)?);
+    let now = chrono::Utc::now();
+    Ok(
+        application::retros::add_action(store.as_ref(), &caller, &board, period, &text, now)
+            .await?,
+    )
 }
 
 /// Makes an action item's tech-debt card (members and admins); returns its number.
 #[server(prefix = "/fn", endpoint = "action_to_card", output = crate::api::codec::JsonAnswer)]
 pub async fn action_to_card(slug: String, action_id: String) -> Result<i64, AppError> {
-    use crate::ssr::auth::authorize_board;
-    use crate::ssr::forms::parse_id;
-    use domain::access::Action;
-    let (store, principal, board) =
-        authorize_board(&domain::board::BoardRef::Slug(slug), Action::EditCards).await?;
-    let action = domain::ActionItemId(parse_id("action_id", &action_id)?);
-    let card = store
-        .action_to_card(board, action, &principal.actor(), chrono::Utc::now())
-        .await?;
+    let (store, caller) = crate::ssr::auth::caller()?;
+    let board = domain::board::BoardRef::Slug(slug);
+    let action = domain::ActionItemId(crate::ssr::forms::parse_id("action_id", &action_id)?);
+    let now = chrono::Utc::now();
+    let card =
+        application::retros::action_to_card(store.as_ref(), &caller, &board, action, now).await?;
     Ok(card.number)
 }
 
-/// The store, the caller as actor, the board and the period, once the caller may edit.
+/// The period a retrospective's form names (both dates required).
 #[cfg(feature = "ssr")]
-async fn writable(
-    slug: String,
-    from: &str,
-    to: &str,
-) -> Result<
-    (
-        std::sync::Arc<dyn application::ports::Store>,
-        domain::Actor,
-        domain::BoardId,
-        domain::metrics::Window,
-    ),
-    AppError,
-> {
-    use crate::ssr::auth::authorize_board;
+fn period(from: &str, to: &str) -> Result<domain::metrics::Window, AppError> {
     use crate::ssr::forms::parse_date;
-    use domain::access::Action;
-    let (store, principal, board) =
-        authorize_board(&domain::board::BoardRef::Slug(slug), Action::EditCards).await?;
-    let from = parse_date("from", Some(from))?;
-    let to = parse_date("to", Some(to))?;
-    let (Some(from), Some(to)) = (from, to) else {
+    let (Some(from), Some(to)) = (parse_date("from", Some(from))?, parse_date("to", Some(to))?)
+    else {
         return Err(AppError::Invalid {
             field: "from".into(),
             message: "the period needs both dates".into(),
         });
     };
-    let period = domain::metrics::Window::new(from, to).map_err(application::Error::from)?;
-    Ok((store, principal.actor(), board, period))
+    Ok(domain::metrics::Window::new(from, to).map_err(application::Error::from)?)
 }
