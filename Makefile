@@ -17,7 +17,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_TARGETS ?= alertmanager grafana incident history_import
 
 .DEFAULT_GOAL := help
-.PHONY: help setup build run test test-rust test-e2e lint fmt clean bench fuzz
+.PHONY: help setup build run test test-rust test-contract test-e2e lint fmt clean bench fuzz
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{ printf "  make %-10s %s\n", $$1, $$2 }'
@@ -32,7 +32,7 @@ build: setup ## release build: the flowboard binary and the browser bundle
 run: build ## build, then serve http://127.0.0.1:3000 with SQLite in ./data, a demo board and demo sign-in
 	FLOWBOARD_SITE_ROOT=$(TARGET_DIR)/site $(TARGET_DIR)/release/flowboard --demo $(ARGS)
 
-test: lint test-rust test-e2e ## everything: format, lints, Rust tests (SQLite, PostgreSQL), browser tests
+test: lint test-rust test-contract test-e2e ## everything: format, lints, Rust tests and the API contract (SQLite, PostgreSQL), browser tests
 
 lint: setup ## rustfmt and clippy (server side and browser side), warnings are errors
 	$(CARGO) fmt --all --check
@@ -41,6 +41,11 @@ lint: setup ## rustfmt and clippy (server side and browser side), warnings are e
 
 test-rust: ## unit, property and integration tests; PostgreSQL too when FLOWBOARD_TEST_POSTGRES_URL is set
 	$(CARGO) test --workspace
+
+test-contract: ## schemathesis against the served OpenAPI document; PostgreSQL too when FLOWBOARD_TEST_POSTGRES_URL is set
+	scripts/setup.sh contract
+	$(CARGO) build -p server
+	scripts/contract.sh
 
 test-e2e: ## browser tests: Debian chromium driven by Playwright against a real server
 	scripts/setup.sh e2e

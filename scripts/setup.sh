@@ -5,6 +5,7 @@
 #   scripts/setup.sh e2e     # + Debian chromium and the end2end npm packages
 #   scripts/setup.sh fuzz    # cargo-fuzz (and a C++ compiler for libFuzzer) only
 #   scripts/setup.sh bench   # the load generator (Debian's wrk) only
+#   scripts/setup.sh contract  # schemathesis from PyPI, in a virtualenv under the build output
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -36,6 +37,25 @@ fi
 if [ "${1:-build}" = "bench" ]; then
     command -v wrk >/dev/null || need_apt+=(wrk)
     apt_install
+    exit 0
+fi
+
+# `make test-contract` runs schemathesis (PyPI) against the served OpenAPI document. It lives
+# in a virtualenv under the build output directory, so no system Python package is touched and
+# `make clean` removes it; the version is pinned so a new release cannot change what passes.
+if [ "${1:-build}" = "contract" ]; then
+    schemathesis_version=4.32.5
+    venv="${CARGO_TARGET_DIR:-target}/contract-venv"
+    python3 -c 'import ensurepip, venv' 2>/dev/null || need_apt+=(python3-venv)
+    command -v curl >/dev/null || need_apt+=(curl)
+    apt_install
+    have=$("$venv/bin/schemathesis" --version 2>/dev/null | awk '{ print $3 }' || true)
+    if [ "$have" != "$schemathesis_version" ]; then
+        echo "setup: installing schemathesis $schemathesis_version from PyPI (have: ${have:-none})"
+        python3 -m venv "$venv"
+        "$venv/bin/pip" install --quiet --disable-pip-version-check \
+            "schemathesis==$schemathesis_version"
+    fi
     exit 0
 fi
 

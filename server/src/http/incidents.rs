@@ -95,6 +95,7 @@ pub async fn report_incident(
     responses(
         (status = 200, description = "The incident, resolved", body = Card),
         (status = 404, description = "No open incident with this dedup_key", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No board named: a token not bound to one board needs `?board=`", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn resolve_incident(
     State(state): State<AppState>,

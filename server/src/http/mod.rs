@@ -54,11 +54,18 @@ impl AppState {
 )]
 struct ApiDoc;
 
-/// Adds the answers any operation may give when the database fails ([`ApiError::Unavailable`],
-/// [`ApiError::WritesRefused`]): 503 to every operation (each reads the database, if only to
-/// check its token), 507 to those that write. Added here once rather than on each handler, so
-/// a new endpoint cannot forget them.
-fn with_store_failures(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+/// Adds the answers that come from what operations share rather than from their own rules, so
+/// that a new endpoint cannot forget them; an answer a handler declares itself keeps its
+/// handler's description:
+/// - every operation: 401, 403 and 429 (each takes a [`auth::Caller`]: no or a bad token, a
+///   scope or role too low, the per-token rate limit), and 503 when the database fails
+///   ([`ApiError::Unavailable`]; each reads it, if only to check its token);
+/// - every write: 503 for a read-only database too, and 507 ([`ApiError::WritesRefused`]);
+/// - every operation with a JSON body: 400 (not JSON), 413 (too large), 415 (not sent as
+///   JSON) and 422 (unknown field, wrong shape), the rejections of [`extract::ApiJson`];
+/// - every operation that names a board or card, in its path or with `?board=`: 404.
+fn with_shared_answers(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    use utoipa::openapi::path::ParameterIn;
     use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
     let problem = |description: &str| {
         ResponseBuilder::new()
@@ -77,6 +84,36 @@ fn with_store_failures(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::Op
          later",
     );
     let full = problem("The database's disk is full (`database-full`); nothing was stored");
+    let any_operation = [
+        (
+            "401",
+            problem("No token, or an unknown, revoked or expired one (`unauthorized`)"),
+        ),
+        (
+            "403",
+            problem("The token lacks the scope, or the role is too low (`forbidden`)"),
+        ),
+        (
+            "429",
+            problem("Over the token's rate limit (`too-many-requests`); see `Retry-After`"),
+        ),
+    ];
+    let with_body = [
+        ("400", problem("The body is not JSON (`malformed-json`)")),
+        (
+            "413",
+            problem("The body is over the size limit (`payload-too-large`)"),
+        ),
+        (
+            "415",
+            problem("The body is not sent as `application/json` (`unsupported-media-type`)"),
+        ),
+        (
+            "422",
+            problem("The body has an unknown field or a wrong value (`validation`)"),
+        ),
+    ];
+    let not_found = problem("No such board or card (`not-found`)");
     for item in doc.paths.paths.values_mut() {
         let reads = [&mut item.get, &mut item.head, &mut item.options];
         let writes = [
@@ -85,14 +122,40 @@ fn with_store_failures(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::Op
             &mut item.patch,
             &mut item.delete,
         ];
-        for operation in reads.into_iter().flatten() {
+        let operations = reads
+            .into_iter()
+            .map(|op| (op, false))
+            .chain(writes.into_iter().map(|op| (op, true)));
+        for (operation, write) in operations {
+            let Some(operation) = operation else { continue };
+            let names_something = operation.parameters.iter().flatten().any(|p| {
+                p.parameter_in == ParameterIn::Path
+                    || (p.parameter_in == ParameterIn::Query && p.name == "board")
+            });
+            let has_body = operation.request_body.is_some();
             let responses = &mut operation.responses.responses;
-            responses.insert("503".into(), unreachable.clone().into());
-        }
-        for operation in writes.into_iter().flatten() {
-            let responses = &mut operation.responses.responses;
-            responses.insert("503".into(), unavailable.clone().into());
-            responses.insert("507".into(), full.clone().into());
+            let mut add = |status: &str, answer: &utoipa::openapi::Response| {
+                responses
+                    .entry(status.into())
+                    .or_insert_with(|| answer.clone().into());
+            };
+            for (status, answer) in &any_operation {
+                add(status, answer);
+            }
+            if has_body {
+                for (status, answer) in &with_body {
+                    add(status, answer);
+                }
+            }
+            if names_something {
+                add("404", &not_found);
+            }
+            if write {
+                responses.insert("503".into(), unavailable.clone().into());
+                responses.insert("507".into(), full.clone().into());
+            } else {
+                responses.insert("503".into(), unreachable.clone().into());
+            }
         }
     }
     doc
@@ -141,7 +204,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", v1)
         .with_state(state.clone())
         .split_for_parts();
-    let doc = Arc::new(with_store_failures(doc));
+    let doc = Arc::new(with_shared_answers(doc));
     api.route(
         "/api/v1/openapi.json",
         get(move || async move { axum::Json(doc.as_ref().clone()) }),
