@@ -115,13 +115,15 @@ run_schemathesis() {
     echo "contract: schemathesis on $label ($base)"
     # Excluded: the live stream (server-sent events) stays open until the client leaves, so
     # no request to it ends; server/tests/incidents.rs and the browser tests cover it.
+    # One worker: with two threads, CPython 3.11 failed inside schemathesis now and then
+    # ("AST constructor recursion depth mismatch"), a failure of the tool, not of the server.
     "$schemathesis" --config-file "$work/schemathesis.toml" run --no-color \
         "$base/api/v1/openapi.json" --url "$base" \
         --header "Authorization: Bearer $token" \
         --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
         --exclude-path /api/v1/boards/{board}/live \
         --max-examples "$examples" --seed "$seed" --generation-database none \
-        --workers 2 --request-timeout 10 --suppress-health-check too_slow \
+        --workers 1 --request-timeout 10 --suppress-health-check too_slow \
         --warnings off || {
         echo "contract: $label failed; the server's last log lines:" >&2
         tail -n 40 "$work/server.log" >&2
