@@ -23,7 +23,7 @@ use chrono::{TimeDelta, Utc};
 use common::TestDb;
 use domain::access::Scope;
 use domain::board::BoardRef;
-use domain::import::{HistoryImport, ImportCard, ImportTransition};
+use domain::import::HistoryImport;
 use domain::{Actor, CardType, NewBoard};
 use server::store::Database;
 use support::server::Flowboard;
@@ -170,21 +170,13 @@ fn spread(cards: usize) -> HistoryImport {
     let path = ["Backlog", "Ready", "In Progress", "Review", "Done"];
     HistoryImport {
         cards: (0..cards)
-            .map(|i| ImportCard {
-                title: format!("Page card {i}: a title of a usual length for a card"),
-                card_type: [CardType::Feature, CardType::TechDebt, CardType::Incident][i % 3],
-                created_at: start,
-                severity: (i % 3 == 2).then_some(domain::Severity::Sev3),
-                description: None,
-                service: None,
-                transitions: path[..=i % path.len()]
-                    .iter()
-                    .enumerate()
-                    .map(|(k, column)| ImportTransition {
-                        column: (*column).to_owned(),
-                        at: start + TimeDelta::hours(k as i64 + 1),
-                    })
-                    .collect(),
+            .map(|i| {
+                support::import_card(
+                    format!("Page card {i}: a title of a usual length for a card"),
+                    [CardType::Feature, CardType::TechDebt, CardType::Incident][i % 3],
+                    start,
+                    &path[..=i % path.len()],
+                )
             })
             .collect(),
     }

@@ -21,7 +21,7 @@ use chrono::{TimeDelta, Utc};
 use common::TestDb;
 use domain::access::Scope;
 use domain::board::BoardRef;
-use domain::import::{HistoryImport, ImportCard, ImportTransition};
+use domain::import::HistoryImport;
 use domain::policy::BoardPolicy;
 use domain::{Actor, CardType, NewBoard};
 use support::server::Flowboard;
@@ -50,21 +50,13 @@ fn cards(count: usize) -> HistoryImport {
     };
     HistoryImport {
         cards: (0..count)
-            .map(|i| ImportCard {
-                title: format!("Card {i}: a title of a usual length for a card"),
-                card_type: [CardType::Feature, CardType::TechDebt, CardType::Feature][i % 3],
-                created_at: start,
-                severity: None,
-                description: None,
-                service: None,
-                transitions: path(i)
-                    .iter()
-                    .enumerate()
-                    .map(|(k, column)| ImportTransition {
-                        column: (*column).to_owned(),
-                        at: start + TimeDelta::hours(k as i64 + 1),
-                    })
-                    .collect(),
+            .map(|i| {
+                support::import_card(
+                    format!("Card {i}: a title of a usual length for a card"),
+                    [CardType::Feature, CardType::TechDebt, CardType::Feature][i % 3],
+                    start,
+                    path(i),
+                )
             })
             .collect(),
     }

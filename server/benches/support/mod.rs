@@ -42,6 +42,32 @@ impl Latencies {
     }
 }
 
+/// A card to import, made at `start`, entering `columns` an hour apart from `start` (it ends
+/// in the last one): how the benches fill their boards.
+pub fn import_card(
+    title: String,
+    card_type: domain::CardType,
+    start: chrono::DateTime<chrono::Utc>,
+    columns: &[&str],
+) -> domain::import::ImportCard {
+    domain::import::ImportCard {
+        title,
+        card_type,
+        created_at: start,
+        severity: (card_type == domain::CardType::Incident).then_some(domain::Severity::Sev3),
+        description: None,
+        service: None,
+        transitions: columns
+            .iter()
+            .zip(1..)
+            .map(|(column, hours)| domain::import::ImportTransition {
+                column: (*column).to_owned(),
+                at: start + chrono::TimeDelta::hours(hours),
+            })
+            .collect(),
+    }
+}
+
 /// Milliseconds with one decimal.
 pub fn ms(d: Duration) -> String {
     format!("{:.1}", d.as_secs_f64() * 1000.0)
