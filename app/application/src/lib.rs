@@ -14,6 +14,7 @@
 //! - [`error`]: [`Error`], what a use case fails with; transports map it once each.
 //! - [`access`]: who may do what (board roles, token scopes), sign-in, tokens, passwords.
 //! - [`cards`], [`boards`], [`incidents`]: the use cases of the board.
+//! - [`deployments`]: deployments reported by CI/CD.
 //! - [`reports`]: flow metrics, the delivery view, the retrospective, history import.
 //! - [`retros`]: a retrospective's notes and action items.
 //! - [`delivery`]: the reads a delivery view needs, shared by API, dashboard and retro.
@@ -24,6 +25,7 @@ pub mod boards;
 pub mod cards;
 pub mod changes;
 pub mod delivery;
+pub mod deployments;
 pub mod error;
 pub mod incidents;
 pub mod ports;

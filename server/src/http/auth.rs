@@ -45,9 +45,4 @@ impl Caller {
     ) -> Result<BoardId, ApiError> {
         Ok(access::authorize_board(store, &self.0, &BoardRef::parse(board), action).await?)
     }
-
-    /// The actor recorded on what this caller changes.
-    pub fn actor(&self) -> domain::Actor {
-        self.0.actor()
-    }
 }

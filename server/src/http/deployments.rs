@@ -1,15 +1,15 @@
 //! Deployments from CI/CD, incidents blamed on them, and a board's delivery view: the DORA four
 //! keys of a window beside the window before it, and the value stream. Reports follow the
-//! incident API's rules (board tokens or `?board=`, one transaction, problem+json); the
-//! arithmetic is the domain's (`domain::delivery`), over what storage loads here.
+//! incident API's rules (board tokens or `?board=`, one transaction, problem+json); each
+//! handler calls one use case (`application::deployments`, `application::reports`).
 
+use application::deployments;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::{NaiveDate, Utc};
 use domain::Card;
-use domain::access::Action;
 use domain::board::BoardRef;
 use domain::delivery::{Delivery, Deployment, DeploymentId, DeploymentReport, PRODUCTION, Scope};
 use domain::metrics::Window;
@@ -18,7 +18,7 @@ use serde::Deserialize;
 use super::auth::Caller;
 use super::cards::card_id;
 use super::extract::{ApiJson, ApiQuery};
-use super::incidents::{BoardQuery, target_board};
+use super::incidents::BoardQuery;
 use super::{ApiError, AppState, Problem};
 
 /// A window of days, both inclusive, UTC.
@@ -76,13 +76,9 @@ pub async fn report_deployment(
     ApiQuery(query): ApiQuery<BoardQuery>,
     ApiJson(report): ApiJson<DeploymentReport>,
 ) -> Result<Response, ApiError> {
-    let board = target_board(&state, &caller, &query, Action::PostDeployments).await?;
-    let now = Utc::now();
-    let new = report.validate(now)?;
-    let outcome = state
-        .store
-        .record_deployment(board, &new, &caller.actor(), now)
-        .await?;
+    let board = application::incidents::target(&caller.0, query.board.as_deref())?;
+    let store = state.store();
+    let outcome = deployments::record(store, &caller.0, &board, report, Utc::now()).await?;
     let status = if outcome.created {
         StatusCode::CREATED
     } else {
@@ -107,14 +103,9 @@ pub async fn list_deployments(
     ApiQuery(query): ApiQuery<DeploymentsQuery>,
 ) -> Result<Json<Vec<Deployment>>, ApiError> {
     let window = window(query.from, query.to)?;
-    let id = caller
-        .on_board(state.store.as_ref(), &board, Action::ViewBoard)
-        .await?;
+    let board = BoardRef::parse(&board);
     Ok(Json(
-        state
-            .store
-            .deployments(id, window.start(), Some(window.end()))
-            .await?,
+        deployments::list(state.store(), &caller.0, &board, window).await?,
     ))
 }
 

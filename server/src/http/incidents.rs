@@ -10,10 +10,10 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
-use domain::access::Action;
+
 use domain::board::BoardRef;
 use domain::incident::{AlertmanagerPayload, GrafanaPayload, IncidentReport, IncidentSettings};
-use domain::{Board, BoardId, Card};
+use domain::{Board, Card};
 use serde::{Deserialize, Serialize};
 
 use super::auth::Caller;
@@ -41,18 +41,6 @@ pub struct WebhookOutcome {
     pub ignored: usize,
     /// The cards touched, in the order of the alerts.
     pub cards: Vec<Card>,
-}
-
-/// The board an incident or deployment request is for, once the caller may do `action` on
-/// it: the one `?board=` names, else the one the caller's token is bound to.
-pub(super) async fn target_board(
-    state: &AppState,
-    caller: &Caller,
-    query: &BoardQuery,
-    action: Action,
-) -> Result<BoardId, ApiError> {
-    let board = incidents::target(&caller.0, query.board.as_deref())?;
-    Ok(application::access::authorize_board(state.store(), &caller.0, &board, action).await?)
 }
 
 /// Opens an incident card in the board's first column (Expedite lane for sev1 and sev2), or,
