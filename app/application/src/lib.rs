@@ -15,6 +15,7 @@
 //! - [`access`]: who may do what (board roles, token scopes), sign-in, tokens, passwords.
 //! - [`cards`], [`boards`], [`incidents`]: the use cases of the board.
 //! - [`deployments`]: deployments reported by CI/CD.
+//! - [`people`]: board members, accounts and API tokens.
 //! - [`reports`]: flow metrics, the delivery view, the retrospective, history import.
 //! - [`retros`]: a retrospective's notes and action items.
 //! - [`delivery`]: the reads a delivery view needs, shared by API, dashboard and retro.
@@ -28,6 +29,7 @@ pub mod delivery;
 pub mod deployments;
 pub mod error;
 pub mod incidents;
+pub mod people;
 pub mod ports;
 pub mod reports;
 pub mod retros;

@@ -21,49 +21,32 @@ pub struct MembersPage {
 /// A board's members.
 #[server(prefix = "/fn", endpoint = "list_members", output = crate::api::codec::JsonAnswer)]
 pub async fn list_members(slug: String) -> Result<MembersPage, AppError> {
-    use crate::ssr::auth::authorize_board;
-    use application::access::effective_role;
+    let (store, caller) = crate::ssr::auth::caller()?;
     let board = domain::board::BoardRef::Slug(slug);
-    let (store, principal, id) = authorize_board(&board, domain::access::Action::ViewBoard).await?;
-    let role = effective_role(store.as_ref(), &principal, id).await?;
-    let summary = store.board_layout(&domain::board::BoardRef::Id(id)).await?;
+    let page = application::people::members(store.as_ref(), &caller, &board).await?;
     Ok(MembersPage {
-        board_name: summary.name,
-        members: store.board_members(id).await?,
-        role,
+        board_name: page.board_name,
+        members: page.members,
+        role: page.role,
     })
 }
 
 /// Gives the account with `email` a role on the board (adding or changing it).
 #[server(prefix = "/fn", endpoint = "set_member", output = crate::api::codec::JsonAnswer)]
 pub async fn set_member(slug: String, email: String, role: String) -> Result<(), AppError> {
-    use crate::ssr::auth::authorize_board;
+    let (store, caller) = crate::ssr::auth::caller()?;
     let board = domain::board::BoardRef::Slug(slug);
-    let (store, _, id) = authorize_board(&board, domain::access::Action::ManageMembers).await?;
-    let role = parse_role(&role)?;
-    let email = domain::access::normalize_email(&email).map_err(application::Error::from)?;
-    let user = store.credentials(&email).await?.ok_or_else(|| {
-        crate::ssr::with_status(AppError::NotFound(format!(
-            "No account for {email}. An instance admin can create it under Users."
-        )))
-    })?;
-    store
-        .set_board_role(id, user.user.id, role, chrono::Utc::now())
-        .await?;
-    Ok(())
+    let (role, now) = (parse_role(&role)?, chrono::Utc::now());
+    Ok(application::people::set_member(store.as_ref(), &caller, &board, &email, role, now).await?)
 }
 
 /// Takes a person off the board.
 #[server(prefix = "/fn", endpoint = "remove_member", output = crate::api::codec::JsonAnswer)]
 pub async fn remove_member(slug: String, user_id: String) -> Result<(), AppError> {
-    use crate::ssr::auth::authorize_board;
-    use crate::ssr::forms::parse_id;
+    let (store, caller) = crate::ssr::auth::caller()?;
     let board = domain::board::BoardRef::Slug(slug);
-    let (store, _, id) = authorize_board(&board, domain::access::Action::ManageMembers).await?;
-    store
-        .remove_board_member(id, parse_id("user_id", &user_id)?)
-        .await?;
-    Ok(())
+    let user = crate::ssr::forms::parse_id("user_id", &user_id)?;
+    Ok(application::people::remove_member(store.as_ref(), &caller, &board, user).await?)
 }
 
 /// A token just made: its record and the secret, shown this once.
@@ -79,8 +62,9 @@ pub struct CreatedToken {
 /// admins).
 #[server(prefix = "/fn", endpoint = "list_tokens", output = crate::api::codec::JsonAnswer)]
 pub async fn list_tokens(slug: Option<String>) -> Result<Vec<ApiToken>, AppError> {
-    let (store, _, board) = token_scope(slug).await?;
-    Ok(store.list_tokens(board).await?)
+    let (store, caller) = crate::ssr::auth::caller()?;
+    let board = board_of(slug);
+    Ok(application::people::tokens(store.as_ref(), &caller, board.as_ref()).await?)
 }
 
 /// Makes a token for the board (or the instance, with no slug). Each scope is a checkbox.
@@ -97,7 +81,11 @@ pub async fn create_token(
     expires_in_days: Option<String>,
 ) -> Result<CreatedToken, AppError> {
     use domain::access::Scope;
-    let (store, principal, board) = token_scope(slug).await?;
+    let (store, caller) = crate::ssr::auth::caller()?;
+    let board = match board_of(slug) {
+        Some(board) => Some(store.board_id(&board).await?),
+        None => None,
+    };
     let scopes = [
         (incidents_write, Scope::IncidentsWrite),
         (deployments_write, Scope::DeploymentsWrite),
@@ -128,44 +116,26 @@ pub async fn create_token(
         scopes,
         board_id: board,
         expires_at,
-    }
-    .validate(now)
-    .map_err(application::Error::from)?;
-    let by = principal.actor().name;
-    let (token, secret) = application::access::issue_token(store.as_ref(), &new, &by, now).await?;
+    };
+    let (token, secret) =
+        application::people::create_token(store.as_ref(), &caller, new, now).await?;
     Ok(CreatedToken { token, secret })
 }
 
 /// Revokes a token at once; requests with it get 401 from then on.
 #[server(prefix = "/fn", endpoint = "revoke_token", output = crate::api::codec::JsonAnswer)]
 pub async fn revoke_token(token_id: String) -> Result<ApiToken, AppError> {
-    use crate::ssr::auth::current_principal;
-    use crate::ssr::forms::parse_id;
-    use application::access::require;
-    use domain::access::Action;
-    let store = crate::ssr::shared_store()?;
-    let principal = current_principal()?;
-    let token = store.token(parse_id("token_id", &token_id)?).await?;
-    match token.board_id {
-        Some(board) => {
-            require(
-                store.as_ref(),
-                &principal,
-                Action::ManageTokens,
-                Some(board),
-            )
-            .await?
-        }
-        None => require(store.as_ref(), &principal, Action::ManageInstance, None).await?,
-    }
-    Ok(store.revoke_token(token.id, chrono::Utc::now()).await?)
+    let (store, caller) = crate::ssr::auth::caller()?;
+    let token = crate::ssr::forms::parse_id("token_id", &token_id)?;
+    let now = chrono::Utc::now();
+    Ok(application::people::revoke_token(store.as_ref(), &caller, token, now).await?)
 }
 
 /// Every account (instance admins).
 #[server(prefix = "/fn", endpoint = "list_users", output = crate::api::codec::JsonAnswer)]
 pub async fn list_users() -> Result<Vec<User>, AppError> {
-    let store = instance_admin_store().await?;
-    Ok(store.list_users().await?)
+    let (store, caller) = crate::ssr::auth::caller()?;
+    Ok(application::people::users(store.as_ref(), &caller).await?)
 }
 
 /// Makes an account (instance admins). The password is given to the person out of band;
@@ -177,19 +147,15 @@ pub async fn create_user(
     password: String,
     instance_admin: Option<String>,
 ) -> Result<User, AppError> {
-    let store = instance_admin_store().await?;
+    let (store, caller) = crate::ssr::auth::caller()?;
     let new = domain::access::NewUser {
         email,
         name,
         password,
         instance_admin: instance_admin.is_some(),
-    }
-    .validate()
-    .map_err(application::Error::from)?;
-    let hash = application::access::hash_password(new.password.clone()).await?;
-    Ok(store
-        .create_user(&new, &hash, false, chrono::Utc::now())
-        .await?)
+    };
+    let now = chrono::Utc::now();
+    Ok(application::people::create_user(store.as_ref(), &caller, new, now).await?)
 }
 
 /// Grants or withdraws instance admin, enables or disables an account (instance admins).
@@ -199,17 +165,10 @@ pub async fn set_user_flags(
     instance_admin: Option<String>,
     disabled: Option<String>,
 ) -> Result<User, AppError> {
-    use crate::ssr::forms::parse_id;
-    let store = instance_admin_store().await?;
-    let id = parse_id("user_id", &user_id)?;
-    let user = store
-        .set_user_flags(id, instance_admin.is_some(), disabled.is_some())
-        .await?;
-    if user.disabled {
-        // Signed out everywhere at once, not only at the next request.
-        store.end_user_sessions(id).await?;
-    }
-    Ok(user)
+    let (store, caller) = crate::ssr::auth::caller()?;
+    let id = crate::ssr::forms::parse_id("user_id", &user_id)?;
+    let (admin, disabled) = (instance_admin.is_some(), disabled.is_some());
+    Ok(application::people::set_user_flags(store.as_ref(), &caller, id, admin, disabled).await?)
 }
 
 #[cfg(feature = "ssr")]
@@ -220,50 +179,9 @@ fn parse_role(raw: &str) -> Result<Role, AppError> {
     })
 }
 
-/// The store once the caller is an instance admin.
+/// The board a token form names (no slug: the instance-wide tokens).
 #[cfg(feature = "ssr")]
-async fn instance_admin_store() -> Result<std::sync::Arc<dyn application::ports::Store>, AppError> {
-    use crate::ssr::auth::current_principal;
-    use application::access::require;
-    let store = crate::ssr::shared_store()?;
-    let principal = current_principal()?;
-    require(
-        store.as_ref(),
-        &principal,
-        domain::access::Action::ManageInstance,
-        None,
-    )
-    .await?;
-    Ok(store)
-}
-
-/// Who may manage tokens here: board admins for a board's tokens, instance admins for
-/// instance-wide ones.
-#[cfg(feature = "ssr")]
-async fn token_scope(
-    slug: Option<String>,
-) -> Result<
-    (
-        std::sync::Arc<dyn application::ports::Store>,
-        domain::access::Principal,
-        Option<domain::BoardId>,
-    ),
-    AppError,
-> {
-    use crate::ssr::auth::{authorize_board, current_principal};
-    use application::access::require;
-    use domain::access::Action;
-    match slug.filter(|s| !s.is_empty()) {
-        Some(slug) => {
-            let (store, principal, id) =
-                authorize_board(&domain::board::BoardRef::Slug(slug), Action::ManageTokens).await?;
-            Ok((store, principal, Some(id)))
-        }
-        None => {
-            let store = crate::ssr::shared_store()?;
-            let principal = current_principal()?;
-            require(store.as_ref(), &principal, Action::ManageInstance, None).await?;
-            Ok((store, principal, None))
-        }
-    }
+fn board_of(slug: Option<String>) -> Option<domain::board::BoardRef> {
+    slug.filter(|s| !s.is_empty())
+        .map(domain::board::BoardRef::Slug)
 }
