@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use application::access;
 use application::ports::{BoardRef, Store};
+use domain::BoardId;
 use domain::access::{Action, Principal};
-use domain::{BoardId, Card, CardId};
 
 use super::shared_store;
 use crate::error::AppError;
@@ -73,27 +73,6 @@ pub async fn authorize_board(
 ) -> Result<(Arc<dyn Store>, Principal, BoardId), AppError> {
     let (store, principal) = caller()?;
     let found = access::authorize_board(store.as_ref(), &principal, board, action).await?;
-    Ok((store, principal, found))
-}
-
-/// The store, the caller and the card, once the caller may do `action` on the card's board.
-pub async fn authorize_card(
-    card: CardId,
-    action: Action,
-) -> Result<(Arc<dyn Store>, Principal, Card), AppError> {
-    let (store, principal) = caller()?;
-    let found = access::authorize_card(store.as_ref(), &principal, card, action).await?;
-    Ok((store, principal, found))
-}
-
-/// [`authorize_card`] for a call that needs only the card's board (a move): the store may
-/// know it without reading the card.
-pub async fn authorize_card_board(
-    card: CardId,
-    action: Action,
-) -> Result<(Arc<dyn Store>, Principal, BoardId), AppError> {
-    let (store, principal) = caller()?;
-    let found = access::authorize_card_board(store.as_ref(), &principal, card, action).await?;
     Ok((store, principal, found))
 }
 

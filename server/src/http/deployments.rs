@@ -13,6 +13,7 @@ use domain::Card;
 use domain::board::BoardRef;
 use domain::delivery::{Delivery, Deployment, DeploymentId, DeploymentReport, PRODUCTION, Scope};
 use domain::metrics::Window;
+use domain::retro::DEFAULT_PERIOD_DAYS;
 use serde::Deserialize;
 
 use super::auth::Caller;
@@ -157,9 +158,15 @@ pub async fn delivery(
     Ok(Json(report.delivery))
 }
 
-/// The window `from..=to`, defaulting like the flow metrics: the 14 days up to today.
-fn window(from: Option<NaiveDate>, to: Option<NaiveDate>) -> Result<Window, ApiError> {
-    Ok(Window::or_last(from, to, Utc::now().date_naive(), 14)?)
+/// The window `from..=to` a report asks for (both days inclusive): the
+/// `DEFAULT_PERIOD_DAYS` up to `to` when `from` is absent, up to today when `to` is.
+pub(super) fn window(from: Option<NaiveDate>, to: Option<NaiveDate>) -> Result<Window, ApiError> {
+    Ok(Window::or_last(
+        from,
+        to,
+        Utc::now().date_naive(),
+        DEFAULT_PERIOD_DAYS,
+    )?)
 }
 
 /// The scope of a delivery view; blank names are refused rather than read as "all".

@@ -6,15 +6,15 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{NaiveDate, Utc};
 use domain::board::BoardRef;
 use domain::delivery::Delivery;
 use domain::import::HistoryImport;
-use domain::metrics::{FlowMetrics, Window};
-use domain::retro::DEFAULT_PERIOD_DAYS;
+use domain::metrics::FlowMetrics;
 use serde::{Deserialize, Serialize};
 
 use super::auth::Caller;
+use super::deployments::window;
 use super::extract::{ApiJson, ApiQuery};
 use super::{ApiError, AppState, Problem};
 
@@ -95,24 +95,13 @@ pub async fn metrics(
     Path(board): Path<String>,
     ApiQuery(query): ApiQuery<WindowQuery>,
 ) -> Result<Json<MetricsReport>, ApiError> {
-    let (window, now) = window(query.from, query.to)?;
+    let (window, now) = (window(query.from, query.to)?, Utc::now());
     let board = BoardRef::parse(&board);
     let report = reports::flow_report(state.store(), &caller.0, &board, window, now).await?;
     Ok(Json(MetricsReport {
         flow: report.flow,
         delivery: report.delivery,
     }))
-}
-
-/// The window asked for (both days inclusive; the last 14 days up to `to`, today when
-/// absent) and the time the request is answered for.
-fn window(
-    from: Option<NaiveDate>,
-    to: Option<NaiveDate>,
-) -> Result<(Window, DateTime<Utc>), ApiError> {
-    let now = Utc::now();
-    let window = Window::or_last(from, to, now.date_naive(), DEFAULT_PERIOD_DAYS)?;
-    Ok((window, now))
 }
 
 /// One table of the metrics as CSV, for spreadsheets.
@@ -129,7 +118,7 @@ pub async fn metrics_csv(
     Path(board): Path<String>,
     ApiQuery(query): ApiQuery<CsvQuery>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let (window, now) = window(query.from, query.to)?;
+    let (window, now) = (window(query.from, query.to)?, Utc::now());
     let board = BoardRef::parse(&board);
     let (board, m) = reports::flow_metrics(state.store(), &caller.0, &board, window, now).await?;
     let slug = board.slug;

@@ -341,12 +341,12 @@ macro_rules! impl_store {
             }
             let (wip, expedite, committed, committed_debt) =
                 statement.fetch_one(&mut *conn).await.map_err(db_error)?;
-            let count = |n: i64| u32::try_from(n).unwrap_or(u32::MAX);
+            let to_u32 = |n: i64| u32::try_from(n).unwrap_or(u32::MAX);
             Ok(PlacementCounts {
-                wip: count(wip),
-                expedite: count(expedite),
-                committed: count(committed),
-                committed_debt: count(committed_debt),
+                wip: to_u32(wip),
+                expedite: to_u32(expedite),
+                committed: to_u32(committed),
+                committed_debt: to_u32(committed_debt),
             })
         }
 

@@ -179,11 +179,6 @@ impl PlacementCounts {
         }
         counts
     }
-
-    /// [`Self::tally`] of the board's own cards (`board.cards`).
-    pub fn of_board(board: &Board, query: &PlacementQuery, exclude: Option<CardId>) -> Self {
-        Self::tally(query, &board.cards, exclude)
-    }
 }
 
 /// Every rule that placing `mover` at (`column`, `lane`) would break, given the counts of the

@@ -68,7 +68,7 @@ fn add(b: &mut Board, column: usize, lane: LaneId, card_type: CardType) -> CardI
 /// counts in SQL, the card being placed left out.
 fn check_placement(b: &Board, mover: Mover, column: ColumnId, lane: LaneId) -> Vec<Violation> {
     let query = PlacementQuery::of(b, column, lane);
-    let counts = PlacementCounts::of_board(b, &query, mover.id);
+    let counts = PlacementCounts::tally(&query, &b.cards, mover.id);
     super::check_placement(b, mover, column, lane, &counts)
 }
 
