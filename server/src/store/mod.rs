@@ -1,20 +1,20 @@
 //! Storage backends behind `application::ports::Store`. The backend is chosen by the URL scheme:
 //! `sqlite:` (the default) or `postgres:`/`postgresql:`.
 
-#[macro_use]
-mod sql;
-#[macro_use]
+mod accel;
 mod accounts;
-#[macro_use]
-mod deliveries;
-#[macro_use]
-mod retros;
-mod card_boards;
-mod layout_cache;
-mod log_cache;
+mod backend;
+mod boards;
+mod cards;
+mod deployments;
+mod error;
+mod events;
+mod incidents;
+mod placement;
 mod postgres;
-mod recent;
+mod retros;
 mod rows;
+mod sql;
 mod sqlite;
 
 use std::sync::Arc;
@@ -22,8 +22,10 @@ use std::time::Duration;
 
 use application::ports::{Store, StoreError};
 
-pub use postgres::PostgresStore;
-pub use sqlite::SqliteStore;
+pub use accel::{AccelSettings, Clock, SystemClock};
+pub use postgres::{Postgres, PostgresStore};
+pub use sql::SqlStore;
+pub use sqlite::{Sqlite, SqliteStore};
 
 /// An open database of either kind.
 #[derive(Clone, Debug)]
@@ -47,13 +49,23 @@ impl Database {
     /// Opens the database at `url`, bringing its schema up to date; a request waits at most
     /// `acquire_timeout` for a connection (also while the database is unreachable).
     pub async fn connect_with(url: &str, acquire_timeout: Duration) -> Result<Self, StoreError> {
+        Self::connect_accelerated(url, acquire_timeout, &AccelSettings::default()).await
+    }
+
+    /// [`Self::connect_with`], the store keeping copies as `accel` says (the conformance
+    /// suite runs with them on and off).
+    pub async fn connect_accelerated(
+        url: &str,
+        acquire_timeout: Duration,
+        accel: &AccelSettings,
+    ) -> Result<Self, StoreError> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             Ok(Self::Postgres(
-                PostgresStore::connect(url, acquire_timeout).await?,
+                PostgresStore::connect(url, acquire_timeout, accel).await?,
             ))
         } else if url.starts_with("sqlite:") {
             Ok(Self::Sqlite(
-                SqliteStore::connect(url, acquire_timeout).await?,
+                SqliteStore::connect(url, acquire_timeout, accel).await?,
             ))
         } else {
             Err(StoreError::Unavailable(format!(
@@ -76,41 +88,6 @@ impl Database {
             Self::Sqlite(s) => s.close().await,
             Self::Postgres(p) => p.close().await,
         }
-    }
-}
-
-/// A write transaction, holding the store's write turn (if it has one) until it ends.
-pub(crate) struct WriteTx<DB: sqlx::Database> {
-    // Field order matters: the transaction ends (rolls back if not committed) before the turn
-    // passes to the next writer.
-    tx: sqlx::Transaction<'static, DB>,
-    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
-}
-
-impl<DB: sqlx::Database> WriteTx<DB> {
-    pub(crate) fn new(
-        tx: sqlx::Transaction<'static, DB>,
-        turn: Option<tokio::sync::OwnedMutexGuard<()>>,
-    ) -> Self {
-        Self { tx, _turn: turn }
-    }
-
-    /// Commits, then gives up the write turn.
-    pub(crate) async fn commit(self) -> Result<(), sqlx::Error> {
-        self.tx.commit().await
-    }
-}
-
-impl<DB: sqlx::Database> std::ops::Deref for WriteTx<DB> {
-    type Target = sqlx::Transaction<'static, DB>;
-    fn deref(&self) -> &Self::Target {
-        &self.tx
-    }
-}
-
-impl<DB: sqlx::Database> std::ops::DerefMut for WriteTx<DB> {
-    fn deref_mut(&mut self) -> &mut Self::Target {
-        &mut self.tx
     }
 }
 

@@ -3,13 +3,19 @@
 //! (`server/tests/store_conformance`) holds both implementations to the same behaviour.
 
 mod accounts;
+mod boards;
+mod cards;
 mod deliveries;
+mod events;
+mod incidents;
 mod retros;
 mod store;
 
 pub use accounts::{AccountStore, Credentials, SessionRecord, TOKEN_TOUCH_EVERY};
+pub use boards::BoardStore;
+pub use cards::CardStore;
 pub use deliveries::{DeliveryStore, DeploymentOutcome};
+pub use events::EventStore;
+pub use incidents::{AlertOutcome, IncidentOutcome, IncidentStore};
 pub use retros::RetroStore;
-pub use store::{
-    AlertOutcome, BoardChange, BoardRef, IncidentOutcome, Store, StoreError, WriteRefusal,
-};
+pub use store::{BoardChange, BoardRef, Store, StoreError, WriteRefusal};

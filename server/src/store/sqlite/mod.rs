@@ -7,44 +7,39 @@
 use std::str::FromStr;
 use std::time::Duration;
 
+use application::ports::{BoardChange, StoreError};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{ConnectOptions as _, Connection as _};
 
-/// Storage in a SQLite database file.
-#[derive(Clone, Debug)]
-pub struct SqliteStore {
-    /// Connections for reads (and the few single-statement writes outside a write turn).
-    pool: sqlx::SqlitePool,
-    /// The one connection write transactions use. SQLite writes one at a time anyway, and a
-    /// connection keeps its page cache only while no other connection has changed the file:
-    /// with writes spread over the read pool, each write transaction began by re-reading
-    /// the pages it touched (measured in bench/HISTORY.md).
-    writer: sqlx::SqlitePool,
-    /// Committed changes, for live board views in this process (one process owns the file).
-    changes: std::sync::Arc<application::ChangeFeed>,
-    /// One writer at a time, in arrival order.
-    write_turn: Option<std::sync::Arc<tokio::sync::Mutex<()>>>,
-    /// Boards' event logs as last read (see [`super::log_cache`]).
-    log_cache: std::sync::Arc<super::log_cache::LogCache>,
-    /// Boards' layouts as last read by a move (see [`super::layout_cache`]).
-    layouts: std::sync::Arc<super::layout_cache::LayoutCache>,
-    /// API tokens by secret hash, as recently read (see [`super::recent`]).
-    tokens: std::sync::Arc<super::recent::Recent<String, domain::access::ApiToken>>,
-    /// Which board each card is on (see [`super::card_boards`]).
-    card_boards: std::sync::Arc<super::card_boards::CardBoards>,
-    /// Boards' incident settings, as recently read (see [`super::recent`]).
-    incident_settings:
-        std::sync::Arc<super::recent::Recent<domain::BoardId, domain::incident::IncidentSettings>>,
-}
+mod readers;
 
-impl SqliteStore {
+use self::readers::{board_cards, event_log, metric_cards};
+use crate::store::accel::AccelSettings;
+use crate::store::backend::{Backend, Conn};
+use crate::store::error::{db_error, migrate_error};
+use crate::store::placement::{move_event, move_update};
+use crate::store::rows::{board_columns, card_columns};
+use crate::store::sql::SqlStore;
+
+/// Storage in a SQLite database file.
+pub type SqliteStore = SqlStore<Sqlite>;
+
+/// The SQLite backend (see [`Backend`]).
+#[derive(Clone, Copy, Debug)]
+pub struct Sqlite;
+
+impl SqlStore<Sqlite> {
     /// Opens (creating if needed) the database at `url` (`sqlite://path/to/file.db`) and
     /// runs the migrations. A request waits at most `acquire_timeout` for a connection.
     ///
     /// A file that cannot be written (read-only file, directory or file system) fails here,
     /// naming the file: the WAL set-up and the migrations write, and a server that could only
     /// refuse changes is better not started.
-    pub async fn connect(url: &str, acquire_timeout: Duration) -> Result<Self, StoreError> {
+    pub async fn connect(
+        url: &str,
+        acquire_timeout: Duration,
+        accel: &AccelSettings,
+    ) -> Result<Self, StoreError> {
         let options = SqliteConnectOptions::from_str(url)
             .map_err(|e| StoreError::Unavailable(format!("bad SQLite URL {url:?}: {e}")))?
             .create_if_missing(true)
@@ -83,97 +78,15 @@ impl SqliteStore {
         sqlx::migrate!("../migrations/sqlite")
             .run(&pool)
             .await
-            .map_err(|e| naming(&file, super::rows::migrate_error(e)))?;
-        let write_turn = std::sync::Arc::default();
-        tokio::spawn(checkpoint_now_and_then(
-            pool.clone(),
-            std::sync::Arc::clone(&write_turn),
-        ));
-        Ok(Self {
-            pool,
-            writer,
-            changes: Default::default(),
-            write_turn: Some(write_turn),
-            log_cache: Default::default(),
-            layouts: Default::default(),
-            tokens: Default::default(),
-            card_boards: Default::default(),
-            incident_settings: Default::default(),
-        })
-    }
-
-    /// The board's events with an id above `after`, in log order, read as one JSON document.
-    ///
-    /// sqlx hands SQLite rows from its worker thread to the caller one channel message at a
-    /// time; for a year of a big board (200,000 events) those hand-overs, not SQLite, took
-    /// 1.5 s (measured with perf: thread wake-ups and lock waits). Aggregating the rows in
-    /// SQLite with `json_group_array` makes it one row, parsed here in one go.
-    async fn event_log(
-        &self,
-        board: domain::BoardId,
-        after: i64,
-    ) -> Result<Vec<domain::CardEvent>, StoreError> {
-        type Item = (
-            i64,
-            String,
-            String,
-            String,
-            String,
-            String,
-            String,
-            String,
-            String,
-            String,
-            Option<domain::EventKind>,
-        );
-        let doc: Option<String> = sqlx::query_scalar(
-            "SELECT json_group_array(json_array(id, hex(card_id), at, actor_kind, actor_name, \
-             kind, hex(column_id), hex(lane_id), hex(from_column_id), hex(from_lane_id), \
-             CASE WHEN kind IN ('created', 'moved') THEN NULL ELSE json(data) END)) \
-             FROM card_events WHERE board_id = $1 AND id > $2",
-        )
-        .bind(board.0)
-        .bind(after)
-        .fetch_one(&self.pool)
-        .await
-        .map_err(super::rows::db_error)?;
-        let items: Vec<Item> = serde_json::from_str(doc.as_deref().unwrap_or("[]"))
-            .map_err(|e| StoreError::Internal(format!("unreadable event log: {e}")))?;
-        let bad =
-            |what: &str, id: i64| StoreError::Internal(format!("unexpected {what} in event {id}"));
-        // `hex(NULL)` is the empty string.
-        let uuid = |hex: &str, id: i64| match hex {
-            "" => Ok(None),
-            h => uuid::Uuid::try_parse(h)
-                .map(Some)
-                .map_err(|_| bad("id", id)),
-        };
-        let mut events = items
-            .into_iter()
-            .map(
-                |(id, card, at, actor_kind, actor_name, kind, c, l, fc, fl, data)| {
-                    super::rows::LogRow {
-                        id,
-                        card_id: uuid(&card, id)?.ok_or_else(|| bad("card", id))?,
-                        at: chrono::DateTime::parse_from_rfc3339(&at)
-                            .map_err(|_| bad("time", id))?
-                            .to_utc(),
-                        actor_kind,
-                        actor_name,
-                        kind,
-                        column_id: uuid(&c, id)?,
-                        lane_id: uuid(&l, id)?,
-                        from_column_id: uuid(&fc, id)?,
-                        from_lane_id: uuid(&fl, id)?,
-                        data,
-                    }
-                    .into_event(board)
-                },
-            )
-            .collect::<Result<Vec<_>, StoreError>>()?;
-        // The aggregate's order is not guaranteed; the log order is the id.
-        events.sort_unstable_by_key(|e| e.id);
-        Ok(events)
+            .map_err(|e| naming(&file, migrate_error(e)))?;
+        let store = Self::new(pool, writer, Default::default(), accel);
+        if let Some(write_turn) = &store.write_turn {
+            tokio::spawn(checkpoint_now_and_then(
+                store.pool.clone(),
+                std::sync::Arc::clone(write_turn),
+            ));
+        }
+        Ok(store)
     }
 
     /// Writes a consistent copy of the live database to `target` (which must not exist) with
@@ -214,76 +127,6 @@ impl SqliteStore {
         }
         Ok(std::fs::metadata(target).map(|m| m.len()).unwrap_or(0))
     }
-
-    /// The pool write transactions take their connection from.
-    fn write_pool(&self) -> &sqlx::SqlitePool {
-        &self.writer
-    }
-
-    /// Closes the pools, the last connection checkpointing the WAL.
-    pub async fn close(&self) {
-        self.writer.close().await;
-        self.pool.close().await;
-    }
-}
-
-/// The board's cards in board order (position, then number), read as one JSON document for
-/// the same reason as the event log: on a board of 20,000 cards the row-by-row hand-over took
-/// about 200 ms, and every board page, card move and metrics request reads the cards.
-async fn board_cards(
-    conn: &mut sqlx::SqliteConnection,
-    board: uuid::Uuid,
-) -> Result<Vec<domain::Card>, StoreError> {
-    let doc: Option<String> = sqlx::query_scalar(
-        "SELECT json_group_array(json_array(hex(id), hex(board_id), number, title, description, \
-         card_type, hex(column_id), hex(lane_id), quote(position), blocked, blocked_reason, severity, \
-         service, source, dedup_key, created_at, updated_at, column_entered_at, occurrences, \
-         last_seen_at, alert_resolved_at, link, hex(caused_by))) \
-         FROM cards WHERE board_id = $1",
-    )
-    .bind(board)
-    .fetch_one(&mut *conn)
-    .await
-    .map_err(db_error)?;
-    let rows: Vec<super::rows::CardJson> = serde_json::from_str(doc.as_deref().unwrap_or("[]"))
-        .map_err(|e| StoreError::Internal(format!("unreadable cards: {e}")))?;
-    let mut cards = rows
-        .into_iter()
-        .map(|row| row.into_row().and_then(domain::Card::try_from))
-        .collect::<Result<Vec<_>, StoreError>>()?;
-    // The aggregate's order is not guaranteed.
-    cards.sort_unstable_by(|a, b| {
-        a.position
-            .total_cmp(&b.position)
-            .then(a.number.cmp(&b.number))
-    });
-    Ok(cards)
-}
-
-/// The metric facts of every card of the board, in board order: one aggregated value, for
-/// the reason [`board_cards`] gives, with five fields a card instead of twenty-three.
-async fn metric_cards(
-    conn: &mut sqlx::SqliteConnection,
-    board: uuid::Uuid,
-) -> Result<Vec<domain::metrics::MetricCard>, StoreError> {
-    let doc: Option<String> = sqlx::query_scalar(
-        "SELECT json_group_array(json_array(hex(id), number, card_type, hex(column_id), \
-         created_at, position)) FROM cards WHERE board_id = $1",
-    )
-    .bind(board)
-    .fetch_one(&mut *conn)
-    .await
-    .map_err(db_error)?;
-    let rows: Vec<super::rows::MetricCardJson> =
-        serde_json::from_str(doc.as_deref().unwrap_or("[]"))
-            .map_err(|e| StoreError::Internal(format!("unreadable cards: {e}")))?;
-    let mut cards = rows
-        .into_iter()
-        .map(super::rows::MetricCardJson::into_facts)
-        .collect::<Result<Vec<_>, StoreError>>()?;
-    // The aggregate's order is not guaranteed.
-    cards.sort_unstable_by(|(a, x), (b, y)| a.total_cmp(b).then(x.number.cmp(&y.number)));
-    Ok(cards.into_iter().map(|(_, card)| card).collect())
 }
 
 /// Why SQLite could not open `file`, when the reason is that it cannot write there: the file
@@ -407,7 +250,7 @@ async fn checkpoint(pool: &sqlx::SqlitePool) -> Result<i64, sqlx::Error> {
 
 /// Pool options both pools share.
 fn sqlite_pool(connections: u32, acquire_timeout: Duration) -> SqlitePoolOptions {
-    super::no_reaper(SqlitePoolOptions::new())
+    crate::store::no_reaper(SqlitePoolOptions::new())
         .max_connections(connections)
         .acquire_timeout(acquire_timeout)
         // SQLite rolls a transaction back by itself when a write fails with SQLITE_FULL
@@ -432,29 +275,86 @@ fn sqlite_pool(connections: u32, acquire_timeout: Duration) -> SqlitePoolOptions
         .test_before_acquire(false)
 }
 
-/// The digits of a second kept in stored times (sqlx writes SQLite's times as text to the nanosecond).
-const STORED_SUBSEC_DIGITS: u16 = 9;
+impl Backend for Sqlite {
+    type Db = sqlx::Sqlite;
 
-impl_store!(SqliteStore, sqlx::Sqlite, begin: "BEGIN IMMEDIATE", lock_board: "", notify: "", dialect: sqlite);
-impl_retro_store!(SqliteStore);
-impl_account_store!(SqliteStore, sqlx::Sqlite);
-impl_delivery_store!(SqliteStore, sqlx::Sqlite);
+    const BEGIN_WRITE: Option<&'static str> = Some("BEGIN IMMEDIATE");
+    const LOCKS_ROWS: bool = false;
+    // sqlx writes SQLite's times as text to the nanosecond.
+    const STORED_SUBSEC_DIGITS: u16 = 9;
+    const BOARD_BY_ID_FOR_WRITE: &'static str =
+        concat!(board_columns!(), " FROM boards WHERE id = $1");
+    const BOARD_BY_SLUG_FOR_WRITE: &'static str =
+        concat!(board_columns!(), " FROM boards WHERE slug = $1");
+    const LOCK_BOARD_OF_CARD: &'static str = "SELECT board_id FROM cards WHERE id = $1";
+    // SQLite runs both statements of one string; sqlx binds `$n` to the n-th value in both.
+    const MOVE_AND_LOG: &'static str =
+        concat!(move_update!(), " RETURNING position; ", move_event!());
+    // The count is patched in SQL because it is only known there; serde writes the rest of
+    // the event, as for every other event.
+    const RECUR_AND_LOG: &'static str = concat!(
+        "UPDATE cards SET occurrences = occurrences + 1, last_seen_at = $1, \
+         alert_resolved_at = NULL, updated_at = $2 \
+         WHERE board_id = $3 AND open_dedup_key = $4 RETURNING ",
+        card_columns!(),
+        "; INSERT INTO card_events (board_id, card_id, kind, at, actor_kind, actor_name, data) \
+         SELECT $3, id, $5, $1, $6, $7, json_set($8, '$.occurrences', occurrences) \
+         FROM cards WHERE board_id = $3 AND open_dedup_key = $4"
+    );
+
+    fn executor(conn: &mut Conn<Self>) -> impl sqlx::Executor<'_, Database = Self::Db> {
+        conn
+    }
+
+    fn rows_affected(result: &sqlx::sqlite::SqliteQueryResult) -> u64 {
+        result.rows_affected()
+    }
+
+    /// One process owns the file: the store tells its own live views after the commit.
+    async fn notify(_: &mut Conn<Self>, _: &[BoardChange]) -> Result<bool, StoreError> {
+        Ok(false)
+    }
+
+    async fn board_cards(
+        conn: &mut Conn<Self>,
+        board: uuid::Uuid,
+    ) -> Result<Vec<domain::Card>, StoreError> {
+        board_cards(conn, board).await
+    }
+
+    async fn metric_cards(
+        conn: &mut Conn<Self>,
+        board: uuid::Uuid,
+    ) -> Result<Vec<domain::metrics::MetricCard>, StoreError> {
+        metric_cards(conn, board).await
+    }
+
+    async fn event_log(
+        conn: &mut Conn<Self>,
+        board: domain::BoardId,
+        after: i64,
+    ) -> Result<Vec<domain::CardEvent>, StoreError> {
+        event_log(conn, board, after).await
+    }
+}
 
 #[cfg(test)]
 mod tests {
-    //! The layout version a move relies on (`versioned_card` in `sql.rs`), tested where
-    //! the store's private helpers are in reach; the store's behaviour on both databases is
-    //! tested in `server/tests/`.
+    //! The layout version a move relies on (`versioned_card` in `placement.rs`) and the plans
+    //! of a write's reads, tested where the store's private helpers are in reach; the
+    //! store's behaviour on both databases is tested in `server/tests/`.
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use application::ports::{BoardRef, Store as _};
+    use application::ports::{BoardRef, BoardStore as _, CardStore as _};
     use chrono::Utc;
+
+    use crate::store::placement::{cell_set_condition, end_of_cell_key};
     use domain::{Actor, CardId, ColumnId, MoveRequest, NewBoard, NewCard};
 
     /// The layout version as a move of `card` reads it.
     async fn version(store: &SqliteStore, card: CardId) -> i64 {
         let mut conn = store.pool.acquire().await.unwrap();
-        let (version, _) = versioned_card(&mut conn, card).await.unwrap();
+        let (version, _) = SqliteStore::versioned_card(&mut conn, card).await.unwrap();
         version
     }
 
@@ -462,7 +362,7 @@ mod tests {
     async fn a_move_is_checked_against_the_layout_as_changed_since_the_last_move() {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("layout.db").display());
-        let store = SqliteStore::connect(&url, Duration::from_secs(5))
+        let store = SqliteStore::connect(&url, Duration::from_secs(5), &AccelSettings::default())
             .await
             .unwrap();
         let actor = Actor::system("test");
@@ -538,7 +438,7 @@ mod tests {
     async fn writes_read_cells_through_their_index() {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("plans.db").display());
-        let store = SqliteStore::connect(&url, Duration::from_secs(5))
+        let store = SqliteStore::connect(&url, Duration::from_secs(5), &AccelSettings::default())
             .await
             .unwrap();
         let end = plan_of(&store, concat!("SELECT ", end_of_cell_key!("$4", "$3"))).await;

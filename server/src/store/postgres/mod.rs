@@ -8,29 +8,21 @@ use std::time::Duration;
 use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions};
 
-use super::recent::Recent;
+use application::ports::{BoardChange, StoreError};
 
-// `BoardChange` comes in with the shared SQL below.
+use crate::store::accel::{AccelSettings, Accelerator};
+use crate::store::backend::{Backend, Conn};
+use crate::store::error::{db_error, migrate_error};
+use crate::store::placement::{move_event, move_update};
+use crate::store::rows::{LogRow, board_columns, card_columns, log_columns};
+use crate::store::sql::SqlStore;
 
 /// Storage in a PostgreSQL database.
-#[derive(Clone, Debug)]
-pub struct PostgresStore {
-    pool: sqlx::PgPool,
-    /// Committed changes from every instance, as this instance's listener receives them.
-    changes: std::sync::Arc<application::ChangeFeed>,
-    /// Unused: PostgreSQL serialises writes per board with row locks, across instances.
-    write_turn: Option<std::sync::Arc<tokio::sync::Mutex<()>>>,
-    /// Boards' event logs as last read (see [`super::log_cache`]).
-    log_cache: std::sync::Arc<super::log_cache::LogCache>,
-    /// Boards' layouts as last read by a move (see [`super::layout_cache`]).
-    layouts: std::sync::Arc<super::layout_cache::LayoutCache>,
-    /// API tokens by secret hash, as recently read (see [`super::recent`]).
-    tokens: std::sync::Arc<Recent<String, domain::access::ApiToken>>,
-    /// Which board each card is on (see [`super::card_boards`]).
-    card_boards: std::sync::Arc<super::card_boards::CardBoards>,
-    /// Boards' incident settings, as recently read (see [`super::recent`]).
-    incident_settings: std::sync::Arc<Recent<domain::BoardId, domain::incident::IncidentSettings>>,
-}
+pub type PostgresStore = SqlStore<Postgres>;
+
+/// The PostgreSQL backend (see [`Backend`]).
+#[derive(Clone, Copy, Debug)]
+pub struct Postgres;
 
 /// The NOTIFY channel instances announce board changes on.
 const CHANNEL: &str = "flowboard_changes";
@@ -44,12 +36,16 @@ const CHANNEL: &str = "flowboard_changes";
 /// the idle connection; one board page waited 1,165 s in the load bench.
 const IDLE_IN_TRANSACTION_LIMIT: &str = "30s";
 
-impl PostgresStore {
+impl SqlStore<Postgres> {
     /// Connects to `url` (`postgres://...`) and runs the migrations. A request waits at most
     /// `acquire_timeout` for a connection (also while PostgreSQL is unreachable, when sqlx
     /// keeps retrying to connect): then it gets `StoreError::Unavailable`.
-    pub async fn connect(url: &str, acquire_timeout: Duration) -> Result<Self, StoreError> {
-        let pool = super::ping_when_idle(super::no_reaper(PgPoolOptions::new()))
+    pub async fn connect(
+        url: &str,
+        acquire_timeout: Duration,
+        accel: &AccelSettings,
+    ) -> Result<Self, StoreError> {
+        let pool = crate::store::ping_when_idle(crate::store::no_reaper(PgPoolOptions::new()))
             .max_connections(16)
             .acquire_timeout(acquire_timeout)
             .connect_with(Self::connect_options(url)?)
@@ -58,31 +54,21 @@ impl PostgresStore {
         sqlx::migrate!("../migrations/postgres")
             .run(&pool)
             .await
-            .map_err(super::rows::migrate_error)?;
-        let changes = std::sync::Arc::<application::ChangeFeed>::default();
-        let incident_settings = std::sync::Arc::<Recent<_, _>>::default();
+            .map_err(migrate_error)?;
+        let store = Self::new(pool.clone(), pool.clone(), Default::default(), accel);
         let listener = listen(&pool).await.map_err(db_error)?;
         // Every change from here on is heard: what the feed reports as "no change since"
         // starts now, not before the listener was connected.
-        changes.publish(BoardChange::resync());
+        store.changes.publish(BoardChange::resync());
         tokio::spawn(forward_notifications(
-            pool.clone(),
+            pool,
             listener,
             Heard {
-                changes: std::sync::Arc::clone(&changes),
-                incident_settings: std::sync::Arc::clone(&incident_settings),
+                changes: std::sync::Arc::clone(&store.changes),
+                accel: std::sync::Arc::clone(&store.accel),
             },
         ));
-        Ok(Self {
-            pool,
-            changes,
-            write_turn: None,
-            log_cache: Default::default(),
-            layouts: Default::default(),
-            tokens: Default::default(),
-            card_boards: Default::default(),
-            incident_settings,
-        })
+        Ok(store)
     }
 
     /// The options every connection to `url` is opened with: the URL's own, plus a limit on
@@ -96,70 +82,58 @@ impl PostgresStore {
                 IDLE_IN_TRANSACTION_LIMIT,
             )]))
     }
-
-    /// The pool write transactions take their connection from: the one pool.
-    fn write_pool(&self) -> &sqlx::PgPool {
-        &self.pool
-    }
-
-    /// Closes the pool.
-    pub async fn close(&self) {
-        self.pool.close().await;
-    }
 }
 
-impl PostgresStore {
-    /// The board's events with an id above `after`, in log order, without decoding the JSON of
-    /// creations and moves (see [`super::rows::LogRow`]).
-    async fn event_log(
-        &self,
-        board: domain::BoardId,
-        after: i64,
-    ) -> Result<Vec<domain::CardEvent>, StoreError> {
-        type Row = (
-            i64,
-            uuid::Uuid,
-            chrono::DateTime<chrono::Utc>,
-            String,
-            String,
-            String,
-            Option<uuid::Uuid>,
-            Option<uuid::Uuid>,
-            Option<uuid::Uuid>,
-            Option<uuid::Uuid>,
-            Option<sqlx::types::Json<domain::EventKind>>,
-        );
-        let rows: Vec<Row> = sqlx::query_as(concat!(
-            "SELECT ",
-            super::rows::log_columns!("data"),
-            " FROM card_events WHERE board_id = $1 AND id > $2 ORDER BY id"
-        ))
-        .bind(board.0)
-        .bind(after)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(super::rows::db_error)?;
-        rows.into_iter()
-            .map(
-                |(id, card_id, at, actor_kind, actor_name, kind, c, l, fc, fl, data)| {
-                    super::rows::LogRow {
-                        id,
-                        card_id,
-                        at,
-                        actor_kind,
-                        actor_name,
-                        kind,
-                        column_id: c,
-                        lane_id: l,
-                        from_column_id: fc,
-                        from_lane_id: fl,
-                        data: data.map(|d| d.0),
-                    }
-                    .into_event(board)
-                },
-            )
-            .collect()
-    }
+/// The board's events with an id above `after`, in log order, without decoding the JSON of
+/// creations and moves (see [`LogRow`]).
+async fn event_log(
+    conn: &mut sqlx::PgConnection,
+    board: domain::BoardId,
+    after: i64,
+) -> Result<Vec<domain::CardEvent>, StoreError> {
+    type Row = (
+        i64,
+        uuid::Uuid,
+        chrono::DateTime<chrono::Utc>,
+        String,
+        String,
+        String,
+        Option<uuid::Uuid>,
+        Option<uuid::Uuid>,
+        Option<uuid::Uuid>,
+        Option<uuid::Uuid>,
+        Option<sqlx::types::Json<domain::EventKind>>,
+    );
+    let rows: Vec<Row> = sqlx::query_as(concat!(
+        "SELECT ",
+        log_columns!("data"),
+        " FROM card_events WHERE board_id = $1 AND id > $2 ORDER BY id"
+    ))
+    .bind(board.0)
+    .bind(after)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(db_error)?;
+    rows.into_iter()
+        .map(
+            |(id, card_id, at, actor_kind, actor_name, kind, c, l, fc, fl, data)| {
+                LogRow {
+                    id,
+                    card_id,
+                    at,
+                    actor_kind,
+                    actor_name,
+                    kind,
+                    column_id: c,
+                    lane_id: l,
+                    from_column_id: fc,
+                    from_lane_id: fl,
+                    data: data.map(|d| d.0),
+                }
+                .into_event(board)
+            },
+        )
+        .collect()
 }
 
 /// The board's cards in board order (position, then number).
@@ -167,7 +141,7 @@ async fn board_cards(
     conn: &mut sqlx::PgConnection,
     board: uuid::Uuid,
 ) -> Result<Vec<domain::Card>, StoreError> {
-    sqlx::query_as::<_, super::rows::CardRow>(concat!(
+    sqlx::query_as::<_, crate::store::rows::CardRow>(concat!(
         "SELECT ",
         card_columns!(),
         " FROM cards WHERE board_id = $1 ORDER BY position, number"
@@ -186,7 +160,7 @@ async fn metric_cards(
     conn: &mut sqlx::PgConnection,
     board: uuid::Uuid,
 ) -> Result<Vec<domain::metrics::MetricCard>, StoreError> {
-    sqlx::query_as::<_, super::rows::MetricCardRow>(
+    sqlx::query_as::<_, crate::store::rows::MetricCardRow>(
         "SELECT id, number, card_type, column_id, created_at FROM cards WHERE board_id = $1 \
          ORDER BY position, number",
     )
@@ -203,21 +177,21 @@ async fn metric_cards(
 struct Heard {
     /// The live views.
     changes: std::sync::Arc<application::ChangeFeed>,
-    /// The recent copies of incident settings: a change saved on another instance applies
-    /// here as soon as its notification arrives, not up to a second later (see
-    /// [`super::recent`]).
-    incident_settings: std::sync::Arc<Recent<domain::BoardId, domain::incident::IncidentSettings>>,
+    /// The store's copies: incident settings saved on another instance apply here as soon as
+    /// the change's notification arrives, not up to a second later (see
+    /// [`crate::store::accel::recent`]).
+    accel: std::sync::Arc<Accelerator>,
 }
 
 impl Heard {
     fn publish(&self, change: BoardChange) {
         match change.board_id {
             Some(board) if change.what == "incident_settings_changed" => {
-                self.incident_settings.forget(&board);
+                self.accel.forget_incident_settings(Some(board));
             }
             Some(_) => {}
             // Changes may have been missed: nothing kept may be trusted.
-            None => self.incident_settings.clear(),
+            None => self.accel.forget_incident_settings(None),
         }
         self.changes.publish(change);
     }
@@ -273,21 +247,123 @@ async fn listen(pool: &PgPool) -> Result<PgListener, sqlx::Error> {
     Ok(listener)
 }
 
-/// The digits of a second kept in stored times (PostgreSQL keeps microseconds).
-const STORED_SUBSEC_DIGITS: u16 = 6;
+impl Backend for Postgres {
+    type Db = sqlx::Postgres;
 
-impl_store!(PostgresStore, sqlx::Postgres, begin: "", lock_board: " FOR UPDATE", notify: "SELECT pg_notify('flowboard_changes', $1)", dialect: postgres);
-impl_retro_store!(PostgresStore);
-impl_account_store!(PostgresStore, sqlx::Postgres);
-impl_delivery_store!(PostgresStore, sqlx::Postgres);
+    const BEGIN_WRITE: Option<&'static str> = None;
+    const LOCKS_ROWS: bool = true;
+    // PostgreSQL keeps microseconds.
+    const STORED_SUBSEC_DIGITS: u16 = 6;
+    const BOARD_BY_ID_FOR_WRITE: &'static str = BOARD_BY_ID_FOR_WRITE;
+    const BOARD_BY_SLUG_FOR_WRITE: &'static str = BOARD_BY_SLUG_FOR_WRITE;
+    const LOCK_BOARD_OF_CARD: &'static str = LOCK_BOARD_OF_CARD;
+    const MOVE_AND_LOG: &'static str = MOVE_AND_LOG;
+    const RECUR_AND_LOG: &'static str = RECUR_AND_LOG;
+
+    fn executor(conn: &mut Conn<Self>) -> impl sqlx::Executor<'_, Database = Self::Db> {
+        conn
+    }
+
+    fn rows_affected(result: &sqlx::postgres::PgQueryResult) -> u64 {
+        result.rows_affected()
+    }
+
+    async fn notify(conn: &mut Conn<Self>, changes: &[BoardChange]) -> Result<bool, StoreError> {
+        notify(conn, changes).await
+    }
+
+    async fn board_cards(
+        conn: &mut Conn<Self>,
+        board: uuid::Uuid,
+    ) -> Result<Vec<domain::Card>, StoreError> {
+        board_cards(conn, board).await
+    }
+
+    async fn metric_cards(
+        conn: &mut Conn<Self>,
+        board: uuid::Uuid,
+    ) -> Result<Vec<domain::metrics::MetricCard>, StoreError> {
+        metric_cards(conn, board).await
+    }
+
+    async fn event_log(
+        conn: &mut Conn<Self>,
+        board: domain::BoardId,
+        after: i64,
+    ) -> Result<Vec<domain::CardEvent>, StoreError> {
+        event_log(conn, board, after).await
+    }
+}
+
+/// The board row with id `$1`, locked: writes to one board are serialised across instances.
+const BOARD_BY_ID_FOR_WRITE: &str =
+    concat!(board_columns!(), " FROM boards WHERE id = $1 FOR UPDATE");
+
+/// The board row with slug `$1`, locked.
+const BOARD_BY_SLUG_FOR_WRITE: &str =
+    concat!(board_columns!(), " FROM boards WHERE slug = $1 FOR UPDATE");
+
+/// Locks the board row of card `$1`.
+const LOCK_BOARD_OF_CARD: &str =
+    "SELECT id FROM boards WHERE id = (SELECT board_id FROM cards WHERE id = $1) FOR UPDATE";
+
+/// A move's `UPDATE` and its event: PostgreSQL takes one statement per query, so the event
+/// is a data-modifying `WITH`.
+const MOVE_AND_LOG: &str = concat!(
+    "WITH moved AS (",
+    move_update!(),
+    " RETURNING position), logged AS (",
+    move_event!(),
+    ") SELECT position FROM moved"
+);
+
+/// An open incident reported again and its event (see `Backend::RECUR_AND_LOG`): the count
+/// is patched in SQL because it is only known there.
+const RECUR_AND_LOG: &str = concat!(
+    "WITH recurred AS (UPDATE cards SET occurrences = occurrences + 1, last_seen_at = $1, \
+     alert_resolved_at = NULL, updated_at = $2 \
+     WHERE board_id = $3 AND open_dedup_key = $4 RETURNING ",
+    card_columns!(),
+    "), logged AS (INSERT INTO card_events \
+     (board_id, card_id, kind, at, actor_kind, actor_name, data) \
+     SELECT $3, id, $5, $1, $6, $7, jsonb_set($8, '{occurrences}', to_jsonb(occurrences)) \
+     FROM recurred) SELECT ",
+    card_columns!(),
+    " FROM recurred"
+);
+
+/// Announces `changes` with `pg_notify` inside the transaction, in one statement:
+/// `SELECT pg_notify(channel, p) FROM (VALUES ($1), ($2), ...) AS v(p)`.
+async fn notify(
+    conn: &mut sqlx::PgConnection,
+    changes: &[BoardChange],
+) -> Result<bool, StoreError> {
+    let payloads = changes
+        .iter()
+        .map(serde_json::to_string)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| StoreError::Internal(e.to_string()))?;
+    let values = (1..=payloads.len())
+        .map(|n| format!("(${n})"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let statement = format!("SELECT pg_notify('{CHANNEL}', p) FROM (VALUES {values}) AS v(p)");
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(statement));
+    for payload in payloads {
+        query = query.bind(payload);
+    }
+    query.execute(&mut *conn).await.map_err(db_error)?;
+    Ok(true)
+}
 
 #[cfg(test)]
 mod tests {
     //! The plans PostgreSQL makes for a write's reads, checked where the store's private
     //! statements are in reach; runs when `FLOWBOARD_TEST_POSTGRES_URL` is set.
     #![allow(clippy::unwrap_used)]
-    use super::*;
     use domain::ColumnId;
+
+    use crate::store::placement::{cell_set_condition, end_of_cell_key};
 
     /// The generic plan of `sql` (what a prepared statement runs once its plan is cached),
     /// in a fresh schema with the tables and no statistics: the plan must not count on them.

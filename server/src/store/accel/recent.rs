@@ -69,16 +69,9 @@ impl<K: Eq + Hash, V: Clone> Recent<K, V> {
         self.inner.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The copy for `key`, if the read that made it began less than [`KEPT_FOR`] ago.
-    pub fn get<Q>(&self, key: &Q) -> Option<V>
-    where
-        K: Borrow<Q>,
-        Q: Eq + Hash + ?Sized,
-    {
-        self.get_at(key, Instant::now())
-    }
-
-    fn get_at<Q>(&self, key: &Q, now: Instant) -> Option<V>
+    /// The copy for `key`, if the read that made it began less than [`KEPT_FOR`] before
+    /// `now`.
+    pub fn get<Q>(&self, key: &Q, now: Instant) -> Option<V>
     where
         K: Borrow<Q>,
         Q: Eq + Hash + ?Sized,
@@ -90,24 +83,23 @@ impl<K: Eq + Hash, V: Clone> Recent<K, V> {
             .map(|(_, value)| value.clone())
     }
 
-    /// A ticket for a read about to begin.
-    pub fn ticket(&self) -> Ticket {
+    /// A ticket for a read about to begin at `now`.
+    pub fn ticket(&self, now: Instant) -> Ticket {
         let generation = self.inner().generation;
         Ticket {
             generation,
-            at: Instant::now(),
+            at: now,
         }
     }
 
     /// Keeps `value`, read with `ticket`, as the copy for `key`, unless a copy was dropped
     /// since the read began (it may have read the row as it was before that change).
-    pub fn put(&self, ticket: Ticket, key: K, value: V) {
+    pub fn put(&self, ticket: Ticket, key: K, value: V, now: Instant) {
         let mut inner = self.inner();
         if inner.generation != ticket.generation {
             return;
         }
         if inner.entries.len() >= MOST {
-            let now = Instant::now();
             inner
                 .entries
                 .retain(|_, (read, _)| now.saturating_duration_since(*read) < KEPT_FOR);
@@ -146,67 +138,60 @@ impl<K: Eq + Hash, V: Clone> Recent<K, V> {
 mod tests {
     use super::*;
 
-    fn ticket_at(recent: &Recent<String, u32>, at: Instant) -> Ticket {
-        Ticket {
-            at,
-            ..recent.ticket()
-        }
-    }
-
     #[test]
     fn a_copy_is_used_for_kept_for_after_its_read_began() {
         let recent: Recent<String, u32> = Recent::default();
         let start = Instant::now();
-        assert_eq!(recent.get_at("a", start), None);
-        recent.put(ticket_at(&recent, start), "a".into(), 1);
-        assert_eq!(recent.get_at("a", start + KEPT_FOR / 2), Some(1));
-        assert_eq!(recent.get_at("a", start + KEPT_FOR), None, "too old");
+        assert_eq!(recent.get("a", start), None);
+        recent.put(recent.ticket(start), "a".into(), 1, start);
+        assert_eq!(recent.get("a", start + KEPT_FOR / 2), Some(1));
+        assert_eq!(recent.get("a", start + KEPT_FOR), None, "too old");
     }
 
     #[test]
     fn changes_made_here_reach_the_copies_at_once() {
+        let now = Instant::now();
         let recent: Recent<String, u32> = Recent::default();
-        recent.put(recent.ticket(), "a".into(), 1);
-        recent.put(recent.ticket(), "b".into(), 2);
+        recent.put(recent.ticket(now), "a".into(), 1, now);
+        recent.put(recent.ticket(now), "b".into(), 2, now);
         recent.update(|v| *v += 10);
-        assert_eq!(recent.get("a"), Some(11));
+        assert_eq!(recent.get("a", now), Some(11));
         recent.forget("a");
-        assert_eq!(recent.get("a"), None);
-        assert_eq!(recent.get("b"), Some(12));
+        assert_eq!(recent.get("a", now), None);
+        assert_eq!(recent.get("b", now), Some(12));
         recent.clear();
-        assert_eq!(recent.get("b"), None);
+        assert_eq!(recent.get("b", now), None);
     }
 
     #[test]
     fn a_read_under_way_when_a_copy_is_dropped_keeps_nothing() {
+        let now = Instant::now();
         let recent: Recent<String, u32> = Recent::default();
-        let before_revoke = recent.ticket();
+        let before_revoke = recent.ticket(now);
         recent.clear();
-        recent.put(before_revoke, "a".into(), 1);
-        assert_eq!(recent.get("a"), None, "read before the change: not kept");
-        let before_forget = recent.ticket();
+        recent.put(before_revoke, "a".into(), 1, now);
+        assert_eq!(
+            recent.get("a", now),
+            None,
+            "read before the change: not kept"
+        );
+        let before_forget = recent.ticket(now);
         recent.forget("b");
-        recent.put(before_forget, "a".into(), 1);
-        assert_eq!(recent.get("a"), None);
-        recent.put(recent.ticket(), "a".into(), 2);
-        assert_eq!(recent.get("a"), Some(2), "read after it: kept");
+        recent.put(before_forget, "a".into(), 1, now);
+        assert_eq!(recent.get("a", now), None);
+        recent.put(recent.ticket(now), "a".into(), 2, now);
+        assert_eq!(recent.get("a", now), Some(2), "read after it: kept");
     }
 
     #[test]
     fn a_full_cache_drops_its_expired_copies() {
         let recent: Recent<usize, usize> = Recent::default();
-        let long_ago = Instant::now() - KEPT_FOR;
+        let long_ago = Instant::now();
+        let now = long_ago + KEPT_FOR;
         for i in 0..MOST {
-            recent.put(
-                Ticket {
-                    at: long_ago,
-                    ..recent.ticket()
-                },
-                i,
-                i,
-            );
+            recent.put(recent.ticket(long_ago), i, i, long_ago);
         }
-        recent.put(recent.ticket(), MOST, MOST);
+        recent.put(recent.ticket(now), MOST, MOST, now);
         assert_eq!(recent.inner().entries.len(), 1);
     }
 }

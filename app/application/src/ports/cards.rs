@@ -1,0 +1,51 @@
+//! The storage port for cards: made, read, edited and moved; every change appends to the
+//! card's event log in the same transaction.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use domain::{Actor, Card, CardId, CardPatch, MoveRequest, NewCard};
+
+use super::{BoardRef, StoreError};
+
+/// Cards and their moves.
+#[async_trait]
+pub trait CardStore: Send + Sync + 'static {
+    /// Makes a card and records its `created` event.
+    async fn create_card(
+        &self,
+        board: &BoardRef,
+        card: &NewCard,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<Card, StoreError>;
+
+    /// One card by id.
+    async fn card(&self, id: CardId) -> Result<Card, StoreError>;
+
+    /// The board card `id` is on. A card never changes board, so a store may keep the
+    /// answer (the SQL stores do: a move's permission check then reads nothing).
+    async fn card_board(&self, id: CardId) -> Result<domain::BoardId, StoreError> {
+        Ok(self.card(id).await?.board_id)
+    }
+
+    /// One card by its number on a board (`#42`).
+    async fn card_by_number(&self, board: &BoardRef, number: i64) -> Result<Card, StoreError>;
+
+    /// Changes a card's fields and records `edited`, `blocked` or `unblocked` events.
+    async fn update_card(
+        &self,
+        id: CardId,
+        patch: &CardPatch,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<Card, StoreError>;
+
+    /// Moves a card to another column, lane or position and records a `moved` event.
+    async fn move_card(
+        &self,
+        id: CardId,
+        request: &MoveRequest,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<Card, StoreError>;
+}

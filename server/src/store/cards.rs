@@ -1,0 +1,330 @@
+//! Cards: reading them, making them (numbered, placed at the end of their cell), editing
+//! them, and the entry points of moves (checked and written in `placement`).
+
+use application::ports::{BoardChange, BoardRef, CardStore, StoreError};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use domain::policy::Mover;
+use domain::{
+    Actor, Board, BoardId, Card, CardId, CardPatch, ColumnId, ColumnKind, EventKind, LaneId,
+    MoveRequest, NewCard,
+};
+use uuid::Uuid;
+
+use super::backend::{Backend, Conn};
+use super::placement::end_of_cell_key;
+use super::rows::{CardRow, card_columns};
+use super::sql::SqlStore;
+
+impl<B: Backend> SqlStore<B> {
+    /// One card by id.
+    pub(super) async fn card_row(conn: &mut Conn<B>, id: CardId) -> Result<Card, StoreError> {
+        let row: Option<CardRow> = B::sql(concat!(
+            "SELECT ",
+            card_columns!(),
+            " FROM cards WHERE id = $1"
+        ))
+        .bind(id.0)
+        .fetch_optional(conn)
+        .await?;
+        row.ok_or_else(|| StoreError::NotFound(format!("card {id}")))?
+            .try_into()
+    }
+
+    /// Makes a card on a locked board (loaded without its cards: the policies count the few
+    /// that bear on the placement): validation, policies (overrides recorded), number,
+    /// position, `created` event. `link` is kept for incidents.
+    pub(super) async fn add_card(
+        conn: &mut Conn<B>,
+        board: &Board,
+        new: &NewCard,
+        actor: &Actor,
+        now: DateTime<Utc>,
+        link: Option<String>,
+    ) -> Result<Card, StoreError> {
+        let draft = new.validate(board)?;
+        let mover = Mover::new_card(draft.card_type);
+        let cell = (draft.column_id, draft.lane_id);
+        let overrides =
+            Self::enforce(conn, board, mover, cell, new.override_reason.as_deref()).await?;
+        let number = Self::next_numbers(conn, board.id, 1).await?;
+        let position =
+            Self::key_for(conn, board.id, draft.column_id, draft.lane_id, None, None).await?;
+        let reported = draft.source.is_some();
+        let card = Card {
+            id: CardId::new(),
+            board_id: board.id,
+            number,
+            title: draft.title,
+            description: draft.description,
+            card_type: draft.card_type,
+            column_id: draft.column_id,
+            lane_id: draft.lane_id,
+            position,
+            blocked: false,
+            blocked_reason: None,
+            severity: draft.severity,
+            service: draft.service,
+            source: draft.source,
+            dedup_key: draft.dedup_key,
+            created_at: now,
+            updated_at: now,
+            column_entered_at: now,
+            occurrences: 1,
+            last_seen_at: reported.then_some(now),
+            alert_resolved_at: None,
+            link,
+            caused_by: None,
+        };
+        let open = board
+            .column(card.column_id)
+            .is_some_and(|c| c.kind != ColumnKind::Done);
+        Self::insert_card(conn, &card, open).await?;
+        let created = EventKind::Created {
+            column_id: card.column_id,
+            lane_id: card.lane_id,
+        };
+        Self::insert_event(conn, board.id, card.id, now, actor, &created).await?;
+        Self::record_overrides(conn, board.id, card.id, now, actor, overrides).await?;
+        Ok(card)
+    }
+
+    /// Takes the board's next `count` card numbers; answers the first.
+    pub(super) async fn next_numbers(
+        conn: &mut Conn<B>,
+        board: BoardId,
+        count: i64,
+    ) -> Result<i64, StoreError> {
+        let (first,) = B::sql(
+            "UPDATE boards SET next_card_number = next_card_number + $2 WHERE id = $1 \
+             RETURNING next_card_number - $2",
+        )
+        .bind(board.0)
+        .bind(count)
+        .fetch_one(conn)
+        .await?;
+        Ok(first)
+    }
+
+    /// The sort key for index `index` of a cell (`None`: its end), renumbering the cell if it
+    /// ran out of room.
+    pub(super) async fn key_for(
+        conn: &mut Conn<B>,
+        board: BoardId,
+        column: ColumnId,
+        lane: LaneId,
+        except: Option<CardId>,
+        index: Option<u32>,
+    ) -> Result<f64, StoreError> {
+        let except = except.map_or(Uuid::nil(), |c| c.0);
+        let Some(index) = index else {
+            // At the end (every new card): after the last key, whatever the cell holds,
+            // without reading its keys (a `done` cell holds years of cards).
+            let (key,) = B::sql(concat!("SELECT ", end_of_cell_key!("$4", "$3")))
+                .bind(column.0)
+                .bind(lane.0)
+                .bind(except)
+                .bind(board.0)
+                .fetch_one(conn)
+                .await?;
+            return Ok(key);
+        };
+        // The cell's keys, the moving card left out: a search of `cards_cell_idx`.
+        let cell: Vec<(Uuid, f64)> = B::sql(
+            "SELECT id, position FROM cards WHERE board_id = $4 AND column_id = $1 \
+             AND lane_id = $2 AND id <> $3 ORDER BY position, number",
+        )
+        .bind(column.0)
+        .bind(lane.0)
+        .bind(except)
+        .bind(board.0)
+        .fetch_all(conn)
+        .await?;
+        let keys: Vec<f64> = cell.iter().map(|(_, k)| *k).collect();
+        let index = index as usize;
+        if let Some(key) = domain::position::key_at(&keys, index) {
+            return Ok(key);
+        }
+        let fresh = domain::position::renumbered(keys.len());
+        for ((id, _), key) in cell.iter().zip(&fresh) {
+            B::sql("UPDATE cards SET position = $1 WHERE id = $2")
+                .bind(*key)
+                .bind(*id)
+                .execute(conn)
+                .await?;
+        }
+        domain::position::key_at(&fresh, index)
+            .ok_or_else(|| StoreError::Internal("no room in a renumbered cell".into()))
+    }
+
+    /// Writes a new card; `open` says whether it holds its dedup key as an open incident's
+    /// (a card made straight into a done column does not).
+    pub(super) async fn insert_card(
+        conn: &mut Conn<B>,
+        card: &Card,
+        open: bool,
+    ) -> Result<(), StoreError> {
+        B::sql(concat!(
+            "INSERT INTO cards (",
+            card_columns!(),
+            ", open_dedup_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, \
+             $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)"
+        ))
+        .bind(card.id.0)
+        .bind(card.board_id.0)
+        .bind(card.number)
+        .bind(card.title.as_str())
+        .bind(card.description.as_str())
+        .bind(card.card_type.as_str())
+        .bind(card.column_id.0)
+        .bind(card.lane_id.0)
+        .bind(card.position)
+        .bind(card.blocked)
+        .bind(card.blocked_reason.as_deref())
+        .bind(card.severity.map(|s| s.as_str()))
+        .bind(card.service.as_deref())
+        .bind(card.source.as_deref())
+        .bind(card.dedup_key.as_deref())
+        .bind(card.created_at)
+        .bind(card.updated_at)
+        .bind(card.column_entered_at)
+        .bind(card.occurrences as i32)
+        .bind(card.last_seen_at)
+        .bind(card.alert_resolved_at)
+        .bind(card.link.as_deref())
+        .bind(card.caused_by.map(|d| d.0))
+        .bind(if open {
+            card.dedup_key.as_deref()
+        } else {
+            None
+        })
+        .execute(conn)
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict(_) => StoreError::Conflict(format!(
+                "an open incident with dedup_key {:?} already exists on this board",
+                card.dedup_key.as_deref().unwrap_or_default()
+            )),
+            other => other,
+        })?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl<B: Backend> CardStore for SqlStore<B> {
+    async fn create_card(
+        &self,
+        board: &BoardRef,
+        new: &NewCard,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<Card, StoreError> {
+        let mut tx = self.write_tx().await?;
+        let board = Self::load_board(&mut tx, board, false).await?;
+        let card = Self::add_card(&mut tx, &board, new, actor, now, None).await?;
+        self.commit(tx, BoardChange::card(&card, "card_created"))
+            .await?;
+        Ok(card)
+    }
+
+    async fn card(&self, id: CardId) -> Result<Card, StoreError> {
+        let mut conn = self.read().await?;
+        Self::card_row(&mut conn, id).await
+    }
+
+    async fn card_board(&self, id: CardId) -> Result<BoardId, StoreError> {
+        if let Some(board) = self.accel.card_board(id) {
+            return Ok(board);
+        }
+        let mut conn = self.read().await?;
+        let found: Option<(Uuid,)> = B::sql("SELECT board_id FROM cards WHERE id = $1")
+            .bind(id.0)
+            .fetch_optional(&mut conn)
+            .await?;
+        let (board,) = found.ok_or_else(|| StoreError::NotFound(format!("card {id}")))?;
+        self.accel.keep_card_board(id, BoardId(board));
+        Ok(BoardId(board))
+    }
+
+    async fn card_by_number(&self, board: &BoardRef, number: i64) -> Result<Card, StoreError> {
+        let mut conn = self.read().await?;
+        let board_row = Self::read_board_row(&mut conn, board).await?;
+        let row: Option<CardRow> = B::sql(concat!(
+            "SELECT ",
+            card_columns!(),
+            " FROM cards WHERE board_id = $1 AND number = $2"
+        ))
+        .bind(board_row.id)
+        .bind(number)
+        .fetch_optional(&mut conn)
+        .await?;
+        row.ok_or_else(|| StoreError::NotFound(format!("card #{number} on {board}")))?
+            .try_into()
+    }
+
+    async fn update_card(
+        &self,
+        id: CardId,
+        patch: &CardPatch,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<Card, StoreError> {
+        let mut tx = self.write_tx().await?;
+        let board = Self::lock_card_board(&mut tx, id).await?;
+        let card = Self::card_row(&mut tx, id).await?;
+        let patched = patch.apply(&card, now)?;
+        let next = &patched.card;
+        if next == &card {
+            return Ok(card);
+        }
+        B::sql(
+            "UPDATE cards SET title = $1, description = $2, card_type = $3, severity = $4, \
+             service = $5, blocked = $6, blocked_reason = $7, updated_at = $8 WHERE id = $9",
+        )
+        .bind(next.title.as_str())
+        .bind(next.description.as_str())
+        .bind(next.card_type.as_str())
+        .bind(next.severity.map(|s| s.as_str()))
+        .bind(next.service.as_deref())
+        .bind(next.blocked)
+        .bind(next.blocked_reason.as_deref())
+        .bind(next.updated_at)
+        .bind(id.0)
+        .execute(&mut tx)
+        .await?;
+        let mut events = Vec::new();
+        if !patched.changed.is_empty() {
+            let fields = patched.changed.iter().map(|f| (*f).to_owned()).collect();
+            events.push(EventKind::Edited { fields });
+        }
+        if let Some(reason) = patched.blocked_now.clone() {
+            events.push(EventKind::Blocked { reason });
+        }
+        if patched.unblocked {
+            events.push(EventKind::Unblocked);
+        }
+        for kind in &events {
+            Self::insert_event(&mut tx, board.id, id, now, actor, kind).await?;
+        }
+        self.commit(tx, BoardChange::card(&patched.card, "card_edited"))
+            .await?;
+        Ok(patched.card)
+    }
+
+    async fn move_card(
+        &self,
+        id: CardId,
+        request: &MoveRequest,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<Card, StoreError> {
+        // The time as the database keeps it: the answer is then what a read gives.
+        let now = chrono::SubsecRound::trunc_subsecs(now, B::STORED_SUBSEC_DIGITS);
+        let mut tx = self.write_tx().await?;
+        let card = self.move_in(&mut tx, id, request, actor, now).await?;
+        self.commit(tx, BoardChange::card(&card, "card_moved"))
+            .await?;
+        Ok(card)
+    }
+}
