@@ -34,26 +34,101 @@ pub enum Database {
     Postgres(PostgresStore),
 }
 
+/// What sits between Flowboard and PostgreSQL (`--database-pooling`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Pooling {
+    /// PostgreSQL itself, or a pooler that gives each connection a server connection of its
+    /// own for as long as it lasts (PgBouncer's `pool_mode = session`).
+    #[default]
+    Session,
+    /// A pooler that lends a server connection for one transaction at a time (PgBouncer's
+    /// `pool_mode = transaction`): statements must be unnamed, nothing may rely on session
+    /// state, and the change listener needs a direct connection (`--database-listen-url`).
+    Transaction,
+}
+
+/// How to open the database, beyond its URL.
+#[derive(Clone, Debug)]
+pub struct ConnectOptions {
+    /// How long a request waits for a database connection before it is answered with 503.
+    pub acquire_timeout: Duration,
+    /// What sits between Flowboard and PostgreSQL.
+    pub pooling: Pooling,
+    /// A direct PostgreSQL connection for what needs a session of its own: the change
+    /// listener's `LISTEN` and, with transaction pooling, the migrations (their advisory lock
+    /// is held by the session). `None`: the database URL.
+    pub listen_url: Option<String>,
+}
+
+impl Default for ConnectOptions {
+    fn default() -> Self {
+        Self {
+            acquire_timeout: Database::DEFAULT_ACQUIRE_TIMEOUT,
+            pooling: Pooling::Session,
+            listen_url: None,
+        }
+    }
+}
+
+impl ConnectOptions {
+    /// Whether these options fit a database at `url`; if not, why, in words for the operator.
+    pub fn check(&self, url: &str) -> Result<(), String> {
+        let postgres = |u: &str| u.starts_with("postgres://") || u.starts_with("postgresql://");
+        if !postgres(url) {
+            if self.pooling == Pooling::Transaction {
+                return Err("--database-pooling transaction is for PostgreSQL behind a \
+                            transaction pooler; this database is not PostgreSQL"
+                    .to_owned());
+            }
+            if self.listen_url.is_some() {
+                return Err(
+                    "--database-listen-url is for PostgreSQL; this database is not \
+                            PostgreSQL"
+                        .to_owned(),
+                );
+            }
+            return Ok(());
+        }
+        match &self.listen_url {
+            Some(listen) if !postgres(listen) => Err(format!(
+                "--database-listen-url must be a postgres:// URL, not {:?}",
+                listen.split_once("://").map_or("", |(scheme, _)| scheme)
+            )),
+            None if self.pooling == Pooling::Transaction => Err(
+                "--database-pooling transaction needs --database-listen-url \
+                 (FLOWBOARD_DATABASE_LISTEN_URL), a direct connection to PostgreSQL: live \
+                 updates across instances arrive through LISTEN, which lasts as long as the \
+                 session, and a transaction pooler hands the server connection to other \
+                 clients after each transaction, so a LISTEN through it would hear nothing"
+                    .to_owned(),
+            ),
+            _ => Ok(()),
+        }
+    }
+}
+
 impl Database {
     /// How long a request waits for a database connection by default before it is answered
     /// with 503 (`--database-timeout-secs`).
     pub const DEFAULT_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 
-    /// Opens the database at `url` and brings its schema up to date.
+    /// Opens the database at `url` (PostgreSQL directly or through a session pooler) and
+    /// brings its schema up to date.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
-        Self::connect_with(url, Self::DEFAULT_ACQUIRE_TIMEOUT).await
+        Self::connect_with(url, &ConnectOptions::default()).await
     }
 
     /// Opens the database at `url`, bringing its schema up to date; a request waits at most
-    /// `acquire_timeout` for a connection (also while the database is unreachable).
-    pub async fn connect_with(url: &str, acquire_timeout: Duration) -> Result<Self, StoreError> {
+    /// `options.acquire_timeout` for a connection (also while the database is unreachable).
+    /// Settings that do not fit the URL ([`ConnectOptions::check`]) are refused before
+    /// anything is opened.
+    pub async fn connect_with(url: &str, options: &ConnectOptions) -> Result<Self, StoreError> {
+        options.check(url).map_err(StoreError::Unavailable)?;
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Ok(Self::Postgres(
-                PostgresStore::connect(url, acquire_timeout).await?,
-            ))
+            Ok(Self::Postgres(PostgresStore::connect(url, options).await?))
         } else if url.starts_with("sqlite:") {
             Ok(Self::Sqlite(
-                SqliteStore::connect(url, acquire_timeout).await?,
+                SqliteStore::connect(url, options.acquire_timeout).await?,
             ))
         } else {
             Err(StoreError::Unavailable(format!(

@@ -16,6 +16,16 @@ use super::recent::Recent;
 #[derive(Clone, Debug)]
 pub struct PostgresStore {
     pool: sqlx::PgPool,
+    /// Where this instance's change listener takes its connection from: `pool` itself, or a
+    /// pool of one direct connection (`--database-listen-url`).
+    listen_pool: sqlx::PgPool,
+    /// What sits between Flowboard and PostgreSQL.
+    // TODO(store rewrite): unnamed statements when Transaction.
+    #[expect(
+        dead_code,
+        reason = "the store rewrite reads it to choose unnamed statements"
+    )]
+    pooling: super::Pooling,
     /// Committed changes from every instance, as this instance's listener receives them.
     changes: std::sync::Arc<application::ChangeFeed>,
     /// Unused: PostgreSQL serialises writes per board with row locks, across instances.
@@ -46,27 +56,47 @@ const IDLE_IN_TRANSACTION_LIMIT: &str = "30s";
 
 impl PostgresStore {
     /// Connects to `url` (`postgres://...`) and runs the migrations. A request waits at most
-    /// `acquire_timeout` for a connection (also while PostgreSQL is unreachable, when sqlx
-    /// keeps retrying to connect): then it gets `StoreError::Unavailable`.
-    pub async fn connect(url: &str, acquire_timeout: Duration) -> Result<Self, StoreError> {
+    /// `options.acquire_timeout` for a connection (also while PostgreSQL is unreachable, when
+    /// sqlx keeps retrying to connect): then it gets `StoreError::Unavailable`. The change
+    /// listener connects to `options.listen_url` when given (required with transaction
+    /// pooling: see [`super::ConnectOptions::check`]).
+    pub async fn connect(url: &str, options: &super::ConnectOptions) -> Result<Self, StoreError> {
+        let pooling = options.pooling;
         let pool = super::ping_when_idle(super::no_reaper(PgPoolOptions::new()))
             .max_connections(16)
-            .acquire_timeout(acquire_timeout)
-            .connect_with(Self::connect_options(url)?)
+            .acquire_timeout(options.acquire_timeout)
+            .connect_with(Self::pooled_connect_options(url, pooling)?)
             .await
             .map_err(db_error)?;
+        let listen_pool = match &options.listen_url {
+            // A LISTEN lasts as long as its session: one direct connection, kept.
+            Some(listen_url) => super::no_reaper(PgPoolOptions::new())
+                .max_connections(1)
+                .acquire_timeout(options.acquire_timeout)
+                .connect_lazy_with(Self::connect_options(listen_url)?),
+            None => pool.clone(),
+        };
+        // sqlx's migrator holds a session-level advisory lock while it works, and names its
+        // statements: through a transaction pooler the lock would stay on whichever server
+        // connection took it, blocking every later start-up. So there they run on the direct
+        // connection (`check` made sure there is one), before it starts listening.
+        let migrate_on = match pooling {
+            super::Pooling::Session => &pool,
+            super::Pooling::Transaction => &listen_pool,
+        };
         sqlx::migrate!("../migrations/postgres")
-            .run(&pool)
+            .run(migrate_on)
             .await
             .map_err(super::rows::migrate_error)?;
+        warn_without_idle_limit(&pool).await;
         let changes = std::sync::Arc::<application::ChangeFeed>::default();
         let incident_settings = std::sync::Arc::<Recent<_, _>>::default();
-        let listener = listen(&pool).await.map_err(db_error)?;
+        let listener = listen(&listen_pool).await.map_err(db_error)?;
         // Every change from here on is heard: what the feed reports as "no change since"
         // starts now, not before the listener was connected.
         changes.publish(BoardChange::resync());
         tokio::spawn(forward_notifications(
-            pool.clone(),
+            listen_pool.clone(),
             listener,
             Heard {
                 changes: std::sync::Arc::clone(&changes),
@@ -75,6 +105,8 @@ impl PostgresStore {
         ));
         Ok(Self {
             pool,
+            listen_pool,
+            pooling,
             changes,
             write_turn: None,
             log_cache: Default::default(),
@@ -85,8 +117,8 @@ impl PostgresStore {
         })
     }
 
-    /// The options every connection to `url` is opened with: the URL's own, plus a limit on
-    /// idling inside a transaction ([`IDLE_IN_TRANSACTION_LIMIT`]).
+    /// The options every direct connection to `url` is opened with: the URL's own, plus a
+    /// limit on idling inside a transaction ([`IDLE_IN_TRANSACTION_LIMIT`]).
     pub fn connect_options(url: &str) -> Result<PgConnectOptions, StoreError> {
         Ok(url
             .parse::<PgConnectOptions>()
@@ -97,14 +129,36 @@ impl PostgresStore {
             )]))
     }
 
+    /// The options the request pool's connections to `url` are opened with. Through a
+    /// transaction pooler they carry only the startup parameters PgBouncer passes on: it
+    /// refuses a connection that sends any other (`unsupported startup parameter`), and
+    /// those listed in its `ignore_startup_parameters` it drops without a word. So neither
+    /// `options` (the idle-in-transaction limit: set it on the role instead, see the README)
+    /// nor sqlx's `extra_float_digits` is sent; the latter changes only floats in text
+    /// results, and Flowboard reads results in binary (PostgreSQL 12 and later print floats
+    /// exactly anyway).
+    pub fn pooled_connect_options(
+        url: &str,
+        pooling: super::Pooling,
+    ) -> Result<PgConnectOptions, StoreError> {
+        match pooling {
+            super::Pooling::Session => Self::connect_options(url),
+            super::Pooling::Transaction => Ok(url
+                .parse::<PgConnectOptions>()
+                .map_err(db_error)?
+                .extra_float_digits(None)),
+        }
+    }
+
     /// The pool write transactions take their connection from: the one pool.
     fn write_pool(&self) -> &sqlx::PgPool {
         &self.pool
     }
 
-    /// Closes the pool.
+    /// Closes the pool (and the listener's, when it has its own).
     pub async fn close(&self) {
         self.pool.close().await;
+        self.listen_pool.close().await;
     }
 }
 
@@ -266,7 +320,32 @@ async fn forward_notifications(pool: PgPool, listener: PgListener, heard: Heard)
     }
 }
 
-/// A listening connection on the changes channel.
+/// Logs a warning when the request pool's sessions may sit inside a transaction for ever:
+/// the limit Flowboard asks for at connect time (see [`IDLE_IN_TRANSACTION_LIMIT`]) did not
+/// reach the server, as through a pooler that drops or refuses the `options` startup
+/// parameter. One query, in the simple protocol: a single message a transaction pooler
+/// cannot split between server connections.
+async fn warn_without_idle_limit(pool: &PgPool) {
+    use sqlx::Row;
+    let limit = sqlx::raw_sql("SHOW idle_in_transaction_session_timeout")
+        .fetch_one(pool)
+        .await
+        .and_then(|row| row.try_get::<String, _>(0));
+    match limit {
+        Ok(limit) if limit == "0" => tracing::warn!(
+            "PostgreSQL sessions have no idle_in_transaction_session_timeout (through a \
+             connection pooler Flowboard's own is not sent, or dropped): a session left inside a transaction \
+             holds its locks until the connection closes; set it on the role: ALTER ROLE \
+             <user> SET idle_in_transaction_session_timeout = '30s' (or use PgBouncer's \
+             idle_transaction_timeout)"
+        ),
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "could not read idle_in_transaction_session_timeout"),
+    }
+}
+
+/// A listening connection on the changes channel, from `pool`: the request pool, or the
+/// listener's own pool of one direct connection.
 async fn listen(pool: &PgPool) -> Result<PgListener, sqlx::Error> {
     let mut listener = PgListener::connect_with(pool).await?;
     listener.listen(CHANNEL).await?;
