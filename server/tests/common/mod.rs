@@ -12,6 +12,8 @@ use tempfile::TempDir;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub mod pgbouncer;
+
 /// A database for one test; dropping it removes the SQLite file (PostgreSQL schemas live in
 /// the per-run database that `.ci/run` drops).
 pub struct TestDb {
@@ -94,6 +96,9 @@ impl TestServer {
         let base = format!("http://{}", listener.local_addr().expect("addr"));
         let (stop, stopped) = oneshot::channel::<()>();
         let database_url = config.database_url.clone();
+        // The test's own handle opens the database as the server does (through the same
+        // pooler, with the same settings).
+        let options = config.connect_options();
         let handle = tokio::spawn(server::serve(config, listener, async move {
             let _ = stopped.await;
         }));
@@ -102,7 +107,7 @@ impl TestServer {
             if let Ok(r) = anonymous.get(format!("{base}/readyz")).send().await
                 && r.status().is_success()
             {
-                let database = Database::connect(&database_url)
+                let database = Database::connect_with(&database_url, &options)
                     .await
                     .expect("open the server's database");
                 let store = database.store();
@@ -116,6 +121,9 @@ impl TestServer {
                     stop: Some(stop),
                     handle: Some(handle),
                 };
+            }
+            if handle.is_finished() {
+                panic!("server stopped before it was ready: {:?}", handle.await);
             }
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
