@@ -39,7 +39,8 @@ lint: setup ## rustfmt and clippy (server side and browser side), warnings are e
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) clippy -p app --lib --target wasm32-unknown-unknown --features hydrate -- -D warnings
 
-test-rust: ## unit, property and integration tests; PostgreSQL too when FLOWBOARD_TEST_POSTGRES_URL is set
+test-rust: ## unit, property and integration tests; PostgreSQL (and PgBouncer) too when FLOWBOARD_TEST_POSTGRES_URL is set
+	scripts/setup.sh rust
 	$(CARGO) test --workspace
 
 test-contract: ## schemathesis against the served OpenAPI document; PostgreSQL too when FLOWBOARD_TEST_POSTGRES_URL is set

@@ -6,6 +6,7 @@
 #   scripts/setup.sh fuzz    # cargo-fuzz (and a C++ compiler for libFuzzer) only
 #   scripts/setup.sh bench   # the load generator (Debian's wrk) only
 #   scripts/setup.sh contract  # schemathesis from PyPI, in a virtualenv under the build output
+#   scripts/setup.sh rust    # Debian's pgbouncer, when FLOWBOARD_TEST_POSTGRES_URL is set
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -55,6 +56,25 @@ if [ "${1:-build}" = "contract" ]; then
         python3 -m venv "$venv"
         "$venv/bin/pip" install --quiet --disable-pip-version-check \
             "schemathesis==$schemathesis_version"
+    fi
+    exit 0
+fi
+
+# `make test-rust` runs Flowboard behind PgBouncer (server/tests/pooler.rs) when it has a
+# PostgreSQL to test against. The tests start their own PgBouncer on a free port; the
+# service the package starts and enables on installation is stopped and disabled again.
+if [ "${1:-build}" = "rust" ]; then
+    if [ -n "${FLOWBOARD_TEST_POSTGRES_URL:-}" ] && [ ! -x /usr/sbin/pgbouncer ]; then
+        need_apt+=(pgbouncer)
+        apt_install
+        sudo=""
+        [ "$(id -u)" -ne 0 ] && sudo="sudo"
+        if [ -d /run/systemd/system ]; then
+            $sudo systemctl disable --now --quiet pgbouncer.service || true
+        else
+            $sudo service pgbouncer stop >/dev/null 2>&1 || true
+            $sudo update-rc.d pgbouncer disable >/dev/null 2>&1 || true
+        fi
     fi
     exit 0
 fi

@@ -208,7 +208,7 @@ pub async fn backup(args: &crate::config::BackupArgs) -> Result<Vec<String>, Adm
             )]),
             Err(e) => Err(e.into()),
         },
-        Database::Postgres(_) => Err(AdminError::Input(
+        Database::Postgres(_) | Database::PooledPostgres(_) => Err(AdminError::Input(
             "this is a PostgreSQL database: back it up with `pg_dump --format=custom \
              --file=FILE DATABASE_URL` and restore with `pg_restore --dbname=DATABASE_URL FILE`"
                 .into(),

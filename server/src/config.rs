@@ -247,6 +247,25 @@ pub struct Config {
         default_value_t = crate::store::Database::DEFAULT_ACQUIRE_TIMEOUT.as_secs()
     )]
     pub database_timeout_secs: u64,
+
+    /// What sits between Flowboard and PostgreSQL: `session` (PostgreSQL itself, or PgBouncer
+    /// with `pool_mode = session`) or `transaction` (PgBouncer with `pool_mode =
+    /// transaction`: statements are unnamed, and the change listener needs
+    /// `--database-listen-url`).
+    #[arg(
+        long,
+        env = "FLOWBOARD_DATABASE_POOLING",
+        value_enum,
+        default_value = "session"
+    )]
+    pub database_pooling: crate::store::Pooling,
+
+    /// A direct connection to PostgreSQL (`postgres://USER@HOST/DB`, not through a
+    /// transaction pooler) for the listener that brings changes made on other instances to
+    /// live views, and, with `--database-pooling transaction`, for the migrations at
+    /// start-up. Default: the database URL; required with transaction pooling.
+    #[arg(long, env = "FLOWBOARD_DATABASE_LISTEN_URL", value_name = "URL")]
+    pub database_listen_url: Option<String>,
 }
 
 impl Config {
@@ -255,6 +274,16 @@ impl Config {
         self.public_url
             .as_deref()
             .is_some_and(|u| u.starts_with("https://"))
+    }
+
+    /// How to open the database, as these flags say.
+    pub fn connect_options(&self) -> crate::store::ConnectOptions {
+        crate::store::ConnectOptions {
+            acquire_timeout: std::time::Duration::from_secs(self.database_timeout_secs.max(1)),
+            pooling: self.database_pooling,
+            listen_url: self.database_listen_url.clone(),
+            ..Default::default()
+        }
     }
 
     /// A configuration for tests: given database, no demo, defaults elsewhere.
@@ -273,6 +302,8 @@ impl Config {
             max_body_bytes: 1024 * 1024,
             shutdown_grace_secs: 5,
             database_timeout_secs: crate::store::Database::DEFAULT_ACQUIRE_TIMEOUT.as_secs(),
+            database_pooling: crate::store::Pooling::Session,
+            database_listen_url: None,
         }
     }
 }

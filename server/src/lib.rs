@@ -50,6 +50,9 @@ pub enum ServeError {
     /// The database could not be opened or migrated.
     #[error("database: {0}")]
     Database(#[from] application::ports::StoreError),
+    /// The settings contradict each other or the database URL.
+    #[error("settings: {0}")]
+    Settings(String),
     /// The listener failed.
     #[error("network: {0}")]
     Io(#[from] std::io::Error),
@@ -136,11 +139,11 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
-    let db = Database::connect_with(
-        &config.database_url,
-        Duration::from_secs(config.database_timeout_secs.max(1)),
-    )
-    .await?;
+    let options = config.connect_options();
+    options
+        .check(&config.database_url)
+        .map_err(ServeError::Settings)?;
+    let db = Database::connect_with(&config.database_url, &options).await?;
     let store = db.store();
     let mut demo_user = None;
     if config.demo {

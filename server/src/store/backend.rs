@@ -127,6 +127,11 @@ pub trait Backend: Clone + std::fmt::Debug + Send + Sync + 'static {
     /// already be taken or may not exist.
     const NAMED_STATEMENTS: bool = true;
 
+    /// Whether reads run inside a transaction too (behind a transaction pooler, where an
+    /// unnamed statement outside one may be bound to another client's; see
+    /// [`super::postgres::Pg`]).
+    const READS_IN_TRANSACTION: bool = false;
+
     /// How a write transaction begins: SQLite's `BEGIN IMMEDIATE` takes the database's write
     /// lock at once instead of at the first write, so two writers never both read stale state
     /// and then fail to upgrade their locks. `None`: a plain `BEGIN`.

@@ -23,17 +23,96 @@ use std::time::Duration;
 use application::ports::{Store, StoreError};
 
 pub use accel::{AccelSettings, Clock, SystemClock};
-pub use postgres::{Postgres, PostgresStore};
+pub use postgres::{Pg, PooledPostgres, PooledPostgresStore, Postgres, PostgresStore};
 pub use sql::SqlStore;
 pub use sqlite::{Sqlite, SqliteStore};
 
-/// An open database of either kind.
+/// An open database of any kind.
 #[derive(Clone, Debug)]
 pub enum Database {
     /// One SQLite file.
     Sqlite(SqliteStore),
-    /// A PostgreSQL server.
+    /// A PostgreSQL server, directly or through a session pooler.
     Postgres(PostgresStore),
+    /// A PostgreSQL server through a transaction pooler.
+    PooledPostgres(PooledPostgresStore),
+}
+
+/// What sits between Flowboard and PostgreSQL (`--database-pooling`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Pooling {
+    /// PostgreSQL itself, or a pooler that gives each connection a server connection of its
+    /// own for as long as it lasts (PgBouncer's `pool_mode = session`).
+    #[default]
+    Session,
+    /// A pooler that lends a server connection for one transaction at a time (PgBouncer's
+    /// `pool_mode = transaction`): statements must be unnamed, nothing may rely on session
+    /// state, and the change listener needs a direct connection (`--database-listen-url`).
+    Transaction,
+}
+
+/// How to open the database, beyond its URL.
+#[derive(Clone, Debug)]
+pub struct ConnectOptions {
+    /// How long a request waits for a database connection before it is answered with 503.
+    pub acquire_timeout: Duration,
+    /// What sits between Flowboard and PostgreSQL.
+    pub pooling: Pooling,
+    /// A direct PostgreSQL connection for what needs a session of its own: the change
+    /// listener's `LISTEN` and, with transaction pooling, the migrations (their advisory lock
+    /// is held by the session). `None`: the database URL.
+    pub listen_url: Option<String>,
+    /// Whether the store keeps copies of what requests read again and again (on by default;
+    /// the storage conformance suite runs with them on and off).
+    pub accel: AccelSettings,
+}
+
+impl Default for ConnectOptions {
+    fn default() -> Self {
+        Self {
+            acquire_timeout: Database::DEFAULT_ACQUIRE_TIMEOUT,
+            pooling: Pooling::Session,
+            listen_url: None,
+            accel: AccelSettings::default(),
+        }
+    }
+}
+
+impl ConnectOptions {
+    /// Whether these options fit a database at `url`; if not, why, in words for the operator.
+    pub fn check(&self, url: &str) -> Result<(), String> {
+        let postgres = |u: &str| u.starts_with("postgres://") || u.starts_with("postgresql://");
+        if !postgres(url) {
+            if self.pooling == Pooling::Transaction {
+                return Err("--database-pooling transaction is for PostgreSQL behind a \
+                            transaction pooler; this database is not PostgreSQL"
+                    .to_owned());
+            }
+            if self.listen_url.is_some() {
+                return Err(
+                    "--database-listen-url is for PostgreSQL; this database is not \
+                            PostgreSQL"
+                        .to_owned(),
+                );
+            }
+            return Ok(());
+        }
+        match &self.listen_url {
+            Some(listen) if !postgres(listen) => Err(format!(
+                "--database-listen-url must be a postgres:// URL, not {:?}",
+                listen.split_once("://").map_or("", |(scheme, _)| scheme)
+            )),
+            None if self.pooling == Pooling::Transaction => Err(
+                "--database-pooling transaction needs --database-listen-url \
+                 (FLOWBOARD_DATABASE_LISTEN_URL), a direct connection to PostgreSQL: live \
+                 updates across instances arrive through LISTEN, which lasts as long as the \
+                 session, and a transaction pooler hands the server connection to other \
+                 clients after each transaction, so a LISTEN through it would hear nothing"
+                    .to_owned(),
+            ),
+            _ => Ok(()),
+        }
+    }
 }
 
 impl Database {
@@ -41,31 +120,28 @@ impl Database {
     /// with 503 (`--database-timeout-secs`).
     pub const DEFAULT_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 
-    /// Opens the database at `url` and brings its schema up to date.
+    /// Opens the database at `url` (PostgreSQL directly or through a session pooler) and
+    /// brings its schema up to date.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
-        Self::connect_with(url, Self::DEFAULT_ACQUIRE_TIMEOUT).await
+        Self::connect_with(url, &ConnectOptions::default()).await
     }
 
     /// Opens the database at `url`, bringing its schema up to date; a request waits at most
-    /// `acquire_timeout` for a connection (also while the database is unreachable).
-    pub async fn connect_with(url: &str, acquire_timeout: Duration) -> Result<Self, StoreError> {
-        Self::connect_accelerated(url, acquire_timeout, &AccelSettings::default()).await
-    }
-
-    /// [`Self::connect_with`], the store keeping copies as `accel` says (the conformance
-    /// suite runs with them on and off).
-    pub async fn connect_accelerated(
-        url: &str,
-        acquire_timeout: Duration,
-        accel: &AccelSettings,
-    ) -> Result<Self, StoreError> {
+    /// `options.acquire_timeout` for a connection (also while the database is unreachable).
+    /// Settings that do not fit the URL ([`ConnectOptions::check`]) are refused before
+    /// anything is opened.
+    pub async fn connect_with(url: &str, options: &ConnectOptions) -> Result<Self, StoreError> {
+        options.check(url).map_err(StoreError::Unavailable)?;
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Ok(Self::Postgres(
-                PostgresStore::connect(url, acquire_timeout, accel).await?,
-            ))
+            Ok(match options.pooling {
+                Pooling::Session => Self::Postgres(PostgresStore::connect(url, options).await?),
+                Pooling::Transaction => {
+                    Self::PooledPostgres(PooledPostgresStore::connect(url, options).await?)
+                }
+            })
         } else if url.starts_with("sqlite:") {
             Ok(Self::Sqlite(
-                SqliteStore::connect(url, acquire_timeout, accel).await?,
+                SqliteStore::connect(url, options.acquire_timeout, &options.accel).await?,
             ))
         } else {
             Err(StoreError::Unavailable(format!(
@@ -79,6 +155,7 @@ impl Database {
         match self {
             Self::Sqlite(s) => Arc::new(s.clone()),
             Self::Postgres(p) => Arc::new(p.clone()),
+            Self::PooledPostgres(p) => Arc::new(p.clone()),
         }
     }
 
@@ -87,6 +164,7 @@ impl Database {
         match self {
             Self::Sqlite(s) => s.close().await,
             Self::Postgres(p) => p.close().await,
+            Self::PooledPostgres(p) => p.close().await,
         }
     }
 }

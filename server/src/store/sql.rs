@@ -38,6 +38,9 @@ pub struct SqlStore<B: Backend> {
     pub(crate) write_turn: Option<Arc<Mutex<()>>>,
     /// What the store keeps in memory to answer faster (see [`super::accel`]).
     pub(crate) accel: Arc<Accelerator>,
+    /// Connections of their own for what needs a session (PostgreSQL's change listener,
+    /// behind a transaction pooler); closed with the store.
+    session_pool: Option<Pool<B>>,
     _backend: std::marker::PhantomData<B>,
 }
 
@@ -49,6 +52,7 @@ impl<B: Backend> Clone for SqlStore<B> {
             changes: Arc::clone(&self.changes),
             write_turn: self.write_turn.clone(),
             accel: Arc::clone(&self.accel),
+            session_pool: self.session_pool.clone(),
             _backend: std::marker::PhantomData,
         }
     }
@@ -82,6 +86,45 @@ impl<B: Backend> std::ops::DerefMut for WriteTx<B> {
     }
 }
 
+/// A connection a read runs on.
+pub(crate) enum ReadConn<B: Backend> {
+    /// A pooled connection.
+    Plain(sqlx::pool::PoolConnection<B::Db>),
+    /// A transaction, never committed: a read changes nothing.
+    InTransaction(sqlx::Transaction<'static, B::Db>),
+}
+
+impl<B: Backend> ReadConn<B> {
+    /// Ends a single-statement write made on a read connection (a token touched, a session
+    /// saved): commits it where it ran in a transaction. Without this, such a write would be
+    /// rolled back behind a transaction pooler.
+    pub(crate) async fn commit(self) -> Result<(), StoreError> {
+        match self {
+            Self::Plain(_) => Ok(()),
+            Self::InTransaction(tx) => tx.commit().await.map_err(db_error),
+        }
+    }
+}
+
+impl<B: Backend> std::ops::Deref for ReadConn<B> {
+    type Target = Conn<B>;
+    fn deref(&self) -> &Self::Target {
+        match self {
+            Self::Plain(conn) => conn,
+            Self::InTransaction(tx) => tx,
+        }
+    }
+}
+
+impl<B: Backend> std::ops::DerefMut for ReadConn<B> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        match self {
+            Self::Plain(conn) => conn,
+            Self::InTransaction(tx) => tx,
+        }
+    }
+}
+
 impl<B: Backend> SqlStore<B> {
     /// A store over `pool` (reads) and `writer` (write transactions).
     pub(crate) fn new(
@@ -96,13 +139,27 @@ impl<B: Backend> SqlStore<B> {
             changes,
             write_turn: (!B::LOCKS_ROWS).then(Arc::default),
             accel: Arc::new(Accelerator::new(accel)),
+            session_pool: None,
             _backend: std::marker::PhantomData,
         }
     }
 
-    /// A connection for reads.
-    pub(crate) async fn read(&self) -> Result<sqlx::pool::PoolConnection<B::Db>, StoreError> {
-        self.pool.acquire().await.map_err(db_error)
+    /// The store, closing `pool` with its own.
+    pub(crate) fn with_session_pool(mut self, pool: Pool<B>) -> Self {
+        self.session_pool = Some(pool);
+        self
+    }
+
+    /// A connection for reads, and for writes of one statement that need no write turn (in a
+    /// transaction where the backend needs one: see [`Backend::READS_IN_TRANSACTION`]; it is
+    /// rolled back when dropped, so a write ends with [`ReadConn::commit`]).
+    pub(crate) async fn read(&self) -> Result<ReadConn<B>, StoreError> {
+        let conn = if B::READS_IN_TRANSACTION {
+            ReadConn::InTransaction(self.pool.begin().await.map_err(db_error)?)
+        } else {
+            ReadConn::Plain(self.pool.acquire().await.map_err(db_error)?)
+        };
+        Ok(conn)
     }
 
     /// Starts a write transaction, after waiting for this process's write turn where the
@@ -153,6 +210,9 @@ impl<B: Backend> SqlStore<B> {
     pub async fn close(&self) {
         self.writer.close().await;
         self.pool.close().await;
+        if let Some(pool) = &self.session_pool {
+            pool.close().await;
+        }
     }
 }
 

@@ -12,18 +12,56 @@ use tempfile::TempDir;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub mod pgbouncer;
+
 /// A database for one test; dropping it removes the SQLite file (PostgreSQL schemas live in
 /// the per-run database that `.ci/run` drops).
 pub struct TestDb {
     pub url: String,
+    /// How stores open it (the accelerator on or off, the pooling).
+    pub options: server::store::ConnectOptions,
     _dir: Option<TempDir>,
+    _bouncer: Option<pgbouncer::PgBouncer>,
 }
 
 impl TestDb {
     /// A database at `url` that this test does not own (nothing is removed on drop).
     pub fn existing(url: String) -> Self {
-        Self { url, _dir: None }
+        Self {
+            url,
+            options: Default::default(),
+            _dir: None,
+            _bouncer: None,
+        }
     }
+
+    /// The URL of a direct connection (past any pooler), for SQL by hand.
+    pub fn direct_url(&self) -> &str {
+        self.options.listen_url.as_deref().unwrap_or(&self.url)
+    }
+
+    /// The same database, its stores keeping no copies (every read from the database).
+    pub fn unaccelerated(mut self) -> Self {
+        self.options.accel = server::store::AccelSettings::off();
+        self
+    }
+}
+
+/// A fresh PostgreSQL database behind a PgBouncer of its own in transaction pooling mode,
+/// the listener on a direct connection; `None` (with a notice) without PostgreSQL or
+/// PgBouncer.
+pub async fn pooled_postgres() -> Option<TestDb> {
+    let bouncer = pgbouncer::PgBouncer::start(pgbouncer::PoolMode::Transaction, 4).await?;
+    Some(TestDb {
+        url: bouncer.url.clone(),
+        options: server::store::ConnectOptions {
+            pooling: server::store::Pooling::Transaction,
+            listen_url: Some(bouncer.direct_url.clone()),
+            ..Default::default()
+        },
+        _dir: None,
+        _bouncer: Some(bouncer),
+    })
 }
 
 /// A fresh SQLite database file.
@@ -32,7 +70,9 @@ pub fn sqlite() -> TestDb {
     let url = format!("sqlite://{}/flowboard.db", dir.path().display());
     TestDb {
         url,
+        options: Default::default(),
         _dir: Some(dir),
+        _bouncer: None,
     }
 }
 
@@ -55,13 +95,15 @@ pub async fn postgres() -> Option<TestDb> {
     let sep = if base.contains('?') { '&' } else { '?' };
     Some(TestDb {
         url: format!("{base}{sep}options[search_path]={schema}"),
+        options: Default::default(),
         _dir: None,
+        _bouncer: None,
     })
 }
 
 /// Opens the store on a test database.
 pub async fn open(db: &TestDb) -> (Database, Arc<dyn Store>) {
-    let database = Database::connect(&db.url)
+    let database = Database::connect_with(&db.url, &db.options)
         .await
         .expect("open test database");
     let store = database.store();
@@ -94,6 +136,9 @@ impl TestServer {
         let base = format!("http://{}", listener.local_addr().expect("addr"));
         let (stop, stopped) = oneshot::channel::<()>();
         let database_url = config.database_url.clone();
+        // The test's own handle opens the database as the server does (through the same
+        // pooler, with the same settings).
+        let options = config.connect_options();
         let handle = tokio::spawn(server::serve(config, listener, async move {
             let _ = stopped.await;
         }));
@@ -102,7 +147,7 @@ impl TestServer {
             if let Ok(r) = anonymous.get(format!("{base}/readyz")).send().await
                 && r.status().is_success()
             {
-                let database = Database::connect(&database_url)
+                let database = Database::connect_with(&database_url, &options)
                     .await
                     .expect("open the server's database");
                 let store = database.store();
@@ -116,6 +161,9 @@ impl TestServer {
                     stop: Some(stop),
                     handle: Some(handle),
                 };
+            }
+            if handle.is_finished() {
+                panic!("server stopped before it was ready: {:?}", handle.await);
             }
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }

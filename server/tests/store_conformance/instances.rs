@@ -2,12 +2,12 @@
 
 use super::*;
 
-/// Runs `sql` with `binds` on a connection of its own, as a fix by hand would: nothing of
-/// Flowboard's stores is involved.
+/// Runs `sql` with `binds` on a direct connection of its own, as a fix by hand would:
+/// nothing of Flowboard's stores is involved.
 pub(crate) async fn by_hand(db: &common::TestDb, sql: &'static str, binds: &[uuid::Uuid]) {
     macro_rules! run_on {
         ($connection:ty) => {{
-            let mut conn = <$connection as sqlx::Connection>::connect(&db.url)
+            let mut conn = <$connection as sqlx::Connection>::connect(db.direct_url())
                 .await
                 .unwrap();
             let mut query = sqlx::query(sql);

@@ -200,6 +200,15 @@ macro_rules! conformance {
     };
 }
 
+// Every case on each database with the accelerator on (as served) and off (every read from
+// the database), so the fast path is proven to answer what the plain one does; and on
+// PostgreSQL behind a transaction pooler (PgBouncer), where statements are unnamed and reads
+// run in transactions.
 conformance!(sqlite, Some(common::sqlite()));
-
+conformance!(sqlite_unaccelerated, Some(common::sqlite().unaccelerated()));
 conformance!(postgres, common::postgres().await);
+conformance!(
+    postgres_unaccelerated,
+    common::postgres().await.map(common::TestDb::unaccelerated)
+);
+conformance!(pooled_postgres, common::pooled_postgres().await);

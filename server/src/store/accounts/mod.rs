@@ -194,7 +194,7 @@ impl<B: Backend> AccountStore for SqlStore<B> {
         .bind(id.0)
         .execute(&mut conn)
         .await?;
-        Ok(())
+        conn.commit().await
     }
 
     async fn set_password(&self, id: UserId, password_hash: &str) -> Result<(), StoreError> {
@@ -207,6 +207,7 @@ impl<B: Backend> AccountStore for SqlStore<B> {
         .bind(id.0)
         .execute(&mut conn)
         .await?;
+        conn.commit().await?;
         if changed == 0 {
             return Err(StoreError::NotFound(format!("user {id}")));
         }
@@ -353,6 +354,7 @@ impl<B: Backend> AccountStore for SqlStore<B> {
         .bind(new.expires_at)
         .fetch_one(&mut conn)
         .await?;
+        conn.commit().await?;
         row.try_into()
     }
 
@@ -430,6 +432,7 @@ impl<B: Backend> AccountStore for SqlStore<B> {
         .bind(now - TOKEN_TOUCH_EVERY)
         .execute(&mut conn)
         .await?;
+        conn.commit().await?;
         self.accel.token_used(id, now);
         Ok(())
     }
@@ -441,7 +444,7 @@ impl<B: Backend> AccountStore for SqlStore<B> {
             .bind(id.0)
             .execute(&mut conn)
             .await?;
-        drop(conn);
+        conn.commit().await?;
         // Refused from now on in this process; elsewhere within `recent::KEPT_FOR`.
         self.accel.forget_tokens();
         self.token(id).await
@@ -459,6 +462,7 @@ impl<B: Backend> AccountStore for SqlStore<B> {
         .bind(record.user_id.map(|u| u.to_string()))
         .execute(&mut conn)
         .await?;
+        conn.commit().await?;
         Ok(made == 1)
     }
 
@@ -475,15 +479,17 @@ impl<B: Backend> AccountStore for SqlStore<B> {
         .bind(record.user_id.map(|u| u.to_string()))
         .execute(&mut conn)
         .await?;
-        Ok(())
+        conn.commit().await
     }
 
     async fn end_user_sessions(&self, user: UserId) -> Result<u64, StoreError> {
         let mut conn = self.read().await?;
-        B::sql("DELETE FROM sessions WHERE user_id = $1")
+        let ended = B::sql("DELETE FROM sessions WHERE user_id = $1")
             .bind(user.to_string())
             .execute(&mut conn)
-            .await
+            .await?;
+        conn.commit().await?;
+        Ok(ended)
     }
 
     async fn session_load(
@@ -513,14 +519,16 @@ impl<B: Backend> AccountStore for SqlStore<B> {
             .bind(id)
             .execute(&mut conn)
             .await?;
-        Ok(())
+        conn.commit().await
     }
 
     async fn delete_expired_sessions(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
         let mut conn = self.read().await?;
-        B::sql("DELETE FROM sessions WHERE expires_at <= $1")
+        let deleted = B::sql("DELETE FROM sessions WHERE expires_at <= $1")
             .bind(now)
             .execute(&mut conn)
-            .await
+            .await?;
+        conn.commit().await?;
+        Ok(deleted)
     }
 }

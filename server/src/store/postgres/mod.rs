@@ -10,7 +10,8 @@ use sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions};
 
 use application::ports::{BoardChange, StoreError};
 
-use crate::store::accel::{AccelSettings, Accelerator};
+use crate::store::ConnectOptions;
+use crate::store::accel::Accelerator;
 use crate::store::backend::{Backend, Conn};
 use crate::store::error::{db_error, migrate_error};
 use crate::store::placement::{move_event, move_update};
@@ -20,9 +21,26 @@ use crate::store::sql::SqlStore;
 /// Storage in a PostgreSQL database.
 pub type PostgresStore = SqlStore<Postgres>;
 
-/// The PostgreSQL backend (see [`Backend`]).
+/// Storage in a PostgreSQL database behind a transaction pooler (`--database-pooling
+/// transaction`).
+pub type PooledPostgresStore = SqlStore<PooledPostgres>;
+
+/// The PostgreSQL backend (see [`Backend`]); `POOLED`: behind a transaction pooler such as
+/// PgBouncer's `pool_mode = transaction`, which lends a server connection for one transaction
+/// at a time. There statements are unnamed (a name prepared on one server connection means
+/// nothing on the next) and reads run in a transaction too: sqlx sends an unnamed statement
+/// in two exchanges (parse, then bind and execute), and between them the pooler may lend the
+/// server connection to another client, whose unnamed statement would then run with these
+/// arguments (measured: 680 of 1,200 reads answered another client's statement when 4
+/// clients shared one server connection; none inside transactions).
 #[derive(Clone, Copy, Debug)]
-pub struct Postgres;
+pub struct Pg<const POOLED: bool>;
+
+/// PostgreSQL, directly or through a session pooler.
+pub type Postgres = Pg<false>;
+
+/// PostgreSQL through a transaction pooler.
+pub type PooledPostgres = Pg<true>;
 
 /// The NOTIFY channel instances announce board changes on.
 const CHANNEL: &str = "flowboard_changes";
@@ -36,32 +54,45 @@ const CHANNEL: &str = "flowboard_changes";
 /// the idle connection; one board page waited 1,165 s in the load bench.
 const IDLE_IN_TRANSACTION_LIMIT: &str = "30s";
 
-impl SqlStore<Postgres> {
+impl<const POOLED: bool> SqlStore<Pg<POOLED>> {
     /// Connects to `url` (`postgres://...`) and runs the migrations. A request waits at most
-    /// `acquire_timeout` for a connection (also while PostgreSQL is unreachable, when sqlx
-    /// keeps retrying to connect): then it gets `StoreError::Unavailable`.
-    pub async fn connect(
-        url: &str,
-        acquire_timeout: Duration,
-        accel: &AccelSettings,
-    ) -> Result<Self, StoreError> {
+    /// `options.acquire_timeout` for a connection (also while PostgreSQL is unreachable, when
+    /// sqlx keeps retrying to connect): then it gets `StoreError::Unavailable`. The change
+    /// listener connects to `options.listen_url` when given (required with transaction
+    /// pooling: see [`ConnectOptions::check`]).
+    pub async fn connect(url: &str, options: &ConnectOptions) -> Result<Self, StoreError> {
         let pool = crate::store::ping_when_idle(crate::store::no_reaper(PgPoolOptions::new()))
             .max_connections(16)
-            .acquire_timeout(acquire_timeout)
-            .connect_with(Self::connect_options(url)?)
+            .acquire_timeout(options.acquire_timeout)
+            .connect_with(Self::pooled_connect_options(url)?)
             .await
             .map_err(db_error)?;
+        let listen_pool = match &options.listen_url {
+            // A LISTEN lasts as long as its session: one direct connection, kept.
+            Some(listen_url) => crate::store::no_reaper(PgPoolOptions::new())
+                .max_connections(1)
+                .acquire_timeout(options.acquire_timeout)
+                .connect_lazy_with(Self::connect_options(listen_url)?),
+            None => pool.clone(),
+        };
+        // sqlx's migrator holds a session-level advisory lock while it works, and names its
+        // statements: through a transaction pooler the lock would stay on whichever server
+        // connection took it, blocking every later start-up. So there they run on the direct
+        // connection (`check` made sure there is one), before it starts listening.
+        let migrate_on = if POOLED { &listen_pool } else { &pool };
         sqlx::migrate!("../migrations/postgres")
-            .run(&pool)
+            .run(migrate_on)
             .await
             .map_err(migrate_error)?;
-        let store = Self::new(pool.clone(), pool.clone(), Default::default(), accel);
-        let listener = listen(&pool).await.map_err(db_error)?;
+        warn_without_idle_limit(&pool).await;
+        let listener = listen(&listen_pool).await.map_err(db_error)?;
+        let store = Self::new(pool.clone(), pool, Default::default(), &options.accel)
+            .with_session_pool(listen_pool.clone());
         // Every change from here on is heard: what the feed reports as "no change since"
         // starts now, not before the listener was connected.
         store.changes.publish(BoardChange::resync());
         tokio::spawn(forward_notifications(
-            pool,
+            listen_pool,
             listener,
             Heard {
                 changes: std::sync::Arc::clone(&store.changes),
@@ -71,8 +102,8 @@ impl SqlStore<Postgres> {
         Ok(store)
     }
 
-    /// The options every connection to `url` is opened with: the URL's own, plus a limit on
-    /// idling inside a transaction ([`IDLE_IN_TRANSACTION_LIMIT`]).
+    /// The options every direct connection to `url` is opened with: the URL's own, plus a
+    /// limit on idling inside a transaction ([`IDLE_IN_TRANSACTION_LIMIT`]).
     pub fn connect_options(url: &str) -> Result<PgConnectOptions, StoreError> {
         Ok(url
             .parse::<PgConnectOptions>()
@@ -82,6 +113,25 @@ impl SqlStore<Postgres> {
                 IDLE_IN_TRANSACTION_LIMIT,
             )]))
     }
+
+    /// The options the request pool's connections to `url` are opened with. Through a
+    /// transaction pooler they carry only the startup parameters PgBouncer passes on: it
+    /// refuses a connection that sends any other (`unsupported startup parameter`), and
+    /// those listed in its `ignore_startup_parameters` it drops without a word. So neither
+    /// `options` (the idle-in-transaction limit: set it on the role instead, see the README)
+    /// nor sqlx's `extra_float_digits` is sent; the latter changes only floats in text
+    /// results, and Flowboard reads results in binary (PostgreSQL 12 and later print floats
+    /// exactly anyway).
+    pub fn pooled_connect_options(url: &str) -> Result<PgConnectOptions, StoreError> {
+        if POOLED {
+            Ok(url
+                .parse::<PgConnectOptions>()
+                .map_err(db_error)?
+                .extra_float_digits(None))
+        } else {
+            Self::connect_options(url)
+        }
+    }
 }
 
 /// The board's events with an id above `after`, in log order, without decoding the JSON of
@@ -90,6 +140,7 @@ async fn event_log(
     conn: &mut sqlx::PgConnection,
     board: domain::BoardId,
     after: i64,
+    named: bool,
 ) -> Result<Vec<domain::CardEvent>, StoreError> {
     type Row = (
         i64,
@@ -109,6 +160,7 @@ async fn event_log(
         log_columns!("data"),
         " FROM card_events WHERE board_id = $1 AND id > $2 ORDER BY id"
     ))
+    .persistent(named)
     .bind(board.0)
     .bind(after)
     .fetch_all(&mut *conn)
@@ -140,12 +192,14 @@ async fn event_log(
 async fn board_cards(
     conn: &mut sqlx::PgConnection,
     board: uuid::Uuid,
+    named: bool,
 ) -> Result<Vec<domain::Card>, StoreError> {
     sqlx::query_as::<_, crate::store::rows::CardRow>(concat!(
         "SELECT ",
         card_columns!(),
         " FROM cards WHERE board_id = $1 ORDER BY position, number"
     ))
+    .persistent(named)
     .bind(board)
     .fetch_all(&mut *conn)
     .await
@@ -159,11 +213,13 @@ async fn board_cards(
 async fn metric_cards(
     conn: &mut sqlx::PgConnection,
     board: uuid::Uuid,
+    named: bool,
 ) -> Result<Vec<domain::metrics::MetricCard>, StoreError> {
     sqlx::query_as::<_, crate::store::rows::MetricCardRow>(
         "SELECT id, number, card_type, column_id, created_at FROM cards WHERE board_id = $1 \
          ORDER BY position, number",
     )
+    .persistent(named)
     .bind(board)
     .fetch_all(&mut *conn)
     .await
@@ -240,16 +296,43 @@ async fn forward_notifications(pool: PgPool, listener: PgListener, heard: Heard)
     }
 }
 
-/// A listening connection on the changes channel.
+/// Logs a warning when the request pool's sessions may sit inside a transaction for ever:
+/// the limit Flowboard asks for at connect time (see [`IDLE_IN_TRANSACTION_LIMIT`]) did not
+/// reach the server, as through a pooler that drops or refuses the `options` startup
+/// parameter. One query, in the simple protocol: a single message a transaction pooler
+/// cannot split between server connections.
+async fn warn_without_idle_limit(pool: &PgPool) {
+    use sqlx::Row;
+    let limit = sqlx::raw_sql("SHOW idle_in_transaction_session_timeout")
+        .fetch_one(pool)
+        .await
+        .and_then(|row| row.try_get::<String, _>(0));
+    match limit {
+        Ok(limit) if limit == "0" => tracing::warn!(
+            "PostgreSQL sessions have no idle_in_transaction_session_timeout (through a \
+             connection pooler Flowboard's own is not sent, or dropped): a session left inside a transaction \
+             holds its locks until the connection closes; set it on the role: ALTER ROLE \
+             <user> SET idle_in_transaction_session_timeout = '30s' (or use PgBouncer's \
+             idle_transaction_timeout)"
+        ),
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "could not read idle_in_transaction_session_timeout"),
+    }
+}
+
+/// A listening connection on the changes channel, from `pool`: the request pool, or the
+/// listener's own pool of one direct connection.
 async fn listen(pool: &PgPool) -> Result<PgListener, sqlx::Error> {
     let mut listener = PgListener::connect_with(pool).await?;
     listener.listen(CHANNEL).await?;
     Ok(listener)
 }
 
-impl Backend for Postgres {
+impl<const POOLED: bool> Backend for Pg<POOLED> {
     type Db = sqlx::Postgres;
 
+    const NAMED_STATEMENTS: bool = !POOLED;
+    const READS_IN_TRANSACTION: bool = POOLED;
     const BEGIN_WRITE: Option<&'static str> = None;
     const LOCKS_ROWS: bool = true;
     // PostgreSQL keeps microseconds.
@@ -269,21 +352,21 @@ impl Backend for Postgres {
     }
 
     async fn notify(conn: &mut Conn<Self>, changes: &[BoardChange]) -> Result<bool, StoreError> {
-        notify(conn, changes).await
+        notify::<Self>(conn, changes).await
     }
 
     async fn board_cards(
         conn: &mut Conn<Self>,
         board: uuid::Uuid,
     ) -> Result<Vec<domain::Card>, StoreError> {
-        board_cards(conn, board).await
+        board_cards(conn, board, Self::NAMED_STATEMENTS).await
     }
 
     async fn metric_cards(
         conn: &mut Conn<Self>,
         board: uuid::Uuid,
     ) -> Result<Vec<domain::metrics::MetricCard>, StoreError> {
-        metric_cards(conn, board).await
+        metric_cards(conn, board, Self::NAMED_STATEMENTS).await
     }
 
     async fn event_log(
@@ -291,7 +374,7 @@ impl Backend for Postgres {
         board: domain::BoardId,
         after: i64,
     ) -> Result<Vec<domain::CardEvent>, StoreError> {
-        event_log(conn, board, after).await
+        event_log(conn, board, after, Self::NAMED_STATEMENTS).await
     }
 }
 
@@ -334,8 +417,8 @@ const RECUR_AND_LOG: &str = concat!(
 
 /// Announces `changes` with `pg_notify` inside the transaction, in one statement:
 /// `SELECT pg_notify(channel, p) FROM (VALUES ($1), ($2), ...) AS v(p)`.
-async fn notify(
-    conn: &mut sqlx::PgConnection,
+async fn notify<B: Backend>(
+    conn: &mut Conn<B>,
     changes: &[BoardChange],
 ) -> Result<bool, StoreError> {
     let payloads = changes
@@ -348,11 +431,11 @@ async fn notify(
         .collect::<Vec<_>>()
         .join(", ");
     let statement = format!("SELECT pg_notify('{CHANNEL}', p) FROM (VALUES {values}) AS v(p)");
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(statement));
+    let mut query = B::sql(sqlx::AssertSqlSafe(statement));
     for payload in payloads {
         query = query.bind(payload);
     }
-    query.execute(&mut *conn).await.map_err(db_error)?;
+    query.execute(conn).await?;
     Ok(true)
 }
 
