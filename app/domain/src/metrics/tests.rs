@@ -1,6 +1,7 @@
 //! Hand-computed fixtures for every metric definition.
 
 use super::*;
+use crate::event::EventKind;
 use crate::board::{Column, NewBoard};
 use crate::card::Card;
 use crate::event::Actor;
