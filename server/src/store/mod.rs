@@ -22,6 +22,7 @@ use std::time::Duration;
 
 use application::ports::{Store, StoreError};
 
+pub use accel::recent::KEPT_FOR as COPIES_KEPT_FOR;
 pub use accel::{AccelSettings, Clock, SystemClock};
 pub use postgres::{Pg, PooledPostgres, PooledPostgresStore, Postgres, PostgresStore};
 pub use sql::SqlStore;

@@ -18,6 +18,8 @@ pub mod pgbouncer;
 /// the per-run database that `.ci/run` drops).
 pub struct TestDb {
     pub url: String,
+    /// The clock the stores' kept copies age by: it moves only when a test advances it.
+    pub clock: Arc<ManualClock>,
     /// How stores open it (the accelerator on or off, the pooling).
     pub options: server::store::ConnectOptions,
     _dir: Option<TempDir>,
@@ -27,11 +29,23 @@ pub struct TestDb {
 impl TestDb {
     /// A database at `url` that this test does not own (nothing is removed on drop).
     pub fn existing(url: String) -> Self {
+        Self::new(url, Default::default(), None, None)
+    }
+
+    fn new(
+        url: String,
+        mut options: server::store::ConnectOptions,
+        dir: Option<TempDir>,
+        bouncer: Option<pgbouncer::PgBouncer>,
+    ) -> Self {
+        let clock = Arc::new(ManualClock::default());
+        options.accel.clock = clock.clone();
         Self {
             url,
-            options: Default::default(),
-            _dir: None,
-            _bouncer: None,
+            clock,
+            options,
+            _dir: dir,
+            _bouncer: bouncer,
         }
     }
 
@@ -42,8 +56,38 @@ impl TestDb {
 
     /// The same database, its stores keeping no copies (every read from the database).
     pub fn unaccelerated(mut self) -> Self {
-        self.options.accel = server::store::AccelSettings::off();
+        self.options.accel.on = false;
         self
+    }
+}
+
+/// A clock that stands still until a test moves it on: kept copies expire when the test says,
+/// never because a test ran slowly.
+#[derive(Debug)]
+pub struct ManualClock {
+    start: std::time::Instant,
+    offset: std::sync::Mutex<std::time::Duration>,
+}
+
+impl Default for ManualClock {
+    fn default() -> Self {
+        Self {
+            start: std::time::Instant::now(),
+            offset: Default::default(),
+        }
+    }
+}
+
+impl ManualClock {
+    /// Moves the clock on by `by`.
+    pub fn advance(&self, by: std::time::Duration) {
+        *self.offset.lock().unwrap() += by;
+    }
+}
+
+impl server::store::Clock for ManualClock {
+    fn now(&self) -> std::time::Instant {
+        self.start + *self.offset.lock().unwrap()
     }
 }
 
@@ -52,28 +96,24 @@ impl TestDb {
 /// PgBouncer.
 pub async fn pooled_postgres() -> Option<TestDb> {
     let bouncer = pgbouncer::PgBouncer::start(pgbouncer::PoolMode::Transaction, 4).await?;
-    Some(TestDb {
-        url: bouncer.url.clone(),
-        options: server::store::ConnectOptions {
-            pooling: server::store::Pooling::Transaction,
-            listen_url: Some(bouncer.direct_url.clone()),
-            ..Default::default()
-        },
-        _dir: None,
-        _bouncer: Some(bouncer),
-    })
+    let options = server::store::ConnectOptions {
+        pooling: server::store::Pooling::Transaction,
+        listen_url: Some(bouncer.direct_url.clone()),
+        ..Default::default()
+    };
+    Some(TestDb::new(
+        bouncer.url.clone(),
+        options,
+        None,
+        Some(bouncer),
+    ))
 }
 
 /// A fresh SQLite database file.
 pub fn sqlite() -> TestDb {
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite://{}/flowboard.db", dir.path().display());
-    TestDb {
-        url,
-        options: Default::default(),
-        _dir: Some(dir),
-        _bouncer: None,
-    }
+    TestDb::new(url, Default::default(), Some(dir), None)
 }
 
 /// A fresh schema in the PostgreSQL database named by `FLOWBOARD_TEST_POSTGRES_URL`, or
@@ -93,12 +133,9 @@ pub async fn postgres() -> Option<TestDb> {
         .expect("create schema");
     sqlx::Connection::close(conn).await.unwrap();
     let sep = if base.contains('?') { '&' } else { '?' };
-    Some(TestDb {
-        url: format!("{base}{sep}options[search_path]={schema}"),
-        options: Default::default(),
-        _dir: None,
-        _bouncer: None,
-    })
+    Some(TestDb::existing(format!(
+        "{base}{sep}options[search_path]={schema}"
+    )))
 }
 
 /// Opens the store on a test database.

@@ -1,10 +1,10 @@
 //! Hand-computed fixtures for every metric definition.
 
 use super::*;
-use crate::event::EventKind;
 use crate::board::{Column, NewBoard};
 use crate::card::Card;
 use crate::event::Actor;
+use crate::event::EventKind;
 use crate::ids::{BoardId, LaneId};
 use crate::policy::{BoardPolicy, Rule};
 use chrono::{Days, Duration, TimeZone};

@@ -21,7 +21,7 @@ use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 /// How long a copy is used before the row is read again.
-pub(crate) const KEPT_FOR: Duration = Duration::from_secs(1);
+pub const KEPT_FOR: Duration = Duration::from_secs(1);
 
 /// More copies than this and the expired ones are dropped (unknown secrets are never kept,
 /// so only real tokens and boards count).
