@@ -266,6 +266,11 @@ pub struct Config {
     /// start-up. Default: the database URL; required with transaction pooling.
     #[arg(long, env = "FLOWBOARD_DATABASE_LISTEN_URL", value_name = "URL")]
     pub database_listen_url: Option<String>,
+
+    /// What the store keeps in memory, and on which clock (not a flag: tests set a clock
+    /// they move themselves).
+    #[arg(skip)]
+    pub accel: crate::store::AccelSettings,
 }
 
 impl Config {
@@ -282,7 +287,7 @@ impl Config {
             acquire_timeout: std::time::Duration::from_secs(self.database_timeout_secs.max(1)),
             pooling: self.database_pooling,
             listen_url: self.database_listen_url.clone(),
-            ..Default::default()
+            accel: self.accel.clone(),
         }
     }
 
@@ -304,6 +309,7 @@ impl Config {
             database_timeout_secs: crate::store::Database::DEFAULT_ACQUIRE_TIMEOUT.as_secs(),
             database_pooling: crate::store::Pooling::Session,
             database_listen_url: None,
+            accel: Default::default(),
         }
     }
 }

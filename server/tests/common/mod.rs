@@ -154,6 +154,8 @@ pub struct TestServer {
     pub client: reqwest::Client,
     pub anonymous: reqwest::Client,
     pub store: Arc<dyn Store>,
+    /// The clock the server's kept copies age by, when started on a [`TestDb`].
+    pub clock: Option<Arc<ManualClock>>,
     database: Database,
     stop: Option<oneshot::Sender<()>>,
     handle: Option<JoinHandle<Result<(), server::ServeError>>>,
@@ -162,7 +164,11 @@ pub struct TestServer {
 impl TestServer {
     /// Serves `db` on 127.0.0.1 with an ephemeral port, without the demo board.
     pub async fn start(db: &TestDb) -> Self {
-        Self::start_with(server::Config::for_database(db.url.clone())).await
+        let mut config = server::Config::for_database(db.url.clone());
+        config.accel = db.options.accel.clone();
+        let mut server = Self::start_with(config).await;
+        server.clock = Some(Arc::clone(&db.clock));
+        server
     }
 
     /// Serves with a given configuration.
@@ -194,6 +200,7 @@ impl TestServer {
                     client: bearer_client(&secret),
                     anonymous,
                     store,
+                    clock: None,
                     database,
                     stop: Some(stop),
                     handle: Some(handle),
