@@ -2,8 +2,8 @@
 //! command line, for the first admin and for scripted set-ups. Each returns the lines to
 //! print; errors are sentences for people.
 
-use application::access::{hash_password, issue_token};
-use application::ports::{BoardRef, Store, StoreError};
+use application::operator;
+use application::ports::{BoardRef, StoreError};
 use chrono::{Duration, Utc};
 use domain::access::{ApiToken, NewToken, NewUser, parse_scopes};
 
@@ -15,9 +15,12 @@ use crate::store::Database;
 /// Why a command failed.
 #[derive(Debug, thiserror::Error)]
 pub enum AdminError {
-    /// Storage refused or failed.
+    /// Storage refused or failed (opening the database).
     #[error("{0}")]
     Store(#[from] StoreError),
+    /// The use case refused or failed.
+    #[error("{0}")]
+    App(#[from] application::Error),
     /// The input is not acceptable.
     #[error("{0}")]
     Input(String),
@@ -59,10 +62,8 @@ pub async fn user_create(args: &UserCreateArgs, password: String) -> Result<Stri
         name: args.name.clone(),
         password,
         instance_admin: args.role == InstanceRole::Admin,
-    }
-    .validate()?;
-    let hash = hash_password(new.password.clone()).await?;
-    let user = db.store().create_user(&new, &hash, false, Utc::now()).await;
+    };
+    let user = operator::create_user(db.store().as_ref(), new, Utc::now()).await;
     db.close().await;
     let user = user?;
     let role = if user.instance_admin {
@@ -75,86 +76,65 @@ pub async fn user_create(args: &UserCreateArgs, password: String) -> Result<Stri
 
 /// `flowboard token create`: the last line is the secret alone, for scripts.
 pub async fn token_create(args: &TokenCreateArgs) -> Result<Vec<String>, AdminError> {
+    let now = Utc::now();
+    let new = NewToken {
+        name: args.name.clone(),
+        scopes: parse_scopes(&args.scopes.join(","))?,
+        board_id: None,
+        expires_at: args
+            .expires_in_days
+            .map(|d| now + Duration::days(i64::from(d))),
+    };
+    let board = args.board.as_deref().map(BoardRef::parse);
     let db = Database::connect(&args.database.url).await?;
-    let result = async {
-        let store = db.store();
-        let board = match &args.board {
-            Some(slug) => Some(store.board_id(&BoardRef::parse(slug)).await?),
-            None => None,
-        };
-        let now = Utc::now();
-        let new = NewToken {
-            name: args.name.clone(),
-            scopes: parse_scopes(&args.scopes.join(","))?,
-            board_id: board,
-            expires_at: args
-                .expires_in_days
-                .map(|d| now + Duration::days(i64::from(d))),
-        }
-        .validate(now)?;
-        let (token, secret) = issue_token(store.as_ref(), &new, "cli", now).await?;
-        Ok::<_, AdminError>(vec![
-            format!(
-                "created token {:?} ({}) with scopes {} on {}",
-                token.name,
-                token.id,
-                scopes_text(&token),
-                args.board.as_deref().unwrap_or("every board")
-            ),
-            "the secret is shown once; store it now:".into(),
-            secret,
-        ])
-    }
-    .await;
+    let made = operator::create_token(db.store().as_ref(), board.as_ref(), new, now).await;
     db.close().await;
-    result
+    let (token, secret) = made?;
+    Ok(vec![
+        format!(
+            "created token {:?} ({}) with scopes {} on {}",
+            token.name,
+            token.id,
+            scopes_text(&token),
+            args.board.as_deref().unwrap_or("every board")
+        ),
+        "the secret is shown once; store it now:".into(),
+        secret,
+    ])
 }
 
 /// `flowboard token revoke`: by id, or by a name unique among live tokens.
 pub async fn token_revoke(args: &TokenRevokeArgs) -> Result<String, AdminError> {
+    let board = args.board.as_deref().map(BoardRef::parse);
     let db = Database::connect(&args.database.url).await?;
-    let result = async {
-        let store = db.store();
-        let token = find_token(store.as_ref(), &args.token, args.board.as_deref()).await?;
-        let revoked = store.revoke_token(token.id, Utc::now()).await?;
-        Ok::<_, AdminError>(format!("revoked token {:?} ({})", revoked.name, revoked.id))
-    }
-    .await;
+    let store = db.store();
+    let revoked =
+        operator::revoke_token(store.as_ref(), &args.token, board.as_ref(), Utc::now()).await;
     db.close().await;
-    result
+    let revoked = revoked?;
+    Ok(format!("revoked token {:?} ({})", revoked.name, revoked.id))
 }
 
 /// `flowboard token list`.
 pub async fn token_list(args: &TokenListArgs) -> Result<Vec<String>, AdminError> {
+    let board = args.board.as_deref().map(BoardRef::parse);
     let db = Database::connect(&args.database.url).await?;
-    let result = async {
-        let store = db.store();
-        let board = match &args.board {
-            Some(slug) => Some(store.board_id(&BoardRef::parse(slug)).await?),
-            None => None,
-        };
-        let now = Utc::now();
-        Ok::<_, AdminError>(
-            store
-                .list_tokens(board)
-                .await?
-                .iter()
-                .map(|t| {
-                    format!(
-                        "{}  {:<24} {}…  {:<40} {}",
-                        t.id,
-                        t.name,
-                        t.prefix,
-                        scopes_text(t),
-                        t.unusable_at(now).unwrap_or("active")
-                    )
-                })
-                .collect(),
-        )
-    }
-    .await;
+    let tokens = operator::tokens(db.store().as_ref(), board.as_ref()).await;
     db.close().await;
-    result
+    let now = Utc::now();
+    Ok(tokens?
+        .iter()
+        .map(|t| {
+            format!(
+                "{}  {:<24} {}…  {:<40} {}",
+                t.id,
+                t.name,
+                t.prefix,
+                scopes_text(t),
+                t.unusable_at(now).unwrap_or("active")
+            )
+        })
+        .collect())
 }
 
 fn scopes_text(token: &ApiToken) -> String {
@@ -164,36 +144,6 @@ fn scopes_text(token: &ApiToken) -> String {
         .map(|s| s.as_str())
         .collect::<Vec<_>>()
         .join(",")
-}
-
-async fn find_token(
-    store: &dyn Store,
-    wanted: &str,
-    board: Option<&str>,
-) -> Result<ApiToken, AdminError> {
-    if let Ok(id) = wanted.parse() {
-        return Ok(store.token(id).await?);
-    }
-    let board = match board {
-        Some(slug) => Some(store.board_id(&BoardRef::parse(slug)).await?),
-        None => None,
-    };
-    let now = Utc::now();
-    let mut live: Vec<ApiToken> = store
-        .list_tokens(board)
-        .await?
-        .into_iter()
-        .filter(|t| t.name == wanted && t.unusable_at(now).is_none())
-        .collect();
-    match live.len() {
-        1 => Ok(live.remove(0)),
-        0 => Err(AdminError::Input(format!(
-            "no live token named {wanted:?} (use --board SLUG for a board's tokens)"
-        ))),
-        n => Err(AdminError::Input(format!(
-            "{n} live tokens are named {wanted:?}; revoke by id (flowboard token list)"
-        ))),
-    }
 }
 
 /// `flowboard backup FILE`: a consistent online copy of a SQLite database, checked for

@@ -9,7 +9,7 @@ use domain::policy::BoardPolicy;
 use domain::{Board, BoardId, BoardSummary, NewBoard};
 
 use crate::access::{authorize_board, effective_role, require, visible_boards};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::ports::{BoardRef, Store};
 
 /// The boards `caller` may see, by name.
@@ -58,6 +58,27 @@ pub async fn set_columns(
     Ok(store.set_columns(&BoardRef::Id(id), columns).await?)
 }
 
+/// Applies one edit to the board's column layout (add, rename, move, remove a column, set a
+/// kind or a limit) and saves the result, the caller authorized once; the store checks the
+/// whole layout again (names, limits, no column removed with cards).
+pub async fn change_columns<E: From<Error>>(
+    store: &dyn Store,
+    caller: &Principal,
+    board: &BoardRef,
+    edit: impl FnOnce(&mut Vec<ColumnSpec>) -> std::result::Result<(), E>,
+) -> std::result::Result<Board, E> {
+    let id = authorize_board(store, caller, board, Action::ConfigureBoard).await?;
+    let board = BoardRef::Id(id);
+    // The layout only: a settings change has no use for the board's cards.
+    let layout = store.board_layout(&board).await.map_err(Error::from)?;
+    let mut specs = domain::board::column_specs(&layout);
+    edit(&mut specs)?;
+    Ok(store
+        .set_columns(&board, &specs)
+        .await
+        .map_err(Error::from)?)
+}
+
 /// Sets the board's flow policies.
 pub async fn set_policy(
     store: &dyn Store,
@@ -80,4 +101,69 @@ pub async fn set_incident_settings(
     Ok(store
         .set_incident_settings(&BoardRef::Id(id), settings)
         .await?)
+}
+
+/// A live view's subscription to one board's changes.
+#[derive(Debug)]
+pub struct BoardWatch {
+    /// The board watched.
+    pub board: BoardId,
+    /// Every change committed from now on (all boards': see [`BoardWatch::concerns`]).
+    pub changes: tokio::sync::broadcast::Receiver<crate::ports::BoardChange>,
+    /// Nothing changed on the board after this time: a view read earlier should reload.
+    pub changed_at: DateTime<Utc>,
+}
+
+impl BoardWatch {
+    /// Whether `change` is for this board's view (its own, or a resync of every board).
+    pub fn concerns(&self, change: &crate::ports::BoardChange) -> bool {
+        change.board_id.is_none_or(|b| b == self.board)
+    }
+}
+
+/// Starts watching a board's changes (members and tokens that may view it).
+pub async fn watch(store: &dyn Store, caller: &Principal, board: &BoardRef) -> Result<BoardWatch> {
+    let board = authorize_board(store, caller, board, Action::ViewBoard).await?;
+    // Subscribed before the time is read: a change in between is then both in the time and
+    // in the stream, never in neither.
+    let changes = store.changes().subscribe();
+    let changed_at = store.changes().last_change(board);
+    Ok(BoardWatch {
+        board,
+        changes,
+        changed_at,
+    })
+}
+
+/// What the board page shows: the board with its cards, the caller's role, and the
+/// tech-debt share of the work finished in the last [`domain::policy::SHARE_DAYS`].
+#[derive(Clone, Debug)]
+pub struct BoardView {
+    /// The board with its cards.
+    pub board: Board,
+    /// What the caller may do on it.
+    pub role: Role,
+    /// The share of finished work that was tech debt.
+    pub tech_debt: domain::policy::TechDebtShare,
+}
+
+/// The board page's data (viewers and up). `now` is taken before the read: the live stream
+/// compares it with the board's last change, and a change during the read must count as
+/// after it.
+pub async fn board_view(
+    store: &dyn Store,
+    caller: &Principal,
+    board: &BoardRef,
+    now: DateTime<Utc>,
+) -> Result<BoardView> {
+    let (id, role) = viewer_role(store, caller, board).await?;
+    let board = store.board(&BoardRef::Id(id)).await?;
+    let since = now - chrono::Duration::days(domain::policy::SHARE_DAYS);
+    let events = store.finished_card_events(board.id, since).await?;
+    let tech_debt = domain::policy::tech_debt_share(&board, &events, since, now);
+    Ok(BoardView {
+        board,
+        role,
+        tech_debt,
+    })
 }

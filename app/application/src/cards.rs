@@ -101,3 +101,67 @@ pub async fn set_cause(
         .set_caused_by(card.id, deployment, &caller.actor(), now)
         .await?)
 }
+
+/// What a card's page shows: the card, its history, the board's layout (no cards: a card's
+/// page costs the same on a board of 50,000 cards as on one of 500), the caller's role, and
+/// for an incident the deployments it may be blamed on.
+#[derive(Clone, Debug)]
+pub struct CardView {
+    /// The board without its cards.
+    pub board: domain::Board,
+    /// The card.
+    pub card: Card,
+    /// Its event log, oldest first.
+    pub events: Vec<CardEvent>,
+    /// What the caller may do on the board.
+    pub role: domain::access::Role,
+    /// For an incident: the deployments offered as its cause, latest first.
+    pub causes: Vec<domain::delivery::Deployment>,
+}
+
+/// How many deployments an incident's page offers as its cause.
+const CAUSES_OFFERED: usize = 50;
+
+/// The page of card `number` on `board` (viewers and up).
+pub async fn card_view(
+    store: &dyn Store,
+    caller: &Principal,
+    board: &BoardRef,
+    number: i64,
+) -> Result<CardView> {
+    let (board_id, role) = crate::boards::viewer_role(store, caller, board).await?;
+    let layout = store.board_layout(&BoardRef::Id(board_id)).await?;
+    let card = store
+        .card_by_number(&BoardRef::Id(board_id), number)
+        .await?;
+    let events = store.card_events(card.id).await?;
+    let causes = if card.card_type == domain::CardType::Incident {
+        possible_causes(store, board_id, &card).await?
+    } else {
+        Vec::new()
+    };
+    Ok(CardView {
+        board: layout,
+        card,
+        events,
+        role,
+        causes,
+    })
+}
+
+/// The deployments an incident may be blamed on, latest first: those to production in the
+/// 30 days before it was opened (and the hour after: a deployment's report can arrive late),
+/// and the one already named.
+async fn possible_causes(
+    store: &dyn Store,
+    board: domain::BoardId,
+    incident: &Card,
+) -> Result<Vec<domain::delivery::Deployment>> {
+    let since = incident.created_at - chrono::Duration::days(30);
+    let until = incident.created_at + chrono::Duration::hours(1);
+    let mut found = store.deployments(board, since, Some(until)).await?;
+    found.retain(|d| {
+        d.environment == domain::delivery::PRODUCTION || Some(d.id) == incident.caused_by
+    });
+    Ok(found.into_iter().rev().take(CAUSES_OFFERED).collect())
+}

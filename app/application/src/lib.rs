@@ -13,6 +13,8 @@
 //! - [`ports`]: the storage port (traits by area) and its error, [`ports::StoreError`].
 //! - [`error`]: [`Error`], what a use case fails with; transports map it once each.
 //! - [`access`]: who may do what (board roles, token scopes), sign-in, tokens, passwords.
+//! - [`account`]: one's own account: who is signed in, the first admin, a password change.
+//! - [`operator`]: what the command line does with the operator's authority.
 //! - [`cards`], [`boards`], [`incidents`]: the use cases of the board.
 //! - [`deployments`]: deployments reported by CI/CD.
 //! - [`people`]: board members, accounts and API tokens.
@@ -22,6 +24,7 @@
 //! - [`changes`]: the feed that live board views listen to.
 
 pub mod access;
+pub mod account;
 pub mod boards;
 pub mod cards;
 pub mod changes;
@@ -29,6 +32,7 @@ pub mod delivery;
 pub mod deployments;
 pub mod error;
 pub mod incidents;
+pub mod operator;
 pub mod people;
 pub mod ports;
 pub mod reports;

@@ -333,6 +333,22 @@ impl NewBoard {
     }
 }
 
+/// The board's current column layout as specs, the form [`plan_columns`] takes: what a
+/// settings change edits before the whole layout is planned again.
+pub fn column_specs(board: &Board) -> Vec<ColumnSpec> {
+    board
+        .columns
+        .iter()
+        .map(|c| ColumnSpec {
+            id: Some(c.id),
+            name: c.name.clone(),
+            kind: c.kind,
+            wip_limit: c.wip_limit,
+            position: None,
+        })
+        .collect()
+}
+
 /// Checks a board's new column layout against its current columns and the cards on it.
 ///
 /// Returns the columns to store, in order, with ids from `new_id` for new ones. Columns left

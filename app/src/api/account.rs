@@ -20,17 +20,14 @@ pub async fn whoami() -> Result<WhoAmI, AppError> {
     use crate::ssr::auth::request_auth;
     let store = crate::ssr::shared_store()?;
     let auth = request_auth();
-    let session = match auth.principal {
-        Some(domain::access::Principal::User { id, .. }) => Some(SessionUser {
-            user: store.user(id).await?,
+    let me = application::account::whoami(store.as_ref(), auth.principal.as_ref(), auth.is_local())
+        .await?;
+    Ok(WhoAmI {
+        session: me.user.map(|user| SessionUser {
+            user,
             demo: auth.demo,
         }),
-        _ => None,
-    };
-    let setup_open = session.is_none() && auth.is_local() && store.count_users().await? == 0;
-    Ok(WhoAmI {
-        session,
-        setup_open,
+        setup_open: me.setup_open,
     })
 }
 
@@ -79,27 +76,15 @@ pub async fn logout() -> Result<(), AppError> {
 #[server(prefix = "/fn", endpoint = "setup", output = crate::api::codec::JsonAnswer)]
 pub async fn setup_admin(email: String, name: String, password: String) -> Result<(), AppError> {
     use crate::ssr::auth::request_auth;
-    use application::access::hash_password;
     let store = crate::ssr::shared_store()?;
-    if !request_auth().is_local() {
-        return Err(crate::ssr::with_status(AppError::Forbidden(
-            "The first admin can only be created from the server itself (loopback), or with \
-             `flowboard user create --role admin`."
-                .into(),
-        )));
-    }
     let new = domain::access::NewUser {
         email,
         name,
         password,
         instance_admin: true,
-    }
-    .validate()
-    .map_err(application::Error::from)?;
-    let hash = hash_password(new.password.clone()).await?;
-    let user = store
-        .create_user(&new, &hash, true, chrono::Utc::now())
-        .await?;
+    };
+    let local = request_auth().is_local();
+    let user = application::account::set_up(store.as_ref(), local, new, chrono::Utc::now()).await?;
     start_session(user.id, false).await?;
     leptos_axum::redirect("/");
     Ok(())
@@ -109,29 +94,13 @@ pub async fn setup_admin(email: String, name: String, password: String) -> Resul
 #[server(prefix = "/fn", endpoint = "change_password", output = crate::api::codec::JsonAnswer)]
 pub async fn change_password(current: String, new_password: String) -> Result<(), AppError> {
     use crate::ssr::auth::current_principal;
-    use application::access::{hash_password, verify_password};
     let store = crate::ssr::shared_store()?;
     let principal = current_principal()?;
-    let id = principal
-        .user_id()
-        .ok_or_else(|| AppError::Forbidden("Tokens have no password.".into()))?;
-    let user = store.user(id).await?;
-    let creds = store
-        .credentials(&user.email)
-        .await?
-        .ok_or(AppError::Internal)?;
-    if !verify_password(creds.password_hash, current).await {
-        return Err(AppError::Invalid {
-            field: "current".into(),
-            message: "is not your current password".into(),
-        });
-    }
-    domain::access::validate_password(&new_password).map_err(application::Error::from)?;
-    let hash = hash_password(new_password).await?;
-    store.set_password(id, &hash).await?;
-    // A new password ends every other way in: the user's other sessions (a stolen cookie,
-    // a forgotten browser) are deleted, and this one continues under a fresh id.
-    store.end_user_sessions(id).await?;
+    let id =
+        application::account::change_password(store.as_ref(), &principal, current, new_password)
+            .await?;
+    // The use case ended every session of the account; this browser continues under a
+    // fresh one.
     start_session(id, false).await?;
     Ok(())
 }

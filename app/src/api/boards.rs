@@ -99,7 +99,7 @@ pub struct HiddenCards {
 }
 
 /// The period the board header's tech-debt share looks back over.
-pub const SHARE_DAYS: i64 = 28;
+pub use domain::policy::SHARE_DAYS;
 
 /// How many cards a `done` cell shows: the most recently finished ones (the last in board
 /// order). A board with years of finished work would otherwise send every one of them to
@@ -176,15 +176,12 @@ pub async fn create_board(name: String, description: Option<String>) -> Result<(
 pub async fn get_board(slug: String) -> Result<BoardSnapshot, AppError> {
     let (store, caller) = crate::ssr::auth::caller()?;
     let board_ref = domain::board::BoardRef::Slug(slug);
-    let (board_id, role) =
-        application::boards::viewer_role(store.as_ref(), &caller, &board_ref).await?;
-    // Before the read: the live stream compares it with the board's last change, and a
-    // change during the read must count as after it.
     let now = Utc::now();
-    let mut board = store.board(&domain::board::BoardRef::Id(board_id)).await?;
-    let since = now - chrono::Duration::days(SHARE_DAYS);
-    let events = store.finished_card_events(board.id, since).await?;
-    let tech_debt = domain::policy::tech_debt_share(&board, &events, since, now);
+    let application::boards::BoardView {
+        mut board,
+        role,
+        tech_debt,
+    } = application::boards::board_view(store.as_ref(), &caller, &board_ref, now).await?;
     let hidden = trim_finished(&mut board);
     let cards = std::mem::take(&mut board.cards)
         .into_iter()

@@ -152,45 +152,26 @@ pub async fn set_blocked(card_id: String, reason: Option<String>) -> Result<Card
 pub async fn get_card_detail(slug: String, number: i64) -> Result<CardDetail, AppError> {
     let (store, caller) = crate::ssr::auth::caller()?;
     let board_ref = domain::board::BoardRef::Slug(slug);
-    let (board_id, role) =
-        application::boards::viewer_role(store.as_ref(), &caller, &board_ref).await?;
-    // The layout only: the page names columns and lanes, and a card's page must cost the
-    // same on a board of 50,000 cards as on one of 500.
-    let board = store
-        .board_layout(&domain::board::BoardRef::Id(board_id))
-        .await?;
-    let card = store.card_by_number(&board_ref, number).await?;
-    let events = store.card_events(card.id).await?;
+    let application::cards::CardView {
+        board,
+        card,
+        events,
+        role,
+        causes,
+    } = application::cards::card_view(store.as_ref(), &caller, &board_ref, number).await?;
     let now = Utc::now();
-    let causes = if card.card_type == domain::CardType::Incident {
-        let since = card.created_at - chrono::Duration::days(30);
-        let mut found = store
-            .deployments(
-                board_id,
-                since,
-                Some(card.created_at + chrono::Duration::hours(1)),
-            )
-            .await?;
-        found.retain(|d| {
-            d.environment == domain::delivery::PRODUCTION || Some(d.id) == card.caused_by
-        });
-        found
-            .into_iter()
-            .rev()
-            .take(50)
-            .map(|d| CauseChoice {
-                id: d.id,
-                label: format!(
-                    "{} {} · {}",
-                    d.service,
-                    d.version,
-                    d.deployed_at.format("%Y-%m-%d %H:%M UTC")
-                ),
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
+    let causes = causes
+        .into_iter()
+        .map(|d| CauseChoice {
+            id: d.id,
+            label: format!(
+                "{} {} · {}",
+                d.service,
+                d.version,
+                d.deployed_at.format("%Y-%m-%d %H:%M UTC")
+            ),
+        })
+        .collect();
     Ok(CardDetail {
         causes,
         description_html: crate::ssr::render_markdown(&card.description),

@@ -6,10 +6,8 @@
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use application::access;
-use application::ports::{BoardRef, Store};
-use domain::BoardId;
-use domain::access::{Action, Principal};
+use application::ports::Store;
+use domain::access::Principal;
 
 use super::shared_store;
 use crate::error::AppError;
@@ -64,16 +62,6 @@ pub fn current_principal() -> Result<Principal, AppError> {
 /// The store and the caller: what every server function hands its use case.
 pub fn caller() -> Result<(Arc<dyn Store>, Principal), AppError> {
     Ok((shared_store()?, current_principal()?))
-}
-
-/// The store, the caller and the board's id, once the caller may do `action` on the board.
-pub async fn authorize_board(
-    board: &BoardRef,
-    action: Action,
-) -> Result<(Arc<dyn Store>, Principal, BoardId), AppError> {
-    let (store, principal) = caller()?;
-    let found = access::authorize_board(store.as_ref(), &principal, board, action).await?;
-    Ok((store, principal, found))
 }
 
 /// Whether the address is this machine (the one-time set-up and demo sign-in only work there).

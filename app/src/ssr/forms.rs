@@ -82,32 +82,19 @@ pub fn parse_limit(raw: &str) -> Result<Option<u32>, AppError> {
 
 /// The board's current column layout, as the settings actions edit it.
 pub fn specs_of(board: &Board) -> Vec<ColumnSpec> {
-    board
-        .columns
-        .iter()
-        .map(|c| ColumnSpec {
-            id: Some(c.id),
-            name: c.name.clone(),
-            kind: c.kind,
-            wip_limit: c.wip_limit,
-            position: None,
-        })
-        .collect()
+    domain::board::column_specs(board)
 }
 
-/// Applies one settings change to a board's column layout and saves the result in one step;
-/// the store checks the whole layout again (names, limits, no column removed with cards).
+/// Applies one settings change to a board's column layout and saves the result in one step
+/// (see `application::boards::change_columns`).
 pub async fn change_columns(
     slug: String,
     change: impl FnOnce(&mut Vec<ColumnSpec>) -> Result<(), AppError>,
 ) -> Result<(), AppError> {
+    let store = super::shared_store()?;
+    let caller = super::auth::current_principal()?;
     let board = BoardRef::Slug(slug);
-    let (store, caller, id) =
-        super::auth::authorize_board(&board, domain::access::Action::ConfigureBoard).await?;
-    // The layout only: a settings change has no use for the board's cards.
-    let mut specs = specs_of(&store.board_layout(&BoardRef::Id(id)).await?);
-    change(&mut specs)?;
-    application::boards::set_columns(store.as_ref(), &caller, &board, &specs).await?;
+    application::boards::change_columns(store.as_ref(), &caller, &board, change).await?;
     Ok(())
 }
 

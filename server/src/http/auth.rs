@@ -3,13 +3,9 @@
 //! which checks what it may do (403).
 
 use app::ssr::auth::RequestAuth;
-use application::access;
-use application::ports::Store;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use domain::BoardId;
-use domain::access::{Action, Principal};
-use domain::board::BoardRef;
+use domain::access::Principal;
 
 use super::ApiError;
 
@@ -32,17 +28,5 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
                 || "send `Authorization: Bearer <token>` with an API token (or sign in)".into(),
             ))),
         }
-    }
-}
-
-impl Caller {
-    /// The board's id once the caller may do `action` on it (404 if there is no such board).
-    pub async fn on_board(
-        &self,
-        store: &dyn Store,
-        board: &str,
-        action: Action,
-    ) -> Result<BoardId, ApiError> {
-        Ok(access::authorize_board(store, &self.0, &BoardRef::parse(board), action).await?)
     }
 }

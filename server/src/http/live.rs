@@ -7,10 +7,9 @@
 use std::convert::Infallible;
 use std::time::Duration;
 
-use application::ports::BoardChange;
+use application::ports::{BoardChange, BoardRef};
 use axum::extract::{Path, State};
 use axum::response::sse::{Event, KeepAlive, Sse};
-use domain::access::Action;
 use futures::Stream;
 use tokio::sync::broadcast::error::RecvError;
 
@@ -32,32 +31,28 @@ pub async fn live(
     caller: Caller,
     Path(board): Path<String>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
-    let board = caller
-        .on_board(state.store.as_ref(), &board, Action::ViewBoard)
-        .await?;
-    // Subscribed before the time is read: a change in between is then both in the time and
-    // in the stream, never in neither.
-    let changes = state.store.changes().subscribe();
-    let changed_at = state.store.changes().last_change(board);
+    let board = BoardRef::parse(&board);
+    let watch = application::boards::watch(state.store.as_ref(), &caller.0, &board).await?;
+    let changed_at = watch.changed_at;
     let shutdown = state.shutdown.clone();
     let ready = Event::default()
         .event("ready")
         .json_data(serde_json::json!({ "changed_at": changed_at }))
         .unwrap_or_else(|_| Event::default().event("ready").data("{}"));
     let stream = futures::stream::unfold(
-        (changes, shutdown, Some(ready)),
-        move |(mut changes, mut shutdown, first)| async move {
+        (watch, shutdown, Some(ready)),
+        move |(mut watch, mut shutdown, first)| async move {
             if let Some(event) = first {
-                return Some((Ok(event), (changes, shutdown, None)));
+                return Some((Ok(event), (watch, shutdown, None)));
             }
             loop {
                 let change = tokio::select! {
-                    received = changes.recv() => received,
+                    received = watch.changes.recv() => received,
                     // Server shutting down: end the stream so graceful shutdown is not held up.
                     _ = shutdown.wait_for(|stop| *stop) => return None,
                 };
                 let change = match change {
-                    Ok(c) if c.board_id.is_none_or(|b| b == board) => c,
+                    Ok(c) if watch.concerns(&c) => c,
                     Ok(_) => continue,
                     Err(RecvError::Lagged(_)) => BoardChange::resync(),
                     Err(RecvError::Closed) => return None,
@@ -66,7 +61,7 @@ pub async fn live(
                     .event("change")
                     .json_data(&change)
                     .unwrap_or_else(|_| Event::default().event("change").data("{}"));
-                return Some((Ok(event), (changes, shutdown, None)));
+                return Some((Ok(event), (watch, shutdown, None)));
             }
         },
     );

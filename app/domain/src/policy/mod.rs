@@ -184,6 +184,9 @@ pub struct TechDebtShare {
     pub target: f64,
 }
 
+/// How many days back the board's tech-debt share is measured (the allocation bar).
+pub const SHARE_DAYS: i64 = 28;
+
 /// Computes the tech-debt share of the cards finished since `since`. `events` holds the event
 /// logs of (at least) those cards, in log order.
 pub fn tech_debt_share(
