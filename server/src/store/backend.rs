@@ -151,12 +151,16 @@ pub trait Backend: Clone + std::fmt::Debug + Send + Sync + 'static {
     /// The board row ([`BoardRow`]) with slug `$1`, locked for a write where rows are locked.
     const BOARD_BY_SLUG_FOR_WRITE: &'static str;
 
-    /// Locks the row of the board of card `$1`, answering the board's id (unused where rows
-    /// are not locked).
-    const LOCK_BOARD_OF_CARD: &'static str;
+    /// Locks the row of board `$1`, answering its layout version (unused where rows are not
+    /// locked).
+    const LOCK_BOARD: &'static str;
+
+    /// Card `$1` with its board's layout version and, where the database has one, its row's
+    /// version ([`VersionedCardRow`]).
+    const VERSIONED_CARD: &'static str;
 
     /// A move's `UPDATE` and its `moved` event in one round trip, answering the card's new
-    /// position key (see `cards::move_update`).
+    /// position key, or nothing when the card is not as read (see `placement::move_update`).
     const MOVE_AND_LOG: &'static str;
 
     /// An open incident reported again and its `incident_recurred` event in one round trip,

@@ -81,22 +81,22 @@ impl<B: Backend> SqlStore<B> {
         Self::complete_board(conn, row, with_cards).await
     }
 
-    /// Takes the write lock of card `id`'s board where the backend locks rows (a move on
-    /// PostgreSQL, before it reads the counts its placement is checked against).
-    pub(super) async fn lock_board_of_card(
+    /// Takes board `board`'s write lock where the backend locks rows, answering its layout
+    /// version as it is under the lock; `None` where rows are not locked (SQLite: the write
+    /// lock is held since the transaction began).
+    pub(super) async fn lock_board(
         conn: &mut Conn<B>,
-        id: CardId,
-    ) -> Result<(), StoreError> {
+        board: BoardId,
+    ) -> Result<Option<i64>, StoreError> {
         if !B::LOCKS_ROWS {
-            return Ok(());
+            return Ok(None);
         }
-        let locked: Option<(Uuid,)> = B::sql(B::LOCK_BOARD_OF_CARD)
-            .bind(id.0)
+        let locked: Option<(i64,)> = B::sql(B::LOCK_BOARD)
+            .bind(board.0)
             .fetch_optional(conn)
             .await?;
-        locked
-            .map(|_| ())
-            .ok_or_else(|| StoreError::NotFound(format!("card {id}")))
+        let (version,) = locked.ok_or_else(|| StoreError::NotFound(board.to_string()))?;
+        Ok(Some(version))
     }
 
     /// Locks the board of card `id` and loads it without its cards.

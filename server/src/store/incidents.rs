@@ -215,8 +215,11 @@ impl<B: Backend> SqlStore<B> {
                 "the alert resolved; the board moves resolved incidents here".into(),
             ),
         };
+        let id = card.id;
         let planned = Self::plan_move(conn, board, card, &request, now).await?;
-        Self::write_move(conn, board, planned, actor, now).await
+        Self::write_move(conn, board, planned, actor, now)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("card {id}")))
     }
 
     /// The open card with this dedup key on the board, if any (`cards_open_dedup_idx`).

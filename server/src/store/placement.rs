@@ -16,7 +16,7 @@ use sqlx::types::Json;
 use uuid::Uuid;
 
 use super::backend::{Backend, Conn};
-use super::rows::{VersionedCardRow, card_columns};
+use super::rows::VersionedCardRow;
 use super::sql::SqlStore;
 
 /// The key after the last card of the cell `$1` (column), `$2` (lane) of board `$board`
@@ -42,25 +42,29 @@ macro_rules! end_of_cell_key {
 pub(crate) use end_of_cell_key;
 
 /// A move's `UPDATE`: card `$4` to column `$1`, lane `$2`, key `$3` (NULL: the end of the
-/// cell), at `$5`, in its column since `$6`.
+/// cell), at `$5`, in its column since `$6`, if `$guard` holds: the backend's check that the
+/// row is still the version `$14` read before the lock (NULL: whatever it is), so a card
+/// changed since it was read is not moved on stale facts.
 macro_rules! move_update {
-    () => {
+    ($guard:literal) => {
         concat!(
             "UPDATE cards SET column_id = $1, lane_id = $2, position = COALESCE($3, ",
             $crate::store::placement::end_of_cell_key!("$7", "$4"),
-            "), updated_at = $5, column_entered_at = $6 WHERE id = $4"
+            "), updated_at = $5, column_entered_at = $6 WHERE id = $4 AND ",
+            $guard
         )
     };
 }
 pub(crate) use move_update;
 
 /// A move's event: on board `$7`, kind `$8`, by `$9` `$10`, from column `$11` and lane
-/// `$12`, data `$13` (the rest as in [`move_update`]).
+/// `$12`, data `$13` (the rest as in [`move_update`]); a `SELECT`, which each backend gives
+/// the condition that the card was moved.
 macro_rules! move_event {
     () => {
         "INSERT INTO card_events (board_id, card_id, kind, at, actor_kind, actor_name, \
          column_id, lane_id, from_column_id, from_lane_id, data) \
-         VALUES ($7, $4, $8, $5, $9, $10, $1, $2, $11, $12, $13)"
+         SELECT $7, $4, $8, $5, $9, $10, $1, $2, $11, $12, $13"
     };
 }
 pub(crate) use move_event;
@@ -74,6 +78,9 @@ pub(super) struct PlannedMove {
     /// The key for the asked place in the cell; `None`: at the end of the cell.
     position: Option<f64>,
     overrides: Vec<(Violation, String)>,
+    /// The card's row version as read, when it was read before the board was locked: the
+    /// write happens only if it is unchanged. `None`: read under the lock.
+    read_version: Option<String>,
 }
 
 impl PlannedMove {
@@ -89,10 +96,17 @@ impl PlannedMove {
 }
 
 impl<B: Backend> SqlStore<B> {
-    /// Moves card `id` inside a write transaction: the board locked first (on PostgreSQL;
-    /// SQLite's write lock is held since `BEGIN IMMEDIATE`), then the card and the board's
-    /// layout read, the move checked against the counts its limits need and written with its
-    /// events.
+    /// Moves card `id` inside a write transaction: the card read, its board locked, the
+    /// board's layout read at its version, the move checked against the counts its limits
+    /// need and written with its events.
+    ///
+    /// Where the board's row is locked (PostgreSQL), the card is read before the lock, so
+    /// that the lock, which every write to the board waits for, is held for as few round trips
+    /// as possible: the counts the limits need (none without limits), the write, the commit.
+    /// The write then moves the card only if its row is the version read (PostgreSQL's
+    /// `xmin`: every write to the card makes a new one); if another write changed it
+    /// meanwhile, it is read again under the lock and the move planned again. On SQLite the write lock is held from `BEGIN IMMEDIATE` on, so the card
+    /// is read under it anyway.
     pub(super) async fn move_in(
         &self,
         conn: &mut Conn<B>,
@@ -101,28 +115,40 @@ impl<B: Backend> SqlStore<B> {
         actor: &Actor,
         now: DateTime<Utc>,
     ) -> Result<Card, StoreError> {
-        Self::lock_board_of_card(conn, id).await?;
-        let (version, card) = Self::versioned_card(conn, id).await?;
+        let (version, row_version, card) = Self::versioned_card(conn, id).await?;
+        let (version, read_version) = match Self::lock_board(conn, card.board_id).await? {
+            Some(locked) => (locked, row_version),
+            None => (version, None),
+        };
         let board = self.layout_at(conn, card.board_id, version).await?;
+        let mut planned = Self::plan_move(conn, &board, card, request, now).await?;
+        planned.read_version = read_version;
+        if let Some(moved) = Self::write_move(conn, &board, planned, actor, now).await? {
+            return Ok(moved);
+        }
+        let (_, _, card) = Self::versioned_card(conn, id).await?;
         let planned = Self::plan_move(conn, &board, card, request, now).await?;
-        Self::write_move(conn, &board, planned, actor, now).await
+        Self::write_move(conn, &board, planned, actor, now)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("card {id}")))
     }
 
-    /// Card `id` with the version of its board's layout, in one statement.
+    /// Card `id` with the version of its board's layout and its row's version (where the
+    /// database has one), in one statement.
     pub(super) async fn versioned_card(
         conn: &mut Conn<B>,
         id: CardId,
-    ) -> Result<(i64, Card), StoreError> {
-        let row: Option<VersionedCardRow> = B::sql(concat!(
-            "SELECT (SELECT layout_version FROM boards WHERE id = c.board_id) AS layout_version, ",
-            card_columns!(),
-            " FROM cards c WHERE id = $1"
-        ))
-        .bind(id.0)
-        .fetch_optional(conn)
-        .await?;
+    ) -> Result<(i64, Option<String>, Card), StoreError> {
+        let row: Option<VersionedCardRow> = B::sql(B::VERSIONED_CARD)
+            .bind(id.0)
+            .fetch_optional(conn)
+            .await?;
         let row = row.ok_or_else(|| StoreError::NotFound(format!("card {id}")))?;
-        Ok((row.layout_version, Card::try_from(row.card)?))
+        Ok((
+            row.layout_version,
+            row.row_version,
+            Card::try_from(row.card)?,
+        ))
     }
 
     /// The board's layout (no cards) at `version`: kept by the accelerator when it was read
@@ -251,25 +277,28 @@ impl<B: Backend> SqlStore<B> {
             from,
             position,
             overrides,
+            read_version: None,
         })
     }
 
     /// Writes a planned move: the card, its `moved` event, the overrides; keeps its open
     /// dedup key in step: cleared in a done column, restored when it leaves one unless
-    /// another open incident took the key meanwhile.
+    /// another open incident took the key meanwhile. `None`, with nothing written, when the
+    /// card was read before the lock and changed since (see [`Self::move_in`]).
     pub(super) async fn write_move(
         conn: &mut Conn<B>,
         board: &Board,
         planned: PlannedMove,
         actor: &Actor,
         now: DateTime<Utc>,
-    ) -> Result<Card, StoreError> {
+    ) -> Result<Option<Card>, StoreError> {
         let moved = planned.event();
         let PlannedMove {
             mut card,
             from,
             position,
             overrides,
+            read_version,
         } = planned;
         let (column, lane) = (card.column_id, card.lane_id);
         // The UPDATE and its `moved` event in one round trip (`Backend::MOVE_AND_LOG`); `$3`
@@ -288,12 +317,13 @@ impl<B: Backend> SqlStore<B> {
             .bind(from.0.0)
             .bind(from.1.0)
             .bind(Json(&moved))
+            .bind(read_version)
             .fetch_all(conn)
             .await?;
-        card.position = keys
-            .first()
-            .map(|(key,)| *key)
-            .ok_or_else(|| StoreError::NotFound(format!("card {}", card.id)))?;
+        let Some((key,)) = keys.first() else {
+            return Ok(None);
+        };
+        card.position = *key;
         if let Some(key) = card.dedup_key.as_deref() {
             let done = board
                 .column(column)
@@ -312,7 +342,7 @@ impl<B: Backend> SqlStore<B> {
                 .await?;
         }
         Self::record_overrides(conn, board.id, card.id, now, actor, overrides).await?;
-        Ok(card)
+        Ok(Some(card))
     }
 }
 

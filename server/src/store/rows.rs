@@ -166,10 +166,12 @@ pub struct CardRow {
 }
 
 /// A card read for a move, with the version of its board's layout read in the same
-/// statement (see `versioned_card` in `sql.rs`).
+/// statement (see `versioned_card` in `placement.rs`), and the version of the card's row
+/// where the database has one to offer (PostgreSQL's `xmin`, the transaction that wrote it).
 #[derive(FromRow)]
 pub struct VersionedCardRow {
     pub layout_version: i64,
+    pub row_version: Option<String>,
     #[sqlx(flatten)]
     pub card: CardRow,
 }

@@ -339,7 +339,8 @@ impl<const POOLED: bool> Backend for Pg<POOLED> {
     const STORED_SUBSEC_DIGITS: u16 = 6;
     const BOARD_BY_ID_FOR_WRITE: &'static str = BOARD_BY_ID_FOR_WRITE;
     const BOARD_BY_SLUG_FOR_WRITE: &'static str = BOARD_BY_SLUG_FOR_WRITE;
-    const LOCK_BOARD_OF_CARD: &'static str = LOCK_BOARD_OF_CARD;
+    const LOCK_BOARD: &'static str = LOCK_BOARD;
+    const VERSIONED_CARD: &'static str = VERSIONED_CARD;
     const MOVE_AND_LOG: &'static str = MOVE_AND_LOG;
     const RECUR_AND_LOG: &'static str = RECUR_AND_LOG;
 
@@ -386,18 +387,27 @@ const BOARD_BY_ID_FOR_WRITE: &str =
 const BOARD_BY_SLUG_FOR_WRITE: &str =
     concat!(board_columns!(), " FROM boards WHERE slug = $1 FOR UPDATE");
 
-/// Locks the board row of card `$1`.
-const LOCK_BOARD_OF_CARD: &str =
-    "SELECT id FROM boards WHERE id = (SELECT board_id FROM cards WHERE id = $1) FOR UPDATE";
+/// Locks board `$1`'s row, answering its layout version.
+const LOCK_BOARD: &str = "SELECT layout_version FROM boards WHERE id = $1 FOR UPDATE";
+
+/// Card `$1` with its board's layout version and its row's `xmin`, the transaction that
+/// wrote the row version: any later write to the card makes a new one.
+const VERSIONED_CARD: &str = concat!(
+    "SELECT (SELECT layout_version FROM boards WHERE id = c.board_id) AS layout_version, \
+     c.xmin::text AS row_version, ",
+    card_columns!(),
+    " FROM cards c WHERE id = $1"
+);
 
 /// A move's `UPDATE` and its event: PostgreSQL takes one statement per query, so the event
-/// is a data-modifying `WITH`.
+/// is a data-modifying `WITH`, inserted only if the card was moved (its row the version
+/// read, `$14`, when one was).
 const MOVE_AND_LOG: &str = concat!(
     "WITH moved AS (",
-    move_update!(),
+    move_update!("($14::text IS NULL OR xmin::text = $14)"),
     " RETURNING position), logged AS (",
     move_event!(),
-    ") SELECT position FROM moved"
+    " FROM moved) SELECT position FROM moved"
 );
 
 /// An open incident reported again and its event (see `Backend::RECUR_AND_LOG`): the count

@@ -286,10 +286,22 @@ impl Backend for Sqlite {
         concat!(board_columns!(), " FROM boards WHERE id = $1");
     const BOARD_BY_SLUG_FOR_WRITE: &'static str =
         concat!(board_columns!(), " FROM boards WHERE slug = $1");
-    const LOCK_BOARD_OF_CARD: &'static str = "SELECT board_id FROM cards WHERE id = $1";
+    const LOCK_BOARD: &'static str = "SELECT layout_version FROM boards WHERE id = $1";
     // SQLite runs both statements of one string; sqlx binds `$n` to the n-th value in both.
-    const MOVE_AND_LOG: &'static str =
-        concat!(move_update!(), " RETURNING position; ", move_event!());
+    // `changes()`: the rows the UPDATE changed, so no event is logged for a move not made.
+    const VERSIONED_CARD: &'static str = concat!(
+        "SELECT (SELECT layout_version FROM boards WHERE id = c.board_id) AS layout_version, \
+         NULL AS row_version, ",
+        card_columns!(),
+        " FROM cards c WHERE id = $1"
+    );
+    // No row version: the card is read under the write lock.
+    const MOVE_AND_LOG: &'static str = concat!(
+        move_update!("$14 IS NULL"),
+        " RETURNING position; ",
+        move_event!(),
+        " WHERE changes() = 1"
+    );
     // The count is patched in SQL because it is only known there; serde writes the rest of
     // the event, as for every other event.
     const RECUR_AND_LOG: &'static str = concat!(
@@ -354,7 +366,7 @@ mod tests {
     /// The layout version as a move of `card` reads it.
     async fn version(store: &SqliteStore, card: CardId) -> i64 {
         let mut conn = store.pool.acquire().await.unwrap();
-        let (version, _) = SqliteStore::versioned_card(&mut conn, card).await.unwrap();
+        let (version, _, _) = SqliteStore::versioned_card(&mut conn, card).await.unwrap();
         version
     }
 
