@@ -105,9 +105,9 @@ pub trait Backend: Clone + std::fmt::Debug + Send + Sync + 'static {
         + Reads<(String, String, DateTime<Utc>)>
         + Reads<(i64, i64, i64, i64)>
         + Reads<(Uuid, String, Option<String>, Option<DateTime<Utc>>)>
-        + Reads<super::retros::ActionRow>
-        + Reads<super::retros::PeriodActionRow>
-        + Reads<super::deployments::IncidentRow>
+        + Reads<super::rows::retros::ActionRow>
+        + Reads<super::rows::retros::PeriodActionRow>
+        + Reads<super::rows::deployments::IncidentRow>
         + Reads<BoardRow>
         + Reads<SummaryRow>
         + Reads<LayoutRow>
@@ -115,11 +115,11 @@ pub trait Backend: Clone + std::fmt::Debug + Send + Sync + 'static {
         + Reads<VersionedCardRow>
         + Reads<MetricCardRow>
         + Reads<EventRow>
-        + Reads<super::deployments::DeploymentRow>
-        + Reads<super::accounts::UserRow>
-        + Reads<super::accounts::CredentialsRow>
-        + Reads<super::accounts::MemberRow>
-        + Reads<super::accounts::TokenRow>;
+        + Reads<super::rows::deployments::DeploymentRow>
+        + Reads<super::rows::accounts::UserRow>
+        + Reads<super::rows::accounts::CredentialsRow>
+        + Reads<super::rows::accounts::MemberRow>
+        + Reads<super::rows::accounts::TokenRow>;
 
     /// Whether statements are kept prepared on the server under a name (sqlx's default):
     /// one parse per connection instead of one per statement. Not behind a transaction

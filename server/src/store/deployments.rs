@@ -11,11 +11,10 @@ use domain::delivery::{
     CardRef, Commit, Deployment, DeploymentId, DeploymentStatus, IncidentRecord, NewDeployment,
 };
 use domain::{Actor, BoardId, Card, CardId, CardType, DomainError, EventKind};
-use sqlx::FromRow;
 use uuid::Uuid;
 
 use super::backend::{Backend, Conn};
-use super::rows::corrupt;
+use super::rows::deployments::{DeploymentRow, IncidentRow};
 use super::sql::SqlStore;
 
 /// The rows of `deployments` a listing reads: `$1` the board, `$2` one deployment or any,
@@ -26,52 +25,6 @@ macro_rules! deployment_filter {
         " d.board_id = $1 AND ($2 IS NULL OR d.id = $2) AND ($3 IS NULL OR d.deployed_at >= $3) \
          AND ($4 IS NULL OR d.deployed_at < $4)"
     };
-}
-
-/// An incident card as the delivery metrics read it: id, service, opened, alert resolved,
-/// cause, completed.
-pub type IncidentRow = (
-    Uuid,
-    Option<String>,
-    DateTime<Utc>,
-    Option<DateTime<Utc>>,
-    Option<Uuid>,
-    Option<DateTime<Utc>>,
-);
-
-#[derive(FromRow)]
-pub struct DeploymentRow {
-    pub id: Uuid,
-    pub service: String,
-    pub environment: String,
-    pub version: String,
-    pub status: String,
-    pub deployed_at: DateTime<Utc>,
-}
-
-impl TryFrom<DeploymentRow> for domain::delivery::Deployment {
-    type Error = StoreError;
-    /// The deployment without its commits, cards and incidents, which come from their own
-    /// tables.
-    fn try_from(r: DeploymentRow) -> Result<Self, StoreError> {
-        use domain::delivery::DeploymentStatus;
-        let status = match r.status.as_str() {
-            "success" => DeploymentStatus::Success,
-            "failure" => DeploymentStatus::Failure,
-            other => return Err(corrupt("deployment status", other)),
-        };
-        Ok(Self {
-            id: domain::delivery::DeploymentId(r.id),
-            service: r.service,
-            environment: r.environment,
-            version: r.version,
-            deployed_at: r.deployed_at,
-            status,
-            commits: Vec::new(),
-            cards: Vec::new(),
-            caused_incidents: Vec::new(),
-        })
-    }
 }
 
 /// The spelling of a status in storage.

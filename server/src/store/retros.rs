@@ -3,39 +3,15 @@
 
 use application::ports::{BoardChange, BoardRef, RetroStore, StoreError};
 use async_trait::async_trait;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use domain::metrics::Window;
 use domain::retro::{ActionItem, Retrospective};
 use domain::{ActionItemId, Actor, BoardId, Card, CardId};
 use uuid::Uuid;
 
 use super::backend::{Backend, Conn};
+use super::rows::retros::{ActionRow, PeriodActionRow, RetroRow};
 use super::sql::SqlStore;
-
-/// A retrospective row: id, notes, updated by, updated at.
-type RetroRow = (Uuid, String, Option<String>, Option<DateTime<Utc>>);
-
-/// An action row: id, text, created by, created at, card id, card number.
-pub type ActionRow = (
-    Uuid,
-    String,
-    String,
-    DateTime<Utc>,
-    Option<Uuid>,
-    Option<i64>,
-);
-
-/// An action row with its retrospective's period.
-pub type PeriodActionRow = (
-    Uuid,
-    String,
-    String,
-    DateTime<Utc>,
-    Option<Uuid>,
-    Option<i64>,
-    NaiveDate,
-    NaiveDate,
-);
 
 fn action(row: ActionRow) -> ActionItem {
     let (id, text, created_by, created_at, card, number) = row;

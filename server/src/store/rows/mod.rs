@@ -1,5 +1,10 @@
 //! Row structs as the database returns them, and their conversion into domain types. The
-//! same structs decode on SQLite and PostgreSQL (sqlx maps the native types).
+//! same structs decode on SQLite and PostgreSQL (sqlx maps the native types). The boards',
+//! cards' and events' rows are here; the other areas' in a module each.
+
+pub mod accounts;
+pub mod deployments;
+pub mod retros;
 
 use application::ports::StoreError;
 use chrono::{DateTime, Utc};

@@ -1,8 +1,6 @@
 //! Accounts: users and their sign-in state, board memberships, API tokens and browser
 //! sessions.
 
-mod rows;
-
 use application::ports::{
     AccountStore, BoardRef, Credentials, SessionRecord, StoreError, TOKEN_TOUCH_EVERY,
 };
@@ -11,9 +9,10 @@ use chrono::{DateTime, TimeDelta, Utc};
 use domain::access::{ApiToken, Member, NewToken, NewUser, Role, User};
 use domain::{BoardId, TokenId, UserId};
 
-pub(crate) use self::rows::{CredentialsRow, MemberRow, TokenRow, UserRow};
-use self::rows::{token_columns, user_columns};
 use super::backend::{Backend, Conn};
+use super::rows::accounts::{
+    CredentialsRow, MemberRow, TokenRow, UserRow, token_columns, user_columns,
+};
 use super::sql::SqlStore;
 
 impl<B: Backend> SqlStore<B> {

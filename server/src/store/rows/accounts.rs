@@ -6,7 +6,7 @@ use domain::BoardId;
 use sqlx::FromRow;
 use uuid::Uuid;
 
-use crate::store::rows::corrupt;
+use super::corrupt;
 
 /// Columns of `users` that [`UserRow`] reads.
 macro_rules! user_columns {
