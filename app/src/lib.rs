@@ -38,7 +38,7 @@ pub mod ssr;
 pub use domain;
 
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{MetaTags, Title, provide_meta_context};
 use leptos_router::{
     SsrMode,
     components::{ParentRoute, Route, Router, Routes},
@@ -51,8 +51,10 @@ use crate::pages::{
     InstanceTokensPage, LoginPage, NotFound, RetroPage, SettingsPage, SetupPage, UsersPage,
 };
 
-/// The HTML document around the app; the server renders it for every page.
-pub fn shell(options: LeptosOptions) -> impl IntoView {
+/// The HTML document around the app; the server renders it for every page. `stylesheet` is
+/// the styles' URL, which carries their hash (the server's `assets` module): it is linked
+/// here, in the part of the page only the server renders, so the browser never needs it.
+pub fn shell(options: LeptosOptions, stylesheet: String) -> impl IntoView {
     #[cfg(feature = "ssr")]
     ssr::set_page_csp();
     view! {
@@ -63,6 +65,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="color-scheme" content="light"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <link rel="stylesheet" id="flowboard" href=stylesheet/>
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>
@@ -100,7 +103,6 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     Auth::provide();
     view! {
-        <Stylesheet id="flowboard" href="/pkg/flowboard.css"/>
         <Title formatter=|page: String| {
             document_title(
                 if page.is_empty() { "Flowboard".to_owned() } else { format!("{page} · Flowboard") },
