@@ -2,11 +2,12 @@
 # `make bench`: runs the release benchmarks against SQLite and, when the local PostgreSQL
 # answers, a throw-away PostgreSQL database, then assembles bench/REPORT.md from their
 # sections (target/bench/*.md) under a header naming the machine and the date.
-#   scripts/bench.sh            # all: flow metrics on a year of history, load, scaling, bundle size
-#   scripts/bench.sh flow       # only one of them (flow, load, scaling or bundle)
+#   scripts/bench.sh            # all: flow metrics on a year of history, load, scaling, bundle
+#                               # size, the board in the browser
+#   scripts/bench.sh flow       # only one of them (flow, load, scaling, bundle or browser)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-benches=("${@:-flow load scaling bundle}")
+benches=("${@:-flow load scaling bundle browser}")
 read -r -a benches <<<"${benches[*]}"
 
 pg=(-h 127.0.0.1 -p 5432 -U postgres)
@@ -36,10 +37,20 @@ bundle_size() {
     } >target/bench/bundle.md
 }
 
+# The demo board in Debian's chromium, bytes on the wire for a first and a return visit
+# (issue 32: at most 600 KB and 60 KB), against the release server and bundle.
+browser() {
+    scripts/build-site.sh release
+    cargo build --release -p server
+    node bench/browser.mjs --out target/bench/browser.md
+}
+
 for bench in "${benches[@]}"; do
     rm -f "target/bench/$bench.md"
     if [ "$bench" = bundle ]; then
         bundle_size
+    elif [ "$bench" = browser ]; then
+        browser
     else
         cargo bench -p server --bench "$bench"
     fi
@@ -63,7 +74,7 @@ mem=$(awk '/MemTotal/ { printf "%d GiB", $2 / 1024 / 1024 }' /proc/meminfo)
     echo "The machine's speed: a fixed loop of Python (\`scripts/bench.sh\`, \"reference\") took $reference ms"
     echo "on one core; compare reports by it, not by the model name."
     echo "The before and after of each optimisation are in \`bench/HISTORY.md\`."
-    for section in flow load scaling bundle; do
+    for section in flow load scaling bundle browser; do
         if [ -f "target/bench/$section.md" ]; then
             cat "target/bench/$section.md"
         fi

@@ -4,11 +4,18 @@
 #   scripts/setup.sh build   # wasm target and rust-src, wasm-bindgen CLI, wasm-opt
 #   scripts/setup.sh e2e     # + Debian chromium and the end2end npm packages
 #   scripts/setup.sh fuzz    # cargo-fuzz (and a C++ compiler for libFuzzer) only
-#   scripts/setup.sh bench   # the load generator (Debian's wrk) only
+#   scripts/setup.sh bench   # the load generator (Debian's wrk), chromium and the end2end npm packages
 #   scripts/setup.sh contract  # schemathesis from PyPI, in a virtualenv under the build output
 #   scripts/setup.sh rust    # Debian's pgbouncer, when FLOWBOARD_TEST_POSTGRES_URL is set
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# The npm packages of end2end/ (Playwright; the browser is Debian's, never downloaded).
+end2end_packages() {
+    [ -d end2end/node_modules/playwright-core ] && return 0
+    echo "setup: installing the end2end npm packages"
+    (cd end2end && npm ci --no-audit --no-fund --loglevel=error)
+}
 
 need_apt=()
 apt_install() {
@@ -35,9 +42,14 @@ fi
 
 # `make bench` loads the release binary with wrk (C, epoll): a generator lighter than the
 # server it measures matters when both share two cores.
+# The browser bench (bench/browser.mjs) drives Debian's chromium with the end2end packages'
+# playwright-core, as the browser tests do.
 if [ "${1:-build}" = "bench" ]; then
     command -v wrk >/dev/null || need_apt+=(wrk)
+    [ -x /usr/bin/chromium ] || need_apt+=(chromium)
+    command -v node >/dev/null || need_apt+=(nodejs npm)
     apt_install
+    end2end_packages
     exit 0
 fi
 
@@ -107,7 +119,6 @@ if [ "${1:-build}" = "e2e" ]; then
 fi
 apt_install
 
-if [ "${1:-build}" = "e2e" ] && [ ! -d end2end/node_modules/playwright-core ]; then
-    echo "setup: installing the end2end npm packages"
-    (cd end2end && npm ci --no-audit --no-fund --loglevel=error)
+if [ "${1:-build}" = "e2e" ]; then
+    end2end_packages
 fi
