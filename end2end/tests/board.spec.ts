@@ -362,6 +362,11 @@ test('a card moves one column right from the keyboard and stays there', async ({
   await expect(cardTile(cell(page, ready, standard), card.id)).toBeVisible();
   // The hydrated board moved it in place; the no-JS form post would have loaded a new page.
   expect(await sameDocument(page)).toBe(true);
+  // The focus stays with the card, on the same button of its tile in the new column, so
+  // Enter again moves it on.
+  await expect(
+    page.getByRole('button', { name: `Move #${card.number} to In Progress` }),
+  ).toBeFocused();
 
   await page.reload();
   await expect(cardTile(page, card.id)).toBeVisible();
@@ -422,8 +427,10 @@ test.describe('without JavaScript', () => {
       const page = await context.newPage();
       await page.goto(BOARD_PATH);
       await page.getByRole('button', { name: `Move #${card.number} to Ready` }).click();
-      // The server redirects back to the board; a refused move would add `__err=` to the query.
-      await expect(page).toHaveURL(new RegExp(`${BOARD_PATH}(\\?|$)`));
+      // The server redirects back to the board, and the browser keeps the form address's
+      // `#card-<number>`: the page comes back at the card, not at its top. A refused move
+      // would add `__err=` to the query.
+      await expect(page).toHaveURL(new RegExp(`${BOARD_PATH}#card-${card.number}$`));
       expect(page.url()).not.toContain('__err=');
       await expect(cardTile(page, card.id)).toBeVisible();
       expect(await cellColumnOf(page, card.id)).toBe(ready);

@@ -84,7 +84,8 @@ pub async fn create_card(
 }
 
 /// Moves a card. `position` is the 0-based index in the target cell; the end when absent.
-/// A move a flow policy refuses can be forced with `override_reason`.
+/// A move a flow policy refuses can be forced with `override_reason`. The answer is the
+/// card's new tile only: a board of 2,000 cards is not read again for one move.
 #[server(prefix = "/fn", endpoint = "move_card", output = crate::api::codec::JsonAnswer)]
 pub async fn move_card(
     card_id: String,
@@ -92,7 +93,7 @@ pub async fn move_card(
     lane_id: Option<String>,
     position: Option<u32>,
     override_reason: Option<String>,
-) -> Result<Card, AppError> {
+) -> Result<crate::api::ChangedTile, AppError> {
     use crate::ssr::forms::{parse_id, parse_optional_id};
     let (store, caller) = crate::ssr::auth::caller()?;
     let id = parse_id("card_id", &card_id)?;
@@ -102,7 +103,9 @@ pub async fn move_card(
         position,
         override_reason,
     };
-    Ok(application::cards::move_card(store.as_ref(), &caller, id, &request, Utc::now()).await?)
+    let card =
+        application::cards::move_card(store.as_ref(), &caller, id, &request, Utc::now()).await?;
+    Ok(card.into())
 }
 
 /// Saves the card edit form.
