@@ -135,6 +135,12 @@ impl Sync {
                     request.position = Some(crate::api::CELL_SHOWN as u32 - 1);
                 }
             }
+            // Whether the card was finished before: the share of finished work changes if
+            // the move finishes or reopens it (the model shows the move before the answer,
+            // so the answer alone cannot tell).
+            let was_done = self
+                .model
+                .with_untracked(|m| m.tile(id).map(|t| m.is_done(t.column_id)));
             let undo = column.and_then(|column| {
                 self.model
                     .try_update(|m| {
@@ -163,7 +169,15 @@ impl Sync {
                 let answer = crate::components::post_fields::<MoveCard>(&fields).await;
                 this.moving.try_update_value(|ids| ids.remove(&id));
                 match answer {
-                    Ok(changed) => this.show(vec![changed]),
+                    Ok(changed) => {
+                        let done = this
+                            .model
+                            .with_untracked(|m| m.is_done(changed.tile.column_id));
+                        this.show(vec![changed]);
+                        if was_done.is_some_and(|was| was != done) {
+                            this.refresh_share();
+                        }
+                    }
                     Err(error) => {
                         if let Some(undo) = undo {
                             this.model.try_update(|m| m.undo(undo));
