@@ -232,11 +232,17 @@ async function waitForLiveBoard(page: Page): Promise<void> {
  * drops a native drag whose pointer scrolled away from the source: no `dragstart` fires and
  * nothing moves (a person's browser would auto-scroll at the edge instead). On the board a new
  * card sits at the end of the Backlog cell, and the target cell's centre can be far below or
- * beside it, so rather than depend on the layout the whole page is put in view.
+ * beside it, so rather than depend on the layout the whole page is put in view (the board,
+ * which scrolls inside the window's height, grows with it).
  */
 async function fitViewportToPage(page: Page): Promise<void> {
   const size = page.viewportSize() ?? { width: 1280, height: 720 };
-  const height = await page.evaluate(() => document.documentElement.scrollHeight);
+  // The board scrolls inside the window's height: its grid's full height counts too.
+  const height = await page.evaluate(() => {
+    const grid = document.querySelector('.board-grid');
+    const below = grid ? grid.getBoundingClientRect().top + grid.scrollHeight + 200 : 0;
+    return Math.max(document.documentElement.scrollHeight, below);
+  });
   const tall = Math.min(Math.max(height, size.height) + 40, 16_000);
   await page.setViewportSize({ width: size.width, height: tall });
   await page.evaluate(() => window.scrollTo(0, 0));
@@ -272,7 +278,7 @@ test('the demo board opens with its columns, lanes, cards and counts', async ({ 
     await expect(head.locator('.wip')).toHaveText(/^\d+( \/ \d+)?/);
   }
 
-  await expect(page.locator('.lane-label')).toHaveText(LANE_NAMES);
+  await expect(page.locator('.lane-label .lane-name')).toHaveText(LANE_NAMES);
   await expect(page.locator('.cell')).toHaveCount(COLUMN_NAMES.length * LANE_NAMES.length);
 
   const cards = page.locator('article.card');
@@ -403,7 +409,7 @@ test.describe('without JavaScript', () => {
       expect(response?.status()).toBe(200);
       await expect(page.getByRole('heading', { level: 1, name: 'Platform Team' })).toBeVisible();
       await expect(page.locator('.column-head span.column-name')).toHaveText(COLUMN_NAMES);
-      await expect(page.locator('.lane-label')).toHaveText(LANE_NAMES);
+      await expect(page.locator('.lane-label .lane-name')).toHaveText(LANE_NAMES);
       expect(await page.locator('article.card a.card-title').count()).toBeGreaterThanOrEqual(10);
       await expect(page.locator('article.card').first()).toBeVisible();
     } finally {
@@ -570,4 +576,65 @@ test('board settings rename, add and remove a column, and set the flow policies'
   expect(board.columns.map((c) => c.name)).toEqual(COLUMN_NAMES);
   expect(board.policy?.committed_capacity).toBe(9);
   expect(board.policy?.tech_debt_share).toBe(0.25);
+});
+
+test('Shift and an arrow move a card to another lane from the keyboard, and the focus stays on it', async ({
+  page,
+  request,
+}) => {
+  const board = await apiBoard(request);
+  const backlog = columnId(board, 'Backlog');
+  const expedite = laneId(board, 'Expedite');
+  const card = await apiCreateCard(request, uniqueTitle('lane key'));
+
+  await page.goto(`${BOARD_PATH}?open=${backlog}:${laneId(board, 'Standard')}`);
+  await waitForHydration(page);
+  const title = cardTile(page, card.id).locator('a.card-title');
+  await title.focus();
+  await markDocument(page);
+  await page.keyboard.press('Shift+ArrowUp');
+
+  await expect(cardTile(cell(page, backlog, expedite), card.id)).toBeVisible();
+  await expect(cardTile(page, card.id).locator('a.card-title')).toBeFocused();
+  expect(await sameDocument(page)).toBe(true);
+  await expect.poll(async () => (await apiCard(request, card.id)).lane_id).toBe(expedite);
+
+  // ? lists the shortcuts; n opens the new card form with the cursor in its title.
+  await page.keyboard.press('?');
+  await expect(page.locator('details.shortcuts')).toHaveAttribute('open', '');
+  await expect(page.locator('details.shortcuts')).toContainText('Move the card to the lane above or below');
+  await page.keyboard.press('n');
+  await expect(page.getByRole('form', { name: 'New card' }).locator('input[name="title"]')).toBeFocused();
+});
+
+test('on a phone the board shows one column at a time, with their names to switch', async ({
+  page,
+}) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto(BOARD_PATH);
+  await waitForHydration(page);
+
+  const switcher = page.getByRole('navigation', { name: 'Columns' });
+  await expect(switcher.getByRole('link')).toHaveText(COLUMN_NAMES);
+  const heads = page.locator('.column-head');
+  const first = await heads.nth(0).boundingBox();
+  const second = await heads.nth(1).boundingBox();
+  expect(first && second, 'column headers are laid out').toBeTruthy();
+  // One column fills the screen's width; the next starts past its edge.
+  expect(first!.width).toBeGreaterThan(300);
+  expect(second!.x).toBeGreaterThanOrEqual(390 - 16);
+  // The work starts in the upper half of the screen.
+  expect(first!.y).toBeLessThan(844 / 2);
+
+  await switcher.getByRole('link', { name: 'Review' }).click();
+  await expect
+    .poll(async () => (await heads.nth(3).boundingBox())?.x ?? -1, {
+      message: 'the Review column is scrolled into view',
+    })
+    .toBeLessThan(40);
+  // Its name stays in sight while the column scrolls down.
+  await page.locator('.board-scroll').evaluate((el) => el.scrollBy(0, 600));
+  const head = await heads.nth(3).boundingBox();
+  const scroller = await page.locator('.board-scroll').boundingBox();
+  expect(Math.abs(head!.y - scroller!.y)).toBeLessThan(4);
 });

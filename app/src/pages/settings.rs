@@ -141,6 +141,11 @@ fn Settings(
                 " / Settings"
             </nav>
             <h1>"Board settings"</h1>
+            <p class="help">
+                "Columns, flow policies and new columns below. "
+                <a href=format!("/boards/{slug}/tokens")>"API tokens of this board"</a>
+                " (for monitoring and CI/CD)."
+            </p>
             <section class="panel">
                 <h2>"Columns"</h2>
                 <p class="help">

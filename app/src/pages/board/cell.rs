@@ -6,26 +6,18 @@ use chrono::{DateTime, Utc};
 use domain::{Column, ColumnKind, Lane};
 use leptos::prelude::*;
 
-use super::Mover;
 use super::model::CellCards;
+use super::{Focus, Mover};
 use crate::api::{CELL_SHOWN, DONE_SHOWN, MoveCard, TileCard};
 use crate::components::{TileContext, Untold, tile_of, tiles_html};
-
-/// Which of a tile's buttons moved it, to give the focus back to the same button of the
-/// tile in its new place (keyboard users keep their place).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Side {
-    /// ◀
-    Left,
-    /// ▶
-    Right,
-}
 
 #[component]
 pub fn Cell(
     column: Column,
     lane: Lane,
     cards: Memo<CellCards>,
+    /// The lane has no open card (and is not opened): drawn as a thin strip.
+    quiet: Signal<bool>,
     left: Option<Column>,
     right: Option<Column>,
     slug: String,
@@ -147,9 +139,9 @@ pub fn Cell(
         let Some(card_id) = tile_of(&ev) else { return };
         ev.prevent_default();
         let side = if button.class_name().contains("move-left") {
-            Side::Left
+            Focus::Left
         } else {
-            Side::Right
+            Focus::Right
         };
         mover.run((
             MoveCard {
@@ -165,7 +157,13 @@ pub fn Cell(
     let label = format!("{} · {}", column.name, lane.name);
     view! {
         <div
-            class=move || format!("cell lane-{}{}", lane.kind.as_str(), if over.get() { " drop-target" } else { "" })
+            class=move || format!(
+                "cell lane-{} kind-{}{}{}",
+                lane.kind.as_str(),
+                column.kind.as_str(),
+                if quiet.get() { " quiet" } else { "" },
+                if over.get() { " drop-target" } else { "" },
+            )
             role="group"
             data-column-id=column_id.clone()
             data-lane-id=lane_id.clone()

@@ -1,5 +1,7 @@
-//! The board's header (name, tech-debt allocation, open work by type, links) and its column
-//! headers, kept up to date from the page's [`BoardModel`] as cards move.
+//! The board's toolbar (name, the board's pages as tabs, the committed capacity with the
+//! tech-debt allocation, open work by type, *New card*) and its column headers, kept up to
+//! date from the page's [`BoardModel`] as cards move. One row on a wide screen, so the first
+//! screen shows work rather than a header.
 
 use domain::policy::{BoardPolicy, TechDebtShare};
 use domain::{CardType, Column};
@@ -9,72 +11,95 @@ use super::model::BoardModel;
 use crate::api::SHARE_DAYS;
 use crate::components::TypeBadge;
 
-/// The name, description, allocation, mix and the board's other pages.
+/// The pages of a board, as tabs; `current` is the one shown.
 #[component]
-pub fn BoardHead(model: RwSignal<BoardModel>, is_admin: bool) -> impl IntoView {
-    let (name, slug, description, policy) = model.with_untracked(|m| {
-        (
-            m.board.name.clone(),
-            m.board.slug.clone(),
-            m.board.description.clone(),
-            m.board.policy.clone(),
-        )
-    });
-    let held = Memo::new(move |_| model.with(BoardModel::tech_debt_held));
-    let share = Memo::new(move |_| model.with(|m| m.tech_debt.clone()));
-    let open = Memo::new(move |_| model.with(BoardModel::open_by_type));
+pub fn BoardTabs(slug: String, is_admin: bool, current: &'static str) -> impl IntoView {
+    let tabs = [
+        ("Board", String::new(), true),
+        ("Retrospective", "/retro".to_owned(), true),
+        ("Delivery", "/delivery".to_owned(), true),
+        ("Members", "/members".to_owned(), true),
+        ("Settings", "/settings".to_owned(), is_admin),
+    ];
     view! {
-        <div class="board-head">
-            <div>
-                <h1>{name}</h1>
-                {(!description.is_empty()).then(|| view! { <p class="lead">{description}</p> })}
-            </div>
-            <div class="board-actions">
-                <Allocation held policy share/>
-                <TypeMix open/>
-                <nav class="board-links" aria-label="Board">
-                    <a class="button" href=format!("/boards/{slug}/retro")>"Retrospective"</a>
-                    <a class="button" href=format!("/boards/{slug}/delivery")>"Delivery"</a>
-                    <a class="button" href=format!("/boards/{slug}/members")>"Members"</a>
-                    {is_admin.then(|| view! {
-                        <a class="button" href=format!("/boards/{slug}/tokens")>"Tokens"</a>
-                        <a class="button" href=format!("/boards/{slug}/settings")>"Settings"</a>
-                    })}
-                </nav>
-            </div>
-        </div>
+        <nav class="board-tabs" aria-label="Board pages">
+            {tabs
+                .into_iter()
+                .filter(|(_, _, shown)| *shown)
+                .map(|(name, path, _)| {
+                    let here = (name == current).then_some("page");
+                    view! { <a href=format!("/boards/{slug}{path}") aria-current=here>{name}</a> }
+                })
+                .collect_view()}
+        </nav>
     }
 }
 
-/// The tech-debt allocation: committed slots held by tech debt against the reserved ones, and
-/// the share of the last 28 days' finished work that was tech debt (by count and by active
-/// time), against the target.
+/// The committed capacity as a bar of slots (who holds them, which are reserved for tech
+/// debt, which are free) with the same in words, and the tech-debt share of recent work.
 #[component]
-fn Allocation(held: Memo<usize>, policy: BoardPolicy, share: Memo<TechDebtShare>) -> impl IntoView {
-    let slots = policy.committed_capacity.map(|capacity| {
-        let reserved = policy.reserved_slots();
-        let state = move || {
-            if (held.get() as u32) < reserved {
-                "alloc-slots alloc-short"
-            } else {
-                "alloc-slots alloc-ok"
-            }
+pub fn Capacity(model: RwSignal<BoardModel>, policy: BoardPolicy) -> impl IntoView {
+    let held = Memo::new(move |_| model.with(BoardModel::tech_debt_held));
+    let used = Memo::new(move |_| model.with(BoardModel::committed));
+    let share = Memo::new(move |_| model.with(|m| m.tech_debt.clone()));
+    let bar = policy.committed_capacity.map(|capacity| {
+        let reserved = policy.reserved_slots() as usize;
+        let capacity = capacity as usize;
+        let slots = move || slot_kinds(capacity, reserved, held.get(), used.get());
+        let words = move || {
+            let (held, used) = (held.get(), used.get());
+            format!(
+                "{used} of {capacity} slots used · tech debt {held} of {reserved} reserved{}",
+                if used > capacity { " · over capacity" } else { "" }
+            )
         };
+        let short = move || held.get() < reserved;
         view! {
-            <span class=state title="Tech-debt cards in active columns (Standard lane) of the committed capacity">
-                {move || format!("Tech debt {} / {capacity} slots, {reserved} reserved", held.get())}
+            <div class="capacity-bar" aria-hidden="true">
+                {move || {
+                    slots()
+                        .into_iter()
+                        .map(|kind| view! { <span class=format!("slot slot-{kind}")></span> })
+                        .collect_view()
+                }}
+            </div>
+            <span class=move || if short() { "capacity-words alloc-short" } else { "capacity-words" }>
+                {words}
             </span>
         }
     });
     let text = move || share_text(&share.get());
     view! {
-        <div class="allocation" aria-label="Tech-debt allocation">
-            {slots}
+        <div class="capacity" role="group" aria-label="Committed capacity and tech debt"
+            title="Committed capacity: cards in active columns of the Standard lane. Reserved: slots kept for tech debt.">
+            {bar}
             <span class=move || format!("alloc-share {}", if text().1 { "alloc-short" } else { "alloc-ok" })>
                 {move || text().0}
             </span>
         </div>
     }
+}
+
+/// The committed capacity's slots in order: tech debt holding a slot (`debt`), other work
+/// (`work`), reserved for tech debt and free (`reserved`), free (`free`), and past the
+/// capacity (`over`).
+pub fn slot_kinds(capacity: usize, reserved: usize, held: usize, used: usize) -> Vec<&'static str> {
+    let held = held.min(used);
+    let other = used - held;
+    let reserved_free = reserved.saturating_sub(held);
+    let mut slots = Vec::with_capacity(capacity.max(used));
+    slots.extend(std::iter::repeat_n("debt", held));
+    slots.extend(std::iter::repeat_n("work", other));
+    let free = capacity.saturating_sub(slots.len());
+    slots.extend(std::iter::repeat_n("reserved", reserved_free.min(free)));
+    slots.extend(std::iter::repeat_n(
+        "free",
+        free.saturating_sub(reserved_free),
+    ));
+    for slot in slots.iter_mut().skip(capacity) {
+        *slot = "over";
+    }
+    slots
 }
 
 /// What the allocation says of the share, and whether it is short of the target.
@@ -84,10 +109,10 @@ fn share_text(share: &TechDebtShare) -> (String, bool) {
     match (share.by_count, share.by_active_time) {
         (Some(count), time) => (
             format!(
-                "Last {SHARE_DAYS} days: tech debt was {} of {} finished cards{} (target {})",
+                "Last {SHARE_DAYS} days: tech debt {} of {} finished{} (target {})",
                 pct(count),
                 share.finished,
-                time.map(|t| format!(" and {} of active time", pct(t)))
+                time.map(|t| format!(", {} of active time", pct(t)))
                     .unwrap_or_default(),
                 pct(target)
             ),
@@ -105,22 +130,28 @@ fn share_text(share: &TechDebtShare) -> (String, bool) {
 
 /// Open work by type, so the mix of features, incidents and tech debt is visible at a glance.
 #[component]
-fn TypeMix(open: Memo<[usize; 3]>) -> impl IntoView {
-    CardType::ALL
-        .into_iter()
-        .enumerate()
-        .map(|(i, t)| {
-            view! {
-                <span class="mix-item" title=format!("Open {} cards", t.label())>
-                    <TypeBadge card_type=t/>
-                    <span class="mix-count">{move || open.get()[i]}</span>
-                </span>
-            }
-        })
-        .collect_view()
+pub fn TypeMix(model: RwSignal<BoardModel>) -> impl IntoView {
+    let open = Memo::new(move |_| model.with(BoardModel::open_by_type));
+    view! {
+        <div class="type-mix" role="group" aria-label="Open cards by type">
+            {CardType::ALL
+                .into_iter()
+                .enumerate()
+                .map(|(i, t)| {
+                    view! {
+                        <span class="mix-item" title=format!("Open {} cards", t.label())>
+                            <TypeBadge card_type=t/>
+                            <span class="mix-count">{move || open.get()[i]}</span>
+                        </span>
+                    }
+                })
+                .collect_view()}
+        </div>
+    }
 }
 
-/// A column's name, kind and count against its WIP limit.
+/// A column's name, kind and count against its WIP limit. Its id (`col-<id>`) is where the
+/// phone's column switcher jumps to.
 #[component]
 pub fn ColumnHeader(column: Column, count: Memo<usize>, total: Memo<usize>) -> impl IntoView {
     let limit = column.wip_limit;
@@ -143,10 +174,34 @@ pub fn ColumnHeader(column: Column, count: Memo<usize>, total: Memo<usize>) -> i
     };
     let kind = column.kind.as_str();
     view! {
-        <div class=move || format!("column-head kind-{kind} {}", state().0) data-column-id=column.id.to_string()>
-            <span class="column-name">{column.name.clone()}</span>
+        <div class=move || format!("column-head kind-{kind} {}", state().0)
+            id=format!("col-{}", column.id) data-column-id=column.id.to_string()>
+            <h2 class="column-name">{column.name.clone()}</h2>
             <span class="column-kind">{kind}</span>
             <span class="wip" title=title>{move || state().1}</span>
         </div>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::slot_kinds;
+
+    #[test]
+    fn slots_show_debt_then_other_work_then_reserved_then_free() {
+        assert_eq!(
+            slot_kinds(7, 2, 1, 4),
+            ["debt", "work", "work", "work", "reserved", "free", "free"]
+        );
+        // Reserved slots taken by other work are not shown free for debt twice.
+        assert_eq!(
+            slot_kinds(5, 2, 0, 4),
+            ["work", "work", "work", "work", "reserved"]
+        );
+        assert_eq!(
+            slot_kinds(3, 1, 0, 5),
+            ["work", "work", "work", "over", "over"]
+        );
+        assert_eq!(slot_kinds(4, 1, 2, 2), ["debt", "debt", "free", "free"]);
     }
 }

@@ -12,18 +12,19 @@
 
 mod cell;
 mod head;
+mod keys;
 mod model;
 mod sync;
 
 use domain::CardType;
 use domain::access::Role;
-use domain::{Column, ColumnId, LaneId, Severity};
+use domain::{Column, ColumnId, Severity};
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use self::cell::{Cell, Side};
-use self::head::{BoardHead, ColumnHeader};
+use self::cell::Cell;
+use self::head::{BoardTabs, Capacity, ColumnHeader, TypeMix};
 use self::model::BoardModel;
 use self::sync::Sync;
 use super::slug_param;
@@ -32,8 +33,25 @@ use crate::components::Notice;
 use crate::components::{ErrorPanel, FormAction, LiveUpdates, PostForm, mark_hydrated};
 use crate::error::AppError;
 
-/// Moves a card as the page asked (the button that did, if one did, gets the focus back).
-pub type Mover = Callback<(MoveCard, Option<Side>)>;
+/// Moves a card as the page asked, then gives the focus to the card where it lands.
+pub type Mover = Callback<(MoveCard, Option<Focus>)>;
+
+/// Where the focus goes once a moved card is drawn in its new place: back to the ◀ or ▶
+/// button that moved it, or to its title (a move by keyboard shortcut); nowhere after a
+/// drag. Keyboard users keep their place instead of being sent to the top of the page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Focus {
+    /// The ◀ button (else ▶, else the title).
+    Left,
+    /// The ▶ button (else ◀, else the title).
+    Right,
+    /// The title.
+    #[cfg_attr(
+        not(feature = "hydrate"),
+        allow(dead_code, reason = "the browser's shortcuts")
+    )]
+    Title,
+}
 
 /// `/boards/:slug`.
 #[component]
@@ -109,27 +127,31 @@ fn BoardView(snapshot: BoardSnapshot, live: Live) -> impl IntoView {
     let can_edit = snapshot.role >= Role::Member;
     let is_admin = snapshot.role >= Role::Admin;
     mark_hydrated();
-    let (columns, lanes, now, name, slug) = (
+    let (columns, lanes, now, name, slug, description) = (
         snapshot.board.columns.clone(),
         snapshot.board.lanes.clone(),
         snapshot.now,
         snapshot.board.name.clone(),
         snapshot.board.slug.clone(),
+        snapshot.board.description.clone(),
     );
     let model = RwSignal::new(BoardModel::new(snapshot));
     // The card being dragged, if any: changes heard wait until the drop, as redrawing a
     // cell under a drag would lose it.
     let dragging = RwSignal::new(None::<String>);
     let refusal = RwSignal::new(None::<Refusal>);
-    let sync = Sync::new(slug.clone(), model, live);
+    // What the live stream brought, said to screen readers.
+    let said = RwSignal::new(String::new());
+    let sync = Sync::new(slug.clone(), model, live, said);
     let mover: Mover = {
         let sync = sync.clone();
-        Callback::new(move |(request, side): (MoveCard, Option<Side>)| {
+        Callback::new(move |(request, side): (MoveCard, Option<Focus>)| {
             refusal.set(None);
             sync.move_card(request, side, refusal);
         })
     };
     sync.follow(dragging);
+    keys::listen(model, mover, can_edit);
     let create_action = FormAction::<CreateCard>::new();
     {
         let sync = sync.clone();
@@ -149,22 +171,49 @@ fn BoardView(snapshot: BoardSnapshot, live: Live) -> impl IntoView {
             view! { <ColumnHeader column=column.clone() count total/> }
         })
         .collect_view();
+    // `?lane=<id>` opens a lane that has no open card (a link, so it works without
+    // JavaScript); otherwise such a lane is a thin strip that still takes a dropped card.
+    let query = leptos_router::hooks::use_query_map();
     let rows = lanes
         .iter()
         .map(|lane| {
+            let lane_id = lane.id;
+            let key = lane.id.to_string();
+            let opened = {
+                let key = key.clone();
+                Memo::new(move |_| query.with(|q| q.get_str("lane") == Some(key.as_str())))
+            };
+            let open_cards = Memo::new(move |_| model.with(|m| m.open_in_lane(lane_id)));
+            let finished = {
+                let columns = columns.clone();
+                Memo::new(move |_| {
+                    model.with(|m| {
+                        columns
+                            .iter()
+                            .filter(|c| m.is_done(c.id))
+                            .map(|c| {
+                                let cell = m.cell(c.id, lane_id);
+                                cell.cards.len() + cell.earlier
+                            })
+                            .sum::<usize>()
+                    })
+                })
+            };
+            let quiet = Signal::derive(move || open_cards.get() == 0 && !opened.get());
             let cells = columns
                 .iter()
                 .enumerate()
                 .map(|(i, column)| {
                     let left = i.checked_sub(1).and_then(|j| columns.get(j)).cloned();
                     let right = columns.get(i + 1).cloned();
-                    let (column_id, lane_id): (ColumnId, LaneId) = (column.id, lane.id);
+                    let column_id: ColumnId = column.id;
                     let cards = Memo::new(move |_| model.with(|m| m.cell(column_id, lane_id)));
                     view! {
                         <Cell
                             column=column.clone()
                             lane=lane.clone()
                             cards
+                            quiet
                             left
                             right
                             slug=slug.clone()
@@ -176,28 +225,59 @@ fn BoardView(snapshot: BoardSnapshot, live: Live) -> impl IntoView {
                     }
                 })
                 .collect_view();
+            let kind = lane.kind.as_str();
+            let (open_href, close_href) = (
+                format!("/boards/{slug}?lane={key}"),
+                format!("/boards/{slug}"),
+            );
+            let note = move || {
+                if open_cards.get() > 0 {
+                    return None;
+                }
+                let finished = finished.get();
+                let link = if opened.get() {
+                    Some(view! { <a class="lane-toggle" href=close_href.clone()>"Hide"</a> })
+                } else if finished > 0 {
+                    Some(view! {
+                        <a class="lane-toggle" href=open_href.clone()>{format!("Show {finished} finished")}</a>
+                    })
+                } else {
+                    None
+                };
+                Some(view! { <span class="lane-note">"no open cards"</span>{link} })
+            };
             view! {
-                <div class=format!("lane-label lane-{}", lane.kind.as_str())>
-                    {lane.name.clone()}
+                <div class=move || format!("lane-label lane-{kind}{}", if quiet.get() { " quiet" } else { "" })>
+                    <h2 class="lane-name">{lane.name.clone()}</h2>
+                    {note}
                 </div>
                 {cells}
             }
         })
         .collect_view();
-    let template = format!(
-        "grid-template-columns: repeat({}, minmax(12rem, 1fr));",
-        columns.len()
-    );
+    let column_count = format!("--columns: {}", columns.len());
+    let switcher = columns
+        .iter()
+        .map(|c| view! { <a href=format!("#col-{}", c.id)>{c.name.clone()}</a> })
+        .collect_view();
+    let policy = model.with_untracked(|m| m.board.policy.clone());
 
     view! {
         <Title text=name.clone()/>
         <section class="board-page">
-            <BoardHead model is_admin/>
-            {can_edit.then(|| view! {
-                <NewCardForm slug=slug.clone() columns=columns.clone() create_action can_override=is_admin/>
-            })}
+            <div class="board-toolbar">
+                <h1 title=description.clone()>{name.clone()}</h1>
+                <BoardTabs slug=slug.clone() is_admin current="Board"/>
+                <Capacity model policy/>
+                <TypeMix model/>
+                {can_edit.then(|| view! {
+                    <NewCardForm slug=slug.clone() columns=columns.clone() create_action can_override=is_admin/>
+                })}
+            </div>
+            {(!description.is_empty()).then(|| view! { <p class="board-description">{description.clone()}</p> })}
+            <nav class="column-switcher" aria-label="Columns">{switcher}</nav>
             <div class="board-scroll">
-                <div class="board-grid" style=template aria-label=format!("{name} board")
+                <div class="board-grid" style=column_count aria-label=format!("{name} board")
                     on:dragend=move |_| dragging.set(None)>
                     {headers}
                     {rows}
@@ -205,11 +285,21 @@ fn BoardView(snapshot: BoardSnapshot, live: Live) -> impl IntoView {
             </div>
             <p class="hint">
                 {if can_edit {
-                    "Drag cards between columns, or use ◀ ▶ on a card (Tab to it, Enter to move)."
+                    "Drag cards between columns, or use ◀ ▶ on a card (Tab to it, Enter to move). Press ? for the keyboard shortcuts."
                 } else {
                     "You are a viewer on this board: you can read it but not change cards. A board admin can make you a member."
                 }}
             </p>
+            <details class="shortcuts">
+                <summary>"Keyboard shortcuts"</summary>
+                <dl>
+                    {keys::SHORTCUTS
+                        .into_iter()
+                        .map(|(key, what)| view! { <dt><kbd>{key}</kbd></dt><dd>{what}</dd> })
+                        .collect_view()}
+                </dl>
+            </details>
+            <p class="visually-hidden" role="status" aria-live="polite">{move || said.get()}</p>
         </section>
         <MoveRefusal refusal mover may_override=is_admin/>
     }

@@ -127,6 +127,20 @@ impl BoardModel {
             .count()
     }
 
+    /// Cards holding committed slots (see [`Board::is_committed`]), tech debt or not.
+    pub fn committed(&self) -> usize {
+        self.tiles()
+            .filter(|t| self.board.is_committed(t.column_id, t.lane_id))
+            .count()
+    }
+
+    /// Cards of `lane` not in a `done` column: a lane without any is drawn as a thin strip.
+    pub fn open_in_lane(&self, lane: LaneId) -> usize {
+        self.tiles()
+            .filter(|t| t.lane_id == lane && !self.is_done(t.column_id))
+            .count()
+    }
+
     /// Cards not in a `done` column, per type, in [`CardType::ALL`] order.
     pub fn open_by_type(&self) -> [usize; 3] {
         let mut open = [0; 3];
@@ -232,6 +246,44 @@ impl BoardModel {
         }
         None
     }
+}
+
+/// What cards read from the live stream change on the page, in words for a screen reader:
+/// cards that arrived in a column (new to the page or from another column) and cards that
+/// left the board. Edits in place are not said: they would chatter.
+#[cfg_attr(
+    not(any(feature = "hydrate", test)),
+    allow(dead_code, reason = "the browser says it")
+)]
+pub fn news(model: &BoardModel, changed: &[crate::api::ChangedTile], gone: &[CardId]) -> String {
+    let column = |id: ColumnId| {
+        model
+            .board
+            .column(id)
+            .map_or_else(String::new, |c| c.name.clone())
+    };
+    let mut said: Vec<String> = Vec::new();
+    for tile in changed.iter().map(|c| &c.tile) {
+        match model.tile(tile.id) {
+            Some(before) if before.column_id == tile.column_id => {}
+            Some(_) => said.push(format!(
+                "#{} {} moved to {}",
+                tile.number,
+                tile.title,
+                column(tile.column_id)
+            )),
+            None => said.push(format!(
+                "#{} {} arrived in {}",
+                tile.number,
+                tile.title,
+                column(tile.column_id)
+            )),
+        }
+    }
+    for tile in gone.iter().filter_map(|id| model.tile(*id)) {
+        said.push(format!("#{} {} left the board", tile.number, tile.title));
+    }
+    said.join(". ")
 }
 
 #[cfg(test)]

@@ -9,9 +9,8 @@ use chrono::{DateTime, Utc};
 use domain::CardId;
 use leptos::prelude::*;
 
-use super::cell::Side;
 use super::model::{Applied, BoardModel};
-use super::{Live, Refusal};
+use super::{Focus, Live, Refusal};
 use crate::api::{ChangedTile, MoveCard};
 
 /// The page's model and what it knows of the server's.
@@ -36,10 +35,21 @@ pub struct Sync {
         allow(dead_code, reason = "the browser reads it")
     )]
     in_flight: RwSignal<usize>,
+    /// What the live stream brought, in words for screen readers (an `aria-live` region).
+    #[cfg_attr(
+        not(feature = "hydrate"),
+        allow(dead_code, reason = "the browser says it")
+    )]
+    said: RwSignal<String>,
 }
 
 impl Sync {
-    pub fn new(slug: String, model: RwSignal<BoardModel>, live: Live) -> Self {
+    pub fn new(
+        slug: String,
+        model: RwSignal<BoardModel>,
+        live: Live,
+        said: RwSignal<String>,
+    ) -> Self {
         Self {
             slug,
             model,
@@ -47,6 +57,7 @@ impl Sync {
             known: StoredValue::new(HashMap::new()),
             moving: StoredValue::new(HashSet::new()),
             in_flight: RwSignal::new(0),
+            said,
         }
     }
 
@@ -105,7 +116,7 @@ impl Sync {
     pub fn move_card(
         &self,
         request: MoveCard,
-        side: Option<Side>,
+        side: Option<Focus>,
         refusal: RwSignal<Option<Refusal>>,
     ) {
         #[cfg(feature = "hydrate")]
@@ -235,8 +246,14 @@ impl Sync {
             .await;
             match answer {
                 Ok(found) => {
+                    let words = this
+                        .model
+                        .with_untracked(|m| super::model::news(m, &found.cards, &found.gone));
                     this.show(found.cards);
                     this.remove(&found.gone);
+                    if !words.is_empty() {
+                        this.said.try_set(words);
+                    }
                 }
                 Err(_) => {
                     this.live.reload.try_update(|n| *n += 1);
@@ -294,25 +311,23 @@ fn browser_now() -> DateTime<Utc> {
 }
 
 /// Gives the focus to the moved card's button on the same side (else the other, else its
-/// title), once the cell it is in has been redrawn: after a move from the keyboard the focus
-/// stays with the card instead of falling to the page.
+/// title), or to its title, once the cell it is in has been redrawn.
 #[cfg(feature = "hydrate")]
-fn focus_tile(id: CardId, side: Option<Side>) {
-    let Some(side) = side else { return };
+fn focus_tile(id: CardId, focus: Option<Focus>) {
+    let Some(focus) = focus else { return };
     request_animation_frame(move || {
         let tile = format!("article.card[data-card-id=\"{id}\"]");
-        let (first, second) = match side {
-            Side::Left => (".move-left", ".move-right"),
-            Side::Right => (".move-right", ".move-left"),
+        let order: &[&str] = match focus {
+            Focus::Left => &[".move-left", ".move-right", ".card-title"],
+            Focus::Right => &[".move-right", ".move-left", ".card-title"],
+            Focus::Title => &[".card-title"],
         };
-        let target = [first, second, ".card-title"]
-            .into_iter()
-            .find_map(|inner| {
-                document()
-                    .query_selector(&format!("{tile} {inner}"))
-                    .ok()
-                    .flatten()
-            });
+        let target = order.iter().find_map(|inner| {
+            document()
+                .query_selector(&format!("{tile} {inner}"))
+                .ok()
+                .flatten()
+        });
         if let Some(element) = target {
             use wasm_bindgen::JsCast;
             if let Ok(element) = element.dyn_into::<web_sys::HtmlElement>() {

@@ -152,14 +152,19 @@ fn counts_follow_the_cards_shown_and_those_left_out() {
     assert_eq!(m.wip_count(b.columns[active].id), 2);
     assert_eq!(m.column_total(b.columns[done].id), 41);
     assert_eq!(m.tech_debt_held(), 1);
+    assert_eq!(m.committed(), 2);
     assert_eq!(m.open_by_type(), [1, 0, 1]);
+    assert_eq!(m.open_in_lane(lane), 2);
+    assert_eq!(m.open_in_lane(b.lanes[0].id), 0, "nothing in Expedite");
 
     m.move_card(debt.id, b.columns[done].id, None, None, Utc::now())
         .expect("shown");
     assert_eq!(m.wip_count(b.columns[active].id), 1);
     assert_eq!(m.column_total(b.columns[done].id), 42);
     assert_eq!(m.tech_debt_held(), 0);
+    assert_eq!(m.committed(), 1);
     assert_eq!(m.open_by_type(), [1, 0, 0]);
+    assert_eq!(m.open_in_lane(lane), 1);
     assert_eq!(
         ids(&m.cell(b.columns[done].id, lane)).last(),
         Some(&debt.id),
@@ -189,5 +194,40 @@ fn cards_that_leave_or_land_outside_the_layout_say_so() {
         m.move_card(a.id, b.columns[1].id, None, None, Utc::now())
             .is_none(),
         "a card not shown is not moved"
+    );
+}
+
+#[test]
+fn the_news_says_arrivals_moves_and_departures_not_edits() {
+    let b = board();
+    let a = tile(&b, 0, 1.0, CardType::Feature);
+    let z = tile(&b, 0, 2.0, CardType::Feature);
+    let m = model(&b, vec![a.clone(), z.clone()], vec![]);
+    let version = Utc::now();
+    let changed = |t: TileCard| crate::api::ChangedTile {
+        tile: t,
+        updated_at: version,
+    };
+    let mut moved = a.clone();
+    moved.column_id = b.columns[2].id;
+    let mut edited = z.clone();
+    edited.title = "Renamed".into();
+    let new = tile(&b, 1, 5.0, CardType::Incident);
+    let words = news(
+        &m,
+        &[changed(moved), changed(edited), changed(new.clone())],
+        &[z.id],
+    );
+    assert_eq!(
+        words,
+        format!(
+            "#1 card at 1 moved to {}. #5 card at 5 arrived in {}. #2 card at 2 left the board",
+            b.columns[2].name, b.columns[1].name
+        )
+    );
+    assert_eq!(
+        news(&m, &[], &[CardId::new()]),
+        "",
+        "a card never shown is not news"
     );
 }
