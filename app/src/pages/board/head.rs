@@ -109,7 +109,7 @@ fn share_text(share: &TechDebtShare) -> (String, bool) {
     match (share.by_count, share.by_active_time) {
         (Some(count), time) => (
             format!(
-                "Last {SHARE_DAYS} days: tech debt {} of {} finished{} (target {})",
+                "{SHARE_DAYS} days: tech debt {} of {} finished{} · target {}",
                 pct(count),
                 share.finished,
                 time.map(|t| format!(", {} of active time", pct(t)))
@@ -120,7 +120,7 @@ fn share_text(share: &TechDebtShare) -> (String, bool) {
         ),
         (None, _) => (
             format!(
-                "Last {SHARE_DAYS} days: nothing finished (tech-debt target {})",
+                "{SHARE_DAYS} days: nothing finished · tech-debt target {}",
                 pct(target)
             ),
             false,

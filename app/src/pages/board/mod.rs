@@ -265,16 +265,18 @@ fn BoardView(snapshot: BoardSnapshot, live: Live) -> impl IntoView {
     view! {
         <Title text=name.clone()/>
         <section class="board-page">
+            // The board's description is the name's tooltip: the first screen is for work.
             <div class="board-toolbar">
                 <h1 title=description.clone()>{name.clone()}</h1>
                 <BoardTabs slug=slug.clone() is_admin current="Board"/>
-                <Capacity model policy/>
-                <TypeMix model/>
                 {can_edit.then(|| view! {
                     <NewCardForm slug=slug.clone() columns=columns.clone() create_action can_override=is_admin/>
                 })}
             </div>
-            {(!description.is_empty()).then(|| view! { <p class="board-description">{description.clone()}</p> })}
+            <div class="board-status">
+                <Capacity model policy/>
+                <TypeMix model/>
+            </div>
             <nav class="column-switcher" aria-label="Columns">{switcher}</nav>
             <div class="board-scroll">
                 <div class="board-grid" style=column_count aria-label=format!("{name} board")
