@@ -25,7 +25,7 @@ pub use card_tile::{TileContext, tile_of, tiles_html};
 #[cfg(feature = "ssr")]
 pub use delivery::{FourKeysPanel, ValueStreamView};
 pub use form::{FormAction, PostForm};
-pub use format::{column_name, escaped, human_duration, short_time, textarea_text};
+pub use format::{column_name, escaped, human_duration, short_time, textarea_text, web_link};
 pub use live::LiveUpdates;
 #[cfg(feature = "ssr")]
 pub use static_html::StaticHtml;
