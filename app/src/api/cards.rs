@@ -22,7 +22,8 @@ pub struct CardDetail {
     /// What the viewer may do.
     pub role: domain::access::Role,
     /// Incidents only: the board's production deployments of the 30 days before the card was
-    /// made, newest first, to name the one that caused it.
+    /// made, to name the one that caused it: the incident's own service's first, then the
+    /// others, each group newest first.
     pub causes: Vec<CauseChoice>,
 }
 
@@ -33,6 +34,8 @@ pub struct CauseChoice {
     pub id: domain::delivery::DeploymentId,
     /// `checkout v1.4.2 · 2026-11-29 10:00 UTC`.
     pub label: String,
+    /// Whether it deployed the incident's own service (the page groups those first).
+    pub own_service: bool,
 }
 
 /// Names the deployment that caused an incident, or clears it (empty `deployment_id`).
@@ -161,12 +164,15 @@ pub async fn get_card_detail(slug: String, number: i64) -> Result<CardDetail, Ap
         events,
         role,
         causes,
+        own_service_causes,
     } = application::cards::card_view(store.as_ref(), &caller, &board_ref, number).await?;
     let now = Utc::now();
     let causes = causes
         .into_iter()
-        .map(|d| CauseChoice {
+        .enumerate()
+        .map(|(i, d)| CauseChoice {
             id: d.id,
+            own_service: i < own_service_causes,
             label: format!(
                 "{} {} · {}",
                 d.service,

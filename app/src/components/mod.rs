@@ -27,7 +27,7 @@ pub use delivery::{FourKeysPanel, ValueStreamView};
 #[cfg(feature = "hydrate")]
 pub use form::post_fields;
 pub use form::{FormAction, PostForm};
-pub use format::{column_name, escaped, human_duration, short_time, textarea_text};
+pub use format::{column_name, escaped, human_duration, short_time, textarea_text, web_link};
 pub use live::{Catch, LiveUpdates, Notice, triage};
 #[cfg(feature = "ssr")]
 pub use static_html::StaticHtml;
