@@ -1,6 +1,6 @@
-// axe-core on every page but the board itself (the board has its own test): a card, an
-// incident with what monitoring said of it, the board's settings, the retrospective and the
-// delivery dashboard. Each page is checked after hydration, as people use it, against axe's
+// axe-core on the board (wide, on a phone, and with a lane opened), a card, an incident with
+// what monitoring said of it, the board's settings, the retrospective and the delivery
+// dashboard. Each page is checked after hydration, as people use it, against axe's
 // default rules (WCAG 2.x A and AA and its best practices); any violation fails the test with
 // its rule, impact and the elements it found.
 import { expect, test } from './fixtures';
@@ -28,6 +28,25 @@ async function open(page: Page, path: string) {
   await page.goto(path);
   await expect(page.locator('html[data-hydrated]')).toHaveCount(1, { timeout: 30_000 });
 }
+
+test('the board has no axe violations, wide, with a lane opened, and on a phone', async ({
+  page,
+}) => {
+  await open(page, '/boards/platform');
+  await expect(page.locator('.live-status[data-live="on"]')).toBeVisible({ timeout: 15_000 });
+  expect(await violations(page)).toEqual([]);
+
+  const expedite = await page.locator('.lane-label.lane-expedite').count();
+  expect(expedite).toBe(1);
+  await page.goto('/boards/platform?lane=x');
+  await expect(page.locator('html[data-hydrated]')).toHaveCount(1, { timeout: 30_000 });
+  await page.locator('details.shortcuts > summary').click();
+  expect(await violations(page)).toEqual([]);
+
+  await page.setViewportSize({ width: 390, height: 844 });
+  await open(page, '/boards/platform');
+  expect(await violations(page)).toEqual([]);
+});
 
 test('a card page has no axe violations', async ({ page }) => {
   await open(page, '/boards/platform/cards/1');
