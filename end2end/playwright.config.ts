@@ -12,7 +12,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { defineConfig } from '@playwright/test';
 
-const PORT = 3199;
+// Another port for a second checkout running its browser tests at the same time.
+const PORT = Number(process.env.FLOWBOARD_E2E_PORT ?? 3199);
 const BASE_URL = `http://127.0.0.1:${PORT}`;
 
 // One fresh database directory per run. Playwright evaluates this file again in its worker

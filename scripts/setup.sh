@@ -12,7 +12,9 @@ cd "$(dirname "$0")/.."
 
 # The npm packages of end2end/ (Playwright; the browser is Debian's, never downloaded).
 end2end_packages() {
-    [ -d end2end/node_modules/playwright-core ] && return 0
+    # Every package the lock file names must be there: a tree installed before one was added
+    # (axe-core) is installed again.
+    [ -d end2end/node_modules/playwright-core ] && [ -d end2end/node_modules/axe-core ] && return 0
     echo "setup: installing the end2end npm packages"
     (cd end2end && npm ci --no-audit --no-fund --loglevel=error)
 }

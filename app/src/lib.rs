@@ -109,6 +109,7 @@ pub fn App() -> impl IntoView {
             )
         }/>
         <Router>
+            <a class="skip-link" href="#main">"Skip to content"</a>
             <header class="topbar">
                 <a class="brand" href="/">
                     <span class="brand-mark" aria-hidden="true">"▦"</span>
@@ -121,7 +122,7 @@ pub fn App() -> impl IntoView {
                 <UserMenu/>
             </header>
             <DemoBanner/>
-            <main id="main">
+            <main id="main" tabindex="-1">
                 <Routes fallback=|| view! { <NotFound/> }>
                     <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
                     <Route path=path!("/setup") view=SetupPage ssr=SsrMode::Async/>

@@ -168,7 +168,7 @@ test('a viewer signs in, sees the board read-only, and signs out', async ({
     await expect(viewer.getByRole('heading', { level: 1, name: 'Platform Team' })).toBeVisible();
     await expect(viewer.locator('.usermenu')).toContainText(account.name);
     await expect(viewer.locator('.demo-banner')).toHaveCount(0);
-    await expect(viewer.locator('article.card').first()).toBeVisible();
+    await expect(viewer.locator('.cell:not(.quiet) article.card').first()).toBeVisible();
     // Nothing a viewer may not do is offered.
     await expect(viewer.locator('.move-btn')).toHaveCount(0);
     await expect(viewer.locator('details.new-card')).toHaveCount(0);
@@ -177,7 +177,7 @@ test('a viewer signs in, sees the board read-only, and signs out', async ({
     await expect(viewer.getByRole('link', { name: 'Tokens', exact: true })).toHaveCount(0);
     await expect(viewer.getByRole('link', { name: 'Members', exact: true })).toBeVisible();
     // Nor on a card's page.
-    await viewer.locator('article.card a.card-title').first().click();
+    await viewer.locator('.cell:not(.quiet) article.card a.card-title').first().click();
     await expect(viewer.locator('ol.events')).toBeVisible();
     await expect(viewer.locator('form.block-form')).toHaveCount(0);
     await expect(viewer.getByRole('button', { name: 'Save' })).toHaveCount(0);
@@ -212,7 +212,7 @@ test('a member adds a card that names them in its history, and is told to ask an
     await signIn(member, account);
     await expect(member).toHaveURL(BOARD_PATH);
     await expect(member.getByRole('heading', { level: 1, name: 'Platform Team' })).toBeVisible();
-    await expect(member.locator('.move-btn').first()).toBeVisible();
+    await expect(member.locator('.cell:not(.quiet) .move-btn').first()).toBeVisible();
     await expect(member.getByRole('link', { name: 'Settings', exact: true })).toHaveCount(0);
 
     const title = `E2E ${unique('member card')}`;

@@ -92,6 +92,29 @@ async function apiCreateCard(request: APIRequestContext, title: string): Promise
   return (await response.json()) as ApiCard;
 }
 
+/** A new board of the caller's own (default columns and lanes), for a test that needs a
+ * board no other test changes. */
+async function apiNewBoard(request: APIRequestContext, what: string): Promise<ApiBoard> {
+  const slug = `e2e-${what}-${Date.now()}-${Math.floor(Math.random() * 1e6)}`;
+  const made = await request.post('/api/v1/boards', { data: { name: `E2E ${what}`, slug } });
+  expect(made.status(), `POST board: ${await made.text()}`).toBe(201);
+  const board = await request.get(`/api/v1/boards/${slug}`);
+  return (await board.json()) as ApiBoard;
+}
+
+/** Makes a card on board `slug` where the test says. */
+async function apiCardOn(
+  request: APIRequestContext,
+  slug: string,
+  data: Record<string, unknown>,
+): Promise<ApiCard> {
+  const response = await request.post(`/api/v1/boards/${slug}/cards`, {
+    data: { card_type: 'feature', ...data },
+  });
+  expect(response.status(), `POST card: ${await response.text()}`).toBe(201);
+  return (await response.json()) as ApiCard;
+}
+
 /** Moves a card through the REST API (no override). */
 async function apiMoveCard(
   request: APIRequestContext,
@@ -232,11 +255,17 @@ async function waitForLiveBoard(page: Page): Promise<void> {
  * drops a native drag whose pointer scrolled away from the source: no `dragstart` fires and
  * nothing moves (a person's browser would auto-scroll at the edge instead). On the board a new
  * card sits at the end of the Backlog cell, and the target cell's centre can be far below or
- * beside it, so rather than depend on the layout the whole page is put in view.
+ * beside it, so rather than depend on the layout the whole page is put in view (the board,
+ * which scrolls inside the window's height, grows with it).
  */
 async function fitViewportToPage(page: Page): Promise<void> {
   const size = page.viewportSize() ?? { width: 1280, height: 720 };
-  const height = await page.evaluate(() => document.documentElement.scrollHeight);
+  // The board scrolls inside the window's height: its grid's full height counts too.
+  const height = await page.evaluate(() => {
+    const grid = document.querySelector('.board-grid');
+    const below = grid ? Math.ceil(grid.getBoundingClientRect().top) + grid.scrollHeight + 200 : 0;
+    return Math.max(document.documentElement.scrollHeight, below);
+  });
   const tall = Math.min(Math.max(height, size.height) + 40, 16_000);
   await page.setViewportSize({ width: size.width, height: tall });
   await page.evaluate(() => window.scrollTo(0, 0));
@@ -265,22 +294,25 @@ test('the demo board opens with its columns, lanes, cards and counts', async ({ 
 
   const heads = page.locator('.column-head');
   await expect(heads).toHaveCount(5);
-  await expect(heads.locator('span.column-name')).toHaveText(COLUMN_NAMES);
+  await expect(heads.locator('.column-name')).toHaveText(COLUMN_NAMES);
   for (const head of await heads.all()) {
     await expect(head).toHaveAttribute('data-column-id', /\S/);
     // "3 / 4", "6 / 6 at limit", or a plain total for a column without a limit.
     await expect(head.locator('.wip')).toHaveText(/^\d+( \/ \d+)?/);
   }
 
-  await expect(page.locator('.lane-label')).toHaveText(LANE_NAMES);
+  await expect(page.locator('.lane-label .lane-name')).toHaveText(LANE_NAMES);
   await expect(page.locator('.cell')).toHaveCount(COLUMN_NAMES.length * LANE_NAMES.length);
 
+  // A lane without open cards (the demo's Expedite) is a thin strip: its finished cards are
+  // not drawn until it is opened.
   const cards = page.locator('article.card');
-  await expect(cards.first()).toBeVisible();
+  await expect(page.locator('.cell:not(.quiet) article.card').first()).toBeVisible();
   const visible = await cards.evaluateAll(
     (els) => els.filter((el) => (el as HTMLElement).offsetParent !== null).length,
   );
   expect(visible).toBeGreaterThanOrEqual(10);
+
 });
 
 test('a card made with the form can be dragged to In Progress and stays there', async ({
@@ -362,6 +394,11 @@ test('a card moves one column right from the keyboard and stays there', async ({
   await expect(cardTile(cell(page, ready, standard), card.id)).toBeVisible();
   // The hydrated board moved it in place; the no-JS form post would have loaded a new page.
   expect(await sameDocument(page)).toBe(true);
+  // The focus stays with the card, on the same button of its tile in the new column, so
+  // Enter again moves it on.
+  await expect(
+    page.getByRole('button', { name: `Move #${card.number} to In Progress` }),
+  ).toBeFocused();
 
   await page.reload();
   await expect(cardTile(page, card.id)).toBeVisible();
@@ -397,10 +434,10 @@ test.describe('without JavaScript', () => {
       const response = await page.goto(BOARD_PATH);
       expect(response?.status()).toBe(200);
       await expect(page.getByRole('heading', { level: 1, name: 'Platform Team' })).toBeVisible();
-      await expect(page.locator('.column-head span.column-name')).toHaveText(COLUMN_NAMES);
-      await expect(page.locator('.lane-label')).toHaveText(LANE_NAMES);
+      await expect(page.locator('.column-head .column-name')).toHaveText(COLUMN_NAMES);
+      await expect(page.locator('.lane-label .lane-name')).toHaveText(LANE_NAMES);
       expect(await page.locator('article.card a.card-title').count()).toBeGreaterThanOrEqual(10);
-      await expect(page.locator('article.card').first()).toBeVisible();
+      await expect(page.locator('.cell:not(.quiet) article.card').first()).toBeVisible();
     } finally {
       await context.close();
     }
@@ -422,8 +459,10 @@ test.describe('without JavaScript', () => {
       const page = await context.newPage();
       await page.goto(BOARD_PATH);
       await page.getByRole('button', { name: `Move #${card.number} to Ready` }).click();
-      // The server redirects back to the board; a refused move would add `__err=` to the query.
-      await expect(page).toHaveURL(new RegExp(`${BOARD_PATH}(\\?|$)`));
+      // The server redirects back to the board, and the browser keeps the form address's
+      // `#card-<number>`: the page comes back at the card, not at its top. A refused move
+      // would add `__err=` to the query.
+      await expect(page).toHaveURL(new RegExp(`${BOARD_PATH}\\??#card-${card.number}$`));
       expect(page.url()).not.toContain('__err=');
       await expect(cardTile(page, card.id)).toBeVisible();
       expect(await cellColumnOf(page, card.id)).toBe(ready);
@@ -563,4 +602,101 @@ test('board settings rename, add and remove a column, and set the flow policies'
   expect(board.columns.map((c) => c.name)).toEqual(COLUMN_NAMES);
   expect(board.policy?.committed_capacity).toBe(9);
   expect(board.policy?.tech_debt_share).toBe(0.25);
+});
+
+test('Shift and an arrow move a card to another lane from the keyboard, and the focus stays on it', async ({
+  page,
+  request,
+}) => {
+  const board = await apiNewBoard(request, 'keys');
+  const slug = board.slug;
+  const backlog = columnId(board, 'Backlog');
+  const expedite = laneId(board, 'Expedite');
+  const card = await apiCardOn(request, slug, { title: uniqueTitle('lane key') });
+
+  await page.goto(`/boards/${slug}`);
+  await waitForHydration(page);
+  const title = cardTile(page, card.id).locator('a.card-title');
+  await title.focus();
+  await markDocument(page);
+  await page.keyboard.press('Shift+ArrowUp');
+
+  await expect(cardTile(cell(page, backlog, expedite), card.id)).toBeVisible();
+  await expect(cardTile(page, card.id).locator('a.card-title')).toBeFocused();
+  expect(await sameDocument(page)).toBe(true);
+  await expect
+    .poll(async () => {
+      const stored = await request.get(`/api/v1/cards/${card.id}`);
+      return ((await stored.json()) as ApiCard).lane_id;
+    })
+    .toBe(expedite);
+
+  // ? lists the shortcuts; n opens the new card form with the cursor in its title.
+  await page.keyboard.press('?');
+  await expect(page.locator('details.shortcuts')).toHaveAttribute('open', '');
+  await expect(page.locator('details.shortcuts')).toContainText('Move the card to the lane above or below');
+  await page.keyboard.press('n');
+  await expect(page.getByRole('form', { name: 'New card' }).locator('input[name="title"]')).toBeFocused();
+});
+
+test('a lane without open cards is a thin strip until opened', async ({ page, request }) => {
+  const board = await apiNewBoard(request, 'quiet');
+  const slug = board.slug;
+  const done = columnId(board, 'Done');
+  const expedite = laneId(board, 'Expedite');
+  const finished = await apiCardOn(request, slug, {
+    title: uniqueTitle('finished incident'),
+    card_type: 'incident',
+    severity: 'sev1',
+    column_id: done,
+    lane_id: expedite,
+  });
+  await apiCardOn(request, slug, { title: uniqueTitle('open work') });
+
+  await page.goto(`/boards/${slug}`);
+  await waitForHydration(page);
+  const label = page.locator('.lane-label.lane-expedite');
+  await expect(label).toHaveClass(/quiet/);
+  await expect(label).toContainText('no open cards');
+  await expect(cardTile(page, finished.id)).toBeHidden();
+  const strip = await cell(page, done, expedite).boundingBox();
+  expect(strip!.height).toBeLessThan(40);
+
+  await label.getByRole('link', { name: 'Show 1 finished' }).click();
+  await expect(page).toHaveURL(/\?lane=/);
+  await expect(label).not.toHaveClass(/quiet/);
+  await expect(cardTile(page, finished.id)).toBeVisible();
+});
+
+test('on a phone the board shows one column at a time, with their names to switch', async ({
+  page,
+}) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto(BOARD_PATH);
+  await waitForHydration(page);
+
+  const switcher = page.getByRole('navigation', { name: 'Columns' });
+  await expect(switcher.getByRole('link')).toHaveText(COLUMN_NAMES);
+  const heads = page.locator('.column-head');
+  const first = await heads.nth(0).boundingBox();
+  const second = await heads.nth(1).boundingBox();
+  expect(first && second, 'column headers are laid out').toBeTruthy();
+  // One column fills the screen's width; of the next, only an edge shows.
+  expect(first!.width).toBeGreaterThan(300);
+  expect(second!.x).toBeGreaterThan(first!.x + first!.width);
+  expect(second!.x).toBeGreaterThan(390 - 24);
+  // The work starts in the upper half of the screen.
+  expect(first!.y).toBeLessThan(844 / 2);
+
+  await switcher.getByRole('link', { name: 'Review' }).click();
+  await expect
+    .poll(async () => (await heads.nth(3).boundingBox())?.x ?? -1, {
+      message: 'the Review column is scrolled into view',
+    })
+    .toBeLessThan(40);
+  // Its name stays in sight while the column scrolls down.
+  await page.locator('.board-scroll').evaluate((el) => el.scrollBy(0, 600));
+  const head = await heads.nth(3).boundingBox();
+  const scroller = await page.locator('.board-scroll').boundingBox();
+  expect(Math.abs(head!.y - scroller!.y)).toBeLessThan(4);
 });

@@ -57,3 +57,61 @@ test('an incident posted to the API appears on an open board, and its move follo
   );
   expect(same, 'no page load replaced the board').toBe(true);
 });
+
+test('a move sends only the move, and a change made elsewhere reads only that card', async ({
+  page,
+  request,
+}) => {
+  const board = (await (await request.get('/api/v1/boards/platform')).json()) as {
+    columns: (ApiColumn & { wip_limit: number | null })[];
+  };
+  const backlog = board.columns.find((c) => c.name === 'Backlog')!;
+  const done = board.columns.find((c) => c.name === 'Done')!;
+  const make = async (what: string) => {
+    const title = `E2E ${what} ${Date.now()}-${Math.floor(Math.random() * 1e6)}`;
+    const r = await request.post('/api/v1/boards/platform/cards', {
+      data: { title, card_type: 'feature', column_id: backlog.id },
+    });
+    expect(r.status()).toBe(201);
+    return (await r.json()) as { id: string; number: number };
+  };
+  const mine = await make('mine');
+  const theirs = await make('theirs');
+
+  // Tall enough for the whole board: a drag needs both ends on the screen.
+  await page.setViewportSize({ width: 1440, height: 4_000 });
+  await page.goto(BOARD_PATH);
+  await expect(page.locator('.live-status[data-live="on"]')).toBeVisible({ timeout: 30_000 });
+  const asked: string[] = [];
+  page.on('request', (r) => asked.push(new URL(r.url()).pathname));
+
+  // A drag to Done (no WIP limit): the card shows there, and only the move is sent (and,
+  // as a card was finished, the tech-debt share read again); the stream's echo of the move
+  // reads nothing.
+  const tile = page.locator(`article.card[data-card-id="${mine.id}"]`);
+  await tile.dragTo(page.locator(`.cell[data-column-id="${done.id}"]`).last());
+  await expect
+    .poll(() => tile.evaluate((el) => el.closest('.cell')?.getAttribute('data-column-id')))
+    .toBe(done.id);
+  await expect(page.locator('.live-status[data-live="on"]')).toBeVisible();
+  await page.waitForTimeout(1_000);
+  expect(asked.filter((p) => p.startsWith('/fn/')).sort()).toEqual(
+    ['/fn/board_share', '/fn/move_card'],
+  );
+
+  // A move through the API: the page reads that card, not the board.
+  asked.length = 0;
+  const moved = await request.post(`/api/v1/cards/${theirs.id}/move`, {
+    data: { column_id: done.id },
+  });
+  expect(moved.status()).toBe(200);
+  const theirTile = page.locator(`article.card[data-card-id="${theirs.id}"]`);
+  await expect
+    .poll(() => theirTile.evaluate((el) => el.closest('.cell')?.getAttribute('data-column-id')), {
+      timeout: 3_000,
+    })
+    .toBe(done.id);
+  await page.waitForTimeout(1_000);
+  expect(asked.filter((p) => p.startsWith('/fn/'))).toContain('/fn/board_cards');
+  expect(asked).not.toContain('/fn/get_board');
+});

@@ -167,3 +167,58 @@ pub async fn board_view(
         tech_debt,
     })
 }
+
+/// The cards of a board a live view was told about: those still on the board, and the ids
+/// of those that are not (moved to another board, or never there).
+#[derive(Clone, Debug)]
+pub struct BoardCards {
+    /// The cards still on the board.
+    pub cards: Vec<domain::Card>,
+    /// The ids asked for that are not on the board.
+    pub gone: Vec<domain::CardId>,
+}
+
+/// At most this many cards are read one by one for a live view; a view that heard of more
+/// reads the whole board instead.
+pub const BOARD_CARDS_MAX: usize = 100;
+
+/// Reads the cards `ids` of a board (viewers and up), so a live view brings what it heard
+/// changed up to date without reading the whole board.
+pub async fn board_cards(
+    store: &dyn Store,
+    caller: &Principal,
+    board: &BoardRef,
+    ids: &[domain::CardId],
+) -> Result<BoardCards> {
+    if ids.len() > BOARD_CARDS_MAX {
+        return Err(Error::Invalid(domain::DomainError::Invalid {
+            field: "ids",
+            message: format!("at most {BOARD_CARDS_MAX} cards at a time"),
+        }));
+    }
+    let (board, _) = viewer_role(store, caller, board).await?;
+    let mut found = BoardCards {
+        cards: Vec::with_capacity(ids.len()),
+        gone: Vec::new(),
+    };
+    for &id in ids {
+        match store.card(id).await {
+            Ok(card) if card.board_id == board => found.cards.push(card),
+            Ok(_) | Err(crate::ports::StoreError::NotFound(_)) => found.gone.push(id),
+            Err(other) => return Err(other.into()),
+        }
+    }
+    Ok(found)
+}
+
+/// The tech-debt share of the work finished on the board in the last
+/// [`domain::policy::SHARE_DAYS`] (viewers and up): what the board page's allocation shows,
+/// asked for again when a card it shows was finished or reopened.
+pub async fn tech_debt_share(
+    store: &dyn Store,
+    caller: &Principal,
+    board: &BoardRef,
+    now: DateTime<Utc>,
+) -> Result<domain::policy::TechDebtShare> {
+    Ok(board_view(store, caller, board, now).await?.tech_debt)
+}

@@ -115,8 +115,11 @@ pub struct CardView {
     pub events: Vec<CardEvent>,
     /// What the caller may do on the board.
     pub role: domain::access::Role,
-    /// For an incident: the deployments offered as its cause, latest first.
+    /// For an incident: the deployments offered as its cause, its own service's first, each
+    /// group latest first.
     pub causes: Vec<domain::delivery::Deployment>,
+    /// How many of `causes`, from the start, are deployments of the incident's own service.
+    pub own_service_causes: usize,
 }
 
 /// How many deployments an incident's page offers as its cause.
@@ -135,10 +138,10 @@ pub async fn card_view(
         .card_by_number(&BoardRef::Id(board_id), number)
         .await?;
     let events = store.card_events(card.id).await?;
-    let causes = if card.card_type == domain::CardType::Incident {
+    let (causes, own_service_causes) = if card.card_type == domain::CardType::Incident {
         possible_causes(store, board_id, &card).await?
     } else {
-        Vec::new()
+        (Vec::new(), 0)
     };
     Ok(CardView {
         board: layout,
@@ -146,22 +149,117 @@ pub async fn card_view(
         events,
         role,
         causes,
+        own_service_causes,
     })
 }
 
-/// The deployments an incident may be blamed on, latest first: those to production in the
-/// 30 days before it was opened (and the hour after: a deployment's report can arrive late),
-/// and the one already named.
+/// The deployments an incident may be blamed on: those to production in the 30 days before
+/// it was opened (and the hour after: a deployment's report can arrive late), and the one
+/// already named; the incident's own service's first (see [`own_service_first`]), with how
+/// many those are.
 async fn possible_causes(
     store: &dyn Store,
     board: domain::BoardId,
     incident: &Card,
-) -> Result<Vec<domain::delivery::Deployment>> {
+) -> Result<(Vec<domain::delivery::Deployment>, usize)> {
     let since = incident.created_at - chrono::Duration::days(30);
     let until = incident.created_at + chrono::Duration::hours(1);
     let mut found = store.deployments(board, since, Some(until)).await?;
     found.retain(|d| {
         d.environment == domain::delivery::PRODUCTION || Some(d.id) == incident.caused_by
     });
-    Ok(found.into_iter().rev().take(CAUSES_OFFERED).collect())
+    found.reverse();
+    Ok(own_service_first(found, incident.service.as_deref()))
+}
+
+/// Orders `latest_first` (deployments, latest first) with those of `service` first, each
+/// group still latest first, and keeps [`CAUSES_OFFERED`] of them; also says how many of the
+/// kept ones are `service`'s.
+///
+/// A broken service is most often broken by its own last change, so that is what the person
+/// on call should see at the top; the other services stay on offer after it because a change
+/// upstream can break a service too. The cut comes after the ordering, so a busy neighbour
+/// deploying fifty times cannot push the incident's own service off the list. Service names
+/// match ignoring case and surrounding spaces: an alert's label and a deploy pipeline's
+/// setting are typed by different people.
+fn own_service_first(
+    latest_first: Vec<domain::delivery::Deployment>,
+    service: Option<&str>,
+) -> (Vec<domain::delivery::Deployment>, usize) {
+    let service = service.map(str::trim).filter(|s| !s.is_empty());
+    let (mut own, others): (Vec<_>, Vec<_>) = latest_first
+        .into_iter()
+        .partition(|d| service.is_some_and(|s| d.service.trim().eq_ignore_ascii_case(s)));
+    let own_count = own.len().min(CAUSES_OFFERED);
+    own.extend(others);
+    own.truncate(CAUSES_OFFERED);
+    (own, own_count)
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{TimeZone, Utc};
+    use domain::delivery::{Deployment, DeploymentId, DeploymentStatus};
+
+    use super::{CAUSES_OFFERED, own_service_first};
+
+    fn deployment(service: &str, minute: u32) -> Deployment {
+        Deployment {
+            id: DeploymentId::new(),
+            service: service.to_owned(),
+            environment: "production".to_owned(),
+            version: format!("v{minute}"),
+            deployed_at: Utc
+                .with_ymd_and_hms(2026, 3, 2, 10, minute, 0)
+                .single()
+                .expect("a valid time"),
+            status: DeploymentStatus::Success,
+            commits: Vec::new(),
+            cards: Vec::new(),
+            caused_incidents: Vec::new(),
+        }
+    }
+
+    /// The offered deployments as `service version`, and how many are the own service's.
+    fn order(found: &[Deployment], service: Option<&str>) -> (Vec<String>, usize) {
+        let (offered, own) = own_service_first(found.to_vec(), service);
+        let names = offered
+            .into_iter()
+            .map(|d| format!("{} {}", d.service, d.version))
+            .collect();
+        (names, own)
+    }
+
+    #[test]
+    fn the_incidents_own_service_comes_first_each_group_latest_first() {
+        let found = [
+            deployment("search", 40),
+            deployment("checkout", 30),
+            deployment("search", 20),
+            deployment("Checkout ", 10),
+        ];
+        let (offered, own) = order(&found, Some(" checkout"));
+        assert_eq!(
+            offered,
+            ["checkout v30", "Checkout  v10", "search v40", "search v20"]
+        );
+        assert_eq!(own, 2);
+        // Without a service (or an unknown one) the order stays latest first.
+        let latest_first = ["search v40", "checkout v30", "search v20", "Checkout  v10"];
+        for service in [None, Some("  "), Some("billing")] {
+            let (offered, own) = order(&found, service);
+            assert_eq!(offered, latest_first, "{service:?}");
+            assert_eq!(own, 0, "{service:?}");
+        }
+    }
+
+    #[test]
+    fn a_busy_neighbour_cannot_push_the_own_service_off_the_list() {
+        let mut found: Vec<Deployment> = (0..59).rev().map(|m| deployment("search", m)).collect();
+        found.push(deployment("checkout", 0));
+        let (offered, own) = order(&found, Some("checkout"));
+        assert_eq!((offered.len(), own), (CAUSES_OFFERED, 1));
+        assert_eq!(offered[0], "checkout v0");
+        assert_eq!(offered[1], "search v58");
+    }
 }

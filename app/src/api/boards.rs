@@ -67,6 +67,8 @@ pub struct TileCard {
     pub service: Option<String>,
     /// When it entered its current column (its age there).
     pub column_entered_at: DateTime<Utc>,
+    /// Its place in its cell (ascending): where a card the browser hears about goes.
+    pub position: f64,
 }
 
 impl From<Card> for TileCard {
@@ -83,6 +85,7 @@ impl From<Card> for TileCard {
             severity: card.severity,
             service: card.service,
             column_entered_at: card.column_entered_at,
+            position: card.position,
         }
     }
 }
@@ -105,6 +108,11 @@ pub use domain::policy::SHARE_DAYS;
 /// order). A board with years of finished work would otherwise send every one of them to
 /// each viewer; they stay reachable from their card pages, the API and the metrics.
 pub const DONE_SHOWN: usize = 12;
+
+/// How many cards any other cell shows until it is opened (`?open=<column>:<lane>`): a
+/// backlog of 900 cards drawn whole was most of a 2,000-card board's page, and every move
+/// out of it redrew them all. The first ones (the top of the queue) are the ones pulled next.
+pub const CELL_SHOWN: usize = 50;
 
 /// Leaves all but the last [`DONE_SHOWN`] cards of each `done` cell out of `board.cards`
 /// (cells of a `done` column with a WIP limit are kept whole, as the limit counts them), and
@@ -195,6 +203,63 @@ pub async fn get_board(slug: String) -> Result<BoardSnapshot, AppError> {
         role,
         hidden,
     })
+}
+
+/// A card's tile with the version it shows (the card's `updated_at`): what a board page
+/// gets for its own move and for a card the live stream said changed. The version lets the
+/// page know the stream's news of its own move as its own, and keep a newer tile over an
+/// older answer.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ChangedTile {
+    /// The card as its tile shows it.
+    pub tile: TileCard,
+    /// The card's `updated_at`.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<Card> for ChangedTile {
+    fn from(card: Card) -> Self {
+        Self {
+            updated_at: card.updated_at,
+            tile: card.into(),
+        }
+    }
+}
+
+/// Cards of a board a live view heard changed, as their tiles show them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ChangedCards {
+    /// The cards still on the board.
+    pub cards: Vec<ChangedTile>,
+    /// The ids asked for that are not on the board (any more).
+    pub gone: Vec<CardId>,
+}
+
+/// The tiles of the cards `ids` (comma-separated) of a board: what a board page reads when
+/// its live stream says those cards changed, instead of the whole board.
+#[server(prefix = "/fn", endpoint = "board_cards", output = crate::api::codec::JsonAnswer)]
+pub async fn board_cards(slug: String, ids: String) -> Result<ChangedCards, AppError> {
+    let (store, caller) = crate::ssr::auth::caller()?;
+    let ids = ids
+        .split(',')
+        .filter(|id| !id.is_empty())
+        .map(|id| crate::ssr::forms::parse_id("ids", id))
+        .collect::<Result<Vec<CardId>, AppError>>()?;
+    let board = domain::board::BoardRef::Slug(slug);
+    let found = application::boards::board_cards(store.as_ref(), &caller, &board, &ids).await?;
+    Ok(ChangedCards {
+        cards: found.cards.into_iter().map(ChangedTile::from).collect(),
+        gone: found.gone,
+    })
+}
+
+/// The board's tech-debt share of the last [`SHARE_DAYS`], for the allocation in its header
+/// after a card shown there was finished or reopened.
+#[server(prefix = "/fn", endpoint = "board_share", output = crate::api::codec::JsonAnswer)]
+pub async fn board_share(slug: String) -> Result<domain::policy::TechDebtShare, AppError> {
+    let (store, caller) = crate::ssr::auth::caller()?;
+    let board = domain::board::BoardRef::Slug(slug);
+    Ok(application::boards::tech_debt_share(store.as_ref(), &caller, &board, Utc::now()).await?)
 }
 
 /// A settings action on one column.

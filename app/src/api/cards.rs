@@ -22,7 +22,8 @@ pub struct CardDetail {
     /// What the viewer may do.
     pub role: domain::access::Role,
     /// Incidents only: the board's production deployments of the 30 days before the card was
-    /// made, newest first, to name the one that caused it.
+    /// made, to name the one that caused it: the incident's own service's first, then the
+    /// others, each group newest first.
     pub causes: Vec<CauseChoice>,
 }
 
@@ -33,6 +34,8 @@ pub struct CauseChoice {
     pub id: domain::delivery::DeploymentId,
     /// `checkout v1.4.2 · 2026-11-29 10:00 UTC`.
     pub label: String,
+    /// Whether it deployed the incident's own service (the page groups those first).
+    pub own_service: bool,
 }
 
 /// Names the deployment that caused an incident, or clears it (empty `deployment_id`).
@@ -84,7 +87,8 @@ pub async fn create_card(
 }
 
 /// Moves a card. `position` is the 0-based index in the target cell; the end when absent.
-/// A move a flow policy refuses can be forced with `override_reason`.
+/// A move a flow policy refuses can be forced with `override_reason`. The answer is the
+/// card's new tile only: a board of 2,000 cards is not read again for one move.
 #[server(prefix = "/fn", endpoint = "move_card", output = crate::api::codec::JsonAnswer)]
 pub async fn move_card(
     card_id: String,
@@ -92,7 +96,7 @@ pub async fn move_card(
     lane_id: Option<String>,
     position: Option<u32>,
     override_reason: Option<String>,
-) -> Result<Card, AppError> {
+) -> Result<crate::api::ChangedTile, AppError> {
     use crate::ssr::forms::{parse_id, parse_optional_id};
     let (store, caller) = crate::ssr::auth::caller()?;
     let id = parse_id("card_id", &card_id)?;
@@ -102,7 +106,9 @@ pub async fn move_card(
         position,
         override_reason,
     };
-    Ok(application::cards::move_card(store.as_ref(), &caller, id, &request, Utc::now()).await?)
+    let card =
+        application::cards::move_card(store.as_ref(), &caller, id, &request, Utc::now()).await?;
+    Ok(card.into())
 }
 
 /// Saves the card edit form.
@@ -158,12 +164,15 @@ pub async fn get_card_detail(slug: String, number: i64) -> Result<CardDetail, Ap
         events,
         role,
         causes,
+        own_service_causes,
     } = application::cards::card_view(store.as_ref(), &caller, &board_ref, number).await?;
     let now = Utc::now();
     let causes = causes
         .into_iter()
-        .map(|d| CauseChoice {
+        .enumerate()
+        .map(|(i, d)| CauseChoice {
             id: d.id,
+            own_service: i < own_service_causes,
             label: format!(
                 "{} {} · {}",
                 d.service,

@@ -231,14 +231,16 @@ pub fn DemoBanner() -> impl IntoView {
             {move || Suspend::new(async move {
                 let session = auth.get().await.ok().and_then(|w| w.session).filter(|s| s.demo)?;
                 Some(view! {
-                    <div class="demo-banner" role="note">
+                    // A landmark of its own (axe: region): every part of a page sits in one,
+                    // so screen-reader users can skip it like the header or the page itself.
+                    <aside class="demo-banner" aria-label="Demo mode">
                         <strong>"Demo mode: "</strong>
                         {format!(
                             "you are signed in automatically as {} because Flowboard runs with --demo on this machine.",
                             session.user.name
                         )}
                         " Sign out to use your own account."
-                    </div>
+                    </aside>
                 })
             })}
         </Transition>

@@ -32,15 +32,39 @@ pub struct TileContext<'a> {
     pub can_move: bool,
 }
 
-/// The tiles of one cell, then `+ N earlier` when `earlier` finished cards are left out.
-pub fn tiles_html(cards: &[TileCard], context: &TileContext<'_>, earlier: usize) -> String {
+/// What a cell says of the cards it does not show.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Untold<'a> {
+    /// It shows them all.
+    Nothing,
+    /// `+ N earlier`: finished cards older than those shown.
+    Earlier(usize),
+    /// `Show N more`, a link to the cell opened (`href`): cards after those shown.
+    Later {
+        /// How many.
+        count: usize,
+        /// The board with the cell opened.
+        href: &'a str,
+    },
+}
+
+/// The tiles of one cell, then what it says of those it does not show.
+pub fn tiles_html(cards: &[TileCard], context: &TileContext<'_>, untold: Untold<'_>) -> String {
     // About 1 KB per tile; one allocation for a typical cell.
     let mut out = String::with_capacity(cards.len() * 1024 + 64);
     for card in cards {
         tile(&mut out, card, context);
     }
-    if earlier > 0 {
-        let _ = write!(out, r#"<p class="more-cards">+ {earlier} earlier</p>"#);
+    match untold {
+        Untold::Nothing => {}
+        Untold::Earlier(count) => {
+            let _ = write!(out, r#"<p class="more-cards">+ {count} earlier</p>"#);
+        }
+        Untold::Later { count, href } => {
+            out.push_str(r#"<a class="more-cards" href=""#);
+            escape_attr(&mut out, href);
+            let _ = write!(out, r#"">Show {count} more</a>"#);
+        }
     }
     out
 }
@@ -51,7 +75,7 @@ fn tile(out: &mut String, card: &TileCard, context: &TileContext<'_>) {
     let kind = card.card_type.as_str();
     let _ = write!(
         out,
-        r#"<article class="card type-{kind}{}{}" draggable="{}" data-card-id="{}" data-number="{number}"><div class="card-meta">"#,
+        r#"<article class="card type-{kind}{}{}" draggable="{}" data-card-id="{}" data-number="{number}" id="card-{number}"><div class="card-meta">"#,
         if card.blocked { " is-blocked" } else { "" },
         if context.can_move { "" } else { " is-readonly" },
         context.can_move,
@@ -115,20 +139,27 @@ fn severity_badge(out: &mut String, severity: Severity) {
 /// (`name="column_id"`), which the browser sends for the button pressed. Without JavaScript
 /// (or before the page is hydrated) it posts as a plain form; once hydrated, the cell turns
 /// the submit into the board's move action.
+///
+/// The form's address ends in `#card-<number>`: the server answers a plain form post with a
+/// redirect back to the board, and a browser keeps the fragment of the address it posted to
+/// across a redirect without one, so the page comes back scrolled to the card rather than
+/// to its top. Each button's name is its text (read by screen readers; the arrow is hidden
+/// from them), so what is seen and what is heard agree.
 fn move_buttons(out: &mut String, card: &TileCard, context: &TileContext<'_>) {
+    let number = card.number;
     let _ = write!(
         out,
-        r#"<form action="{}" method="post" class="move-form"><input type="hidden" name="card_id" value="{}">"#,
+        r#"<form action="{}#card-{number}" method="post" class="move-form"><input type="hidden" name="card_id" value="{}">"#,
         <MoveCard as ServerFn>::url(),
         card.id,
     );
     for (target, side, arrow) in [(context.left, "left", "◀"), (context.right, "right", "▶")] {
         let Some(target) = target else { continue };
-        let mut label = format!("Move #{} to ", card.number);
+        let mut label = format!("Move #{number} to ");
         escape_attr(&mut label, &target.name);
         let _ = write!(
             out,
-            r#"<button type="submit" name="column_id" value="{}" class="move-btn move-{side}" aria-label="{label}" title="{label}">{arrow}</button>"#,
+            r#"<button type="submit" name="column_id" value="{}" class="move-btn move-{side}" title="{label}"><span aria-hidden="true">{arrow}</span><span class="visually-hidden">{label}</span></button>"#,
             target.id,
         );
     }
@@ -179,6 +210,7 @@ mod tests {
             severity: Some(Severity::Sev1),
             service: Some("api & \"db\"".into()),
             column_entered_at: "2026-12-01T10:00:00Z".parse().unwrap(),
+            position: 1.0,
         }
     }
 
@@ -203,7 +235,7 @@ mod tests {
             now: "2026-12-01T13:30:00Z".parse().unwrap(),
             can_move: true,
         };
-        let html = tiles_html(std::slice::from_ref(&card), &context, 3);
+        let html = tiles_html(std::slice::from_ref(&card), &context, Untold::Earlier(3));
         assert!(html.contains(
             r#"<a class="card-title" href="/boards/ops/cards/7">&lt;/a&gt;&lt;script&gt;alert(1)&lt;/script&gt; &amp; more</a>"#
         ));
@@ -211,7 +243,7 @@ mod tests {
         assert!(html.contains(r#"<span class="service">api &amp; "db"</span>"#));
         assert!(html.contains(r#"<span class="age" title="Time in this column">3h</span>"#));
         assert!(html.contains(&format!(
-            r#"value="{}" class="move-btn move-left" aria-label="Move #7 to Ready &quot;now&quot;""#,
+            r#"value="{}" class="move-btn move-left" title="Move #7 to Ready &quot;now&quot;"><span aria-hidden="true">◀</span><span class="visually-hidden">Move #7 to Ready &quot;now&quot;</span>"#,
             left.id
         )));
         assert!(html.contains(&format!(
@@ -219,8 +251,24 @@ mod tests {
             right.id
         )));
         assert!(html.contains(r#"class="card type-incident is-blocked" draggable="true""#));
+        assert!(html.contains(r#"data-number="7" id="card-7">"#));
+        assert!(html.contains(r#"action="/fn/move_card#card-7""#));
         assert!(html.ends_with(r#"</article><p class="more-cards">+ 3 earlier</p>"#));
         assert!(!html.contains("<script"));
+
+        let open = "/boards/ops?open=a:b&x=\"y\"";
+        let html = tiles_html(
+            &[],
+            &context,
+            Untold::Later {
+                count: 850,
+                href: open,
+            },
+        );
+        assert_eq!(
+            html,
+            r#"<a class="more-cards" href="/boards/ops?open=a:b&amp;x=&quot;y&quot;">Show 850 more</a>"#
+        );
     }
 
     /// The tiles write the badges by hand; they must stay what the badge components render
@@ -257,7 +305,7 @@ mod tests {
             now: Utc::now(),
             can_move: false,
         };
-        let html = tiles_html(&[card("Read only")], &context, 0);
+        let html = tiles_html(&[card("Read only")], &context, Untold::Nothing);
         assert!(html.contains(r#"is-readonly" draggable="false""#));
         assert!(!html.contains("<form"));
         assert!(!html.contains("more-cards"));

@@ -17,23 +17,34 @@ fn band_badge(band: Option<Band>) -> impl IntoView {
     view! { <span class=class>{text}</span> }
 }
 
-fn trend_line(trend: &KeyTrend, format: fn(f64) -> String) -> impl IntoView + use<> {
-    let (class, text) = match (trend.direction, trend.previous) {
-        (Some(Direction::Improved), Some(p)) => {
-            ("delta good", format!("better than {}", format(p)))
+/// A key against the window before, both written by `format`. The domain's direction says
+/// which way is better; a change too small to show once rounded reads as no change, in the
+/// neutral colour, so "3.5 days, worse than 3.5 days" never appears.
+fn trend_line(trend: &KeyTrend, format: &dyn Fn(f64) -> String) -> impl IntoView + use<> {
+    let shown = |v: Option<f64>| v.map(format);
+    let (class, text) = match (trend.direction, shown(trend.current), shown(trend.previous)) {
+        (Some(_), Some(now), Some(before)) if now == before => {
+            ("delta same", format!("= same as before ({before})"))
         }
-        (Some(Direction::Worsened), Some(p)) => ("delta bad", format!("worse than {}", format(p))),
-        (Some(Direction::Unchanged), _) => ("delta same", "same as before".to_owned()),
+        (Some(Direction::Improved), _, Some(p)) => ("delta good", format!("better than {p}")),
+        (Some(Direction::Worsened), _, Some(p)) => ("delta bad", format!("worse than {p}")),
+        (Some(Direction::Unchanged), _, _) => ("delta same", "= same as before".to_owned()),
         _ => ("delta same", "no earlier figure".to_owned()),
     };
     view! { <dd class=class>{text}</dd> }
 }
 
-fn per_day(n: f64) -> String {
-    if n >= 1.0 {
-        format!("{n:.1} a day")
-    } else {
-        format!("{:.1} a week", n * 7.0)
+/// How a deployment frequency given per week is written: per day when the window's own
+/// frequency is at least one a day, else per week. The unit is picked once, from this
+/// window, and the window before is written in the same unit, so the two compare.
+fn frequency_format(per_day_now: f64) -> impl Fn(f64) -> String {
+    let daily = per_day_now >= 1.0;
+    move |per_week| {
+        if daily {
+            format!("{:.1} a day", per_week / 7.0)
+        } else {
+            format!("{per_week:.1} a week")
+        }
     }
 }
 
@@ -54,10 +65,11 @@ pub fn FourKeysPanel(delivery: Delivery) -> impl IntoView {
         ..
     } = delivery;
     let f = &k.deployment_frequency;
+    let per_week = frequency_format(f.per_day);
     let frequency = if f.deployments == 0 {
         "none".to_owned()
     } else {
-        per_day(f.per_day)
+        per_week(f.per_week)
     };
     let lead = k
         .lead_time
@@ -84,13 +96,13 @@ pub fn FourKeysPanel(delivery: Delivery) -> impl IntoView {
                 <dt>"Deployment frequency"</dt>
                 <dd class="figure-value">{frequency}</dd>
                 <dd>{band_badge(f.band)}{format!(" {} deployments", f.deployments)}</dd>
-                {trend_line(&trend.deployment_frequency, per_day)}
+                {trend_line(&trend.deployment_frequency, &per_week)}
             </div>
             <div class="figure" data-key="lead_time">
                 <dt>"Lead time for changes"</dt>
                 <dd class="figure-value">{lead}</dd>
                 <dd>{band_badge(k.lead_time.band)}{lead_85.map(|t| format!(" {t}"))}</dd>
-                {trend_line(&trend.lead_time, days)}
+                {trend_line(&trend.lead_time, &days)}
             </div>
             <div class="figure" data-key="change_failure_rate">
                 <dt>"Change failure rate"</dt>
@@ -98,7 +110,7 @@ pub fn FourKeysPanel(delivery: Delivery) -> impl IntoView {
                 <dd>{band_badge(k.change_failure_rate.band)}{format!(
                     " {} of {} failed", k.change_failure_rate.failed, k.change_failure_rate.deployments
                 )}</dd>
-                {trend_line(&trend.change_failure_rate, percent)}
+                {trend_line(&trend.change_failure_rate, &percent)}
             </div>
             <div class="figure" data-key="time_to_restore">
                 <dt>"Time to restore service"</dt>
@@ -106,7 +118,7 @@ pub fn FourKeysPanel(delivery: Delivery) -> impl IntoView {
                 <dd>{band_badge(k.time_to_restore.band)}{format!(
                     " {} restored", k.time_to_restore.incidents.count
                 )}</dd>
-                {trend_line(&trend.time_to_restore, days)}
+                {trend_line(&trend.time_to_restore, &days)}
             </div>
         </dl>
     }
@@ -165,17 +177,63 @@ pub fn ValueStreamView(stream: ValueStream) -> impl IntoView {
         .process_time
         .p50_s
         .map_or_else(|| "–".to_owned(), format_days);
-    let efficiency = stream
-        .flow_efficiency
+    let activity = stream
+        .activity_ratio
         .map_or_else(|| "–".to_owned(), percent);
     view! {
         <section class="retro-section value-stream" data-section="value-stream">
             <h2>"Value stream"</h2>
             <p class="muted">{format!(
-                "{} cards finished. Median lead time {lead}, of which process time {process}; flow efficiency {efficiency}.",
+                "{} cards finished. Median lead time {lead}, of which process time {process}; activity ratio {activity} (process over lead time from the request; flow efficiency, from commitment, is on the retrospective).",
                 stream.population
             )}</p>
             <ol class="stream">{blocks}{stages}</ol>
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::components::StaticHtml;
+
+    fn trend(current: f64, previous: f64, direction: Direction) -> KeyTrend {
+        KeyTrend {
+            current: Some(current),
+            previous: Some(previous),
+            delta: Some(current - previous),
+            direction: Some(direction),
+        }
+    }
+
+    #[test]
+    fn a_change_that_rounds_away_is_no_change() {
+        // 3.50 and 3.54 days both show as "3.5 days": neutral, no "worse".
+        let html = trend_line(
+            &trend(3.54 * 86_400.0, 3.5 * 86_400.0, Direction::Worsened),
+            &days,
+        )
+        .to_static_html();
+        assert!(html.contains(r#"class="delta same""#), "{html}");
+        assert!(html.contains("= same as before"), "{html}");
+        assert!(!html.contains("worse"), "{html}");
+        let html = trend_line(&trend(0.2, 0.1, Direction::Worsened), &percent).to_static_html();
+        assert!(
+            html.contains(r#"class="delta bad""#) && html.contains("worse than 10%"),
+            "{html}"
+        );
+    }
+
+    #[test]
+    fn both_frequencies_are_written_in_this_windows_unit() {
+        // 1.5 a day now, 13 a week (1.9 a day) before: compared per day, not "13.0 a day".
+        let per_week = frequency_format(1.5);
+        let html = trend_line(&trend(10.5, 13.0, Direction::Worsened), &per_week).to_static_html();
+        assert!(html.contains("worse than 1.9 a day"), "{html}");
+        // Below one a day, both per week.
+        let per_week = frequency_format(0.5);
+        assert_eq!(per_week(3.5), "3.5 a week");
+        let html = trend_line(&trend(3.5, 13.0, Direction::Worsened), &per_week).to_static_html();
+        assert!(html.contains("worse than 13.0 a week"), "{html}");
     }
 }

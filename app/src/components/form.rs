@@ -89,6 +89,19 @@ where
     }
 }
 
+/// Posts `fields` to the server function `S` from code (a card dropped on the board), as
+/// its form would post them, and reads its answer. For the few calls that are not forms and
+/// where the caller needs the answer itself (to undo what it showed at once, say).
+#[cfg(feature = "hydrate")]
+pub async fn post_fields<S>(fields: &[(&str, &str)]) -> Result<S::Output, AppError>
+where
+    S: ServerFn,
+    S::Output: DeserializeOwned,
+{
+    let (text, _) = browser::post(S::url(), browser::encode(fields)?).await?;
+    browser::read_answer::<S::Output>(&text)
+}
+
 /// A `<form>` that posts to the server function of `action` and puts the answer there.
 /// Attributes given as `attr:…` land on the `<form>`.
 #[component]
@@ -174,6 +187,16 @@ mod browser {
             .map_err(|e| transport(ServerFnErrorErr::Request(e.to_string())))?;
         let params = web_sys::UrlSearchParams::new_with_str_sequence_sequence(&data)
             .map_err(|_| transport(ServerFnErrorErr::Request("unreadable form".into())))?;
+        Ok(String::from(params.to_string()))
+    }
+
+    /// `fields` URL-encoded, as a browser posts a form.
+    pub fn encode(fields: &[(&str, &str)]) -> Result<String, AppError> {
+        let params = web_sys::UrlSearchParams::new()
+            .map_err(|_| transport(ServerFnErrorErr::Request("no URLSearchParams".into())))?;
+        for (name, value) in fields {
+            params.append(name, value);
+        }
         Ok(String::from(params.to_string()))
     }
 

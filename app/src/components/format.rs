@@ -31,6 +31,15 @@ pub fn short_time(at: DateTime<Utc>) -> String {
     at.format("%Y-%m-%d %H:%M UTC").to_string()
 }
 
+/// `link` when a browser may follow it as a web page (`http:` or `https:`, any case), else
+/// `None`. Links on incidents come from monitoring payloads anyone with a webhook secret can
+/// shape, so a `javascript:` or `data:` one must stay text, never become an `href`.
+pub fn web_link(link: &str) -> Option<&str> {
+    let link = link.trim();
+    let scheme = link.split_once(':').map(|(scheme, _)| scheme)?;
+    (scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https")).then_some(link)
+}
+
 /// Text for a `<textarea>`'s children.
 ///
 /// Leptos 0.8's server renderer writes textarea children unescaped (tachys marks `textarea`
@@ -79,7 +88,27 @@ fn escape(out: &mut String, text: &str, quotes: bool) {
 
 #[cfg(test)]
 mod tests {
-    use super::{escape_attr, escaped, human_duration};
+    use super::{escape_attr, escaped, human_duration, web_link};
+
+    #[test]
+    fn only_web_pages_become_links() {
+        let grafana = "https://grafana.example/d/abc?viewPanel=2";
+        assert_eq!(web_link(grafana), Some(grafana));
+        assert_eq!(
+            web_link(" HTTP://prom:9090/graph "),
+            Some("HTTP://prom:9090/graph")
+        );
+        for text in [
+            "javascript:alert(1)",
+            "data:text/html,<b>x</b>",
+            "//evil.example",
+            "grafana/d/abc",
+            "httpx://a",
+            "",
+        ] {
+            assert_eq!(web_link(text), None, "{text}");
+        }
+    }
 
     #[test]
     fn text_is_escaped() {

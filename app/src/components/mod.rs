@@ -21,12 +21,14 @@ pub use auth::{
     use_auth,
 };
 pub use badges::{ErrorPanel, SeverityBadge, TypeBadge};
-pub use card_tile::{TileContext, tile_of, tiles_html};
+pub use card_tile::{TileContext, Untold, tile_of, tiles_html};
 #[cfg(feature = "ssr")]
 pub use delivery::{FourKeysPanel, ValueStreamView};
+#[cfg(feature = "hydrate")]
+pub use form::post_fields;
 pub use form::{FormAction, PostForm};
-pub use format::{column_name, escaped, human_duration, short_time, textarea_text};
-pub use live::LiveUpdates;
+pub use format::{column_name, escaped, human_duration, short_time, textarea_text, web_link};
+pub use live::{Catch, LiveUpdates, Notice, triage};
 #[cfg(feature = "ssr")]
 pub use static_html::StaticHtml;
 pub use tokens::{TokenManager, TokenState, client_now};

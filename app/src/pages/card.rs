@@ -12,7 +12,8 @@ use leptos_router::hooks::use_params_map;
 
 use crate::api::{CardDetail, SetBlocked, SetCardCause, UpdateCard, get_card_detail};
 use crate::components::{
-    ErrorPanel, SeverityBadge, TypeBadge, column_name, mark_hydrated, textarea_text,
+    ErrorPanel, SeverityBadge, TypeBadge, column_name, mark_hydrated, short_time, textarea_text,
+    web_link,
 };
 
 /// `/boards/:slug/cards/:number`.
@@ -98,6 +99,7 @@ fn CardView(
                     {card.source.clone().map(|s| view! { <span class="badge">"source: " {s}</span> })}
                 </div>
                 <h1>{card.title.clone()}</h1>
+                {(card.card_type == CardType::Incident).then(|| incident_facts(&card))}
                 {card.blocked.then(|| view! {
                     <p class="blocked-note">"⊘ Blocked: " {card.blocked_reason.clone().unwrap_or_default()}</p>
                 })}
@@ -173,6 +175,34 @@ fn CardView(
     }
 }
 
+/// What monitoring says of an incident, in its header: whether the alert still fires, how
+/// often it was reported, when last, and the link to its panel or generator (the first thing
+/// the person on call opens). Facts monitoring never sent are left out, so a hand-made
+/// incident shows only what it has. Only `http:`/`https:` links are links; anything else
+/// is shown as text (see [`web_link`]).
+fn incident_facts(card: &domain::Card) -> impl IntoView + use<> {
+    let from_monitoring = card.source.is_some() || card.last_seen_at.is_some();
+    let state = from_monitoring.then(|| match card.alert_resolved_at {
+        Some(at) => format!("resolved {}", short_time(at)),
+        None => "firing".to_owned(),
+    });
+    let occurrences = (from_monitoring || card.occurrences > 1).then_some(card.occurrences);
+    let link = card.link.clone().map(|link| match web_link(&link) {
+        Some(url) => Either::Left(view! {
+            <a href=url.to_owned() rel="noopener noreferrer external">{url.to_owned()}</a>
+        }),
+        None => Either::Right(view! { <code>{link}</code> }),
+    });
+    view! {
+        <dl class="facts incident-facts" data-section="monitoring">
+            {state.map(|s| view! { <dt>"Alert"</dt><dd data-fact="state">{s}</dd> })}
+            {occurrences.map(|n| view! { <dt>"Occurrences"</dt><dd data-fact="occurrences">{n}</dd> })}
+            {card.last_seen_at.map(|at| view! { <dt>"Last seen"</dt><dd data-fact="last-seen">{short_time(at)}</dd> })}
+            {link.map(|l| view! { <dt>"Monitoring"</dt><dd data-fact="link">{l}</dd> })}
+        </dl>
+    }
+}
+
 /// Which deployment caused this incident: members pick one of the board's recent production
 /// deployments (or none); viewers read it. Counts toward the change failure rate.
 fn cause_form(
@@ -188,13 +218,23 @@ fn cause_form(
         .map(|c| c.label.clone());
     let card_id = detail.card.id.to_string();
     let body = if can_edit {
-        let options = detail
-            .causes
-            .iter()
-            .map(|c| {
-                view! { <option value=c.id.to_string() selected=Some(c.id) == current>{c.label.clone()}</option> }
+        let option = |c: &crate::api::CauseChoice| {
+            view! { <option value=c.id.to_string() selected=Some(c.id) == current>{c.label.clone()}</option> }
+        };
+        // The incident's own service first (the application orders them so), in a group of
+        // its own so the split is visible, not just implied by the order.
+        let (own, others): (Vec<_>, Vec<_>) = detail.causes.iter().partition(|c| c.own_service);
+        let service = detail.card.service.clone().unwrap_or_default();
+        let options = if own.is_empty() {
+            Either::Left(others.into_iter().map(option).collect_view())
+        } else {
+            Either::Right(view! {
+                <optgroup label=format!("{service} (this incident's service)")>
+                    {own.into_iter().map(option).collect_view()}
+                </optgroup>
+                <optgroup label="Other services">{others.into_iter().map(option).collect_view()}</optgroup>
             })
-            .collect_view();
+        };
         Either::Left(view! {
             <PostForm action=cause attr:class="inline-form" attr:aria-label="Caused by deployment">
                 <input type="hidden" name="card_id" value=card_id/>

@@ -13,7 +13,7 @@ use leptos_router::hooks::use_query_map;
 
 use super::slug_param;
 use crate::api::get_delivery;
-use crate::components::ErrorPanel;
+use crate::components::{ErrorPanel, mark_hydrated};
 
 /// `/boards/:slug/delivery?from=&to=&service=`.
 #[component]
@@ -29,10 +29,12 @@ pub fn DeliveryPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="loading">"Loading the delivery view…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok(view) => Either::Left(view! {
+                    Ok(view) => Either::Left({
+                        mark_hydrated();
+                        view! {
                         <Title text=format!("Delivery · {}", view.board_name)/>
                         <div class="delivery-report" inner_html=view.html></div>
-                    }),
+                    }}),
                     Err(error) => Either::Right(view! { <ErrorPanel error/> }),
                 }
             })}

@@ -10,7 +10,7 @@ use leptos_meta::Title;
 
 use super::slug_param;
 use crate::api::{AddColumn, ColumnEdit, EditColumn, UpdateColumn, UpdatePolicy, get_board};
-use crate::components::ErrorPanel;
+use crate::components::{ErrorPanel, mark_hydrated};
 
 /// `/boards/:slug/settings`.
 #[component]
@@ -89,6 +89,7 @@ fn Settings(
     edit: FormAction<EditColumn>,
     policy: FormAction<UpdatePolicy>,
 ) -> impl IntoView {
+    mark_hydrated();
     let slug = board.slug.clone();
     let policy_slug = slug.clone();
     let current = board.policy.clone();
@@ -141,6 +142,11 @@ fn Settings(
                 " / Settings"
             </nav>
             <h1>"Board settings"</h1>
+            <p class="help">
+                "Columns, flow policies and new columns below. "
+                <a href=format!("/boards/{slug}/tokens")>"API tokens of this board"</a>
+                " (for monitoring and CI/CD)."
+            </p>
             <section class="panel">
                 <h2>"Columns"</h2>
                 <p class="help">

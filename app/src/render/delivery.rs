@@ -63,6 +63,8 @@ fn dashboard(view: &DeliveryReport) -> impl IntoView + use<> {
     }
 }
 
+/// The period's deployments; each cell names its column (`data-label`) for the stacked
+/// layout phones get, where the header row is hidden.
 fn deployments_table(view: &DeliveryReport) -> impl IntoView + use<> {
     let rows = view
         .deployments
@@ -76,11 +78,11 @@ fn deployments_table(view: &DeliveryReport) -> impl IntoView + use<> {
             };
             view! {
                 <tr class:failed=failed>
-                    <td>{short_time(d.deployed_at)}</td>
-                    <td>{d.service.clone()}</td>
-                    <td>{d.version.clone()}</td>
-                    <td>{status}</td>
-                    <td>{d.commits.len()}</td>
+                    <td data-label="When">{short_time(d.deployed_at)}</td>
+                    <td data-label="Service">{d.service.clone()}</td>
+                    <td data-label="Version">{d.version.clone()}</td>
+                    <td data-label="Outcome">{status}</td>
+                    <td data-label="Commits">{d.commits.len()}</td>
                 </tr>
             }
         })

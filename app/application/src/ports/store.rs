@@ -70,6 +70,10 @@ pub struct BoardChange {
     pub card_id: Option<CardId>,
     /// What happened (`card_moved`, `incident_opened`, `resync`, ...).
     pub what: String,
+    /// The card's `updated_at` after the change, when one card changed: a browser that made
+    /// the change itself knows it from its own answer and need not read the card again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl BoardChange {
@@ -79,6 +83,7 @@ impl BoardChange {
             board_id: Some(card.board_id),
             card_id: Some(card.id),
             what: what.to_owned(),
+            updated_at: Some(card.updated_at),
         }
     }
 
@@ -88,6 +93,7 @@ impl BoardChange {
             board_id: Some(board),
             card_id: None,
             what: what.to_owned(),
+            updated_at: None,
         }
     }
 
@@ -97,6 +103,7 @@ impl BoardChange {
             board_id: None,
             card_id: None,
             what: "resync".to_owned(),
+            updated_at: None,
         }
     }
 }

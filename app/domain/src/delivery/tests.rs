@@ -773,7 +773,7 @@ fn the_value_stream_splits_work_from_waiting() {
         (22 * H, 9 * H)
     );
     assert_eq!(s.process_time.p50_s, Some(2 * H));
-    assert_eq!(s.flow_efficiency, Some(9.0 / 22.0));
+    assert_eq!(s.activity_ratio, Some(9.0 / 22.0));
     assert!(s.delivery.is_empty(), "no deployments, no delivery stages");
 }
 
@@ -840,7 +840,7 @@ fn an_empty_window_gives_an_empty_stream() {
             .all(|c| c.visited == 0 && c.rework_rate.is_none())
     );
     assert_eq!(s.lead_time, Stats::default());
-    assert_eq!(s.flow_efficiency, None);
+    assert_eq!(s.activity_ratio, None);
     let none = value_stream(&[], &[], &[], window(0, 0), &Scope::default()).expect("empty");
     assert!(none.columns.is_empty());
 }

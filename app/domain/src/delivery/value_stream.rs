@@ -14,10 +14,12 @@
 //!   of the population there; `None` when that sum is 0.
 //! - **Rework rate**: of the population cards that visited a column, the share that moved
 //!   from it straight to a column earlier in board order (the order of `columns`).
-//! - **Lead time**: completion − creation; **flow efficiency**: summed active time over
-//!   summed lead time, `None` when the lead times add up to 0. (The flow metrics divide by
-//!   cycle time instead and count blocked time as active; this is the value-stream view, from
-//!   the request to done, and only unblocked work counts as process.)
+//! - **Lead time**: completion − creation; **activity ratio**: summed process time over
+//!   summed lead time, `None` when the lead times add up to 0 (the value stream map's
+//!   "activity ratio", from the request to done). It is not flow efficiency, which
+//!   [`crate::metrics`] measures from commitment: time waiting in the backlog before anyone
+//!   committed to the work lowers this ratio but not flow efficiency, so the two differ and
+//!   carry different names.
 //! - **Delivery stages**, when deployments are given: for each commit (per service) of a
 //!   successful deployment in the scope's service, the time from the commit to its first
 //!   successful deployment anywhere (`deployment`), and to its first successful deployment to
@@ -39,6 +41,7 @@ use crate::error::DomainError;
 use crate::event::{CardEvent, EventKind};
 use crate::ids::{CardId, ColumnId};
 use crate::metrics::Stats;
+use crate::metrics::blocked::Blocks;
 use crate::window::Window;
 
 /// One column of the stream.
@@ -101,8 +104,10 @@ pub struct ValueStream {
     pub lead_time_total_s: i64,
     /// Active times summed.
     pub process_time_total_s: i64,
-    /// Process over lead time, summed over the population.
-    pub flow_efficiency: Option<f64>,
+    /// Activity ratio: process time over lead time (from creation), both summed over the
+    /// population; `None` when the lead times add up to 0. Not flow efficiency, which counts
+    /// from commitment (see the flow metrics).
+    pub activity_ratio: Option<f64>,
 }
 
 /// A card's entry into a column.
@@ -120,8 +125,8 @@ struct CardLog {
     created_at: Option<DateTime<Utc>>,
     last_at: Option<DateTime<Utc>>,
     steps: Vec<Step>,
-    /// Blocked spells: start, and end unless still blocked.
-    blocks: Vec<(DateTime<Utc>, Option<DateTime<Utc>>)>,
+    /// Blocked spells.
+    blocks: Blocks,
 }
 
 /// Per-column sums over the population.
@@ -177,7 +182,7 @@ pub fn value_stream(
             };
             let spent = seconds(here.at, next.at);
             let active = if kind(Some(c)) == Some(ColumnKind::Active) {
-                spent - blocked_between(&log.blocks, here.at, next.at).min(spent)
+                log.blocks.unblocked_between(here.at, next.at)
             } else {
                 0
             };
@@ -237,20 +242,8 @@ pub fn value_stream(
         process_time: Stats::from_seconds(&mut process),
         lead_time_total_s: lead_total,
         process_time_total_s: process_total,
-        flow_efficiency: share(process_total, lead_total),
+        activity_ratio: share(process_total, lead_total),
     })
-}
-
-/// Seconds of `[from, to)` during which the card was blocked.
-fn blocked_between(
-    blocks: &[(DateTime<Utc>, Option<DateTime<Utc>>)],
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-) -> i64 {
-    blocks
-        .iter()
-        .map(|&(start, end)| seconds(start.max(from), end.map_or(to, |e| e.min(to))))
-        .sum()
 }
 
 /// Groups the log by card (in log order) into column entries and blocked spells.
@@ -300,16 +293,8 @@ fn read_log(columns: &[Column], events: &[CardEvent]) -> Result<Vec<CardLog>, Do
                 }
                 enter(log, *to_column_id);
             }
-            EventKind::Blocked { .. } => {
-                if log.blocks.last().is_none_or(|(_, end)| end.is_some()) {
-                    log.blocks.push((at, None));
-                }
-            }
-            EventKind::Unblocked => {
-                if let Some((_, end @ None)) = log.blocks.last_mut() {
-                    *end = Some(at);
-                }
-            }
+            EventKind::Blocked { .. } => log.blocks.block(at),
+            EventKind::Unblocked => log.blocks.unblock(at),
             EventKind::Edited { .. }
             | EventKind::PolicyOverridden { .. }
             | EventKind::IncidentRecurred { .. }

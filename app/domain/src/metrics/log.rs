@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 
+use super::blocked::Blocks;
 use super::{MetricCard, Window};
 use crate::board::Board;
 use crate::error::DomainError;
@@ -25,6 +26,8 @@ pub(super) struct Step {
 pub(super) struct Log {
     /// Each card's column entries, indexed like `cards`.
     pub(super) timelines: Vec<Vec<Step>>,
+    /// Each card's blocked spells, indexed like `cards`.
+    pub(super) blocks: Vec<Blocks>,
     /// Policy overrides inside the window, by rule.
     pub(super) overrides: BTreeMap<String, u32>,
 }
@@ -59,6 +62,7 @@ pub(super) fn read_log(
     let mut ordered: Vec<&CardEvent> = events.iter().collect();
     ordered.sort_by_key(|e| e.id);
     let mut timelines: Vec<Vec<Step>> = vec![Vec::new(); cards.len()];
+    let mut blocks: Vec<Blocks> = vec![Blocks::default(); cards.len()];
     let mut overrides: BTreeMap<String, u32> = BTreeMap::new();
     for event in ordered {
         if event.board_id != board.id {
@@ -93,9 +97,18 @@ pub(super) fn read_log(
                 enter(timeline, event.at, *to_column_id);
             }
             EventKind::Created { column_id, .. } => enter(timeline, event.at, *column_id),
+            // Stamped no earlier than the card's last column entry, as moves are.
+            EventKind::Blocked { .. } => {
+                if let Some(spells) = blocks.get_mut(i) {
+                    spells.block(timeline.last().map_or(event.at, |s| event.at.max(s.at)));
+                }
+            }
+            EventKind::Unblocked => {
+                if let Some(spells) = blocks.get_mut(i) {
+                    spells.unblock(timeline.last().map_or(event.at, |s| event.at.max(s.at)));
+                }
+            }
             EventKind::Edited { .. }
-            | EventKind::Blocked { .. }
-            | EventKind::Unblocked
             | EventKind::IncidentRecurred { .. }
             | EventKind::AlertResolved
             | EventKind::Deployed { .. } => {}
@@ -108,6 +121,7 @@ pub(super) fn read_log(
     }
     Ok(Log {
         timelines,
+        blocks,
         overrides,
     })
 }

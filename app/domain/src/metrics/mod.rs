@@ -19,8 +19,13 @@
 //! - **Percentiles**: nearest rank, the value at 1-based position ceil(p/100 × n).
 //! - **Throughput**: population cards per completion day, by type, every day of the window.
 //! - **CFD**: cards in each column at the end of each day; **WIP**: cards in `active` columns.
-//! - **Flow efficiency**: time in `active` columns over cycle time, summed over the committed
-//!   population; `None` when the cycle times add up to 0.
+//! - **Flow efficiency**: worked time over cycle time (the lead time from commitment), summed
+//!   over the committed population; `None` when the cycle times add up to 0. Worked time is
+//!   time in `active` columns while not blocked (a `blocked` event until the next `unblocked`
+//!   one): a blocked card is waiting, wherever it sits. This is Flowboard's one definition of
+//!   the name; the value stream's figure from the request on is its *activity ratio*.
+//! - **Tech-debt share by active time**: time in `active` columns, blocked or not, of
+//!   tech-debt cards over that of the whole population (capacity the work held).
 //! - **Aging WIP**: cards in `active` columns at the end of the window, aged from commitment
 //!   to min(window end, `now`), oldest first.
 //! - **Incidents**: incident cards created in the window; time to restore is the lead time
@@ -59,6 +64,7 @@ use crate::policy::TechDebtShare;
 
 pub use crate::window::{MAX_WINDOW_YEARS, Window};
 
+pub(crate) mod blocked;
 mod log;
 
 use self::log::{Log, Step, cfd_counts, read_log};
@@ -271,7 +277,8 @@ pub struct FlowMetrics {
     pub flow_distribution: TypeCounts,
     /// The population's tech-debt share by count and by active time, against the target.
     pub tech_debt_share: TechDebtShare,
-    /// Time in `active` columns over cycle time, summed over the committed population.
+    /// Worked time (in `active` columns, not blocked) over cycle time (from commitment),
+    /// summed over the committed population; `None` when the cycle times add up to 0.
     pub flow_efficiency: Option<f64>,
     /// Cards in `active` columns at the end of the window, oldest first.
     pub aging_wip: Vec<AgingCard>,
@@ -358,6 +365,7 @@ pub fn compute(
 ) -> Result<FlowMetrics, DomainError> {
     let Log {
         timelines,
+        blocks,
         overrides,
     } = read_log(board, cards, events, window)?;
     let kinds: Vec<ColumnKind> = board.columns.iter().map(|c| c.kind).collect();
@@ -370,12 +378,13 @@ pub fn compute(
     let mut distribution = TypeCounts::default();
     let mut uncommitted = 0usize;
     let (mut active_all, mut active_debt, mut cycle_sum) = (0i64, 0i64, 0i64);
+    let mut worked_all = 0i64;
     let mut aging: Vec<(Reverse<i64>, i64, AgingCard)> = Vec::new();
     let mut incidents_created = 0usize;
     let mut visits: Vec<(usize, i64)> = Vec::new();
     let mut completions: Vec<Completion> = Vec::new();
 
-    for (card, timeline) in cards.iter().zip(&timelines) {
+    for ((card, timeline), spells) in cards.iter().zip(&timelines).zip(&blocks) {
         if card.card_type == CardType::Incident && window.contains(card.created_at) {
             incidents_created += 1;
         }
@@ -412,6 +421,11 @@ pub fn compute(
                     .iter()
                     .filter(|(c, _)| kinds.get(*c) == Some(&ColumnKind::Active))
                     .map(|(_, s)| s)
+                    .sum();
+                let worked: i64 = before
+                    .windows(2)
+                    .filter(|pair| kind_of(&pair[0]) == Some(ColumnKind::Active))
+                    .map(|pair| spells.unblocked_between(pair[0].at, pair[1].at))
                     .sum();
                 for &(column, spent) in &visits {
                     if let Some(values) = time_in.get_mut(column) {
@@ -454,6 +468,7 @@ pub fn compute(
                     lead_s,
                 });
                 active_all += active;
+                worked_all += worked;
                 if card.card_type == CardType::TechDebt {
                     active_debt += active;
                 }
@@ -546,7 +561,7 @@ pub fn compute(
             by_active_time: (active_all > 0).then(|| active_debt as f64 / active_all as f64),
             target: board.policy.tech_debt_share,
         },
-        flow_efficiency: (cycle_sum > 0).then(|| active_all as f64 / cycle_sum as f64),
+        flow_efficiency: (cycle_sum > 0).then(|| worked_all as f64 / cycle_sum as f64),
         aging_wip: aging.into_iter().map(|(_, _, card)| card).collect(),
         incidents: Incidents {
             created: count_u32(incidents_created),

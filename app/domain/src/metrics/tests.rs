@@ -287,7 +287,8 @@ fn window_bounds_are_checked() {
 fn backward_moves_add_up_their_visits() {
     let mut fx = Fixture::new();
     // Backlog 0–2h, In Progress 2–5h, Review 5–6h, back to In Progress 6–9h, Review 9–10h,
-    // Done at 10h. A lane change, an edit and a block in between move nothing.
+    // Done at 10h. A lane change, an edit and a block in between move nothing; the block (at
+    // 8h, never lifted) makes 8–10h waiting for flow efficiency.
     let a = fx.card(
         CardType::Feature,
         &[
@@ -335,7 +336,16 @@ fn backward_moves_add_up_their_visits() {
     assert_eq!(*time[DONE], Stats::default(), "completion ends the measure");
     assert_eq!(m.cycle_time, one(8), "10h − 2h");
     assert_eq!(m.lead_time, one(10));
-    assert_eq!(m.flow_efficiency, Some(1.0), "8h active of 8h");
+    assert_eq!(
+        m.flow_efficiency,
+        Some(6.0 / 8.0),
+        "8h in active columns, 2h of them blocked, of 8h"
+    );
+    assert_eq!(
+        m.tech_debt_share.by_active_time,
+        Some(0.0),
+        "active time for the allocation still counts the blocked hours as held capacity"
+    );
     let names: Vec<&str> = m.columns.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(
         names,

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 
 use super::scale::{DAY, Linear, duration_label, duration_ticks, format_days};
 use super::{
-    Key, Kind, Percentiles, Plot, clip, figure, legend, percentile_lines, px, x_axis, y_axis,
+    Key, Kind, Marks, Percentiles, Plot, clip, figure, legend, percentile_lines, px, x_axis, y_axis,
 };
 
 /// A card in progress.
@@ -73,7 +73,14 @@ pub fn AgingWip(
     } else {
         Ok(chart(columns, cards, percentiles))
     };
-    figure("aging", title, reading, Some(legend(keys)), body)
+    figure(
+        "aging",
+        title,
+        reading,
+        Some(legend(keys)),
+        body,
+        Marks::Links,
+    )
 }
 
 /// The SVG body: axes, column separators, percentile lines, then the dots.

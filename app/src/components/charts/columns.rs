@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 
 use super::scale::{Linear, duration_label, duration_ticks, short_duration};
-use super::{Key, Plot, WIDTH, clip, figure, legend, px, x_axis};
+use super::{Key, Marks, Plot, WIDTH, clip, figure, legend, px, x_axis};
 
 /// Where a column sits in the flow, which tints its bar.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -83,7 +83,14 @@ pub fn ColumnTimeBars(
     } else {
         Ok(chart(columns, bottleneck))
     };
-    figure("columns", title, reading, Some(legend(keys)), body)
+    figure(
+        "columns",
+        title,
+        reading,
+        Some(legend(keys)),
+        body,
+        Marks::Picture,
+    )
 }
 
 /// The SVG body: one row per column, then the duration axis along the bottom.

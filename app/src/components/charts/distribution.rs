@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 
 use super::scale::Linear;
-use super::{Key, Kind, Plot, WIDTH, figure, legend, px, x_axis};
+use super::{Key, Kind, Marks, Plot, WIDTH, figure, legend, px, x_axis};
 
 const HEIGHT: f64 = 110.0;
 const BAR_TOP: f64 = 22.0;
@@ -64,7 +64,14 @@ pub fn FlowDistribution(
     } else {
         Ok(chart(counts, total, target))
     };
-    figure("distribution", title, reading, Some(legend(keys)), body)
+    figure(
+        "distribution",
+        title,
+        reading,
+        Some(legend(keys)),
+        body,
+        Marks::Picture,
+    )
 }
 
 /// The SVG body: the segments, the target marker and a 0–100% axis.

@@ -93,7 +93,8 @@ impl Percentiles {
     }
 }
 
-/// The width of every chart's viewBox; the SVG scales to its container (CSS `width: 100%`).
+/// The width of every chart's viewBox; the SVG scales to its container (CSS `width: 100%`),
+/// but never below this many CSS pixels (`min-width`), so text is never under 11 px.
 pub(crate) const WIDTH: f64 = 640.0;
 
 /// The plotting area inside a viewBox, leaving room for axes and labels.
@@ -122,6 +123,15 @@ pub(crate) fn px(v: f64) -> String {
     format!("{v:.1}")
 }
 
+/// Whether a chart's marks are links (the scatter's and aging chart's dots open their cards).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Marks {
+    /// A picture: screen readers get the heading and the reading, the marks are decorative.
+    Picture,
+    /// Marks a keyboard or screen reader reaches one by one.
+    Links,
+}
+
 /// The frame every chart shares: `<figure data-chart>` with heading and reading, then the
 /// legend and the SVG, or the empty-state sentence when there is nothing to draw.
 pub(crate) fn figure(
@@ -130,25 +140,38 @@ pub(crate) fn figure(
     reading: String,
     legend: Option<AnyView>,
     body: Result<(f64, AnyView), &'static str>,
+    marks: Marks,
 ) -> impl IntoView {
-    // Screen readers get the heading and the reading; the marks themselves are decorative.
+    // Screen readers get the heading and the reading; a picture's marks are decorative. An
+    // `img` has no children to a screen reader, so links inside one could not be reached
+    // (axe: nested-interactive): a chart of links is a labelled group instead.
+    let role = match marks {
+        Marks::Picture => "img",
+        Marks::Links => "group",
+    };
     let aria = if reading.is_empty() {
         title.clone()
     } else {
         format!("{title}. {reading}")
     };
     let content = match body {
+        // The SVG is never drawn narrower than its viewBox (the stylesheet's `min-width`), so
+        // its 11-unit text is at least 11 px on screen; on a phone the chart scrolls sideways
+        // inside this wrapper instead of shrinking to 5 px text. The wrapper takes focus so a
+        // keyboard can scroll it too.
         Ok((height, svg)) => Either::Left(view! {
             {legend}
-            <svg
-                class="chart-svg"
-                viewBox=format!("0 0 {WIDTH} {height}")
-                role="img"
-                aria-label=aria
-                preserveAspectRatio="xMidYMid meet"
-            >
-                {svg}
-            </svg>
+            <div class="chart-scroll" tabindex="0" role="group" aria-label=format!("{title} (scrolls sideways on narrow screens)")>
+                <svg
+                    class="chart-svg"
+                    viewBox=format!("0 0 {WIDTH} {height}")
+                    role=role
+                    aria-label=aria
+                    preserveAspectRatio="xMidYMid meet"
+                >
+                    {svg}
+                </svg>
+            </div>
         }),
         Err(text) => Either::Right(view! { <p class="empty chart-empty">{text}</p> }),
     };

@@ -7,7 +7,9 @@ use leptos::prelude::*;
 use super::scale::{
     DAY, Linear, date_label, date_ticks, duration_label, duration_ticks, format_days,
 };
-use super::{Key, Kind, Percentiles, Plot, figure, legend, percentile_lines, px, x_axis, y_axis};
+use super::{
+    Key, Kind, Marks, Percentiles, Plot, figure, legend, percentile_lines, px, x_axis, y_axis,
+};
 
 /// A finished card.
 #[derive(Clone, Debug, PartialEq)]
@@ -52,7 +54,14 @@ pub fn CycleScatter(
     } else {
         Ok(chart(points, percentiles))
     };
-    figure("scatter", title, reading, Some(legend(keys)), body)
+    figure(
+        "scatter",
+        title,
+        reading,
+        Some(legend(keys)),
+        body,
+        Marks::Links,
+    )
 }
 
 /// The SVG body: axes, percentile lines, then the dots on top so they stay clickable.
@@ -174,6 +183,11 @@ mod tests {
         assert!(html.contains(r#"class="dot type-incident""#), "{html}");
         assert!(
             html.contains(r#"aria-label="Cycle time. 85% within 5.8 days""#),
+            "{html}"
+        );
+        // The dots are links: a group, not an image whose children nobody can reach.
+        assert!(
+            html.contains(r#"role="group""#) && !html.contains(r#"role="img""#),
             "{html}"
         );
     }

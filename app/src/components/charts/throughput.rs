@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use leptos::prelude::*;
 
 use super::scale::{Linear, date_label, date_ticks, nice_ticks_min_step, number_label};
-use super::{Key, Kind, Plot, figure, legend, px, x_axis, y_axis};
+use super::{Key, Kind, Marks, Plot, figure, legend, px, x_axis, y_axis};
 
 /// Cards finished on one day, by type.
 #[derive(Clone, Debug, PartialEq)]
@@ -60,7 +60,14 @@ pub fn ThroughputRun(
     } else {
         Ok(chart(days))
     };
-    figure("throughput", title, reading, Some(legend(keys)), body)
+    figure(
+        "throughput",
+        title,
+        reading,
+        Some(legend(keys)),
+        body,
+        Marks::Picture,
+    )
 }
 
 /// The SVG body: axes, a bar per day (feature at the bottom), then the mean line.

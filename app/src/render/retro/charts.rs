@@ -43,6 +43,7 @@ pub fn FlowCharts(view: RetroReport) -> impl IntoView {
                 .iter()
                 .map(|d| d.counts.get(&c.id.to_string()).copied().unwrap_or(0))
                 .collect(),
+            done: c.kind == ColumnKind::Done,
         })
         .collect();
 

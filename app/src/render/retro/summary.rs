@@ -16,7 +16,9 @@ enum Better {
     Lower,
 }
 
-/// One figure with its value in the period before and whether it improved.
+/// One figure with its value in the period before and whether it improved. Both are compared
+/// as shown: a change that rounds away ("3.5 days" both times) is no change, drawn neutral
+/// with "=", never an arrow in red or green.
 #[component]
 fn Figure(
     label: &'static str,
@@ -27,7 +29,7 @@ fn Figure(
 ) -> impl IntoView {
     let shown = now.map_or_else(|| "–".to_owned(), format);
     let (class, change) = match (now, before) {
-        (Some(n), Some(b)) if (n - b).abs() > f64::EPSILON => {
+        (Some(n), Some(b)) if format(n) != format(b) => {
             let good = (n > b) == (better == Better::Higher);
             let arrow = if n > b { "▲" } else { "▼" };
             (
@@ -35,7 +37,7 @@ fn Figure(
                 format!("{arrow} from {}", format(b)),
             )
         }
-        (Some(_), Some(_)) => ("delta same", "same as before".to_owned()),
+        (Some(_), Some(_)) => ("delta same", "= same as before".to_owned()),
         (_, Some(b)) => ("delta same", format!("was {}", format(b))),
         _ => ("delta same", "no earlier figure".to_owned()),
     };
@@ -96,14 +98,15 @@ pub fn KeyFigures(view: RetroReport) -> impl IntoView {
 fn stat_cells(s: &Stats) -> impl IntoView + use<> {
     let cell = |v: Option<i64>| v.map_or_else(|| "–".to_owned(), format_days);
     view! {
-        <td>{s.count}</td>
-        <td>{cell(s.p50_s)}</td>
-        <td>{cell(s.p85_s)}</td>
-        <td>{cell(s.mean_s)}</td>
+        <td data-label="Restored">{s.count}</td>
+        <td data-label="Median">{cell(s.p50_s)}</td>
+        <td data-label="85%">{cell(s.p85_s)}</td>
+        <td data-label="Mean">{cell(s.mean_s)}</td>
     }
 }
 
 /// Overrides by rule and incidents with their time to restore, this period and the one before.
+/// Each cell names its column (`data-label`) for the stacked layout phones get.
 #[component]
 pub fn PolicyAndIncidents(view: RetroReport) -> impl IntoView {
     let (m, p) = (view.current, view.previous);
@@ -116,7 +119,7 @@ pub fn PolicyAndIncidents(view: RetroReport) -> impl IntoView {
             let name = rule.replace('_', " ");
             let now = m.overrides.get(rule).copied().unwrap_or(0);
             let before = p.overrides.get(rule).copied().unwrap_or(0);
-            view! { <tr><th scope="row">{name}</th><td>{now}</td><td>{before}</td></tr> }
+            view! { <tr><th scope="row">{name}</th><td data-label="This period">{now}</td><td data-label="Before">{before}</td></tr> }
         })
         .collect_view();
     let none = (m.overrides.is_empty() && p.overrides.is_empty()).then(
@@ -139,8 +142,8 @@ pub fn PolicyAndIncidents(view: RetroReport) -> impl IntoView {
                     <th scope="col">"Median"</th><th scope="col">"85%"</th><th scope="col">"Mean"</th>
                 </tr></thead>
                 <tbody>
-                    <tr><th scope="row">"This period"</th><td>{m.incidents.created}</td>{stat_cells(&m.incidents.time_to_restore)}</tr>
-                    <tr><th scope="row">"Before"</th><td>{p.incidents.created}</td>{stat_cells(&p.incidents.time_to_restore)}</tr>
+                    <tr><th scope="row">"This period"</th><td data-label="Opened">{m.incidents.created}</td>{stat_cells(&m.incidents.time_to_restore)}</tr>
+                    <tr><th scope="row">"Before"</th><td data-label="Opened">{p.incidents.created}</td>{stat_cells(&p.incidents.time_to_restore)}</tr>
                 </tbody>
             </table>
         </section>
@@ -198,5 +201,33 @@ pub fn ForecastPanel(view: RetroReport) -> impl IntoView {
                 <button type="submit">"Forecast"</button>
             </form>
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::components::StaticHtml;
+
+    fn figure(now: f64, before: f64) -> String {
+        view! { <Figure label="Cycle time, 85%" now=Some(now) before=Some(before) better=Better::Lower format=days/> }
+            .to_static_html()
+    }
+
+    #[test]
+    fn equal_as_shown_is_unchanged_and_neutral() {
+        // 3.5 days against 3.46 days: the raw values differ, the page shows the same figure.
+        let html = figure(3.5 * 86_400.0, 3.46 * 86_400.0);
+        assert!(html.contains(r#"class="delta same""#), "{html}");
+        assert!(
+            html.contains("= same as before") && !html.contains('▲'),
+            "{html}"
+        );
+        // A change that shows is coloured by which way is better.
+        let html = figure(4.0 * 86_400.0, 3.0 * 86_400.0);
+        assert!(
+            html.contains(r#"class="delta bad""#) && html.contains("▲ from 3.0 days"),
+            "{html}"
+        );
     }
 }

@@ -1,0 +1,184 @@
+//! One cell of the board (a column in a lane): its tiles as one HTML string, redrawn when
+//! the page's model of that cell changes, and the drags, drops and ◀ ▶ buttons of its tiles
+//! handled by delegation (see `components::card_tile`).
+
+use chrono::{DateTime, Utc};
+use domain::{Column, ColumnKind, Lane};
+use leptos::prelude::*;
+
+use super::model::CellCards;
+use super::{Focus, Mover};
+use crate::api::{CELL_SHOWN, DONE_SHOWN, MoveCard, TileCard};
+use crate::components::{TileContext, Untold, tile_of, tiles_html};
+
+#[component]
+pub fn Cell(
+    column: Column,
+    lane: Lane,
+    cards: Memo<CellCards>,
+    /// The lane has no open card (and is not opened): drawn as a thin strip.
+    quiet: Signal<bool>,
+    left: Option<Column>,
+    right: Option<Column>,
+    slug: String,
+    now: DateTime<Utc>,
+    dragging: RwSignal<Option<String>>,
+    mover: Mover,
+    can_move: bool,
+) -> impl IntoView {
+    let over = RwSignal::new(false);
+    let column_id = column.id.to_string();
+    let lane_id = lane.id.to_string();
+    let done = column.kind == ColumnKind::Done;
+    // `?open=<column>:<lane>` shows this cell whole; the link to it works without JavaScript
+    // and, in the app, without a reload.
+    let key = format!("{column_id}:{lane_id}");
+    let query = leptos_router::hooks::use_query_map();
+    let open = {
+        let key = key.clone();
+        Memo::new(move |_| query.with(|q| q.get_str("open") == Some(key.as_str())))
+    };
+    let href = format!("/boards/{slug}?open={key}");
+    // Done columns show the most recently finished work first, at most DONE_SHOWN of it. The
+    // server already left out the older cards of most done cells; not those of a done column
+    // with a WIP limit (the limit counts them all), which are cut to the same length here.
+    // Other cells show their first CELL_SHOWN cards until opened.
+    let shown = move || -> (Vec<TileCard>, usize) {
+        let CellCards { cards, earlier } = cards.get();
+        if done {
+            let hidden = cards.len().saturating_sub(DONE_SHOWN) + earlier;
+            (cards.into_iter().rev().take(DONE_SHOWN).collect(), hidden)
+        } else if open.get() {
+            (cards, 0)
+        } else {
+            let hidden = cards.len().saturating_sub(CELL_SHOWN);
+            (cards.into_iter().take(CELL_SHOWN).collect(), hidden)
+        }
+    };
+    let tiles = move || {
+        let (shown, hidden) = shown();
+        let untold = match (hidden, done) {
+            (0, _) => Untold::Nothing,
+            (count, true) => Untold::Earlier(count),
+            (count, false) => Untold::Later { count, href: &href },
+        };
+        tiles_html(
+            &shown,
+            &TileContext {
+                slug: &slug,
+                left: left.as_ref(),
+                right: right.as_ref(),
+                now,
+                can_move,
+            },
+            untold,
+        )
+    };
+    let on_drop = {
+        let (column_id, lane_id) = (column_id.clone(), lane_id.clone());
+        move |ev: leptos::ev::DragEvent| {
+            ev.prevent_default();
+            over.set(false);
+            // Taken, not read: the drag is over (and live changes may show again) even if the
+            // dragged tile left the page before its `dragend` could fire.
+            let Some(card_id) = dragging.try_update(Option::take).flatten() else {
+                return;
+            };
+            // A drop on a tile puts the dragged card before it; anywhere else in the cell,
+            // after the last card shown (the end, unless the cell shows only its first
+            // cards). Done cells show their cards newest first (and not all of them), so a
+            // card dropped there always goes to the end of the stored order: the top of the
+            // cell, as the latest finished.
+            let position = (!done)
+                .then(|| {
+                    let target = tile_of(&ev);
+                    let capped = !open.get_untracked();
+                    cards.with_untracked(|cell| {
+                        let mut others = cell.cards.iter().filter(|t| t.id.to_string() != card_id);
+                        match target {
+                            Some(target) => others.position(|t| t.id.to_string() == target),
+                            None if capped && cell.cards.len() > CELL_SHOWN => {
+                                Some(others.take(CELL_SHOWN).count())
+                            }
+                            None => None,
+                        }
+                    })
+                })
+                .flatten();
+            mover.run((
+                MoveCard {
+                    card_id,
+                    column_id: column_id.clone(),
+                    lane_id: Some(lane_id.clone()),
+                    position: position.map(|p| p as u32),
+                    override_reason: None,
+                },
+                None,
+            ));
+        }
+    };
+    let on_drag_start = move |ev: leptos::ev::DragEvent| {
+        let Some(card_id) = tile_of(&ev) else { return };
+        if !can_move {
+            ev.prevent_default();
+            return;
+        }
+        if let Some(dt) = ev.data_transfer() {
+            let _ = dt.set_data("text/plain", &card_id);
+            dt.set_effect_allowed("move");
+        }
+        dragging.set(Some(card_id));
+    };
+    // A tile's ◀ ▶ buttons: the button pressed names the column. Without one (Enter in no
+    // field) the browser would post nothing useful, so that is left to the plain form.
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        let Some(button) = ev.submitter() else { return };
+        let Some(column_id) = button.get_attribute("value") else {
+            return;
+        };
+        let Some(card_id) = tile_of(&ev) else { return };
+        ev.prevent_default();
+        let side = if button.class_name().contains("move-left") {
+            Focus::Left
+        } else {
+            Focus::Right
+        };
+        mover.run((
+            MoveCard {
+                card_id,
+                column_id,
+                lane_id: None,
+                position: None,
+                override_reason: None,
+            },
+            Some(side),
+        ));
+    };
+    let label = format!("{} · {}", column.name, lane.name);
+    view! {
+        <div
+            class=move || format!(
+                "cell lane-{} kind-{}{}{}",
+                lane.kind.as_str(),
+                column.kind.as_str(),
+                if quiet.get() { " quiet" } else { "" },
+                if over.get() { " drop-target" } else { "" },
+            )
+            role="group"
+            data-column-id=column_id.clone()
+            data-lane-id=lane_id.clone()
+            aria-label=label
+            on:dragstart=on_drag_start
+            on:dragover=move |ev: leptos::ev::DragEvent| {
+                if can_move {
+                    ev.prevent_default();
+                    over.set(true);
+                }
+            }
+            on:dragleave=move |_| over.set(false)
+            on:drop=on_drop
+            on:submit=on_submit
+            inner_html=tiles
+        ></div>
+    }
+}
