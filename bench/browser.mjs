@@ -12,28 +12,15 @@
 // network layer reports as received for each request (DevTools protocol,
 // `Network.loadingFinished.encodedDataLength`: compressed bodies plus response headers; a
 // request answered from the browser's cache receives nothing).
-import { execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import { benchOptions, root, startServer } from './server.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(path.join(root, 'end2end', 'package.json'));
 const { chromium } = require('playwright-core');
 
-const targetDir = path.resolve(root, process.env.CARGO_TARGET_DIR || 'target');
-const args = Object.fromEntries(
-  process.argv.slice(2).reduce((pairs, arg, i, all) => {
-    if (arg.startsWith('--')) pairs.push([arg.slice(2), all[i + 1]]);
-    return pairs;
-  }, []),
-);
-const flowboard = args.flowboard || path.join(targetDir, 'release', 'flowboard');
-const site = args.site || path.join(targetDir, 'site');
-const out = args.out || path.join(targetDir, 'bench', 'browser.md');
+const { flowboard, site, out } = benchOptions('browser');
 
 /** Targets of issue 32, in bytes (1 KB = 1,000 bytes). */
 const FIRST_VISIT_TARGET = 600_000;
@@ -50,56 +37,6 @@ const BIG_BOARD = [900, 400, 200, 100, 400];
 const MOVES = 20;
 /** How long the network must stay quiet before a visit counts as finished. */
 const QUIET_MS = 1_500;
-
-const freePort = () =>
-  new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
-
-async function startServer() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flowboard-browser-bench-'));
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const database = `sqlite://${dir}/bench.db`;
-  // An admin token for the API (made first: it creates the database; the demo board is
-  // seeded into a database without boards).
-  const token = execFileSync(
-    flowboard,
-    ['token', 'create', '--scope', 'admin', '--name', 'bench', '--database-url', database],
-    { encoding: 'utf8', env: { ...process.env, RUST_LOG: 'warn' } },
-  )
-    .trim()
-    .split('\n')
-    .pop();
-  const child = spawn(
-    flowboard,
-    ['--demo', '--bind', `127.0.0.1:${port}`, '--database-url', database],
-    {
-      env: { ...process.env, FLOWBOARD_SITE_ROOT: site, RUST_LOG: 'warn' },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    },
-  );
-  const stop = () => {
-    child.kill();
-    fs.rmSync(dir, { recursive: true, force: true });
-  };
-  for (let i = 0; i < 600; i++) {
-    try {
-      if ((await fetch(`${base}/readyz`)).ok) return { base, stop, token };
-    } catch {
-      // not listening yet
-    }
-    if (child.exitCode !== null) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  stop();
-  throw new Error(`${flowboard} did not become ready`);
-}
 
 /** Counts what one page receives: per request, the bytes Chromium reports. */
 async function counter(context, page) {
@@ -274,7 +211,7 @@ async function bigBoardMoves(server, browser) {
   return { moves, lives, dom };
 }
 
-const server = await startServer();
+const server = await startServer(flowboard, site);
 let browser;
 try {
   browser = await chromium.launch({

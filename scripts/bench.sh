@@ -3,11 +3,12 @@
 # answers, a throw-away PostgreSQL database, then assembles bench/REPORT.md from their
 # sections (target/bench/*.md) under a header naming the machine and the date.
 #   scripts/bench.sh            # all: flow metrics on a year of history, load, scaling, bundle
-#                               # size, the board in the browser
-#   scripts/bench.sh flow       # only one of them (flow, load, scaling, bundle or browser)
+#                               # size, the board in the browser, Lighthouse
+#   scripts/bench.sh flow       # only some of them (flow, load, scaling, bundle, browser,
+#                               # lighthouse), e.g. `scripts/bench.sh browser lighthouse`
 set -euo pipefail
 cd "$(dirname "$0")/.."
-benches=("${@:-flow load scaling bundle browser}")
+benches=("${@:-flow load scaling bundle browser lighthouse}")
 read -r -a benches <<<"${benches[*]}"
 
 pg=(-h 127.0.0.1 -p 5432 -U postgres)
@@ -45,12 +46,22 @@ browser() {
     node bench/browser.mjs --out target/bench/browser.md
 }
 
+# Lighthouse's scores of the boards list, the demo board and its retrospective (issue 32:
+# performance ≥ 90, accessibility 100, best practices 100), same server and bundle.
+lighthouse() {
+    scripts/build-site.sh release
+    cargo build --release -p server
+    node bench/lighthouse.mjs --out target/bench/lighthouse.md
+}
+
 for bench in "${benches[@]}"; do
     rm -f "target/bench/$bench.md"
     if [ "$bench" = bundle ]; then
         bundle_size
     elif [ "$bench" = browser ]; then
         browser
+    elif [ "$bench" = lighthouse ]; then
+        lighthouse
     else
         cargo bench -p server --bench "$bench"
     fi
@@ -74,7 +85,7 @@ mem=$(awk '/MemTotal/ { printf "%d GiB", $2 / 1024 / 1024 }' /proc/meminfo)
     echo "The machine's speed: a fixed loop of Python (\`scripts/bench.sh\`, \"reference\") took $reference ms"
     echo "on one core; compare reports by it, not by the model name."
     echo "The before and after of each optimisation are in \`bench/HISTORY.md\`."
-    for section in flow load scaling bundle browser; do
+    for section in flow load scaling bundle browser lighthouse; do
         if [ -f "target/bench/$section.md" ]; then
             cat "target/bench/$section.md"
         fi

@@ -4,7 +4,8 @@
 #   scripts/setup.sh build   # wasm target and rust-src, wasm-bindgen CLI, wasm-opt
 #   scripts/setup.sh e2e     # + Debian chromium and the end2end npm packages
 #   scripts/setup.sh fuzz    # cargo-fuzz (and a C++ compiler for libFuzzer) only
-#   scripts/setup.sh bench   # the load generator (Debian's wrk), chromium and the end2end npm packages
+#   scripts/setup.sh bench   # the load generator (Debian's wrk), chromium, the end2end npm
+#                            # packages and bench/'s (Lighthouse)
 #   scripts/setup.sh contract  # schemathesis from PyPI, in a virtualenv under the build output
 #   scripts/setup.sh rust    # Debian's pgbouncer, when FLOWBOARD_TEST_POSTGRES_URL is set
 set -euo pipefail
@@ -52,6 +53,11 @@ if [ "${1:-build}" = "bench" ]; then
     command -v node >/dev/null || need_apt+=(nodejs npm)
     apt_install
     end2end_packages
+    # Lighthouse, for the bench only (the tests never need it).
+    if [ ! -d bench/node_modules/lighthouse ]; then
+        echo "setup: installing the bench npm packages"
+        (cd bench && npm ci --no-audit --no-fund --loglevel=error)
+    fi
     exit 0
 fi
 

@@ -48,7 +48,8 @@ use leptos_router::{
 use crate::components::{Auth, DemoBanner, RequireSignIn, UserMenu};
 use crate::pages::{
     AccountPage, BoardMembersPage, BoardPage, BoardTokensPage, BoardsPage, CardPage, DeliveryPage,
-    InstanceTokensPage, LoginPage, NotFound, RetroPage, SettingsPage, SetupPage, UsersPage,
+    FinishedPage, InstanceTokensPage, LoginPage, NotFound, RetroPage, SettingsPage, SetupPage,
+    UsersPage,
 };
 
 /// The HTML document around the app; the server renders it for every page. `stylesheet` is
@@ -154,6 +155,11 @@ pub fn App() -> impl IntoView {
                         <Route
                             path=path!("/boards/:slug/delivery")
                             view=DeliveryPage
+                            ssr=SsrMode::Async
+                        />
+                        <Route
+                            path=path!("/boards/:slug/finished")
+                            view=FinishedPage
                             ssr=SsrMode::Async
                         />
                         <Route

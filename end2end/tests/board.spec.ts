@@ -471,6 +471,133 @@ test.describe('without JavaScript', () => {
       await context.close();
     }
   });
+
+  test('a refused move shows its reason and the override form, and the override moves it', async ({
+    browser,
+    baseURL,
+    request,
+  }) => {
+    // A board of its own, Ready limited to one card and holding one.
+    const board = await apiNewBoard(request, 'nojs-refusal');
+    const columns = board.columns.map((c) => ({
+      id: c.id,
+      name: c.name,
+      kind: c.kind,
+      wip_limit: c.name === 'Ready' ? 1 : null,
+    }));
+    const put = await request.put(`/api/v1/boards/${board.slug}/columns`, { data: { columns } });
+    expect(put.status(), `PUT columns: ${await put.text()}`).toBe(200);
+    const ready = columnId(board, 'Ready');
+    const standard = laneId(board, 'Standard');
+    const holder = await apiCardOn(request, board.slug, { title: uniqueTitle('holder') });
+    await apiMoveCard(request, holder.id, ready, standard);
+    const card = await apiCardOn(request, board.slug, { title: uniqueTitle('refused no-js') });
+
+    const context = await browser.newContext({ javaScriptEnabled: false, baseURL });
+    try {
+      const page = await context.newPage();
+      await page.goto(`/boards/${board.slug}`);
+      await page.getByRole('button', { name: `Move #${card.number} to Ready` }).click();
+      // An HTML page, the board, with the reason in an alert: not a JSON answer.
+      const toast = page.locator('.toast.error[role="alert"]');
+      await expect(toast).toContainText('The card was not moved.');
+      await expect(toast).toContainText('Ready is at its WIP limit');
+      await expect(page.getByRole('heading', { level: 1 })).toContainText('E2E nojs-refusal');
+      const refusedAt = new URL(page.url());
+      expect(refusedAt.searchParams.get('refused_move')).toContain(card.id);
+      // The card stayed in Backlog.
+      const stored = await request.get(`/api/v1/boards/${board.slug}`);
+      const still = ((await stored.json()) as ApiBoard).cards.find((c) => c.id === card.id);
+      expect(still?.column_id).toBe(columnId(board, 'Backlog'));
+
+      const override = toast.getByRole('form', { name: 'Override the policy' });
+      await override.getByLabel('Reason to override').fill('Customer escalation, agreed');
+      await override.getByRole('button', { name: 'Move anyway' }).click();
+      // Back on the board at the card, the refusal gone from the address and the page.
+      await expect(page).toHaveURL(new RegExp(`/boards/${board.slug}#card-${card.number}$`));
+      await expect(page.locator('.toast.error')).toHaveCount(0);
+      expect(await cellColumnOf(page, card.id)).toBe(ready);
+      const events = await (await request.get(`/api/v1/cards/${card.id}/events`)).json();
+      const overrides = events.filter(
+        (e: { kind: { type: string } }) => e.kind.type === 'policy_overridden',
+      );
+      expect(overrides.map((e: { kind: { reason: string } }) => e.kind.reason)).toContain(
+        'Customer escalation, agreed',
+      );
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('a refused new card says why beside the form', async ({ browser, baseURL, request }) => {
+    const before = (await apiBoard(request)).cards.length;
+    const context = await browser.newContext({ javaScriptEnabled: false, baseURL });
+    try {
+      const page = await context.newPage();
+      await page.goto(BOARD_PATH);
+      await page.locator('details.new-card > summary').click();
+      const form = page.getByRole('form', { name: 'New card' });
+      // Spaces pass the input's `required`; the server refuses them.
+      await form.locator('input[name="title"]').fill('   ');
+      await form.getByRole('button', { name: 'Add card' }).click();
+      const error = page.locator('details.new-card[open] .form-error[role="alert"]');
+      await expect(error).toContainText(/title/i);
+      expect((await apiBoard(request)).cards.length).toBe(before);
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('"+ N earlier" in Done opens the finished cards, newest first, a page at a time', async ({
+    browser,
+    baseURL,
+    request,
+  }) => {
+    const board = await apiBoard(request);
+    const done = columnId(board, 'Done');
+    const standard = laneId(board, 'Standard');
+    const finished = board.cards.filter((c) => c.column_id === done && c.lane_id === standard);
+    // The demo board has a few hundred finished cards in Standard: more than one page.
+    expect(finished.length).toBeGreaterThan(60);
+    const context = await browser.newContext({ javaScriptEnabled: false, baseURL });
+    try {
+      const page = await context.newPage();
+      await page.goto(BOARD_PATH);
+      const earlier = cell(page, done, standard).locator('a.more-cards');
+      await expect(earlier).toHaveText(/^\+ \d+ earlier$/);
+      await earlier.click();
+      await expect(page).toHaveURL(`${BOARD_PATH}/finished?lane=${standard}`);
+      await expect(page.getByRole('heading', { level: 1, name: 'Finished cards' })).toBeVisible();
+      await expect(page.locator('.lead')).toContainText(
+        `${finished.length} finished cards in the Standard lane, newest first: 1–50 shown.`,
+      );
+      const rows = page.locator('table.finished-cards tbody tr');
+      await expect(rows).toHaveCount(50);
+      const pages = Math.ceil(finished.length / 50);
+      await expect(page.getByRole('navigation', { name: 'Pages' })).toContainText(`Page 1 of ${pages}`);
+      // Newest first: by the time each entered Done.
+      const times = await rows.locator('td[data-label="Finished"]').allInnerTexts();
+      expect([...times].sort().reverse()).toEqual(times);
+
+      await page.getByRole('link', { name: 'Older →' }).click();
+      await expect(page).toHaveURL(`${BOARD_PATH}/finished?lane=${standard}&page=2`);
+      await expect(page.getByRole('navigation', { name: 'Pages' })).toContainText(`Page 2 of ${pages}`);
+      const second = await rows.first().locator('a').innerText();
+      expect(second).toMatch(/^#\d+ /);
+      await page.getByRole('link', { name: '← Newer' }).click();
+      await expect(page.getByRole('navigation', { name: 'Pages' })).toContainText('Page 1 of');
+
+      // Every lane at once, then a card's page from the list.
+      await page.getByRole('navigation', { name: 'Lanes' }).getByRole('link', { name: 'Every lane' }).click();
+      await expect(page).toHaveURL(`${BOARD_PATH}/finished`);
+      const first = rows.first().locator('a');
+      const number = (await first.innerText()).match(/^#(\d+)/)?.[1];
+      await first.click();
+      await expect(page).toHaveURL(`${BOARD_PATH}/cards/${number}`);
+    } finally {
+      await context.close();
+    }
+  });
 });
 
 test('a blank title is refused with a readable error and no card is made', async ({

@@ -222,3 +222,58 @@ pub async fn tech_debt_share(
 ) -> Result<domain::policy::TechDebtShare> {
     Ok(board_view(store, caller, board, now).await?.tech_debt)
 }
+
+/// How many finished cards one page of the "earlier cards" list shows.
+pub const FINISHED_PAGE: usize = 50;
+
+/// One page of a board's finished cards, newest first (see [`finished_cards`]).
+#[derive(Clone, Debug)]
+pub struct FinishedCards {
+    /// The board, its `cards` left empty: for its name, columns and lanes.
+    pub board: Board,
+    /// The lane asked for; `None` lists every lane's.
+    pub lane: Option<domain::LaneId>,
+    /// This page's cards.
+    pub cards: Vec<domain::Card>,
+    /// Finished cards in the lane (or on the board) in all.
+    pub total: usize,
+    /// The page shown, from 1; a page past the last shows the last.
+    pub page: usize,
+    /// How many pages there are (at least 1).
+    pub pages: usize,
+}
+
+/// The board's finished cards, in one lane or all, newest first, [`FINISHED_PAGE`] at a
+/// time (viewers and up): what the board's Done cells leave out behind "+ N earlier".
+pub async fn finished_cards(
+    store: &dyn Store,
+    caller: &Principal,
+    board: &BoardRef,
+    lane: Option<domain::LaneId>,
+    page: usize,
+) -> Result<FinishedCards> {
+    let (id, _) = viewer_role(store, caller, board).await?;
+    let mut board = store.board(&BoardRef::Id(id)).await?;
+    if let Some(lane) = lane.filter(|&l| board.lane(l).is_none()) {
+        return Err(Error::NotFound(format!("lane {lane}")));
+    }
+    let finished = board.finished_cards(lane);
+    let total = finished.len();
+    let pages = total.div_ceil(FINISHED_PAGE).max(1);
+    let page = page.clamp(1, pages);
+    let cards = finished
+        .into_iter()
+        .skip((page - 1) * FINISHED_PAGE)
+        .take(FINISHED_PAGE)
+        .cloned()
+        .collect();
+    board.cards = Vec::new();
+    Ok(FinishedCards {
+        board,
+        lane,
+        cards,
+        total,
+        page,
+        pages,
+    })
+}

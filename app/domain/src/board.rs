@@ -205,6 +205,25 @@ pub struct BoardDraft {
     pub lanes: Vec<Lane>,
 }
 
+impl BoardDraft {
+    /// The board this draft makes, with no cards and the default policies: what a store
+    /// writes, and what tests and in-memory boards start from.
+    pub fn into_board(self, id: BoardId, created_at: DateTime<Utc>) -> Board {
+        Board {
+            id,
+            slug: self.slug,
+            name: self.name,
+            description: self.description,
+            created_at,
+            columns: self.columns,
+            lanes: self.lanes,
+            policy: BoardPolicy::default(),
+            incidents: crate::incident::IncidentSettings::default(),
+            cards: Vec::new(),
+        }
+    }
+}
+
 fn clean_name(field: &'static str, raw: &str) -> Result<String, DomainError> {
     crate::text::check_no_nul(field, raw)?;
     let name = raw.trim();
@@ -474,6 +493,30 @@ impl Board {
     pub fn counts_toward_wip(&self, lane: LaneId) -> bool {
         self.lane(lane).is_none_or(|l| l.kind == LaneKind::Standard)
             || self.policy.expedite_counts_toward_wip
+    }
+
+    /// The finished cards (those in `done` columns), in one lane or all, newest first: by
+    /// when they entered their done column, then by number. What the "earlier cards" page
+    /// lists, so the order it pages through does not change between two pages' reads unless
+    /// a card is finished or reopened meanwhile.
+    pub fn finished_cards(&self, lane: Option<LaneId>) -> Vec<&Card> {
+        let done: Vec<ColumnId> = self
+            .columns
+            .iter()
+            .filter(|c| c.kind == ColumnKind::Done)
+            .map(|c| c.id)
+            .collect();
+        let mut cards: Vec<&Card> = self
+            .cards
+            .iter()
+            .filter(|c| done.contains(&c.column_id) && lane.is_none_or(|l| c.lane_id == l))
+            .collect();
+        cards.sort_by(|a, b| {
+            b.column_entered_at
+                .cmp(&a.column_entered_at)
+                .then(b.number.cmp(&a.number))
+        });
+        cards
     }
 
     /// Cards in a column that count toward its WIP limit (see [`Self::counts_toward_wip`]).

@@ -391,3 +391,38 @@ pub async fn update_policy(
     application::boards::set_policy(store.as_ref(), &caller, &board, &policy).await?;
     Ok(())
 }
+
+/// The "earlier cards" page: only text and links, so the server renders it (see
+/// `render::finished_html`) and the bundle carries neither its view nor its data's decoder.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FinishedView {
+    /// The board's name (the document title).
+    pub board_name: String,
+    /// The page, rendered on the server.
+    pub html: String,
+}
+
+/// One page of the board's finished cards, newest first, in one lane (`lane`, an id) or all;
+/// `page` counts from 1.
+#[server(prefix = "/fn", endpoint = "get_finished", output = crate::api::codec::JsonAnswer)]
+pub async fn get_finished(
+    slug: String,
+    lane: Option<String>,
+    page: Option<String>,
+) -> Result<FinishedView, AppError> {
+    use crate::ssr::forms::parse_optional_id;
+    let (store, caller) = crate::ssr::auth::caller()?;
+    let lane = parse_optional_id::<LaneId>("lane", lane.as_deref())?;
+    // A page number that is not one shows the first page, as a bad `?page=` in a shared
+    // link should not be an error page.
+    let page = page
+        .and_then(|p| p.trim().parse::<usize>().ok())
+        .unwrap_or(1);
+    let board = domain::board::BoardRef::Slug(slug.clone());
+    let finished =
+        application::boards::finished_cards(store.as_ref(), &caller, &board, lane, page).await?;
+    Ok(FinishedView {
+        html: crate::render::finished_html(&slug, &finished),
+        board_name: finished.board.name,
+    })
+}

@@ -106,9 +106,41 @@ pub async fn move_card(
         position,
         override_reason,
     };
-    let card =
-        application::cards::move_card(store.as_ref(), &caller, id, &request, Utc::now()).await?;
-    Ok(card.into())
+    let answer = application::cards::move_card(store.as_ref(), &caller, id, &request, Utc::now())
+        .await
+        .map_err(AppError::from);
+    let asked = MoveCard {
+        card_id,
+        column_id,
+        lane_id,
+        position,
+        override_reason: None,
+    };
+    crate::ssr::plain_form::after_move(&asked, answer.as_ref().map(|card| card.number));
+    Ok(answer?.into())
+}
+
+/// The query key a move refused to a plain form (no JavaScript) comes back to its page with,
+/// beside server_fn's `__path` and `__err`: the board needs the move to offer its override
+/// form (see `ssr::plain_form`). Its value is `card.column.lane.position`, lane and
+/// position empty when not given.
+pub const REFUSED_MOVE: &str = "refused_move";
+
+/// The move a [`REFUSED_MOVE`] value names; `None` for anything else.
+pub fn refused_move(value: &str) -> Option<MoveCard> {
+    let mut parts = value.split('.');
+    let mut next = || parts.next().map(str::to_owned);
+    let (card_id, column_id, lane, position) = (next()?, next()?, next()?, next()?);
+    if card_id.is_empty() || column_id.is_empty() {
+        return None;
+    }
+    Some(MoveCard {
+        card_id,
+        column_id,
+        lane_id: Some(lane).filter(|l| !l.is_empty()),
+        position: position.parse().ok(),
+        override_reason: None,
+    })
 }
 
 /// Saves the card edit form.

@@ -43,7 +43,7 @@ pub struct Auth {
 impl Auth {
     /// Creates the resource and the sign-out action, and provides them to the app.
     pub fn provide() -> Self {
-        let logout = FormAction::<Logout>::new();
+        let logout = FormAction::<Logout>::outside_router();
         let generation = RwSignal::new(0_u32);
         let whoami = Resource::new(
             move || (generation.get(), logout.version().get()),

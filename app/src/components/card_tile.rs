@@ -37,8 +37,14 @@ pub struct TileContext<'a> {
 pub enum Untold<'a> {
     /// It shows them all.
     Nothing,
-    /// `+ N earlier`: finished cards older than those shown.
-    Earlier(usize),
+    /// `+ N earlier`, a link to the page of finished cards (`href`): those older than the
+    /// ones shown.
+    Earlier {
+        /// How many.
+        count: usize,
+        /// The board's finished cards of this lane.
+        href: &'a str,
+    },
     /// `Show N more`, a link to the cell opened (`href`): cards after those shown.
     Later {
         /// How many.
@@ -57,8 +63,10 @@ pub fn tiles_html(cards: &[TileCard], context: &TileContext<'_>, untold: Untold<
     }
     match untold {
         Untold::Nothing => {}
-        Untold::Earlier(count) => {
-            let _ = write!(out, r#"<p class="more-cards">+ {count} earlier</p>"#);
+        Untold::Earlier { count, href } => {
+            out.push_str(r#"<a class="more-cards" href=""#);
+            escape_attr(&mut out, href);
+            let _ = write!(out, r#"">+ {count} earlier</a>"#);
         }
         Untold::Later { count, href } => {
             out.push_str(r#"<a class="more-cards" href=""#);
@@ -235,7 +243,14 @@ mod tests {
             now: "2026-12-01T13:30:00Z".parse().unwrap(),
             can_move: true,
         };
-        let html = tiles_html(std::slice::from_ref(&card), &context, Untold::Earlier(3));
+        let html = tiles_html(
+            std::slice::from_ref(&card),
+            &context,
+            Untold::Earlier {
+                count: 3,
+                href: "/boards/ops/finished?lane=x",
+            },
+        );
         assert!(html.contains(
             r#"<a class="card-title" href="/boards/ops/cards/7">&lt;/a&gt;&lt;script&gt;alert(1)&lt;/script&gt; &amp; more</a>"#
         ));
@@ -253,7 +268,9 @@ mod tests {
         assert!(html.contains(r#"class="card type-incident is-blocked" draggable="true""#));
         assert!(html.contains(r#"data-number="7" id="card-7">"#));
         assert!(html.contains(r#"action="/fn/move_card#card-7""#));
-        assert!(html.ends_with(r#"</article><p class="more-cards">+ 3 earlier</p>"#));
+        assert!(html.ends_with(
+            r#"</article><a class="more-cards" href="/boards/ops/finished?lane=x">+ 3 earlier</a>"#
+        ));
         assert!(!html.contains("<script"));
 
         let open = "/boards/ops?open=a:b&x=\"y\"";

@@ -7,7 +7,10 @@
 //! WebAssembly per server function. A form's fields already are the request: `PostForm`
 //! posts them as they are (`application/x-www-form-urlencoded`, the server functions'
 //! `PostUrl` input) and only the answer is read as a type (issue 8: the bundle's size).
-//! Without JavaScript the same `<form>` posts natively, as before.
+//! Without JavaScript the same `<form>` posts natively, as before: server_fn answers such a
+//! post with a redirect back to the form's page, and an error travels in that page's address
+//! (`__path`, `__err`), where [`FormAction::new`] finds it, so the page shows it as it would
+//! an answer read in the browser.
 
 use leptos::html::Form;
 use leptos::prelude::*;
@@ -38,11 +41,24 @@ where
     S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
     S::Output: Send + Sync + 'static,
 {
-    /// No answer yet.
+    /// No answer yet, or the error a plain form post of `S` came back with (see the
+    /// module's comment): the server renders it, and the browser reads the same address
+    /// when it hydrates the page. Inside the `<Router>` only (pages and their parts).
     #[allow(clippy::new_without_default)]
     pub fn new() -> Self {
+        let came_back = leptos_router::hooks::use_query_map().with_untracked(url_error::<S>);
+        Self::answered_with(came_back.map(Err))
+    }
+
+    /// No answer yet, for an action made outside the `<Router>` (the app's sign-out, made
+    /// with the app): it has no page whose address could bring an error back.
+    pub fn outside_router() -> Self {
+        Self::answered_with(None)
+    }
+
+    fn answered_with(value: Option<Result<S::Output, AppError>>) -> Self {
         Self {
-            value: RwSignal::new(None),
+            value: RwSignal::new(value),
             version: RwSignal::new(0),
             input: RwSignal::new(None),
         }
@@ -87,6 +103,21 @@ where
     pub fn version(&self) -> RwSignal<usize> {
         self.version
     }
+}
+
+/// The error a plain form post of the server function `S` came back with, from the page's
+/// query: server_fn names the function in `__path` and encodes its error in `__err` when it
+/// redirects such a post back to its page.
+pub fn url_error<S: ServerFn<Error = AppError>>(
+    query: &leptos_router::params::ParamsMap,
+) -> Option<AppError> {
+    if query.get_str("__path")? != S::PATH {
+        return None;
+    }
+    let encoded = query.get_str("__err")?;
+    Some(server_fn::error::ServerFnUrlError::<AppError>::decode_err(
+        encoded,
+    ))
 }
 
 /// Posts `fields` to the server function `S` from code (a card dropped on the board), as

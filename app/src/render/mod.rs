@@ -4,8 +4,10 @@
 
 mod card_history;
 mod delivery;
+mod finished;
 mod retro;
 
 pub use card_history::card_history_html;
 pub use delivery::delivery_view;
+pub use finished::finished_html;
 pub use retro::retro_view;

@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod forms;
 mod markdown;
+pub mod plain_form;
 
 use std::sync::Arc;
 
@@ -73,8 +74,13 @@ impl From<application::ports::StoreError> for AppError {
 }
 
 /// Gives the current response (a server function's or a page's) the error's HTTP status, so
-/// API clients and browsers see 401/403/404 rather than a blanket 500.
+/// API clients and browsers see 401/403/404 rather than a blanket 500. Not a plain form
+/// post's: its answer is the redirect back to the form's page, the error in that page's
+/// address, and a 4xx status would turn it into a page of JSON.
 pub fn with_status(error: crate::error::AppError) -> crate::error::AppError {
+    if plain_form::posted() {
+        return error;
+    }
     if let Some(options) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>()
         && let Ok(status) = http::StatusCode::from_u16(error.status())
     {

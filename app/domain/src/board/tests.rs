@@ -101,3 +101,37 @@ fn plan_columns_refuses_duplicates_bad_limits_and_unknown_ids() {
     );
     assert!(plan_columns(&current, &[], &[], Uuid::now_v7).is_err());
 }
+
+#[test]
+fn finished_cards_are_those_in_done_columns_newest_first() {
+    let draft = NewBoard {
+        name: "Finished".into(),
+        ..Default::default()
+    }
+    .validate(Uuid::now_v7)
+    .expect("valid");
+    let mut board = draft.into_board(BoardId::new(), Utc::now());
+    let done = board.columns.last().expect("a done column").id;
+    let backlog = board.columns[0].id;
+    let (expedite, standard) = (board.lanes[0].id, board.lanes[1].id);
+    let start = Utc::now();
+    let card = |number: i64, column, lane, minutes: i64| Card {
+        number,
+        ..Card::sample(
+            (board.id, column, lane),
+            start + chrono::Duration::minutes(minutes),
+        )
+    };
+    board.cards = vec![
+        card(1, done, standard, 10),
+        card(2, done, expedite, 30),
+        card(3, backlog, standard, 40),
+        card(4, done, standard, 20),
+        // Finished in the same instant as #4: the higher number first.
+        card(5, done, standard, 20),
+    ];
+    let numbers = |cards: Vec<&Card>| cards.iter().map(|c| c.number).collect::<Vec<_>>();
+    assert_eq!(numbers(board.finished_cards(None)), [2, 5, 4, 1]);
+    assert_eq!(numbers(board.finished_cards(Some(standard))), [5, 4, 1]);
+    assert_eq!(numbers(board.finished_cards(Some(expedite))), [2]);
+}

@@ -9,18 +9,7 @@ pub(crate) fn board() -> Board {
     }
     .validate(uuid::Uuid::now_v7)
     .expect("ok");
-    Board {
-        id: BoardId::new(),
-        slug: draft.slug,
-        name: draft.name,
-        description: String::new(),
-        created_at: Utc::now(),
-        columns: draft.columns,
-        lanes: draft.lanes,
-        policy: Default::default(),
-        incidents: Default::default(),
-        cards: vec![],
-    }
+    draft.into_board(BoardId::new(), Utc::now())
 }
 
 #[test]

@@ -39,6 +39,7 @@ pub fn Cell(
         Memo::new(move |_| query.with(|q| q.get_str("open") == Some(key.as_str())))
     };
     let href = format!("/boards/{slug}?open={key}");
+    let earlier_href = format!("/boards/{slug}/finished?lane={lane_id}");
     // Done columns show the most recently finished work first, at most DONE_SHOWN of it. The
     // server already left out the older cards of most done cells; not those of a done column
     // with a WIP limit (the limit counts them all), which are cut to the same length here.
@@ -59,7 +60,10 @@ pub fn Cell(
         let (shown, hidden) = shown();
         let untold = match (hidden, done) {
             (0, _) => Untold::Nothing,
-            (count, true) => Untold::Earlier(count),
+            (count, true) => Untold::Earlier {
+                count,
+                href: &earlier_href,
+            },
             (count, false) => Untold::Later { count, href: &href },
         };
         tiles_html(

@@ -218,18 +218,7 @@ mod tests {
         }
         .validate(uuid::Uuid::now_v7)
         .expect("the default board is valid");
-        let board = domain::Board {
-            id: domain::BoardId::new(),
-            slug: draft.slug,
-            name: draft.name,
-            description: String::new(),
-            created_at: chrono::Utc::now(),
-            columns: draft.columns,
-            lanes: draft.lanes,
-            policy: Default::default(),
-            incidents: Default::default(),
-            cards: vec![],
-        };
+        let board = draft.into_board(domain::BoardId::new(), chrono::Utc::now());
         let (first, second) = (board.columns[0].id, board.columns[1].id);
         let (expedite, standard) = (board.lanes[0].id, board.lanes[1].id);
         let id = CardId::new();

@@ -28,9 +28,9 @@ use self::head::{BoardTabs, Capacity, ColumnHeader, TypeMix};
 use self::model::BoardModel;
 use self::sync::Sync;
 use super::slug_param;
-use crate::api::{BoardSnapshot, CreateCard, MoveCard, get_board};
+use crate::api::{BoardSnapshot, CreateCard, MoveCard, REFUSED_MOVE, get_board, refused_move};
 use crate::components::Notice;
-use crate::components::{ErrorPanel, FormAction, LiveUpdates, PostForm, mark_hydrated};
+use crate::components::{ErrorPanel, FormAction, LiveUpdates, PostForm, mark_hydrated, url_error};
 use crate::error::AppError;
 
 /// Moves a card as the page asked, then gives the focus to the card where it lands.
@@ -139,7 +139,9 @@ fn BoardView(snapshot: BoardSnapshot, live: Live) -> impl IntoView {
     // The card being dragged, if any: changes heard wait until the drop, as redrawing a
     // cell under a drag would lose it.
     let dragging = RwSignal::new(None::<String>);
-    let refusal = RwSignal::new(None::<Refusal>);
+    let query = leptos_router::hooks::use_query_map();
+    // A move refused to a plain form comes back in the page's address: shown the same way.
+    let refusal = RwSignal::new(query.with_untracked(refusal_in_url));
     // What the live stream brought, said to screen readers.
     let said = RwSignal::new(String::new());
     let sync = Sync::new(slug.clone(), model, live, said);
@@ -173,7 +175,6 @@ fn BoardView(snapshot: BoardSnapshot, live: Live) -> impl IntoView {
         .collect_view();
     // `?lane=<id>` opens a lane that has no open card (a link, so it works without
     // JavaScript); otherwise such a lane is a thin strip that still takes a dropped card.
-    let query = leptos_router::hooks::use_query_map();
     let rows = lanes
         .iter()
         .map(|lane| {
@@ -303,17 +304,28 @@ fn BoardView(snapshot: BoardSnapshot, live: Live) -> impl IntoView {
             </details>
             <p class="visually-hidden" role="status" aria-live="polite">{move || said.get()}</p>
         </section>
-        <MoveRefusal refusal mover may_override=is_admin/>
+        <MoveRefusal refusal mover may_override=is_admin board_href=format!("/boards/{slug}")/>
     }
 }
 
+/// A move refused to a plain form (no JavaScript), as the board's address brought it back
+/// with the error (see `ssr::plain_form`).
+fn refusal_in_url(query: &leptos_router::params::ParamsMap) -> Option<Refusal> {
+    let error = url_error::<MoveCard>(query)?;
+    let request = refused_move(query.get_str(REFUSED_MOVE)?)?;
+    Some(Refusal { request, error })
+}
+
 /// What a refused move says, and for a policy refusal the form that forces it with a reason
-/// (board admins; others are told to ask one).
+/// (board admins; others are told to ask one). Its forms and its *Dismiss* link work without
+/// JavaScript too.
 #[component]
 fn MoveRefusal(
     refusal: RwSignal<Option<Refusal>>,
     mover: Mover,
     may_override: bool,
+    /// The board without the refusal in its address, where *Dismiss* goes without JavaScript.
+    board_href: String,
 ) -> impl IntoView {
     move || {
         let Refusal { request, error } = refusal.get()?;
@@ -349,7 +361,10 @@ fn MoveRefusal(
                         </form>
                     }
                 })}
-                <button type="button" class="link" on:click=move |_| refusal.set(None)>"Dismiss"</button>
+                <a class="dismiss" href=board_href.clone() on:click=move |ev| {
+                    ev.prevent_default();
+                    refusal.set(None);
+                }>"Dismiss"</a>
             </div>
         })
     }

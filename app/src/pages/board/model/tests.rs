@@ -13,18 +13,7 @@ fn board() -> Board {
     }
     .validate(uuid::Uuid::now_v7)
     .expect("the default board is valid");
-    Board {
-        id: BoardId::new(),
-        slug: draft.slug,
-        name: draft.name,
-        description: String::new(),
-        created_at: Utc::now(),
-        columns: draft.columns,
-        lanes: draft.lanes,
-        policy: Default::default(),
-        incidents: Default::default(),
-        cards: vec![],
-    }
+    draft.into_board(BoardId::new(), Utc::now())
 }
 
 fn tile(board: &Board, column: usize, position: f64, card_type: CardType) -> TileCard {
