@@ -47,6 +47,8 @@ try {
       const score = (id) => Math.round((lhr.categories[id].score ?? 0) * 100);
       const failing = Object.keys(TARGETS).flatMap((id) =>
         lhr.categories[id].auditRefs
+          // Audits that weigh nothing (source maps, say) do not move the score.
+          .filter((ref) => ref.weight > 0)
           .map((ref) => lhr.audits[ref.id])
           .filter((a) => a.score !== null && a.score < 1 && a.scoreDisplayMode !== 'informative'
             && a.scoreDisplayMode !== 'notApplicable' && a.scoreDisplayMode !== 'manual')

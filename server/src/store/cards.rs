@@ -322,8 +322,9 @@ impl<B: Backend> CardStore for SqlStore<B> {
         // The time as the database keeps it: the answer is then what a read gives.
         let now = chrono::SubsecRound::trunc_subsecs(now, B::STORED_SUBSEC_DIGITS);
         let mut tx = self.write_tx().await?;
-        let card = self.move_in(&mut tx, id, request, actor, now).await?;
-        self.commit(tx, BoardChange::card(&card, "card_moved"))
+        let (card, announced) = self.move_in(&mut tx, id, request, actor, now).await?;
+        let change = BoardChange::card(&card, "card_moved");
+        self.commit_all(tx, if announced { Vec::new() } else { vec![change] })
             .await?;
         Ok(card)
     }

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use application::ports::{BoardRef, StoreError};
+use application::ports::{BoardChange, BoardRef, StoreError};
 use chrono::{DateTime, Utc};
 use domain::policy::{
     CellSet, Lanes, Mover, PlacementCounts, PlacementQuery, Violation, check_override_reason,
@@ -103,10 +103,14 @@ impl<B: Backend> SqlStore<B> {
     /// Where the board's row is locked (PostgreSQL), the card is read before the lock, so
     /// that the lock, which every write to the board waits for, is held for as few round trips
     /// as possible: the counts the limits need (none without limits), the write, the commit.
-    /// The write then moves the card only if its row is the version read (PostgreSQL's
-    /// `xmin`: every write to the card makes a new one); if another write changed it
-    /// meanwhile, it is read again under the lock and the move planned again. On SQLite the write lock is held from `BEGIN IMMEDIATE` on, so the card
-    /// is read under it anyway.
+    /// The change is announced (NOTIFY) before the lock too. The write then moves the card
+    /// only if its row is the version read (PostgreSQL's `xmin`: every write to the card
+    /// makes a new one); if another write changed it meanwhile, it is read again under the
+    /// lock and the move planned again. On SQLite the write lock is held from `BEGIN
+    /// IMMEDIATE` on, so the card is read under it anyway.
+    ///
+    /// Answers the moved card and whether the move is announced already (else the caller
+    /// announces it after the commit, see [`Backend::notify`]).
     pub(super) async fn move_in(
         &self,
         conn: &mut Conn<B>,
@@ -114,8 +118,14 @@ impl<B: Backend> SqlStore<B> {
         request: &MoveRequest,
         actor: &Actor,
         now: DateTime<Utc>,
-    ) -> Result<Card, StoreError> {
+    ) -> Result<(Card, bool), StoreError> {
         let (version, row_version, card) = Self::versioned_card(conn, id).await?;
+        // Announced before the board's lock is taken, to hold it one round trip less: what
+        // the change will say is known already (the card, its board, `now`), and a NOTIFY
+        // is delivered only if the transaction commits, so a refused move announces nothing.
+        let mut change = BoardChange::card(&card, "card_moved");
+        change.updated_at = Some(now);
+        let announced = B::notify(conn, std::slice::from_ref(&change)).await?;
         let (version, read_version) = match Self::lock_board(conn, card.board_id).await? {
             Some(locked) => (locked, row_version),
             None => (version, None),
@@ -124,13 +134,14 @@ impl<B: Backend> SqlStore<B> {
         let mut planned = Self::plan_move(conn, &board, card, request, now).await?;
         planned.read_version = read_version;
         if let Some(moved) = Self::write_move(conn, &board, planned, actor, now).await? {
-            return Ok(moved);
+            return Ok((moved, announced));
         }
         let (_, _, card) = Self::versioned_card(conn, id).await?;
         let planned = Self::plan_move(conn, &board, card, request, now).await?;
-        Self::write_move(conn, &board, planned, actor, now)
+        let moved = Self::write_move(conn, &board, planned, actor, now)
             .await?
-            .ok_or_else(|| StoreError::NotFound(format!("card {id}")))
+            .ok_or_else(|| StoreError::NotFound(format!("card {id}")))?;
+        Ok((moved, announced))
     }
 
     /// Card `id` with the version of its board's layout and its row's version (where the

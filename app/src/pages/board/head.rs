@@ -104,7 +104,9 @@ pub fn slot_kinds(capacity: usize, reserved: usize, held: usize, used: usize) ->
 
 /// What the allocation says of the share, and whether it is short of the target.
 fn share_text(share: &TechDebtShare) -> (String, bool) {
-    let pct = |x: f64| format!("{:.0}%", x * 100.0);
+    // Rounded as `{:.0}` rounds (ties to even), so the board and the retrospective agree,
+    // without `{:.0}`'s float printer in the browser bundle.
+    let pct = |x: f64| format!("{}%", (x * 100.0).round_ties_even() as i64);
     let target = share.target;
     match (share.by_count, share.by_active_time) {
         (Some(count), time) => (
