@@ -141,7 +141,9 @@ const median = (xs) => {
 function shownAfter(page, id, column, since) {
   return page.evaluate(
     ({ id, column, since }) =>
-      new Promise((resolve) => {
+      new Promise((resolve, reject) => {
+        // A card that never shows (a refused move, say) fails the bench instead of hanging it.
+        const timer = setTimeout(() => reject(new Error(`card ${id} not shown in ${column}`)), 15_000);
         let start = since;
         if (start === null) {
           window.addEventListener('drop', () => (start = performance.now()), { capture: true, once: true });
@@ -149,6 +151,7 @@ function shownAfter(page, id, column, since) {
         const there = () =>
           document.querySelector(`.cell[data-column-id="${column}"] article.card[data-card-id="${id}"]`);
         const done = () => {
+          clearTimeout(timer);
           observer.disconnect();
           resolve(performance.now() - start);
         };
@@ -170,6 +173,8 @@ async function bigBoardMoves(server, browser) {
   const call = api(server);
   const board = await bigBoard(call);
   const [backlog, ready, , review] = board.columns;
+  // The Standard lane: the first lane, Expedite, takes one card before its limit refuses more.
+  const standard = board.lanes.find((l) => l.kind === 'standard');
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
   const page = await context.newPage();
   const count = await counter(context, page);
@@ -183,7 +188,9 @@ async function bigBoardMoves(server, browser) {
   for (let i = 0; i < MOVES; i++) {
     const tile = page.locator(`.cell[data-column-id="${backlog.id}"] article.card`).nth(i % 5);
     const id = await tile.getAttribute('data-card-id');
-    const target = page.locator(`.cell[data-column-id="${ready.id}"]`).first();
+    const target = page.locator(
+      `.cell[data-column-id="${ready.id}"][data-lane-id="${standard.id}"]`,
+    );
     count.reset();
     const shown = shownAfter(page, id, ready.id, null);
     await tile.dragTo(target, { targetPosition: { x: 20, y: 5 } });
