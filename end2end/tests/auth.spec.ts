@@ -194,6 +194,40 @@ test('a viewer signs in, sees the board read-only, and signs out', async ({
   }
 });
 
+test('a person changes their password on the Account page, told when the current one is wrong', async ({
+  page,
+  browser,
+  baseURL,
+}) => {
+  const account = await createUser(page, 'password');
+  const context = await signedOutContext(browser, baseURL);
+  try {
+    const me = await context.newPage();
+    await me.goto('/login');
+    await signIn(me, account);
+    await expect(me.locator('.usermenu')).toContainText(account.name);
+    await me.goto('/account');
+    await expect(me.locator('dl.facts')).toContainText(account.email);
+    const form = me.getByRole('form', { name: 'Change password' });
+    await form.locator('input[name="current"]').fill('not-the-password');
+    await form.locator('input[name="new_password"]').fill('a-new-password-long-enough');
+    await form.getByRole('button', { name: 'Change password' }).click();
+    await expect(me.locator('.form-error[role="alert"]')).toContainText(/password/i);
+    await expect(me.locator('.notice.success')).toHaveCount(0);
+
+    await form.locator('input[name="current"]').fill(PASSWORD);
+    await form.locator('input[name="new_password"]').fill('a-new-password-long-enough');
+    await form.getByRole('button', { name: 'Change password' }).click();
+    await expect(me.locator('.notice.success')).toHaveText('Your password has been changed.');
+    await expect(me.locator('.form-error')).toHaveCount(0);
+    // Still signed in, under the new session the change started.
+    await me.goto(BOARD_PATH);
+    await expect(me.locator('.usermenu')).toContainText(account.name);
+  } finally {
+    await context.close();
+  }
+});
+
 test('a member adds a card that names them in its history, and is told to ask an admin to override', async ({
   page,
   browser,

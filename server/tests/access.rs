@@ -337,6 +337,12 @@ async fn server_fn_matrix(s: &TestServer) {
             people_view,
         ),
         (
+            "members page",
+            "get_members_html",
+            vec![("slug", "functions")],
+            people_view,
+        ),
+        (
             "card detail",
             "get_card_detail",
             vec![("slug", "functions"), ("number", "1")],
@@ -456,7 +462,7 @@ async fn server_fn_matrix(s: &TestServer) {
             ],
             people_edit,
         ),
-        ("users", "list_users", vec![], &["instance_admin"]),
+        ("users page", "get_users_html", vec![], &["instance_admin"]),
         (
             "instance tokens",
             "list_tokens",

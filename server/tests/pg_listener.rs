@@ -9,33 +9,10 @@ mod common;
 use std::time::Duration;
 
 use common::TestServer;
+use common::live::expect_events;
 use futures::StreamExt;
 use reqwest::StatusCode;
 use serde_json::json;
-
-/// Reads the live stream until `needles` were all seen, in order, or `limit` passes.
-async fn expect_events<S, B>(mut body: S, needles: &[&str], limit: Duration) -> String
-where
-    S: futures::Stream<Item = reqwest::Result<B>> + Unpin,
-    B: AsRef<[u8]>,
-{
-    let mut seen = String::new();
-    let found = tokio::time::timeout(limit, async {
-        let mut next = 0;
-        while let Some(chunk) = body.next().await {
-            seen.push_str(&String::from_utf8_lossy(chunk.unwrap().as_ref()));
-            while next < needles.len() && seen.contains(needles[next]) {
-                next += 1;
-            }
-            if next == needles.len() {
-                return;
-            }
-        }
-    })
-    .await;
-    assert!(found.is_ok(), "expected {needles:?} in time; got {seen:?}");
-    seen
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn live_views_resync_after_the_listener_reconnects() {

@@ -31,6 +31,29 @@ pub async fn list_members(slug: String) -> Result<MembersPage, AppError> {
     })
 }
 
+/// A board's members page, rendered on the server (see `render::members_html`). `error_path`
+/// and `error` are the page's `__path` and `__err`: what its last form came back with.
+#[server(prefix = "/fn", endpoint = "get_members_html", output = crate::api::codec::JsonAnswer)]
+pub async fn get_members_html(
+    slug: String,
+    error_path: Option<String>,
+    error: Option<String>,
+) -> Result<crate::api::RenderedPage, AppError> {
+    use server_fn::ServerFn;
+    let (store, caller) = crate::ssr::auth::caller()?;
+    let board = domain::board::BoardRef::Slug(slug.clone());
+    let members = application::people::members(store.as_ref(), &caller, &board).await?;
+    let error = crate::ssr::plain_form::came_back_with(
+        error_path.as_deref(),
+        error.as_deref(),
+        &[SetMember::PATH, RemoveMember::PATH],
+    );
+    Ok(crate::api::RenderedPage {
+        html: crate::render::members_html(&slug, &members, error),
+        board_name: members.board_name,
+    })
+}
+
 /// Gives the account with `email` a role on the board (adding or changing it).
 #[server(prefix = "/fn", endpoint = "set_member", output = crate::api::codec::JsonAnswer)]
 pub async fn set_member(slug: String, email: String, role: String) -> Result<(), AppError> {
@@ -131,11 +154,31 @@ pub async fn revoke_token(token_id: String) -> Result<ApiToken, AppError> {
     Ok(application::people::revoke_token(store.as_ref(), &caller, token, now).await?)
 }
 
-/// Every account (instance admins).
-#[server(prefix = "/fn", endpoint = "list_users", output = crate::api::codec::JsonAnswer)]
-pub async fn list_users() -> Result<Vec<User>, AppError> {
+/// The query key the accounts page names an account just made with (its id), for its notice.
+pub const CREATED_USER: &str = "created";
+
+/// The accounts page (instance admins), rendered on the server (see `render::users_html`).
+/// `created` is the page's [`CREATED_USER`]; `error_path` and `error` are its `__path` and
+/// `__err`: what its last form came back with.
+#[server(prefix = "/fn", endpoint = "get_users_html", output = crate::api::codec::JsonAnswer)]
+pub async fn get_users_html(
+    created: Option<String>,
+    error_path: Option<String>,
+    error: Option<String>,
+) -> Result<crate::api::RenderedPage, AppError> {
+    use server_fn::ServerFn;
     let (store, caller) = crate::ssr::auth::caller()?;
-    Ok(application::people::users(store.as_ref(), &caller).await?)
+    let users = application::people::users(store.as_ref(), &caller).await?;
+    let created = created.and_then(|id| id.parse().ok());
+    let error = crate::ssr::plain_form::came_back_with(
+        error_path.as_deref(),
+        error.as_deref(),
+        &[CreateUser::PATH, SetUserFlags::PATH],
+    );
+    Ok(crate::api::RenderedPage {
+        html: crate::render::users_html(&users, caller.user_id(), created, error),
+        board_name: String::new(),
+    })
 }
 
 /// Makes an account (instance admins). The password is given to the person out of band;
@@ -155,7 +198,10 @@ pub async fn create_user(
         instance_admin: instance_admin.is_some(),
     };
     let now = chrono::Utc::now();
-    Ok(application::people::create_user(store.as_ref(), &caller, new, now).await?)
+    let user = application::people::create_user(store.as_ref(), &caller, new, now).await?;
+    let id = user.id.to_string();
+    crate::ssr::plain_form::back_after_success(&[CREATED_USER], Some((CREATED_USER, &id)));
+    Ok(user)
 }
 
 /// Grants or withdraws instance admin, enables or disables an account (instance admins).
@@ -168,7 +214,10 @@ pub async fn set_user_flags(
     let (store, caller) = crate::ssr::auth::caller()?;
     let id = crate::ssr::forms::parse_id("user_id", &user_id)?;
     let (admin, disabled) = (instance_admin.is_some(), disabled.is_some());
-    Ok(application::people::set_user_flags(store.as_ref(), &caller, id, admin, disabled).await?)
+    let user =
+        application::people::set_user_flags(store.as_ref(), &caller, id, admin, disabled).await?;
+    crate::ssr::plain_form::back_after_success(&[CREATED_USER], None);
+    Ok(user)
 }
 
 #[cfg(feature = "ssr")]

@@ -90,6 +90,32 @@ pub async fn setup_admin(email: String, name: String, password: String) -> Resul
     Ok(())
 }
 
+/// The query key the account page says a password was just changed with.
+pub const PASSWORD_CHANGED: &str = "changed";
+
+/// The account page, rendered on the server (see `render::account_html`). `changed` is the
+/// page's [`PASSWORD_CHANGED`]; `error_path` and `error` are its `__path` and `__err`: what its
+/// form came back with.
+#[server(prefix = "/fn", endpoint = "get_account_html", output = crate::api::codec::JsonAnswer)]
+pub async fn get_account_html(
+    changed: Option<String>,
+    error_path: Option<String>,
+    error: Option<String>,
+) -> Result<crate::api::RenderedPage, AppError> {
+    use server_fn::ServerFn;
+    let WhoAmI { session, .. } = whoami().await?;
+    let error = crate::ssr::plain_form::came_back_with(
+        error_path.as_deref(),
+        error.as_deref(),
+        &[ChangePassword::PATH],
+    );
+    let changed = changed.is_some() && error.is_none();
+    Ok(crate::api::RenderedPage {
+        html: crate::render::account_html(session.as_ref(), changed, error),
+        board_name: String::new(),
+    })
+}
+
 /// Changes the signed-in person's password after checking the current one.
 #[server(prefix = "/fn", endpoint = "change_password", output = crate::api::codec::JsonAnswer)]
 pub async fn change_password(current: String, new_password: String) -> Result<(), AppError> {
@@ -102,6 +128,7 @@ pub async fn change_password(current: String, new_password: String) -> Result<()
     // The use case ended every session of the account; this browser continues under a
     // fresh one.
     start_session(id, false).await?;
+    crate::ssr::plain_form::back_after_success(&[PASSWORD_CHANGED], Some((PASSWORD_CHANGED, "1")));
     Ok(())
 }
 

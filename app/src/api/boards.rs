@@ -393,14 +393,8 @@ pub async fn update_policy(
 }
 
 /// The "earlier cards" page: only text and links, so the server renders it (see
-/// `render::finished_html`) and the bundle carries neither its view nor its data's decoder.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct FinishedView {
-    /// The board's name (the document title).
-    pub board_name: String,
-    /// The page, rendered on the server.
-    pub html: String,
-}
+/// `render::finished_html`).
+pub type FinishedView = crate::api::RenderedPage;
 
 /// One page of the board's finished cards, newest first, in one lane (`lane`, an id) or all;
 /// `page` counts from 1.

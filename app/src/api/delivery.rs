@@ -10,15 +10,20 @@ use crate::error::AppError;
 /// How many deployments the dashboard lists.
 pub const DEPLOYMENTS_SHOWN: usize = 50;
 
-/// What the delivery dashboard receives: it only shows numbers, so the server renders it to
-/// HTML and the browser bundle carries neither the view nor the decoders of its data (issue 8).
+/// A page the server renders whole (the delivery dashboard, the finished cards, members,
+/// users): it shows numbers, text, links and plain forms, so the server renders it to HTML
+/// and the browser bundle carries neither its view nor the decoders of its data (issue 8).
+/// The page puts it in place with `crate::components::RenderedView`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct DeliveryView {
-    /// The board's name (the document title).
+pub struct RenderedPage {
+    /// The board's name (for the document title); empty on a page of no board.
     pub board_name: String,
-    /// The dashboard, rendered on the server.
+    /// The page, rendered on the server.
     pub html: String,
 }
+
+/// The delivery dashboard, rendered on the server.
+pub type DeliveryView = RenderedPage;
 
 /// Everything the delivery dashboard shows, as the server computes it (only the server holds
 /// it; see [`DeliveryView`]).

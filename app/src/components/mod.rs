@@ -12,6 +12,7 @@ mod delivery;
 mod form;
 mod format;
 mod live;
+mod rendered;
 #[cfg(feature = "ssr")]
 mod static_html;
 mod tokens;
@@ -29,6 +30,7 @@ pub use form::post_fields;
 pub use form::{FormAction, PostForm, url_error};
 pub use format::{column_name, escaped, human_duration, short_time, textarea_text, web_link};
 pub use live::{Catch, LiveUpdates, Notice, triage};
+pub use rendered::RenderedView;
 #[cfg(feature = "ssr")]
 pub use static_html::StaticHtml;
 pub use tokens::{TokenManager, TokenState, client_now};

@@ -2,12 +2,16 @@
 //! and the pages put it in place. Kept apart from `pages` so the server functions (`api`)
 //! never import a page, and the browser bundle carries none of this code.
 
+mod account;
 mod card_history;
 mod delivery;
 mod finished;
+mod people;
 mod retro;
 
+pub use account::account_html;
 pub use card_history::card_history_html;
 pub use delivery::delivery_view;
 pub use finished::finished_html;
+pub use people::{members_html, users_html};
 pub use retro::retro_view;

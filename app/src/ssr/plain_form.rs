@@ -33,21 +33,26 @@ pub fn posted() -> bool {
     use_context::<Parts>().is_some_and(|parts| posted_by_plain_form(&parts))
 }
 
+/// The page a plain form was posted from (its `Referer`); `None` for a call from the page's
+/// code, or when the browser sent no `Referer` (server_fn's own redirect stands then).
+fn form_page() -> Option<String> {
+    let parts = use_context::<Parts>()?;
+    if !posted_by_plain_form(&parts) {
+        return None;
+    }
+    let referer = parts.headers.get(REFERER)?.to_str().ok()?;
+    Some(referer.to_owned())
+}
+
 /// Where a plain form's move goes next: back to the page it was posted from, at the moved
 /// card, or with the refusal and the move for the page to offer its override. Nothing for a
 /// call from the page's code, or when the browser sent no `Referer` (server_fn's own
 /// redirect stands then).
 pub fn after_move(request: &MoveCard, answer: Result<i64, &AppError>) {
-    let Some(parts) = use_context::<Parts>() else {
+    let Some(referer) = form_page() else {
         return;
     };
-    if !posted_by_plain_form(&parts) {
-        return;
-    }
-    let Some(referer) = parts.headers.get(REFERER).and_then(|v| v.to_str().ok()) else {
-        return;
-    };
-    let page = without_keys(referer, &["__path", "__err", REFUSED_MOVE]);
+    let page = without_keys(&referer, &["__path", "__err", REFUSED_MOVE]);
     let to = match answer {
         Ok(number) => format!("{page}#card-{number}"),
         Err(error) => {
@@ -59,6 +64,36 @@ pub fn after_move(request: &MoveCard, answer: Result<i64, &AppError>) {
         }
     };
     leptos_axum::redirect(&to);
+}
+
+/// Sends a plain form back to its page after a success, as server_fn does, but also without
+/// the query keys `drop` and with `add` appended (a page's notice of what was just done, say).
+/// Nothing for a call from the page's code, or without a `Referer`.
+pub fn back_after_success(drop: &[&str], add: Option<(&str, &str)>) {
+    let Some(referer) = form_page() else {
+        return;
+    };
+    let mut keys = vec!["__path", "__err"];
+    keys.extend_from_slice(drop);
+    let page = without_keys(&referer, &keys);
+    let to = match add {
+        Some((key, value)) => with_pair(&page, key, value),
+        None => page,
+    };
+    leptos_axum::redirect(&to);
+}
+
+/// The error a plain form of one of the server functions at `paths` came back to its page
+/// with: the page's `__path` and `__err`, as server_fn puts them there.
+pub fn came_back_with(
+    path: Option<&str>,
+    encoded: Option<&str>,
+    paths: &[&str],
+) -> Option<AppError> {
+    if !paths.contains(&path?) {
+        return None;
+    }
+    Some(ServerFnUrlError::<AppError>::decode_err(encoded?))
 }
 
 /// The move as [`REFUSED_MOVE`] carries it: `card.column.lane.position`, lane and position

@@ -25,21 +25,7 @@ impl<B: Backend> SqlStore<B> {
         conn: &mut Conn<B>,
         board: &BoardRef,
     ) -> Result<BoardRow, StoreError> {
-        let found = match board {
-            BoardRef::Id(id) => {
-                B::sql(B::BOARD_BY_ID_FOR_WRITE)
-                    .bind(id.0)
-                    .fetch_optional(conn)
-                    .await?
-            }
-            BoardRef::Slug(slug) => {
-                B::sql(B::BOARD_BY_SLUG_FOR_WRITE)
-                    .bind(slug.as_str())
-                    .fetch_optional(conn)
-                    .await?
-            }
-        };
-        found.ok_or_else(|| StoreError::NotFound(board.to_string()))
+        Self::find_board_row(conn, board, true).await
     }
 
     /// The board's row for a read: no lock, so a read never waits for a write in progress
@@ -48,10 +34,24 @@ impl<B: Backend> SqlStore<B> {
         conn: &mut Conn<B>,
         board: &BoardRef,
     ) -> Result<BoardRow, StoreError> {
+        Self::find_board_row(conn, board, false).await
+    }
+
+    /// The board's row by id or slug, locked for a write or not.
+    async fn find_board_row(
+        conn: &mut Conn<B>,
+        board: &BoardRef,
+        for_write: bool,
+    ) -> Result<BoardRow, StoreError> {
+        let (by_id, by_slug) = if for_write {
+            (B::BOARD_BY_ID_FOR_WRITE, B::BOARD_BY_SLUG_FOR_WRITE)
+        } else {
+            (BOARD_BY_ID, BOARD_BY_SLUG)
+        };
         let found = match board {
-            BoardRef::Id(id) => B::sql(BOARD_BY_ID).bind(id.0).fetch_optional(conn).await?,
+            BoardRef::Id(id) => B::sql(by_id).bind(id.0).fetch_optional(conn).await?,
             BoardRef::Slug(slug) => {
-                B::sql(BOARD_BY_SLUG)
+                B::sql(by_slug)
                     .bind(slug.as_str())
                     .fetch_optional(conn)
                     .await?
@@ -104,12 +104,22 @@ impl<B: Backend> SqlStore<B> {
         conn: &mut Conn<B>,
         id: CardId,
     ) -> Result<Board, StoreError> {
+        let board = Self::lock_card_board_row(conn, id).await?;
+        Self::complete_board(conn, board, false).await
+    }
+
+    /// Locks the board of card `id`, answering its row: for a write that needs the lock but
+    /// not the layout.
+    pub(super) async fn lock_card_board_row(
+        conn: &mut Conn<B>,
+        id: CardId,
+    ) -> Result<BoardRow, StoreError> {
         let board: Option<(Uuid,)> = B::sql("SELECT board_id FROM cards WHERE id = $1")
             .bind(id.0)
-            .fetch_optional(conn)
+            .fetch_optional(&mut *conn)
             .await?;
         let (board,) = board.ok_or_else(|| StoreError::NotFound(format!("card {id}")))?;
-        Self::load_board(conn, &BoardRef::Id(BoardId(board)), false).await
+        Self::board_row(conn, &BoardRef::Id(BoardId(board))).await
     }
 
     /// A board from its row: its columns and lanes read, and its cards if `with_cards`.

@@ -320,16 +320,7 @@ impl<B: Backend> DeliveryStore for SqlStore<B> {
         now: DateTime<Utc>,
     ) -> Result<Card, StoreError> {
         let mut tx = self.write_tx().await?;
-        let board: Option<(Uuid,)> = B::sql("SELECT board_id FROM cards WHERE id = $1")
-            .bind(card.0)
-            .fetch_optional(&mut tx)
-            .await?;
-        let (board,) = board.ok_or_else(|| StoreError::NotFound(format!("card {card}")))?;
-        let board = BoardId(
-            Self::board_row(&mut tx, &BoardRef::Id(BoardId(board)))
-                .await?
-                .id,
-        );
+        let board = BoardId(Self::lock_card_board_row(&mut tx, card).await?.id);
         let mut current = Self::card_row(&mut tx, card).await?;
         if current.card_type != CardType::Incident {
             return Err(DomainError::Reference {

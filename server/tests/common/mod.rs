@@ -12,6 +12,7 @@ use tempfile::TempDir;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub mod live;
 pub mod pgbouncer;
 
 /// A database for one test; dropping it removes the SQLite file (PostgreSQL schemas live in
