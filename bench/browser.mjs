@@ -135,13 +135,15 @@ const median = (xs) => {
 };
 
 /**
- * In the page: resolves with the milliseconds from `since` (a `performance.now()`, or the
- * next `drop` event when null) until card `id` is in the cell of `column`.
+ * In the page: starts watching for card `id` in the cell of `column`, timing from `since` (a
+ * `performance.now()`, or the next `drop` event when null); resolves once the watch is in
+ * place, with a function that waits for the card and answers the milliseconds. (Watching and
+ * dragging at once raced: the drop could come before the page listened for it.)
  */
-function shownAfter(page, id, column, since) {
-  return page.evaluate(
-    ({ id, column, since }) =>
-      new Promise((resolve, reject) => {
+async function watchFor(page, id, column, since) {
+  await page.evaluate(
+    ({ id, column, since }) => {
+      window.__benchShown = new Promise((resolve, reject) => {
         // A card that never shows (a refused move, say) fails the bench instead of hanging it.
         const timer = setTimeout(() => reject(new Error(`card ${id} not shown in ${column}`)), 15_000);
         let start = since;
@@ -159,9 +161,11 @@ function shownAfter(page, id, column, since) {
           if (start !== null && there()) done();
         });
         observer.observe(document.body, { childList: true, subtree: true });
-      }),
+      });
+    },
     { id, column, since },
   );
+  return () => page.evaluate(() => window.__benchShown);
 }
 
 /**
@@ -192,9 +196,9 @@ async function bigBoardMoves(server, browser) {
       `.cell[data-column-id="${ready.id}"][data-lane-id="${standard.id}"]`,
     );
     count.reset();
-    const shown = shownAfter(page, id, ready.id, null);
+    const shown = await watchFor(page, id, ready.id, null);
     await tile.dragTo(target, { targetPosition: { x: 20, y: 5 } });
-    const ms = await shown;
+    const ms = await shown();
     await count.quiet();
     moves.push({ ms, ...count.total() });
   }
@@ -208,9 +212,9 @@ async function bigBoardMoves(server, browser) {
       .getAttribute('data-card-id');
     count.reset();
     const since = await page.evaluate(() => performance.now());
-    const shown = shownAfter(page, id, review.id, since);
+    const shown = await watchFor(page, id, review.id, since);
     await call('POST', `/cards/${id}/move`, { column_id: review.id });
-    const ms = await shown;
+    const ms = await shown();
     await count.quiet();
     lives.push({ ms, ...count.total() });
   }

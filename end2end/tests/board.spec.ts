@@ -766,6 +766,40 @@ test('Shift and an arrow move a card to another lane from the keyboard, and the 
   await expect(page.getByRole('form', { name: 'New card' }).locator('input[name="title"]')).toBeFocused();
 });
 
+test('a card dropped on a long cell stays in sight, last of the cards it shows', async ({
+  page,
+  request,
+}) => {
+  // A board of its own whose Ready holds more cards than a cell shows (50).
+  const board = await apiNewBoard(request, 'long-cell');
+  const columns = board.columns.map((c) => ({ id: c.id, name: c.name, kind: c.kind }));
+  const put = await request.put(`/api/v1/boards/${board.slug}/columns`, { data: { columns } });
+  expect(put.status(), `PUT columns: ${await put.text()}`).toBe(200);
+  const ready = columnId(board, 'Ready');
+  const standard = laneId(board, 'Standard');
+  for (let i = 0; i < 52; i++) {
+    await apiCardOn(request, board.slug, { title: `queued ${i}`, column_id: ready });
+  }
+  const card = await apiCardOn(request, board.slug, { title: uniqueTitle('dropped') });
+
+  await page.goto(`/boards/${board.slug}`);
+  await waitForHydration(page);
+  const target = cell(page, ready, standard);
+  await expect(target.locator('a.more-cards')).toHaveText('Show 2 more');
+  // Dropped in the cell's padding above its first card: on no card.
+  await cardTile(page, card.id).dragTo(target, { targetPosition: { x: 20, y: 4 } });
+  const shown = target.locator('article.card');
+  await expect(shown).toHaveCount(50);
+  await expect(shown.nth(49)).toHaveAttribute('data-card-id', card.id);
+  await expect(target.locator('a.more-cards')).toHaveText('Show 3 more');
+  // The server put it in the same place: a reload shows the same.
+  await page.reload();
+  await expect(cell(page, ready, standard).locator('article.card').nth(49)).toHaveAttribute(
+    'data-card-id',
+    card.id,
+  );
+});
+
 test('a lane without open cards is a thin strip until opened', async ({ page, request }) => {
   const board = await apiNewBoard(request, 'quiet');
   const slug = board.slug;

@@ -88,11 +88,12 @@ pub fn Cell(
             let Some(card_id) = dragging.try_update(Option::take).flatten() else {
                 return;
             };
-            // A drop on a tile puts the dragged card before it; anywhere else in the cell,
-            // after the last card shown (the end, unless the cell shows only its first
-            // cards). Done cells show their cards newest first (and not all of them), so a
-            // card dropped there always goes to the end of the stored order: the top of the
-            // cell, as the latest finished.
+            // A drop on a tile puts the dragged card before it; anywhere else in the cell, at
+            // the end, or in a cell that shows only its first CELL_SHOWN cards, last of those
+            // shown (before the one that was last), so the card stays in sight rather than
+            // landing among the cards behind "Show N more". Done cells show their cards
+            // newest first (and not all of them), so a card dropped there always goes to the
+            // end of the stored order: the top of the cell, as the latest finished.
             let position = (!done)
                 .then(|| {
                     let target = tile_of(&ev);
@@ -102,7 +103,7 @@ pub fn Cell(
                         match target {
                             Some(target) => others.position(|t| t.id.to_string() == target),
                             None if capped && cell.cards.len() > CELL_SHOWN => {
-                                Some(others.take(CELL_SHOWN).count())
+                                Some(others.take(CELL_SHOWN - 1).count())
                             }
                             None => None,
                         }
