@@ -213,7 +213,9 @@ async function bigBoardMoves(server, browser) {
     count.reset();
     const since = await page.evaluate(() => performance.now());
     const shown = await watchFor(page, id, review.id, since);
-    await call('POST', `/cards/${id}/move`, { column_id: review.id });
+    // To the top of Review: its cell shows its first 50 of 100 cards, and a card moved to
+    // the end would arrive behind "Show N more", out of sight.
+    await call('POST', `/cards/${id}/move`, { column_id: review.id, position: 0 });
     const ms = await shown();
     await count.quiet();
     lives.push({ ms, ...count.total() });
@@ -293,7 +295,7 @@ try {
     `Done; made through the API), open at 1440×900 (${big.dom} DOM elements). A move is a card dragged from`,
     'Backlog and dropped on Ready (Playwright\'s mouse); its time runs from the `drop` event to the card in',
     'its new cell (a MutationObserver in the page), its bytes are all the page received until the network',
-    `was quiet again. A change elsewhere is a card moved through the API while the page is open, timed from`,
+    `was quiet again. A change elsewhere is a card moved through the API to the top of Review while the page is open, timed from`,
     `just before the request to the card shown in its new cell. Medians of ${MOVES} moves and ${big.lives.length} changes.`,
     '',
     '| measure | median | range | target | met |',
