@@ -476,6 +476,7 @@ test.describe('without JavaScript', () => {
     browser,
     baseURL,
     request,
+    page: scripted,
   }) => {
     // A board of its own, Ready limited to one card and holding one.
     const board = await apiNewBoard(request, 'nojs-refusal');
@@ -492,6 +493,7 @@ test.describe('without JavaScript', () => {
     const holder = await apiCardOn(request, board.slug, { title: uniqueTitle('holder') });
     await apiMoveCard(request, holder.id, ready, standard);
     const card = await apiCardOn(request, board.slug, { title: uniqueTitle('refused no-js') });
+    let refusedUrl = '';
 
     const context = await browser.newContext({ javaScriptEnabled: false, baseURL });
     try {
@@ -505,6 +507,7 @@ test.describe('without JavaScript', () => {
       await expect(page.getByRole('heading', { level: 1 })).toContainText('E2E nojs-refusal');
       const refusedAt = new URL(page.url());
       expect(refusedAt.searchParams.get('refused_move')).toContain(card.id);
+      refusedUrl = page.url();
       // The card stayed in Backlog.
       const stored = await request.get(`/api/v1/boards/${board.slug}`);
       const still = ((await stored.json()) as ApiBoard).cards.find((c) => c.id === card.id);
@@ -527,6 +530,27 @@ test.describe('without JavaScript', () => {
     } finally {
       await context.close();
     }
+
+    // With JavaScript, the same address shows the refusal once: the page takes it out of the
+    // address, so a reload of the board's data does not bring it back (nor offer the move).
+    await scripted.goto(refusedUrl);
+    await waitForHydration(scripted);
+    await expect(scripted.locator('.toast.error')).toContainText('Ready is at its WIP limit');
+    await expect.poll(() => new URL(scripted.url()).search).not.toContain('refused_move');
+    expect(new URL(scripted.url()).search).not.toContain('__err');
+    await scripted.locator('.toast.error').getByRole('link', { name: 'Dismiss' }).click();
+    await expect(scripted.locator('.toast.error')).toHaveCount(0);
+    // A layout change makes every open view read the board again.
+    const renamed = board.columns.map((c) => ({
+      id: c.id,
+      name: c.name === 'Review' ? 'Review renamed' : c.name,
+      kind: c.kind,
+      wip_limit: c.name === 'Ready' ? 1 : null,
+    }));
+    const again = await request.put(`/api/v1/boards/${board.slug}/columns`, { data: { columns: renamed } });
+    expect(again.status()).toBe(200);
+    await expect(scripted.locator('.column-head .column-name')).toContainText(['Review renamed']);
+    await expect(scripted.locator('.toast.error')).toHaveCount(0);
   });
 
   test('a refused new card says why beside the form', async ({ browser, baseURL, request }) => {

@@ -47,6 +47,9 @@ where
     #[allow(clippy::new_without_default)]
     pub fn new() -> Self {
         let came_back = leptos_router::hooks::use_query_map().with_untracked(url_error::<S>);
+        if came_back.is_some() {
+            forget_form_outcome(&[]);
+        }
         Self::answered_with(came_back.map(Err))
     }
 
@@ -118,6 +121,48 @@ pub fn url_error<S: ServerFn<Error = AppError>>(
     Some(server_fn::error::ServerFnUrlError::<AppError>::decode_err(
         encoded,
     ))
+}
+
+/// Takes a plain form's outcome out of the page's address once the page has read it:
+/// server_fn's `__path` and `__err`, and the page's own `extra` keys. The history entry is
+/// replaced, so that neither a rebuild of the page's view (its data read again) nor Back
+/// shows the outcome again, or offers to repeat what it was about. In the browser, once
+/// hydrated; the server renders the outcome from the address it was asked for.
+pub fn forget_form_outcome(extra: &'static [&'static str]) {
+    #[cfg(feature = "hydrate")]
+    {
+        let location = leptos_router::hooks::use_location();
+        let navigate = leptos_router::hooks::use_navigate();
+        Effect::new(move |_| {
+            let mut query = location.query.get_untracked();
+            let mut found = false;
+            for key in ["__path", "__err"].iter().chain(extra) {
+                found |= query.remove(key).is_some();
+            }
+            if !found {
+                return;
+            }
+            let hash = location.hash.get_untracked();
+            let hash = match hash.as_str() {
+                "" => String::new(),
+                h if h.starts_with('#') => hash,
+                h => format!("#{h}"),
+            };
+            let to = format!(
+                "{}{}{hash}",
+                location.pathname.get_untracked(),
+                query.to_query_string()
+            );
+            let options = leptos_router::NavigateOptions {
+                replace: true,
+                scroll: false,
+                ..Default::default()
+            };
+            navigate(&to, options);
+        });
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = extra;
 }
 
 /// Posts `fields` to the server function `S` from code (a card dropped on the board), as

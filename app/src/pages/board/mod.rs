@@ -30,7 +30,9 @@ use self::sync::Sync;
 use super::slug_param;
 use crate::api::{BoardSnapshot, CreateCard, MoveCard, REFUSED_MOVE, get_board, refused_move};
 use crate::components::Notice;
-use crate::components::{ErrorPanel, FormAction, LiveUpdates, PostForm, mark_hydrated, url_error};
+use crate::components::{
+    ErrorPanel, FormAction, LiveUpdates, PostForm, forget_form_outcome, mark_hydrated, url_error,
+};
 use crate::error::AppError;
 
 /// Moves a card as the page asked, then gives the focus to the card where it lands.
@@ -84,6 +86,9 @@ pub fn BoardPage() -> impl IntoView {
         heard,
         fetching,
     };
+    // Read here, outside the Transition, so that a reload of the board (which builds its view
+    // anew) does not read them from the address again.
+    let forms = BoardForms::from_address();
     view! {
         // Outside the Transition, so a reload does not reconnect the stream; keyed on the
         // slug, so moving to another board follows that board instead.
@@ -91,7 +96,7 @@ pub fn BoardPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="loading">"Loading board…"</p> }>
             {move || Suspend::new(async move {
                 match snapshot.await {
-                    (_, Ok(snapshot)) => Either::Left(view! { <BoardView snapshot live/> }),
+                    (_, Ok(snapshot)) => Either::Left(view! { <BoardView snapshot live forms/> }),
                     (_, Err(error)) => Either::Right(view! { <ErrorPanel error/> }),
                 }
             })}
@@ -115,6 +120,30 @@ pub(crate) struct Live {
     fetching: RwSignal<bool>,
 }
 
+/// The board's forms' last answers: a refused move (its toast) and *New card*'s.
+#[derive(Clone, Copy)]
+pub(crate) struct BoardForms {
+    refusal: RwSignal<Option<Refusal>>,
+    create: FormAction<CreateCard>,
+}
+
+impl BoardForms {
+    /// Nothing yet, or what a plain form post came back with in the page's address (a move
+    /// refused to a plain form is shown as the page would show it), once: the address then
+    /// loses it, so that Back or a rebuilt view does not offer the move again.
+    fn from_address() -> Self {
+        let query = leptos_router::hooks::use_query_map();
+        let refusal = RwSignal::new(query.with_untracked(refusal_in_url));
+        if refusal.with_untracked(Option::is_some) {
+            forget_form_outcome(&[REFUSED_MOVE]);
+        }
+        Self {
+            refusal,
+            create: FormAction::new(),
+        }
+    }
+}
+
 /// A move the server refused, with what it said.
 #[derive(Clone, Debug)]
 pub(crate) struct Refusal {
@@ -123,7 +152,11 @@ pub(crate) struct Refusal {
 }
 
 #[component]
-fn BoardView(snapshot: BoardSnapshot, live: Live) -> impl IntoView {
+fn BoardView(snapshot: BoardSnapshot, live: Live, forms: BoardForms) -> impl IntoView {
+    let BoardForms {
+        refusal,
+        create: create_action,
+    } = forms;
     let can_edit = snapshot.role >= Role::Member;
     let is_admin = snapshot.role >= Role::Admin;
     mark_hydrated();
@@ -140,8 +173,6 @@ fn BoardView(snapshot: BoardSnapshot, live: Live) -> impl IntoView {
     // cell under a drag would lose it.
     let dragging = RwSignal::new(None::<String>);
     let query = leptos_router::hooks::use_query_map();
-    // A move refused to a plain form comes back in the page's address: shown the same way.
-    let refusal = RwSignal::new(query.with_untracked(refusal_in_url));
     // What the live stream brought, said to screen readers.
     let said = RwSignal::new(String::new());
     let sync = Sync::new(slug.clone(), model, live, said);
@@ -154,7 +185,6 @@ fn BoardView(snapshot: BoardSnapshot, live: Live) -> impl IntoView {
     };
     sync.follow(dragging);
     keys::listen(model, mover, can_edit);
-    let create_action = FormAction::<CreateCard>::new();
     {
         let sync = sync.clone();
         Effect::new(move |_| {
