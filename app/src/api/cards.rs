@@ -109,11 +109,12 @@ pub async fn move_card(
     let answer = application::cards::move_card(store.as_ref(), &caller, id, &request, Utc::now())
         .await
         .map_err(AppError::from);
+    // The move as parsed, not as sent: it travels back in the page's address.
     let asked = MoveCard {
-        card_id,
-        column_id,
-        lane_id,
-        position,
+        card_id: id.to_string(),
+        column_id: request.column_id.to_string(),
+        lane_id: request.lane_id.map(|lane| lane.to_string()),
+        position: request.position,
         override_reason: None,
     };
     crate::ssr::plain_form::after_move(&asked, answer.as_ref().map(|card| card.number));

@@ -82,10 +82,10 @@ fn members_page(
                 <table class="data-table members-table">
                     <thead>
                         <tr>
-                            <th>"Name"</th>
-                            <th>"Email"</th>
-                            <th>"Role"</th>
-                            {admin.then(|| view! { <th><span class="visually-hidden">"Actions"</span></th> })}
+                            <th scope="col">"Name"</th>
+                            <th scope="col">"Email"</th>
+                            <th scope="col">"Role"</th>
+                            {admin.then(|| view! { <th scope="col"><span class="visually-hidden">"Actions"</span></th> })}
                         </tr>
                     </thead>
                     <tbody>{rows}</tbody>
@@ -207,13 +207,13 @@ fn users_page(
                     <table class="data-table users-table">
                         <thead>
                             <tr>
-                                <th>"Name"</th>
-                                <th>"Email"</th>
-                                <th>"Role"</th>
-                                <th>"Status"</th>
-                                <th>"Last sign-in"</th>
-                                <th>"Created"</th>
-                                <th><span class="visually-hidden">"Actions"</span></th>
+                                <th scope="col">"Name"</th>
+                                <th scope="col">"Email"</th>
+                                <th scope="col">"Role"</th>
+                                <th scope="col">"Status"</th>
+                                <th scope="col">"Last sign-in"</th>
+                                <th scope="col">"Created"</th>
+                                <th scope="col"><span class="visually-hidden">"Actions"</span></th>
                             </tr>
                         </thead>
                         <tbody>{rows}</tbody>

@@ -57,13 +57,23 @@ pub fn after_move(request: &MoveCard, answer: Result<i64, &AppError>) {
         Ok(number) => format!("{page}#card-{number}"),
         Err(error) => {
             let page = with_pair(&page, REFUSED_MOVE, &refused_move_value(request));
-            ServerFnUrlError::new(MoveCard::PATH, error.clone())
-                .to_url(&page)
-                .map(|url| url.to_string())
-                .unwrap_or(page)
+            match ServerFnUrlError::new(MoveCard::PATH, error.clone()).to_url(&page) {
+                Ok(url) => url.to_string(),
+                // Not an absolute address (no browser sends such a `Referer`): server_fn's
+                // own redirect stands.
+                Err(_) => return,
+            }
         }
     };
-    leptos_axum::redirect(&to);
+    redirect(&to);
+}
+
+/// Redirects to `to` when it is a valid `Location` (leptos_axum's `redirect` would panic on
+/// one that is not); otherwise server_fn's own redirect stands.
+fn redirect(to: &str) {
+    if http::HeaderValue::from_str(to).is_ok() {
+        leptos_axum::redirect(to);
+    }
 }
 
 /// Sends a plain form back to its page after a success, as server_fn does, but also without
@@ -80,7 +90,7 @@ pub fn back_after_success(drop: &[&str], add: Option<(&str, &str)>) {
         Some((key, value)) => with_pair(&page, key, value),
         None => page,
     };
-    leptos_axum::redirect(&to);
+    redirect(&to);
 }
 
 /// The error a plain form of one of the server functions at `paths` came back to its page
