@@ -459,10 +459,12 @@ test.describe('without JavaScript', () => {
       const page = await context.newPage();
       await page.goto(BOARD_PATH);
       await page.getByRole('button', { name: `Move #${card.number} to Ready` }).click();
-      // The server redirects back to the board, and the browser keeps the form address's
-      // `#card-<number>`: the page comes back at the card, not at its top. A refused move
-      // would add `__err=` to the query.
-      await expect(page).toHaveURL(new RegExp(`${BOARD_PATH}\\??#card-${card.number}$`));
+      // The server redirects back to the board at the card (`#card-<number>`), its new cell
+      // opened (a long cell shows only its first cards): the page comes back at the card, not
+      // at its top. A refused move would add `__err=` to the query.
+      await expect(page).toHaveURL(
+        new RegExp(`${BOARD_PATH}\\?open=${ready}:[0-9a-f-]+#card-${card.number}$`),
+      );
       expect(page.url()).not.toContain('__err=');
       await expect(cardTile(page, card.id)).toBeVisible();
       expect(await cellColumnOf(page, card.id)).toBe(ready);
@@ -517,7 +519,9 @@ test.describe('without JavaScript', () => {
       await override.getByLabel('Reason to override').fill('Customer escalation, agreed');
       await override.getByRole('button', { name: 'Move anyway' }).click();
       // Back on the board at the card, the refusal gone from the address and the page.
-      await expect(page).toHaveURL(new RegExp(`/boards/${board.slug}#card-${card.number}$`));
+      await expect(page).toHaveURL(
+        new RegExp(`/boards/${board.slug}\\?open=${ready}:${standard}#card-${card.number}$`),
+      );
       await expect(page.locator('.toast.error')).toHaveCount(0);
       expect(await cellColumnOf(page, card.id)).toBe(ready);
       const events = await (await request.get(`/api/v1/cards/${card.id}/events`)).json();

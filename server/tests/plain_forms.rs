@@ -85,7 +85,8 @@ async fn plain_form_moves_come_back_to_the_card_or_with_the_refusal() {
             .send()
     };
 
-    // A move that is allowed comes back to the page it was posted from, at the card.
+    // A move that is allowed comes back to the page it was posted from, at the card, its new
+    // cell opened (a long cell shows only its first cards).
     let r = post(
         vec![
             ("card_id", holder["id"].as_str().unwrap().to_owned()),
@@ -99,7 +100,11 @@ async fn plain_form_moves_come_back_to_the_card_or_with_the_refusal() {
     let number = holder["number"].as_i64().unwrap();
     assert_eq!(
         r.headers()[LOCATION].to_str().unwrap(),
-        format!("{page}#card-{number}")
+        format!(
+            "{}?open={ready}:{}#card-{number}",
+            s.url("/boards/forms"),
+            holder["lane_id"].as_str().unwrap()
+        )
     );
 
     // A refused one comes back to the page with the move, as parsed (the trailing spaces and

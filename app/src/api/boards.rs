@@ -114,6 +114,9 @@ pub const DONE_SHOWN: usize = 12;
 /// out of it redrew them all. The first ones (the top of the queue) are the ones pulled next.
 pub const CELL_SHOWN: usize = 50;
 
+/// The board's query key that shows one cell whole: `?open=<column id>:<lane id>`.
+pub const OPEN_CELL: &str = "open";
+
 /// Leaves all but the last [`DONE_SHOWN`] cards of each `done` cell out of `board.cards`
 /// (cells of a `done` column with a WIP limit are kept whole, as the limit counts them), and
 /// says how many were left out where.

@@ -117,7 +117,7 @@ pub async fn move_card(
         position: request.position,
         override_reason: None,
     };
-    crate::ssr::plain_form::after_move(&asked, answer.as_ref().map(|card| card.number));
+    crate::ssr::plain_form::after_move(&asked, answer.as_ref());
     Ok(answer?.into())
 }
 

@@ -12,8 +12,9 @@ use leptos::prelude::use_context;
 use server_fn::ServerFn;
 use server_fn::error::ServerFnUrlError;
 
-use crate::api::{MoveCard, REFUSED_MOVE};
+use crate::api::{MoveCard, OPEN_CELL, REFUSED_MOVE};
 use crate::error::AppError;
+use domain::Card;
 
 /// Whether this request is a form posted by the browser itself: a `POST` asking for
 /// `text/html`, as server_fn decides when to redirect (a page is a `GET`; the page's own
@@ -45,17 +46,26 @@ fn form_page() -> Option<String> {
 }
 
 /// Where a plain form's move goes next: back to the page it was posted from, at the moved
-/// card, or with the refusal and the move for the page to offer its override. Nothing for a
-/// call from the page's code, or when the browser sent no `Referer` (server_fn's own
-/// redirect stands then).
-pub fn after_move(request: &MoveCard, answer: Result<i64, &AppError>) {
+/// card with its new cell opened (`?open=`: a cell shows only its first cards otherwise, and
+/// the card may have gone to the end of a long one), or with the refusal and the move for
+/// the page to offer its override. Nothing for a call from the page's code, or when the
+/// browser sent no `Referer` (server_fn's own redirect stands then).
+pub fn after_move(request: &MoveCard, answer: Result<&Card, &AppError>) {
     let Some(referer) = form_page() else {
         return;
     };
-    let page = without_keys(&referer, &["__path", "__err", REFUSED_MOVE]);
     let to = match answer {
-        Ok(number) => format!("{page}#card-{number}"),
+        Ok(card) => {
+            let page = without_keys(&referer, &["__path", "__err", REFUSED_MOVE, OPEN_CELL]);
+            let cell = format!("{}:{}", card.column_id, card.lane_id);
+            format!(
+                "{}#card-{}",
+                with_pair(&page, OPEN_CELL, &cell),
+                card.number
+            )
+        }
         Err(error) => {
+            let page = without_keys(&referer, &["__path", "__err", REFUSED_MOVE]);
             let page = with_pair(&page, REFUSED_MOVE, &refused_move_value(request));
             match ServerFnUrlError::new(MoveCard::PATH, error.clone()).to_url(&page) {
                 Ok(url) => url.to_string(),

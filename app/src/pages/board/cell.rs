@@ -8,7 +8,7 @@ use leptos::prelude::*;
 
 use super::model::CellCards;
 use super::{Focus, Mover};
-use crate::api::{CELL_SHOWN, DONE_SHOWN, MoveCard, TileCard};
+use crate::api::{CELL_SHOWN, DONE_SHOWN, MoveCard, OPEN_CELL, TileCard};
 use crate::components::{TileContext, Untold, tile_of, tiles_html};
 
 #[component]
@@ -36,9 +36,9 @@ pub fn Cell(
     let query = leptos_router::hooks::use_query_map();
     let open = {
         let key = key.clone();
-        Memo::new(move |_| query.with(|q| q.get_str("open") == Some(key.as_str())))
+        Memo::new(move |_| query.with(|q| q.get_str(OPEN_CELL) == Some(key.as_str())))
     };
-    let href = format!("/boards/{slug}?open={key}");
+    let href = format!("/boards/{slug}?{OPEN_CELL}={key}");
     let earlier_href = format!("/boards/{slug}/finished?lane={lane_id}");
     // Done columns show the most recently finished work first, at most DONE_SHOWN of it. The
     // server already left out the older cards of most done cells; not those of a done column
