@@ -43,7 +43,7 @@ pub async fn get_members_html(
     let (store, caller) = crate::ssr::auth::caller()?;
     let board = domain::board::BoardRef::Slug(slug.clone());
     let members = application::people::members(store.as_ref(), &caller, &board).await?;
-    let error = crate::ssr::plain_form::came_back_with(
+    let error = crate::components::came_back_with(
         error_path.as_deref(),
         error.as_deref(),
         &[SetMember::PATH, RemoveMember::PATH],
@@ -170,7 +170,7 @@ pub async fn get_users_html(
     let (store, caller) = crate::ssr::auth::caller()?;
     let users = application::people::users(store.as_ref(), &caller).await?;
     let created = created.and_then(|id| id.parse().ok());
-    let error = crate::ssr::plain_form::came_back_with(
+    let error = crate::components::came_back_with(
         error_path.as_deref(),
         error.as_deref(),
         &[CreateUser::PATH, SetUserFlags::PATH],

@@ -104,7 +104,7 @@ pub async fn get_account_html(
 ) -> Result<crate::api::RenderedPage, AppError> {
     use server_fn::ServerFn;
     let WhoAmI { session, .. } = whoami().await?;
-    let error = crate::ssr::plain_form::came_back_with(
+    let error = crate::components::came_back_with(
         error_path.as_deref(),
         error.as_deref(),
         &[ChangePassword::PATH],

@@ -108,23 +108,37 @@ where
     }
 }
 
+/// The query key server_fn names the server function of a plain form's error with.
+pub const ERROR_PATH: &str = "__path";
+/// The query key server_fn encodes a plain form's error in.
+pub const ERROR: &str = "__err";
+
 /// The error a plain form post of the server function `S` came back with, from the page's
-/// query: server_fn names the function in `__path` and encodes its error in `__err` when it
-/// redirects such a post back to its page.
+/// query (see [`came_back_with`]).
 pub fn url_error<S: ServerFn<Error = AppError>>(
     query: &leptos_router::params::ParamsMap,
 ) -> Option<AppError> {
-    if query.get_str("__path")? != S::PATH {
+    came_back_with(query.get_str(ERROR_PATH), query.get_str(ERROR), &[S::PATH])
+}
+
+/// The error a plain form of one of the server functions at `paths` came back to its page
+/// with: the page's [`ERROR_PATH`] and [`ERROR`], as server_fn puts them there when it
+/// redirects such a post back to its page.
+pub fn came_back_with(
+    path: Option<&str>,
+    encoded: Option<&str>,
+    paths: &[&str],
+) -> Option<AppError> {
+    if !paths.contains(&path?) {
         return None;
     }
-    let encoded = query.get_str("__err")?;
     Some(server_fn::error::ServerFnUrlError::<AppError>::decode_err(
-        encoded,
+        encoded?,
     ))
 }
 
 /// Takes a plain form's outcome out of the page's address once the page has read it:
-/// server_fn's `__path` and `__err`, and the page's own `extra` keys. The history entry is
+/// server_fn's [`ERROR_PATH`] and [`ERROR`], and the page's own `extra` keys. The history entry is
 /// replaced, so that neither a rebuild of the page's view (its data read again) nor Back
 /// shows the outcome again, or offers to repeat what it was about. In the browser, once
 /// hydrated; the server renders the outcome from the address it was asked for.
@@ -136,7 +150,7 @@ pub fn forget_form_outcome(extra: &'static [&'static str]) {
         Effect::new(move |_| {
             let mut query = location.query.get_untracked();
             let mut found = false;
-            for key in ["__path", "__err"].iter().chain(extra) {
+            for key in [ERROR_PATH, ERROR].iter().chain(extra) {
                 found |= query.remove(key).is_some();
             }
             if !found {

@@ -27,7 +27,9 @@ pub use card_tile::{TileContext, Untold, tile_of, tiles_html};
 pub use delivery::{FourKeysPanel, ValueStreamView};
 #[cfg(feature = "hydrate")]
 pub use form::post_fields;
-pub use form::{FormAction, PostForm, forget_form_outcome, url_error};
+pub use form::{
+    ERROR, ERROR_PATH, FormAction, PostForm, came_back_with, forget_form_outcome, url_error,
+};
 pub use format::{column_name, escaped, human_duration, short_time, textarea_text, web_link};
 pub use live::{Catch, LiveUpdates, Notice, triage};
 pub use rendered::RenderedView;

@@ -6,9 +6,8 @@
 //! it to HTML ([`crate::render::delivery_view`]).
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
 
-use super::slug_param;
+use super::{query_params, slug_param};
 use crate::api::get_delivery;
 use crate::components::RenderedView;
 
@@ -16,8 +15,7 @@ use crate::components::RenderedView;
 #[component]
 pub fn DeliveryPage() -> impl IntoView {
     let slug = slug_param();
-    let query = use_query_map();
-    let param = move |name: &str| query.read().get(name).filter(|v| !v.is_empty());
+    let param = query_params();
     let page = Resource::new(
         move || (slug.get(), param("from"), param("to"), param("service")),
         |(slug, from, to, service)| get_delivery(slug, from, to, service),

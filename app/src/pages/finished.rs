@@ -3,9 +3,8 @@
 //! (`render::finished_html`).
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
 
-use super::slug_param;
+use super::{query_params, slug_param};
 use crate::api::get_finished;
 use crate::components::RenderedView;
 
@@ -13,8 +12,7 @@ use crate::components::RenderedView;
 #[component]
 pub fn FinishedPage() -> impl IntoView {
     let slug = slug_param();
-    let query = use_query_map();
-    let param = move |name: &str| query.read().get(name).filter(|v| !v.is_empty());
+    let param = query_params();
     let page = Resource::new(
         move || (slug.get(), param("lane"), param("page")),
         |(slug, lane, page)| get_finished(slug, lane, page),

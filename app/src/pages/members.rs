@@ -3,20 +3,18 @@
 //! server with plain forms (`render::members_html`).
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
 
-use super::slug_param;
+use super::{query_params, slug_param};
 use crate::api::get_members_html;
-use crate::components::RenderedView;
+use crate::components::{ERROR, ERROR_PATH, RenderedView};
 
 /// `/boards/:slug/members`.
 #[component]
 pub fn BoardMembersPage() -> impl IntoView {
     let slug = slug_param();
-    let query = use_query_map();
-    let param = move |name: &str| query.read().get(name).filter(|v| !v.is_empty());
+    let param = query_params();
     let page = Resource::new(
-        move || (slug.get(), param("__path"), param("__err")),
+        move || (slug.get(), param(ERROR_PATH), param(ERROR)),
         |(slug, path, error)| get_members_html(slug, path, error),
     );
     view! {

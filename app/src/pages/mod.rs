@@ -33,6 +33,13 @@ pub use users::UsersPage;
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
+/// The page's query values by name, an empty one counting as absent (a GET form's field left
+/// blank): what the pages key their data on.
+pub(crate) fn query_params() -> impl Fn(&str) -> Option<String> + Copy + Send + Sync + 'static {
+    let query = leptos_router::hooks::use_query_map();
+    move |name: &str| query.read().get(name).filter(|v| !v.is_empty())
+}
+
 /// The `:slug` route parameter.
 pub(crate) fn slug_param() -> Memo<String> {
     let params = use_params_map();

@@ -2,19 +2,18 @@
 //! per account (instance admins only; the server refuses everyone else). Rendered on the
 //! server with plain forms (`render::users_html`).
 
+use super::query_params;
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
 
 use crate::api::{CREATED_USER, get_users_html};
-use crate::components::RenderedView;
+use crate::components::{ERROR, ERROR_PATH, RenderedView};
 
 /// `/admin/users?created=`.
 #[component]
 pub fn UsersPage() -> impl IntoView {
-    let query = use_query_map();
-    let param = move |name: &str| query.read().get(name).filter(|v| !v.is_empty());
+    let param = query_params();
     let page = Resource::new(
-        move || (param(CREATED_USER), param("__path"), param("__err")),
+        move || (param(CREATED_USER), param(ERROR_PATH), param(ERROR)),
         |(created, path, error)| get_users_html(created, path, error),
     );
     view! {

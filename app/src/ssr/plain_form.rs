@@ -13,6 +13,7 @@ use server_fn::ServerFn;
 use server_fn::error::ServerFnUrlError;
 
 use crate::api::{MoveCard, OPEN_CELL, REFUSED_MOVE};
+use crate::components::{ERROR, ERROR_PATH};
 use crate::error::AppError;
 use domain::Card;
 
@@ -56,7 +57,7 @@ pub fn after_move(request: &MoveCard, answer: Result<&Card, &AppError>) {
     };
     let to = match answer {
         Ok(card) => {
-            let page = without_keys(&referer, &["__path", "__err", REFUSED_MOVE, OPEN_CELL]);
+            let page = without_keys(&referer, &[ERROR_PATH, ERROR, REFUSED_MOVE, OPEN_CELL]);
             let cell = format!("{}:{}", card.column_id, card.lane_id);
             format!(
                 "{}#card-{}",
@@ -65,7 +66,7 @@ pub fn after_move(request: &MoveCard, answer: Result<&Card, &AppError>) {
             )
         }
         Err(error) => {
-            let page = without_keys(&referer, &["__path", "__err", REFUSED_MOVE]);
+            let page = without_keys(&referer, &[ERROR_PATH, ERROR, REFUSED_MOVE]);
             let page = with_pair(&page, REFUSED_MOVE, &refused_move_value(request));
             match ServerFnUrlError::new(MoveCard::PATH, error.clone()).to_url(&page) {
                 Ok(url) => url.to_string(),
@@ -93,7 +94,7 @@ pub fn back_after_success(drop: &[&str], add: Option<(&str, &str)>) {
     let Some(referer) = form_page() else {
         return;
     };
-    let mut keys = vec!["__path", "__err"];
+    let mut keys = vec![ERROR_PATH, ERROR];
     keys.extend_from_slice(drop);
     let page = without_keys(&referer, &keys);
     let to = match add {
@@ -101,19 +102,6 @@ pub fn back_after_success(drop: &[&str], add: Option<(&str, &str)>) {
         None => page,
     };
     redirect(&to);
-}
-
-/// The error a plain form of one of the server functions at `paths` came back to its page
-/// with: the page's `__path` and `__err`, as server_fn puts them there.
-pub fn came_back_with(
-    path: Option<&str>,
-    encoded: Option<&str>,
-    paths: &[&str],
-) -> Option<AppError> {
-    if !paths.contains(&path?) {
-        return None;
-    }
-    Some(ServerFnUrlError::<AppError>::decode_err(encoded?))
 }
 
 /// The move as [`REFUSED_MOVE`] carries it: `card.column.lane.position`, lane and position
@@ -160,7 +148,7 @@ mod tests {
 
     #[test]
     fn keys_and_fragments_are_dropped_and_the_rest_kept() {
-        let keys = ["__path", "__err", REFUSED_MOVE];
+        let keys = [ERROR_PATH, ERROR, REFUSED_MOVE];
         assert_eq!(
             without_keys(
                 "http://h/boards/p?open=a:b&__path=/fn/x&__err=e30#card-3",

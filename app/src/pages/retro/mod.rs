@@ -15,9 +15,8 @@ use domain::retro::{ActionItem, Retrospective};
 use leptos::either::{Either, EitherOf3};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_query_map;
 
-use super::slug_param;
+use super::{query_params, slug_param};
 use crate::api::{ActionToCard, AddRetroAction, RetroView, SaveRetroNotes, get_retro};
 use crate::components::{ErrorPanel, mark_hydrated, short_time, textarea_text};
 
@@ -25,8 +24,7 @@ use crate::components::{ErrorPanel, mark_hydrated, short_time, textarea_text};
 #[component]
 pub fn RetroPage() -> impl IntoView {
     let slug = slug_param();
-    let query = use_query_map();
-    let param = move |name: &str| query.read().get(name).filter(|v| !v.is_empty());
+    let param = query_params();
     let notes = FormAction::<SaveRetroNotes>::new();
     let add = FormAction::<AddRetroAction>::new();
     let to_card = FormAction::<ActionToCard>::new();
