@@ -123,13 +123,21 @@ async fn openapi_declares_parameters_where_they_go(s: &TestServer) {
         wrong.is_empty(),
         "declared in: path but not in the path: {wrong:?}"
     );
-    for query in ["board", "from", "to", "service", "environment", "table"] {
+    for query in [
+        "board",
+        "from",
+        "to",
+        "service",
+        "environment",
+        "table",
+        "assignee",
+    ] {
         assert!(
             queries.iter().any(|q| q.ends_with(&format!(" {query}"))),
             "{query} is a query parameter somewhere: {queries:?}"
         );
     }
-    assert_eq!(queries.len(), 16, "{queries:?}");
+    assert_eq!(queries.len(), 18, "{queries:?}");
 
     let mut all = Vec::new();
     refs(&doc, &mut all);

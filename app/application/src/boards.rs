@@ -12,9 +12,18 @@ use crate::access::{authorize_board, effective_role, require, visible_boards};
 use crate::error::{Error, Result};
 use crate::ports::{BoardRef, Store};
 
-/// The boards `caller` may see, by name.
+/// The boards `caller` may see, by name; for a signed-in person, with how many open cards
+/// they own on each.
 pub async fn list_boards(store: &dyn Store, caller: &Principal) -> Result<Vec<BoardSummary>> {
-    Ok(visible_boards(store, caller).await?)
+    let mut boards = visible_boards(store, caller).await?;
+    if let Some(user) = caller.user_id() {
+        let counts = store.open_assigned_counts(user).await?;
+        for board in &mut boards {
+            let mine = counts.iter().find(|(b, _)| *b == board.id).map(|(_, n)| *n);
+            board.assigned_to_me = Some(mine.unwrap_or(0));
+        }
+    }
+    Ok(boards)
 }
 
 /// Makes a board with the default columns and lanes; a signed-in maker becomes its admin.

@@ -8,6 +8,7 @@
 use chrono::{DateTime, Utc};
 use domain::access::{Action, Principal};
 use domain::delivery::DeploymentId;
+use domain::people::AssigneeEdit;
 use domain::{Card, CardEvent, CardId, CardPatch, MoveRequest, NewCard};
 
 use crate::access::{authorize_board, authorize_card, authorize_card_board, require_override};
@@ -54,8 +55,33 @@ pub async fn update_card(
     now: DateTime<Utc>,
 ) -> Result<Card> {
     let card = authorize_card(store, caller, id, Action::EditCards).await?;
+    let reason = patch.override_reason.as_deref();
+    require_override(store, caller, reason, card.board_id).await?;
     Ok(store
         .update_card(card.id, patch, &caller.actor(), now)
+        .await?)
+}
+
+/// Adds `user` to the card's owners, or (`assign` false) takes them off. Forcing an
+/// assignment past the person's WIP limit (`override_reason`) needs the override right.
+pub async fn set_assignee(
+    store: &dyn Store,
+    caller: &Principal,
+    id: CardId,
+    user: domain::UserId,
+    assign: bool,
+    override_reason: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<Card> {
+    let board = authorize_card_board(store, caller, id, Action::EditCards).await?;
+    require_override(store, caller, override_reason, board).await?;
+    let edit = if assign {
+        AssigneeEdit::Add(user)
+    } else {
+        AssigneeEdit::Remove(user)
+    };
+    Ok(store
+        .edit_assignees(id, &edit, override_reason, &caller.actor(), now)
         .await?)
 }
 

@@ -51,15 +51,19 @@ pub async fn set_member(
     Ok(store.set_board_role(id, user.user.id, role, now).await?)
 }
 
-/// Takes a person off the board.
+/// Takes a person off the board; the open cards they own are unassigned from them, recorded
+/// as the caller's doing.
 pub async fn remove_member(
     store: &dyn Store,
     caller: &Principal,
     board: &BoardRef,
     user: UserId,
+    now: DateTime<Utc>,
 ) -> Result<()> {
     let id = authorize_board(store, caller, board, Action::ManageMembers).await?;
-    Ok(store.remove_board_member(id, user).await?)
+    Ok(store
+        .remove_board_member(id, user, &caller.actor(), now)
+        .await?)
 }
 
 /// Every account (instance admins).

@@ -5,15 +5,16 @@
 //! the delivery dashboard and the retrospective all come through here, so one name means one
 //! number on every page.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use domain::access::{Action, Principal, Role};
 use domain::delivery::{Delivery, Deployment, Scope};
 use domain::import::HistoryImport;
-use domain::metrics::{FlowMetrics, Window};
+use domain::metrics::{FlowMetrics, MetricCard, Window};
 use domain::retro::Retrospective;
-use domain::{Board, CardEvent};
+use domain::{Board, CardEvent, CardId, UserId};
 
 use crate::access::{authorize_board, effective_role};
 use crate::delivery::DeliveryReads;
@@ -39,18 +40,20 @@ pub async fn flow_report(
     store: &dyn Store,
     caller: &Principal,
     board: &BoardRef,
-    window: Window,
+    (window, assignee): (Window, Option<UserId>),
     now: DateTime<Utc>,
 ) -> Result<FlowReport> {
     let id = authorize_board(store, caller, board, Action::ViewBoard).await?;
     let layout = store.board_layout(&BoardRef::Id(id)).await?;
-    let (cards, events, reads) = tokio::try_join!(
+    let (cards, events, reads, owned) = tokio::try_join!(
         store.metric_cards(id),
         store.board_events(id, window.end()),
         DeliveryReads::read(store, id, window),
+        owned_cards(store, id, assignee),
     )?;
+    let (cards, flow_events) = sliced(cards, &events, owned.as_ref());
     let flow = {
-        let (layout, events) = (layout.clone(), Arc::clone(&events));
+        let (layout, events) = (layout.clone(), flow_events);
         tokio::task::spawn_blocking(move || {
             domain::metrics::compute(&layout, &cards, &events, window, now)
         })
@@ -71,15 +74,56 @@ pub async fn flow_metrics(
     store: &dyn Store,
     caller: &Principal,
     board: &BoardRef,
-    window: Window,
+    (window, assignee): (Window, Option<UserId>),
     now: DateTime<Utc>,
 ) -> Result<(Board, FlowMetrics)> {
     let id = authorize_board(store, caller, board, Action::ViewBoard).await?;
     let layout = store.board_layout(&BoardRef::Id(id)).await?;
-    let (cards, events) =
-        tokio::try_join!(store.metric_cards(id), store.board_events(id, window.end()),)?;
+    let (cards, events, owned) = tokio::try_join!(
+        store.metric_cards(id),
+        store.board_events(id, window.end()),
+        owned_cards(store, id, assignee),
+    )?;
+    let (cards, events) = sliced(cards, &events, owned.as_ref());
     let metrics = domain::metrics::compute(&layout, &cards, &events, window, now)?;
     Ok((layout, metrics))
+}
+
+/// The cards of board `board` that `assignee` owns (`None`: no slice asked for).
+async fn owned_cards(
+    store: &dyn Store,
+    board: domain::BoardId,
+    assignee: Option<UserId>,
+) -> Result<Option<HashSet<CardId>>, crate::ports::StoreError> {
+    match assignee {
+        Some(user) => Ok(Some(
+            store
+                .assigned_cards(board, user)
+                .await?
+                .into_iter()
+                .collect(),
+        )),
+        None => Ok(None),
+    }
+}
+
+/// The metric facts and the events of the cards in `owned` (all of them when `None`): the
+/// flow metrics of one person's work are the board's metrics over the cards they own.
+fn sliced(
+    mut cards: Vec<MetricCard>,
+    events: &Arc<Vec<CardEvent>>,
+    owned: Option<&HashSet<CardId>>,
+) -> (Vec<MetricCard>, Arc<Vec<CardEvent>>) {
+    let Some(owned) = owned else {
+        return (cards, Arc::clone(events));
+    };
+    cards.retain(|c| owned.contains(&c.id));
+    let kept = events
+        .iter()
+        .filter(|e| owned.contains(&e.card_id))
+        .cloned()
+        .collect();
+    (cards, Arc::new(kept))
 }
 
 /// A board's delivery view for `window` and `scope`, with the deployments it read (from
@@ -140,20 +184,25 @@ pub async fn retrospective(
     caller: &Principal,
     board: &BoardRef,
     (period, before): (Window, Window),
+    assignee: Option<UserId>,
     now: DateTime<Utc>,
 ) -> Result<RetroReport> {
     let id = authorize_board(store, caller, board, Action::ViewBoard).await?;
     let role = effective_role(store, caller, id).await?;
     // The reads at once, each on a connection of its own.
     let by_id = BoardRef::Id(id);
-    let (mut board, events, retro, reads) = tokio::try_join!(
+    let (mut board, events, retro, reads, owned) = tokio::try_join!(
         // Whole cards, not just their metric facts: the charts label cards with their titles.
         store.board(&by_id),
         // One read of the log serves both periods: the earlier one ends before the later.
         store.board_events(id, period.end()),
         store.retrospective(id, period),
         DeliveryReads::read(store, id, period),
+        owned_cards(store, id, assignee),
     )?;
+    if let Some(owned) = &owned {
+        board.cards.retain(|c| owned.contains(&c.id));
+    }
     // Both periods' flow metrics on a thread of their own while this one works out the
     // delivery side.
     let flow = {
@@ -161,7 +210,7 @@ pub async fn retrospective(
         let cards = std::mem::take(&mut board.cards);
         let layout = board.clone();
         board.cards = cards;
-        let events: Arc<Vec<CardEvent>> = Arc::clone(&events);
+        let (_, events) = sliced(Vec::new(), &events, owned.as_ref());
         tokio::task::spawn_blocking(move || {
             let compute = |window| domain::metrics::compute(&layout, &facts, &events, window, now);
             compute(period).and_then(|current| Ok((current, compute(before)?)))

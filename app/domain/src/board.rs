@@ -152,6 +152,9 @@ pub struct BoardSummary {
     pub open_cards: i64,
     /// All cards.
     pub total_cards: i64,
+    /// Open cards the signed-in caller owns (absent for API tokens).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assigned_to_me: Option<i64>,
 }
 
 /// What a client sends to make a board.

@@ -163,6 +163,9 @@ pub struct Card {
     /// Incidents: the deployment blamed for it, which then counts as a failed change.
     #[serde(default)]
     pub caused_by: Option<crate::ids::DeploymentId>,
+    /// Who owns the card (members of its board), in the order they were assigned.
+    #[serde(default)]
+    pub assignees: Vec<crate::ids::UserId>,
 }
 
 /// Test support (feature `test-support`).
@@ -197,6 +200,7 @@ impl Card {
             alert_resolved_at: None,
             link: None,
             caused_by: None,
+            assignees: Vec::new(),
         }
     }
 }
@@ -235,6 +239,9 @@ pub struct NewCard {
     /// Incidents only: deduplication key.
     #[serde(default)]
     pub dedup_key: Option<String>,
+    /// Who owns it: user ids of members of the board (at most 10).
+    #[serde(default)]
+    pub assignees: Vec<crate::ids::UserId>,
     /// Forces a placement that a flow policy refuses; recorded with the card.
     #[serde(default)]
     pub override_reason: Option<String>,
@@ -266,6 +273,13 @@ pub struct CardPatch {
     /// Why it is blocked; required when blocking.
     #[serde(default)]
     pub blocked_reason: Option<String>,
+    /// Exactly these owners (user ids of members of the board); an empty list unassigns
+    /// everyone.
+    #[serde(default)]
+    pub assignees: Option<Vec<crate::ids::UserId>>,
+    /// Forces an assignment that the per-person WIP limit refuses; recorded with the card.
+    #[serde(default)]
+    pub override_reason: Option<String>,
 }
 
 /// A request to move a card.

@@ -136,6 +136,23 @@ pub enum EventKind {
         current: u32,
         /// Why it was forced.
         reason: String,
+        /// The per-person WIP limit only: whose limit.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        user_id: Option<crate::ids::UserId>,
+    },
+    /// Someone became an owner of the card.
+    Assigned {
+        /// The new owner.
+        user_id: crate::ids::UserId,
+        /// Their name then, so the history reads the same after they leave the board.
+        name: String,
+    },
+    /// Someone stopped being an owner of the card (also when they left the board).
+    Unassigned {
+        /// The former owner.
+        user_id: crate::ids::UserId,
+        /// Their name then.
+        name: String,
     },
     /// Monitoring reported the incident again while its card was open.
     IncidentRecurred {
@@ -171,6 +188,8 @@ impl EventKind {
             Self::Blocked { .. } => "blocked",
             Self::Unblocked => "unblocked",
             Self::PolicyOverridden { .. } => "policy_overridden",
+            Self::Assigned { .. } => "assigned",
+            Self::Unassigned { .. } => "unassigned",
             Self::IncidentRecurred { .. } => "incident_recurred",
             Self::AlertResolved => "alert_resolved",
             Self::Deployed { .. } => "deployed",

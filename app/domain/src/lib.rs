@@ -13,6 +13,7 @@
 //! - [`incident`]: incident reports, Alertmanager and Grafana payloads, severity mapping.
 //! - [`metrics`]: flow metrics of a board over a window of days (cycle time, CFD, throughput…).
 //! - [`forecast`]: Monte Carlo "how many by" and "when" forecasts from daily throughput.
+//! - [`people`]: who owns a card, who may, and how a change of owners is worked out.
 //! - [`policy`]: WIP limits, committed capacity, the Expedite lane, the tech-debt allocation.
 //! - [`retro`]: retrospectives per period: notes, action items that become tech-debt cards.
 //! - [`position`]: ordering of cards inside a cell without renumbering neighbours.
@@ -36,6 +37,7 @@ pub mod ids;
 pub mod import;
 pub mod incident;
 pub mod metrics;
+pub mod people;
 pub mod policy;
 pub mod position;
 pub mod retro;

@@ -69,7 +69,8 @@ pub async fn remove_member(slug: String, user_id: String) -> Result<(), AppError
     let (store, caller) = crate::ssr::auth::caller()?;
     let board = domain::board::BoardRef::Slug(slug);
     let user = crate::ssr::forms::parse_id("user_id", &user_id)?;
-    Ok(application::people::remove_member(store.as_ref(), &caller, &board, user).await?)
+    let now = chrono::Utc::now();
+    Ok(application::people::remove_member(store.as_ref(), &caller, &board, user, now).await?)
 }
 
 /// A token just made: its record and the secret, shown this once.

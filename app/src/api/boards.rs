@@ -374,6 +374,7 @@ pub async fn update_policy(
     tech_debt_percent: String,
     expedite_limit: String,
     expedite_counts_toward_wip: Option<String>,
+    person_wip_limit: Option<String>,
 ) -> Result<(), AppError> {
     use crate::ssr::forms::parse_limit;
     let (store, caller) = crate::ssr::auth::caller()?;
@@ -390,6 +391,7 @@ pub async fn update_policy(
         tech_debt_share: percent / 100.0,
         expedite_limit: parse_limit(&expedite_limit)?,
         expedite_counts_toward_wip: expedite_counts_toward_wip.is_some(),
+        person_wip_limit: parse_limit(person_wip_limit.as_deref().unwrap_or_default())?,
     };
     application::boards::set_policy(store.as_ref(), &caller, &board, &policy).await?;
     Ok(())

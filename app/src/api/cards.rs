@@ -60,6 +60,7 @@ pub async fn create_card(
     severity: Option<String>,
     service: Option<String>,
     description: Option<String>,
+    assignee: Option<String>,
     override_reason: Option<String>,
 ) -> Result<Card, AppError> {
     use crate::ssr::forms::{parse_optional_id, parse_severity, parse_type};
@@ -81,6 +82,9 @@ pub async fn create_card(
         service: if incident { service } else { None },
         source: None,
         dedup_key: None,
+        assignees: parse_optional_id("assignee", assignee.as_deref())?
+            .into_iter()
+            .collect(),
         override_reason,
     };
     Ok(application::cards::create_card(store.as_ref(), &caller, &board, &new, Utc::now()).await?)

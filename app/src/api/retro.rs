@@ -97,8 +97,9 @@ pub async fn get_retro(
     to: Option<String>,
     items: Option<String>,
     by: Option<String>,
+    assignee: Option<String>,
 ) -> Result<RetroView, AppError> {
-    use crate::ssr::forms::parse_date;
+    use crate::ssr::forms::{parse_date, parse_optional_id};
     let (store, caller) = crate::ssr::auth::caller()?;
     let now = chrono::Utc::now();
     let today = now.date_naive();
@@ -117,7 +118,15 @@ pub async fn get_retro(
         previous,
         retro,
         delivery,
-    } = application::reports::retrospective(store.as_ref(), &caller, &board, periods, now).await?;
+    } = application::reports::retrospective(
+        store.as_ref(),
+        &caller,
+        &board,
+        periods,
+        parse_optional_id("assignee", assignee.as_deref())?,
+        now,
+    )
+    .await?;
     let named: std::collections::HashSet<CardId> = current
         .completions
         .iter()

@@ -41,6 +41,9 @@ pub fn BoardsPage() -> impl IntoView {
                                                         <span class="board-desc">{b.description}</span>
                                                         <span class="board-counts">
                                                             {format!("{} open · {} total", b.open_cards, b.total_cards)}
+                                                            {b.assigned_to_me.filter(|n| *n > 0).map(|n| view! {
+                                                                " · " <strong class="mine">{n} " assigned to you"</strong>
+                                                            })}
                                                         </span>
                                                     </a>
                                                 </li>

@@ -8,7 +8,16 @@ use leptos::prelude::*;
 
 use crate::components::{StaticHtml, column_name, human_duration, short_time};
 
-fn describe(board: &Board, kind: &EventKind) -> String {
+/// The name an `assigned` event of the card's history gave `user` (a per-person override
+/// names an owner of the card, so their assignment is in the same history).
+fn owner_name(events: &[CardEvent], user: domain::UserId) -> Option<&str> {
+    events.iter().rev().find_map(|e| match &e.kind {
+        EventKind::Assigned { user_id, name } if *user_id == user => Some(name.as_str()),
+        _ => None,
+    })
+}
+
+fn describe(board: &Board, events: &[CardEvent], kind: &EventKind) -> String {
     match kind {
         EventKind::Created { column_id, .. } => {
             format!("created in {}", column_name(board, *column_id))
@@ -38,11 +47,20 @@ fn describe(board: &Board, kind: &EventKind) -> String {
             limit,
             current,
             reason,
-        } => format!(
-            "overrode the {} policy in {} ({current} of {limit}): {reason}",
-            rule.as_str().replace('_', " "),
-            column_name(board, *column_id)
-        ),
+            user_id,
+        } => {
+            let whose = user_id
+                .and_then(|u| owner_name(events, u))
+                .map(|name| format!(" for {name}"))
+                .unwrap_or_default();
+            format!(
+                "overrode the {} policy{whose} in {} ({current} of {limit}): {reason}",
+                rule.as_str().replace('_', " "),
+                column_name(board, *column_id)
+            )
+        }
+        EventKind::Assigned { name, .. } => format!("assigned {name}"),
+        EventKind::Unassigned { name, .. } => format!("unassigned {name}"),
         EventKind::IncidentRecurred { occurrences } => {
             format!("incident reported again ({occurrences} reports so far)")
         }
@@ -81,6 +99,7 @@ pub fn card_history_html(board: &Board, events: &[CardEvent], now: DateTime<Utc>
             }
         })
         .collect_view();
+    let log = events;
     let events = events
         .iter()
         .rev()
@@ -89,7 +108,7 @@ pub fn card_history_html(board: &Board, events: &[CardEvent], now: DateTime<Utc>
                 <li>
                     <time datetime=e.at.to_rfc3339()>{short_time(e.at)}</time>
                     <span class="actor">{e.actor.name.clone()}</span>
-                    <span class="what">{describe(board, &e.kind)}</span>
+                    <span class="what">{describe(board, log, &e.kind)}</span>
                 </li>
             }
         })

@@ -7,7 +7,7 @@ use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use chrono::Utc;
 use domain::board::BoardRef;
-use domain::{Card, CardEvent, CardId, CardPatch, MoveRequest, NewCard};
+use domain::{Card, CardEvent, CardId, CardPatch, MoveRequest, NewCard, UserId};
 
 use super::auth::Caller;
 use super::extract::ApiJson;
@@ -70,7 +70,8 @@ pub async fn get_card(
     responses(
         (status = 200, description = "The updated card", body = Card),
         (status = 404, description = "No such card", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid change", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "An assignee is at the per-person WIP limit; resend with override_reason to force", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid change (an assignee who is not a member of the board, for one)", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn update_card(
     State(state): State<AppState>,
@@ -90,7 +91,7 @@ pub async fn update_card(
     responses(
         (status = 200, description = "The moved card", body = Card),
         (status = 404, description = "No such card", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "Refused by a flow policy (WIP limit, committed capacity, Expedite limit, tech-debt allocation); resend with override_reason to force", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Refused by a flow policy (WIP limit, committed capacity, Expedite limit, tech-debt allocation, an owner's per-person WIP limit); resend with override_reason to force", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Column or lane not on the card's board", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn move_card(
@@ -121,4 +122,69 @@ pub async fn card_events(
     Ok(Json(
         cards::card_events(state.store(), &caller.0, id).await?,
     ))
+}
+
+/// Whom to add to a card's owners.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewAssignee {
+    /// The user's id; they must be a member or an admin of the card's board.
+    pub user_id: UserId,
+    /// Forces an assignment the per-person WIP limit refuses (board admins); recorded.
+    #[serde(default)]
+    pub override_reason: Option<String>,
+}
+
+/// Adds one owner to a card (nothing changes if they own it already).
+#[utoipa::path(post, path = "/cards/{id}/assignees", tag = "cards", request_body = NewAssignee,
+    params(("id" = String, Path, description = "Card id")),
+    responses(
+        (status = 200, description = "The card with its owners", body = Card),
+        (status = 404, description = "No such card", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The person is at the per-person WIP limit; resend with override_reason to force", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Unknown user, or not a member of the card's board", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn add_assignee(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(new): ApiJson<NewAssignee>,
+) -> Result<Json<Card>, ApiError> {
+    let id = card_id(&id)?;
+    let reason = new.override_reason.as_deref();
+    let card = cards::set_assignee(
+        state.store(),
+        &caller.0,
+        id,
+        new.user_id,
+        true,
+        reason,
+        Utc::now(),
+    )
+    .await?;
+    Ok(Json(card))
+}
+
+/// Takes one owner off a card (nothing changes if they do not own it).
+#[utoipa::path(delete, path = "/cards/{id}/assignees/{user_id}", tag = "cards",
+    params(
+        ("id" = String, Path, description = "Card id"),
+        ("user_id" = String, Path, description = "The owner's user id"),
+    ),
+    responses(
+        (status = 200, description = "The card with its owners", body = Card),
+        (status = 404, description = "No such card or user", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn remove_assignee(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, user)): Path<(String, String)>,
+) -> Result<Json<Card>, ApiError> {
+    let id = card_id(&id)?;
+    let user: UserId = user
+        .parse()
+        .map_err(|_| ApiError::NotFound(format!("user \"{user}\"")))?;
+    let card =
+        cards::set_assignee(state.store(), &caller.0, id, user, false, None, Utc::now()).await?;
+    Ok(Json(card))
 }

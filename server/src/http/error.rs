@@ -150,6 +150,9 @@ impl ApiError {
                         ("committed-capacity-exceeded", "Committed capacity reached")
                     }
                     Some(Rule::ExpediteLimit) => ("expedite-limit-exceeded", "Expedite lane full"),
+                    Some(Rule::PersonWipLimit) => {
+                        ("person-wip-limit-exceeded", "Person's WIP limit reached")
+                    }
                     Some(Rule::WipLimit) | None => ("wip-limit-exceeded", "WIP limit reached"),
                 };
                 (StatusCode::CONFLICT, slug, title)

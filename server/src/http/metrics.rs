@@ -7,6 +7,7 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use chrono::{NaiveDate, Utc};
+use domain::UserId;
 use domain::board::BoardRef;
 use domain::delivery::Delivery;
 use domain::import::HistoryImport;
@@ -18,14 +19,40 @@ use super::deployments::window;
 use super::extract::{ApiJson, ApiQuery};
 use super::{ApiError, AppState, Problem};
 
-/// The window of a metrics request; both dates inclusive, UTC.
+/// The window of a metrics request and, optionally, whose work it covers.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct WindowQuery {
+pub struct MetricsQuery {
     /// First day (`YYYY-MM-DD`); 13 days before `to` when absent.
     pub from: Option<NaiveDate>,
     /// Last day (`YYYY-MM-DD`); today when absent.
     pub to: Option<NaiveDate>,
+    /// Only the cards this person owns now (a user id, or `me` for the signed-in user); the
+    /// delivery side is not sliced.
+    pub assignee: Option<String>,
+}
+
+/// The person an `assignee` parameter names: a user id, or `me` for a signed-in caller.
+fn assignee(caller: &Caller, raw: Option<&str>) -> Result<Option<UserId>, ApiError> {
+    let Some(raw) = raw.map(str::trim).filter(|r| !r.is_empty()) else {
+        return Ok(None);
+    };
+    let invalid = |message: &str| {
+        ApiError::from(application::Error::Invalid(domain::DomainError::Invalid {
+            field: "assignee",
+            message: message.to_owned(),
+        }))
+    };
+    if raw == "me" {
+        return caller
+            .0
+            .user_id()
+            .map(Some)
+            .ok_or_else(|| invalid("`me` needs a signed-in user; give a user id"));
+    }
+    raw.parse()
+        .map(Some)
+        .map_err(|_| invalid("must be a user id or `me`"))
 }
 
 /// A table of the metrics, for `metrics.csv`.
@@ -56,6 +83,8 @@ pub struct CsvQuery {
     /// Which table: `throughput` (default), `cfd`, `wip`, `columns` or `aging`.
     #[serde(default)]
     pub table: CsvTable,
+    /// Only the cards this person owns now (a user id, or `me`).
+    pub assignee: Option<String>,
 }
 
 /// How many cards an import made.
@@ -83,7 +112,7 @@ pub struct MetricsReport {
 /// aging WIP, incidents and policy overrides, plus the four keys and the value stream under
 /// `delivery`. Definitions are in the README.
 #[utoipa::path(get, path = "/boards/{board}/metrics", tag = "metrics",
-    params(("board" = String, Path, description = "Board slug or id"), WindowQuery),
+    params(("board" = String, Path, description = "Board slug or id"), MetricsQuery),
     responses(
         (status = 200, description = "The metrics", body = MetricsReport),
         (status = 404, description = "No such board", body = Problem, content_type = "application/problem+json"),
@@ -93,11 +122,12 @@ pub async fn metrics(
     State(state): State<AppState>,
     caller: Caller,
     Path(board): Path<String>,
-    ApiQuery(query): ApiQuery<WindowQuery>,
+    ApiQuery(query): ApiQuery<MetricsQuery>,
 ) -> Result<Json<MetricsReport>, ApiError> {
     let (window, now) = (window(query.from, query.to)?, Utc::now());
+    let slice = (window, assignee(&caller, query.assignee.as_deref())?);
     let board = BoardRef::parse(&board);
-    let report = reports::flow_report(state.store(), &caller.0, &board, window, now).await?;
+    let report = reports::flow_report(state.store(), &caller.0, &board, slice, now).await?;
     Ok(Json(MetricsReport {
         flow: report.flow,
         delivery: report.delivery,
@@ -119,8 +149,9 @@ pub async fn metrics_csv(
     ApiQuery(query): ApiQuery<CsvQuery>,
 ) -> Result<impl IntoResponse, ApiError> {
     let (window, now) = (window(query.from, query.to)?, Utc::now());
+    let slice = (window, assignee(&caller, query.assignee.as_deref())?);
     let board = BoardRef::parse(&board);
-    let (board, m) = reports::flow_metrics(state.store(), &caller.0, &board, window, now).await?;
+    let (board, m) = reports::flow_metrics(state.store(), &caller.0, &board, slice, now).await?;
     let slug = board.slug;
     let body = to_csv(&m, query.table).map_err(|e| {
         tracing::error!(error = %e, "CSV export failed");

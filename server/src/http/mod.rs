@@ -189,6 +189,8 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(cards::create_card))
         .routes(routes!(cards::get_card, cards::update_card))
         .routes(routes!(cards::move_card))
+        .routes(routes!(cards::add_assignee))
+        .routes(routes!(cards::remove_assignee))
         .routes(routes!(cards::card_events))
         .routes(routes!(incidents::report_incident))
         .routes(routes!(incidents::resolve_incident))

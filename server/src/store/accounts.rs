@@ -2,7 +2,7 @@
 //! sessions.
 
 use application::ports::{
-    AccountStore, BoardRef, Credentials, SessionRecord, StoreError, TOKEN_TOUCH_EVERY,
+    AccountStore, BoardChange, BoardRef, Credentials, SessionRecord, StoreError, TOKEN_TOUCH_EVERY,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, TimeDelta, Utc};
@@ -307,7 +307,13 @@ impl<B: Backend> AccountStore for SqlStore<B> {
         tx.commit().await
     }
 
-    async fn remove_board_member(&self, board: BoardId, user: UserId) -> Result<(), StoreError> {
+    async fn remove_board_member(
+        &self,
+        board: BoardId,
+        user: UserId,
+        actor: &domain::Actor,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
         let mut tx = self.write_tx().await?;
         let before = Self::role_for_update(&mut tx, board, user).await?;
         B::sql("DELETE FROM board_members WHERE board_id = $1 AND user_id = $2")
@@ -318,7 +324,16 @@ impl<B: Backend> AccountStore for SqlStore<B> {
         if before == Some(Role::Admin) {
             Self::keep_an_admin(&mut tx, board).await?;
         }
-        tx.commit().await
+        let released = Self::release_open_cards(&mut tx, board, user, actor, now).await?;
+        let changes = released
+            .into_iter()
+            .map(|card| BoardChange {
+                card_id: Some(card),
+                updated_at: Some(now),
+                ..BoardChange::board(board, "card_edited")
+            })
+            .collect();
+        self.commit_all(tx, changes).await
     }
 
     async fn create_token(

@@ -105,6 +105,9 @@ pub trait Backend: Clone + std::fmt::Debug + Send + Sync + 'static {
         + Reads<(String, String, DateTime<Utc>)>
         + Reads<(i64, i64, i64, i64)>
         + Reads<(Uuid, String, Option<String>, Option<DateTime<Utc>>)>
+        + Reads<super::rows::people::CandidateRow>
+        + Reads<super::rows::people::LoadRow>
+        + Reads<super::rows::people::CountRow>
         + Reads<super::rows::retros::ActionRow>
         + Reads<super::rows::retros::PeriodActionRow>
         + Reads<super::rows::deployments::IncidentRow>

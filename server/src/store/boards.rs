@@ -148,8 +148,10 @@ impl<B: Backend> SqlStore<B> {
             }
         }
         let cards = if with_cards {
-            // Each backend reads the cards its own fastest way.
-            B::board_cards(conn, row.id).await?
+            // Each backend reads the cards its own fastest way; their owners in one more read.
+            let mut cards = B::board_cards(conn, row.id).await?;
+            Self::fill_assignees(conn, BoardId(row.id), &mut cards).await?;
+            cards
         } else {
             Vec::new()
         };
@@ -310,12 +312,14 @@ impl<B: Backend> BoardStore for SqlStore<B> {
         let limit = |v: Option<u32>| v.map(|v| v as i32);
         B::sql(
             "UPDATE boards SET committed_capacity = $1, tech_debt_share = $2, \
-             expedite_limit = $3, expedite_counts_toward_wip = $4 WHERE id = $5",
+             expedite_limit = $3, expedite_counts_toward_wip = $4, person_wip_limit = $5 \
+             WHERE id = $6",
         )
         .bind(limit(policy.committed_capacity))
         .bind(policy.tech_debt_share)
         .bind(limit(policy.expedite_limit))
         .bind(policy.expedite_counts_toward_wip)
+        .bind(limit(policy.person_wip_limit))
         .bind(row.id)
         .execute(&mut tx)
         .await?;

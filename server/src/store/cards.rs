@@ -4,20 +4,22 @@
 use application::ports::{BoardChange, BoardRef, CardStore, StoreError};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use domain::people::AssigneeEdit;
 use domain::policy::Mover;
 use domain::{
     Actor, Board, BoardId, Card, CardId, CardPatch, ColumnId, ColumnKind, EventKind, LaneId,
-    MoveRequest, NewCard,
+    MoveRequest, NewCard, UserId,
 };
 use uuid::Uuid;
 
 use super::backend::{Backend, Conn};
 use super::placement::end_of_cell_key;
+use super::rows::people::CountRow;
 use super::rows::{CardRow, card_columns};
 use super::sql::SqlStore;
 
 impl<B: Backend> SqlStore<B> {
-    /// One card by id.
+    /// One card by id, with its owners.
     pub(super) async fn card_row(conn: &mut Conn<B>, id: CardId) -> Result<Card, StoreError> {
         let row: Option<CardRow> = B::sql(concat!(
             "SELECT ",
@@ -25,10 +27,12 @@ impl<B: Backend> SqlStore<B> {
             " FROM cards WHERE id = $1"
         ))
         .bind(id.0)
-        .fetch_optional(conn)
+        .fetch_optional(&mut *conn)
         .await?;
-        row.ok_or_else(|| StoreError::NotFound(format!("card {id}")))?
-            .try_into()
+        let card = row
+            .ok_or_else(|| StoreError::NotFound(format!("card {id}")))?
+            .try_into()?;
+        Self::with_assignees(conn, card).await
     }
 
     /// Makes a card on a locked board (loaded without its cards: the policies count the few
@@ -45,13 +49,14 @@ impl<B: Backend> SqlStore<B> {
         let draft = new.validate(board)?;
         let mover = Mover::new_card(draft.card_type);
         let cell = (draft.column_id, draft.lane_id);
-        let overrides =
-            Self::enforce(conn, board, mover, cell, new.override_reason.as_deref()).await?;
+        let reason = new.override_reason.as_deref();
+        // The owners are checked once they are known to be members (`change_assignees`).
+        let overrides = Self::enforce(conn, board, mover, cell, &[], reason).await?;
         let number = Self::next_numbers(conn, board.id, 1).await?;
         let position =
             Self::key_for(conn, board.id, draft.column_id, draft.lane_id, None, None).await?;
         let reported = draft.source.is_some();
-        let card = Card {
+        let mut card = Card {
             id: CardId::new(),
             board_id: board.id,
             number,
@@ -75,6 +80,7 @@ impl<B: Backend> SqlStore<B> {
             alert_resolved_at: None,
             link,
             caused_by: None,
+            assignees: Vec::new(),
         };
         let open = board
             .column(card.column_id)
@@ -86,6 +92,14 @@ impl<B: Backend> SqlStore<B> {
         };
         Self::insert_event(conn, board.id, card.id, now, actor, &created).await?;
         Self::record_overrides(conn, board.id, card.id, now, actor, overrides).await?;
+        if !new.assignees.is_empty() {
+            let edit = AssigneeEdit::Set(new.assignees.clone());
+            if let Some(owners) =
+                Self::change_assignees(conn, board, &card, &edit, reason, actor, now).await?
+            {
+                card.assignees = owners;
+            }
+        }
         Ok(card)
     }
 
@@ -259,8 +273,10 @@ impl<B: Backend> CardStore for SqlStore<B> {
         .bind(number)
         .fetch_optional(&mut conn)
         .await?;
-        row.ok_or_else(|| StoreError::NotFound(format!("card #{number} on {board}")))?
-            .try_into()
+        let card = row
+            .ok_or_else(|| StoreError::NotFound(format!("card #{number} on {board}")))?
+            .try_into()?;
+        Self::with_assignees(&mut conn, card).await
     }
 
     async fn update_card(
@@ -273,7 +289,17 @@ impl<B: Backend> CardStore for SqlStore<B> {
         let mut tx = self.write_tx().await?;
         let board = Self::lock_card_board(&mut tx, id).await?;
         let card = Self::card_row(&mut tx, id).await?;
-        let patched = patch.apply(&card, now)?;
+        let mut patched = patch.apply(&card, now)?;
+        if let Some(wanted) = &patch.assignees {
+            let edit = AssigneeEdit::Set(wanted.clone());
+            let reason = patch.override_reason.as_deref();
+            if let Some(owners) =
+                Self::change_assignees(&mut tx, &board, &card, &edit, reason, actor, now).await?
+            {
+                patched.card.assignees = owners;
+                patched.card.updated_at = now;
+            }
+        }
         let next = &patched.card;
         if next == &card {
             return Ok(card);
@@ -310,6 +336,68 @@ impl<B: Backend> CardStore for SqlStore<B> {
         self.commit(tx, BoardChange::card(&patched.card, "card_edited"))
             .await?;
         Ok(patched.card)
+    }
+
+    async fn edit_assignees(
+        &self,
+        id: CardId,
+        edit: &AssigneeEdit,
+        override_reason: Option<&str>,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<Card, StoreError> {
+        let mut tx = self.write_tx().await?;
+        let board = Self::lock_card_board(&mut tx, id).await?;
+        let mut card = Self::card_row(&mut tx, id).await?;
+        let Some(owners) =
+            Self::change_assignees(&mut tx, &board, &card, edit, override_reason, actor, now)
+                .await?
+        else {
+            return Ok(card);
+        };
+        // A change of owners is a change of the card: its row version moves on too, so a
+        // move that read the card before it re-reads (see `placement::move_in`).
+        B::sql("UPDATE cards SET updated_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(id.0)
+            .execute(&mut tx)
+            .await?;
+        card.assignees = owners;
+        card.updated_at = now;
+        self.commit(tx, BoardChange::card(&card, "card_edited"))
+            .await?;
+        Ok(card)
+    }
+
+    async fn assigned_cards(
+        &self,
+        board: BoardId,
+        user: UserId,
+    ) -> Result<Vec<CardId>, StoreError> {
+        let mut conn = self.read().await?;
+        // `card_assignees_board_user_idx`.
+        let rows: Vec<(Uuid,)> =
+            B::sql("SELECT card_id FROM card_assignees WHERE board_id = $1 AND user_id = $2")
+                .bind(board.0)
+                .bind(user.0)
+                .fetch_all(&mut conn)
+                .await?;
+        Ok(rows.into_iter().map(|(id,)| CardId(id)).collect())
+    }
+
+    async fn open_assigned_counts(&self, user: UserId) -> Result<Vec<(BoardId, i64)>, StoreError> {
+        let mut conn = self.read().await?;
+        // `card_assignees_user_idx`, then each card and its column by primary key.
+        let rows: Vec<CountRow> = B::sql(
+            "SELECT a.board_id, COUNT(*) FROM card_assignees a \
+             JOIN cards c ON c.id = a.card_id \
+             JOIN board_columns col ON col.id = c.column_id \
+             WHERE a.user_id = $1 AND col.kind <> 'done' GROUP BY a.board_id",
+        )
+        .bind(user.0)
+        .fetch_all(&mut conn)
+        .await?;
+        Ok(rows.into_iter().map(|(b, n)| (BoardId(b), n)).collect())
     }
 
     async fn move_card(

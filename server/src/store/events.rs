@@ -74,6 +74,7 @@ impl<B: Backend> SqlStore<B> {
                 limit: v.limit,
                 current: v.current,
                 reason,
+                user_id: v.person.map(|p| p.user_id),
             };
             Self::insert_event(conn, board, card, at, actor, &kind).await?;
         }
@@ -199,6 +200,7 @@ impl<B: Backend> EventStore for SqlStore<B> {
             let end = ends.entry((last_column, plan.lane_id)).or_insert(0.0);
             *end += 1.0;
             let card = Card {
+                assignees: Vec::new(),
                 id: CardId::new(),
                 board_id: board.id,
                 number,

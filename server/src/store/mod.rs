@@ -10,6 +10,7 @@ mod deployments;
 mod error;
 mod events;
 mod incidents;
+mod people;
 mod placement;
 mod postgres;
 mod retros;

@@ -6,11 +6,11 @@ use std::sync::Arc;
 use application::ports::{BoardChange, BoardRef, StoreError};
 use chrono::{DateTime, Utc};
 use domain::policy::{
-    CellSet, Lanes, Mover, PlacementCounts, PlacementQuery, Violation, check_override_reason,
-    check_placement,
+    CellSet, Lanes, Mover, PlacementCounts, PlacementQuery, Violation, check_placement,
 };
 use domain::{
     Actor, Board, BoardId, Card, CardId, ColumnId, ColumnKind, EventKind, LaneId, MoveRequest,
+    UserId,
 };
 use sqlx::types::Json;
 use uuid::Uuid;
@@ -155,11 +155,11 @@ impl<B: Backend> SqlStore<B> {
             .fetch_optional(conn)
             .await?;
         let row = row.ok_or_else(|| StoreError::NotFound(format!("card {id}")))?;
-        Ok((
-            row.layout_version,
-            row.row_version,
-            Card::try_from(row.card)?,
-        ))
+        // Its owners in a read of their own: the move answers them, and the per-person
+        // limit counts them. A change of owners stamps the card's row, so owners read
+        // before the board's lock are checked by the row version like the rest of the card.
+        let card = Self::with_assignees(conn, Card::try_from(row.card)?).await?;
+        Ok((row.layout_version, row.row_version, card))
     }
 
     /// The board's layout (no cards) at `version`: kept by the accelerator when it was read
@@ -178,29 +178,24 @@ impl<B: Backend> SqlStore<B> {
         Ok(board)
     }
 
-    /// Applies the flow policies to placing `mover` at (`column`, `lane`) on a locked board:
-    /// refused without an override reason, otherwise the violations to record once the card
-    /// is written.
+    /// Applies the flow policies to placing `mover`, owned by `owners`, at (`column`,
+    /// `lane`) on a locked board: refused without an override reason, naming every rule it
+    /// breaks, otherwise the violations to record once the card is written.
     pub(super) async fn enforce(
         conn: &mut Conn<B>,
         board: &Board,
         mover: Mover,
         (column, lane): (ColumnId, LaneId),
+        owners: &[UserId],
         override_reason: Option<&str>,
     ) -> Result<Vec<(Violation, String)>, StoreError> {
         let query = PlacementQuery::of(board, column, lane);
         let counts = Self::placement_counts(conn, board.id, &query, mover.id).await?;
-        let violations = check_placement(board, mover, column, lane, &counts);
-        if violations.is_empty() {
-            return Ok(Vec::new());
-        }
-        match check_override_reason(override_reason)? {
-            Some(reason) => Ok(violations
-                .into_iter()
-                .map(|v| (v, reason.clone()))
-                .collect()),
-            None => Err(StoreError::Policy(violations)),
-        }
+        let mut violations = check_placement(board, mover, column, lane, &counts);
+        let from = mover.from.map(|(column, _)| column);
+        violations
+            .extend(Self::person_violations(conn, board, (from, column), owners, mover.id).await?);
+        Self::judge(violations, override_reason)
     }
 
     /// The counts `query` asks for on `board`, card `exclude` left out, in one statement of a
@@ -266,7 +261,8 @@ impl<B: Backend> SqlStore<B> {
         let (column, lane) = request.target(board, &card)?;
         let mover = Mover::card(&card);
         let reason = request.override_reason.as_deref();
-        let overrides = Self::enforce(conn, board, mover, (column, lane), reason).await?;
+        let cell = (column, lane);
+        let overrides = Self::enforce(conn, board, mover, cell, &card.assignees, reason).await?;
         // A key for a given place in the cell is worked out first; at the end of the cell
         // (most moves) the UPDATE computes it (`end_of_cell_key`): one statement less.
         let position = match request.position {

@@ -140,14 +140,19 @@ pub(crate) async fn board_roles_keep_an_admin(store: Arc<dyn Store>) {
         Err(StoreError::Conflict(_))
     ));
     assert!(matches!(
-        store.remove_board_member(board.id, ann.id).await,
+        store
+            .remove_board_member(board.id, ann.id, &actor(), t0())
+            .await,
         Err(StoreError::Conflict(_))
     ));
     store
         .set_board_role(board.id, bo.id, Role::Admin, t0())
         .await
         .unwrap();
-    store.remove_board_member(board.id, ann.id).await.unwrap();
+    store
+        .remove_board_member(board.id, ann.id, &actor(), t0())
+        .await
+        .unwrap();
     let members = store.board_members(board.id).await.unwrap();
     assert_eq!(members.len(), 1);
     assert_eq!(

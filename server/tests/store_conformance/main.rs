@@ -14,6 +14,7 @@ mod events;
 mod incidents;
 mod instances;
 mod moves;
+mod people;
 mod policies;
 mod retros;
 
@@ -196,6 +197,8 @@ macro_rules! conformance {
             case!(incidents, incidents_are_blamed_and_restored);
             case!(retros, retrospectives_keep_notes_and_make_cards);
             case!(events, board_events_are_the_log_in_order);
+            case!(people, owners_are_members_and_logged);
+            case!(people, person_limits_hold_and_overrides_are_recorded);
         }
     };
 }

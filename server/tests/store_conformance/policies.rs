@@ -49,6 +49,7 @@ pub(crate) async fn wip_limits_refuse_and_overrides_are_recorded(store: Arc<dyn 
     assert_eq!(
         events.last().map(|e| e.kind.clone()),
         Some(EventKind::PolicyOverridden {
+            user_id: None,
             rule: Rule::WipLimit,
             column_id: review,
             limit: 3,

@@ -106,8 +106,16 @@ pub trait AccountStore: Send + Sync + 'static {
         now: DateTime<Utc>,
     ) -> Result<(), StoreError>;
 
-    /// Removes a member. Refuses to remove the board's last admin.
-    async fn remove_board_member(&self, board: BoardId, user: UserId) -> Result<(), StoreError>;
+    /// Removes a member. Refuses to remove the board's last admin. Their open cards (not in a
+    /// `done` column) are unassigned from them in the same transaction, each with an
+    /// `unassigned` event by `actor`; the cards they finished keep them.
+    async fn remove_board_member(
+        &self,
+        board: BoardId,
+        user: UserId,
+        actor: &domain::Actor,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
 
     /// Stores a token's record; `secret_hash` is the SHA-256 of its secret.
     async fn create_token(

@@ -31,7 +31,9 @@ pub trait CardStore: Send + Sync + 'static {
     /// One card by its number on a board (`#42`).
     async fn card_by_number(&self, board: &BoardRef, number: i64) -> Result<Card, StoreError>;
 
-    /// Changes a card's fields and records `edited`, `blocked` or `unblocked` events.
+    /// Changes a card's fields and records `edited`, `blocked` or `unblocked` events; a patch
+    /// with `assignees` changes the owners as [`Self::edit_assignees`] does, in the same
+    /// transaction.
     async fn update_card(
         &self,
         id: CardId,
@@ -39,6 +41,34 @@ pub trait CardStore: Send + Sync + 'static {
         actor: &Actor,
         now: DateTime<Utc>,
     ) -> Result<Card, StoreError>;
+
+    /// Changes a card's owners and records an `assigned` or `unassigned` event per person.
+    /// Someone who may not own the card (unknown, disabled, not a member or a viewer of its
+    /// board) MUST give `StoreError::Invalid` naming `assignees`, with nothing stored; an
+    /// owner taken past the per-person WIP limit MUST give `StoreError::Policy` unless
+    /// `override_reason` is given, and then the override is recorded.
+    async fn edit_assignees(
+        &self,
+        id: CardId,
+        edit: &domain::people::AssigneeEdit,
+        override_reason: Option<&str>,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<Card, StoreError>;
+
+    /// The cards of `board` that `user` owns now, open or finished (what metrics sliced by
+    /// assignee cover).
+    async fn assigned_cards(
+        &self,
+        board: domain::BoardId,
+        user: domain::UserId,
+    ) -> Result<Vec<CardId>, StoreError>;
+
+    /// How many open cards (not in a `done` column) `user` owns, per board they own any on.
+    async fn open_assigned_counts(
+        &self,
+        user: domain::UserId,
+    ) -> Result<Vec<(domain::BoardId, i64)>, StoreError>;
 
     /// Moves a card to another column, lane or position and records a `moved` event.
     async fn move_card(

@@ -297,6 +297,8 @@ fn read_log(columns: &[Column], events: &[CardEvent]) -> Result<Vec<CardLog>, Do
             EventKind::Unblocked => log.blocks.unblock(at),
             EventKind::Edited { .. }
             | EventKind::PolicyOverridden { .. }
+            | EventKind::Assigned { .. }
+            | EventKind::Unassigned { .. }
             | EventKind::IncidentRecurred { .. }
             | EventKind::AlertResolved
             | EventKind::Deployed { .. } => {}

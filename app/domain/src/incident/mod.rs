@@ -72,6 +72,7 @@ impl IncidentReport {
     /// refused by flow policies: the override is recorded with `override_reason`.
     pub fn new_card(&self, source: &str) -> NewCard {
         NewCard {
+            assignees: Vec::new(),
             title: self.title.clone(),
             description: self.description.clone(),
             card_type: CardType::Incident,

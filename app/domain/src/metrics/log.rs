@@ -109,6 +109,8 @@ pub(super) fn read_log(
                 }
             }
             EventKind::Edited { .. }
+            | EventKind::Assigned { .. }
+            | EventKind::Unassigned { .. }
             | EventKind::IncidentRecurred { .. }
             | EventKind::AlertResolved
             | EventKind::Deployed { .. } => {}

@@ -146,6 +146,7 @@ impl Fixture {
             card,
             h,
             EventKind::PolicyOverridden {
+                user_id: None,
                 rule,
                 column_id,
                 limit: 4,

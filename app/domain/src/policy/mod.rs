@@ -8,6 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
+mod person;
 mod placement;
 
 use crate::board::{Board, ColumnKind};
@@ -15,6 +16,7 @@ use crate::card::CardType;
 use crate::error::DomainError;
 use crate::ids::{CardId, ColumnId};
 
+pub use person::{PersonLoad, PersonQuery, check_person_limit};
 pub use placement::{CellSet, Lanes, Mover, PlacementCounts, PlacementQuery, check_placement};
 
 /// The default share of committed capacity reserved for tech debt (DevOps Handbook: 20%).
@@ -36,6 +38,9 @@ pub struct BoardPolicy {
     pub expedite_limit: Option<u32>,
     /// Whether Expedite cards also count against the columns' WIP limits (default: no).
     pub expedite_counts_toward_wip: bool,
+    /// Most cards one person may own in `active` columns; `None` (the default) for no limit.
+    #[serde(default)]
+    pub person_wip_limit: Option<u32>,
 }
 
 impl Default for BoardPolicy {
@@ -45,6 +50,7 @@ impl Default for BoardPolicy {
             tech_debt_share: DEFAULT_TECH_DEBT_SHARE,
             expedite_limit: Some(DEFAULT_EXPEDITE_LIMIT),
             expedite_counts_toward_wip: false,
+            person_wip_limit: None,
         }
     }
 }
@@ -61,6 +67,7 @@ impl BoardPolicy {
         for (field, value) in [
             ("committed_capacity", self.committed_capacity),
             ("expedite_limit", self.expedite_limit),
+            ("person_wip_limit", self.person_wip_limit),
         ] {
             if value.is_some_and(|v| !(1..=crate::board::MAX_WIP_LIMIT).contains(&v)) {
                 return Err(DomainError::invalid(
@@ -93,6 +100,8 @@ pub enum Rule {
     ExpediteLimit,
     /// The slots reserved for tech debt.
     TechDebtAllocation,
+    /// The most cards one person may own in active columns.
+    PersonWipLimit,
 }
 
 impl Rule {
@@ -103,6 +112,7 @@ impl Rule {
             Self::CommittedCapacity => "committed_capacity",
             Self::ExpediteLimit => "expedite_limit",
             Self::TechDebtAllocation => "tech_debt_allocation",
+            Self::PersonWipLimit => "person_wip_limit",
         }
     }
 }
@@ -125,6 +135,9 @@ pub struct Violation {
     pub reserved: Option<u32>,
     /// Tech-debt allocation only: tech-debt cards holding committed slots now.
     pub debt_cards: Option<u32>,
+    /// The per-person WIP limit only: whose limit, and the cards they own in active columns.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub person: Option<PersonLoad>,
 }
 
 impl Violation {
@@ -149,6 +162,20 @@ impl Violation {
                 self.debt_cards.unwrap_or(0),
                 self.limit
             ),
+            Rule::PersonWipLimit => {
+                let (name, cards) =
+                    self.person
+                        .as_ref()
+                        .map_or(("This person", String::new()), |p| {
+                            let numbers: Vec<String> =
+                                p.cards.iter().map(|n| format!("#{n}")).collect();
+                            (p.name.as_str(), numbers.join(", "))
+                        });
+                format!(
+                    "{name} already has {} of {} card(s) in progress ({cards}). Stop starting, start finishing: help finish one of those first, or override with a reason.",
+                    self.current, self.limit
+                )
+            }
         }
     }
 }

@@ -207,6 +207,7 @@ pub fn check_placement(
         current,
         reserved: None,
         debt_cards: None,
+        person: None,
     };
     let mut violations = Vec::new();
 

@@ -377,6 +377,7 @@ proptest! {
         ops in proptest::collection::vec((0usize..12, 0usize..5, 0usize..2, 0usize..3, proptest::bool::weighted(0.15)), 1..120),
     ) {
         let mut b = board(BoardPolicy {
+            person_wip_limit: None,
             committed_capacity: capacity,
             tech_debt_share: share,
             expedite_limit,
@@ -457,6 +458,139 @@ proptest! {
                 let reserved = b.policy.reserved_slots().min(cap);
                 let allowed = cap - reserved + overrides.get(&(Rule::TechDebtAllocation, nil)).copied().unwrap_or(0);
                 prop_assert!(non_debt <= allowed, "non-debt {} > {}", non_debt, allowed);
+            }
+        }
+    }
+}
+
+/// The per-person limit as the store judges it, loads tallied from the board's cards.
+fn check_person(
+    b: &Board,
+    from: Option<ColumnId>,
+    column: ColumnId,
+    users: &[UserId],
+) -> Vec<Violation> {
+    let Some(query) = PersonQuery::of(b, from, column, users) else {
+        return Vec::new();
+    };
+    let loads = PersonLoad::tally(
+        &query,
+        |u| format!("user {}", u.0.as_u128()),
+        &b.cards,
+        None,
+    );
+    check_person_limit(b, column, &loads)
+}
+
+fn owned(b: &mut Board, column: usize, owner: UserId) -> CardId {
+    let lane = standard(b).id;
+    let id = add(b, column, lane, CardType::Feature);
+    if let Some(card) = b.cards.iter_mut().find(|c| c.id == id) {
+        card.assignees.push(owner);
+    }
+    id
+}
+
+use crate::ids::UserId;
+
+#[test]
+fn a_persons_limit_counts_their_cards_in_every_active_column() {
+    let mut b = board(BoardPolicy {
+        person_wip_limit: Some(2),
+        ..BoardPolicy::default()
+    });
+    let (ada, bob) = (
+        UserId(uuid::Uuid::from_u128(1)),
+        UserId(uuid::Uuid::from_u128(2)),
+    );
+    let (backlog, in_progress, review) = (
+        b.columns[0].id,
+        b.columns[IN_PROGRESS].id,
+        b.columns[REVIEW].id,
+    );
+    owned(&mut b, IN_PROGRESS, ada);
+    owned(&mut b, REVIEW, ada);
+    owned(&mut b, 4, ada); // Done: not counted.
+    owned(&mut b, 1, ada); // Ready (a queue): not counted.
+    // Ada is at her limit: pulling her card from the backlog, or assigning her to a card in
+    // progress, is refused, naming her cards.
+    let refused = check_person(&b, Some(backlog), in_progress, &[ada, bob]);
+    assert_eq!(rules(&refused), [Rule::PersonWipLimit]);
+    let person = refused[0].person.clone().expect("the person");
+    assert_eq!((person.user_id, person.cards.len()), (ada, 2));
+    assert!(
+        refused[0].message().contains("user 1 already has 2 of 2"),
+        "{}",
+        refused[0].message()
+    );
+    assert!(
+        refused[0].message().contains("#1, #2"),
+        "{}",
+        refused[0].message()
+    );
+    assert_eq!(
+        rules(&check_person(&b, None, review, &[ada])),
+        [Rule::PersonWipLimit]
+    );
+    // Moving between active columns adds nothing to her load; Bob has room; a queue column
+    // is not work in progress.
+    assert!(check_person(&b, Some(in_progress), review, &[ada]).is_empty());
+    assert!(check_person(&b, Some(backlog), in_progress, &[bob]).is_empty());
+    assert!(check_person(&b, Some(backlog), b.columns[1].id, &[ada]).is_empty());
+    // Without a limit nothing is counted at all.
+    b.policy.person_wip_limit = None;
+    assert_eq!(
+        PersonQuery::of(&b, Some(backlog), in_progress, &[ada]),
+        None
+    );
+}
+
+proptest! {
+    /// However cards are pulled and people assigned, nobody owns more cards in active
+    /// columns than the limit unless a refusal was overridden.
+    #[test]
+    fn nobody_passes_their_limit_without_an_override(
+        limit in 1u32..4,
+        steps in proptest::collection::vec((0usize..12, 0usize..5, 0u128..3, any::<bool>()), 1..60),
+    ) {
+        let mut b = board(BoardPolicy { person_wip_limit: Some(limit), ..BoardPolicy::default() });
+        let people: Vec<UserId> = (0..3).map(|n| UserId(uuid::Uuid::from_u128(n))).collect();
+        let lane = standard(&b).id;
+        for n in 0..12 {
+            let id = add(&mut b, 0, lane, CardType::Feature);
+            if let Some(card) = b.cards.iter_mut().find(|c| c.id == id) {
+                card.assignees.push(people[n % 3]);
+            }
+        }
+        for (card, column, person, assign) in steps {
+            let target = b.columns[column].id;
+            let (id, from, owners) = {
+                let c = &b.cards[card];
+                (c.id, c.column_id, c.assignees.clone())
+            };
+            if assign {
+                let who = people[person as usize];
+                if owners.contains(&who) { continue; }
+                let refused = check_person(&b, None, from, &[who]);
+                if refused.is_empty() {
+                    b.cards.iter_mut().find(|c| c.id == id).expect("card").assignees.push(who);
+                }
+            } else {
+                let query = PersonQuery::of(&b, Some(from), target, &owners);
+                let refused = query.map(|q| {
+                    let loads = PersonLoad::tally(&q, |_| String::new(), &b.cards, Some(id));
+                    check_person_limit(&b, target, &loads)
+                }).unwrap_or_default();
+                if refused.is_empty() {
+                    b.cards.iter_mut().find(|c| c.id == id).expect("card").column_id = target;
+                }
+            }
+            for who in &people {
+                let load = b.cards.iter()
+                    .filter(|c| c.assignees.contains(who))
+                    .filter(|c| b.column(c.column_id).is_some_and(|col| col.kind == ColumnKind::Active))
+                    .count();
+                prop_assert!(load as u32 <= limit, "{} > {}", load, limit);
             }
         }
     }

@@ -20,7 +20,7 @@ use super::{query_params, slug_param};
 use crate::api::{ActionToCard, AddRetroAction, RetroView, SaveRetroNotes, get_retro};
 use crate::components::{ErrorPanel, mark_hydrated, short_time, textarea_text};
 
-/// `/boards/:slug/retro?from=&to=&items=&by=`.
+/// `/boards/:slug/retro?from=&to=&items=&by=&assignee=`.
 #[component]
 pub fn RetroPage() -> impl IntoView {
     let slug = slug_param();
@@ -32,7 +32,13 @@ pub fn RetroPage() -> impl IntoView {
         move || {
             (
                 slug.get(),
-                [param("from"), param("to"), param("items"), param("by")],
+                [
+                    param("from"),
+                    param("to"),
+                    param("items"),
+                    param("by"),
+                    param("assignee"),
+                ],
                 (
                     notes.version().get(),
                     add.version().get(),
@@ -40,7 +46,7 @@ pub fn RetroPage() -> impl IntoView {
                 ),
             )
         },
-        |(slug, [from, to, items, by], _)| get_retro(slug, from, to, items, by),
+        |(slug, [from, to, items, by, assignee], _)| get_retro(slug, from, to, items, by, assignee),
     );
     let error = move || {
         notes

@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod deployments;
+pub mod people;
 pub mod retros;
 
 use application::ports::StoreError;
@@ -28,7 +29,7 @@ pub(crate) fn corrupt(what: &str, value: &str) -> StoreError {
 macro_rules! board_columns {
     () => {
         "SELECT id, slug, name, description, created_at, committed_capacity, tech_debt_share, \
-         expedite_limit, expedite_counts_toward_wip, incident_settings"
+         expedite_limit, expedite_counts_toward_wip, incident_settings, person_wip_limit"
     };
 }
 pub(crate) use board_columns;
@@ -56,6 +57,7 @@ pub struct BoardRow {
     pub expedite_counts_toward_wip: bool,
     /// JSON text (TEXT on both databases, so one row struct decodes both).
     pub incident_settings: Option<String>,
+    pub person_wip_limit: Option<i32>,
 }
 
 impl BoardRow {
@@ -75,6 +77,7 @@ impl BoardRow {
             tech_debt_share: self.tech_debt_share,
             expedite_limit: limit(self.expedite_limit),
             expedite_counts_toward_wip: self.expedite_counts_toward_wip,
+            person_wip_limit: limit(self.person_wip_limit),
         }
     }
 }
@@ -98,6 +101,7 @@ impl From<SummaryRow> for BoardSummary {
             description: r.description,
             open_cards: r.open_cards,
             total_cards: r.total_cards,
+            assigned_to_me: None,
         }
     }
 }
@@ -237,6 +241,8 @@ impl TryFrom<CardRow> for Card {
             alert_resolved_at: r.alert_resolved_at,
             link: r.link,
             caused_by: r.caused_by.map(domain::delivery::DeploymentId),
+            // Kept in `card_assignees`; the store reads them beside the row.
+            assignees: Vec::new(),
         })
     }
 }
