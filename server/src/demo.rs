@@ -73,8 +73,16 @@ const INCIDENTS: [&str; 10] = [
     "{svc}: nightly backup failed",
 ];
 
-/// Seeds the demo board when the database has no board at all. Returns whether it did.
-pub async fn seed_if_empty(store: &dyn Store, now: DateTime<Utc>) -> Result<bool, StoreError> {
+/// The demo team besides the demo admin: names only (their accounts cannot sign in).
+const TEAM: [&str; 4] = ["Amara Okafor", "Bo Lindqvist", "Chen Wei", "Dana Levi"];
+
+/// Seeds the demo board when the database has no board at all, with `admin` (the demo
+/// admin) and the demo team as its members. Returns whether it did.
+pub async fn seed_if_empty(
+    store: &dyn Store,
+    now: DateTime<Utc>,
+    admin: domain::UserId,
+) -> Result<bool, StoreError> {
     if !store.list_boards().await?.is_empty() {
         return Ok(false);
     }
@@ -92,9 +100,11 @@ pub async fn seed_if_empty(store: &dyn Store, now: DateTime<Utc>) -> Result<bool
             now - Duration::days(DEMO_DAYS + 1),
         )
         .await?;
-    // The committed area is In Progress plus Review; a fifth of it is kept for tech debt.
+    // The committed area is In Progress plus Review; a fifth of it is kept for tech debt;
+    // nobody holds more than three cards in progress.
     let policy = BoardPolicy {
         committed_capacity: Some(7),
+        person_wip_limit: Some(3),
         ..Default::default()
     };
     store.set_policy(&BoardRef::Id(board.id), &policy).await?;
@@ -104,6 +114,7 @@ pub async fn seed_if_empty(store: &dyn Store, now: DateTime<Utc>) -> Result<bool
         .import_history(&BoardRef::Id(board.id), &import, &actor, now)
         .await?;
     block_two_active_cards(store, &board, now, &actor).await?;
+    seed_team(store, &board, admin, now, &actor).await?;
     let seeded = store.board(&BoardRef::Id(board.id)).await?;
     let deployments = crate::demo_deployments::seed_deployments(store, &seeded, now).await?;
     tracing::info!(
@@ -144,6 +155,61 @@ async fn block_two_active_cards(
         };
         store
             .update_card(card.id, &patch, actor, now - Duration::hours(5))
+            .await?;
+    }
+    Ok(())
+}
+
+/// Makes the demo team members of the board (the demo admin its admin) and gives the open
+/// cards owners, as a team working from the board would have: each card in progress one
+/// owner, in turn, and the first cards of the queue too.
+async fn seed_team(
+    store: &dyn Store,
+    board: &Board,
+    admin: domain::UserId,
+    now: DateTime<Utc>,
+    actor: &Actor,
+) -> Result<(), StoreError> {
+    store
+        .set_board_role(board.id, admin, domain::access::Role::Admin, now)
+        .await?;
+    let mut team = vec![admin];
+    for name in TEAM {
+        let email = format!("{}@flowboard.local", name.to_lowercase().replace(' ', "."));
+        let new = domain::access::NewUser {
+            email,
+            name: name.into(),
+            // Never checked: "!" is no password hash, so nobody signs in as them.
+            password: String::new(),
+            instance_admin: false,
+        };
+        let user = store.create_user(&new, "!", false, now).await?;
+        store
+            .set_board_role(board.id, user.id, domain::access::Role::Member, now)
+            .await?;
+        team.push(user.id);
+    }
+    let board = store.board(&BoardRef::Id(board.id)).await?;
+    let kind = |c: &domain::Card| board.column(c.column_id).map(|col| col.kind);
+    let active = board
+        .cards
+        .iter()
+        .filter(|c| kind(c) == Some(ColumnKind::Active));
+    let queued = board
+        .cards
+        .iter()
+        .filter(|c| kind(c) == Some(ColumnKind::Queue))
+        .take(4);
+    // The demo admin (the visitor) first, with one card in progress and one queued.
+    for (card, owner) in active.chain(queued).zip(team.iter().cycle()) {
+        store
+            .edit_assignees(
+                card.id,
+                &domain::people::AssigneeEdit::Add(*owner),
+                Some("demo data"),
+                actor,
+                now - Duration::hours(4),
+            )
             .await?;
     }
     Ok(())

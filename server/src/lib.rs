@@ -206,8 +206,8 @@ pub async fn serve(
     let mut demo_user = None;
     if config.demo {
         let now = chrono::Utc::now();
-        demo::seed_if_empty(store.as_ref(), now).await?;
         let admin = demo::ensure_demo_admin(store.as_ref(), now).await?;
+        demo::seed_if_empty(store.as_ref(), now, admin).await?;
         // Automatic sign-in only where nobody else can reach it.
         if config.bind.ip().is_loopback() {
             demo_user = Some(admin);

@@ -343,8 +343,8 @@ async fn server_fn_matrix(s: &TestServer) {
             people_view,
         ),
         (
-            "card detail",
-            "get_card_detail",
+            "card page",
+            "get_card_html",
             vec![("slug", "functions"), ("number", "1")],
             people_view,
         ),

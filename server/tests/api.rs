@@ -511,6 +511,198 @@ async fn metrics_from_imported_history(s: &TestServer) {
     problem(r, StatusCode::UNPROCESSABLE_ENTITY, "validation").await;
 }
 
+/// Owners over the REST API: set on create and PATCH, added and removed one at a time, listed
+/// with the members; bad owners are 422 naming `assignees` with nothing stored; the
+/// per-person limit answers 409 naming the person and their cards; metrics slice by owner.
+async fn owners_over_the_api(s: &TestServer) {
+    use domain::access::Role;
+    let board = create_board(s, "Owners").await;
+    let other = create_board(s, "Other team").await;
+    let id = |v: &Value| domain::BoardId(v["id"].as_str().unwrap().parse().unwrap());
+    let ann = common::user(s.store.as_ref(), "ann.owner@example.com", false).await;
+    let vi = common::user(s.store.as_ref(), "vi.owner@example.com", false).await;
+    let out = common::user(s.store.as_ref(), "out.owner@example.com", false).await;
+    let now = chrono::Utc::now();
+    for (b, who, role) in [
+        (&board, &ann, Role::Member),
+        (&board, &vi, Role::Viewer),
+        (&other, &out, Role::Member),
+    ] {
+        s.store
+            .set_board_role(id(b), who.id, role, now)
+            .await
+            .unwrap();
+    }
+    let members: Value = s.get_json("/api/v1/boards/owners/members").await;
+    let names: Vec<&str> = members
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["ann.owner", "vi.owner"]);
+    assert_eq!(members[0]["id"], ann.id.to_string());
+    assert_eq!(members[0]["role"], "member");
+
+    // Made with an owner; the board and the card answer them.
+    let r = s
+        .post_json(
+            "/api/v1/boards/owners/cards",
+            &json!({"title": "Owned", "card_type": "feature", "assignees": [ann.id]}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let card: Value = r.json().await.unwrap();
+    assert_eq!(card["assignees"], json!([ann.id]));
+    let path = format!("/api/v1/cards/{}", card["id"].as_str().unwrap());
+
+    // Bad owners: a viewer, someone of another board, an unknown id, not an id at all.
+    for bad in [
+        json!([vi.id]),
+        json!([out.id]),
+        json!([domain::UserId::new()]),
+        json!(["ann"]),
+    ] {
+        let r = s
+            .send_json(reqwest::Method::PATCH, &path, &json!({"assignees": bad}))
+            .await;
+        let body = problem(r, StatusCode::UNPROCESSABLE_ENTITY, "validation").await;
+        assert!(
+            body["field"] == "assignees" || body["detail"].as_str().unwrap().contains("assignees"),
+            "{body}"
+        );
+        let r = s
+            .post_json(
+                "/api/v1/boards/owners/cards",
+                &json!({"title": "Refused", "card_type": "feature", "assignees": bad}),
+            )
+            .await;
+        problem(r, StatusCode::UNPROCESSABLE_ENTITY, "validation").await;
+    }
+    let r = s
+        .post_json(&format!("{path}/assignees"), &json!({"user_id": out.id}))
+        .await;
+    let body = problem(r, StatusCode::UNPROCESSABLE_ENTITY, "validation").await;
+    assert_eq!(body["field"], "assignees");
+    // Readers may not change owners.
+    let reader = common::bearer_client(
+        &common::token(
+            s.store.as_ref(),
+            &[domain::access::Scope::BoardsRead],
+            Some(id(&board)),
+        )
+        .await,
+    );
+    let r = reader
+        .post(s.url(&format!("{path}/assignees")))
+        .json(&json!({"user_id": ann.id}))
+        .send()
+        .await
+        .unwrap();
+    problem(r, StatusCode::FORBIDDEN, "forbidden").await;
+    let stored: Value = s.get_json(&path).await;
+    assert_eq!(stored["assignees"], json!([ann.id]), "nothing stored");
+    let cards = s.get_json("/api/v1/boards/owners").await["cards"].clone();
+    assert_eq!(cards.as_array().unwrap().len(), 1, "no refused card made");
+
+    // Off and on again, one at a time; each change is an event.
+    let r = s
+        .send_json(
+            reqwest::Method::DELETE,
+            &format!("{path}/assignees/{}", ann.id),
+            &json!(null),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.json::<Value>().await.unwrap()["assignees"], json!([]));
+    let r = s
+        .post_json(&format!("{path}/assignees"), &json!({"user_id": ann.id}))
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let events: Value = s.get_json(&format!("{path}/events")).await;
+    let kinds: Vec<&str> = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"]["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["created", "assigned", "unassigned", "assigned"]);
+
+    // The per-person limit: one card in progress each. Ann's card goes in; her next is
+    // refused with her name, the limit and her card; the override is recorded.
+    let layout = s.get_json("/api/v1/boards/owners").await;
+    let column = |name: &str| {
+        layout["columns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == name)
+            .unwrap()["id"]
+            .clone()
+    };
+    let r = s
+        .send_json(
+            reqwest::Method::PUT,
+            "/api/v1/boards/owners/policy",
+            &json!({"tech_debt_share": 0.2, "expedite_counts_toward_wip": false, "person_wip_limit": 1}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = s
+        .post_json(
+            &format!("{path}/move"),
+            &json!({"column_id": column("In Progress")}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = s
+        .post_json(
+            "/api/v1/boards/owners/cards",
+            &json!({"title": "Next", "card_type": "feature", "assignees": [ann.id]}),
+        )
+        .await;
+    let next: Value = r.json().await.unwrap();
+    let next_path = format!("/api/v1/cards/{}", next["id"].as_str().unwrap());
+    let r = s
+        .post_json(
+            &format!("{next_path}/move"),
+            &json!({"column_id": column("In Progress")}),
+        )
+        .await;
+    let body = problem(r, StatusCode::CONFLICT, "person-wip-limit-exceeded").await;
+    assert_eq!(body["rule"], "person_wip_limit");
+    assert_eq!(body["person"]["user_id"], ann.id.to_string());
+    assert_eq!(body["person"]["cards"], json!([card["number"]]));
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("ann.owner already has 1 of 1")
+    );
+    let r = s
+        .post_json(
+            &format!("{next_path}/move"),
+            &json!({"column_id": column("In Progress"), "override_reason": "release day"}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+
+    // Metrics of Ann's work only: her two cards are the WIP; everyone's adds the third.
+    s.post_json(
+        "/api/v1/boards/owners/cards",
+        &json!({"title": "Nobody's", "card_type": "feature", "column_id": column("In Progress")}),
+    )
+    .await;
+    let today = chrono::Utc::now().date_naive();
+    let metrics = |who: &str| format!("/api/v1/boards/owners/metrics?from={today}&to={today}{who}");
+    let all: Value = s.get_json(&metrics("")).await;
+    let hers: Value = s.get_json(&metrics(&format!("&assignee={}", ann.id))).await;
+    assert_eq!(all["aging_wip"].as_array().unwrap().len(), 3, "{all}");
+    assert_eq!(hers["aging_wip"].as_array().unwrap().len(), 2, "{hers}");
+    let r = s.get(&metrics("&assignee=me")).await;
+    problem(r, StatusCode::UNPROCESSABLE_ENTITY, "validation").await;
+}
+
 async fn run_all(db: TestDb) {
     let s = TestServer::start(&db).await;
     boards_and_cards_round_trip(&s).await;
@@ -518,6 +710,7 @@ async fn run_all(db: TestDb) {
     operations_endpoints(&s).await;
     wip_limit_holds_under_concurrency(&s).await;
     metrics_from_imported_history(&s).await;
+    owners_over_the_api(&s).await;
     s.stop().await.expect("clean shutdown");
 }
 

@@ -112,6 +112,23 @@ pub async fn set_incident_settings(
         .await?)
 }
 
+/// The board's members who may own its cards (members and admins, not viewers), by name.
+pub async fn owners_to_be(
+    store: &dyn Store,
+    board: BoardId,
+) -> Result<Vec<domain::people::Person>, crate::ports::StoreError> {
+    Ok(store
+        .board_members(board)
+        .await?
+        .into_iter()
+        .filter(|m| m.role >= Role::Member && !m.user.disabled)
+        .map(|m| domain::people::Person {
+            id: m.user.id,
+            name: m.user.name,
+        })
+        .collect())
+}
+
 /// A live view's subscription to one board's changes.
 #[derive(Debug)]
 pub struct BoardWatch {
@@ -154,6 +171,8 @@ pub struct BoardView {
     pub role: Role,
     /// The share of finished work that was tech debt.
     pub tech_debt: domain::policy::TechDebtShare,
+    /// The members who may own cards (the board's owners are among them, or left it).
+    pub people: Vec<domain::people::Person>,
 }
 
 /// The board page's data (viewers and up). `now` is taken before the read: the live stream
@@ -170,10 +189,12 @@ pub async fn board_view(
     let since = now - chrono::Duration::days(domain::policy::SHARE_DAYS);
     let events = store.finished_card_events(board.id, since).await?;
     let tech_debt = domain::policy::tech_debt_share(&board, &events, since, now);
+    let people = owners_to_be(store, id).await?;
     Ok(BoardView {
         board,
         role,
         tech_debt,
+        people,
     })
 }
 

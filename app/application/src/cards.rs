@@ -146,6 +146,8 @@ pub struct CardView {
     pub causes: Vec<domain::delivery::Deployment>,
     /// How many of `causes`, from the start, are deployments of the incident's own service.
     pub own_service_causes: usize,
+    /// The board's members who may own cards (members and admins), by name.
+    pub members: Vec<domain::people::Person>,
 }
 
 /// How many deployments an incident's page offers as its cause.
@@ -169,6 +171,7 @@ pub async fn card_view(
     } else {
         (Vec::new(), 0)
     };
+    let members = crate::boards::owners_to_be(store, board_id).await?;
     Ok(CardView {
         board: layout,
         card,
@@ -176,6 +179,7 @@ pub async fn card_view(
         role,
         causes,
         own_service_causes,
+        members,
     })
 }
 

@@ -24,6 +24,12 @@ pub struct BoardSnapshot {
     /// Finished cards left out of `cards`, per `done` cell (see [`DONE_SHOWN`]).
     #[serde(default)]
     pub hidden: Vec<HiddenCards>,
+    /// The board's members who may own cards, by name: the names on the tiles' avatars.
+    #[serde(default)]
+    pub people: Vec<domain::people::Person>,
+    /// The viewer, when signed in (their own cards are one click away).
+    #[serde(default)]
+    pub me: Option<domain::UserId>,
 }
 
 impl BoardSnapshot {
@@ -69,6 +75,9 @@ pub struct TileCard {
     pub column_entered_at: DateTime<Utc>,
     /// Its place in its cell (ascending): where a card the browser hears about goes.
     pub position: f64,
+    /// Who owns it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub assignees: Vec<domain::UserId>,
 }
 
 impl From<Card> for TileCard {
@@ -86,6 +95,7 @@ impl From<Card> for TileCard {
             service: card.service,
             column_entered_at: card.column_entered_at,
             position: card.position,
+            assignees: card.assignees,
         }
     }
 }
@@ -192,6 +202,7 @@ pub async fn get_board(slug: String) -> Result<BoardSnapshot, AppError> {
         mut board,
         role,
         tech_debt,
+        people,
     } = application::boards::board_view(store.as_ref(), &caller, &board_ref, now).await?;
     let hidden = trim_finished(&mut board);
     let cards = std::mem::take(&mut board.cards)
@@ -205,6 +216,8 @@ pub async fn get_board(slug: String) -> Result<BoardSnapshot, AppError> {
         tech_debt,
         role,
         hidden,
+        people,
+        me: caller.user_id(),
     })
 }
 

@@ -2,30 +2,19 @@
 
 #[cfg(feature = "ssr")]
 use chrono::Utc;
-use domain::{Board, Card};
+use domain::Card;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 
-/// Everything the card detail page shows.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct CardDetail {
-    /// The board, for column and lane names (its `cards` list is left empty).
-    pub board: Board,
-    /// The card.
-    pub card: Card,
-    /// The description rendered to sanitised HTML.
-    pub description_html: String,
-    /// The time in each column and the event log, as HTML (see `card_history_html`).
-    pub history_html: String,
-    /// What the viewer may do.
-    pub role: domain::access::Role,
-    /// Incidents only: the board's production deployments of the 30 days before the card was
-    /// made, to name the one that caused it: the incident's own service's first, then the
-    /// others, each group newest first.
-    pub causes: Vec<CauseChoice>,
-}
+/// The card page: its facts, owners, history and forms, all on the server (see
+/// `render::card_html`), so the browser needs none of its view.
+pub type CardView = crate::api::RenderedPage;
+
+/// The query key an assignment refused by the person's WIP limit comes back to the card page
+/// with (a plain form), beside server_fn's error: the person, for the override form.
+pub const REFUSED_OWNER: &str = "refused_owner";
 
 /// A deployment an incident can be blamed on, as the card page offers it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -46,7 +35,44 @@ pub async fn set_card_cause(card_id: String, deployment_id: String) -> Result<()
     let id = parse_id("card_id", &card_id)?;
     let deployment = parse_optional_id("deployment_id", Some(&deployment_id))?;
     application::cards::set_cause(store.as_ref(), &caller, id, deployment, Utc::now()).await?;
+    crate::ssr::plain_form::back_after_success(&[REFUSED_OWNER], None);
     Ok(())
+}
+
+/// Makes `user_id` an owner of the card (`assign` "true") or no longer one. An admin forces
+/// an assignment past the person's WIP limit with `override_reason`. A plain form refused by
+/// the limit comes back with the person in the page's address ([`REFUSED_OWNER`]).
+#[server(prefix = "/fn", endpoint = "set_assignee", output = crate::api::codec::JsonAnswer)]
+pub async fn set_assignee(
+    card_id: String,
+    user_id: String,
+    assign: String,
+    override_reason: Option<String>,
+) -> Result<(), AppError> {
+    use crate::ssr::forms::parse_id;
+    let (store, caller) = crate::ssr::auth::caller()?;
+    let id = parse_id("card_id", &card_id)?;
+    let user: domain::UserId = parse_id("user_id", &user_id)?;
+    let reason = override_reason.as_deref().filter(|r| !r.trim().is_empty());
+    let answer = application::cards::set_assignee(
+        store.as_ref(),
+        &caller,
+        id,
+        user,
+        assign == "true",
+        reason,
+        Utc::now(),
+    )
+    .await
+    .map_err(AppError::from);
+    match &answer {
+        Ok(_) => crate::ssr::plain_form::back_after_success(&[REFUSED_OWNER], None),
+        Err(error) => crate::ssr::plain_form::back_with_error::<SetAssignee>(
+            error,
+            (REFUSED_OWNER, &user.to_string()),
+        ),
+    }
+    answer.map(|_| ())
 }
 
 /// Makes a card on a board. Severity and service only count for incidents, so a form may
@@ -179,7 +205,10 @@ pub async fn update_card(
         },
         ..Default::default()
     };
-    Ok(application::cards::update_card(store.as_ref(), &caller, id, &patch, Utc::now()).await?)
+    let card =
+        application::cards::update_card(store.as_ref(), &caller, id, &patch, Utc::now()).await?;
+    crate::ssr::plain_form::back_after_success(&[REFUSED_OWNER], None);
+    Ok(card)
 }
 
 /// Blocks a card with a reason, or unblocks it when `reason` is absent.
@@ -187,13 +216,27 @@ pub async fn update_card(
 pub async fn set_blocked(card_id: String, reason: Option<String>) -> Result<Card, AppError> {
     let (store, caller) = crate::ssr::auth::caller()?;
     let id = crate::ssr::forms::parse_id("card_id", &card_id)?;
-    Ok(application::cards::set_blocked(store.as_ref(), &caller, id, reason, Utc::now()).await?)
+    let card =
+        application::cards::set_blocked(store.as_ref(), &caller, id, reason, Utc::now()).await?;
+    crate::ssr::plain_form::back_after_success(&[REFUSED_OWNER], None);
+    Ok(card)
 }
 
-/// A card with its history, by board slug and card number.
-#[server(prefix = "/fn", endpoint = "get_card_detail", output = crate::api::codec::JsonAnswer)]
-pub async fn get_card_detail(slug: String, number: i64) -> Result<CardDetail, AppError> {
+/// The page of card `number` on board `slug`, with what its last plain form came back with
+/// (`error_path`, `error`, and for a refused assignment `refused_owner`).
+#[server(prefix = "/fn", endpoint = "get_card_html", output = crate::api::codec::JsonAnswer)]
+pub async fn get_card_html(
+    slug: String,
+    number: String,
+    error_path: Option<String>,
+    error: Option<String>,
+    refused_owner: Option<String>,
+) -> Result<CardView, AppError> {
+    use server_fn::ServerFn;
     let (store, caller) = crate::ssr::auth::caller()?;
+    let number = number
+        .parse::<i64>()
+        .map_err(|_| AppError::NotFound(format!("There is no card #{number}.")))?;
     let board_ref = domain::board::BoardRef::Slug(slug);
     let application::cards::CardView {
         board,
@@ -202,6 +245,7 @@ pub async fn get_card_detail(slug: String, number: i64) -> Result<CardDetail, Ap
         role,
         causes,
         own_service_causes,
+        members,
     } = application::cards::card_view(store.as_ref(), &caller, &board_ref, number).await?;
     let now = Utc::now();
     let causes = causes
@@ -218,12 +262,41 @@ pub async fn get_card_detail(slug: String, number: i64) -> Result<CardDetail, Ap
             ),
         })
         .collect();
-    Ok(CardDetail {
-        causes,
+    let paths = [
+        UpdateCard::PATH,
+        SetBlocked::PATH,
+        SetCardCause::PATH,
+        SetAssignee::PATH,
+    ];
+    let error = crate::components::came_back_with(error_path.as_deref(), error.as_deref(), &paths)
+        .zip(error_path)
+        .map(|(e, path)| (path, e));
+    let former = events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            domain::EventKind::Assigned { user_id, name } => Some(domain::people::Person {
+                id: *user_id,
+                name: name.clone(),
+            }),
+            _ => None,
+        })
+        .collect();
+    let title = format!("#{} {}", card.number, card.title);
+    let data = crate::render::CardPageData {
         description_html: crate::ssr::render_markdown(&card.description),
         history_html: crate::render::card_history_html(&board, &events, now),
+        people: members,
+        former,
+        me: caller.user_id(),
+        refused_owner: refused_owner.and_then(|id| id.parse().ok()),
+        error,
         board,
         card,
         role,
+        causes,
+    };
+    Ok(CardView {
+        html: crate::render::card_html(&data),
+        board_name: title,
     })
 }

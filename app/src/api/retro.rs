@@ -62,6 +62,10 @@ pub struct RetroReport {
     pub delivery: domain::delivery::Delivery,
     /// The server's today (UTC), for the forecast's defaults.
     pub today: NaiveDate,
+    /// The board's members who may own cards: whose work the page can be narrowed to.
+    pub people: Vec<domain::people::Person>,
+    /// The person whose cards the metrics cover (`None`: everyone's).
+    pub assignee: Option<domain::UserId>,
 }
 
 /// What a chart says about one card.
@@ -111,6 +115,7 @@ pub async fn get_retro(
     .map_err(application::Error::from)?;
     let period = periods.0;
     let board = domain::board::BoardRef::Slug(slug);
+    let assignee = parse_optional_id::<domain::UserId>("assignee", assignee.as_deref())?;
     let application::reports::RetroReport {
         board,
         role,
@@ -123,10 +128,13 @@ pub async fn get_retro(
         &caller,
         &board,
         periods,
-        parse_optional_id("assignee", assignee.as_deref())?,
+        assignee,
         now,
     )
     .await?;
+    let people = application::boards::owners_to_be(store.as_ref(), board.id)
+        .await
+        .map_err(application::Error::from)?;
     let named: std::collections::HashSet<CardId> = current
         .completions
         .iter()
@@ -176,6 +184,8 @@ pub async fn get_retro(
         forecast,
         delivery,
         today,
+        people,
+        assignee,
     }))
 }
 

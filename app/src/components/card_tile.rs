@@ -11,11 +11,13 @@
 use std::fmt::Write;
 
 use chrono::{DateTime, Utc};
+use domain::people::Person;
 use domain::{CardType, Column, Severity};
 use leptos::server_fn::ServerFn;
 
 use super::badges::type_icon;
 use super::format::{escape_attr, escape_text, human_duration};
+use super::people::owners_html;
 use crate::api::{MoveCard, TileCard};
 
 /// What every tile of one cell shares.
@@ -30,6 +32,8 @@ pub struct TileContext<'a> {
     pub now: DateTime<Utc>,
     /// Whether the viewer may move cards (members and admins).
     pub can_move: bool,
+    /// The board's people, for the names on the owners' avatars.
+    pub people: &'a [Person],
 }
 
 /// What a cell says of the cards it does not show.
@@ -83,12 +87,21 @@ fn tile(out: &mut String, card: &TileCard, context: &TileContext<'_>) {
     let kind = card.card_type.as_str();
     let _ = write!(
         out,
-        r#"<article class="card type-{kind}{}{}" draggable="{}" data-card-id="{}" data-number="{number}" id="card-{number}"><div class="card-meta">"#,
+        r#"<article class="card type-{kind}{}{}" draggable="{}" data-card-id="{}" data-number="{number}" id="card-{number}""#,
         if card.blocked { " is-blocked" } else { "" },
         if context.can_move { "" } else { " is-readonly" },
         context.can_move,
         card.id,
     );
+    // Its owners' ids, for the board's filter by owner (a style rule on this attribute).
+    if !card.assignees.is_empty() {
+        out.push_str(r#" data-owners=""#);
+        for (i, id) in card.assignees.iter().enumerate() {
+            let _ = write!(out, "{}{id}", if i > 0 { " " } else { "" });
+        }
+        out.push('"');
+    }
+    out.push_str(r#"><div class="card-meta">"#);
     type_badge(out, card.card_type);
     if let Some(severity) = card.severity {
         severity_badge(out, severity);
@@ -116,6 +129,7 @@ fn tile(out: &mut String, card: &TileCard, context: &TileContext<'_>) {
         escape_text(out, service);
         out.push_str("</span>");
     }
+    owners_html(out, &card.assignees, context.people);
     if context.can_move {
         move_buttons(out, card, context);
     }
@@ -219,6 +233,7 @@ mod tests {
             service: Some("api & \"db\"".into()),
             column_entered_at: "2026-12-01T10:00:00Z".parse().unwrap(),
             position: 1.0,
+            assignees: Vec::new(),
         }
     }
 
@@ -242,6 +257,7 @@ mod tests {
             right: Some(&right),
             now: "2026-12-01T13:30:00Z".parse().unwrap(),
             can_move: true,
+            people: &[],
         };
         let html = tiles_html(
             std::slice::from_ref(&card),
@@ -321,6 +337,7 @@ mod tests {
             right: None,
             now: Utc::now(),
             can_move: false,
+            people: &[],
         };
         let html = tiles_html(&[card("Read only")], &context, Untold::Nothing);
         assert!(html.contains(r#"is-readonly" draggable="false""#));

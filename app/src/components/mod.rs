@@ -12,6 +12,7 @@ mod delivery;
 mod form;
 mod format;
 mod live;
+mod people;
 mod rendered;
 #[cfg(feature = "ssr")]
 mod static_html;
@@ -32,6 +33,7 @@ pub use form::{
 };
 pub use format::{column_name, escaped, human_duration, short_time, textarea_text, web_link};
 pub use live::{Catch, LiveUpdates, Notice, triage};
+pub use people::{Avatar, initials, owners_html, person_name};
 pub use rendered::RenderedView;
 #[cfg(feature = "ssr")]
 pub use static_html::StaticHtml;

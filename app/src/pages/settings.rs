@@ -161,7 +161,8 @@ fn Settings(
                 <p class="help">
                     "A move or a new card that would break a limit is refused everywhere (board, API, integrations) unless someone gives a reason to override it; overrides are recorded on the card. "
                     "The committed area is every " <em>"active"</em> " column together (Standard lane). "
-                    "Of its capacity, the tech-debt share is reserved for tech-debt cards: other work may fill only the rest."
+                    "Of its capacity, the tech-debt share is reserved for tech-debt cards: other work may fill only the rest. "
+                    "Cards per person in progress limits how many cards in active columns each person may own: stop starting, start finishing."
                 </p>
                 <PostForm action=policy attr:class="row-form policy-form">
                     <input type="hidden" name="slug" value=policy_slug/>
@@ -179,6 +180,11 @@ fn Settings(
                         "Expedite limit per column"
                         <input name="expedite_limit" type="number" min="1" max="999" placeholder="none"
                             value=current.expedite_limit.map(|c| c.to_string()).unwrap_or_default()/>
+                    </label>
+                    <label>
+                        "Cards per person in progress"
+                        <input name="person_wip_limit" type="number" min="1" max="999" placeholder="none"
+                            value=current.person_wip_limit.map(|c| c.to_string()).unwrap_or_default()/>
                     </label>
                     <label class="check">
                         <input name="expedite_counts_toward_wip" type="checkbox" value="on" checked=current.expedite_counts_toward_wip/>

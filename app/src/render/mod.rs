@@ -3,6 +3,7 @@
 //! never import a page, and the browser bundle carries none of this code.
 
 mod account;
+mod card;
 mod card_history;
 mod delivery;
 mod finished;
@@ -10,6 +11,7 @@ mod people;
 mod retro;
 
 pub use account::account_html;
+pub use card::{CardPageData, card_html};
 pub use card_history::card_history_html;
 pub use delivery::delivery_view;
 pub use finished::finished_html;

@@ -79,6 +79,21 @@ pub fn after_move(request: &MoveCard, answer: Result<&Card, &AppError>) {
     redirect(&to);
 }
 
+/// Sends a plain form of server function `S` back to its page with `error` (as server_fn
+/// does) and `extra` in the page's query: what the page needs to offer the form again (the
+/// person a refused assignment was for, say). Nothing for a call from the page's code, or
+/// without a `Referer`.
+pub fn back_with_error<S: ServerFn>(error: &AppError, extra: (&str, &str)) {
+    let Some(referer) = form_page() else {
+        return;
+    };
+    let page = without_keys(&referer, &[ERROR_PATH, ERROR, extra.0]);
+    let page = with_pair(&page, extra.0, extra.1);
+    if let Ok(url) = ServerFnUrlError::new(S::PATH, error.clone()).to_url(&page) {
+        redirect(url.as_str());
+    }
+}
+
 /// Redirects to `to` when it is a valid `Location` (leptos_axum's `redirect` would panic on
 /// one that is not); otherwise server_fn's own redirect stands.
 fn redirect(to: &str) {

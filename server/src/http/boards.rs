@@ -111,3 +111,43 @@ pub async fn set_policy(
         boards::set_policy(state.store(), &caller.0, &board, &policy).await?,
     ))
 }
+
+/// A member of a board, as the API shows them: whom cards can be assigned to.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct BoardMember {
+    /// Their user id (what `assignees` takes).
+    pub id: domain::UserId,
+    /// Their name.
+    pub name: String,
+    /// Their sign-in address.
+    pub email: String,
+    /// `viewer`, `member` or `admin`: members and admins may own cards.
+    pub role: domain::access::Role,
+}
+
+/// The board's members, by name.
+#[utoipa::path(get, path = "/boards/{board}/members", tag = "boards",
+    params(("board" = String, Path, description = "Board slug or id")),
+    responses(
+        (status = 200, description = "The members", body = [BoardMember]),
+        (status = 404, description = "No such board", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn board_members(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(board): Path<String>,
+) -> Result<Json<Vec<BoardMember>>, ApiError> {
+    let board = BoardRef::parse(&board);
+    let page = application::people::members(state.store(), &caller.0, &board).await?;
+    Ok(Json(
+        page.members
+            .into_iter()
+            .map(|m| BoardMember {
+                id: m.user.id,
+                name: m.user.name,
+                email: m.user.email,
+                role: m.role,
+            })
+            .collect(),
+    ))
+}

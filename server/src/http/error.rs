@@ -109,6 +109,9 @@ pub struct Problem {
     /// Tech-debt allocation: tech-debt cards holding committed slots.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub debt_cards: Option<u32>,
+    /// Per-person WIP limit: whose limit, and the cards they own in active columns.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub person: Option<domain::policy::PersonLoad>,
     /// Policy refusals: every rule broken, with its numbers. Resend with `override_reason`
     /// to force the change.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -210,6 +213,7 @@ impl ApiError {
             current: first.map(|v| v.current),
             reserved: first.and_then(|v| v.reserved),
             debt_cards: first.and_then(|v| v.debt_cards),
+            person: first.and_then(|v| v.person.clone()),
             violations: match self {
                 Self::Policy(v) => Some(v.clone()),
                 _ => None,

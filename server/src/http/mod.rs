@@ -181,6 +181,7 @@ pub fn router(state: AppState) -> Router {
     let v1 = OpenApiRouter::new()
         .routes(routes!(boards::list_boards, boards::create_board))
         .routes(routes!(boards::get_board))
+        .routes(routes!(boards::board_members))
         .routes(routes!(boards::set_columns))
         .routes(routes!(boards::set_policy))
         .routes(routes!(metrics::metrics))

@@ -3,6 +3,7 @@
 //! handled by delegation (see `components::card_tile`).
 
 use chrono::{DateTime, Utc};
+use domain::people::Person;
 use domain::{Column, ColumnKind, Lane};
 use leptos::prelude::*;
 
@@ -25,6 +26,8 @@ pub fn Cell(
     dragging: RwSignal<Option<String>>,
     mover: Mover,
     can_move: bool,
+    /// The board's people, for the owners' names.
+    people: StoredValue<Vec<Person>>,
 ) -> impl IntoView {
     let over = RwSignal::new(false);
     let column_id = column.id.to_string();
@@ -66,17 +69,20 @@ pub fn Cell(
             },
             (count, false) => Untold::Later { count, href: &href },
         };
-        tiles_html(
-            &shown,
-            &TileContext {
-                slug: &slug,
-                left: left.as_ref(),
-                right: right.as_ref(),
-                now,
-                can_move,
-            },
-            untold,
-        )
+        people.with_value(|people| {
+            tiles_html(
+                &shown,
+                &TileContext {
+                    slug: &slug,
+                    left: left.as_ref(),
+                    right: right.as_ref(),
+                    now,
+                    can_move,
+                    people,
+                },
+                untold,
+            )
+        })
     };
     let on_drop = {
         let (column_id, lane_id) = (column_id.clone(), lane_id.clone());

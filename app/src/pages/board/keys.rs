@@ -223,7 +223,10 @@ mod tests {
         let (expedite, standard) = (board.lanes[0].id, board.lanes[1].id);
         let id = CardId::new();
         let model = BoardModel::new(BoardSnapshot {
+            me: None,
+            people: Vec::new(),
             cards: vec![TileCard {
+                assignees: Vec::new(),
                 id,
                 number: 1,
                 title: "A card".into(),

@@ -14,11 +14,13 @@ mod cell;
 mod head;
 mod keys;
 mod model;
+mod people;
 mod sync;
 
 use domain::CardType;
 use domain::access::Role;
-use domain::{Column, ColumnId, Severity};
+use domain::people::Person;
+use domain::{Column, ColumnId, Severity, UserId};
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -26,6 +28,7 @@ use leptos_meta::Title;
 use self::cell::Cell;
 use self::head::{BoardTabs, Capacity, ColumnHeader, TypeMix};
 use self::model::BoardModel;
+use self::people::PeopleBar;
 use self::sync::Sync;
 use super::slug_param;
 use crate::api::{BoardSnapshot, CreateCard, MoveCard, REFUSED_MOVE, get_board, refused_move};
@@ -168,6 +171,8 @@ fn BoardView(snapshot: BoardSnapshot, live: Live, forms: BoardForms) -> impl Int
         snapshot.board.slug.clone(),
         snapshot.board.description.clone(),
     );
+    let people = StoredValue::new(snapshot.people.clone());
+    let me = snapshot.me;
     let model = RwSignal::new(BoardModel::new(snapshot));
     // The card being dragged, if any: changes heard wait until the drop, as redrawing a
     // cell under a drag would lose it.
@@ -252,6 +257,7 @@ fn BoardView(snapshot: BoardSnapshot, live: Live, forms: BoardForms) -> impl Int
                             dragging
                             mover
                             can_move=can_edit
+                            people
                         />
                     }
                 })
@@ -301,12 +307,13 @@ fn BoardView(snapshot: BoardSnapshot, live: Live, forms: BoardForms) -> impl Int
                 <h1 title=description.clone()>{name.clone()}</h1>
                 <BoardTabs slug=slug.clone() is_admin current="Board"/>
                 {can_edit.then(|| view! {
-                    <NewCardForm slug=slug.clone() columns=columns.clone() create_action can_override=is_admin/>
+                    <NewCardForm slug=slug.clone() columns=columns.clone() create_action can_override=is_admin people me/>
                 })}
             </div>
             <div class="board-status">
                 <Capacity model policy/>
                 <TypeMix model/>
+                <PeopleBar model slug=slug.clone()/>
             </div>
             <nav class="column-switcher" aria-label="Columns">{switcher}</nav>
             <div class="board-scroll">
@@ -407,8 +414,27 @@ fn NewCardForm(
     create_action: FormAction<CreateCard>,
     /// Board admins may force a card in past a flow policy with a reason.
     can_override: bool,
+    /// Who may own the card.
+    people: StoredValue<Vec<Person>>,
+    /// The viewer, offered first.
+    me: Option<UserId>,
 ) -> impl IntoView {
     let created = move || create_action.value().get();
+    let owners = people.with_value(|people| {
+        let mut sorted: Vec<&Person> = people.iter().collect();
+        sorted.sort_by_key(|p| Some(p.id) != me);
+        sorted
+            .into_iter()
+            .map(|p| {
+                let label = if Some(p.id) == me {
+                    format!("{} (me)", p.name)
+                } else {
+                    p.name.clone()
+                };
+                view! { <option value=p.id.to_string()>{label}</option> }
+            })
+            .collect_view()
+    });
     view! {
         <details class="new-card" open=move || matches!(created(), Some(Err(_)))>
             <summary class="button primary">"+ New card"</summary>
@@ -440,6 +466,13 @@ fn NewCardForm(
                                 }
                             })
                             .collect_view()}
+                    </select>
+                </label>
+                <label>
+                    "Owner"
+                    <select name="assignee">
+                        <option value="">"Nobody yet"</option>
+                        {owners}
                     </select>
                 </label>
                 <label>

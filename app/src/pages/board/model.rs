@@ -11,8 +11,9 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
+use domain::people::Person;
 use domain::policy::TechDebtShare;
-use domain::{Board, CardId, CardType, ColumnId, ColumnKind, LaneId};
+use domain::{Board, CardId, CardType, ColumnId, ColumnKind, LaneId, UserId};
 
 use crate::api::{BoardSnapshot, TileCard};
 
@@ -34,6 +35,10 @@ pub struct BoardModel {
     cells: HashMap<(ColumnId, LaneId), CellCards>,
     /// Tech-debt share of recently finished work.
     pub tech_debt: TechDebtShare,
+    /// The members who may own cards: the names on the avatars.
+    pub people: Vec<Person>,
+    /// The viewer, when signed in.
+    pub me: Option<UserId>,
 }
 
 /// What puts a card back where it was if the server refuses its move.
@@ -65,6 +70,8 @@ impl BoardModel {
             cards,
             tech_debt,
             hidden,
+            people,
+            me,
             ..
         } = snapshot;
         let mut cells: HashMap<(ColumnId, LaneId), CellCards> = HashMap::new();
@@ -85,7 +92,22 @@ impl BoardModel {
             board,
             cells,
             tech_debt,
+            people,
+            me,
         }
+    }
+
+    /// The cards `user` owns in active columns: their load against the per-person WIP limit
+    /// (every such card is on the page: only finished cards are left out).
+    pub fn load(&self, user: UserId) -> usize {
+        self.tiles()
+            .filter(|t| t.assignees.contains(&user))
+            .filter(|t| {
+                self.board
+                    .column(t.column_id)
+                    .is_some_and(|c| c.kind == ColumnKind::Active)
+            })
+            .count()
     }
 
     /// One cell's tiles (empty when it has none).

@@ -18,7 +18,25 @@ pub fn retro_view(report: crate::api::RetroReport) -> RetroView {
     let (from, to) = (report.retro.from, report.retro.to);
     let (prev_from, prev_to) = (report.previous.from, report.previous.to);
     let slug = report.slug.clone();
-    let csv = format!("/api/v1/boards/{slug}/metrics.csv?from={from}&to={to}");
+    let whose = report
+        .assignee
+        .map(|id| format!("&assignee={id}"))
+        .unwrap_or_default();
+    let csv = format!("/api/v1/boards/{slug}/metrics.csv?from={from}&to={to}{whose}");
+    let narrowed = report.assignee.map(|id| {
+        format!(
+            " · {}'s cards only",
+            crate::components::person_name(&report.people, id)
+        )
+    });
+    let people = report
+        .people
+        .iter()
+        .map(|p| {
+            let chosen = Some(p.id) == report.assignee;
+            view! { <option value=p.id.to_string() selected=chosen>{p.name.clone()}</option> }
+        })
+        .collect_view();
     // Each part is type-erased: one view type for the whole page overflows the compiler.
     let head = view! {
         <div class="board-head">
@@ -29,11 +47,18 @@ pub fn retro_view(report: crate::api::RetroReport) -> RetroView {
                     "{} – {}, compared with {} – {}",
                     from.format("%b %-d, %Y"), to.format("%b %-d, %Y"),
                     prev_from.format("%b %-d"), prev_to.format("%b %-d")
-                )}</p>
+                )}{narrowed}</p>
             </div>
             <form method="get" action=format!("/boards/{slug}/retro") class="inline-form period-form" aria-label="Period">
                 <label>"From" <input type="date" name="from" value=from.to_string()/></label>
                 <label>"To" <input type="date" name="to" value=to.to_string()/></label>
+                <label>
+                    "Whose cards"
+                    <select name="assignee">
+                        <option value="">"Everyone's"</option>
+                        {people}
+                    </select>
+                </label>
                 <button type="submit">"Show"</button>
                 <a class="button" href=csv download>"Throughput CSV"</a>
             </form>

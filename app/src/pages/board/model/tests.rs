@@ -18,6 +18,7 @@ fn board() -> Board {
 
 fn tile(board: &Board, column: usize, position: f64, card_type: CardType) -> TileCard {
     TileCard {
+        assignees: Vec::new(),
         id: CardId::new(),
         number: position as i64,
         title: format!("card at {position}"),
@@ -46,6 +47,8 @@ fn model(board: &Board, cards: Vec<TileCard>, hidden: Vec<HiddenCards>) -> Board
         },
         role: domain::access::Role::Member,
         hidden,
+        people: Vec::new(),
+        me: None,
     })
 }
 
