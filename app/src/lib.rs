@@ -48,8 +48,8 @@ use leptos_router::{
 use crate::components::{Auth, DemoBanner, RequireSignIn, UserMenu};
 use crate::pages::{
     AccountPage, BoardMembersPage, BoardPage, BoardTokensPage, BoardsPage, CardPage, DeliveryPage,
-    FinishedPage, InstanceTokensPage, LoginPage, NotFound, RetroPage, SettingsPage, SetupPage,
-    UsersPage,
+    FinishedPage, InboxPage, InstanceTokensPage, LoginPage, NotFound, RetroPage, SettingsPage,
+    SetupPage, UsersPage,
 };
 
 /// The HTML document around the app; the server renders it for every page. `stylesheet` is
@@ -130,6 +130,7 @@ pub fn App() -> impl IntoView {
                     <ParentRoute path=path!("") view=RequireSignIn ssr=SsrMode::Async>
                         <Route path=path!("/") view=BoardsPage ssr=SsrMode::Async/>
                         <Route path=path!("/account") view=AccountPage ssr=SsrMode::Async/>
+                        <Route path=path!("/inbox") view=InboxPage ssr=SsrMode::Async/>
                         <Route path=path!("/admin/users") view=UsersPage ssr=SsrMode::Async/>
                         <Route
                             path=path!("/admin/tokens")

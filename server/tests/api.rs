@@ -703,6 +703,121 @@ async fn owners_over_the_api(s: &TestServer) {
     problem(r, StatusCode::UNPROCESSABLE_ENTITY, "validation").await;
 }
 
+/// Comments over the REST API: written by members and tokens that may write, read by
+/// readers, edited by their author only, deleted by their author or an admin, a page at a
+/// time; empty and over-long texts are 422 with nothing stored.
+async fn comments_over_the_api(s: &TestServer) {
+    use domain::access::Scope;
+    let board = create_board(s, "Talk").await;
+    let id = domain::BoardId(board["id"].as_str().unwrap().parse().unwrap());
+    let r = s
+        .post_json(
+            "/api/v1/boards/talk/cards",
+            &json!({"title": "Discussed", "card_type": "feature"}),
+        )
+        .await;
+    let card: Value = r.json().await.unwrap();
+    let path = format!("/api/v1/cards/{}/comments", card["id"].as_str().unwrap());
+    let client = |scopes: &'static [Scope]| async move {
+        common::bearer_client(&common::token(s.store.as_ref(), scopes, Some(id)).await)
+    };
+    let (reader, writer, other) = (
+        client(&[Scope::BoardsRead]).await,
+        client(&[Scope::BoardsWrite]).await,
+        client(&[Scope::BoardsWrite]).await,
+    );
+    let post = |c: &reqwest::Client, body: Value| {
+        let (c, url) = (c.clone(), s.url(&path));
+        async move { c.post(url).json(&body).send().await.unwrap() }
+    };
+    for (body, why) in [
+        (json!({"body": "  \n "}), "empty"),
+        (json!({"body": "x".repeat(20_001)}), "too long"),
+    ] {
+        let r = post(&writer, body).await;
+        let problem = problem(r, StatusCode::UNPROCESSABLE_ENTITY, "validation").await;
+        assert_eq!(problem["field"], "body", "{why}");
+    }
+    let r = post(&reader, json!({"body": "readers may not"})).await;
+    problem(r, StatusCode::FORBIDDEN, "forbidden").await;
+    let r = post(&writer, json!({"body": "first"})).await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let first: Value = r.json().await.unwrap();
+    let one = format!("{path}/{}", first["id"].as_str().unwrap());
+    assert_eq!(first["author"]["kind"], "token");
+    // Only its author edits it; another writer may not, nor delete it.
+    let r = other
+        .patch(s.url(&one))
+        .json(&json!({"body": "mine now"}))
+        .send()
+        .await
+        .unwrap();
+    problem(r, StatusCode::FORBIDDEN, "forbidden").await;
+    let r = other.delete(s.url(&one)).send().await.unwrap();
+    problem(r, StatusCode::FORBIDDEN, "forbidden").await;
+    let r = writer
+        .patch(s.url(&one))
+        .json(&json!({"body": "first, edited"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.json::<Value>().await.unwrap()["edited_at"].is_string());
+    // Fifty more: two pages, oldest first; the card counts them.
+    for i in 0..50 {
+        assert_eq!(
+            post(&writer, json!({"body": format!("c{i}")}))
+                .await
+                .status(),
+            StatusCode::CREATED
+        );
+    }
+    let page1: Value = reader
+        .get(s.url(&path))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (page1["total"].as_u64(), page1["pages"].as_u64()),
+        (Some(51), Some(2))
+    );
+    assert_eq!(page1["comments"][0]["body"], "first, edited");
+    let page2: Value = reader
+        .get(s.url(&format!("{path}?page=2")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page2["comments"].as_array().unwrap().len(), 1);
+    assert_eq!(page2["comments"][0]["body"], "c49");
+    // An admin deletes any comment; it stays in the list without its text.
+    let r = s
+        .send_json(reqwest::Method::DELETE, &one, &json!(null))
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = s
+        .send_json(reqwest::Method::DELETE, &one, &json!(null))
+        .await;
+    problem(r, StatusCode::NOT_FOUND, "not-found").await;
+    let page1: Value = s.get_json(&path).await;
+    assert_eq!(page1["comments"][0]["body"], "");
+    assert!(page1["comments"][0]["deleted_at"].is_string());
+    let stored: Value = s
+        .get_json(&format!("/api/v1/cards/{}", card["id"].as_str().unwrap()))
+        .await;
+    assert_eq!(stored["comment_count"], 50);
+    // A comment of another card is not found under this one; tokens have no inbox.
+    let r = s.get(&format!("{path}/{}", domain::CommentId::new())).await;
+    assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED);
+    let r = s.get("/api/v1/inbox").await;
+    problem(r, StatusCode::FORBIDDEN, "forbidden").await;
+}
+
 async fn run_all(db: TestDb) {
     let s = TestServer::start(&db).await;
     boards_and_cards_round_trip(&s).await;
@@ -711,6 +826,7 @@ async fn run_all(db: TestDb) {
     wip_limit_holds_under_concurrency(&s).await;
     metrics_from_imported_history(&s).await;
     owners_over_the_api(&s).await;
+    comments_over_the_api(&s).await;
     s.stop().await.expect("clean shutdown");
 }
 

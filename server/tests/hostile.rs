@@ -406,6 +406,23 @@ async fn hostile_text_is_inert(db: &TestDb) {
         "12,000 characters shown whole"
     );
 
+    // A comment goes through the same sanitising as a description: the markup in it, the
+    // handlers and scripts, are gone from its page; its text comes back from the API as sent.
+    let comments = format!("/api/v1/cards/{}/comments", html["id"].as_str().unwrap());
+    let r = s
+        .post_json(&comments, &json!({ "body": HTML_DESCRIPTION }))
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let stored: Value = s.get_json(&comments).await;
+    assert_eq!(stored["comments"][0]["body"], HTML_DESCRIPTION);
+    let detail = page(format!("/boards/hostile/cards/{}", html["number"])).await;
+    assert_inert("card with a hostile comment", &detail);
+    assert_eq!(
+        detail.matches("<b>bold</b>").count(),
+        2,
+        "description and comment"
+    );
+
     // The retrospective's charts name cards in SVG <title> tooltips: escaped there too.
     let retro = page("/boards/hostile/retro".into()).await;
     assert_inert("retro", &retro);

@@ -117,16 +117,20 @@ pub async fn owners_to_be(
     store: &dyn Store,
     board: BoardId,
 ) -> Result<Vec<domain::people::Person>, crate::ports::StoreError> {
-    Ok(store
-        .board_members(board)
-        .await?
-        .into_iter()
+    Ok(owners_among(&store.board_members(board).await?))
+}
+
+/// Those of `members` who may own cards (members and admins, not viewers or disabled
+/// accounts).
+pub fn owners_among(members: &[domain::access::Member]) -> Vec<domain::people::Person> {
+    members
+        .iter()
         .filter(|m| m.role >= Role::Member && !m.user.disabled)
         .map(|m| domain::people::Person {
             id: m.user.id,
-            name: m.user.name,
+            name: m.user.name.clone(),
         })
-        .collect())
+        .collect()
 }
 
 /// A live view's subscription to one board's changes.

@@ -148,7 +148,14 @@ pub struct CardView {
     pub own_service_causes: usize,
     /// The board's members who may own cards (members and admins), by name.
     pub members: Vec<domain::people::Person>,
+    /// Everyone on the board who can be mentioned in a comment.
+    pub mentionable: Vec<domain::comment::Mentionable>,
+    /// The card's comments, oldest first (the first [`CARD_PAGE_COMMENTS`]).
+    pub comments: Vec<domain::comment::Comment>,
 }
+
+/// How many comments a card's page shows; the API pages through any number.
+pub const CARD_PAGE_COMMENTS: usize = 500;
 
 /// How many deployments an incident's page offers as its cause.
 const CAUSES_OFFERED: usize = 50;
@@ -171,8 +178,21 @@ pub async fn card_view(
     } else {
         (Vec::new(), 0)
     };
-    let members = crate::boards::owners_to_be(store, board_id).await?;
+    let all = store.board_members(board_id).await?;
+    let members = crate::boards::owners_among(&all);
+    let mentionable = all
+        .into_iter()
+        .filter(|m| !m.user.disabled)
+        .map(|m| domain::comment::Mentionable {
+            id: m.user.id,
+            name: m.user.name,
+            email: m.user.email,
+        })
+        .collect();
+    let (comments, _) = store.comments(card.id, 0, CARD_PAGE_COMMENTS).await?;
     Ok(CardView {
+        mentionable,
+        comments,
         board: layout,
         card,
         events,

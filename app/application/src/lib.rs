@@ -16,6 +16,7 @@
 //! - [`account`]: one's own account: who is signed in, the first admin, a password change.
 //! - [`operator`]: what the command line does with the operator's authority.
 //! - [`cards`], [`boards`], [`incidents`]: the use cases of the board.
+//! - [`comments`]: comments on cards, and one's inbox.
 //! - [`deployments`]: deployments reported by CI/CD.
 //! - [`people`]: board members, accounts and API tokens.
 //! - [`reports`]: flow metrics, the delivery view, the retrospective, history import.
@@ -28,6 +29,7 @@ pub mod account;
 pub mod boards;
 pub mod cards;
 pub mod changes;
+pub mod comments;
 pub mod delivery;
 pub mod deployments;
 pub mod error;

@@ -166,6 +166,9 @@ pub struct Card {
     /// Who owns the card (members of its board), in the order they were assigned.
     #[serde(default)]
     pub assignees: Vec<crate::ids::UserId>,
+    /// How many comments it has (deleted ones left out).
+    #[serde(default)]
+    pub comment_count: u32,
 }
 
 /// Test support (feature `test-support`).
@@ -201,6 +204,7 @@ impl Card {
             link: None,
             caused_by: None,
             assignees: Vec::new(),
+            comment_count: 0,
         }
     }
 }

@@ -53,6 +53,10 @@ pub struct Actor {
     pub kind: ActorKind,
     /// Its name as people read it (user name, token name, integration name).
     pub name: String,
+    /// The person's account, when a person acts: so that nobody is told of their own doing.
+    /// Not stored in the log (the name is).
+    #[serde(skip)]
+    pub user_id: Option<crate::ids::UserId>,
 }
 
 impl Actor {
@@ -61,6 +65,7 @@ impl Actor {
         Self {
             kind: ActorKind::User,
             name: name.into(),
+            user_id: None,
         }
     }
 
@@ -69,6 +74,7 @@ impl Actor {
         Self {
             kind: ActorKind::System,
             name: name.into(),
+            user_id: None,
         }
     }
 
@@ -77,6 +83,7 @@ impl Actor {
         Self {
             kind: ActorKind::Integration,
             name: name.into(),
+            user_id: None,
         }
     }
 
@@ -85,6 +92,7 @@ impl Actor {
         Self {
             kind: ActorKind::Token,
             name: name.into(),
+            user_id: None,
         }
     }
 }

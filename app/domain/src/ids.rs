@@ -72,3 +72,11 @@ id_type!(
     /// Identifies an action item of a retrospective.
     ActionItemId
 );
+id_type!(
+    /// Identifies a comment on a card.
+    CommentId
+);
+id_type!(
+    /// Identifies an entry of someone's inbox.
+    NotificationId
+);

@@ -5,6 +5,8 @@
 //! - [`access`]: roles, API token scopes, and the one `authorize` decision; account rules.
 //! - [`board`]: boards, columns, lanes and their settings.
 //! - [`card`]: cards, their types, incident details, and validation of what users send.
+//! - [`comment`]: comments on cards, `@mentions` in them.
+//! - [`inbox`]: what someone is told about: assignments, mentions, comments, blocks, incidents.
 //! - [`clock`]: how far ahead of the server's clock a reported time may lie.
 //! - [`delivery`]: deployments from CI/CD, the DORA four keys with bands and trend, the value
 //!   stream from first column to production.
@@ -28,6 +30,7 @@ pub mod access;
 pub mod board;
 pub mod card;
 pub mod clock;
+pub mod comment;
 pub mod delivery;
 pub mod error;
 pub mod event;
@@ -35,6 +38,7 @@ pub mod forecast;
 pub mod history;
 pub mod ids;
 pub mod import;
+pub mod inbox;
 pub mod incident;
 pub mod metrics;
 pub mod people;
@@ -49,4 +53,6 @@ pub use card::{Card, CardPatch, CardType, MoveRequest, NewCard, Severity};
 pub use error::DomainError;
 pub use event::{Actor, ActorKind, CardEvent, EventKind};
 pub use history::{ColumnVisit, column_visits};
-pub use ids::{ActionItemId, BoardId, CardId, ColumnId, LaneId, TokenId, UserId};
+pub use ids::{
+    ActionItemId, BoardId, CardId, ColumnId, CommentId, LaneId, NotificationId, TokenId, UserId,
+};

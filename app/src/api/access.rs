@@ -49,6 +49,7 @@ pub async fn get_members_html(
         &[SetMember::PATH, RemoveMember::PATH],
     );
     Ok(crate::api::RenderedPage {
+        live: None,
         html: crate::render::members_html(&slug, &members, error),
         board_name: members.board_name,
     })
@@ -177,6 +178,7 @@ pub async fn get_users_html(
         &[CreateUser::PATH, SetUserFlags::PATH],
     );
     Ok(crate::api::RenderedPage {
+        live: None,
         html: crate::render::users_html(&users, caller.user_id(), created, error),
         board_name: String::new(),
     })

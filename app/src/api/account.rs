@@ -12,6 +12,9 @@ pub struct WhoAmI {
     pub session: Option<SessionUser>,
     /// No account exists yet and this request may create the first (loopback only).
     pub setup_open: bool,
+    /// How many of the signed-in person's inbox entries are unread.
+    #[serde(default)]
+    pub unread: u64,
 }
 
 /// The signed-in person, if any.
@@ -22,7 +25,12 @@ pub async fn whoami() -> Result<WhoAmI, AppError> {
     let auth = request_auth();
     let me = application::account::whoami(store.as_ref(), auth.principal.as_ref(), auth.is_local())
         .await?;
+    let unread = match auth.principal.as_ref() {
+        Some(principal) => application::comments::unread(store.as_ref(), principal).await?,
+        None => 0,
+    };
     Ok(WhoAmI {
+        unread,
         session: me.user.map(|user| SessionUser {
             user,
             demo: auth.demo,
@@ -111,6 +119,7 @@ pub async fn get_account_html(
     );
     let changed = changed.is_some() && error.is_none();
     Ok(crate::api::RenderedPage {
+        live: None,
         html: crate::render::account_html(session.as_ref(), changed, error),
         board_name: String::new(),
     })

@@ -78,6 +78,13 @@ pub struct TileCard {
     /// Who owns it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub assignees: Vec<domain::UserId>,
+    /// How many comments it has.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub comment_count: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 impl From<Card> for TileCard {
@@ -96,6 +103,7 @@ impl From<Card> for TileCard {
             column_entered_at: card.column_entered_at,
             position: card.position,
             assignees: card.assignees,
+            comment_count: card.comment_count,
         }
     }
 }
@@ -434,6 +442,7 @@ pub async fn get_finished(
     let finished =
         application::boards::finished_cards(store.as_ref(), &caller, &board, lane, page).await?;
     Ok(FinishedView {
+        live: None,
         html: crate::render::finished_html(&slug, &finished),
         board_name: finished.board.name,
     })

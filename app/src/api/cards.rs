@@ -238,6 +238,8 @@ pub async fn get_card_html(
         .parse::<i64>()
         .map_err(|_| AppError::NotFound(format!("There is no card #{number}.")))?;
     let board_ref = domain::board::BoardRef::Slug(slug);
+    // Before the read: the live stream compares it with the board's last change.
+    let now = Utc::now();
     let application::cards::CardView {
         board,
         card,
@@ -246,8 +248,9 @@ pub async fn get_card_html(
         causes,
         own_service_causes,
         members,
+        mentionable,
+        comments,
     } = application::cards::card_view(store.as_ref(), &caller, &board_ref, number).await?;
-    let now = Utc::now();
     let causes = causes
         .into_iter()
         .enumerate()
@@ -267,6 +270,9 @@ pub async fn get_card_html(
         SetBlocked::PATH,
         SetCardCause::PATH,
         SetAssignee::PATH,
+        crate::api::AddComment::PATH,
+        crate::api::EditComment::PATH,
+        crate::api::DeleteComment::PATH,
     ];
     let error = crate::components::came_back_with(error_path.as_deref(), error.as_deref(), &paths)
         .zip(error_path)
@@ -282,9 +288,27 @@ pub async fn get_card_html(
         })
         .collect();
     let title = format!("#{} {}", card.number, card.title);
+    let slug = board.slug.clone();
+    let mention_href = |id: domain::UserId| format!("/boards/{slug}?owner={id}");
+    let me = application::comments::author_of(&caller);
+    let timeline: Vec<crate::render::TimelineEntry> = comments
+        .iter()
+        .map(|c| {
+            let mine = c.author.kind == me.kind && c.author.id == me.id;
+            let body = crate::ssr::render_comment(&c.body, &mentionable, mention_href);
+            crate::render::TimelineEntry {
+                at: c.created_at,
+                html: crate::render::comment_html(
+                    c,
+                    &body,
+                    (mine, mine || role >= domain::access::Role::Admin),
+                ),
+            }
+        })
+        .collect();
     let data = crate::render::CardPageData {
         description_html: crate::ssr::render_markdown(&card.description),
-        history_html: crate::render::card_history_html(&board, &events, now),
+        history_html: crate::render::card_timeline_html(&board, &events, &timeline, now),
         people: members,
         former,
         me: caller.user_id(),
@@ -296,6 +320,10 @@ pub async fn get_card_html(
         causes,
     };
     Ok(CardView {
+        live: Some(crate::api::LivePage {
+            card_id: data.card.id,
+            read_at: now,
+        }),
         html: crate::render::card_html(&data),
         board_name: title,
     })

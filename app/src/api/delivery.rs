@@ -20,6 +20,18 @@ pub struct RenderedPage {
     pub board_name: String,
     /// The page, rendered on the server.
     pub html: String,
+    /// For a page that follows its board live (a card's): what it shows and when it was read.
+    #[serde(default)]
+    pub live: Option<LivePage>,
+}
+
+/// What a live server-rendered page shows, for its live stream to tell what concerns it.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LivePage {
+    /// The card the page shows.
+    pub card_id: domain::CardId,
+    /// When the server read it.
+    pub read_at: chrono::DateTime<chrono::Utc>,
 }
 
 /// The delivery dashboard, rendered on the server.

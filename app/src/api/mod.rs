@@ -7,6 +7,7 @@ pub mod account;
 pub mod boards;
 pub mod cards;
 pub mod codec;
+pub mod comments;
 pub mod delivery;
 pub mod retro;
 
@@ -14,5 +15,6 @@ pub use access::*;
 pub use account::*;
 pub use boards::*;
 pub use cards::*;
+pub use comments::*;
 pub use delivery::*;
 pub use retro::*;

@@ -129,6 +129,14 @@ fn tile(out: &mut String, card: &TileCard, context: &TileContext<'_>) {
         escape_text(out, service);
         out.push_str("</span>");
     }
+    if card.comment_count > 0 {
+        let n = card.comment_count;
+        let what = if n == 1 { "comment" } else { "comments" };
+        let _ = write!(
+            out,
+            r#"<span class="comment-count" title="{n} {what}"><span aria-hidden="true">💬 </span>{n}<span class="visually-hidden"> {what}</span></span>"#
+        );
+    }
     owners_html(out, &card.assignees, context.people);
     if context.can_move {
         move_buttons(out, card, context);
@@ -234,6 +242,7 @@ mod tests {
             column_entered_at: "2026-12-01T10:00:00Z".parse().unwrap(),
             position: 1.0,
             assignees: Vec::new(),
+            comment_count: 2,
         }
     }
 
@@ -273,6 +282,7 @@ mod tests {
         assert!(html.contains("Blocked: &lt;b&gt;vendor&lt;/b&gt;</p>"));
         assert!(html.contains(r#"<span class="service">api &amp; "db"</span>"#));
         assert!(html.contains(r#"<span class="age" title="Time in this column">3h</span>"#));
+        assert!(html.contains(r#"title="2 comments"><span aria-hidden="true">💬 </span>2<span class="visually-hidden"> comments</span>"#));
         assert!(html.contains(&format!(
             r#"value="{}" class="move-btn move-left" title="Move #7 to Ready &quot;now&quot;"><span aria-hidden="true">◀</span><span class="visually-hidden">Move #7 to Ready &quot;now&quot;</span>"#,
             left.id

@@ -31,7 +31,9 @@ pub use form::post_fields;
 pub use form::{
     ERROR, ERROR_PATH, FormAction, PostForm, came_back_with, forget_form_outcome, url_error,
 };
-pub use format::{column_name, escaped, human_duration, short_time, textarea_text, web_link};
+pub use format::{
+    column_name, escape_text, escaped, human_duration, short_time, textarea_text, web_link,
+};
 pub use live::{Catch, LiveUpdates, Notice, triage};
 pub use people::{Avatar, initials, owners_html, person_name};
 pub use rendered::RenderedView;

@@ -11,7 +11,10 @@ use leptos::either::Either;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 
-use crate::api::{CauseChoice, SetAssignee, SetBlocked, SetCardCause, UpdateCard};
+use crate::api::{
+    AddComment, CauseChoice, DeleteComment, EditComment, SetAssignee, SetBlocked, SetCardCause,
+    UpdateCard,
+};
 use crate::components::{
     Avatar, SeverityBadge, StaticHtml, TypeBadge, column_name, short_time, textarea_text, web_link,
 };
@@ -42,6 +45,67 @@ pub struct CardPageData {
     /// The person an assignment refused by their WIP limit was for (the override form
     /// offers them again).
     pub refused_owner: Option<UserId>,
+}
+
+/// A comment as the card's timeline shows it: `body_html` its rendered text; whether the
+/// viewer may edit it (its author) and delete it (its author, a board admin).
+pub fn comment_html(
+    comment: &domain::comment::Comment,
+    body_html: &str,
+    (may_edit, may_delete): (bool, bool),
+) -> String {
+    let id = comment.id.to_string();
+    let at = view! {
+        <time datetime=comment.created_at.to_rfc3339()>{short_time(comment.created_at)}</time>
+        <span class="actor">{comment.author.name.clone()}</span>
+    };
+    if let Some(deleted_at) = comment.deleted_at {
+        let by = comment.deleted_by.clone().unwrap_or_default();
+        return view! {
+            <li class="comment deleted" id=format!("comment-{id}")>
+                {at}
+                <span class="what">{format!("commented; deleted by {by}, {}", short_time(deleted_at))}</span>
+            </li>
+        }
+        .to_static_html();
+    }
+    let edited = comment
+        .edited_at
+        .map(|t| format!(" (edited {})", short_time(t)));
+    let edit = may_edit.then(|| {
+        view! {
+            <details class="comment-edit">
+                <summary>"Edit"</summary>
+                <form action=EditComment::url() method="post" class="stack-form" aria-label="Edit comment">
+                    <input type="hidden" name="comment_id" value=id.clone()/>
+                    <label>
+                        "Comment"
+                        <textarea name="body" rows="4" required maxlength="20000">{textarea_text(&comment.body)}</textarea>
+                    </label>
+                    <button type="submit">"Save comment"</button>
+                </form>
+            </details>
+        }
+    });
+    let delete = may_delete.then(|| {
+        view! {
+            <form action=DeleteComment::url() method="post" class="comment-delete">
+                <input type="hidden" name="comment_id" value=id.clone()/>
+                <button type="submit" class="link-button">
+                    "Delete" <span class="visually-hidden">{format!(" the comment by {}", comment.author.name)}</span>
+                </button>
+            </form>
+        }
+    });
+    view! {
+        <li class="comment" id=format!("comment-{id}")>
+            {at}
+            <span class="what">"commented" {edited}</span>
+            <div class="markdown comment-body" inner_html=body_html.to_owned()></div>
+            {(may_edit || may_delete).then(|| view! { <div class="comment-actions">{edit}{delete}</div> })}
+        </li>
+    }
+    .to_static_html()
 }
 
 /// The page's HTML.
@@ -102,6 +166,7 @@ fn page(data: &CardPageData) -> impl IntoView + use<> {
                         Either::Right(view! { <div class="markdown" inner_html=data.description_html.clone()></div> })
                     }}
                 </section>
+                {can_edit.then(|| comment_form(&card.id.to_string()))}
                 <section class="history" inner_html=data.history_html.clone()></section>
                 </div>
                 {edit}
@@ -208,6 +273,24 @@ fn owners_section(data: &CardPageData, can_edit: bool) -> impl IntoView + use<> 
             <h2>"Owners"</h2>
             {list}
             {add}
+        </section>
+    }
+}
+
+/// The form that comments on the card (members and up).
+fn comment_form(card_id: &str) -> impl IntoView + use<> {
+    view! {
+        <section class="comment-panel" data-section="comment">
+            <h2>"Comment"</h2>
+            <form action=AddComment::url() method="post" class="stack-form comment-form" aria-label="Comment">
+                <input type="hidden" name="card_id" value=card_id.to_owned()/>
+                <label>
+                    <span class="visually-hidden">"Comment"</span>
+                    <textarea name="body" rows="3" required maxlength="20000"
+                        placeholder="Write a comment (Markdown); @name mentions someone on the board"></textarea>
+                </label>
+                <button type="submit" class="primary">"Comment"</button>
+            </form>
         </section>
     }
 }

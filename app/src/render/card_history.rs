@@ -86,6 +86,24 @@ fn describe(board: &Board, events: &[CardEvent], kind: &EventKind) -> String {
 /// the server: the page only shows it, so the browser needs neither this view nor the event
 /// types' deserializers (issue 8: the wasm bundle's size).
 pub fn card_history_html(board: &Board, events: &[CardEvent], now: DateTime<Utc>) -> String {
+    card_timeline_html(board, events, &[], now)
+}
+
+/// A comment as the timeline shows it: when, and its `<li>` rendered.
+pub struct TimelineEntry {
+    /// When it was written.
+    pub at: DateTime<Utc>,
+    /// Its list item, as HTML.
+    pub html: String,
+}
+
+/// [`card_history_html`] with the card's comments among its events, newest first.
+pub fn card_timeline_html(
+    board: &Board,
+    events: &[CardEvent],
+    comments: &[TimelineEntry],
+    now: DateTime<Utc>,
+) -> String {
     let visits = domain::column_visits(events, now)
         .iter()
         .map(|v| {
@@ -100,19 +118,25 @@ pub fn card_history_html(board: &Board, events: &[CardEvent], now: DateTime<Utc>
         })
         .collect_view();
     let log = events;
-    let events = events
+    // Newest first (a stable sort: events of one moment stay newest first, before a comment
+    // of the same moment).
+    let mut entries: Vec<(DateTime<Utc>, String)> = events
         .iter()
         .rev()
         .map(|e| {
-            view! {
+            let item = view! {
                 <li>
                     <time datetime=e.at.to_rfc3339()>{short_time(e.at)}</time>
                     <span class="actor">{e.actor.name.clone()}</span>
                     <span class="what">{describe(board, log, &e.kind)}</span>
                 </li>
-            }
+            };
+            (e.at, item.to_static_html())
         })
-        .collect_view();
+        .collect();
+    entries.extend(comments.iter().map(|c| (c.at, c.html.clone())));
+    entries.sort_by_key(|e| std::cmp::Reverse(e.0));
+    let events: String = entries.into_iter().map(|(_, html)| html).collect();
     view! {
         <h2>"Time in each column"</h2>
         <table class="visits">
@@ -122,7 +146,7 @@ pub fn card_history_html(board: &Board, events: &[CardEvent], now: DateTime<Utc>
             <tbody>{visits}</tbody>
         </table>
         <h2>"History"</h2>
-        <ol class="events">{events}</ol>
+        <ol class="events" inner_html=events></ol>
     }
     .to_static_html()
 }

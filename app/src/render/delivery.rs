@@ -9,6 +9,7 @@ use domain::delivery::DeploymentStatus;
 /// Renders the dashboard to HTML (see the module documentation).
 pub fn delivery_view(view: DeliveryReport) -> DeliveryView {
     DeliveryView {
+        live: None,
         html: dashboard(&view).to_static_html(),
         board_name: view.board_name,
     }

@@ -7,13 +7,15 @@ mod card;
 mod card_history;
 mod delivery;
 mod finished;
+mod inbox;
 mod people;
 mod retro;
 
 pub use account::account_html;
-pub use card::{CardPageData, card_html};
-pub use card_history::card_history_html;
+pub use card::{CardPageData, card_html, comment_html};
+pub use card_history::{TimelineEntry, card_history_html, card_timeline_html};
 pub use delivery::delivery_view;
 pub use finished::finished_html;
+pub use inbox::inbox_html;
 pub use people::{members_html, users_html};
 pub use retro::retro_view;

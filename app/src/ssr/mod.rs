@@ -12,7 +12,7 @@ use std::sync::Arc;
 use application::ports::Store;
 use domain::DomainError;
 
-pub use markdown::render_markdown;
+pub use markdown::{render_comment, render_markdown};
 
 use crate::error::AppError;
 

@@ -4,6 +4,7 @@
 mod auth;
 mod boards;
 mod cards;
+mod comments;
 mod deployments;
 pub mod error;
 mod extract;
@@ -192,6 +193,9 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(cards::move_card))
         .routes(routes!(cards::add_assignee))
         .routes(routes!(cards::remove_assignee))
+        .routes(routes!(comments::list_comments, comments::add_comment))
+        .routes(routes!(comments::edit_comment, comments::delete_comment))
+        .routes(routes!(comments::inbox))
         .routes(routes!(cards::card_events))
         .routes(routes!(incidents::report_incident))
         .routes(routes!(incidents::resolve_incident))

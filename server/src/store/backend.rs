@@ -108,6 +108,9 @@ pub trait Backend: Clone + std::fmt::Debug + Send + Sync + 'static {
         + Reads<super::rows::people::CandidateRow>
         + Reads<super::rows::people::LoadRow>
         + Reads<super::rows::people::CountRow>
+        + Reads<super::rows::people::CommentRow>
+        + Reads<super::rows::people::NotificationRow>
+        + Reads<(Uuid, String, String)>
         + Reads<super::rows::retros::ActionRow>
         + Reads<super::rows::retros::PeriodActionRow>
         + Reads<super::rows::deployments::IncidentRow>

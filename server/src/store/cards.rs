@@ -4,6 +4,7 @@
 use application::ports::{BoardChange, BoardRef, CardStore, StoreError};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use domain::inbox::NoticeKind;
 use domain::people::AssigneeEdit;
 use domain::policy::Mover;
 use domain::{
@@ -57,6 +58,7 @@ impl<B: Backend> SqlStore<B> {
             Self::key_for(conn, board.id, draft.column_id, draft.lane_id, None, None).await?;
         let reported = draft.source.is_some();
         let mut card = Card {
+            comment_count: 0,
             id: CardId::new(),
             board_id: board.id,
             number,
@@ -92,6 +94,7 @@ impl<B: Backend> SqlStore<B> {
         };
         Self::insert_event(conn, board.id, card.id, now, actor, &created).await?;
         Self::record_overrides(conn, board.id, card.id, now, actor, overrides).await?;
+        Self::tell_of_incident(conn, &card, board.incidents.notify, actor, now).await?;
         if !new.assignees.is_empty() {
             let edit = AssigneeEdit::Set(new.assignees.clone());
             if let Some(owners) =
@@ -182,7 +185,7 @@ impl<B: Backend> SqlStore<B> {
             "INSERT INTO cards (",
             card_columns!(),
             ", open_dedup_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, \
-             $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)"
+             $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25)"
         ))
         .bind(card.id.0)
         .bind(card.board_id.0)
@@ -207,6 +210,7 @@ impl<B: Backend> SqlStore<B> {
         .bind(card.alert_resolved_at)
         .bind(card.link.as_deref())
         .bind(card.caused_by.map(|d| d.0))
+        .bind(card.comment_count as i32)
         .bind(if open {
             card.dedup_key.as_deref()
         } else {
@@ -325,6 +329,9 @@ impl<B: Backend> CardStore for SqlStore<B> {
             events.push(EventKind::Edited { fields });
         }
         if let Some(reason) = patched.blocked_now.clone() {
+            let owners = &patched.card.assignees;
+            let told = domain::inbox::tell(owners, actor.user_id, NoticeKind::Blocked, &reason);
+            Self::write_notices(&mut tx, &patched.card, actor, told, now).await?;
             events.push(EventKind::Blocked { reason });
         }
         if patched.unblocked {

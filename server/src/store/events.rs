@@ -200,6 +200,7 @@ impl<B: Backend> EventStore for SqlStore<B> {
             let end = ends.entry((last_column, plan.lane_id)).or_insert(0.0);
             *end += 1.0;
             let card = Card {
+                comment_count: 0,
                 assignees: Vec::new(),
                 id: CardId::new(),
                 board_id: board.id,

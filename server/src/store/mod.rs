@@ -6,6 +6,7 @@ mod accounts;
 mod backend;
 mod boards;
 mod cards;
+mod comments;
 mod deployments;
 mod error;
 mod events;

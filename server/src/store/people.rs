@@ -161,6 +161,13 @@ impl<B: Backend> SqlStore<B> {
             };
             Self::insert_event(conn, board.id, card.id, now, actor, &kind).await?;
         }
+        let told = domain::inbox::tell(
+            &change.added,
+            actor.user_id,
+            domain::inbox::NoticeKind::Assigned,
+            "",
+        );
+        Self::write_notices(conn, card, actor, told, now).await?;
         for person in added {
             B::sql(
                 "INSERT INTO card_assignees (card_id, user_id, board_id, assigned_at) \

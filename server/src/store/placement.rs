@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use application::ports::{BoardChange, BoardRef, StoreError};
 use chrono::{DateTime, Utc};
+use domain::inbox::NoticeKind;
 use domain::policy::{
     CellSet, Lanes, Mover, PlacementCounts, PlacementQuery, Violation, check_placement,
 };
@@ -349,6 +350,19 @@ impl<B: Backend> SqlStore<B> {
                 .await?;
         }
         Self::record_overrides(conn, board.id, card.id, now, actor, overrides).await?;
+        // A card sent back to an earlier column: its owners are told (rework).
+        let place = |id: ColumnId| board.column(id).map(|c| c.position);
+        if place(column) < place(from.0) && !card.assignees.is_empty() {
+            let to = board.column(column).map_or("", |c| c.name.as_str());
+            let detail = format!("back to {to}");
+            let told = domain::inbox::tell(
+                &card.assignees,
+                actor.user_id,
+                NoticeKind::SentBack,
+                &detail,
+            );
+            Self::write_notices(conn, &card, actor, told, now).await?;
+        }
         Ok(Some(card))
     }
 }

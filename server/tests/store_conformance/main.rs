@@ -199,6 +199,8 @@ macro_rules! conformance {
             case!(events, board_events_are_the_log_in_order);
             case!(people, owners_are_members_and_logged);
             case!(people, person_limits_hold_and_overrides_are_recorded);
+            case!(people, comments_count_mention_and_tell);
+            case!(people, incidents_are_told_as_the_board_asks);
         }
     };
 }

@@ -303,3 +303,205 @@ pub(crate) async fn person_limits_hold_and_overrides_are_recorded(store: Arc<dyn
             .all(|a| matches!(a, Err(StoreError::Policy(_))))
     );
 }
+
+pub(crate) async fn comments_count_mention_and_tell(store: Arc<dyn Store>) {
+    use domain::comment::CommentAuthor;
+    use domain::inbox::NoticeKind;
+    let board = make_board(store.as_ref(), "Talk").await;
+    let r = BoardRef::Id(board.id);
+    let (ann, bo, cy) = (
+        person(store.as_ref(), "ann@example.com").await,
+        person(store.as_ref(), "bo@example.com").await,
+        person(store.as_ref(), "cy@example.com").await,
+    );
+    for (who, role) in [
+        (&ann, Role::Member),
+        (&bo, Role::Member),
+        (&cy, Role::Viewer),
+    ] {
+        join(store.as_ref(), &board, who, role).await;
+    }
+    let card = store
+        .create_card(&r, &owned("talked about", &[ann.id]), &actor(), t0())
+        .await
+        .unwrap();
+    let as_bo = Actor {
+        user_id: Some(bo.id),
+        ..Actor::user("bo")
+    };
+    let author = CommentAuthor {
+        kind: domain::ActorKind::User,
+        id: Some(bo.id.0),
+        name: "bo".into(),
+    };
+    // Bo mentions Cy (a viewer may be mentioned) and himself; Ann owns the card.
+    let first = store
+        .add_comment(card.id, "@cy please look, @bo too", &author, &as_bo, t0())
+        .await
+        .unwrap();
+    let told = |user: UserId| {
+        let store = store.clone();
+        async move {
+            let (entries, total) = store.inbox(user, 0, 50).await.unwrap();
+            assert_eq!(entries.len(), total);
+            entries
+                .into_iter()
+                .map(|n| (n.kind, n.card_number, n.actor))
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        told(cy.id).await,
+        [(NoticeKind::Mentioned, card.number, "bo".into())]
+    );
+    // Ann was told of the assignment (by the tester) and of the comment on her card.
+    assert_eq!(
+        told(ann.id).await,
+        [
+            (NoticeKind::Commented, card.number, "bo".into()),
+            (NoticeKind::Assigned, card.number, "tester".into()),
+        ]
+    );
+    assert_eq!(told(bo.id).await, [], "nobody is told of their own doing");
+    assert_eq!(store.card(card.id).await.unwrap().comment_count, 1);
+
+    // An edit tells only the newly mentioned; a deletion keeps who and when, not the text.
+    let later = t0() + Duration::minutes(1);
+    let edited = store
+        .edit_comment(first.id, "@cy and @ann, please", &as_bo, later)
+        .await
+        .unwrap();
+    assert_eq!(edited.edited_at, Some(later));
+    assert_eq!(told(cy.id).await.len(), 1);
+    assert_eq!(told(ann.id).await[0].0, NoticeKind::Mentioned);
+    let second = store
+        .add_comment(card.id, "second", &author, &as_bo, later)
+        .await
+        .unwrap();
+    let deleted = store
+        .delete_comment(second.id, &Actor::user("admin"), later)
+        .await
+        .unwrap();
+    assert_eq!(
+        (deleted.body.as_str(), deleted.deleted_by.as_deref()),
+        ("", Some("admin"))
+    );
+    assert!(matches!(
+        store.delete_comment(second.id, &actor(), later).await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(matches!(
+        store
+            .edit_comment(second.id, "again", &actor(), later)
+            .await,
+        Err(StoreError::NotFound(_))
+    ));
+    let (page, total) = store.comments(card.id, 0, 1).await.unwrap();
+    assert_eq!((page.len(), total), (1, 2));
+    assert_eq!(page[0].body, "@cy and @ann, please");
+    let (rest, _) = store.comments(card.id, 1, 10).await.unwrap();
+    assert_eq!(rest[0].deleted_at, Some(later));
+    assert_eq!(store.card(card.id).await.unwrap().comment_count, 1);
+    let on_board = store.board(&r).await.unwrap();
+    assert_eq!(on_board.cards[0].comment_count, 1);
+
+    // Blocked and sent back: the owner is told; marking read, one and all.
+    let block = CardPatch {
+        blocked: Some(true),
+        blocked_reason: Some("vendor".into()),
+        ..CardPatch::default()
+    };
+    store
+        .update_card(card.id, &block, &as_bo, later)
+        .await
+        .unwrap();
+    let ready = board.columns[1].id;
+    store
+        .move_card(card.id, &to(ready), &as_bo, later)
+        .await
+        .unwrap();
+    store
+        .move_card(card.id, &to(board.columns[0].id), &as_bo, later)
+        .await
+        .unwrap();
+    let kinds: Vec<NoticeKind> = told(ann.id).await.into_iter().map(|n| n.0).collect();
+    assert_eq!(
+        kinds.iter().filter(|k| **k == NoticeKind::Blocked).count(),
+        1
+    );
+    assert_eq!(
+        kinds.iter().filter(|k| **k == NoticeKind::SentBack).count(),
+        1,
+        "{kinds:?}"
+    );
+    let unread = store.unread_count(ann.id).await.unwrap();
+    assert_eq!(unread, kinds.len() as u64);
+    let (entries, _) = store.inbox(ann.id, 0, 50).await.unwrap();
+    assert_eq!(
+        store
+            .mark_read(cy.id, Some(entries[0].id), later)
+            .await
+            .unwrap(),
+        0,
+        "not hers"
+    );
+    assert_eq!(
+        store
+            .mark_read(ann.id, Some(entries[0].id), later)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(store.unread_count(ann.id).await.unwrap(), unread - 1);
+    assert_eq!(
+        store.mark_read(ann.id, None, later).await.unwrap(),
+        unread - 1
+    );
+    assert_eq!(store.unread_count(ann.id).await.unwrap(), 0);
+}
+
+pub(crate) async fn incidents_are_told_as_the_board_asks(store: Arc<dyn Store>) {
+    use domain::inbox::{IncidentNotices, NoticeKind};
+    let board = make_board(store.as_ref(), "Pager").await;
+    let r = BoardRef::Id(board.id);
+    let ann = person(store.as_ref(), "ann@example.com").await;
+    join(store.as_ref(), &board, &ann, Role::Viewer).await;
+    let incident = |severity: Severity| NewCard {
+        card_type: CardType::Incident,
+        severity: Some(severity),
+        override_reason: Some("test".into()),
+        ..feature("down")
+    };
+    // Default: sev1 and sev2 only.
+    store
+        .create_card(&r, &incident(Severity::Sev3), &actor(), t0())
+        .await
+        .unwrap();
+    store
+        .create_card(&r, &incident(Severity::Sev2), &actor(), t0())
+        .await
+        .unwrap();
+    let (entries, _) = store.inbox(ann.id, 0, 50).await.unwrap();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(
+        (entries[0].kind, entries[0].detail.as_str()),
+        (NoticeKind::Incident, "sev2")
+    );
+    for (notify, more) in [(IncidentNotices::All, 1), (IncidentNotices::None, 0)] {
+        let settings = domain::incident::IncidentSettings {
+            notify,
+            ..Default::default()
+        };
+        store.set_incident_settings(&r, &settings).await.unwrap();
+        let before = store.unread_count(ann.id).await.unwrap();
+        store
+            .create_card(&r, &incident(Severity::Sev4), &actor(), t0())
+            .await
+            .unwrap();
+        assert_eq!(
+            store.unread_count(ann.id).await.unwrap(),
+            before + more,
+            "{notify:?}"
+        );
+    }
+}

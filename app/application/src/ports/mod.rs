@@ -5,6 +5,7 @@
 mod accounts;
 mod boards;
 mod cards;
+mod comments;
 mod deliveries;
 mod events;
 mod incidents;
@@ -14,6 +15,7 @@ mod store;
 pub use accounts::{AccountStore, Credentials, SessionRecord, TOKEN_TOUCH_EVERY};
 pub use boards::BoardStore;
 pub use cards::CardStore;
+pub use comments::{CommentStore, InboxStore};
 pub use deliveries::{DeliveryStore, DeploymentOutcome};
 pub use events::EventStore;
 pub use incidents::{AlertOutcome, IncidentOutcome, IncidentStore};

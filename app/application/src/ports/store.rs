@@ -74,6 +74,9 @@ pub struct BoardChange {
     /// the change itself knows it from its own answer and need not read the card again.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// For `notified`: whose inbox has a new entry (their header's count changes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<domain::UserId>,
 }
 
 impl BoardChange {
@@ -84,6 +87,7 @@ impl BoardChange {
             card_id: Some(card.id),
             what: what.to_owned(),
             updated_at: Some(card.updated_at),
+            user_id: None,
         }
     }
 
@@ -94,6 +98,18 @@ impl BoardChange {
             card_id: None,
             what: what.to_owned(),
             updated_at: None,
+            user_id: None,
+        }
+    }
+
+    /// `user` has a new inbox entry about `card` on `board`.
+    pub fn notified(board: domain::BoardId, card: CardId, user: domain::UserId) -> Self {
+        Self {
+            board_id: Some(board),
+            card_id: Some(card),
+            what: "notified".to_owned(),
+            updated_at: None,
+            user_id: Some(user),
         }
     }
 
@@ -104,6 +120,7 @@ impl BoardChange {
             card_id: None,
             what: "resync".to_owned(),
             updated_at: None,
+            user_id: None,
         }
     }
 }
@@ -114,6 +131,8 @@ impl BoardChange {
 pub trait Store:
     super::BoardStore
     + super::CardStore
+    + super::CommentStore
+    + super::InboxStore
     + super::EventStore
     + super::IncidentStore
     + super::AccountStore

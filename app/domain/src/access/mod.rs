@@ -221,7 +221,10 @@ impl Principal {
     /// The actor recorded on events this principal causes.
     pub fn actor(&self) -> crate::Actor {
         match self {
-            Self::User { name, .. } => crate::Actor::user(name.clone()),
+            Self::User { name, id, .. } => crate::Actor {
+                user_id: Some(*id),
+                ..crate::Actor::user(name.clone())
+            },
             Self::Token { name, .. } => crate::Actor::token(name.clone()),
         }
     }

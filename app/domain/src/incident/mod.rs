@@ -102,6 +102,10 @@ pub struct IncidentSettings {
     /// When the alert side resolves, move the card to this column (e.g. Done); `None` leaves
     /// it where it is for people to close.
     pub resolve_column_id: Option<ColumnId>,
+    /// Which new incidents the board's members are told of in their inbox: `all`, `urgent`
+    /// (sev1 and sev2, the default) or `none`.
+    #[serde(default)]
+    pub notify: crate::inbox::IncidentNotices,
 }
 
 /// One line of the severity mapping.
@@ -132,6 +136,7 @@ impl Default for IncidentSettings {
             ],
             fallback: Severity::Sev4,
             resolve_column_id: None,
+            notify: crate::inbox::IncidentNotices::default(),
         }
     }
 }

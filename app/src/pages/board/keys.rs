@@ -226,6 +226,7 @@ mod tests {
             me: None,
             people: Vec::new(),
             cards: vec![TileCard {
+                comment_count: 0,
                 assignees: Vec::new(),
                 id,
                 number: 1,

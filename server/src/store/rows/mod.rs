@@ -39,7 +39,8 @@ macro_rules! card_columns {
     () => {
         "id, board_id, number, title, description, card_type, column_id, lane_id, position, \
          blocked, blocked_reason, severity, service, source, dedup_key, created_at, updated_at, \
-         column_entered_at, occurrences, last_seen_at, alert_resolved_at, link, caused_by"
+         column_entered_at, occurrences, last_seen_at, alert_resolved_at, link, caused_by, \
+         comment_count"
     };
 }
 pub(crate) use card_columns;
@@ -172,6 +173,7 @@ pub struct CardRow {
     pub alert_resolved_at: Option<DateTime<Utc>>,
     pub link: Option<String>,
     pub caused_by: Option<Uuid>,
+    pub comment_count: i32,
 }
 
 /// A card read for a move, with the version of its board's layout read in the same
@@ -217,6 +219,7 @@ impl TryFrom<CardRow> for Card {
             Some(s) => Some(Severity::parse(s).ok_or_else(|| corrupt("severity", s))?),
         };
         Ok(Self {
+            comment_count: u32::try_from(r.comment_count).unwrap_or(0),
             id: CardId(r.id),
             board_id: BoardId(r.board_id),
             number: r.number,
@@ -267,6 +270,7 @@ impl TryFrom<EventRow> for CardEvent {
             board_id: BoardId(r.board_id),
             at: r.at,
             actor: Actor {
+                user_id: None,
                 kind: ActorKind::parse(&r.actor_kind)
                     .ok_or_else(|| corrupt("actor kind", &r.actor_kind))?,
                 name: r.actor_name,
@@ -317,6 +321,7 @@ impl LogRow {
             board_id: board,
             at: self.at,
             actor: Actor {
+                user_id: None,
                 kind: ActorKind::parse(&self.actor_kind)
                     .ok_or_else(|| corrupt("actor kind", &self.actor_kind))?,
                 name: self.actor_name,

@@ -96,7 +96,7 @@ pub(super) async fn board_cards(
         "SELECT json_group_array(json_array(hex(id), hex(board_id), number, title, description, \
          card_type, hex(column_id), hex(lane_id), quote(position), blocked, blocked_reason, severity, \
          service, source, dedup_key, created_at, updated_at, column_entered_at, occurrences, \
-         last_seen_at, alert_resolved_at, link, hex(caused_by))) \
+         last_seen_at, alert_resolved_at, link, hex(caused_by), comment_count)) \
          FROM cards WHERE board_id = $1",
     )
     .bind(board)
@@ -210,6 +210,7 @@ pub(crate) struct CardJson {
     alert_resolved_at: Option<String>,
     link: Option<String>,
     caused_by: String,
+    comment_count: i32,
 }
 
 impl CardJson {
@@ -242,6 +243,7 @@ impl CardJson {
             last_seen_at: maybe_time(self.last_seen_at)?,
             alert_resolved_at: maybe_time(self.alert_resolved_at)?,
             link: self.link,
+            comment_count: self.comment_count,
             caused_by: match self.caused_by.as_str() {
                 "" => None,
                 hex => Some(uuid(hex)?),
