@@ -129,6 +129,11 @@ for (const [name, path] of [
   ['the board settings', '/boards/platform/settings'],
   ['the retrospective', '/boards/platform/retro'],
   ['the delivery dashboard', '/boards/platform/delivery'],
+  ['the inbox', '/inbox'],
+  ['the members page', '/boards/platform/members'],
+  ['the users page', '/admin/users'],
+  ['the account page', '/account'],
+  ['the finished cards', '/boards/platform/finished'],
 ] as const) {
   test(`${name} has no axe violations`, async ({ page }) => {
     await open(page, path);

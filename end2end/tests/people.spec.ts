@@ -172,3 +172,79 @@ test("a pull over a person's WIP limit is refused, and an admin overrides it wit
     user_id: card(first).assignees[0],
   });
 });
+
+test("a comment's mention reaches the person's inbox, and their open card page shows it live", async ({
+  page,
+  browser,
+  baseURL,
+}) => {
+  const path = await newBoard(page);
+  // A second person, a member of the board, signed in in a browser of their own.
+  const id = unique('mentioned').replace(/\s/g, '-').toLowerCase();
+  const email = `${id}@example.com`;
+  const password = 'e2e-password-long-enough';
+  await page.goto('/admin/users');
+  await waitForHydration(page);
+  const newUser = page.getByRole('form', { name: 'New user' });
+  await newUser.locator('input[name="email"]').fill(email);
+  await newUser.locator('input[name="name"]').fill(`Mira ${id}`);
+  await newUser.locator('input[name="password"]').fill(password);
+  await newUser.getByRole('button', { name: 'Create user' }).click();
+  await expect(page.locator('.notice.success')).toContainText(email);
+  await page.goto(`${path}/members`);
+  await waitForHydration(page);
+  const add = page.getByRole('form', { name: 'Add a member' });
+  await add.locator('input[name="email"]').fill(email);
+  await add.locator('select[name="role"]').selectOption('member');
+  await add.getByRole('button', { name: 'Add member' }).click();
+  await expect(page.locator(`tr.member-row[data-email="${email}"]`)).toBeVisible();
+
+  await page.goto(path);
+  await waitForHydration(page);
+  await expect(page.locator('.live-status[data-live="on"]')).toBeVisible();
+  const title = unique('talked about');
+  await addCard(page, title, true);
+  await page.locator('details.new-card > summary').click();
+  await page.locator('article.card a.card-title', { hasText: title }).click();
+  const cardUrl = page.url();
+
+  const context = await browser.newContext({ baseURL });
+  await context.addCookies([{ name: 'flowboard_demo', value: 'off', domain: '127.0.0.1', path: '/' }]);
+  try {
+    const mira = await context.newPage();
+    await mira.goto('/login');
+    await waitForHydration(mira);
+    const signIn = mira.getByRole('form', { name: 'Sign in' });
+    await signIn.locator('input[name="email"]').fill(email);
+    await signIn.locator('input[name="password"]').fill(password);
+    await signIn.getByRole('button', { name: 'Sign in' }).click();
+    await expect(mira.locator('.usermenu')).toContainText('Inbox');
+    await expect(mira.locator('.unread-count')).toHaveCount(0);
+    // Mira has the card's page open while the comment is written.
+    await mira.goto(cardUrl);
+    await waitForHydration(mira);
+    await expect(mira.locator('.live-status[data-live="on"]')).toBeVisible();
+
+    const comment = page.getByRole('form', { name: 'Comment' });
+    await comment.locator('textarea').fill(`Can you look at this, @${id}? <script>alert(1)</script>`);
+    await comment.getByRole('button', { name: 'Comment' }).click();
+    const mention = page.locator('li.comment a.mention');
+    await expect(mention).toHaveText(`@${id}`);
+    await expect(page.locator('li.comment script')).toHaveCount(0);
+
+    // It arrives on Mira's open page by itself, and in her inbox.
+    await expect(mira.locator('li.comment', { hasText: 'Can you look at this' })).toBeVisible();
+    await mira.goto('/inbox');
+    await expect(mira.locator('.unread-count')).toContainText('1');
+    const entry = mira.locator('.inbox-list li.notice.unread');
+    await expect(entry).toContainText('Demo Admin mentioned you on');
+    await expect(entry).toContainText(title);
+    await mira.getByRole('button', { name: 'Mark all read' }).click();
+    await expect(mira.locator('.inbox-list li.notice.unread')).toHaveCount(0);
+    await expect(mira.locator('.unread-count')).toHaveCount(0);
+    await mira.locator('.inbox-list a', { hasText: title }).click();
+    await expect(mira.getByRole('heading', { level: 1, name: title })).toBeVisible();
+  } finally {
+    await context.close();
+  }
+});

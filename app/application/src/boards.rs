@@ -133,6 +133,21 @@ pub fn owners_among(members: &[domain::access::Member]) -> Vec<domain::people::P
         .collect()
 }
 
+/// Sets which new incidents the board's members are told of, keeping the rest of its
+/// incident settings.
+pub async fn set_incident_notices(
+    store: &dyn Store,
+    caller: &Principal,
+    board: &BoardRef,
+    notify: domain::inbox::IncidentNotices,
+) -> Result<Board> {
+    let id = authorize_board(store, caller, board, Action::ConfigureBoard).await?;
+    let board = BoardRef::Id(id);
+    let mut settings = store.board_layout(&board).await?.incidents;
+    settings.notify = notify;
+    Ok(store.set_incident_settings(&board, &settings).await?)
+}
+
 /// A live view's subscription to one board's changes.
 #[derive(Debug)]
 pub struct BoardWatch {

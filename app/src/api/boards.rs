@@ -396,6 +396,7 @@ pub async fn update_policy(
     expedite_limit: String,
     expedite_counts_toward_wip: Option<String>,
     person_wip_limit: Option<String>,
+    incident_notices: Option<String>,
 ) -> Result<(), AppError> {
     use crate::ssr::forms::parse_limit;
     let (store, caller) = crate::ssr::auth::caller()?;
@@ -415,6 +416,21 @@ pub async fn update_policy(
         person_wip_limit: parse_limit(person_wip_limit.as_deref().unwrap_or_default())?,
     };
     application::boards::set_policy(store.as_ref(), &caller, &board, &policy).await?;
+    if let Some(raw) = incident_notices {
+        use domain::inbox::IncidentNotices;
+        let notify = [
+            IncidentNotices::All,
+            IncidentNotices::Urgent,
+            IncidentNotices::None,
+        ]
+        .into_iter()
+        .find(|n| n.as_str() == raw)
+        .ok_or_else(|| AppError::Invalid {
+            field: "incident_notices".into(),
+            message: "choose all, urgent or none".into(),
+        })?;
+        application::boards::set_incident_notices(store.as_ref(), &caller, &board, notify).await?;
+    }
     Ok(())
 }
 

@@ -93,6 +93,7 @@ fn Settings(
     let slug = board.slug.clone();
     let policy_slug = slug.clone();
     let current = board.policy.clone();
+    let notify = board.incidents.notify.as_str();
     let reserved = current.reserved_slots();
     let add_slug = slug.clone();
     let last = board.columns.len().saturating_sub(1);
@@ -185,6 +186,17 @@ fn Settings(
                         "Cards per person in progress"
                         <input name="person_wip_limit" type="number" min="1" max="999" placeholder="none"
                             value=current.person_wip_limit.map(|c| c.to_string()).unwrap_or_default()/>
+                    </label>
+                    <label>
+                        "New incidents go to members' inboxes"
+                        <select name="incident_notices">
+                            {[("urgent", "sev1 and sev2 only"), ("all", "all of them"), ("none", "none")]
+                                .into_iter()
+                                .map(|(value, label)| view! {
+                                    <option value=value selected=notify == value>{label}</option>
+                                })
+                                .collect_view()}
+                        </select>
                     </label>
                     <label class="check">
                         <input name="expedite_counts_toward_wip" type="checkbox" value="on" checked=current.expedite_counts_toward_wip/>
