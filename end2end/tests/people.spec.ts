@@ -173,7 +173,7 @@ test("a pull over a person's WIP limit is refused, and an admin overrides it wit
   });
 });
 
-test("a comment's mention reaches the person's inbox, and their open card page shows it live", async ({
+test("a comment's mention reaches the person's inbox live, and their open card page shows it", async ({
   page,
   browser,
   baseURL,
@@ -232,9 +232,12 @@ test("a comment's mention reaches the person's inbox, and their open card page s
     await expect(mention).toHaveText(`@${id}`);
     await expect(page.locator('li.comment script')).toHaveCount(0);
 
-    // It arrives on Mira's open page by itself, and in her inbox.
+    // It arrives on Mira's open page by itself, her header counts it at once, and it is in
+    // her inbox.
     await expect(mira.locator('li.comment', { hasText: 'Can you look at this' })).toBeVisible();
-    await mira.goto('/inbox');
+    await expect(mira.locator('.unread-count')).toContainText('1');
+    await mira.locator('.usermenu a.inbox-link').click();
+    await expect(mira).toHaveURL('/inbox');
     await expect(mira.locator('.unread-count')).toContainText('1');
     const entry = mira.locator('.inbox-list li.notice.unread');
     await expect(entry).toContainText('Demo Admin mentioned you on');

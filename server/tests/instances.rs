@@ -116,3 +116,70 @@ async fn two_instances_work_as_one() {
     a.stop().await.unwrap();
     b.stop().await.unwrap();
 }
+
+/// A mention made through one instance reaches the mentioned person's live inbox count on
+/// the other (PostgreSQL NOTIFY), and only theirs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn inbox_counts_follow_across_instances() {
+    use futures::StreamExt;
+    let Some(db) = common::postgres().await else {
+        return;
+    };
+    let a = TestServer::start(&db).await;
+    let b = TestServer::start(&db).await;
+    let board: Value = a
+        .post_json("/api/v1/boards", &json!({"name": "Told"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id: domain::BoardId = domain::BoardId(board["id"].as_str().unwrap().parse().unwrap());
+    let mira = common::user(a.store.as_ref(), "mira@example.com", false).await;
+    let other = common::user(a.store.as_ref(), "other@example.com", false).await;
+    for who in [&mira, &other] {
+        a.store
+            .set_board_role(id, who.id, domain::access::Role::Member, chrono::Utc::now())
+            .await
+            .unwrap();
+    }
+    let card: Value = a
+        .post_json(
+            "/api/v1/boards/told/cards",
+            &json!({"title": "Talked about", "card_type": "feature"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let listen = |email: &'static str| {
+        let base = b.base.clone();
+        async move {
+            let browser = common::signed_in(&base, email).await;
+            let r = browser
+                .get(format!("{base}/api/v1/inbox/live"))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::OK);
+            r.bytes_stream()
+        }
+    };
+    let mut miras = listen("mira@example.com").await;
+    let mut others = listen("other@example.com").await;
+    let limit = std::time::Duration::from_secs(10);
+    common::live::expect_events(&mut miras, &["event: unread", "{\"unread\":0}"], limit).await;
+    common::live::expect_events(&mut others, &["{\"unread\":0}"], limit).await;
+    let r = a
+        .post_json(
+            &format!("/api/v1/cards/{}/comments", card["id"].as_str().unwrap()),
+            &json!({"body": "@mira please look"}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    common::live::expect_events(&mut miras, &["{\"unread\":1}"], limit).await;
+    // The other member hears nothing of it.
+    let quiet = tokio::time::timeout(std::time::Duration::from_millis(500), others.next()).await;
+    assert!(quiet.is_err(), "nothing for someone not told: {quiet:?}");
+    a.stop().await.unwrap();
+    b.stop().await.unwrap();
+}

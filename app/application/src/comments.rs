@@ -182,3 +182,37 @@ pub async fn mark_read(
     let user = reader(caller)?;
     Ok(store.mark_read(user, which, now).await?)
 }
+
+/// A live header's subscription to the caller's inbox.
+#[derive(Debug)]
+pub struct InboxWatch {
+    /// Whose inbox.
+    pub user: UserId,
+    /// Every change committed from now on (all boards': see [`InboxWatch::concerns`]).
+    pub changes: tokio::sync::broadcast::Receiver<crate::ports::BoardChange>,
+    /// Unread entries when the watch began.
+    pub unread: u64,
+}
+
+impl InboxWatch {
+    /// Whether `change` may change the unread count: a new entry of this person's, or a
+    /// resync (changes may have been missed).
+    pub fn concerns(&self, change: &crate::ports::BoardChange) -> bool {
+        change.board_id.is_none()
+            || (change.what == "notified" && change.user_id == Some(self.user))
+    }
+}
+
+/// Starts watching the caller's inbox (signed-in people only).
+pub async fn watch_inbox(store: &dyn Store, caller: &Principal) -> Result<InboxWatch> {
+    let user = reader(caller)?;
+    // Subscribed before the count is read: an entry in between is then both in the count
+    // and in the stream, never in neither.
+    let changes = store.changes().subscribe();
+    let unread = store.unread_count(user).await?;
+    Ok(InboxWatch {
+        user,
+        changes,
+        unread,
+    })
+}

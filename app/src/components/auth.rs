@@ -13,7 +13,7 @@ use leptos_router::components::{Outlet, Redirect};
 use leptos_router::hooks::use_location;
 use serde::{Deserialize, Serialize};
 
-use super::{ErrorPanel, initials};
+use super::{ErrorPanel, InboxLink, initials};
 use crate::api::{Logout, WhoAmI, whoami};
 use crate::error::AppError;
 
@@ -194,16 +194,13 @@ pub fn UserMenu() -> impl IntoView {
                 match auth.get().await {
                     Ok(WhoAmI { session: Some(session), unread, .. }) => {
                         let admin = session.user.instance_admin;
-                        let count = (unread > 0).then(|| view! {
-                            <span class="unread-count">{unread}<span class="visually-hidden">" unread"</span></span>
-                        });
                         Either::Left(view! {
                             <nav class="usermenu" aria-label="Account">
                                 <span class="user-name" title=session.user.email.clone()>
                                     <span class="avatar" aria-hidden="true">{initials(&session.user.name)}</span>
                                     <span class="user-name-text">{session.user.name.clone()}</span>
                                 </span>
-                                <a href="/inbox" class="inbox-link">"Inbox" {count}</a>
+                                <InboxLink unread/>
                                 <a href="/account">"Account"</a>
                                 {admin.then(|| view! {
                                     <a href="/admin/users">"Users"</a>

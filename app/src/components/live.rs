@@ -98,6 +98,10 @@ pub enum Catch {
 pub fn triage(notices: &[Notice], known: &HashMap<CardId, DateTime<Utc>>) -> Catch {
     let mut cards: Vec<CardId> = Vec::new();
     for notice in notices {
+        // Someone's inbox has a new entry: the card's own change is announced apart.
+        if notice.what == "notified" {
+            continue;
+        }
         match notice.card_id {
             None if NOT_ON_THE_BOARD_PAGE.contains(&notice.what.as_str()) => {}
             None => return Catch::Reload,

@@ -11,6 +11,7 @@ pub mod charts;
 mod delivery;
 mod form;
 mod format;
+mod inbox;
 mod live;
 mod people;
 mod rendered;
@@ -34,6 +35,7 @@ pub use form::{
 pub use format::{
     column_name, escape_text, escaped, human_duration, short_time, textarea_text, web_link,
 };
+pub use inbox::InboxLink;
 pub use live::{Catch, LiveUpdates, Notice, triage};
 pub use people::{Avatar, initials, owners_html, person_name};
 pub use rendered::RenderedView;

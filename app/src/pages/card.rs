@@ -48,9 +48,9 @@ pub fn CardPage() -> impl IntoView {
         let Some(live) = shown.get_untracked() else {
             return;
         };
-        let concerns = notices
-            .iter()
-            .any(|n| n.card_id == Some(live.card_id) || n.what == "resync");
+        let concerns = notices.iter().any(|n| {
+            (n.card_id == Some(live.card_id) && n.what != "notified") || n.what == "resync"
+        });
         if !concerns {
             return;
         }

@@ -196,3 +196,59 @@ pub async fn inbox(
         pages: page.pages,
     }))
 }
+
+/// The signed-in person's unread count, live (`text/event-stream`): an `unread` event
+/// (`{"unread": n}`) when the stream opens and whenever a new entry arrives in their inbox,
+/// from this instance or (PostgreSQL) any other.
+#[utoipa::path(get, path = "/inbox/live", tag = "comments",
+    responses(
+        (status = 200, description = "Server-sent events", content_type = "text/event-stream"),
+    ))]
+pub async fn inbox_live(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<
+    axum::response::sse::Sse<
+        impl futures::Stream<Item = Result<axum::response::sse::Event, std::convert::Infallible>>,
+    >,
+    ApiError,
+> {
+    use axum::response::sse::{Event, KeepAlive, Sse};
+    use tokio::sync::broadcast::error::RecvError;
+    let watch = comments::watch_inbox(state.store(), &caller.0).await?;
+    let first = Some(watch.unread);
+    let (store, shutdown) = (state.store.clone(), state.shutdown.clone());
+    let event = |n: u64| {
+        Event::default()
+            .event("unread")
+            .data(format!("{{\"unread\":{n}}}"))
+    };
+    let stream = futures::stream::unfold(
+        (watch, shutdown, first),
+        move |(mut watch, mut shutdown, first)| {
+            let store = store.clone();
+            async move {
+                if let Some(n) = first {
+                    return Some((Ok(event(n)), (watch, shutdown, None)));
+                }
+                loop {
+                    let change = tokio::select! {
+                        received = watch.changes.recv() => received,
+                        _ = shutdown.wait_for(|stop| *stop) => return None,
+                    };
+                    match change {
+                        Ok(c) if watch.concerns(&c) => {}
+                        Ok(_) => continue,
+                        Err(RecvError::Lagged(_)) => {}
+                        Err(RecvError::Closed) => return None,
+                    }
+                    // A count the database cannot give now is skipped: the next one will do.
+                    if let Ok(n) = store.unread_count(watch.user).await {
+                        return Some((Ok(event(n)), (watch, shutdown, None)));
+                    }
+                }
+            }
+        },
+    );
+    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(std::time::Duration::from_secs(15))))
+}

@@ -196,6 +196,7 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(comments::list_comments, comments::add_comment))
         .routes(routes!(comments::edit_comment, comments::delete_comment))
         .routes(routes!(comments::inbox))
+        .routes(routes!(comments::inbox_live))
         .routes(routes!(cards::card_events))
         .routes(routes!(incidents::report_incident))
         .routes(routes!(incidents::resolve_incident))

@@ -17,7 +17,7 @@ use super::backend::{Backend, Conn};
 use super::placement::end_of_cell_key;
 use super::rows::people::CountRow;
 use super::rows::{CardRow, card_columns};
-use super::sql::SqlStore;
+use super::sql::{SqlStore, WriteTx};
 
 impl<B: Backend> SqlStore<B> {
     /// One card by id, with its owners.
@@ -40,7 +40,7 @@ impl<B: Backend> SqlStore<B> {
     /// that bear on the placement): validation, policies (overrides recorded), number,
     /// position, `created` event. `link` is kept for incidents.
     pub(super) async fn add_card(
-        conn: &mut Conn<B>,
+        conn: &mut WriteTx<B>,
         board: &Board,
         new: &NewCard,
         actor: &Actor,

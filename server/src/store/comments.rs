@@ -13,7 +13,7 @@ use uuid::Uuid;
 use super::backend::{Backend, Conn};
 use super::rows::corrupt;
 use super::rows::people::{CommentRow, NotificationRow};
-use super::sql::SqlStore;
+use super::sql::{SqlStore, WriteTx};
 
 /// The select list of `card_comments` that [`CommentRow`] reads.
 const COMMENT_COLUMNS: &str = "id, card_id, author_kind, author_id, author_name, body, \
@@ -61,14 +61,20 @@ impl<B: Backend> SqlStore<B> {
             .collect())
     }
 
-    /// Writes inbox entries about `card` by `actor`.
+    /// Writes inbox entries about `card` by `actor`; each reader's header hears of theirs
+    /// when the write commits.
     pub(super) async fn write_notices(
-        conn: &mut Conn<B>,
+        tx: &mut WriteTx<B>,
         card: &Card,
         actor: &Actor,
         notices: Vec<NewNotice>,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
+        let told: Vec<BoardChange> = notices
+            .iter()
+            .map(|n| BoardChange::notified(card.board_id, card.id, n.user))
+            .collect();
+        let conn: &mut Conn<B> = tx;
         for notice in notices {
             B::sql(
                 "INSERT INTO notifications (id, user_id, board_id, card_id, kind, actor_name, \
@@ -85,13 +91,14 @@ impl<B: Backend> SqlStore<B> {
             .execute(&mut *conn)
             .await?;
         }
+        tx.tell(told);
         Ok(())
     }
 
     /// Tells the members of `card`'s board of a new incident, as the board's incident
     /// settings ask (`notify`).
     pub(super) async fn tell_of_incident(
-        conn: &mut Conn<B>,
+        conn: &mut WriteTx<B>,
         card: &Card,
         notify: domain::inbox::IncidentNotices,
         actor: &Actor,

@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use super::backend::{Backend, Conn};
 use super::rows::CardRow;
-use super::sql::SqlStore;
+use super::sql::{SqlStore, WriteTx};
 
 impl<B: Backend> SqlStore<B> {
     /// Opens an incident or refreshes the open one with its key, on a locked board. The
@@ -22,7 +22,7 @@ impl<B: Backend> SqlStore<B> {
     /// refreshes of an alert storm stay cheap. A `caused_by` naming no deployment of the
     /// board is refused when `strict` (someone named it on purpose) and dropped otherwise.
     async fn report_in(
-        conn: &mut Conn<B>,
+        conn: &mut WriteTx<B>,
         board_id: BoardId,
         report: &IncidentReport,
         source: &str,
@@ -107,7 +107,7 @@ impl<B: Backend> SqlStore<B> {
 
     /// [`Self::report_in`] without the cause.
     async fn report_new_or_recurring(
-        conn: &mut Conn<B>,
+        conn: &mut WriteTx<B>,
         board_id: BoardId,
         report: &IncidentReport,
         source: &str,
@@ -151,7 +151,7 @@ impl<B: Backend> SqlStore<B> {
     /// as it says when the row changed), and moves it to the board's resolve column if one is
     /// set; on a locked board. `None` when no open incident has the key.
     async fn resolve_in(
-        conn: &mut Conn<B>,
+        conn: &mut WriteTx<B>,
         board_id: BoardId,
         key: &str,
         ends_at: Option<DateTime<Utc>>,
@@ -200,7 +200,7 @@ impl<B: Backend> SqlStore<B> {
 
     /// Moves a resolved incident to the board's resolve column, past any limit there.
     async fn move_resolved(
-        conn: &mut Conn<B>,
+        conn: &mut WriteTx<B>,
         board: &Board,
         card: Card,
         column: domain::ColumnId,

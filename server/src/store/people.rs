@@ -17,7 +17,7 @@ use uuid::Uuid;
 use super::backend::{Backend, Conn};
 use super::rows::corrupt;
 use super::rows::people::{CandidateRow, LoadRow};
-use super::sql::SqlStore;
+use super::sql::{SqlStore, WriteTx};
 
 /// `$first, $first+1, …` for `n` values: the placeholders of an `IN (…)` list.
 pub(crate) fn placeholders(first: usize, n: usize) -> String {
@@ -123,7 +123,7 @@ impl<B: Backend> SqlStore<B> {
     /// overrides recorded. Answers the owners after the change, or `None` when the edit
     /// changes nothing (nothing written). The caller stamps the card's `updated_at`.
     pub(super) async fn change_assignees(
-        conn: &mut Conn<B>,
+        conn: &mut WriteTx<B>,
         board: &Board,
         card: &Card,
         edit: &AssigneeEdit,

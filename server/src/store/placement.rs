@@ -18,7 +18,7 @@ use uuid::Uuid;
 
 use super::backend::{Backend, Conn};
 use super::rows::VersionedCardRow;
-use super::sql::SqlStore;
+use super::sql::{SqlStore, WriteTx};
 
 /// The key after the last card of the cell `$1` (column), `$2` (lane) of board `$board`
 /// other than the card `$except`, or 1 in an empty cell: where a card goes when no place in
@@ -114,7 +114,7 @@ impl<B: Backend> SqlStore<B> {
     /// announces it after the commit, see [`Backend::notify`]).
     pub(super) async fn move_in(
         &self,
-        conn: &mut Conn<B>,
+        conn: &mut WriteTx<B>,
         id: CardId,
         request: &MoveRequest,
         actor: &Actor,
@@ -294,7 +294,7 @@ impl<B: Backend> SqlStore<B> {
     /// another open incident took the key meanwhile. `None`, with nothing written, when the
     /// card was read before the lock and changed since (see [`Self::move_in`]).
     pub(super) async fn write_move(
-        conn: &mut Conn<B>,
+        conn: &mut WriteTx<B>,
         board: &Board,
         planned: PlannedMove,
         actor: &Actor,

@@ -64,9 +64,17 @@ pub(crate) struct WriteTx<B: Backend> {
     // passes to the next writer.
     tx: sqlx::Transaction<'static, B::Db>,
     _turn: Option<OwnedMutexGuard<()>>,
+    /// Changes the write announces besides its own once it commits (someone's inbox has a
+    /// new entry): collected where they happen, announced with the commit or not at all.
+    told: Vec<BoardChange>,
 }
 
 impl<B: Backend> WriteTx<B> {
+    /// Announces `changes` too when the write commits.
+    pub(crate) fn tell(&mut self, changes: impl IntoIterator<Item = BoardChange>) {
+        self.told.extend(changes);
+    }
+
     /// Commits a write that announces nothing (accounts), then gives up the write turn.
     pub(crate) async fn commit(self) -> Result<(), StoreError> {
         self.tx.commit().await.map_err(db_error)
@@ -176,6 +184,7 @@ impl<B: Backend> SqlStore<B> {
         Ok(WriteTx {
             tx: tx.map_err(db_error)?,
             _turn: turn,
+            told: Vec::new(),
         })
     }
 
@@ -197,9 +206,10 @@ impl<B: Backend> SqlStore<B> {
     /// no live view is told of.
     pub(crate) async fn commit_all(
         &self,
-        tx: WriteTx<B>,
-        changes: Vec<BoardChange>,
+        mut tx: WriteTx<B>,
+        mut changes: Vec<BoardChange>,
     ) -> Result<(), StoreError> {
+        changes.append(&mut tx.told);
         let feed = Arc::clone(&self.changes);
         tokio::spawn(async move { commit_and_announce(tx, changes, &feed).await })
             .await
