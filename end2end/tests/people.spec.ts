@@ -225,8 +225,18 @@ test("a comment's mention reaches the person's inbox live, and their open card p
     await waitForHydration(mira);
     await expect(mira.locator('.live-status[data-live="on"]')).toBeVisible();
 
+    // Typing `@` and the start of her name offers her; Enter puts her handle in.
     const comment = page.getByRole('form', { name: 'Comment' });
-    await comment.locator('textarea').fill(`Can you look at this, @${id}? <script>alert(1)</script>`);
+    const box = comment.locator('textarea');
+    await box.click();
+    await box.pressSequentially('Can you look at this, @mir');
+    const offered = page.getByRole('listbox', { name: 'People to mention' });
+    await expect(offered.getByRole('option')).toHaveText([`@${id} Mira ${id}`]);
+    await expect(box).toHaveAttribute('aria-expanded', 'true');
+    await box.press('Enter');
+    await expect(offered).toHaveCount(0);
+    await expect(box).toHaveValue(`Can you look at this, @${id} `);
+    await box.pressSequentially('<script>alert(1)</script>');
     await comment.getByRole('button', { name: 'Comment' }).click();
     const mention = page.locator('li.comment a.mention');
     await expect(mention).toHaveText(`@${id}`);

@@ -121,6 +121,48 @@ fn resolve(handle: &str, members: &[Mentionable]) -> Option<UserId> {
         })
 }
 
+/// A handle that names `member` (and nobody else) among `members`: their email's local
+/// part, else their name without spaces; `None` when neither does (two members share both).
+pub fn handle_for(member: &Mentionable, members: &[Mentionable]) -> Option<String> {
+    let local = member
+        .email
+        .split('@')
+        .next()
+        .unwrap_or_default()
+        .to_lowercase();
+    let joined: String = member.name.split_whitespace().collect();
+    [local, joined].into_iter().find(|candidate| {
+        !candidate.is_empty()
+            && candidate.chars().all(handle_char)
+            && !candidate.ends_with(['.', '-', '_'])
+            && resolve(candidate, members) == Some(member.id)
+    })
+}
+
+/// The handle being typed at `caret` (a byte offset) in `text`, if any: where its `@` is and
+/// what follows it up to the caret (possibly nothing yet).
+///
+/// For the suggestions while typing, in the browser: any character beyond ASCII counts as a
+/// letter here, so the browser bundle needs no Unicode tables for it. What is a mention is
+/// decided by [`find_mentions`] when the text is saved.
+pub fn typing_mention(text: &str, caret: usize) -> Option<(usize, &str)> {
+    let letter = |c: char| c.is_ascii_alphanumeric() || !c.is_ascii();
+    let before = text.get(..caret)?;
+    let at = before.rfind('@')?;
+    let partial = &before[at + 1..];
+    if !partial
+        .chars()
+        .all(|c| letter(c) || matches!(c, '.' | '_' | '-'))
+    {
+        return None;
+    }
+    let starts = before[..at]
+        .chars()
+        .next_back()
+        .is_none_or(|p| !(letter(p) || p == '.'));
+    starts.then_some((at, partial))
+}
+
 /// The mentions of members in `text`: `@handle` at the start or after a character that
 /// cannot be part of a word (so `ann@example.com` is an address, not a mention).
 pub fn find_mentions(text: &str, members: &[Mentionable]) -> Vec<Mention> {
@@ -238,6 +280,33 @@ mod tests {
         assert!(check_body(&"x".repeat(MAX_COMMENT_CHARS)).is_ok());
         assert!(check_body(&"x".repeat(MAX_COMMENT_CHARS + 1)).is_err());
         assert!(check_body("a\0b").is_err());
+    }
+
+    #[test]
+    fn handles_offered_name_their_member_and_typing_is_found() {
+        let mut team = team();
+        team.push(member(4, "Ann Lee", "bo@other.example"));
+        // Bo Lindqvist's `bo` is shared with another address: his name names him alone.
+        let handles: Vec<Option<String>> = team.iter().map(|m| handle_for(m, &team)).collect();
+        assert_eq!(
+            handles,
+            [
+                Some("amara.okafor".to_owned()),
+                Some("BoLindqvist".to_owned()),
+                Some("bchen".to_owned()),
+                Some("AnnLee".to_owned()),
+            ]
+        );
+        for (member, handle) in team.iter().zip(&handles) {
+            let text = format!("hi @{}", handle.as_deref().unwrap_or_default());
+            assert_eq!(mentioned(&text, &team), [member.id]);
+        }
+        assert_eq!(typing_mention("hi @am", 6), Some((3, "am")));
+        assert_eq!(typing_mention("@", 1), Some((0, "")));
+        assert_eq!(typing_mention("ann@exa", 7), None);
+        assert_eq!(typing_mention("@am and", 7), None);
+        assert_eq!(typing_mention("é@b", 4), None);
+        assert_eq!(typing_mention("(@b", 3), Some((1, "b")));
     }
 
     proptest! {

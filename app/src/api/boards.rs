@@ -327,7 +327,9 @@ pub async fn update_column(
         spec.wip_limit = parse_limit(&wip_limit)?;
         Ok(())
     })
-    .await
+    .await?;
+    crate::ssr::plain_form::back_after_success(&[], None);
+    Ok(())
 }
 
 /// Adds a column at the right end, before any `done` column.
@@ -360,7 +362,9 @@ pub async fn add_column(
         );
         Ok(())
     })
-    .await
+    .await?;
+    crate::ssr::plain_form::back_after_success(&[], None);
+    Ok(())
 }
 
 /// Moves a column left or right, or removes it.
@@ -383,7 +387,9 @@ pub async fn edit_column(
         }
         Ok(())
     })
-    .await
+    .await?;
+    crate::ssr::plain_form::back_after_success(&[], None);
+    Ok(())
 }
 
 /// Saves the board's flow policies from the settings form. The tech-debt share is entered as
@@ -431,7 +437,39 @@ pub async fn update_policy(
         })?;
         application::boards::set_incident_notices(store.as_ref(), &caller, &board, notify).await?;
     }
+    crate::ssr::plain_form::back_after_success(&[], None);
     Ok(())
+}
+
+/// The settings page of board `slug`, rendered on the server, with what its last form came
+/// back with.
+#[server(prefix = "/fn", endpoint = "get_settings_html", output = crate::api::codec::JsonAnswer)]
+pub async fn get_settings_html(
+    slug: String,
+    error_path: Option<String>,
+    error: Option<String>,
+) -> Result<crate::api::RenderedPage, AppError> {
+    use server_fn::ServerFn;
+    let snapshot = get_board(slug).await?;
+    let held: Vec<usize> = snapshot
+        .board
+        .columns
+        .iter()
+        .map(|c| snapshot.column_total(c.id))
+        .collect();
+    let paths = [
+        UpdateColumn::PATH,
+        AddColumn::PATH,
+        EditColumn::PATH,
+        UpdatePolicy::PATH,
+    ];
+    let error = crate::components::came_back_with(error_path.as_deref(), error.as_deref(), &paths);
+    let is_admin = snapshot.role >= domain::access::Role::Admin;
+    Ok(crate::api::RenderedPage {
+        html: crate::render::settings_html(&snapshot.board, &held, is_admin, error),
+        board_name: snapshot.board.name.clone(),
+        live: None,
+    })
 }
 
 /// The "earlier cards" page: only text and links, so the server renders it (see

@@ -288,6 +288,20 @@ pub async fn get_card_html(
         })
         .collect();
     let title = format!("#{} {}", card.number, card.title);
+    let people = if role >= domain::access::Role::Member {
+        mentionable
+            .iter()
+            .filter_map(|m| {
+                let handle = domain::comment::handle_for(m, &mentionable)?;
+                Some(crate::api::MentionChoice {
+                    handle,
+                    name: m.name.clone(),
+                })
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let slug = board.slug.clone();
     let mention_href = |id: domain::UserId| format!("/boards/{slug}?owner={id}");
     let me = application::comments::author_of(&caller);
@@ -323,6 +337,7 @@ pub async fn get_card_html(
         live: Some(crate::api::LivePage {
             card_id: data.card.id,
             read_at: now,
+            people,
         }),
         html: crate::render::card_html(&data),
         board_name: title,

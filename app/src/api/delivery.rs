@@ -26,12 +26,24 @@ pub struct RenderedPage {
 }
 
 /// What a live server-rendered page shows, for its live stream to tell what concerns it.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LivePage {
     /// The card the page shows.
     pub card_id: domain::CardId,
     /// When the server read it.
     pub read_at: chrono::DateTime<chrono::Utc>,
+    /// Whom the viewer may mention in a comment (empty when they may not comment).
+    #[serde(default)]
+    pub people: Vec<MentionChoice>,
+}
+
+/// Someone a comment can mention, as the suggestions while typing offer them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MentionChoice {
+    /// What follows `@` (it names them alone on the board).
+    pub handle: String,
+    /// Their name.
+    pub name: String,
 }
 
 /// The delivery dashboard, rendered on the server.

@@ -13,6 +13,7 @@ mod form;
 mod format;
 mod inbox;
 mod live;
+mod mentions;
 mod people;
 mod rendered;
 #[cfg(feature = "ssr")]
@@ -37,6 +38,7 @@ pub use format::{
 };
 pub use inbox::InboxLink;
 pub use live::{Catch, LiveUpdates, Notice, triage};
+pub use mentions::MentionArea;
 pub use people::{Avatar, initials, owners_html, person_name};
 pub use rendered::RenderedView;
 #[cfg(feature = "ssr")]

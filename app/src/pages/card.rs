@@ -12,7 +12,7 @@ use leptos_router::hooks::use_params_map;
 
 use super::query_params;
 use crate::api::{LivePage, REFUSED_OWNER, get_card_html};
-use crate::components::{ERROR, ERROR_PATH, LiveUpdates, Notice, RenderedView};
+use crate::components::{ERROR, ERROR_PATH, LiveUpdates, MentionArea, Notice, RenderedView};
 
 /// `/boards/:slug/cards/:number`.
 #[component]
@@ -45,12 +45,12 @@ pub fn CardPage() -> impl IntoView {
             return;
         }
         heard.update_untracked(Vec::clear);
-        let Some(live) = shown.get_untracked() else {
+        let Some(card_id) = shown.with_untracked(|l| l.as_ref().map(|l| l.card_id)) else {
             return;
         };
-        let concerns = notices.iter().any(|n| {
-            (n.card_id == Some(live.card_id) && n.what != "notified") || n.what == "resync"
-        });
+        let concerns = notices
+            .iter()
+            .any(|n| (n.card_id == Some(card_id) && n.what != "notified") || n.what == "resync");
         if !concerns {
             return;
         }
@@ -60,7 +60,10 @@ pub fn CardPage() -> impl IntoView {
             version.update(|v| *v += 1);
         }
     });
-    let read_at = Signal::derive(move || shown.get().map(|l| l.read_at));
+    let read_at = Signal::derive(move || shown.with(|l| l.as_ref().map(|l| l.read_at)));
+    let people = Signal::derive(move || {
+        shown.with(|l| l.as_ref().map(|l| l.people.clone()).unwrap_or_default())
+    });
     let syncing = Signal::derive(move || missed.get());
     let show = move |ev: leptos::ev::MouseEvent| {
         ev.prevent_default();
@@ -76,7 +79,9 @@ pub fn CardPage() -> impl IntoView {
                 " (what you are writing will be lost)."
             </p>
         })}
-        <RenderedView page title=|title| title.to_owned() loading="Loading card…" class="card-view"/>
+        <MentionArea people>
+            <RenderedView page title=|title| title.to_owned() loading="Loading card…" class="card-view"/>
+        </MentionArea>
     }
 }
 

@@ -10,6 +10,7 @@ mod finished;
 mod inbox;
 mod people;
 mod retro;
+mod settings;
 
 pub use account::account_html;
 pub use card::{CardPageData, card_html, comment_html};
@@ -19,3 +20,4 @@ pub use finished::finished_html;
 pub use inbox::inbox_html;
 pub use people::{members_html, users_html};
 pub use retro::retro_view;
+pub use settings::settings_html;

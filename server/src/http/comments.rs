@@ -21,6 +21,7 @@ use super::{ApiError, AppState, Problem};
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
     /// The page, from 1.
+    #[param(minimum = 1)]
     pub page: Option<usize>,
 }
 
@@ -87,6 +88,7 @@ async fn of_card(state: &AppState, card: &str, comment: &str) -> Result<CommentI
     responses(
         (status = 200, description = "The page", body = CommentsPage),
         (status = 404, description = "No such card", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A page that is not a whole number", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn list_comments(
     State(state): State<AppState>,
@@ -181,6 +183,7 @@ pub async fn delete_comment(
     params(PageQuery),
     responses(
         (status = 200, description = "The page", body = InboxPage),
+        (status = 422, description = "A page that is not a whole number", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn inbox(
     State(state): State<AppState>,
