@@ -180,6 +180,17 @@ async fn inbox_counts_follow_across_instances() {
     // The other member hears nothing of it.
     let quiet = tokio::time::timeout(std::time::Duration::from_millis(500), others.next()).await;
     assert!(quiet.is_err(), "nothing for someone not told: {quiet:?}");
+    // Mira reads it in a tab on the first instance: her stream on the second hears it.
+    let tab = common::signed_in(&a.base, "mira@example.com").await;
+    let r = tab
+        .post(a.url("/fn/mark_read"))
+        .header("accept", "application/json")
+        .form(&[("id", "")])
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.status());
+    common::live::expect_events(&mut miras, &["{\"unread\":0}"], limit).await;
     a.stop().await.unwrap();
     b.stop().await.unwrap();
 }

@@ -162,7 +162,7 @@ pub struct BoardWatch {
 impl BoardWatch {
     /// Whether `change` is for this board's view (its own, or a resync of every board).
     pub fn concerns(&self, change: &crate::ports::BoardChange) -> bool {
-        change.board_id.is_none_or(|b| b == self.board)
+        change.board_id == Some(self.board) || change.is_resync()
     }
 }
 

@@ -58,10 +58,12 @@ impl ChangeFeed {
                 Some(board) => {
                     clock.boards.insert(board, now);
                 }
-                None => {
+                None if change.is_resync() => {
                     clock.since = now;
                     clock.boards.clear();
                 }
+                // About one person's inbox, no board's.
+                None => {}
             }
         }
         let _ = self.sender.send(change);

@@ -195,11 +195,10 @@ pub struct InboxWatch {
 }
 
 impl InboxWatch {
-    /// Whether `change` may change the unread count: a new entry of this person's, or a
-    /// resync (changes may have been missed).
+    /// Whether `change` may change the unread count: a new entry of this person's, entries
+    /// they read (in another tab, say), or a resync (changes may have been missed).
     pub fn concerns(&self, change: &crate::ports::BoardChange) -> bool {
-        change.board_id.is_none()
-            || (change.what == "notified" && change.user_id == Some(self.user))
+        change.is_resync() || change.user_id == Some(self.user)
     }
 }
 

@@ -380,7 +380,8 @@ impl<B: Backend> InboxStore for SqlStore<B> {
         which: Option<NotificationId>,
         now: DateTime<Utc>,
     ) -> Result<u64, StoreError> {
-        let mut conn = self.read().await?;
+        // A write of its own, so that the person's other tabs hear of it when it commits.
+        let mut tx = self.write_tx().await?;
         let done =
             match which {
                 Some(id) => {
@@ -391,7 +392,7 @@ impl<B: Backend> InboxStore for SqlStore<B> {
                     .bind(now)
                     .bind(id.0)
                     .bind(user.0)
-                    .execute(&mut conn)
+                    .execute(&mut tx)
                     .await?
                 }
                 None => B::sql(
@@ -399,10 +400,15 @@ impl<B: Backend> InboxStore for SqlStore<B> {
                 )
                 .bind(now)
                 .bind(user.0)
-                .execute(&mut conn)
+                .execute(&mut tx)
                 .await?,
             };
-        conn.commit().await?;
+        let told = if done > 0 {
+            vec![BoardChange::inbox_read(user)]
+        } else {
+            Vec::new()
+        };
+        self.commit_all(tx, told).await?;
         Ok(done)
     }
 }

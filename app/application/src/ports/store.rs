@@ -113,6 +113,23 @@ impl BoardChange {
         }
     }
 
+    /// `user` read entries of their inbox (their header's count falls).
+    pub fn inbox_read(user: domain::UserId) -> Self {
+        Self {
+            board_id: None,
+            card_id: None,
+            what: "inbox_read".to_owned(),
+            updated_at: None,
+            user_id: Some(user),
+        }
+    }
+
+    /// Whether every view should reload (changes may have been missed): no board and no
+    /// person named.
+    pub fn is_resync(&self) -> bool {
+        self.board_id.is_none() && self.user_id.is_none()
+    }
+
     /// Views of every board should reload.
     pub fn resync() -> Self {
         Self {

@@ -247,7 +247,9 @@ impl Heard {
             }
             Some(_) => {}
             // Changes may have been missed: nothing kept may be trusted.
-            None => self.accel.forget_incident_settings(None),
+            None if change.is_resync() => self.accel.forget_incident_settings(None),
+            // About one person's inbox.
+            None => {}
         }
         self.changes.publish(change);
     }
