@@ -82,13 +82,6 @@ fn describe(board: &Board, events: &[CardEvent], kind: &EventKind) -> String {
     }
 }
 
-/// The card's history, the time it spent in each column and every event, as HTML made on
-/// the server: the page only shows it, so the browser needs neither this view nor the event
-/// types' deserializers (issue 8: the wasm bundle's size).
-pub fn card_history_html(board: &Board, events: &[CardEvent], now: DateTime<Utc>) -> String {
-    card_timeline_html(board, events, &[], now)
-}
-
 /// A comment as the timeline shows it: when, and its `<li>` rendered.
 pub struct TimelineEntry {
     /// When it was written.
@@ -97,7 +90,10 @@ pub struct TimelineEntry {
     pub html: String,
 }
 
-/// [`card_history_html`] with the card's comments among its events, newest first.
+/// The card's history, the time it spent in each column and every event with the card's
+/// comments among them (newest first), as HTML made on the server: the page only shows it,
+/// so the browser needs neither this view nor the event types' deserializers (issue 8: the
+/// wasm bundle's size).
 pub fn card_timeline_html(
     board: &Board,
     events: &[CardEvent],

@@ -14,7 +14,7 @@ mod settings;
 
 pub use account::account_html;
 pub use card::{CardPageData, card_html, comment_html};
-pub use card_history::{TimelineEntry, card_history_html, card_timeline_html};
+pub use card_history::{TimelineEntry, card_timeline_html};
 pub use delivery::delivery_view;
 pub use finished::finished_html;
 pub use inbox::inbox_html;
