@@ -372,13 +372,12 @@ impl<B: Backend> SqlStore<B> {
 /// numbered from `next` on.
 pub(crate) fn cell_set_condition(set: &CellSet, next: &mut usize, binds: &mut Vec<Uuid>) -> String {
     let mut list = |ids: &mut dyn Iterator<Item = Uuid>| {
-        let mut out = Vec::new();
-        for id in ids {
-            binds.push(id);
-            out.push(format!("${next}"));
-            *next += 1;
-        }
-        out.join(", ")
+        let first = binds.len();
+        binds.extend(ids);
+        let added = binds.len() - first;
+        let out = super::people::placeholders(*next, added);
+        *next += added;
+        out
     };
     let columns = list(&mut set.columns.iter().map(|c| c.0));
     let lanes = match &set.lanes {
