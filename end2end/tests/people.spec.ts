@@ -171,6 +171,63 @@ test("a pull over a person's WIP limit is refused, and an admin overrides it wit
     reason: 'pairing to finish the release',
     user_id: card(first).assignees[0],
   });
+
+  // Assigning from the board is held to the same limit: a third card already in progress,
+  // owned by nobody, is refused the person dropped on it, until the admin overrides.
+  const third = unique('third');
+  await addCard(page, third, false);
+  await page.locator('details.new-card > summary').click();
+  const thirdId = (await apiBoard(request, path)).cards.find((c) => c.title === third)?.id;
+  expect(
+    (await request.post(`/api/v1/cards/${thirdId}/move`, { data: { column_id: column('In Progress') } })).status(),
+  ).toBe(200);
+  const thirdTile = page.locator('article.card', { hasText: third });
+  await expect(thirdTile.locator('.owners')).toHaveCount(0);
+  await expect(page.locator(`.cell.lane-standard[data-column-id="${column('In Progress')}"]`)).toContainText(third);
+  await page.locator('.people-bar a.person').dragTo(thirdTile);
+  await expect(toast).toContainText('Nobody was assigned.');
+  await expect(toast).toContainText('Demo Admin already has 2 of 1 card(s) in progress');
+  await toast.locator('input[name="override_reason"]').fill('the release needs it');
+  await toast.getByRole('button', { name: 'Assign anyway' }).click();
+  await expect(toast).toHaveCount(0);
+  await expect(thirdTile.locator('.owners')).toContainText('Owners: Demo Admin');
+  await expect(page.locator('.people-bar a.person')).toContainText('3/1');
+});
+
+test('people are assigned from the board: a person dropped on a card, and i for oneself', async ({
+  page,
+  request,
+}) => {
+  const path = await newBoard(page);
+  const title = unique('unowned');
+  await addCard(page, title, false);
+  await page.locator('details.new-card > summary').click();
+  const tile = page.locator('article.card', { hasText: title });
+  await expect(tile.locator('.owners')).toHaveCount(0);
+
+  // Dragging the avatar from the people row onto the tile makes the person an owner.
+  await page.locator('.people-bar a.person').dragTo(tile);
+  await expect(tile.locator('.owners')).toContainText('Owners: Demo Admin');
+  await expect(page.locator('[role="status"]').last()).toHaveText(/Demo Admin now owns #\d+ /);
+  const owners = async () =>
+    (await apiBoard(request, path)).cards.find((c) => c.title === title)?.assignees.length;
+  expect(await owners()).toBe(1);
+
+  // `i` on the focused card lets go of it, and takes it again.
+  await tile.locator('a.card-title').focus();
+  await page.keyboard.press('i');
+  await expect(tile.locator('.owners')).toHaveCount(0);
+  await expect.poll(owners).toBe(0);
+  await tile.locator('a.card-title').focus();
+  await page.keyboard.press('i');
+  await expect(tile.locator('.owners')).toContainText('Owners: Demo Admin');
+  await expect.poll(owners).toBe(1);
+  // Each change is an event of the card's, with its actor.
+  const id = (await apiBoard(request, path)).cards.find((c) => c.title === title)?.id;
+  const kinds = ((await (await request.get(`/api/v1/cards/${id}/events`)).json()) as { kind: { type: string } }[])
+    .map((e) => e.kind.type)
+    .filter((k) => k === 'assigned' || k === 'unassigned');
+  expect(kinds).toEqual(['assigned', 'unassigned', 'assigned']);
 });
 
 test("a comment's mention reaches the person's inbox live, and their open card page shows it", async ({

@@ -180,15 +180,7 @@ pub async fn card_view(
     };
     let all = store.board_members(board_id).await?;
     let members = crate::boards::owners_among(&all);
-    let mentionable = all
-        .into_iter()
-        .filter(|m| !m.user.disabled)
-        .map(|m| domain::comment::Mentionable {
-            id: m.user.id,
-            name: m.user.name,
-            email: m.user.email,
-        })
-        .collect();
+    let mentionable = domain::comment::mentionable_among(&all);
     let (comments, _) = store.comments(card.id, 0, CARD_PAGE_COMMENTS).await?;
     Ok(CardView {
         mentionable,

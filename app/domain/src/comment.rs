@@ -80,6 +80,20 @@ pub struct Mentionable {
     pub email: String,
 }
 
+/// Those of a board's `members` who can be mentioned (and are told of its incidents):
+/// enabled accounts, whatever their role, as viewers follow the board too.
+pub fn mentionable_among(members: &[crate::access::Member]) -> Vec<Mentionable> {
+    members
+        .iter()
+        .filter(|m| !m.user.disabled)
+        .map(|m| Mentionable {
+            id: m.user.id,
+            name: m.user.name.clone(),
+            email: m.user.email.clone(),
+        })
+        .collect()
+}
+
 /// A mention found in a text: where it is (byte range of `@handle`) and whom it names.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Mention {

@@ -12,6 +12,15 @@ use crate::access::Role;
 use crate::error::DomainError;
 use crate::ids::UserId;
 
+/// The name the card's history last gave `user` on assigning them: how an owner who has
+/// since left the board is still named on the card.
+pub fn name_in_history(events: &[crate::CardEvent], user: UserId) -> Option<&str> {
+    events.iter().rev().find_map(|e| match &e.kind {
+        crate::EventKind::Assigned { user_id, name } if *user_id == user => Some(name.as_str()),
+        _ => None,
+    })
+}
+
 /// Most owners a card may have: a card that needs more people is more than one piece of work.
 pub const MAX_ASSIGNEES: usize = 10;
 
@@ -169,6 +178,35 @@ mod tests {
             role,
             disabled: false,
         }
+    }
+
+    #[test]
+    fn an_owner_is_named_as_their_last_assignment_named_them() {
+        let event = |n: i64, kind: crate::EventKind| crate::CardEvent {
+            id: n,
+            card_id: crate::CardId(Uuid::from_u128(7)),
+            board_id: crate::BoardId(Uuid::from_u128(8)),
+            at: chrono::DateTime::UNIX_EPOCH,
+            actor: crate::Actor::user("someone"),
+            kind,
+        };
+        let assigned = |n: i64, user: u128, name: &str| {
+            event(
+                n,
+                crate::EventKind::Assigned {
+                    user_id: id(user),
+                    name: name.into(),
+                },
+            )
+        };
+        let events = [
+            assigned(1, 1, "Ada"),
+            assigned(2, 2, "Grace"),
+            assigned(3, 1, "Ada Lovelace"),
+        ];
+        assert_eq!(name_in_history(&events, id(1)), Some("Ada Lovelace"));
+        assert_eq!(name_in_history(&events, id(2)), Some("Grace"));
+        assert_eq!(name_in_history(&events, id(3)), None);
     }
 
     #[test]

@@ -41,14 +41,15 @@ pub async fn set_card_cause(card_id: String, deployment_id: String) -> Result<()
 
 /// Makes `user_id` an owner of the card (`assign` "true") or no longer one. An admin forces
 /// an assignment past the person's WIP limit with `override_reason`. A plain form refused by
-/// the limit comes back with the person in the page's address ([`REFUSED_OWNER`]).
+/// the limit comes back with the person in the page's address ([`REFUSED_OWNER`]). The
+/// answer is the card's new tile, for the board that assigned from a tile.
 #[server(prefix = "/fn", endpoint = "set_assignee", output = crate::api::codec::JsonAnswer)]
 pub async fn set_assignee(
     card_id: String,
     user_id: String,
     assign: String,
     override_reason: Option<String>,
-) -> Result<(), AppError> {
+) -> Result<crate::api::ChangedTile, AppError> {
     use crate::ssr::forms::parse_id;
     let (store, caller) = crate::ssr::auth::caller()?;
     let id = parse_id("card_id", &card_id)?;
@@ -72,7 +73,7 @@ pub async fn set_assignee(
             (REFUSED_OWNER, &user.to_string()),
         ),
     }
-    answer.map(|_| ())
+    answer.map(Into::into)
 }
 
 /// Makes a card on a board. Severity and service only count for incidents, so a form may
@@ -277,14 +278,15 @@ pub async fn get_card_html(
     let error = crate::components::came_back_with(error_path.as_deref(), error.as_deref(), &paths)
         .zip(error_path)
         .map(|(e, path)| (path, e));
-    let former = events
+    let former = card
+        .assignees
         .iter()
-        .filter_map(|e| match &e.kind {
-            domain::EventKind::Assigned { user_id, name } => Some(domain::people::Person {
-                id: *user_id,
-                name: name.clone(),
-            }),
-            _ => None,
+        .filter_map(|&id| {
+            let name = domain::people::name_in_history(&events, id)?;
+            Some(domain::people::Person {
+                id,
+                name: name.to_owned(),
+            })
         })
         .collect();
     let title = format!("#{} {}", card.number, card.title);

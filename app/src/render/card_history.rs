@@ -8,15 +8,6 @@ use leptos::prelude::*;
 
 use crate::components::{StaticHtml, column_name, human_duration, short_time};
 
-/// The name an `assigned` event of the card's history gave `user` (a per-person override
-/// names an owner of the card, so their assignment is in the same history).
-fn owner_name(events: &[CardEvent], user: domain::UserId) -> Option<&str> {
-    events.iter().rev().find_map(|e| match &e.kind {
-        EventKind::Assigned { user_id, name } if *user_id == user => Some(name.as_str()),
-        _ => None,
-    })
-}
-
 fn describe(board: &Board, events: &[CardEvent], kind: &EventKind) -> String {
     match kind {
         EventKind::Created { column_id, .. } => {
@@ -50,7 +41,7 @@ fn describe(board: &Board, events: &[CardEvent], kind: &EventKind) -> String {
             user_id,
         } => {
             let whose = user_id
-                .and_then(|u| owner_name(events, u))
+                .and_then(|u| domain::people::name_in_history(events, u))
                 .map(|name| format!(" for {name}"))
                 .unwrap_or_default();
             format!(

@@ -16,6 +16,22 @@ use super::rows::accounts::{
 use super::sql::SqlStore;
 
 impl<B: Backend> SqlStore<B> {
+    /// The board's members with their accounts, by name.
+    pub(super) async fn members_of(
+        conn: &mut Conn<B>,
+        board: BoardId,
+    ) -> Result<Vec<Member>, StoreError> {
+        let rows: Vec<MemberRow> = B::sql(
+            "SELECT m.role, u.id, u.email, u.name, u.instance_admin, u.disabled, u.created_at, \
+             u.last_login_at FROM board_members m JOIN users u ON u.id = m.user_id \
+             WHERE m.board_id = $1 ORDER BY u.name, u.email",
+        )
+        .bind(board.0)
+        .fetch_all(conn)
+        .await?;
+        rows.into_iter().map(Member::try_from).collect()
+    }
+
     /// Takes the board's write lock (membership changes are serialised per board so the
     /// last-admin check holds), checks the board exists, and reads the user's role.
     async fn role_for_update(
@@ -265,15 +281,7 @@ impl<B: Backend> AccountStore for SqlStore<B> {
 
     async fn board_members(&self, board: BoardId) -> Result<Vec<Member>, StoreError> {
         let mut conn = self.read().await?;
-        let rows: Vec<MemberRow> = B::sql(
-            "SELECT m.role, u.id, u.email, u.name, u.instance_admin, u.disabled, u.created_at, \
-             u.last_login_at FROM board_members m JOIN users u ON u.id = m.user_id \
-             WHERE m.board_id = $1 ORDER BY u.name, u.email",
-        )
-        .bind(board.0)
-        .fetch_all(&mut conn)
-        .await?;
-        rows.into_iter().map(Member::try_from).collect()
+        Self::members_of(&mut conn, board).await
     }
 
     async fn set_board_role(

@@ -38,27 +38,13 @@ fn comment_of(row: CommentRow) -> Result<Comment, StoreError> {
 }
 
 impl<B: Backend> SqlStore<B> {
-    /// The board's members who can be mentioned (enabled accounts, any role).
+    /// The board's members who can be mentioned (see `mentionable_among`).
     async fn mentionables(
         conn: &mut Conn<B>,
         board: BoardId,
     ) -> Result<Vec<Mentionable>, StoreError> {
-        // `board_members_pkey` (board_id, user_id), then each account by primary key.
-        let rows: Vec<(Uuid, String, String)> = B::sql(
-            "SELECT u.id, u.name, u.email FROM board_members m JOIN users u ON u.id = m.user_id \
-             WHERE m.board_id = $1 AND NOT u.disabled",
-        )
-        .bind(board.0)
-        .fetch_all(conn)
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(id, name, email)| Mentionable {
-                id: UserId(id),
-                name,
-                email,
-            })
-            .collect())
+        let members = Self::members_of(conn, board).await?;
+        Ok(domain::comment::mentionable_among(&members))
     }
 
     /// Writes inbox entries about `card` by `actor`; each reader's header hears of theirs

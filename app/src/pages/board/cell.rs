@@ -1,15 +1,16 @@
 //! One cell of the board (a column in a lane): its tiles as one HTML string, redrawn when
 //! the page's model of that cell changes, and the drags, drops and ◀ ▶ buttons of its tiles
-//! handled by delegation (see `components::card_tile`).
+//! handled by delegation (see `components::card_tile`). A person dragged from the people
+//! bar onto a tile becomes one of the card's owners.
 
 use chrono::{DateTime, Utc};
 use domain::people::Person;
-use domain::{Column, ColumnKind, Lane};
+use domain::{Column, ColumnKind, Lane, UserId};
 use leptos::prelude::*;
 
 use super::model::CellCards;
-use super::{Focus, Mover};
-use crate::api::{CELL_SHOWN, DONE_SHOWN, MoveCard, OPEN_CELL, TileCard};
+use super::{Assigner, Focus, Mover};
+use crate::api::{CELL_SHOWN, DONE_SHOWN, MoveCard, OPEN_CELL, SetAssignee, TileCard};
 use crate::components::{TileContext, Untold, tile_of, tiles_html};
 
 #[component]
@@ -24,7 +25,10 @@ pub fn Cell(
     slug: String,
     now: DateTime<Utc>,
     dragging: RwSignal<Option<String>>,
+    /// The person being dragged from the people bar, if any.
+    person: RwSignal<Option<UserId>>,
     mover: Mover,
+    assigner: Assigner,
     can_move: bool,
     /// The board's people, for the owners' names.
     people: StoredValue<Vec<Person>>,
@@ -89,6 +93,18 @@ pub fn Cell(
         move |ev: leptos::ev::DragEvent| {
             ev.prevent_default();
             over.set(false);
+            if let Some(user) = person.try_update(Option::take).flatten() {
+                mark_assign_target(&ev, false);
+                if let Some(card_id) = tile_of(&ev) {
+                    assigner.run(SetAssignee {
+                        card_id,
+                        user_id: user.to_string(),
+                        assign: "true".into(),
+                        override_reason: None,
+                    });
+                }
+                return;
+            }
             // Taken, not read: the drag is over (and live changes may show again) even if the
             // dragged tile left the page before its `dragend` could fire.
             let Some(card_id) = dragging.try_update(Option::take).flatten() else {
@@ -181,15 +197,64 @@ pub fn Cell(
             aria-label=label
             on:dragstart=on_drag_start
             on:dragover=move |ev: leptos::ev::DragEvent| {
-                if can_move {
-                    ev.prevent_default();
-                    over.set(true);
+                if !can_move {
+                    return;
                 }
+                // A person is dropped on a tile, not in the cell.
+                if person.with_untracked(Option::is_some) {
+                    if mark_assign_target(&ev, true) {
+                        ev.prevent_default();
+                    }
+                    return;
+                }
+                ev.prevent_default();
+                over.set(true);
             }
-            on:dragleave=move |_| over.set(false)
+            on:dragleave=move |ev: leptos::ev::DragEvent| {
+                over.set(false);
+                mark_assign_target(&ev, false);
+            }
             on:drop=on_drop
             on:submit=on_submit
             inner_html=tiles
         ></div>
+    }
+}
+
+/// Marks the tile a person is dragged over as where the drop assigns (`on`), and unmarks
+/// any other; whether the event is over a tile.
+fn mark_assign_target(event: &web_sys::Event, on: bool) -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        const MARK: &str = "assign-target";
+        if let Ok(marked) = document().query_selector_all(&format!(".{MARK}")) {
+            for i in 0..marked.length() {
+                if let Some(e) = marked
+                    .item(i)
+                    .and_then(|n| n.dyn_into::<web_sys::Element>().ok())
+                {
+                    let _ = e.class_list().remove_1(MARK);
+                }
+            }
+        }
+        let tile = event
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Node>().ok())
+            .and_then(|n| match n.dyn_into::<web_sys::Element>() {
+                Ok(element) => Some(element),
+                Err(node) => node.parent_element(),
+            })
+            .and_then(|e| e.closest("article.card").ok().flatten());
+        if on && let Some(tile) = &tile {
+            let _ = tile.class_list().add_1(MARK);
+        }
+        tile.is_some()
+    }
+    // Events only happen in the browser.
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = (event, on);
+        false
     }
 }

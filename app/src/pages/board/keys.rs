@@ -1,16 +1,17 @@
 //! The board's keyboard shortcuts: `n` for a new card, `?` for the list of shortcuts, the
 //! arrow keys from card to card, and with Shift, moving the focused card a column or a lane
-//! (the lane move has no button). Keys typed into a field are left alone.
+//! (the lane move has no button), and `i` to take the focused card or let it go. Keys typed
+//! into a field are left alone.
 
 use domain::CardId;
 use leptos::prelude::*;
 
-use super::Mover;
 use super::model::BoardModel;
-use crate::api::MoveCard;
+use super::{Assigner, Mover};
+use crate::api::{MoveCard, SetAssignee};
 
 /// The shortcuts as the page's help lists them.
-pub const SHORTCUTS: [(&str, &str); 6] = [
+pub const SHORTCUTS: [(&str, &str); 7] = [
     ("n", "New card"),
     ("?", "Show or hide this list"),
     ("↑ ↓", "Previous or next card in the cell (from a card)"),
@@ -20,6 +21,7 @@ pub const SHORTCUTS: [(&str, &str); 6] = [
     ),
     ("Shift + ← →", "Move the card one column left or right"),
     ("Shift + ↑ ↓", "Move the card to the lane above or below"),
+    ("i", "Assign the card to me, or unassign me"),
 ];
 
 /// The move Shift + an arrow key asks for card `id`: the column to the left or right, or
@@ -56,20 +58,45 @@ pub fn shifted_move(model: &BoardModel, id: CardId, key: &str) -> Option<MoveCar
     })
 }
 
+/// The assignment `i` asks for on card `id`: the viewer becomes an owner, or stops being
+/// one. `None` for a viewer who is not a person of the board, or a card it does not know.
+#[cfg_attr(
+    not(any(feature = "hydrate", test)),
+    allow(dead_code, reason = "the browser's shortcuts")
+)]
+pub fn toggle_me(model: &BoardModel, id: CardId) -> Option<SetAssignee> {
+    let me = model
+        .me
+        .filter(|me| model.people.iter().any(|p| p.id == *me))?;
+    let owns = model.tile(id)?.assignees.contains(&me);
+    Some(SetAssignee {
+        card_id: id.to_string(),
+        user_id: me.to_string(),
+        assign: (!owns).to_string(),
+        override_reason: None,
+    })
+}
+
 /// Listens for the shortcuts while the board is shown.
 #[cfg_attr(not(feature = "hydrate"), allow(unused_variables))]
-pub fn listen(model: RwSignal<BoardModel>, mover: Mover, can_move: bool) {
+pub fn listen(model: RwSignal<BoardModel>, mover: Mover, assigner: Assigner, can_move: bool) {
     #[cfg(feature = "hydrate")]
     {
         let handle = window_event_listener(leptos::ev::keydown, move |ev| {
-            on_key(&ev, model, mover, can_move);
+            on_key(&ev, model, mover, assigner, can_move);
         });
         on_cleanup(move || handle.remove());
     }
 }
 
 #[cfg(feature = "hydrate")]
-fn on_key(ev: &web_sys::KeyboardEvent, model: RwSignal<BoardModel>, mover: Mover, can_move: bool) {
+fn on_key(
+    ev: &web_sys::KeyboardEvent,
+    model: RwSignal<BoardModel>,
+    mover: Mover,
+    assigner: Assigner,
+    can_move: bool,
+) {
     use wasm_bindgen::JsCast;
     if ev.ctrl_key() || ev.meta_key() || ev.alt_key() || ev.default_prevented() {
         return;
@@ -84,8 +111,19 @@ fn on_key(ev: &web_sys::KeyboardEvent, model: RwSignal<BoardModel>, mover: Mover
         return;
     }
     let key = ev.key();
+    let focused = || {
+        target
+            .as_ref()
+            .and_then(|t| t.closest("article.card").ok().flatten())
+            .and_then(|t| t.get_attribute("data-card-id"))
+            .and_then(|id| id.parse::<CardId>().ok())
+    };
     let handled = match key.as_str() {
         "n" if can_move => open_new_card(),
+        "i" if can_move => focused()
+            .and_then(|id| model.with_untracked(|m| toggle_me(m, id)))
+            .map(|request| assigner.run(request))
+            .is_some(),
         "?" => toggle_help(),
         "ArrowUp" | "ArrowDown" | "ArrowLeft" | "ArrowRight" => {
             let tile = target.and_then(|t| t.closest("article.card").ok().flatten());
@@ -209,38 +247,49 @@ fn focus(element: Option<web_sys::Element>) -> bool {
 mod tests {
     use super::*;
     use crate::api::{BoardSnapshot, TileCard};
+    use domain::people::Person;
+    use domain::{Board, UserId};
 
-    #[test]
-    fn shift_arrows_move_a_card_a_column_or_a_lane_and_stop_at_the_edges() {
+    fn board() -> Board {
         let draft = domain::board::NewBoard {
             name: "Keys".into(),
             ..Default::default()
         }
         .validate(uuid::Uuid::now_v7)
         .expect("the default board is valid");
-        let board = draft.into_board(domain::BoardId::new(), chrono::Utc::now());
-        let (first, second) = (board.columns[0].id, board.columns[1].id);
-        let (expedite, standard) = (board.lanes[0].id, board.lanes[1].id);
-        let id = CardId::new();
-        let model = BoardModel::new(BoardSnapshot {
-            me: None,
-            people: Vec::new(),
-            cards: vec![TileCard {
-                comment_count: 0,
-                assignees: Vec::new(),
-                id,
-                number: 1,
-                title: "A card".into(),
-                card_type: domain::CardType::Feature,
-                column_id: first,
-                lane_id: standard,
-                blocked: false,
-                blocked_reason: None,
-                severity: None,
-                service: None,
-                column_entered_at: chrono::Utc::now(),
-                position: 1.0,
-            }],
+        draft.into_board(domain::BoardId::new(), chrono::Utc::now())
+    }
+
+    /// Card #1, in the board's first column and Standard lane.
+    fn tile(board: &Board, owners: Vec<UserId>) -> TileCard {
+        TileCard {
+            comment_count: 0,
+            assignees: owners,
+            id: CardId::new(),
+            number: 1,
+            title: "A card".into(),
+            card_type: domain::CardType::Feature,
+            column_id: board.columns[0].id,
+            lane_id: board.lanes[1].id,
+            blocked: false,
+            blocked_reason: None,
+            severity: None,
+            service: None,
+            column_entered_at: chrono::Utc::now(),
+            position: 1.0,
+        }
+    }
+
+    fn model(
+        board: Board,
+        cards: Vec<TileCard>,
+        me: Option<UserId>,
+        people: Vec<Person>,
+    ) -> BoardModel {
+        BoardModel::new(BoardSnapshot {
+            me,
+            people,
+            cards,
             board,
             now: chrono::Utc::now(),
             tech_debt: domain::policy::TechDebtShare {
@@ -251,7 +300,17 @@ mod tests {
             },
             role: domain::access::Role::Member,
             hidden: vec![],
-        });
+        })
+    }
+
+    #[test]
+    fn shift_arrows_move_a_card_a_column_or_a_lane_and_stop_at_the_edges() {
+        let board = board();
+        let (first, second) = (board.columns[0].id, board.columns[1].id);
+        let expedite = board.lanes[0].id;
+        let card = tile(&board, Vec::new());
+        let id = card.id;
+        let model = model(board, vec![card], None, Vec::new());
         let right = shifted_move(&model, id, "ArrowRight").expect("a column to the right");
         assert_eq!(right.column_id, second.to_string());
         assert_eq!(right.lane_id, None);
@@ -268,5 +327,37 @@ mod tests {
         );
         assert!(shifted_move(&model, CardId::new(), "ArrowUp").is_none());
         assert!(shifted_move(&model, id, "Enter").is_none());
+    }
+
+    #[test]
+    fn i_takes_a_card_the_viewer_does_not_own_and_lets_go_of_one_they_do() {
+        let board = board();
+        let me = UserId::new();
+        let (free, mine) = (tile(&board, Vec::new()), tile(&board, vec![me]));
+        let (free_id, mine_id) = (free.id, mine.id);
+        let cards = vec![free, mine];
+        let person = Person {
+            id: me,
+            name: "Amara Okafor".into(),
+        };
+        let seen = model(board.clone(), cards.clone(), Some(me), vec![person.clone()]);
+        let take = toggle_me(&seen, free_id).expect("a card to take");
+        assert_eq!(take.user_id, me.to_string());
+        assert_eq!(take.assign, "true");
+        assert_eq!(take.card_id, free_id.to_string());
+        let leave = toggle_me(&seen, mine_id).expect("a card to let go");
+        assert_eq!(leave.assign, "false");
+        assert!(toggle_me(&seen, CardId::new()).is_none(), "an unknown card");
+        // A viewer who may not own cards here (a token, or no person of the board).
+        let token = model(board.clone(), cards.clone(), None, vec![person]);
+        assert!(toggle_me(&token, free_id).is_none());
+        let outsider = model(board, cards, Some(me), Vec::new());
+        assert!(toggle_me(&outsider, free_id).is_none());
+        let said = |id| {
+            let tile = seen.tile(id).expect("on the board");
+            super::super::model::assigned_news(&seen, tile, &me.to_string())
+        };
+        assert_eq!(said(mine_id), "Amara Okafor now owns #1 A card");
+        assert_eq!(said(free_id), "Amara Okafor no longer owns #1 A card");
     }
 }

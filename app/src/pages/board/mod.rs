@@ -23,6 +23,7 @@ use domain::people::Person;
 use domain::{Column, ColumnId, Severity, UserId};
 use leptos::either::Either;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 
 use self::cell::Cell;
@@ -31,7 +32,9 @@ use self::model::BoardModel;
 use self::people::PeopleBar;
 use self::sync::Sync;
 use super::slug_param;
-use crate::api::{BoardSnapshot, CreateCard, MoveCard, REFUSED_MOVE, get_board, refused_move};
+use crate::api::{
+    BoardSnapshot, CreateCard, MoveCard, REFUSED_MOVE, SetAssignee, get_board, refused_move,
+};
 use crate::components::Notice;
 use crate::components::{
     ErrorPanel, FormAction, LiveUpdates, PostForm, forget_form_outcome, mark_hydrated, url_error,
@@ -40,6 +43,10 @@ use crate::error::AppError;
 
 /// Moves a card as the page asked, then gives the focus to the card where it lands.
 pub type Mover = Callback<(MoveCard, Option<Focus>)>;
+
+/// Makes someone an owner of a card, or no longer one, as the page asked (a person dropped
+/// on a tile, or the `i` shortcut).
+pub type Assigner = Callback<SetAssignee>;
 
 /// Where the focus goes once a moved card is drawn in its new place: back to the ◀ or ▶
 /// button that moved it, or to its title (a move by keyboard shortcut); nowhere after a
@@ -147,11 +154,22 @@ impl BoardForms {
     }
 }
 
-/// A move the server refused, with what it said.
+/// A change of a card the server refused, with what it said.
 #[derive(Clone, Debug)]
 pub(crate) struct Refusal {
-    request: MoveCard,
+    request: Refused,
     error: AppError,
+}
+
+/// What the page asked for and was refused.
+#[derive(Clone, Debug)]
+pub(crate) enum Refused {
+    Move(MoveCard),
+    #[cfg_attr(
+        not(feature = "hydrate"),
+        allow(dead_code, reason = "only the browser assigns from the board")
+    )]
+    Assign(SetAssignee),
 }
 
 #[component]
@@ -188,8 +206,17 @@ fn BoardView(snapshot: BoardSnapshot, live: Live, forms: BoardForms) -> impl Int
             sync.move_card(request, side, refusal);
         })
     };
+    let assigner: Assigner = {
+        let sync = sync.clone();
+        Callback::new(move |request: SetAssignee| {
+            refusal.set(None);
+            sync.assign(request, refusal);
+        })
+    };
+    // The person being dragged onto a card, if any.
+    let person = RwSignal::new(None::<UserId>);
     sync.follow(dragging);
-    keys::listen(model, mover, can_edit);
+    keys::listen(model, mover, assigner, can_edit);
     {
         let sync = sync.clone();
         Effect::new(move |_| {
@@ -255,7 +282,9 @@ fn BoardView(snapshot: BoardSnapshot, live: Live, forms: BoardForms) -> impl Int
                             slug=slug.clone()
                             now
                             dragging
+                            person
                             mover
+                            assigner
                             can_move=can_edit
                             people
                         />
@@ -313,7 +342,7 @@ fn BoardView(snapshot: BoardSnapshot, live: Live, forms: BoardForms) -> impl Int
             <div class="board-status">
                 <Capacity model policy/>
                 <TypeMix model/>
-                <PeopleBar model slug=slug.clone()/>
+                <PeopleBar model slug=slug.clone() dragged=person can_assign=can_edit/>
             </div>
             <nav class="column-switcher" aria-label="Columns">{switcher}</nav>
             <div class="board-scroll">
@@ -325,7 +354,7 @@ fn BoardView(snapshot: BoardSnapshot, live: Live, forms: BoardForms) -> impl Int
             </div>
             <p class="hint">
                 {if can_edit {
-                    "Drag cards between columns, or use ◀ ▶ on a card (Tab to it, Enter to move). Press ? for the keyboard shortcuts."
+                    "Drag cards between columns, or use ◀ ▶ on a card (Tab to it, Enter to move). Drop a person on a card to assign them. Press ? for the keyboard shortcuts."
                 } else {
                     "You are a viewer on this board: you can read it but not change cards. A board admin can make you a member."
                 }}
@@ -341,7 +370,7 @@ fn BoardView(snapshot: BoardSnapshot, live: Live, forms: BoardForms) -> impl Int
             </details>
             <p class="visually-hidden" role="status" aria-live="polite">{move || said.get()}</p>
         </section>
-        <MoveRefusal refusal mover may_override=is_admin board_href=format!("/boards/{slug}")/>
+        <Refusals refusal mover assigner may_override=is_admin board_href=format!("/boards/{slug}")/>
     }
 }
 
@@ -350,16 +379,20 @@ fn BoardView(snapshot: BoardSnapshot, live: Live, forms: BoardForms) -> impl Int
 fn refusal_in_url(query: &leptos_router::params::ParamsMap) -> Option<Refusal> {
     let error = url_error::<MoveCard>(query)?;
     let request = refused_move(query.get_str(REFUSED_MOVE)?)?;
-    Some(Refusal { request, error })
+    Some(Refusal {
+        request: Refused::Move(request),
+        error,
+    })
 }
 
-/// What a refused move says, and for a policy refusal the form that forces it with a reason
-/// (board admins; others are told to ask one). Its forms and its *Dismiss* link work without
-/// JavaScript too.
+/// What a refused move or assignment says, and for a policy refusal the form that forces it
+/// with a reason (board admins; others are told to ask one). Its forms and its *Dismiss*
+/// link work without JavaScript too.
 #[component]
-fn MoveRefusal(
+fn Refusals(
     refusal: RwSignal<Option<Refusal>>,
     mover: Mover,
+    assigner: Assigner,
     may_override: bool,
     /// The board without the refusal in its address, where *Dismiss* goes without JavaScript.
     board_href: String,
@@ -367,43 +400,81 @@ fn MoveRefusal(
     move || {
         let Refusal { request, error } = refusal.get()?;
         let policy = matches!(error, AppError::Policy { .. });
-        let retry = (policy && may_override).then_some(request);
         let ask = (policy && !may_override)
             .then(|| view! { <p class="ask-admin">"Ask a board admin to override."</p> });
-        let reason = NodeRef::<leptos::html::Input>::new();
+        let what = match request {
+            Refused::Move(_) => "The card was not moved. ",
+            Refused::Assign(_) => "Nobody was assigned. ",
+        };
+        let retry = (policy && may_override).then(|| match request {
+            Refused::Move(m) => {
+                let mut fields = vec![
+                    ("card_id", m.card_id.clone()),
+                    ("column_id", m.column_id.clone()),
+                    ("lane_id", m.lane_id.clone().unwrap_or_default()),
+                ];
+                fields.extend(m.position.map(|p| ("position", p.to_string())));
+                let again = Callback::new(move |reason: String| {
+                    let forced = MoveCard { override_reason: Some(reason), ..m.clone() };
+                    mover.run((forced, None));
+                });
+                Either::Left(view! { <OverrideForm url=MoveCard::url() fields button="Move anyway" again/> })
+            }
+            Refused::Assign(a) => {
+                let fields = vec![
+                    ("card_id", a.card_id.clone()),
+                    ("user_id", a.user_id.clone()),
+                    ("assign", "true".to_owned()),
+                ];
+                let again = Callback::new(move |reason: String| {
+                    assigner.run(SetAssignee { override_reason: Some(reason), ..a.clone() });
+                });
+                Either::Right(view! { <OverrideForm url=SetAssignee::url() fields button="Assign anyway" again/> })
+            }
+        });
         Some(view! {
             <div class="toast error" role="alert">
-                <p><strong>"The card was not moved. "</strong>{error.user_message()}</p>
+                <p><strong>{what}</strong>{error.user_message()}</p>
                 {ask}
-                {retry.map(|m| {
-                    let again = m.clone();
-                    let on_submit = move |ev: leptos::ev::SubmitEvent| {
-                        ev.prevent_default();
-                        let Some(reason) = reason.get_untracked().map(|i| i.value()) else { return };
-                        mover.run((MoveCard { override_reason: Some(reason), ..again.clone() }, None));
-                    };
-                    let url = <MoveCard as leptos::server_fn::ServerFn>::url();
-                    view! {
-                        <form action=url method="post"
-                            class="override-form" aria-label="Override the policy" on:submit=on_submit>
-                            <input type="hidden" name="card_id" value=m.card_id/>
-                            <input type="hidden" name="column_id" value=m.column_id/>
-                            <input type="hidden" name="lane_id" value=m.lane_id.unwrap_or_default()/>
-                            {m.position.map(|p| view! { <input type="hidden" name="position" value=p/> })}
-                            <label>
-                                "Reason to override"
-                                <input name="override_reason" node_ref=reason required maxlength="500" placeholder="Customer-facing outage, agreed with the team"/>
-                            </label>
-                            <button type="submit" class="danger">"Move anyway"</button>
-                        </form>
-                    }
-                })}
+                {retry}
                 <a class="dismiss" href=board_href.clone() on:click=move |ev| {
                     ev.prevent_default();
                     refusal.set(None);
                 }>"Dismiss"</a>
             </div>
         })
+    }
+}
+
+/// The refused change again, with the reason to override: `again` sends it from the page, the
+/// form's `fields` post it without JavaScript.
+#[component]
+fn OverrideForm(
+    url: &'static str,
+    fields: Vec<(&'static str, String)>,
+    button: &'static str,
+    again: Callback<String>,
+) -> impl IntoView {
+    let reason = NodeRef::<leptos::html::Input>::new();
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if let Some(reason) = reason.get_untracked() {
+            again.run(reason.value());
+        }
+    };
+    view! {
+        <form action=url method="post"
+            class="override-form" aria-label="Override the policy" on:submit=on_submit>
+            {fields
+                .into_iter()
+                .map(|(name, value)| view! { <input type="hidden" name=name value=value/> })
+                .collect_view()}
+            <label>
+                "Reason to override"
+                <input name="override_reason" node_ref=reason required maxlength="500" placeholder="Customer-facing outage, agreed with the team"/>
+            </label>
+            <button type="submit" class="danger">{button}</button>
+        </form>
     }
 }
 

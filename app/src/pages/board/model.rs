@@ -308,5 +308,18 @@ pub fn news(model: &BoardModel, changed: &[crate::api::ChangedTile], gone: &[Car
     said.join(". ")
 }
 
+/// What an assignment from the board did to `tile`, in words for screen readers.
+#[cfg_attr(
+    not(any(feature = "hydrate", test)),
+    allow(dead_code, reason = "the browser says it")
+)]
+pub fn assigned_news(model: &BoardModel, tile: &TileCard, user: &str) -> String {
+    let person = model.people.iter().find(|p| p.id.to_string() == user);
+    let name = person.map_or("Someone", |p| p.name.as_str());
+    let owns = person.is_some_and(|p| tile.assignees.contains(&p.id));
+    let verb = if owns { "now owns" } else { "no longer owns" };
+    format!("{name} {verb} #{} {}", tile.number, tile.title)
+}
+
 #[cfg(test)]
 mod tests;

@@ -3,6 +3,9 @@
 //! it has one), so nobody pulls blindly; each a link that shows only that person's cards
 //! (`?owner=<id>`), *My cards* first.
 //!
+//! Members drag an avatar onto a tile to make that person an owner of the card (the cell
+//! takes the drop, see `cell`); the keyboard's way is the card page, or `i` for oneself.
+//!
 //! The links work without JavaScript. The filter itself is one style rule written from the
 //! address (tiles carry their owners in `data-owners`), so choosing a person redraws no tile;
 //! column counts and WIP limits still count every card.
@@ -35,7 +38,14 @@ pub fn filter_rule(owner: Option<UserId>) -> String {
 
 /// The avatars with their loads, as filter links, and the filter's style rule.
 #[component]
-pub fn PeopleBar(model: RwSignal<BoardModel>, slug: String) -> impl IntoView {
+pub fn PeopleBar(
+    model: RwSignal<BoardModel>,
+    slug: String,
+    /// The person being dragged onto a card.
+    dragged: RwSignal<Option<UserId>>,
+    /// The viewer may assign people (drag avatars).
+    can_assign: bool,
+) -> impl IntoView {
     let owner = owner_in_address();
     let (people, me, limit) =
         model.with_untracked(|m| (m.people.clone(), m.me, m.board.policy.person_wip_limit));
@@ -76,9 +86,31 @@ pub fn PeopleBar(model: RwSignal<BoardModel>, slug: String) -> impl IntoView {
                 let of = limit.map(|l| format!(" of {l}")).unwrap_or_default();
                 format!("{}: {}{of} in progress", name.get_value(), load.get())
             };
+            let hint = move || {
+                let drag = if can_assign {
+                    " (drag onto a card to assign)"
+                } else {
+                    ""
+                };
+                format!("{}{drag}", words())
+            };
+            let on_drag_start = move |ev: leptos::ev::DragEvent| {
+                if !can_assign {
+                    ev.prevent_default();
+                    return;
+                }
+                if let Some(dt) = ev.data_transfer() {
+                    let _ = dt.set_data("text/plain", &name.get_value());
+                    dt.set_effect_allowed("link");
+                }
+                dragged.set(Some(id));
+            };
             view! {
                 <a class=move || if over() { "person at-limit" } else { "person" }
-                    href=link(id) aria-current=pressed(id) title=words>
+                    href=link(id) aria-current=pressed(id) title=hint
+                    draggable=if can_assign { "true" } else { "false" }
+                    on:dragstart=on_drag_start
+                    on:dragend=move |_| dragged.set(None)>
                     <span class="avatar" aria-hidden="true">{initials(&person.name)}</span>
                     <span class="load" aria-hidden="true">{count}</span>
                     <span class="visually-hidden">{words}</span>

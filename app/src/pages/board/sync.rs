@@ -11,7 +11,7 @@ use leptos::prelude::*;
 
 use super::model::{Applied, BoardModel};
 use super::{Focus, Live, Refusal};
-use crate::api::{ChangedTile, MoveCard};
+use crate::api::{ChangedTile, MoveCard, SetAssignee};
 
 /// The page's model and what it knows of the server's.
 #[derive(Clone)]
@@ -194,10 +194,48 @@ impl Sync {
                             this.model.try_update(|m| m.undo(undo));
                             focus_tile(id, side);
                         }
-                        refusal.try_set(Some(Refusal { request, error }));
+                        refusal.try_set(Some(Refusal {
+                            request: super::Refused::Move(request),
+                            error,
+                        }));
                     }
                 }
                 this.in_flight.try_update(|n| *n = n.saturating_sub(1));
+            });
+        }
+    }
+
+    /// Sends an assignment and shows the card's new tile, or says why the server refused.
+    /// Nothing is shown before the answer: the tile changes only by its avatars.
+    #[cfg_attr(not(feature = "hydrate"), allow(unused_variables))]
+    pub fn assign(&self, request: SetAssignee, refusal: RwSignal<Option<Refusal>>) {
+        #[cfg(feature = "hydrate")]
+        {
+            let this = self.clone();
+            leptos::task::spawn_local(async move {
+                let mut fields = vec![
+                    ("card_id", request.card_id.as_str()),
+                    ("user_id", request.user_id.as_str()),
+                    ("assign", request.assign.as_str()),
+                ];
+                if let Some(reason) = &request.override_reason {
+                    fields.push(("override_reason", reason));
+                }
+                match crate::components::post_fields::<SetAssignee>(&fields).await {
+                    Ok(changed) => {
+                        let words = this.model.with_untracked(|m| {
+                            super::model::assigned_news(m, &changed.tile, &request.user_id)
+                        });
+                        this.show(vec![changed]);
+                        this.said.try_set(words);
+                    }
+                    Err(error) => {
+                        refusal.try_set(Some(Refusal {
+                            request: super::Refused::Assign(request),
+                            error,
+                        }));
+                    }
+                }
             });
         }
     }
