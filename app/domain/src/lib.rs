@@ -45,6 +45,7 @@ pub mod people;
 pub mod policy;
 pub mod position;
 pub mod retro;
+pub mod search;
 pub mod text;
 pub mod window;
 
