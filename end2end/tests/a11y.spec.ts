@@ -134,6 +134,9 @@ for (const [name, path] of [
   ['the users page', '/admin/users'],
   ['the account page', '/account'],
   ['the finished cards', '/boards/platform/finished'],
+  ['a filtered board, the others dimmed', '/boards/platform?q=is%3Ablocked&dim=1'],
+  ['a board whose filter cannot be read', '/boards/platform?q=severity%3Asev9'],
+  ['filtered finished cards', '/boards/platform/finished?q=type%3Aincident'],
 ] as const) {
   test(`${name} has no axe violations`, async ({ page }) => {
     await open(page, path);

@@ -225,6 +225,8 @@ pub struct BoardCards {
     pub cards: Vec<domain::Card>,
     /// The ids asked for that are not on the board.
     pub gone: Vec<domain::CardId>,
+    /// Of `cards`, those the view's query does not find.
+    pub unmatched: std::collections::HashSet<domain::CardId>,
 }
 
 /// At most this many cards are read one by one for a live view; a view that heard of more
@@ -232,12 +234,14 @@ pub struct BoardCards {
 pub const BOARD_CARDS_MAX: usize = 100;
 
 /// Reads the cards `ids` of a board (viewers and up), so a live view brings what it heard
-/// changed up to date without reading the whole board.
+/// changed up to date without reading the whole board; with the view's query, says which it
+/// does not find.
 pub async fn board_cards(
     store: &dyn Store,
     caller: &Principal,
     board: &BoardRef,
-    ids: &[domain::CardId],
+    (ids, query): (&[domain::CardId], Option<&domain::search::Query>),
+    now: DateTime<Utc>,
 ) -> Result<BoardCards> {
     if ids.len() > BOARD_CARDS_MAX {
         return Err(Error::Invalid(domain::DomainError::Invalid {
@@ -249,6 +253,7 @@ pub async fn board_cards(
     let mut found = BoardCards {
         cards: Vec::with_capacity(ids.len()),
         gone: Vec::new(),
+        unmatched: Default::default(),
     };
     for &id in ids {
         match store.card(id).await {
@@ -256,6 +261,12 @@ pub async fn board_cards(
             Ok(_) | Err(crate::ports::StoreError::NotFound(_)) => found.gone.push(id),
             Err(other) => return Err(other.into()),
         }
+    }
+    if let Some(query) = query.filter(|_| !found.cards.is_empty()) {
+        let layout = store.board_layout(&BoardRef::Id(board)).await?;
+        let filtered =
+            crate::search::filter(store, caller, &layout, &found.cards, query, now).await?;
+        found.unmatched = filtered.unmatched;
     }
     Ok(found)
 }
@@ -284,8 +295,10 @@ pub struct FinishedCards {
     pub lane: Option<domain::LaneId>,
     /// This page's cards.
     pub cards: Vec<domain::Card>,
-    /// Finished cards in the lane (or on the board) in all.
+    /// Finished cards in the lane (or on the board) in all, of those the query finds.
     pub total: usize,
+    /// Names the query gave that the board does not know, in words.
+    pub notes: Vec<String>,
     /// The page shown, from 1; a page past the last shows the last.
     pub page: usize,
     /// How many pages there are (at least 1).
@@ -293,35 +306,42 @@ pub struct FinishedCards {
 }
 
 /// The board's finished cards, in one lane or all, newest first, [`FINISHED_PAGE`] at a
-/// time (viewers and up): what the board's Done cells leave out behind "+ N earlier".
+/// time (viewers and up): what the board's Done cells leave out behind "+ N earlier". With
+/// a query, only the cards it finds.
 pub async fn finished_cards(
     store: &dyn Store,
     caller: &Principal,
     board: &BoardRef,
-    lane: Option<domain::LaneId>,
+    (lane, query): (Option<domain::LaneId>, Option<&domain::search::Query>),
     page: usize,
+    now: DateTime<Utc>,
 ) -> Result<FinishedCards> {
     let (id, _) = viewer_role(store, caller, board).await?;
     let mut board = store.board(&BoardRef::Id(id)).await?;
     if let Some(lane) = lane.filter(|&l| board.lane(l).is_none()) {
         return Err(Error::NotFound(format!("lane {lane}")));
     }
-    let finished = board.finished_cards(lane);
-    let total = finished.len();
-    let pages = total.div_ceil(FINISHED_PAGE).max(1);
-    let page = page.clamp(1, pages);
-    let cards = finished
-        .into_iter()
-        .skip((page - 1) * FINISHED_PAGE)
-        .take(FINISHED_PAGE)
-        .cloned()
-        .collect();
+    let mut finished = board.finished_cards(lane);
+    let mut notes = Vec::new();
+    if let Some(query) = query {
+        let search = crate::search::BoardSearch::new(store, caller, &board, query, now).await?;
+        finished.retain(|c| search.matches(c));
+        notes = search.notes().to_vec();
+    }
+    let crate::comments::Page {
+        items,
+        total,
+        page,
+        pages,
+    } = crate::comments::Page::cut(finished, page, FINISHED_PAGE);
+    let cards = items.into_iter().cloned().collect();
     board.cards = Vec::new();
     Ok(FinishedCards {
         board,
         lane,
         cards,
         total,
+        notes,
         page,
         pages,
     })

@@ -34,6 +34,22 @@ fn pages(total: usize, per: usize) -> usize {
     total.div_ceil(per).max(1)
 }
 
+impl<T> Page<T> {
+    /// Page `page` (from 1; past the last, the last) of `all`, `per` to a page.
+    pub fn cut(all: Vec<T>, page: usize, per: usize) -> Self {
+        let total = all.len();
+        let pages = pages(total, per);
+        let page = page.clamp(1, pages);
+        let items = all.into_iter().skip((page - 1) * per).take(per).collect();
+        Self {
+            items,
+            total,
+            page,
+            pages,
+        }
+    }
+}
+
 /// Page `page` (from 1) of card `card`'s comments, oldest first (viewers and up).
 pub async fn comments(
     store: &dyn Store,

@@ -23,6 +23,7 @@
 //! - [`retros`]: a retrospective's notes and action items.
 //! - [`delivery`]: the reads a delivery view needs, shared by API, dashboard and retro.
 //! - [`changes`]: the feed that live board views listen to.
+//! - [`search`]: finding cards with the query language.
 
 pub mod access;
 pub mod account;
@@ -39,6 +40,7 @@ pub mod people;
 pub mod ports;
 pub mod reports;
 pub mod retros;
+pub mod search;
 
 pub use changes::ChangeFeed;
 pub use error::Error;

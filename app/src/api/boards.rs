@@ -30,6 +30,28 @@ pub struct BoardSnapshot {
     /// The viewer, when signed in (their own cards are one click away).
     #[serde(default)]
     pub me: Option<domain::UserId>,
+    /// The filter bar's query (`?q=`), when there is one.
+    #[serde(default)]
+    pub filter: Option<BoardFilter>,
+}
+
+/// The query the board was read with and what came of it. Tiles it does not find are
+/// marked [`TileCard::unmatched`]; finished cards it does not find are left out.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct BoardFilter {
+    /// As typed.
+    pub q: String,
+    /// Why it could not be read (the board is then shown whole).
+    pub error: Option<String>,
+    /// Names in it the board does not know.
+    pub notes: Vec<String>,
+}
+
+impl BoardFilter {
+    /// Whether the query was read and filters the board.
+    pub fn applies(&self) -> bool {
+        self.error.is_none()
+    }
 }
 
 impl BoardSnapshot {
@@ -81,10 +103,17 @@ pub struct TileCard {
     /// How many comments it has.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub comment_count: u32,
+    /// The board's filter does not find it: hidden, or dimmed.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub unmatched: bool,
 }
 
 fn is_zero(n: &u32) -> bool {
     *n == 0
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 impl From<Card> for TileCard {
@@ -104,6 +133,7 @@ impl From<Card> for TileCard {
             position: card.position,
             assignees: card.assignees,
             comment_count: card.comment_count,
+            unmatched: false,
         }
     }
 }
@@ -117,6 +147,9 @@ pub struct HiddenCards {
     pub lane_id: domain::LaneId,
     /// Cards left out.
     pub count: usize,
+    /// Of those, the ones the board's filter finds (all of them without a filter).
+    #[serde(default)]
+    pub matching: usize,
 }
 
 /// The period the board header's tech-debt share looks back over.
@@ -137,9 +170,13 @@ pub const OPEN_CELL: &str = "open";
 
 /// Leaves all but the last [`DONE_SHOWN`] cards of each `done` cell out of `board.cards`
 /// (cells of a `done` column with a WIP limit are kept whole, as the limit counts them), and
-/// says how many were left out where.
+/// says how many were left out where. Finished cards in `unmatched` (the filter does not
+/// find them) are all left out, so the cell shows the last ones it does find.
 #[cfg(feature = "ssr")]
-fn trim_finished(board: &mut Board) -> Vec<HiddenCards> {
+fn trim_finished(
+    board: &mut Board,
+    unmatched: &std::collections::HashSet<CardId>,
+) -> Vec<HiddenCards> {
     use std::collections::HashMap;
     let trimmed: Vec<domain::ColumnId> = board
         .columns
@@ -147,32 +184,45 @@ fn trim_finished(board: &mut Board) -> Vec<HiddenCards> {
         .filter(|c| c.kind == domain::ColumnKind::Done && c.wip_limit.is_none())
         .map(|c| c.id)
         .collect();
-    let mut per_cell: HashMap<(domain::ColumnId, domain::LaneId), usize> = HashMap::new();
+    // Per cell: the finished cards the filter finds, and those it does not.
+    let mut per_cell: HashMap<(domain::ColumnId, domain::LaneId), (usize, usize)> = HashMap::new();
     for card in board
         .cards
         .iter()
         .filter(|c| trimmed.contains(&c.column_id))
     {
-        *per_cell.entry((card.column_id, card.lane_id)).or_default() += 1;
+        let cell = per_cell.entry((card.column_id, card.lane_id)).or_default();
+        if unmatched.contains(&card.id) {
+            cell.1 += 1;
+        } else {
+            cell.0 += 1;
+        }
     }
     let mut seen: HashMap<(domain::ColumnId, domain::LaneId), usize> = HashMap::new();
     board.cards.retain(|card| {
         let cell = (card.column_id, card.lane_id);
-        let Some(&total) = per_cell.get(&cell) else {
+        let Some(&(matching, _)) = per_cell.get(&cell) else {
             return true;
         };
+        if unmatched.contains(&card.id) {
+            return false;
+        }
         let index = seen.entry(cell).or_default();
         *index += 1;
-        *index > total.saturating_sub(DONE_SHOWN)
+        *index > matching.saturating_sub(DONE_SHOWN)
     });
     let mut hidden: Vec<HiddenCards> = per_cell
         .into_iter()
-        .filter(|(_, total)| *total > DONE_SHOWN)
-        .map(|((column_id, lane_id), total)| HiddenCards {
-            column_id,
-            lane_id,
-            count: total - DONE_SHOWN,
+        .map(|((column_id, lane_id), (matching, other))| {
+            let matching = matching.saturating_sub(DONE_SHOWN);
+            HiddenCards {
+                column_id,
+                lane_id,
+                count: matching + other,
+                matching,
+            }
         })
+        .filter(|h| h.count > 0)
         .collect();
     hidden.sort_by_key(|h| (h.column_id.0, h.lane_id.0));
     hidden
@@ -200,9 +250,10 @@ pub async fn create_board(name: String, description: Option<String>) -> Result<(
     Ok(())
 }
 
-/// One board with everything on it.
+/// One board with everything on it, filtered by the query `q` when there is one (a query
+/// that cannot be read is said, and the board shown whole).
 #[server(prefix = "/fn", endpoint = "get_board", output = crate::api::codec::JsonAnswer)]
-pub async fn get_board(slug: String) -> Result<BoardSnapshot, AppError> {
+pub async fn get_board(slug: String, q: Option<String>) -> Result<BoardSnapshot, AppError> {
     let (store, caller) = crate::ssr::auth::caller()?;
     let board_ref = domain::board::BoardRef::Slug(slug);
     let now = Utc::now();
@@ -212,10 +263,41 @@ pub async fn get_board(slug: String) -> Result<BoardSnapshot, AppError> {
         tech_debt,
         people,
     } = application::boards::board_view(store.as_ref(), &caller, &board_ref, now).await?;
-    let hidden = trim_finished(&mut board);
+    let (filter, filtered) = match application::search::read(q.as_deref()) {
+        Ok(None) => (None, application::search::Filtered::default()),
+        Ok(Some(query)) => {
+            let filtered = application::search::filter(
+                store.as_ref(),
+                &caller,
+                &board,
+                &board.cards,
+                &query,
+                now,
+            )
+            .await?;
+            let filter = BoardFilter {
+                q: q.unwrap_or_default(),
+                error: None,
+                notes: filtered.notes.clone(),
+            };
+            (Some(filter), filtered)
+        }
+        Err(error) => {
+            let filter = BoardFilter {
+                q: q.unwrap_or_default(),
+                error: Some(error.to_string()),
+                notes: Vec::new(),
+            };
+            (Some(filter), application::search::Filtered::default())
+        }
+    };
+    let hidden = trim_finished(&mut board, &filtered.unmatched);
     let cards = std::mem::take(&mut board.cards)
         .into_iter()
-        .map(TileCard::from)
+        .map(|card| TileCard {
+            unmatched: filtered.unmatched.contains(&card.id),
+            ..TileCard::from(card)
+        })
         .collect();
     Ok(BoardSnapshot {
         board,
@@ -226,6 +308,7 @@ pub async fn get_board(slug: String) -> Result<BoardSnapshot, AppError> {
         hidden,
         people,
         me: caller.user_id(),
+        filter,
     })
 }
 
@@ -262,7 +345,11 @@ pub struct ChangedCards {
 /// The tiles of the cards `ids` (comma-separated) of a board: what a board page reads when
 /// its live stream says those cards changed, instead of the whole board.
 #[server(prefix = "/fn", endpoint = "board_cards", output = crate::api::codec::JsonAnswer)]
-pub async fn board_cards(slug: String, ids: String) -> Result<ChangedCards, AppError> {
+pub async fn board_cards(
+    slug: String,
+    ids: String,
+    q: Option<String>,
+) -> Result<ChangedCards, AppError> {
     let (store, caller) = crate::ssr::auth::caller()?;
     let ids = ids
         .split(',')
@@ -270,9 +357,27 @@ pub async fn board_cards(slug: String, ids: String) -> Result<ChangedCards, AppE
         .map(|id| crate::ssr::forms::parse_id("ids", id))
         .collect::<Result<Vec<CardId>, AppError>>()?;
     let board = domain::board::BoardRef::Slug(slug);
-    let found = application::boards::board_cards(store.as_ref(), &caller, &board, &ids).await?;
+    // The page's filter marks the tiles it does not find (a query the page could not read
+    // filters nothing there either).
+    let query = application::search::read(q.as_deref()).ok().flatten();
+    let found = application::boards::board_cards(
+        store.as_ref(),
+        &caller,
+        &board,
+        (&ids, query.as_ref()),
+        Utc::now(),
+    )
+    .await?;
     Ok(ChangedCards {
-        cards: found.cards.into_iter().map(ChangedTile::from).collect(),
+        cards: found
+            .cards
+            .into_iter()
+            .map(|card| {
+                let mut changed = ChangedTile::from(card);
+                changed.tile.unmatched = found.unmatched.contains(&changed.tile.id);
+                changed
+            })
+            .collect(),
         gone: found.gone,
     })
 }
@@ -450,7 +555,7 @@ pub async fn get_settings_html(
     error: Option<String>,
 ) -> Result<crate::api::RenderedPage, AppError> {
     use server_fn::ServerFn;
-    let snapshot = get_board(slug).await?;
+    let snapshot = get_board(slug, None).await?;
     let held: Vec<usize> = snapshot
         .board
         .columns
@@ -482,6 +587,7 @@ pub type FinishedView = crate::api::RenderedPage;
 pub async fn get_finished(
     slug: String,
     lane: Option<String>,
+    q: Option<String>,
     page: Option<String>,
 ) -> Result<FinishedView, AppError> {
     use crate::ssr::forms::parse_optional_id;
@@ -493,11 +599,27 @@ pub async fn get_finished(
         .and_then(|p| p.trim().parse::<usize>().ok())
         .unwrap_or(1);
     let board = domain::board::BoardRef::Slug(slug.clone());
-    let finished =
-        application::boards::finished_cards(store.as_ref(), &caller, &board, lane, page).await?;
+    // A query that cannot be read lists every finished card, and says why.
+    let (query, error) = match application::search::read(q.as_deref()) {
+        Ok(query) => (query, None),
+        Err(error) => (None, Some(error.to_string())),
+    };
+    let finished = application::boards::finished_cards(
+        store.as_ref(),
+        &caller,
+        &board,
+        (lane, query.as_ref()),
+        page,
+        Utc::now(),
+    )
+    .await?;
+    let asked = crate::render::finished::Asked {
+        q: q.as_deref().unwrap_or_default(),
+        error: error.as_deref(),
+    };
     Ok(FinishedView {
         live: None,
-        html: crate::render::finished_html(&slug, &finished),
+        html: crate::render::finished_html(&slug, &finished, asked),
         board_name: finished.board.name,
     })
 }

@@ -16,25 +16,6 @@ use crate::error::AppError;
 /// How many items the forecast asks "by when?" for, unless the page says otherwise.
 pub const DEFAULT_FORECAST_ITEMS: u32 = 10;
 
-/// What the retrospective page receives: the read-only parts (key figures, charts, DORA's keys,
-/// tables, forecast) as HTML rendered on the server, and the notes and action items the page
-/// edits as data.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct RetroView {
-    /// The board's name (the document title).
-    pub board_name: String,
-    /// The board's slug.
-    pub slug: String,
-    /// The viewer's role (members write notes and action items).
-    pub role: Role,
-    /// Notes and action items of the period.
-    pub retro: Retrospective,
-    /// The page head, key figures, charts and delivery section, rendered on the server.
-    pub report_html: String,
-    /// The overrides and incidents tables and the forecast, rendered on the server.
-    pub side_html: String,
-}
-
 /// Everything the retrospective shows, as the server computes it. Only the server holds it: the
 /// read-only parts are rendered from it into HTML ([`RetroView`]), so the browser bundle carries
 /// neither the charts nor the decoders of the metrics (issue 8: bundle size).
@@ -102,7 +83,9 @@ pub async fn get_retro(
     items: Option<String>,
     by: Option<String>,
     assignee: Option<String>,
-) -> Result<RetroView, AppError> {
+    error_path: Option<String>,
+    error: Option<String>,
+) -> Result<crate::api::RenderedPage, AppError> {
     use crate::ssr::forms::{parse_date, parse_optional_id};
     let (store, caller) = crate::ssr::auth::caller()?;
     let now = chrono::Utc::now();
@@ -172,21 +155,29 @@ pub async fn get_retro(
             Ok(Forecast { how_many, by, when })
         })
         .map_err(|e| e.to_string());
-    Ok(crate::render::retro_view(RetroReport {
-        board_name: board.name,
-        slug: board.slug,
-        columns: board.columns,
-        role,
-        current,
-        previous,
-        retro,
-        cards,
-        forecast,
-        delivery,
-        today,
-        people,
-        assignee,
-    }))
+    let error = crate::components::came_back_with(
+        error_path.as_deref(),
+        error.as_deref(),
+        &crate::render::retro::PATHS,
+    );
+    Ok(crate::render::retro_view(
+        RetroReport {
+            board_name: board.name,
+            slug: board.slug,
+            columns: board.columns,
+            role,
+            current,
+            previous,
+            retro,
+            cards,
+            forecast,
+            delivery,
+            today,
+            people,
+            assignee,
+        },
+        error,
+    ))
 }
 
 /// Saves the period's notes (members and admins).
@@ -200,10 +191,9 @@ pub async fn save_retro_notes(
     let (store, caller) = crate::ssr::auth::caller()?;
     let (board, period) = (domain::board::BoardRef::Slug(slug), period(&from, &to)?);
     let now = chrono::Utc::now();
-    Ok(
-        application::retros::save_notes(store.as_ref(), &caller, &board, period, &notes, now)
-            .await?,
-    )
+    application::retros::save_notes(store.as_ref(), &caller, &board, period, &notes, now).await?;
+    crate::ssr::plain_form::back_after_success(&[], None);
+    Ok(())
 }
 
 /// Adds an action item to the period's retrospective (members and admins).
@@ -217,10 +207,9 @@ pub async fn add_retro_action(
     let (store, caller) = crate::ssr::auth::caller()?;
     let (board, period) = (domain::board::BoardRef::Slug(slug), period(&from, &to)?);
     let now = chrono::Utc::now();
-    Ok(
-        application::retros::add_action(store.as_ref(), &caller, &board, period, &text, now)
-            .await?,
-    )
+    application::retros::add_action(store.as_ref(), &caller, &board, period, &text, now).await?;
+    crate::ssr::plain_form::back_after_success(&[], None);
+    Ok(())
 }
 
 /// Makes an action item's tech-debt card (members and admins); returns its number.
@@ -232,6 +221,7 @@ pub async fn action_to_card(slug: String, action_id: String) -> Result<i64, AppE
     let now = chrono::Utc::now();
     let card =
         application::retros::action_to_card(store.as_ref(), &caller, &board, action, now).await?;
+    crate::ssr::plain_form::back_after_success(&[], None);
     Ok(card.number)
 }
 

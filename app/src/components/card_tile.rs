@@ -87,8 +87,9 @@ fn tile(out: &mut String, card: &TileCard, context: &TileContext<'_>) {
     let kind = card.card_type.as_str();
     let _ = write!(
         out,
-        r#"<article class="card type-{kind}{}{}" draggable="{}" data-card-id="{}" data-number="{number}" id="card-{number}""#,
+        r#"<article class="card type-{kind}{}{}{}" draggable="{}" data-card-id="{}" data-number="{number}" id="card-{number}""#,
         if card.blocked { " is-blocked" } else { "" },
+        if card.unmatched { " unmatched" } else { "" },
         if context.can_move { "" } else { " is-readonly" },
         context.can_move,
         card.id,
@@ -241,6 +242,7 @@ mod tests {
             service: Some("api & \"db\"".into()),
             column_entered_at: "2026-12-01T10:00:00Z".parse().unwrap(),
             position: 1.0,
+            unmatched: false,
             assignees: Vec::new(),
             comment_count: 2,
         }

@@ -64,6 +64,11 @@ pub fn textarea_text(text: &str) -> String {
     }
 }
 
+/// `text` as a value in an address's query (`?q=<this>`).
+pub fn query_value(text: &str) -> String {
+    form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
 /// `text` escaped for an HTML text position, as a new string.
 pub fn escaped(text: &str) -> String {
     let mut out = String::with_capacity(text.len());

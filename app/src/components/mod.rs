@@ -34,7 +34,8 @@ pub use form::{
     ERROR, ERROR_PATH, FormAction, PostForm, came_back_with, forget_form_outcome, url_error,
 };
 pub use format::{
-    column_name, escape_text, escaped, human_duration, short_time, textarea_text, web_link,
+    column_name, escape_attr, escape_text, escaped, human_duration, query_value, short_time,
+    textarea_text, web_link,
 };
 pub use inbox::InboxLink;
 pub use live::{Catch, LiveUpdates, Notice, triage};

@@ -8,14 +8,14 @@ use super::{query_params, slug_param};
 use crate::api::get_finished;
 use crate::components::RenderedView;
 
-/// `/boards/:slug/finished?lane=&page=`.
+/// `/boards/:slug/finished?lane=&q=&page=`.
 #[component]
 pub fn FinishedPage() -> impl IntoView {
     let slug = slug_param();
     let param = query_params();
     let page = Resource::new(
-        move || (slug.get(), param("lane"), param("page")),
-        |(slug, lane, page)| get_finished(slug, lane, page),
+        move || (slug.get(), param("lane"), param("q"), param("page")),
+        |(slug, lane, q, page)| get_finished(slug, lane, q, page),
     );
     view! {
         <RenderedView page title=|board| format!("Finished cards · {board}")

@@ -7,17 +7,30 @@ use leptos::prelude::*;
 
 use crate::components::{StaticHtml, TypeBadge, human_duration, short_time};
 
-/// The page's HTML for one page of finished cards of the board `slug`.
-pub fn finished_html(slug: &str, finished: &FinishedCards) -> String {
-    page(slug, finished).to_static_html()
+/// What the page was asked to find: the query as typed, and why it could not be read.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Asked<'a> {
+    /// `?q=`, as typed.
+    pub q: &'a str,
+    /// The query could not be read: every finished card is listed, and this says why.
+    pub error: Option<&'a str>,
 }
 
-/// The page's address for `lane` (every lane when `None`) and `page`.
-fn href(slug: &str, lane: Option<domain::LaneId>, page: usize) -> String {
+/// The page's HTML for one page of finished cards of the board `slug`.
+pub fn finished_html(slug: &str, finished: &FinishedCards, asked: Asked<'_>) -> String {
+    page(slug, finished, asked).to_static_html()
+}
+
+/// The page's address for `lane` (every lane when `None`), the query `q` and `page`.
+fn href(slug: &str, lane: Option<domain::LaneId>, q: &str, page: usize) -> String {
     let mut href = format!("/boards/{slug}/finished");
     let mut sep = '?';
     if let Some(lane) = lane {
         href.push_str(&format!("{sep}lane={lane}"));
+        sep = '&';
+    }
+    if !q.is_empty() {
+        href.push_str(&format!("{sep}q={}", crate::components::query_value(q)));
         sep = '&';
     }
     if page > 1 {
@@ -26,15 +39,19 @@ fn href(slug: &str, lane: Option<domain::LaneId>, page: usize) -> String {
     href
 }
 
-fn page(slug: &str, finished: &FinishedCards) -> impl IntoView + use<> {
+fn page(slug: &str, finished: &FinishedCards, asked: Asked<'_>) -> impl IntoView + use<> {
     let FinishedCards {
         board,
         lane,
         cards,
         total,
+        notes,
         page,
         pages,
     } = finished;
+    let q = asked.q.to_owned();
+    let filtered = !q.trim().is_empty() && asked.error.is_none();
+    let matching = if filtered { " matching the filter" } else { "" };
     let (lane, page, pages, total) = (*lane, *page, *pages, *total);
     let lane_name = lane
         .and_then(|l| board.lane(l))
@@ -42,9 +59,10 @@ fn page(slug: &str, finished: &FinishedCards) -> impl IntoView + use<> {
         .unwrap_or_else(|| "every lane".to_owned());
     let first = (page - 1) * FINISHED_PAGE + 1;
     let lead = match total {
+        0 if filtered => format!("No finished card in {lane_name} matches the filter."),
         0 => format!("No finished card in {lane_name} yet."),
         _ => format!(
-            "{total} finished card{} in {lane_name}, newest first: {first}–{} shown.",
+            "{total} finished card{}{matching} in {lane_name}, newest first: {first}–{} shown.",
             if total == 1 { "" } else { "s" },
             first + cards.len() - 1,
         ),
@@ -53,7 +71,7 @@ fn page(slug: &str, finished: &FinishedCards) -> impl IntoView + use<> {
         .chain(board.lanes.iter().map(|l| (Some(l.id), l.name.clone())))
         .map(|(id, name)| {
             let here = (id == lane).then_some("page");
-            view! { <a href=href(slug, id, 1) aria-current=here>{name}</a> }
+            view! { <a href=href(slug, id, &q, 1) aria-current=here>{name}</a> }
         })
         .collect_view();
     let rows = cards
@@ -80,10 +98,10 @@ fn page(slug: &str, finished: &FinishedCards) -> impl IntoView + use<> {
         })
         .collect_view();
     let newer = (page > 1).then(|| {
-        view! { <a href=href(slug, lane, page - 1) rel="prev">"← Newer"</a> }
+        view! { <a href=href(slug, lane, &q, page - 1) rel="prev">"← Newer"</a> }
     });
     let older = (page < pages).then(|| {
-        view! { <a href=href(slug, lane, page + 1) rel="next">"Older →"</a> }
+        view! { <a href=href(slug, lane, &q, page + 1) rel="next">"Older →"</a> }
     });
     let table = (total > 0).then(|| {
         view! {
@@ -105,6 +123,18 @@ fn page(slug: &str, finished: &FinishedCards) -> impl IntoView + use<> {
             </div>
         </div>
         <nav class="board-tabs" aria-label="Lanes">{lanes}</nav>
+        <form class="filter-bar" method="get" action=format!("/boards/{slug}/finished") role="search" aria-label="Filter the finished cards">
+            {lane.map(|l| view! { <input type="hidden" name="lane" value=l.to_string()/> })}
+            <label for="finished-q" class="visually-hidden">"Filter"</label>
+            <input id="finished-q" name="q" type="search" value=q.clone() maxlength="500"
+                placeholder="type:incident label:database \"timeout\"" aria-describedby="finished-q-help"/>
+            <button type="submit">"Filter"</button>
+            {(!q.is_empty()).then(|| view! { <a href=href(slug, lane, "", 1)>"Clear"</a> })}
+            <p id="finished-q-help" class="filter-notes" role="status">
+                {asked.error.map(|e| view! { <span class="form-error">{e.to_owned()}</span> })}
+                {notes.join("; ")}
+            </p>
+        </form>
         {table}
         <nav class="pager" aria-label="Pages">
             {newer}

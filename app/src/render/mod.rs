@@ -6,10 +6,10 @@ mod account;
 mod card;
 mod card_history;
 mod delivery;
-mod finished;
+pub mod finished;
 mod inbox;
 mod people;
-mod retro;
+pub mod retro;
 mod settings;
 
 pub use account::account_html;

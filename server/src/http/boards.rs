@@ -12,7 +12,7 @@ use domain::{Board, BoardSummary, NewBoard};
 use serde::{Deserialize, Serialize};
 
 use super::auth::Caller;
-use super::extract::ApiJson;
+use super::extract::{ApiJson, ApiQuery};
 use super::{ApiError, AppState, Problem};
 
 /// The columns of a board, left to right.
@@ -56,20 +56,44 @@ pub async fn create_board(
     ))
 }
 
-/// One board with its columns, lanes and cards.
+/// `?q=` on a board.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct BoardQuery {
+    /// Only the cards this query finds (README, *Finding cards*); every card when absent.
+    pub q: Option<String>,
+}
+
+/// One board with its columns, lanes and cards; with `q`, only the cards the query finds
+/// (`GET /cards?q=&board=` says which names in it the board does not know).
 #[utoipa::path(get, path = "/boards/{board}", tag = "boards",
-    params(("board" = String, Path, description = "Board slug or id")),
+    params(("board" = String, Path, description = "Board slug or id"), BoardQuery),
     responses(
         (status = 200, description = "The board", body = Board),
         (status = 404, description = "No such board", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A query that cannot be read (the problem's detail names the term)", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn get_board(
     State(state): State<AppState>,
     caller: Caller,
     Path(board): Path<String>,
+    ApiQuery(query): ApiQuery<BoardQuery>,
 ) -> Result<Json<Board>, ApiError> {
     let board = BoardRef::parse(&board);
-    Ok(Json(boards::board(state.store(), &caller.0, &board).await?))
+    match application::search::parse(query.q.as_deref())? {
+        Some(q) => {
+            let (board, _) = application::search::board_matching(
+                state.store(),
+                &caller.0,
+                &board,
+                &q,
+                Utc::now(),
+            )
+            .await?;
+            Ok(Json(board))
+        }
+        None => Ok(Json(boards::board(state.store(), &caller.0, &board).await?)),
+    }
 }
 
 /// Replaces the board's column layout in one step.

@@ -12,6 +12,7 @@ mod health;
 mod incidents;
 mod live;
 mod metrics;
+mod search;
 
 use std::sync::Arc;
 
@@ -198,6 +199,7 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(comments::inbox))
         .routes(routes!(comments::inbox_live))
         .routes(routes!(cards::card_events))
+        .routes(routes!(search::search_cards))
         .routes(routes!(incidents::report_incident))
         .routes(routes!(incidents::resolve_incident))
         .routes(routes!(incidents::alertmanager))

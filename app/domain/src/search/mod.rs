@@ -205,7 +205,7 @@ fn resolve(filter: &Filter, scope: &Scope<'_>, notes: &mut Vec<String>) -> Resol
         Filter::Label(names) => {
             // Boards have no labels yet: every label name is unknown.
             for name in names {
-                notes.push(format!("no label is called \u{201c}{name}\u{201d} here"));
+                notes.push(format!("no label is called \"{name}\" here"));
             }
             Resolved::Unknown
         }
@@ -229,7 +229,7 @@ fn resolve(filter: &Filter, scope: &Scope<'_>, notes: &mut Vec<String>) -> Resol
                                 .map(|p| p.id),
                         );
                         if ids.len() == before {
-                            notes.push(format!("nobody here is called \u{201c}{part}\u{201d}"));
+                            notes.push(format!("nobody here is called \"{part}\""));
                         }
                     }
                 }
@@ -248,7 +248,7 @@ fn resolve(filter: &Filter, scope: &Scope<'_>, notes: &mut Vec<String>) -> Resol
                         .map(|l| l.id)
                         .collect();
                     if found.is_empty() {
-                        notes.push(format!("no lane is called \u{201c}{name}\u{201d} here"));
+                        notes.push(format!("no lane is called \"{name}\" here"));
                     }
                     found
                 })

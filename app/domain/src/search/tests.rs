@@ -188,9 +188,9 @@ fn names_the_board_does_not_know_match_nothing_and_say_so() {
     assert_eq!(
         notes,
         vec![
-            "no label is called \u{201c}database\u{201d} here",
-            "no lane is called \u{201c}ops\u{201d} here",
-            "nobody here is called \u{201c}zoe\u{201d}",
+            "no label is called \"database\" here",
+            "no lane is called \"ops\" here",
+            "nobody here is called \"zoe\"",
         ]
     );
     // Turned around, an unknown name excludes nothing.

@@ -46,13 +46,29 @@ pub fn Cell(
         Memo::new(move |_| query.with(|q| q.get_str(OPEN_CELL) == Some(key.as_str())))
     };
     let href = format!("/boards/{slug}?{OPEN_CELL}={key}");
-    let earlier_href = format!("/boards/{slug}/finished?lane={lane_id}");
+    // The earlier cards of the cell, found by the same filter.
+    let earlier_href = match query.with_untracked(|q| q.get(super::filter::Q)) {
+        Some(q) if !q.is_empty() => format!(
+            "/boards/{slug}/finished?lane={lane_id}&q={}",
+            crate::components::query_value(&q)
+        ),
+        _ => format!("/boards/{slug}/finished?lane={lane_id}"),
+    };
+    let dim = super::filter::dim_in_address();
     // Done columns show the most recently finished work first, at most DONE_SHOWN of it. The
     // server already left out the older cards of most done cells; not those of a done column
     // with a WIP limit (the limit counts them all), which are cut to the same length here.
     // Other cells show their first CELL_SHOWN cards until opened.
+    // Cards the filter does not find are left out, unless the page dims them instead.
     let shown = move || -> (Vec<TileCard>, usize) {
-        let CellCards { cards, earlier } = cards.get();
+        let CellCards {
+            mut cards,
+            earlier_matching: earlier,
+            ..
+        } = cards.get();
+        if !dim.get() {
+            cards.retain(|t| !t.unmatched);
+        }
         if done {
             let hidden = cards.len().saturating_sub(DONE_SHOWN) + earlier;
             (cards.into_iter().rev().take(DONE_SHOWN).collect(), hidden)

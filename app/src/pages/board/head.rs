@@ -155,7 +155,13 @@ pub fn TypeMix(model: RwSignal<BoardModel>) -> impl IntoView {
 /// A column's name, kind and count against its WIP limit. Its id (`col-<id>`) is where the
 /// phone's column switcher jumps to.
 #[component]
-pub fn ColumnHeader(column: Column, count: Memo<usize>, total: Memo<usize>) -> impl IntoView {
+pub fn ColumnHeader(
+    column: Column,
+    count: Memo<usize>,
+    total: Memo<usize>,
+    /// With a filter: how many of the column's cards it finds.
+    shown: Memo<Option<usize>>,
+) -> impl IntoView {
     let limit = column.wip_limit;
     let state = move || {
         let count = count.get();
@@ -181,6 +187,9 @@ pub fn ColumnHeader(column: Column, count: Memo<usize>, total: Memo<usize>) -> i
             <h2 class="column-name">{column.name.clone()}</h2>
             <span class="column-kind">{kind}</span>
             <span class="wip" title=title>{move || state().1}</span>
+            {move || shown.get().map(|n| view! {
+                <span class="shown">{format!("{n} of {} shown", total.get())}</span>
+            })}
         </div>
     }
 }

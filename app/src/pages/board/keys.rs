@@ -1,5 +1,5 @@
-//! The board's keyboard shortcuts: `n` for a new card, `?` for the list of shortcuts, the
-//! arrow keys from card to card, and with Shift, moving the focused card a column or a lane
+//! The board's keyboard shortcuts: `n` for a new card, `/` for the filter, `?` for the list
+//! of shortcuts, the arrow keys from card to card, and with Shift, moving the focused card a column or a lane
 //! (the lane move has no button), and `i` to take the focused card or let it go. Keys typed
 //! into a field are left alone.
 
@@ -11,8 +11,9 @@ use super::{Assigner, Mover};
 use crate::api::{MoveCard, SetAssignee};
 
 /// The shortcuts as the page's help lists them.
-pub const SHORTCUTS: [(&str, &str); 7] = [
+pub const SHORTCUTS: [(&str, &str); 8] = [
     ("n", "New card"),
+    ("/", "Filter the cards"),
     ("?", "Show or hide this list"),
     ("↑ ↓", "Previous or next card in the cell (from a card)"),
     (
@@ -120,6 +121,7 @@ fn on_key(
     };
     let handled = match key.as_str() {
         "n" if can_move => open_new_card(),
+        "/" => focus(document().get_element_by_id(super::filter::FIELD)),
         "i" if can_move => focused()
             .and_then(|id| model.with_untracked(|m| toggle_me(m, id)))
             .map(|request| assigner.run(request))
@@ -277,6 +279,7 @@ mod tests {
             service: None,
             column_entered_at: chrono::Utc::now(),
             position: 1.0,
+            unmatched: false,
         }
     }
 
@@ -300,6 +303,7 @@ mod tests {
             },
             role: domain::access::Role::Member,
             hidden: vec![],
+            filter: None,
         })
     }
 

@@ -11,6 +11,7 @@
 //! reach the settings and API tokens.
 
 mod cell;
+mod filter;
 mod head;
 mod keys;
 mod model;
@@ -76,10 +77,12 @@ pub fn BoardPage() -> impl IntoView {
     let heard = RwSignal::new(Vec::<Notice>::new());
     // Cards the stream named are being read.
     let fetching = RwSignal::new(false);
+    let query = leptos_router::hooks::use_query_map();
+    let q = Memo::new(move |_| query.with(|q| q.get(filter::Q)));
     let snapshot = Resource::new(
-        move || (slug.get(), reload.get()),
+        move || (slug.get(), q.get(), reload.get()),
         // Tagged with the `reload` count it was asked for at, for the live status.
-        |(slug, reload)| async move { (reload, get_board(slug).await) },
+        |(slug, q, reload)| async move { (reload, get_board(slug, q).await) },
     );
     // When the board shown was read, for the live stream to tell whether it missed a change.
     let read_at = Signal::derive(move || {
@@ -191,6 +194,8 @@ fn BoardView(snapshot: BoardSnapshot, live: Live, forms: BoardForms) -> impl Int
     );
     let people = StoredValue::new(snapshot.people.clone());
     let me = snapshot.me;
+    let filter = snapshot.filter.clone();
+    let q = filter.as_ref().filter(|f| f.applies()).map(|f| f.q.clone());
     let model = RwSignal::new(BoardModel::new(snapshot));
     // The card being dragged, if any: changes heard wait until the drop, as redrawing a
     // cell under a drag would lose it.
@@ -198,7 +203,7 @@ fn BoardView(snapshot: BoardSnapshot, live: Live, forms: BoardForms) -> impl Int
     let query = leptos_router::hooks::use_query_map();
     // What the live stream brought, said to screen readers.
     let said = RwSignal::new(String::new());
-    let sync = Sync::new(slug.clone(), model, live, said);
+    let sync = Sync::new(slug.clone(), q, model, live, said);
     let mover: Mover = {
         let sync = sync.clone();
         Callback::new(move |(request, side): (MoveCard, Option<Focus>)| {
@@ -232,7 +237,8 @@ fn BoardView(snapshot: BoardSnapshot, live: Live, forms: BoardForms) -> impl Int
             let id = column.id;
             let count = Memo::new(move |_| model.with(|m| m.wip_count(id)));
             let total = Memo::new(move |_| model.with(|m| m.column_total(id)));
-            view! { <ColumnHeader column=column.clone() count total/> }
+            let shown = Memo::new(move |_| model.with(|m| m.filtered.then(|| m.column_shown(id))));
+            view! { <ColumnHeader column=column.clone() count total shown/> }
         })
         .collect_view();
     // `?lane=<id>` opens a lane that has no open card (a link, so it works without
@@ -339,6 +345,7 @@ fn BoardView(snapshot: BoardSnapshot, live: Live, forms: BoardForms) -> impl Int
                     <NewCardForm slug=slug.clone() columns=columns.clone() create_action can_override=is_admin people me/>
                 })}
             </div>
+            <filter::FilterBar slug=slug.clone() filter model/>
             <div class="board-status">
                 <Capacity model policy/>
                 <TypeMix model/>

@@ -25,6 +25,9 @@ pub struct CellCards {
     pub cards: Vec<TileCard>,
     /// Finished cards left out (only in `done` cells; see [`crate::api::DONE_SHOWN`]).
     pub earlier: usize,
+    /// Of those, the ones the board's filter finds (all of them without one): behind
+    /// "+ N earlier".
+    pub earlier_matching: usize,
 }
 
 /// The board as the page shows it.
@@ -39,6 +42,8 @@ pub struct BoardModel {
     pub people: Vec<Person>,
     /// The viewer, when signed in.
     pub me: Option<UserId>,
+    /// The board was read with a filter (`?q=`) that applies.
+    pub filtered: bool,
 }
 
 /// What puts a card back where it was if the server refuses its move.
@@ -72,6 +77,7 @@ impl BoardModel {
             hidden,
             people,
             me,
+            filter,
             ..
         } = snapshot;
         let mut cells: HashMap<(ColumnId, LaneId), CellCards> = HashMap::new();
@@ -86,7 +92,9 @@ impl BoardModel {
             cell.cards.sort_by(|a, b| a.position.total_cmp(&b.position));
         }
         for h in hidden {
-            cells.entry((h.column_id, h.lane_id)).or_default().earlier += h.count;
+            let cell = cells.entry((h.column_id, h.lane_id)).or_default();
+            cell.earlier += h.count;
+            cell.earlier_matching += h.matching;
         }
         Self {
             board,
@@ -94,6 +102,7 @@ impl BoardModel {
             tech_debt,
             people,
             me,
+            filtered: filter.is_some_and(|f| f.applies()),
         }
     }
 
@@ -123,6 +132,25 @@ impl BoardModel {
     /// The tile of card `id`, if the page shows it.
     pub fn tile(&self, id: CardId) -> Option<&TileCard> {
         self.tiles().find(|t| t.id == id)
+    }
+
+    /// The cards of `column` the filter finds, those the server left out included.
+    pub fn column_shown(&self, column: ColumnId) -> usize {
+        self.cells
+            .iter()
+            .filter(|((c, _), _)| *c == column)
+            .map(|(_, cell)| {
+                cell.cards.iter().filter(|t| !t.unmatched).count() + cell.earlier_matching
+            })
+            .sum()
+    }
+
+    /// The cards on the board the filter finds.
+    pub fn found(&self) -> usize {
+        self.cells
+            .values()
+            .map(|cell| cell.cards.iter().filter(|t| !t.unmatched).count() + cell.earlier_matching)
+            .sum()
     }
 
     /// Cards in `column` counting toward its WIP limit.

@@ -21,6 +21,12 @@ pub struct Sync {
         allow(dead_code, reason = "the browser reads it")
     )]
     slug: String,
+    /// The board's filter, that tiles read for the live stream are matched against.
+    #[cfg_attr(
+        not(feature = "hydrate"),
+        allow(dead_code, reason = "the browser reads it")
+    )]
+    q: Option<String>,
     model: RwSignal<BoardModel>,
     live: Live,
     /// The version (`updated_at`) of each card as the page last learned it.
@@ -46,12 +52,14 @@ pub struct Sync {
 impl Sync {
     pub fn new(
         slug: String,
+        q: Option<String>,
         model: RwSignal<BoardModel>,
         live: Live,
         said: RwSignal<String>,
     ) -> Self {
         Self {
             slug,
+            q,
             model,
             live,
             known: StoredValue::new(HashMap::new()),
@@ -180,7 +188,8 @@ impl Sync {
                 let answer = crate::components::post_fields::<MoveCard>(&fields).await;
                 this.moving.try_update_value(|ids| ids.remove(&id));
                 match answer {
-                    Ok(changed) => {
+                    Ok(mut changed) => {
+                        changed.tile.unmatched = this.still_unmatched(id);
                         let done = this
                             .model
                             .with_untracked(|m| m.is_done(changed.tile.column_id));
@@ -222,7 +231,8 @@ impl Sync {
                     fields.push(("override_reason", reason));
                 }
                 match crate::components::post_fields::<SetAssignee>(&fields).await {
-                    Ok(changed) => {
+                    Ok(mut changed) => {
+                        changed.tile.unmatched = this.still_unmatched(changed.tile.id);
                         let words = this.model.with_untracked(|m| {
                             super::model::assigned_news(m, &changed.tile, &request.user_id)
                         });
@@ -238,6 +248,14 @@ impl Sync {
                 }
             });
         }
+    }
+
+    /// Whether the filter left card `id` out: the page's own changes keep that until the
+    /// board is read again (the server does not match its answers to them).
+    #[cfg(feature = "hydrate")]
+    fn still_unmatched(&self, id: CardId) -> bool {
+        self.model
+            .with_untracked(|m| m.tile(id).is_some_and(|t| t.unmatched))
     }
 
     /// Takes what the live stream heard whenever no drag and no own move is under way, and
@@ -277,11 +295,11 @@ impl Sync {
                 .map(CardId::to_string)
                 .collect::<Vec<_>>()
                 .join(",");
-            let answer = crate::components::post_fields::<crate::api::BoardCards>(&[
-                ("slug", &this.slug),
-                ("ids", &ids),
-            ])
-            .await;
+            let mut fields = vec![("slug", this.slug.as_str()), ("ids", ids.as_str())];
+            if let Some(q) = &this.q {
+                fields.push(("q", q));
+            }
+            let answer = crate::components::post_fields::<crate::api::BoardCards>(&fields).await;
             match answer {
                 Ok(found) => {
                     let words = this

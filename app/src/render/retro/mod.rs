@@ -1,16 +1,21 @@
-//! The read-only parts of the retrospective (flow charts, key figures, policy and incidents,
-//! the forecast), rendered to HTML on the server; the page only puts it in place (see
-//! `crate::pages::RetroPage`).
+//! The retrospective (flow charts, key figures, policy and incidents, the forecast, and the
+//! team's notes and action items with their plain forms), rendered to HTML on the server;
+//! the page only puts it in place (see `crate::pages::RetroPage`).
 
 mod charts;
+mod notes;
 mod summary;
 
 use leptos::prelude::*;
 
-use crate::api::RetroView;
+use crate::api::RenderedPage;
+use crate::error::AppError;
 
-/// Renders the read-only parts of the retrospective to HTML (see the module documentation).
-pub fn retro_view(report: crate::api::RetroReport) -> RetroView {
+pub use notes::PATHS;
+
+/// Renders the retrospective to HTML (see the module documentation), with the refusal a
+/// form came back with.
+pub fn retro_view(report: crate::api::RetroReport, error: Option<AppError>) -> RenderedPage {
     use crate::components::{FourKeysPanel, StaticHtml};
     use charts::FlowCharts;
     use summary::{ForecastPanel, KeyFigures, PolicyAndIncidents};
@@ -77,12 +82,24 @@ pub fn retro_view(report: crate::api::RetroReport) -> RetroView {
     .into_any();
     let tables = view! { <PolicyAndIncidents view=report.clone()/> }.into_any();
     let forecast = view! { <ForecastPanel view=report.clone()/> }.into_any();
-    RetroView {
-        report_html: view! { {head}{figures}{charts}{delivery} }.to_static_html(),
-        side_html: view! { {tables}{forecast} }.to_static_html(),
+    let can_write = report.role >= domain::access::Role::Member;
+    let notes = view! {
+        <notes::NotesAndActions retro=report.retro slug=report.slug can_write error/>
+    }
+    .into_any();
+    let html = view! {
+        <section class="retro-page">
+            <div class="retro-report">{head}{figures}{charts}{delivery}</div>
+            <div class="retro-columns">
+                <div>{tables}{forecast}</div>
+                <div>{notes}</div>
+            </div>
+        </section>
+    }
+    .to_static_html();
+    RenderedPage {
         board_name: report.board_name,
-        slug: report.slug,
-        role: report.role,
-        retro: report.retro,
+        html,
+        live: None,
     }
 }

@@ -32,6 +32,7 @@ fn tile(board: &Board, column: usize, position: f64, card_type: CardType) -> Til
         service: None,
         column_entered_at: Utc::now() - Duration::days(1),
         position,
+        unmatched: false,
     }
 }
 
@@ -50,6 +51,7 @@ fn model(board: &Board, cards: Vec<TileCard>, hidden: Vec<HiddenCards>) -> Board
         hidden,
         people: Vec::new(),
         me: None,
+        filter: None,
     })
 }
 
@@ -140,6 +142,7 @@ fn counts_follow_the_cards_shown_and_those_left_out() {
             column_id: b.columns[done].id,
             lane_id: lane,
             count: 40,
+            matching: 40,
         }],
     );
     assert_eq!(m.wip_count(b.columns[active].id), 2);
@@ -222,5 +225,47 @@ fn the_news_says_arrivals_moves_and_departures_not_edits() {
         news(&m, &[], &[CardId::new()]),
         "",
         "a card never shown is not news"
+    );
+}
+
+#[test]
+fn a_filter_counts_what_it_finds_beside_every_card() {
+    let b = board();
+    let active = b
+        .columns
+        .iter()
+        .position(|c| c.kind == ColumnKind::Active)
+        .expect("an active column");
+    let done = b
+        .columns
+        .iter()
+        .position(|c| c.kind == ColumnKind::Done)
+        .expect("a done column");
+    let found = tile(&b, active, 1.0, CardType::Feature);
+    let other = TileCard {
+        unmatched: true,
+        ..tile(&b, active, 2.0, CardType::Feature)
+    };
+    let finished = tile(&b, done, 3.0, CardType::Feature);
+    let mut m = model(
+        &b,
+        vec![found, other, finished],
+        vec![HiddenCards {
+            column_id: b.columns[done].id,
+            lane_id: b.lanes[1].id,
+            count: 40,
+            matching: 4,
+        }],
+    );
+    m.filtered = true;
+    // WIP limits and totals count every card; the filter's counts only what it finds.
+    assert_eq!(m.wip_count(b.columns[active].id), 2);
+    assert_eq!(m.column_shown(b.columns[active].id), 1);
+    assert_eq!(m.column_total(b.columns[done].id), 41);
+    assert_eq!(m.column_shown(b.columns[done].id), 5);
+    assert_eq!(m.found(), 6);
+    assert_eq!(
+        m.cell(b.columns[done].id, b.lanes[1].id).earlier_matching,
+        4
     );
 }
