@@ -325,7 +325,7 @@ pub async fn finished_cards(
     let mut notes = Vec::new();
     if let Some(query) = query {
         let search = crate::search::BoardSearch::new(store, caller, &board, query, now).await?;
-        finished.retain(|c| search.matches(c));
+        finished.retain(|c| search.matches_card(c));
         notes = search.notes().to_vec();
     }
     let crate::comments::Page {

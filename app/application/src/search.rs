@@ -11,7 +11,7 @@ use std::collections::HashSet;
 use chrono::{DateTime, Utc};
 use domain::access::Principal;
 use domain::people::Person;
-use domain::search::{Matcher, Query, Scope};
+use domain::search::{Matcher, Query, Scope, SearchCard};
 use domain::{Board, Card, CardId, UserId};
 
 use crate::error::Result;
@@ -80,8 +80,13 @@ impl BoardSearch {
     }
 
     /// Whether the query finds `card`.
-    pub fn matches(&self, card: &Card) -> bool {
+    pub fn matches(&self, card: &SearchCard) -> bool {
         self.matcher.matches(card, &self.scope())
+    }
+
+    /// Whether the query finds `card`, read whole.
+    pub fn matches_card(&self, card: &Card) -> bool {
+        self.matches(&SearchCard::from(card))
     }
 
     /// Names in the query that the board does not know, in words.
@@ -155,7 +160,7 @@ pub async fn filter(
     Ok(Filtered {
         unmatched: cards
             .iter()
-            .filter(|c| !search.matches(c))
+            .filter(|c| !search.matches_card(c))
             .map(|c| c.id)
             .collect(),
         notes: search.notes().to_vec(),
@@ -173,7 +178,7 @@ pub async fn board_matching(
 ) -> Result<(Board, Vec<String>)> {
     let mut board = crate::boards::board(store, caller, board).await?;
     let search = BoardSearch::new(store, caller, &board, query, now).await?;
-    board.cards.retain(|c| search.matches(c));
+    board.cards.retain(|c| search.matches_card(c));
     Ok((board, search.notes().to_vec()))
 }
 
@@ -223,33 +228,50 @@ pub async fn cards(
             .map(|b| b.id)
             .collect(),
     };
-    let mut found = Vec::new();
+    // What a query reads of each card, then the page's cards whole: a board of 10,000
+    // cards is searched without reading them all.
+    let mut found: Vec<(SearchCard, usize)> = Vec::new();
+    let mut layouts: Vec<Board> = Vec::new();
     // A note counts only if no board knew the name.
     let mut notes: Option<Vec<String>> = None;
     for id in boards {
-        let board = store.board(&BoardRef::Id(id)).await?;
-        let search = BoardSearch::new(store, caller, &board, query, now).await?;
+        let layout = store.board_layout(&BoardRef::Id(id)).await?;
+        let search = BoardSearch::new(store, caller, &layout, query, now).await?;
         let seen = notes.get_or_insert_with(|| search.notes().to_vec());
         seen.retain(|n| search.notes().contains(n));
+        let which = layouts.len();
         found.extend(
-            board
-                .cards
-                .iter()
+            store
+                .search_cards(id)
+                .await?
+                .into_iter()
                 .filter(|c| search.matches(c))
-                .map(|card| FoundCard {
-                    board: board.slug.clone(),
-                    board_name: board.name.clone(),
-                    card: card.clone(),
-                }),
+                .map(|c| (c, which)),
         );
+        layouts.push(layout);
     }
-    found.sort_by_key(|f| std::cmp::Reverse((f.card.updated_at, f.card.id.0)));
+    found.sort_by_key(|(c, _)| std::cmp::Reverse((c.updated_at, c.id.0)));
     let crate::comments::Page {
-        items: cards,
+        items,
         total,
         page,
         pages,
     } = crate::comments::Page::cut(found, page, SEARCH_PAGE);
+    let mut cards = Vec::with_capacity(items.len());
+    for (card, which) in items {
+        let board = &layouts[which];
+        // A card deleted since it was found is left out of the page.
+        let card = match store.card(card.id).await {
+            Ok(card) => card,
+            Err(crate::ports::StoreError::NotFound(_)) => continue,
+            Err(other) => return Err(other.into()),
+        };
+        cards.push(FoundCard {
+            board: board.slug.clone(),
+            board_name: board.name.clone(),
+            card,
+        });
+    }
     Ok(Found {
         cards,
         total,

@@ -196,6 +196,13 @@ pub trait Backend: Clone + std::fmt::Debug + Send + Sync + 'static {
         board: Uuid,
     ) -> impl Future<Output = Result<Vec<domain::Card>, StoreError>> + Send;
 
+    /// What a search reads of every card of the board, in no particular order, their owners
+    /// left empty (the store adds them).
+    fn search_cards(
+        conn: &mut Conn<Self>,
+        board: Uuid,
+    ) -> impl Future<Output = Result<Vec<domain::search::SearchCard>, StoreError>> + Send;
+
     /// What the flow metrics need of every card of the board, in board order.
     fn metric_cards(
         conn: &mut Conn<Self>,

@@ -301,6 +301,21 @@ impl<B: Backend> BoardStore for SqlStore<B> {
         Self::read_board(&mut conn, board, false).await
     }
 
+    async fn search_cards(
+        &self,
+        board: BoardId,
+    ) -> Result<Vec<domain::search::SearchCard>, StoreError> {
+        let mut conn = self.read().await?;
+        let mut cards = B::search_cards(&mut conn, board.0).await?;
+        let mut owners = Self::assignments(&mut conn, board).await?;
+        for card in &mut cards {
+            if let Some(list) = owners.remove(&card.id.0) {
+                card.assignees = list;
+            }
+        }
+        Ok(cards)
+    }
+
     async fn set_policy(
         &self,
         board: &BoardRef,

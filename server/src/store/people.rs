@@ -51,14 +51,12 @@ impl<B: Backend> SqlStore<B> {
         Ok(card)
     }
 
-    /// Fills in the owners of `cards`, all of board `board`, in one read of the board's
-    /// assignments (`card_assignees_board_user_idx`): what a board read adds to reading its
-    /// cards.
-    pub(super) async fn fill_assignees(
+    /// The owners of every card of board `board` that has any, by card, in the order they
+    /// were assigned: one read of the board's assignments (`card_assignees_board_user_idx`).
+    pub(super) async fn assignments(
         conn: &mut Conn<B>,
         board: BoardId,
-        cards: &mut [Card],
-    ) -> Result<(), StoreError> {
+    ) -> Result<HashMap<Uuid, Vec<UserId>>, StoreError> {
         let rows: Vec<(Uuid, Uuid)> = B::sql(
             "SELECT card_id, user_id FROM card_assignees WHERE board_id = $1 \
              ORDER BY assigned_at, user_id",
@@ -66,13 +64,21 @@ impl<B: Backend> SqlStore<B> {
         .bind(board.0)
         .fetch_all(conn)
         .await?;
-        if rows.is_empty() {
-            return Ok(());
-        }
         let mut owners: HashMap<Uuid, Vec<UserId>> = HashMap::new();
         for (card, user) in rows {
             owners.entry(card).or_default().push(UserId(user));
         }
+        Ok(owners)
+    }
+
+    /// Fills in the owners of `cards`, all of board `board` ([`Self::assignments`]): what a
+    /// board read adds to reading its cards.
+    pub(super) async fn fill_assignees(
+        conn: &mut Conn<B>,
+        board: BoardId,
+        cards: &mut [Card],
+    ) -> Result<(), StoreError> {
+        let mut owners = Self::assignments(conn, board).await?;
         for card in cards {
             if let Some(list) = owners.remove(&card.id.0) {
                 card.assignees = list;

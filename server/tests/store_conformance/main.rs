@@ -201,6 +201,7 @@ macro_rules! conformance {
             case!(people, person_limits_hold_and_overrides_are_recorded);
             case!(people, comments_count_mention_and_tell);
             case!(people, incidents_are_told_as_the_board_asks);
+            case!(people, search_cards_are_the_cards_as_a_search_reads_them);
         }
     };
 }

@@ -505,3 +505,65 @@ pub(crate) async fn incidents_are_told_as_the_board_asks(store: Arc<dyn Store>) 
         );
     }
 }
+
+/// What a search reads of a board's cards (`search_cards`) is what the board holds, field
+/// for field: text, type, severity, service, lane, blocked, times and owners.
+pub(crate) async fn search_cards_are_the_cards_as_a_search_reads_them(store: Arc<dyn Store>) {
+    use domain::search::SearchCard;
+    let board = make_board(store.as_ref(), "Searched").await;
+    let r = BoardRef::Id(board.id);
+    let ann = person(store.as_ref(), "ann.search@example.com").await;
+    join(store.as_ref(), &board, &ann, Role::Member).await;
+    let described = NewCard {
+        description: Some("Times out under load: \u{e9}t\u{e9} \"quoted\"".into()),
+        ..owned("Checkout is slow", &[ann.id])
+    };
+    store
+        .create_card(&r, &described, &actor(), t0())
+        .await
+        .unwrap();
+    let incident = NewCard {
+        title: "Payments down".into(),
+        card_type: CardType::Incident,
+        severity: Some(Severity::Sev1),
+        service: Some("payments".into()),
+        ..feature("")
+    };
+    store
+        .create_card(&r, &incident, &actor(), t0())
+        .await
+        .unwrap();
+    let blocked = add_feature(store.as_ref(), &r, "Vendor key").await;
+    let patch = CardPatch {
+        blocked: Some(true),
+        blocked_reason: Some("vendor".into()),
+        ..Default::default()
+    };
+    store
+        .update_card(blocked.id, &patch, &actor(), t0())
+        .await
+        .unwrap();
+    let other = make_board(store.as_ref(), "Not searched").await;
+    add_feature(store.as_ref(), &BoardRef::Id(other.id), "Elsewhere").await;
+
+    let by_number = |mut cards: Vec<SearchCard>| {
+        cards.sort_by_key(|c| c.number);
+        cards
+    };
+    let expected = by_number(
+        store
+            .board(&r)
+            .await
+            .unwrap()
+            .cards
+            .iter()
+            .map(SearchCard::from)
+            .collect(),
+    );
+    let read = by_number(store.search_cards(board.id).await.unwrap());
+    assert_eq!(read.len(), 3);
+    assert_eq!(read, expected);
+    assert_eq!(read[0].assignees, [ann.id]);
+    assert!(read[2].blocked);
+    assert_eq!(read[1].severity, Some(Severity::Sev1));
+}

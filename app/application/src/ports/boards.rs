@@ -30,6 +30,13 @@ pub trait BoardStore: Send + Sync + 'static {
     /// One board with its columns and lanes; its `cards` stay empty.
     async fn board_layout(&self, board: &BoardRef) -> Result<Board, StoreError>;
 
+    /// What a search reads of each card of the board (`domain::search::SearchCard`), in no
+    /// particular order: a fraction of the time of reading the cards whole.
+    async fn search_cards(
+        &self,
+        board: domain::BoardId,
+    ) -> Result<Vec<domain::search::SearchCard>, StoreError>;
+
     /// Changes the board's flow policies.
     async fn set_policy(
         &self,

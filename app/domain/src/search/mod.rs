@@ -90,6 +90,56 @@ pub enum Age {
     Under(TimeDelta),
 }
 
+/// What a query reads of a card: the store reads only this for a search across a board
+/// (`GET /api/v1/cards?q=`), which is what keeps a search of 10,000 cards within the board
+/// page's budget (bench/HISTORY.md, session 28).
+#[derive(Clone, Debug, PartialEq)]
+pub struct SearchCard {
+    /// The card.
+    pub id: CardId,
+    /// Its number on the board.
+    pub number: i64,
+    /// Its title.
+    pub title: String,
+    /// Its description.
+    pub description: String,
+    /// Its type.
+    pub card_type: CardType,
+    /// Incidents: how bad.
+    pub severity: Option<Severity>,
+    /// Incidents: the service.
+    pub service: Option<String>,
+    /// Its lane.
+    pub lane_id: LaneId,
+    /// Whether it is blocked.
+    pub blocked: bool,
+    /// When it entered its column.
+    pub column_entered_at: DateTime<Utc>,
+    /// When it last changed (a search lists the most recent first).
+    pub updated_at: DateTime<Utc>,
+    /// Its owners.
+    pub assignees: Vec<UserId>,
+}
+
+impl From<&Card> for SearchCard {
+    fn from(card: &Card) -> Self {
+        Self {
+            id: card.id,
+            number: card.number,
+            title: card.title.clone(),
+            description: card.description.clone(),
+            card_type: card.card_type,
+            severity: card.severity,
+            service: card.service.clone(),
+            lane_id: card.lane_id,
+            blocked: card.blocked,
+            column_entered_at: card.column_entered_at,
+            updated_at: card.updated_at,
+            assignees: card.assignees.clone(),
+        }
+    }
+}
+
 /// A query that cannot be read, naming the term at fault.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{}{message}", term.as_ref().map(|t| format!("`{t}`: ")).unwrap_or_default())]
@@ -263,7 +313,7 @@ fn resolve(filter: &Filter, scope: &Scope<'_>, notes: &mut Vec<String>) -> Resol
 impl Matcher {
     /// Whether `card` satisfies every term, as of `scope` (the one the matcher was made
     /// with).
-    pub fn matches(&self, card: &Card, scope: &Scope<'_>) -> bool {
+    pub fn matches(&self, card: &SearchCard, scope: &Scope<'_>) -> bool {
         // The card's text in lower case, made once and only for a query with text.
         let mut haystack: Option<String> = None;
         self.terms.iter().all(|(negated, term)| {
@@ -306,7 +356,7 @@ impl Matcher {
 }
 
 /// Where free text is looked for, in lower case.
-fn text_of(card: &Card) -> String {
+fn text_of(card: &SearchCard) -> String {
     let mut text = String::with_capacity(card.title.len() + card.description.len() + 16);
     text.push_str(&card.title);
     text.push('\n');

@@ -95,7 +95,7 @@ fn found(query: &str, cards: &[Card], aging: Option<&HashSet<CardId>>) -> (Vec<i
     let matcher = Query::parse(query).expect("valid").matcher(&scope);
     let numbers = cards
         .iter()
-        .filter(|c| matcher.matches(c, &scope))
+        .filter(|c| matcher.matches(&SearchCard::from(*c), &scope))
         .map(|c| c.number)
         .collect();
     (numbers, matcher.notes)
@@ -230,7 +230,7 @@ proptest! {
                 let (lanes, people) = (lanes(), people());
                 let scope = Scope { me: None, people: &people, lanes: &lanes, now: now(), aging: None };
                 let matcher = query.matcher(&scope);
-                let _ = cards.iter().filter(|c| matcher.matches(c, &scope)).count();
+                let _ = cards.iter().filter(|c| matcher.matches(&SearchCard::from(*c), &scope)).count();
             }
             Err(error) => prop_assert!(!error.message.is_empty()),
         }

@@ -209,6 +209,26 @@ async fn board_cards(
     .collect()
 }
 
+/// What a search reads of every card of the board.
+async fn search_cards(
+    conn: &mut sqlx::PgConnection,
+    board: uuid::Uuid,
+    named: bool,
+) -> Result<Vec<domain::search::SearchCard>, StoreError> {
+    sqlx::query_as::<_, crate::store::rows::SearchCardRow>(
+        "SELECT id, number, title, description, card_type, severity, service, lane_id, \
+         blocked, column_entered_at, updated_at FROM cards WHERE board_id = $1",
+    )
+    .persistent(named)
+    .bind(board)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(db_error)?
+    .into_iter()
+    .map(domain::search::SearchCard::try_from)
+    .collect()
+}
+
 /// The metric facts of every card of the board, in board order.
 async fn metric_cards(
     conn: &mut sqlx::PgConnection,
@@ -363,6 +383,13 @@ impl<const POOLED: bool> Backend for Pg<POOLED> {
         board: uuid::Uuid,
     ) -> Result<Vec<domain::Card>, StoreError> {
         board_cards(conn, board, Self::NAMED_STATEMENTS).await
+    }
+
+    async fn search_cards(
+        conn: &mut Conn<Self>,
+        board: uuid::Uuid,
+    ) -> Result<Vec<domain::search::SearchCard>, StoreError> {
+        search_cards(conn, board, Self::NAMED_STATEMENTS).await
     }
 
     async fn metric_cards(

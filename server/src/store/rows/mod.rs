@@ -211,6 +211,48 @@ impl TryFrom<MetricCardRow> for MetricCard {
     }
 }
 
+/// What a search reads of a card (`search_cards` on PostgreSQL; SQLite's JSON becomes one).
+#[derive(FromRow)]
+pub struct SearchCardRow {
+    pub id: Uuid,
+    pub number: i64,
+    pub title: String,
+    pub description: String,
+    pub card_type: String,
+    pub severity: Option<String>,
+    pub service: Option<String>,
+    pub lane_id: Uuid,
+    pub blocked: bool,
+    pub column_entered_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl TryFrom<SearchCardRow> for domain::search::SearchCard {
+    type Error = StoreError;
+    fn try_from(r: SearchCardRow) -> Result<Self, StoreError> {
+        let severity = match r.severity.as_deref() {
+            None => None,
+            Some(s) => Some(Severity::parse(s).ok_or_else(|| corrupt("severity", s))?),
+        };
+        Ok(Self {
+            id: CardId(r.id),
+            number: r.number,
+            title: r.title,
+            description: r.description,
+            card_type: CardType::parse(&r.card_type)
+                .ok_or_else(|| corrupt("card type", &r.card_type))?,
+            severity,
+            service: r.service,
+            lane_id: LaneId(r.lane_id),
+            blocked: r.blocked,
+            column_entered_at: r.column_entered_at,
+            updated_at: r.updated_at,
+            // Kept in `card_assignees`; the store reads them beside the rows.
+            assignees: Vec::new(),
+        })
+    }
+}
+
 impl TryFrom<CardRow> for Card {
     type Error = StoreError;
     fn try_from(r: CardRow) -> Result<Self, StoreError> {

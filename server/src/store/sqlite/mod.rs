@@ -13,7 +13,7 @@ use sqlx::{ConnectOptions as _, Connection as _};
 
 mod readers;
 
-use self::readers::{board_cards, event_log, metric_cards};
+use self::readers::{board_cards, event_log, metric_cards, search_cards};
 use crate::store::accel::AccelSettings;
 use crate::store::backend::{Backend, Conn};
 use crate::store::error::{db_error, migrate_error};
@@ -332,6 +332,13 @@ impl Backend for Sqlite {
         board: uuid::Uuid,
     ) -> Result<Vec<domain::Card>, StoreError> {
         board_cards(conn, board).await
+    }
+
+    async fn search_cards(
+        conn: &mut Conn<Self>,
+        board: uuid::Uuid,
+    ) -> Result<Vec<domain::search::SearchCard>, StoreError> {
+        search_cards(conn, board).await
     }
 
     async fn metric_cards(

@@ -9,7 +9,7 @@ use domain::metrics::MetricCard;
 use uuid::Uuid;
 
 use crate::store::error::db_error;
-use crate::store::rows::{CardRow, LogRow, MetricCardRow, corrupt};
+use crate::store::rows::{CardRow, LogRow, MetricCardRow, SearchCardRow, corrupt};
 
 /// The board's events with an id above `after`, in log order, read as one JSON document.
 ///
@@ -117,6 +117,58 @@ pub(super) async fn board_cards(
     });
     Ok(cards)
 }
+
+/// What a search reads of every card of the board: one aggregated value, for the reason
+/// [`board_cards`] gives, with eleven fields a card instead of twenty-four.
+pub(super) async fn search_cards(
+    conn: &mut sqlx::SqliteConnection,
+    board: uuid::Uuid,
+) -> Result<Vec<domain::search::SearchCard>, StoreError> {
+    let doc: Option<String> = sqlx::query_scalar(
+        "SELECT json_group_array(json_array(hex(id), number, title, description, card_type, \
+         severity, service, hex(lane_id), blocked, column_entered_at, updated_at)) \
+         FROM cards WHERE board_id = $1",
+    )
+    .bind(board)
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(db_error)?;
+    let rows: Vec<SearchCardJson> = serde_json::from_str(doc.as_deref().unwrap_or("[]"))
+        .map_err(|e| StoreError::Internal(format!("unreadable cards: {e}")))?;
+    rows.into_iter()
+        .map(|row| {
+            let row = SearchCardRow {
+                id: json_uuid(&row.0)?,
+                number: row.1,
+                title: row.2,
+                description: row.3,
+                card_type: row.4,
+                severity: row.5,
+                service: row.6,
+                lane_id: json_uuid(&row.7)?,
+                blocked: row.8 != 0,
+                column_entered_at: json_time(&row.9)?,
+                updated_at: json_time(&row.10)?,
+            };
+            domain::search::SearchCard::try_from(row)
+        })
+        .collect()
+}
+
+/// A card's search facts as SQLite's `json_array` writes them (see [`search_cards`]).
+type SearchCardJson = (
+    String,
+    i64,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    String,
+    i64,
+    String,
+    String,
+);
 
 /// The metric facts of every card of the board, in board order: one aggregated value, for
 /// the reason [`board_cards`] gives, with five fields a card instead of twenty-three.
