@@ -173,7 +173,7 @@ test("a pull over a person's WIP limit is refused, and an admin overrides it wit
   });
 
   // Assigning from the board is held to the same limit: a third card already in progress,
-  // owned by nobody, is refused the person dropped on it, until the admin overrides.
+  // owned by nobody, is refused the admin taking it (`i`), until the admin overrides.
   const third = unique('third');
   await addCard(page, third, false);
   await page.locator('details.new-card > summary').click();
@@ -184,7 +184,8 @@ test("a pull over a person's WIP limit is refused, and an admin overrides it wit
   const thirdTile = page.locator('article.card', { hasText: third });
   await expect(thirdTile.locator('.owners')).toHaveCount(0);
   await expect(page.locator(`.cell.lane-standard[data-column-id="${column('In Progress')}"]`)).toContainText(third);
-  await page.locator('.people-bar a.person').dragTo(thirdTile);
+  await thirdTile.locator('a.card-title').focus();
+  await page.keyboard.press('i');
   await expect(toast).toContainText('Nobody was assigned.');
   await expect(toast).toContainText('Demo Admin already has 2 of 1 card(s) in progress');
   await toast.locator('input[name="override_reason"]').fill('the release needs it');

@@ -10,6 +10,7 @@ pub mod codec;
 pub mod comments;
 pub mod delivery;
 pub mod retro;
+pub mod settings;
 
 pub use access::*;
 pub use account::*;
@@ -18,3 +19,4 @@ pub use cards::*;
 pub use comments::*;
 pub use delivery::*;
 pub use retro::*;
+pub use settings::*;
