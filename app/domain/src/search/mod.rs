@@ -177,7 +177,7 @@ impl From<QueryError> for crate::DomainError {
 pub struct Scope<'a> {
     /// The person asking (`assignee:me`); `None` for a token, which then matches nothing.
     pub me: Option<UserId>,
-    /// The people who own or have owned cards on the board.
+    /// The board's members, whose names `assignee:` looks in.
     pub people: &'a [Person],
     /// The board's lanes.
     pub lanes: &'a [Lane],
