@@ -218,7 +218,7 @@ pub async fn board_view(
 }
 
 /// The cards of a board a live view was told about: those still on the board, and the ids
-/// of those that are not (moved to another board, or never there).
+/// of those that are not (discarded, or never there).
 #[derive(Clone, Debug)]
 pub struct BoardCards {
     /// The cards still on the board.
@@ -257,7 +257,9 @@ pub async fn board_cards(
     };
     for &id in ids {
         match store.card(id).await {
-            Ok(card) if card.board_id == board => found.cards.push(card),
+            Ok(card) if card.board_id == board && card.discarded.is_none() => {
+                found.cards.push(card)
+            }
             Ok(_) | Err(crate::ports::StoreError::NotFound(_)) => found.gone.push(id),
             Err(other) => return Err(other.into()),
         }

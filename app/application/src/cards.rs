@@ -8,6 +8,7 @@
 use chrono::{DateTime, Utc};
 use domain::access::{Action, Principal};
 use domain::delivery::DeploymentId;
+use domain::discard::{DiscardRequest, RestoreRequest};
 use domain::people::AssigneeEdit;
 use domain::{Card, CardEvent, CardId, CardPatch, MoveRequest, NewCard};
 
@@ -112,6 +113,48 @@ pub async fn move_card(
     let board = authorize_card_board(store, caller, id, Action::EditCards).await?;
     require_override(store, caller, request.override_reason.as_deref(), board).await?;
     Ok(store.move_card(id, request, &caller.actor(), now).await?)
+}
+
+/// Discards a card (any member): it leaves the board with a reason, keeping its history.
+pub async fn discard_card(
+    store: &dyn Store,
+    caller: &Principal,
+    id: CardId,
+    request: &DiscardRequest,
+    now: DateTime<Utc>,
+) -> Result<Card> {
+    authorize_card_board(store, caller, id, Action::EditCards).await?;
+    Ok(store
+        .discard_card(id, request, &caller.actor(), now)
+        .await?)
+}
+
+/// Restores a discarded card to the cell it left (any member); forcing it past a flow
+/// policy (`override_reason`) needs the override right, as a move does.
+pub async fn restore_card(
+    store: &dyn Store,
+    caller: &Principal,
+    id: CardId,
+    request: &RestoreRequest,
+    now: DateTime<Utc>,
+) -> Result<Card> {
+    let board = authorize_card_board(store, caller, id, Action::EditCards).await?;
+    require_override(store, caller, request.override_reason.as_deref(), board).await?;
+    Ok(store
+        .restore_card(id, request, &caller.actor(), now)
+        .await?)
+}
+
+/// The board's discarded cards, most recently discarded first (viewers and up).
+pub async fn discarded_cards(
+    store: &dyn Store,
+    caller: &Principal,
+    board: &BoardRef,
+) -> Result<(domain::Board, Vec<Card>)> {
+    let id = authorize_board(store, caller, board, Action::ViewBoard).await?;
+    let by_id = BoardRef::Id(id);
+    let (layout, cards) = tokio::try_join!(store.board_layout(&by_id), store.discarded_cards(id),)?;
+    Ok((layout, cards))
 }
 
 /// Names the deployment that caused an incident, or clears it (`None`).

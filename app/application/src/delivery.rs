@@ -2,10 +2,13 @@
 //! computation over it: shared by the metrics, the delivery view and the retrospective (see
 //! `crate::reports`), so all three show the same numbers.
 
+use std::borrow::Cow;
+use std::collections::HashSet;
+
 use chrono::Days;
 use domain::delivery::{Delivery, Deployment, IncidentRecord, Scope};
 use domain::metrics::Window;
-use domain::{Board, BoardId, CardEvent};
+use domain::{Board, BoardId, CardEvent, CardId};
 
 use crate::ports::{Store, StoreError};
 
@@ -22,6 +25,9 @@ pub struct DeliveryReads {
     pub deployments: Vec<Deployment>,
     /// The incidents made in `current` and the window before it.
     pub incidents: Vec<IncidentRecord>,
+    /// The board's discarded cards: their events are left out, as the flow metrics leave
+    /// the cards out.
+    pub discarded: HashSet<CardId>,
 }
 
 impl DeliveryReads {
@@ -37,13 +43,15 @@ impl DeliveryReads {
             .start()
             .checked_sub_days(STAGING_LOOKBACK)
             .unwrap_or(previous.start());
-        let (deployments, incidents) = tokio::try_join!(
+        let (deployments, incidents, discarded) = tokio::try_join!(
             store.deployments(board, since, None),
             store.incident_records(board, previous.start(), current.end()),
+            store.discarded_cards(board),
         )?;
         Ok(Self {
             deployments,
             incidents,
+            discarded: discarded.into_iter().map(|c| c.id).collect(),
         })
     }
 
@@ -56,9 +64,18 @@ impl DeliveryReads {
         current: Window,
         scope: &Scope,
     ) -> Result<Delivery, StoreError> {
+        let kept: Cow<'_, [CardEvent]> = if self.discarded.is_empty() {
+            Cow::Borrowed(events)
+        } else {
+            events
+                .iter()
+                .filter(|e| !self.discarded.contains(&e.card_id))
+                .cloned()
+                .collect()
+        };
         Ok(domain::delivery::delivery(
             &board.columns,
-            events,
+            &kept,
             &self.deployments,
             &self.incidents,
             current,

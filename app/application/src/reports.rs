@@ -191,9 +191,11 @@ pub async fn retrospective(
     let role = effective_role(store, caller, id).await?;
     // The reads at once, each on a connection of its own.
     let by_id = BoardRef::Id(id);
-    let (mut board, events, retro, reads, owned) = tokio::try_join!(
-        // Whole cards, not just their metric facts: the charts label cards with their titles.
+    let (mut board, facts, events, retro, reads, owned) = tokio::try_join!(
+        // Whole cards besides their metric facts: the charts label cards with their titles.
+        // The facts hold the discarded cards too, which the board leaves out.
         store.board(&by_id),
+        store.metric_cards(id),
         // One read of the log serves both periods: the earlier one ends before the later.
         store.board_events(id, period.end()),
         store.retrospective(id, period),
@@ -206,11 +208,10 @@ pub async fn retrospective(
     // Both periods' flow metrics on a thread of their own while this one works out the
     // delivery side.
     let flow = {
-        let facts = domain::metrics::MetricCard::of(&board.cards);
         let cards = std::mem::take(&mut board.cards);
         let layout = board.clone();
         board.cards = cards;
-        let (_, events) = sliced(Vec::new(), &events, owned.as_ref());
+        let (facts, events) = sliced(facts, &events, owned.as_ref());
         tokio::task::spawn_blocking(move || {
             let compute = |window| domain::metrics::compute(&layout, &facts, &events, window, now);
             compute(period).and_then(|current| Ok((current, compute(before)?)))

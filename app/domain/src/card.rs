@@ -169,6 +169,10 @@ pub struct Card {
     /// How many comments it has (deleted ones left out).
     #[serde(default)]
     pub comment_count: u32,
+    /// Set while the card is discarded: it is off the board, out of the flow metrics, and
+    /// can be restored to the cell it left (`column_id`, `lane_id`).
+    #[serde(default)]
+    pub discarded: Option<crate::discard::Discard>,
 }
 
 /// Test support (feature `test-support`).
@@ -205,6 +209,7 @@ impl Card {
             caused_by: None,
             assignees: Vec::new(),
             comment_count: 0,
+            discarded: None,
         }
     }
 }

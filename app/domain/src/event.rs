@@ -184,6 +184,23 @@ pub enum EventKind {
         /// Whether it went out.
         status: DeploymentStatus,
     },
+    /// The card left the board unfinished. It stays in the cell it left (`column_id`,
+    /// `lane_id`) for a restore, but off the board and out of the flow metrics.
+    Discarded {
+        /// Why (`duplicate`, `won't do`, `obsolete` or the team's words).
+        reason: String,
+        /// The column it left.
+        column_id: ColumnId,
+        /// The lane it left.
+        lane_id: LaneId,
+    },
+    /// A discarded card came back to the cell it left.
+    Restored {
+        /// The column it came back to.
+        column_id: ColumnId,
+        /// The lane it came back to.
+        lane_id: LaneId,
+    },
 }
 
 impl EventKind {
@@ -201,6 +218,8 @@ impl EventKind {
             Self::IncidentRecurred { .. } => "incident_recurred",
             Self::AlertResolved => "alert_resolved",
             Self::Deployed { .. } => "deployed",
+            Self::Discarded { .. } => "discarded",
+            Self::Restored { .. } => "restored",
         }
     }
 

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::event::CardEvent;
+use crate::event::{CardEvent, EventKind};
 use crate::ids::{ColumnId, LaneId};
 
 /// One stay of a card in one column.
@@ -25,10 +25,18 @@ pub struct ColumnVisit {
 /// Folds a card's events (in log order) into its column visits.
 ///
 /// A move inside the same column (a lane change or reordering) does not end the visit: time in
-/// column is what flow metrics measure, whatever the lane.
+/// column is what flow metrics measure, whatever the lane. A card discarded (and not restored
+/// since) left its last column when it was discarded; one restored since is read as the flow
+/// metrics read it, as if it had stayed where it was.
 pub fn column_visits(events: &[CardEvent], now: DateTime<Utc>) -> Vec<ColumnVisit> {
     let mut visits: Vec<ColumnVisit> = Vec::new();
+    let mut discarded_at = None;
     for event in events {
+        match event.kind {
+            EventKind::Discarded { .. } => discarded_at = Some(event.at),
+            EventKind::Restored { .. } => discarded_at = None,
+            _ => {}
+        }
         let (Some(column), Some(lane)) = (event.kind.column_after(), event.kind.lane_after())
         else {
             continue;
@@ -49,7 +57,11 @@ pub fn column_visits(events: &[CardEvent], now: DateTime<Utc>) -> Vec<ColumnVisi
         });
     }
     if let Some(open) = visits.last_mut() {
-        open.duration_s = (now - open.entered_at).num_seconds().max(0);
+        let until = discarded_at.map_or(now, |at| at.max(open.entered_at));
+        if discarded_at.is_some() {
+            open.left_at = Some(until);
+        }
+        open.duration_s = (until - open.entered_at).num_seconds().max(0);
     }
     visits
 }
@@ -70,7 +82,7 @@ pub fn seconds_in(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::{Actor, EventKind};
+    use crate::event::Actor;
     use crate::ids::{BoardId, CardId};
     use chrono::TimeZone;
 
@@ -124,6 +136,36 @@ mod tests {
         let summary: Vec<_> = visits.iter().map(|v| (v.column_id, v.duration_s)).collect();
         assert_eq!(summary, vec![(a, 7200), (b, 10800), (a, 5 * 3600)]);
         assert_eq!(visits[2].left_at, None);
+    }
+
+    #[test]
+    fn a_discarded_card_left_its_column_when_discarded_and_a_restored_one_never_did() {
+        let (a, lane) = (ColumnId::new(), LaneId::new());
+        let created = EventKind::Created {
+            column_id: a,
+            lane_id: lane,
+        };
+        let discarded = EventKind::Discarded {
+            reason: "duplicate".into(),
+            column_id: a,
+            lane_id: lane,
+        };
+        let restored = EventKind::Restored {
+            column_id: a,
+            lane_id: lane,
+        };
+        let gone = column_visits(
+            &[ev(1, 0, created.clone()), ev(2, 3, discarded.clone())],
+            at(10),
+        );
+        assert_eq!(gone.len(), 1);
+        assert_eq!(
+            (gone[0].duration_s, gone[0].left_at),
+            (3 * 3600, Some(at(3)))
+        );
+        let back = [ev(1, 0, created), ev(2, 3, discarded), ev(3, 4, restored)];
+        let back = column_visits(&back, at(10));
+        assert_eq!((back[0].duration_s, back[0].left_at), (10 * 3600, None));
     }
 
     #[test]

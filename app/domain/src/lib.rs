@@ -6,6 +6,7 @@
 //! - [`board`]: boards, columns, lanes and their settings.
 //! - [`card`]: cards, their types, incident details, and validation of what users send.
 //! - [`comment`]: comments on cards, `@mentions` in them.
+//! - [`discard`]: cards discarded (left the board unfinished) and restored.
 //! - [`inbox`]: what someone is told about: assignments, mentions, comments, blocks, incidents.
 //! - [`clock`]: how far ahead of the server's clock a reported time may lie.
 //! - [`delivery`]: deployments from CI/CD, the DORA four keys with bands and trend, the value
@@ -32,6 +33,7 @@ pub mod card;
 pub mod clock;
 pub mod comment;
 pub mod delivery;
+pub mod discard;
 pub mod error;
 pub mod event;
 pub mod forecast;

@@ -56,6 +56,10 @@ fn describe(board: &Board, events: &[CardEvent], kind: &EventKind) -> String {
             format!("incident reported again ({occurrences} reports so far)")
         }
         EventKind::AlertResolved => "alert resolved (monitoring)".to_owned(),
+        EventKind::Discarded { reason, .. } => format!("discarded: {reason}"),
+        EventKind::Restored { column_id, .. } => {
+            format!("restored to {}", column_name(board, *column_id))
+        }
         EventKind::Deployed {
             service,
             environment,

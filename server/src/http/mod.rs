@@ -6,6 +6,7 @@ mod boards;
 mod cards;
 mod comments;
 mod deployments;
+mod discard;
 pub mod error;
 mod extract;
 mod health;
@@ -194,6 +195,9 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(cards::move_card))
         .routes(routes!(cards::add_assignee))
         .routes(routes!(cards::remove_assignee))
+        .routes(routes!(discard::discard_card))
+        .routes(routes!(discard::restore_card))
+        .routes(routes!(discard::discarded_cards))
         .routes(routes!(comments::list_comments, comments::add_comment))
         .routes(routes!(comments::edit_comment, comments::delete_comment))
         .routes(routes!(comments::inbox))

@@ -240,7 +240,7 @@ impl<B: Backend> BoardStore for SqlStore<B> {
              COUNT(c.id) AS total_cards, \
              COALESCE(SUM(CASE WHEN col.kind <> 'done' THEN 1 ELSE 0 END), 0) AS open_cards \
              FROM boards b \
-             LEFT JOIN cards c ON c.board_id = b.id \
+             LEFT JOIN cards c ON c.board_id = b.id AND c.discarded_at IS NULL \
              LEFT JOIN board_columns col ON col.id = c.column_id \
              GROUP BY b.id, b.slug, b.name, b.description \
              ORDER BY b.name, b.slug",
@@ -356,7 +356,21 @@ impl<B: Backend> BoardStore for SqlStore<B> {
             .columns
             .iter()
             .filter(|c| planned.iter().all(|p| p.id != c.id));
+        // Discarded cards are off the board, so they do not keep a column from being
+        // removed: the first column is where they come back to instead.
+        let first = planned.iter().min_by_key(|c| c.position).map(|c| c.id);
         for column in gone {
+            if let Some(first) = first {
+                B::sql(
+                    "UPDATE cards SET column_id = $1 WHERE board_id = $2 AND column_id = $3 \
+                     AND discarded_at IS NOT NULL",
+                )
+                .bind(first.0)
+                .bind(current.id.0)
+                .bind(column.id.0)
+                .execute(&mut tx)
+                .await?;
+            }
             B::sql("DELETE FROM board_columns WHERE id = $1")
                 .bind(column.id.0)
                 .execute(&mut tx)

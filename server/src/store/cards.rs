@@ -4,6 +4,7 @@
 use application::ports::{BoardChange, BoardRef, CardStore, StoreError};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use domain::discard::{DiscardRequest, RestoreRequest};
 use domain::inbox::NoticeKind;
 use domain::people::AssigneeEdit;
 use domain::policy::Mover;
@@ -59,6 +60,7 @@ impl<B: Backend> SqlStore<B> {
         let reported = draft.source.is_some();
         let mut card = Card {
             comment_count: 0,
+            discarded: None,
             id: CardId::new(),
             board_id: board.id,
             number,
@@ -149,7 +151,7 @@ impl<B: Backend> SqlStore<B> {
         // The cell's keys, the moving card left out: a search of `cards_cell_idx`.
         let cell: Vec<(Uuid, f64)> = B::sql(
             "SELECT id, position FROM cards WHERE board_id = $4 AND column_id = $1 \
-             AND lane_id = $2 AND id <> $3 ORDER BY position, number",
+             AND lane_id = $2 AND id <> $3 AND discarded_at IS NULL ORDER BY position, number",
         )
         .bind(column.0)
         .bind(lane.0)
@@ -185,7 +187,7 @@ impl<B: Backend> SqlStore<B> {
             "INSERT INTO cards (",
             card_columns!(),
             ", open_dedup_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, \
-             $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25)"
+             $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28)"
         ))
         .bind(card.id.0)
         .bind(card.board_id.0)
@@ -211,6 +213,9 @@ impl<B: Backend> SqlStore<B> {
         .bind(card.link.as_deref())
         .bind(card.caused_by.map(|d| d.0))
         .bind(card.comment_count as i32)
+        .bind(card.discarded.as_ref().map(|d| d.at))
+        .bind(card.discarded.as_ref().map(|d| d.reason.as_str()))
+        .bind(card.discarded.as_ref().map(|d| d.by.as_str()))
         .bind(if open {
             card.dedup_key.as_deref()
         } else {
@@ -399,7 +404,8 @@ impl<B: Backend> CardStore for SqlStore<B> {
             "SELECT a.board_id, COUNT(*) FROM card_assignees a \
              JOIN cards c ON c.id = a.card_id \
              JOIN board_columns col ON col.id = c.column_id \
-             WHERE a.user_id = $1 AND col.kind <> 'done' GROUP BY a.board_id",
+             WHERE a.user_id = $1 AND col.kind <> 'done' AND c.discarded_at IS NULL \
+             GROUP BY a.board_id",
         )
         .bind(user.0)
         .fetch_all(&mut conn)
@@ -422,5 +428,29 @@ impl<B: Backend> CardStore for SqlStore<B> {
         self.commit_all(tx, if announced { Vec::new() } else { vec![change] })
             .await?;
         Ok(card)
+    }
+
+    async fn discard_card(
+        &self,
+        id: CardId,
+        request: &DiscardRequest,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<Card, StoreError> {
+        self.discard(id, request, actor, now).await
+    }
+
+    async fn restore_card(
+        &self,
+        id: CardId,
+        request: &RestoreRequest,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<Card, StoreError> {
+        self.restore(id, request, actor, now).await
+    }
+
+    async fn discarded_cards(&self, board: BoardId) -> Result<Vec<Card>, StoreError> {
+        self.discarded_of(board).await
     }
 }

@@ -117,7 +117,7 @@ impl<B: Backend> SqlStore<B> {
         let blamed: Vec<(Uuid, Uuid)> = B::sql(concat!(
             "SELECT d.id, c.id FROM cards c JOIN deployments d ON d.id = c.caused_by WHERE",
             deployment_filter!(),
-            " AND c.card_type = 'incident' ORDER BY d.id, c.number"
+            " AND c.card_type = 'incident' AND c.discarded_at IS NULL ORDER BY d.id, c.number"
         ))
         .bind(board.0)
         .bind(only)
@@ -389,7 +389,7 @@ impl<B: Backend> DeliveryStore for SqlStore<B> {
               ORDER BY e.id LIMIT 1) AS completed_at \
              FROM cards c \
              WHERE c.board_id = $1 AND c.card_type = 'incident' AND c.created_at >= $2 \
-             AND c.created_at < $3 ORDER BY c.created_at, c.number",
+             AND c.created_at < $3 AND c.discarded_at IS NULL ORDER BY c.created_at, c.number",
         )
         .bind(board.0)
         .bind(from)

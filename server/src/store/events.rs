@@ -147,7 +147,7 @@ impl<B: Backend> EventStore for SqlStore<B> {
              JOIN cards c ON c.id = e.card_id \
              JOIN board_columns col ON col.id = c.column_id \
              WHERE c.board_id = $1 AND col.kind = 'done' AND c.column_entered_at >= $2 \
-             ORDER BY e.id",
+             AND c.discarded_at IS NULL ORDER BY e.id",
         )
         .bind(board.0)
         .bind(since)
@@ -201,6 +201,7 @@ impl<B: Backend> EventStore for SqlStore<B> {
             *end += 1.0;
             let card = Card {
                 comment_count: 0,
+                discarded: None,
                 assignees: Vec::new(),
                 id: CardId::new(),
                 board_id: board.id,

@@ -8,6 +8,7 @@ mod boards;
 mod cards;
 mod comments;
 mod deployments;
+mod discard;
 mod error;
 mod events;
 mod incidents;

@@ -255,7 +255,7 @@ impl<B: Backend> SqlStore<B> {
              JOIN card_assignees a ON a.card_id = c.id \
              JOIN users u ON u.id = a.user_id \
              WHERE c.board_id = $1 AND c.id <> $2 AND c.column_id IN ({columns}) \
-             AND a.user_id IN ({users}) ORDER BY c.number"
+             AND c.discarded_at IS NULL AND a.user_id IN ({users}) ORDER BY c.number"
         );
         let mut statement = B::sql(sqlx::AssertSqlSafe(sql))
             .bind(board.0)
@@ -297,7 +297,8 @@ impl<B: Backend> SqlStore<B> {
              JOIN cards c ON c.id = a.card_id \
              JOIN board_columns col ON col.id = c.column_id \
              JOIN users u ON u.id = a.user_id \
-             WHERE a.board_id = $1 AND a.user_id = $2 AND col.kind <> 'done'",
+             WHERE a.board_id = $1 AND a.user_id = $2 AND col.kind <> 'done' \
+             AND c.discarded_at IS NULL",
         )
         .bind(board.0)
         .bind(user.0)

@@ -259,6 +259,12 @@ impl<B: Backend> SqlStore<B> {
         request: &MoveRequest,
         now: DateTime<Utc>,
     ) -> Result<PlannedMove, StoreError> {
+        if card.discarded.is_some() {
+            return Err(StoreError::Conflict(format!(
+                "card #{} is discarded: restore it before moving it",
+                card.number
+            )));
+        }
         let (column, lane) = request.target(board, &card)?;
         let mover = Mover::card(&card);
         let reason = request.override_reason.as_deref();
@@ -368,7 +374,7 @@ impl<B: Backend> SqlStore<B> {
 }
 
 /// The condition and the values to bind for the cards of `board` (`$1`) in `set`, other than
-/// `$2`: a search of `cards_cell_idx` (board, column, lane) per column. Placeholders are
+/// `$2` and discarded ones: a search of `cards_cell_idx` (board, column, lane) per column. Placeholders are
 /// numbered from `next` on.
 pub(crate) fn cell_set_condition(set: &CellSet, next: &mut usize, binds: &mut Vec<Uuid>) -> String {
     let mut list = |ids: &mut dyn Iterator<Item = Uuid>| {
@@ -390,5 +396,7 @@ pub(crate) fn cell_set_condition(set: &CellSet, next: &mut usize, binds: &mut Ve
         Lanes::Only(lanes) if lanes.is_empty() => " AND 1 = 0".to_owned(),
         Lanes::Only(lanes) => format!(" AND lane_id IN ({})", list(&mut lanes.iter().map(|l| l.0))),
     };
-    format!("board_id = $1 AND id <> $2 AND column_id IN ({columns}){lanes}")
+    format!(
+        "board_id = $1 AND id <> $2 AND column_id IN ({columns}){lanes} AND discarded_at IS NULL"
+    )
 }

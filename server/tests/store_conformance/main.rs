@@ -10,6 +10,7 @@ mod cards;
 #[path = "../common/mod.rs"]
 mod common;
 mod deployments;
+mod discard;
 mod events;
 mod incidents;
 mod instances;
@@ -202,6 +203,11 @@ macro_rules! conformance {
             case!(people, comments_count_mention_and_tell);
             case!(people, incidents_are_told_as_the_board_asks);
             case!(people, search_cards_are_the_cards_as_a_search_reads_them);
+            case!(discard, discarded_cards_leave_the_board_and_come_back);
+            case!(
+                discard,
+                discarded_cards_never_hold_a_column_or_an_incident_key
+            );
         }
     };
 }

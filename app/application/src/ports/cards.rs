@@ -3,6 +3,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
+use domain::discard::{DiscardRequest, RestoreRequest};
 use domain::{Actor, Card, CardId, CardPatch, MoveRequest, NewCard};
 
 use super::{BoardRef, StoreError};
@@ -70,7 +71,8 @@ pub trait CardStore: Send + Sync + 'static {
         user: domain::UserId,
     ) -> Result<Vec<(domain::BoardId, i64)>, StoreError>;
 
-    /// Moves a card to another column, lane or position and records a `moved` event.
+    /// Moves a card to another column, lane or position and records a `moved` event. A
+    /// discarded card MUST give `StoreError::Conflict`: it is restored first.
     async fn move_card(
         &self,
         id: CardId,
@@ -78,4 +80,30 @@ pub trait CardStore: Send + Sync + 'static {
         actor: &Actor,
         now: DateTime<Utc>,
     ) -> Result<Card, StoreError>;
+
+    /// Takes card `id` off its board, keeping its cell for a restore, and records a
+    /// `discarded` event. A reason the domain refuses MUST give `StoreError::Invalid` naming
+    /// `reason`, a card discarded already `StoreError::Conflict`, with nothing stored.
+    async fn discard_card(
+        &self,
+        id: CardId,
+        request: &DiscardRequest,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<Card, StoreError>;
+
+    /// Brings discarded card `id` back to the end of the cell it left and records a
+    /// `restored` event. The flow policies apply as to a card entering the cell:
+    /// `StoreError::Policy` unless the request carries an override reason, which is then
+    /// recorded. A card not discarded MUST give `StoreError::Conflict`.
+    async fn restore_card(
+        &self,
+        id: CardId,
+        request: &RestoreRequest,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<Card, StoreError>;
+
+    /// The discarded cards of `board`, most recently discarded first.
+    async fn discarded_cards(&self, board: domain::BoardId) -> Result<Vec<Card>, StoreError>;
 }

@@ -301,7 +301,9 @@ fn read_log(columns: &[Column], events: &[CardEvent]) -> Result<Vec<CardLog>, Do
             | EventKind::Unassigned { .. }
             | EventKind::IncidentRecurred { .. }
             | EventKind::AlertResolved
-            | EventKind::Deployed { .. } => {}
+            | EventKind::Deployed { .. }
+            | EventKind::Discarded { .. }
+            | EventKind::Restored { .. } => {}
         }
         log.created_at.get_or_insert(at);
     }

@@ -113,7 +113,9 @@ pub(super) fn read_log(
             | EventKind::Unassigned { .. }
             | EventKind::IncidentRecurred { .. }
             | EventKind::AlertResolved
-            | EventKind::Deployed { .. } => {}
+            | EventKind::Deployed { .. }
+            | EventKind::Discarded { .. }
+            | EventKind::Restored { .. } => {}
         }
     }
     for (card, timeline) in cards.iter().zip(&mut timelines) {

@@ -31,6 +31,12 @@
 //! - **Incidents**: incident cards created in the window; time to restore is the lead time
 //!   of the incident cards in the population.
 //! - **Overrides**: `policy_overridden` events inside the window, per rule.
+//! - **Discarded**: a card discarded now (and not restored) is left out of every figure above,
+//!   for every window, as if it had never been on the board: it is not a completion, and it
+//!   would otherwise inflate throughput and pull cycle times down. The cards discarded inside
+//!   the window are counted on their own ([`Discarded`]): how many, how many after commitment,
+//!   and the time they had taken. A restored card counts as if it had never been discarded,
+//!   the time away spent in the column it left and came back to.
 //!
 //! Durations are whole seconds; an empty population gives counts of 0 and `None` statistics.
 //!
@@ -65,7 +71,10 @@ use crate::policy::TechDebtShare;
 pub use crate::window::{MAX_WINDOW_YEARS, Window};
 
 pub(crate) mod blocked;
+mod discarded;
 mod log;
+
+pub use self::discarded::Discarded;
 
 use self::log::{Log, Step, cfd_counts, read_log};
 
@@ -289,6 +298,10 @@ pub struct FlowMetrics {
     pub overrides: BTreeMap<String, u32>,
     /// The population card by card, in order of completion (the scatterplot's dots).
     pub completions: Vec<Completion>,
+    /// Cards discarded in the window (and not restored since): left out of every figure
+    /// above, counted here.
+    #[serde(default)]
+    pub discarded: Discarded,
 }
 
 impl FlowMetrics {
@@ -327,6 +340,9 @@ pub struct MetricCard {
     pub column_id: ColumnId,
     /// When it was made: lead time starts here.
     pub created_at: DateTime<Utc>,
+    /// When it was discarded, while it is: the card is then left out of every flow figure.
+    #[serde(default)]
+    pub discarded_at: Option<DateTime<Utc>>,
 }
 
 impl From<&Card> for MetricCard {
@@ -337,6 +353,7 @@ impl From<&Card> for MetricCard {
             card_type: card.card_type,
             column_id: card.column_id,
             created_at: card.created_at,
+            discarded_at: card.discarded.as_ref().map(|d| d.at),
         }
     }
 }
@@ -357,6 +374,28 @@ impl MetricCard {
 /// refused (field `events`): mixing boards is a bug in the caller, and silently wrong metrics
 /// would hide it.
 pub fn compute(
+    board: &Board,
+    cards: &[MetricCard],
+    events: &[CardEvent],
+    window: Window,
+    now: DateTime<Utc>,
+) -> Result<FlowMetrics, DomainError> {
+    if !cards.iter().any(|c| c.discarded_at.is_some()) {
+        return flow(board, cards, events, window, now);
+    }
+    // Discarded cards are left out of every flow figure, as if they had never been on the
+    // board, and counted on their own.
+    let (gone, kept): (Vec<MetricCard>, Vec<MetricCard>) = cards
+        .iter()
+        .cloned()
+        .partition(|c| c.discarded_at.is_some());
+    let mut metrics = flow(board, &kept, events, window, now)?;
+    metrics.discarded = discarded::count(board, &gone, events, window)?;
+    Ok(metrics)
+}
+
+/// The flow metrics of cards none of which is discarded.
+fn flow(
     board: &Board,
     cards: &[MetricCard],
     events: &[CardEvent],
@@ -570,6 +609,7 @@ pub fn compute(
         },
         overrides,
         completions,
+        discarded: Discarded::default(),
     })
 }
 

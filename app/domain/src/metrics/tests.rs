@@ -156,6 +156,46 @@ impl Fixture {
         );
     }
 
+    /// Discards `card` at hour `h` (it stays in its column, off the board).
+    fn discard(&mut self, card: CardId, h: i64) {
+        let (column_id, lane_id) = {
+            let c = self
+                .board
+                .cards
+                .iter_mut()
+                .find(|c| c.id == card)
+                .expect("card");
+            c.discarded = Some(crate::discard::Discard {
+                at: t(h),
+                reason: "duplicate".into(),
+                by: "ana".into(),
+            });
+            (c.column_id, c.lane_id)
+        };
+        let reason = "duplicate".into();
+        let kind = EventKind::Discarded {
+            reason,
+            column_id,
+            lane_id,
+        };
+        self.event(card, h, kind);
+    }
+
+    /// Restores `card` at hour `h`.
+    fn restore(&mut self, card: CardId, h: i64) {
+        let (column_id, lane_id) = {
+            let c = self
+                .board
+                .cards
+                .iter_mut()
+                .find(|c| c.id == card)
+                .expect("card");
+            c.discarded = None;
+            (c.column_id, c.lane_id)
+        };
+        self.event(card, h, EventKind::Restored { column_id, lane_id });
+    }
+
     fn event(&mut self, card_id: CardId, h: i64, kind: EventKind) {
         self.events.push(CardEvent {
             id: self.events.len() as i64,
@@ -972,6 +1012,9 @@ fn json_has_the_documented_shape_and_round_trips() {
     assert_eq!(json["tech_debt_share"]["by_active_time"], 1.0);
     assert_eq!(json["tech_debt_share"]["target"], 0.2);
     assert_eq!(json["flow_efficiency"], 1.0);
+    assert_eq!(json["discarded"]["count"], 0);
+    assert_eq!(json["discarded"]["after_commitment"], 0);
+    assert_eq!(json["discarded"]["time_spent"]["count"], 0);
     assert_eq!(json["aging_wip"], serde_json::json!([]));
     assert_eq!(json["incidents"]["created"], 0);
     assert!(json["incidents"]["time_to_restore"]["mean_s"].is_null());
@@ -979,6 +1022,128 @@ fn json_has_the_documented_shape_and_round_trips() {
 
     let back: FlowMetrics = serde_json::from_value(json).expect("round trip");
     assert_eq!(back, m);
+}
+
+/// A forward-only path from Backlog made at hour `created`: each hop waits `gap` hours and
+/// moves `step` columns on, until Done.
+fn forward_path(created: i64, hops: &[(i64, usize)]) -> Vec<(usize, i64)> {
+    let mut path = vec![(BACKLOG, created)];
+    let (mut column, mut at) = (BACKLOG, created);
+    for &(gap, step) in hops {
+        if column == DONE {
+            break;
+        }
+        column = (column + step).min(DONE);
+        at += gap;
+        path.push((column, at));
+    }
+    path
+}
+
+/// Day 0–1: #1 made in Backlog at 2 and discarded at 10 (never committed); #2 made at 0,
+/// committed at 4, discarded at 30 (after commitment: 26 h of committed time, 30 h in all);
+/// #3 made at 0, done at 20; #4 discarded at 40 and restored at 44, done at 46.
+#[test]
+fn discarded_cards_are_counted_apart_and_left_out_of_every_flow_figure() {
+    let mut fx = Fixture::new();
+    let first = fx.card(CardType::Feature, &[(BACKLOG, 2)]);
+    fx.discard(first, 10);
+    let second = fx.card(CardType::TechDebt, &[(BACKLOG, 0), (IN_PROGRESS, 4)]);
+    fx.discard(second, 30);
+    fx.card(
+        CardType::Feature,
+        &[(BACKLOG, 0), (IN_PROGRESS, 5), (DONE, 20)],
+    );
+    let four = fx.card(CardType::Feature, &[(BACKLOG, 0), (IN_PROGRESS, 6)]);
+    fx.discard(four, 40);
+    fx.restore(four, 44);
+    fx.moved(four, 46, IN_PROGRESS, DONE);
+    fx.board.cards.last_mut().expect("card").column_id = fx.col(DONE);
+    let m = fx.metrics(window(0, 1), 48);
+
+    assert_eq!(m.discarded.count, 2);
+    assert_eq!(m.discarded.after_commitment, 1);
+    assert_eq!(m.discarded.by_type.feature, 1);
+    assert_eq!(m.discarded.by_type.tech_debt, 1);
+    // Created → discarded: 8 h (#1) and 30 h (#2); commitment → discarded: 26 h (#2).
+    assert_eq!(m.discarded.time_spent, hours(2, 19, 8, 30, 30));
+    assert_eq!(m.discarded.committed_time, one(26));
+    // Not completions: #3 and the restored #4 only, #4's time away spent in In Progress.
+    assert_eq!(m.population, 2);
+    // 15 h and 40 h: a mean of 27.5 h.
+    let cycle = Stats {
+        mean_s: Some(99_000),
+        ..hours(2, 0, 15, 40, 40)
+    };
+    assert_eq!(m.cycle_time, cycle);
+    // Not in the CFD either: day 0 ends with #3 in Done and #4 in In Progress, nothing else.
+    assert_eq!(fx.cfd_row(&m, 0), vec![0, 0, 1, 0, 1]);
+    assert_eq!(fx.cfd_row(&m, 1), vec![0, 0, 0, 0, 2]);
+    // Outside the window, nothing is counted as discarded, and the cards stay out.
+    let later = fx.metrics(window(3, 4), 200);
+    assert_eq!(later.discarded, Discarded::default());
+    assert_eq!(fx.cfd_row(&later, 0), vec![0, 0, 0, 0, 2]);
+}
+
+proptest! {
+    /// The hidden-from-metrics rule: a board with discarded cards has exactly the flow
+    /// metrics of the same board without them (their events left in the log), but for the
+    /// discarded count itself; a card discarded and restored counts as one never discarded.
+    #[test]
+    fn discarded_cards_change_nothing_but_the_discarded_count(
+        cards in prop::collection::vec(
+            (-48i64..200, 0usize..3, prop::collection::vec((0i64..40, 1usize..=2), 0..5), 0u8..4),
+            0..24,
+        ),
+    ) {
+        // `fate` 0: stays; 1: discarded; 2: discarded and restored; 3: stays.
+        let (mut with, mut without) = (Fixture::new(), Fixture::new());
+        without.board = with.board.clone();
+        let mut discarded_inside = 0;
+        let mut committed_inside = 0;
+        for (created, card_type, hops, fate) in &cards {
+            let path = forward_path(*created, hops);
+            let card_type = CardType::ALL[*card_type];
+            let id = with.card(card_type, &path);
+            let gone_at = path[path.len() - 1].1 + 3;
+            match fate {
+                1 => {
+                    with.discard(id, gone_at);
+                    if (0..10 * 24).contains(&gone_at) {
+                        discarded_inside += 1;
+                        if path.iter().any(|&(c, _)| c == IN_PROGRESS || c == REVIEW) {
+                            committed_inside += 1;
+                        }
+                    }
+                }
+                2 => {
+                    with.discard(id, gone_at);
+                    with.restore(id, gone_at + 5);
+                    without.card(card_type, &path);
+                }
+                _ => {
+                    without.card(card_type, &path);
+                }
+            }
+        }
+        // Numbers differ between the two boards; ids and the log order matter, not numbers.
+        let mut m = with.metrics(window(0, 9), 400);
+        let plain = without.metrics(window(0, 9), 400);
+        prop_assert_eq!(m.discarded.count, discarded_inside);
+        prop_assert_eq!(m.discarded.after_commitment, committed_inside);
+        prop_assert_eq!(m.discarded.by_type.total(), discarded_inside);
+        prop_assert!(m.discarded.committed_time.count == committed_inside);
+        m.discarded = Discarded::default();
+        let strip = |mut x: FlowMetrics| {
+            x.completions.iter_mut().for_each(|c| {
+                c.card_id = CardId(uuid::Uuid::nil());
+                c.number = 0;
+            });
+            x.aging_wip.iter_mut().for_each(|c| c.card_id = CardId(uuid::Uuid::nil()));
+            x
+        };
+        prop_assert_eq!(strip(m), strip(plain));
+    }
 }
 
 proptest! {
@@ -993,16 +1158,7 @@ proptest! {
     ) {
         let mut fx = Fixture::new();
         for (created, card_type, hops) in &cards {
-            let mut path = vec![(BACKLOG, *created)];
-            let (mut column, mut at) = (BACKLOG, *created);
-            for &(gap, step) in hops {
-                if column == DONE {
-                    break;
-                }
-                column = (column + step).min(DONE);
-                at += gap;
-                path.push((column, at));
-            }
+            let path = forward_path(*created, hops);
             fx.card(CardType::ALL[*card_type], &path);
         }
         let m = fx.metrics(window(0, 9), 400);

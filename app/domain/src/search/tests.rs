@@ -69,6 +69,7 @@ fn card(number: i64, title: &str) -> Card {
         caused_by: None,
         assignees: Vec::new(),
         comment_count: 0,
+        discarded: None,
     }
 }
 

@@ -197,7 +197,7 @@ async fn board_cards(
     sqlx::query_as::<_, crate::store::rows::CardRow>(concat!(
         "SELECT ",
         card_columns!(),
-        " FROM cards WHERE board_id = $1 ORDER BY position, number"
+        " FROM cards WHERE board_id = $1 AND discarded_at IS NULL ORDER BY position, number"
     ))
     .persistent(named)
     .bind(board)
@@ -217,7 +217,8 @@ async fn search_cards(
 ) -> Result<Vec<domain::search::SearchCard>, StoreError> {
     sqlx::query_as::<_, crate::store::rows::SearchCardRow>(
         "SELECT id, number, title, description, card_type, severity, service, lane_id, \
-         blocked, column_entered_at, updated_at FROM cards WHERE board_id = $1",
+         blocked, column_entered_at, updated_at FROM cards \
+         WHERE board_id = $1 AND discarded_at IS NULL",
     )
     .persistent(named)
     .bind(board)
@@ -236,8 +237,8 @@ async fn metric_cards(
     named: bool,
 ) -> Result<Vec<domain::metrics::MetricCard>, StoreError> {
     sqlx::query_as::<_, crate::store::rows::MetricCardRow>(
-        "SELECT id, number, card_type, column_id, created_at FROM cards WHERE board_id = $1 \
-         ORDER BY position, number",
+        "SELECT id, number, card_type, column_id, created_at, discarded_at FROM cards \
+         WHERE board_id = $1 ORDER BY position, number",
     )
     .persistent(named)
     .bind(board)
@@ -499,7 +500,7 @@ mod tests {
             format!("CREATE SCHEMA {schema}"),
             format!("SET search_path = {schema}"),
             "CREATE TABLE cards (id uuid PRIMARY KEY, board_id uuid, column_id uuid, \
-             lane_id uuid, position float8, card_type text)"
+             lane_id uuid, position float8, card_type text, discarded_at timestamptz)"
                 .to_owned(),
             "CREATE INDEX cards_cell_idx ON cards (board_id, column_id, lane_id, position)"
                 .to_owned(),

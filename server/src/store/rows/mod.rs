@@ -40,7 +40,7 @@ macro_rules! card_columns {
         "id, board_id, number, title, description, card_type, column_id, lane_id, position, \
          blocked, blocked_reason, severity, service, source, dedup_key, created_at, updated_at, \
          column_entered_at, occurrences, last_seen_at, alert_resolved_at, link, caused_by, \
-         comment_count"
+         comment_count, discarded_at, discarded_reason, discarded_by"
     };
 }
 pub(crate) use card_columns;
@@ -174,6 +174,9 @@ pub struct CardRow {
     pub link: Option<String>,
     pub caused_by: Option<Uuid>,
     pub comment_count: i32,
+    pub discarded_at: Option<DateTime<Utc>>,
+    pub discarded_reason: Option<String>,
+    pub discarded_by: Option<String>,
 }
 
 /// A card read for a move, with the version of its board's layout read in the same
@@ -195,6 +198,7 @@ pub struct MetricCardRow {
     pub card_type: String,
     pub column_id: Uuid,
     pub created_at: DateTime<Utc>,
+    pub discarded_at: Option<DateTime<Utc>>,
 }
 
 impl TryFrom<MetricCardRow> for MetricCard {
@@ -207,6 +211,7 @@ impl TryFrom<MetricCardRow> for MetricCard {
                 .ok_or_else(|| corrupt("card type", &r.card_type))?,
             column_id: ColumnId(r.column_id),
             created_at: r.created_at,
+            discarded_at: r.discarded_at,
         })
     }
 }
@@ -260,7 +265,13 @@ impl TryFrom<CardRow> for Card {
             None => None,
             Some(s) => Some(Severity::parse(s).ok_or_else(|| corrupt("severity", s))?),
         };
+        let discarded = r.discarded_at.map(|at| domain::discard::Discard {
+            at,
+            reason: r.discarded_reason.unwrap_or_default(),
+            by: r.discarded_by.unwrap_or_default(),
+        });
         Ok(Self {
+            discarded,
             comment_count: u32::try_from(r.comment_count).unwrap_or(0),
             id: CardId(r.id),
             board_id: BoardId(r.board_id),

@@ -97,7 +97,7 @@ pub(super) async fn board_cards(
          card_type, hex(column_id), hex(lane_id), quote(position), blocked, blocked_reason, severity, \
          service, source, dedup_key, created_at, updated_at, column_entered_at, occurrences, \
          last_seen_at, alert_resolved_at, link, hex(caused_by), comment_count)) \
-         FROM cards WHERE board_id = $1",
+         FROM cards WHERE board_id = $1 AND discarded_at IS NULL",
     )
     .bind(board)
     .fetch_one(&mut *conn)
@@ -127,7 +127,7 @@ pub(super) async fn search_cards(
     let doc: Option<String> = sqlx::query_scalar(
         "SELECT json_group_array(json_array(hex(id), number, title, description, card_type, \
          severity, service, hex(lane_id), blocked, column_entered_at, updated_at)) \
-         FROM cards WHERE board_id = $1",
+         FROM cards WHERE board_id = $1 AND discarded_at IS NULL",
     )
     .bind(board)
     .fetch_one(&mut *conn)
@@ -178,7 +178,7 @@ pub(super) async fn metric_cards(
 ) -> Result<Vec<domain::metrics::MetricCard>, StoreError> {
     let doc: Option<String> = sqlx::query_scalar(
         "SELECT json_group_array(json_array(hex(id), number, card_type, hex(column_id), \
-         created_at, position)) FROM cards WHERE board_id = $1",
+         created_at, position, discarded_at)) FROM cards WHERE board_id = $1",
     )
     .bind(board)
     .fetch_one(&mut *conn)
@@ -217,6 +217,7 @@ pub(crate) struct MetricCardJson {
     column_id: String,
     created_at: String,
     position: f64,
+    discarded_at: Option<String>,
 }
 
 impl MetricCardJson {
@@ -228,6 +229,7 @@ impl MetricCardJson {
             card_type: self.card_type,
             column_id: json_uuid(&self.column_id)?,
             created_at: json_time(&self.created_at)?,
+            discarded_at: self.discarded_at.as_deref().map(json_time).transpose()?,
         };
         Ok((self.position, MetricCard::try_from(row)?))
     }
@@ -300,6 +302,10 @@ impl CardJson {
                 "" => None,
                 hex => Some(uuid(hex)?),
             },
+            // The board's cards are read without the discarded ones.
+            discarded_at: None,
+            discarded_reason: None,
+            discarded_by: None,
         })
     }
 }
