@@ -48,8 +48,8 @@ use leptos_router::{
 use crate::components::{Auth, DemoBanner, RequireSignIn, UserMenu};
 use crate::pages::{
     AccountPage, BoardMembersPage, BoardPage, BoardTokensPage, BoardsPage, CardPage, DeliveryPage,
-    FinishedPage, InboxPage, InstanceTokensPage, LoginPage, NotFound, RetroPage, SettingsPage,
-    SetupPage, UsersPage,
+    DiscardedPage, FinishedPage, InboxPage, InstanceTokensPage, LoginPage, NotFound, RetroPage,
+    SettingsPage, SetupPage, UsersPage,
 };
 
 /// The HTML document around the app; the server renders it for every page. `stylesheet` is
@@ -156,6 +156,11 @@ pub fn App() -> impl IntoView {
                         <Route
                             path=path!("/boards/:slug/delivery")
                             view=DeliveryPage
+                            ssr=SsrMode::Async
+                        />
+                        <Route
+                            path=path!("/boards/:slug/discarded")
+                            view=DiscardedPage
                             ssr=SsrMode::Async
                         />
                         <Route

@@ -54,6 +54,16 @@ test('a card page has no axe violations', async ({ page }) => {
   expect(await violations(page)).toEqual([]);
 });
 
+test("a discarded card's page has no axe violations", async ({ page, request }) => {
+  const listed = await request.get('/api/v1/boards/platform/discarded');
+  expect(listed.status()).toBe(200);
+  const [card] = (await listed.json()) as { number: number }[];
+  expect(card, 'the demo board has discarded cards').toBeTruthy();
+  await open(page, `/boards/platform/cards/${card.number}`);
+  await expect(page.locator('.discarded-note')).toBeVisible();
+  expect(await violations(page)).toEqual([]);
+});
+
 test('an incident page shows what monitoring said, offers its service first, and has no axe violations', async ({
   page,
   request,
@@ -137,6 +147,7 @@ for (const [name, path] of [
   ['a filtered board, the others dimmed', '/boards/platform?q=is%3Ablocked&dim=1'],
   ['a board whose filter cannot be read', '/boards/platform?q=severity%3Asev9'],
   ['filtered finished cards', '/boards/platform/finished?q=type%3Aincident'],
+  ['the discarded cards', '/boards/platform/discarded'],
 ] as const) {
   test(`${name} has no axe violations`, async ({ page }) => {
     await open(page, path);

@@ -25,7 +25,11 @@ test('the retrospective of the demo board shows every chart with its reading', a
   const dots = page.locator('figure[data-chart="scatter"] a.dot-link');
   expect(await dots.count()).toBeGreaterThan(5);
   await expect(dots.first().locator('title')).toHaveText(/^#\d+ .+\nCycle time /);
-  await expect(page.locator('dl[aria-label^="Key figures"] .figure')).toHaveCount(9);
+  await expect(page.locator('dl[aria-label^="Key figures"] .figure')).toHaveCount(10);
+  // The demo discards three cards: counted apart, not as finished work.
+  const discarded = page.locator('[data-section="discarded"] tbody tr').first();
+  await expect(discarded.locator('td[data-label="Discarded"]')).toHaveText('3');
+  await expect(discarded.locator('td[data-label="After commitment"]')).toHaveText('1');
   await expect(page.locator('[data-section="forecast"]')).toContainText('with 85% confidence');
   await expect(page.locator('[data-section="delivery"] .four-keys .figure')).toHaveCount(4);
 

@@ -114,6 +114,7 @@ pub async fn seed_if_empty(
         .import_history(&BoardRef::Id(board.id), &import, &actor, now)
         .await?;
     block_two_active_cards(store, &board, now, &actor).await?;
+    discard_three_cards(store, &board, now, &actor).await?;
     seed_team(store, &board, admin, now, &actor).await?;
     let seeded = store.board(&BoardRef::Id(board.id)).await?;
     let deployments = crate::demo_deployments::seed_deployments(store, &seeded, now).await?;
@@ -155,6 +156,49 @@ async fn block_two_active_cards(
         };
         store
             .update_card(card.id, &patch, actor, now - Duration::hours(5))
+            .await?;
+    }
+    Ok(())
+}
+
+/// Discards three cards, as a team cleaning up its board would: two from the backlog (a
+/// duplicate, an idea overtaken by events) and one abandoned in progress, so the metrics and
+/// the retrospective have discarded work to count apart.
+async fn discard_three_cards(
+    store: &dyn Store,
+    board: &Board,
+    now: DateTime<Utc>,
+    actor: &Actor,
+) -> Result<(), StoreError> {
+    let board = store.board(&BoardRef::Id(board.id)).await?;
+    let of_kind = |kind: ColumnKind| -> Vec<&domain::Card> {
+        board
+            .cards
+            .iter()
+            .filter(|c| !c.blocked)
+            .filter(|c| {
+                board
+                    .column(c.column_id)
+                    .is_some_and(|col| col.kind == kind)
+            })
+            .collect()
+    };
+    let queued = of_kind(ColumnKind::Queue);
+    let active = of_kind(ColumnKind::Active);
+    let chosen = queued
+        .iter()
+        .rev()
+        .take(2)
+        .zip(["duplicate", "obsolete"])
+        .chain(active.iter().skip(1).take(1).zip(["won't do"]));
+    for (days, (card, reason)) in (2..).step_by(3).zip(chosen) {
+        let request = domain::discard::DiscardRequest {
+            reason: reason.into(),
+        };
+        // Never before the card's last move: the log stays in order.
+        let at = (now - Duration::days(days)).max(card.column_entered_at + Duration::minutes(5));
+        store
+            .discard_card(card.id, &request, actor, at.min(now))
             .await?;
     }
     Ok(())

@@ -157,6 +157,29 @@ pub async fn discarded_cards(
     Ok((layout, cards))
 }
 
+/// Deletes a card outright (board admins): its history, comments and owners go with it;
+/// the board's log keeps its number and who deleted it. For content that must not stay
+/// (personal data by mistake); work the team will not do is discarded instead.
+pub async fn delete_card(
+    store: &dyn Store,
+    caller: &Principal,
+    id: CardId,
+    now: DateTime<Utc>,
+) -> Result<domain::BoardEvent> {
+    authorize_card_board(store, caller, id, Action::DeleteCards).await?;
+    Ok(store.delete_card(id, &caller.actor(), now).await?)
+}
+
+/// The board's own log (cards deleted), newest first (viewers and up).
+pub async fn board_log(
+    store: &dyn Store,
+    caller: &Principal,
+    board: &BoardRef,
+) -> Result<Vec<domain::BoardEvent>> {
+    let id = authorize_board(store, caller, board, Action::ViewBoard).await?;
+    Ok(store.board_log(id).await?)
+}
+
 /// Names the deployment that caused an incident, or clears it (`None`).
 pub async fn set_cause(
     store: &dyn Store,

@@ -259,3 +259,41 @@ pub struct CardEvent {
     /// What happened.
     pub kind: EventKind,
 }
+
+/// What happened to a board as a whole, where no card's log can say it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum BoardEventKind {
+    /// A board admin deleted a card outright, its history with it. Only its number is kept:
+    /// a deletion is for content that must not stay (personal data put on a card by mistake).
+    CardDeleted {
+        /// The deleted card's number on the board (never given to another card).
+        number: i64,
+    },
+}
+
+impl BoardEventKind {
+    /// Stable name stored beside the payload.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::CardDeleted { .. } => "card_deleted",
+        }
+    }
+}
+
+/// One entry of a board's own log.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BoardEvent {
+    /// Increasing sequence number.
+    pub id: i64,
+    /// The board.
+    pub board_id: BoardId,
+    /// When it happened (UTC).
+    pub at: DateTime<Utc>,
+    /// Who did it.
+    pub actor: Actor,
+    /// What happened.
+    pub kind: BoardEventKind,
+}

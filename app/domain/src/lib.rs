@@ -54,7 +54,7 @@ pub mod window;
 pub use board::{Board, BoardSummary, Column, ColumnKind, Lane, LaneKind, NewBoard};
 pub use card::{Card, CardPatch, CardType, MoveRequest, NewCard, Severity};
 pub use error::DomainError;
-pub use event::{Actor, ActorKind, CardEvent, EventKind};
+pub use event::{Actor, ActorKind, BoardEvent, BoardEventKind, CardEvent, EventKind};
 pub use history::{ColumnVisit, column_visits};
 pub use ids::{
     ActionItemId, BoardId, CardId, ColumnId, CommentId, LaneId, NotificationId, TokenId, UserId,

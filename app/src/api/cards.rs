@@ -274,6 +274,9 @@ pub async fn get_card_html(
         crate::api::AddComment::PATH,
         crate::api::EditComment::PATH,
         crate::api::DeleteComment::PATH,
+        crate::api::DiscardCard::PATH,
+        crate::api::RestoreCard::PATH,
+        crate::api::DeleteCard::PATH,
     ];
     let error = crate::components::came_back_with(error_path.as_deref(), error.as_deref(), &paths)
         .zip(error_path)

@@ -9,6 +9,7 @@ pub mod cards;
 pub mod codec;
 pub mod comments;
 pub mod delivery;
+pub mod discard;
 pub mod retro;
 pub mod settings;
 
@@ -18,5 +19,6 @@ pub use boards::*;
 pub use cards::*;
 pub use comments::*;
 pub use delivery::*;
+pub use discard::*;
 pub use retro::*;
 pub use settings::*;

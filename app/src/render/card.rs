@@ -121,6 +121,8 @@ fn page(data: &CardPageData) -> impl IntoView + use<> {
         view! { <p class="form-error" role="alert">{e.user_message()}</p> }
     });
     let cause = (card.card_type == CardType::Incident).then(|| cause_section(data, can_edit));
+    let came_back = data.error.as_ref().map(|(path, e)| (path.as_str(), e));
+    let discard = super::discard::card_panel(&data.board, card, data.role, came_back);
     let edit = if can_edit {
         Either::Left(edit_section(card))
     } else {
@@ -143,7 +145,10 @@ fn page(data: &CardPageData) -> impl IntoView + use<> {
                 <div class="card-meta">
                     <TypeBadge card_type=card.card_type/>
                     {card.severity.map(|s| view! { <SeverityBadge severity=s/> })}
-                    <span class="badge">{column_name(&data.board, card.column_id)}</span>
+                    <span class="badge">{match card.discarded {
+                        Some(_) => format!("discarded from {}", column_name(&data.board, card.column_id)),
+                        None => column_name(&data.board, card.column_id),
+                    }}</span>
                     {card.service.clone().map(|s| view! { <span class="badge">"service: " {s}</span> })}
                     {card.source.clone().map(|s| view! { <span class="badge">"source: " {s}</span> })}
                 </div>
@@ -152,6 +157,7 @@ fn page(data: &CardPageData) -> impl IntoView + use<> {
                 {card.blocked.then(|| view! {
                     <p class="blocked-note">"⊘ Blocked: " {card.blocked_reason.clone().unwrap_or_default()}</p>
                 })}
+                {super::discard::discarded_note(card)}
             </header>
             {error}
             <div class="card-page-body">
@@ -169,7 +175,11 @@ fn page(data: &CardPageData) -> impl IntoView + use<> {
                 {can_edit.then(|| comment_form(&card.id.to_string()))}
                 <section class="history" inner_html=data.history_html.clone()></section>
                 </div>
-                {edit}
+                <div class="card-side">
+                    {edit}
+                    {discard}
+                    {super::discard::delete_panel(&data.board, card, data.role)}
+                </div>
             </div>
             <p><a href=board_href>"← Back to the board"</a></p>
         </article>

@@ -120,6 +120,10 @@ fn page(slug: &str, finished: &FinishedCards, asked: Asked<'_>) -> impl IntoView
                 <p class="crumbs"><a href=format!("/boards/{slug}")>{format!("← {}", board.name)}</a></p>
                 <h1>"Finished cards"</h1>
                 <p class="lead">{lead}</p>
+                <p class="hint">
+                    "Cards taken off the board unfinished are not here: see the "
+                    <a href=format!("/boards/{slug}/discarded")>"discarded cards"</a>"."
+                </p>
             </div>
         </div>
         <nav class="board-tabs" aria-label="Lanes">{lanes}</nav>

@@ -6,6 +6,7 @@ mod account;
 mod card;
 mod card_history;
 mod delivery;
+pub mod discard;
 pub mod finished;
 mod inbox;
 mod people;

@@ -94,6 +94,14 @@ pub fn back_with_error<S: ServerFn>(error: &AppError, extra: (&str, &str)) {
     }
 }
 
+/// Sends a plain form to `to` after a success, when the page it came from is gone (a card
+/// deleted from its own page). Nothing for a call from the page's code.
+pub fn go_after_success(to: &str) {
+    if form_page().is_some() {
+        redirect(to);
+    }
+}
+
 /// Redirects to `to` when it is a valid `Location` (leptos_axum's `redirect` would panic on
 /// one that is not); otherwise server_fn's own redirect stands.
 fn redirect(to: &str) {

@@ -1,13 +1,14 @@
 //! `/api/v1/cards/{id}/discard`, `/restore` and `/boards/{board}/discarded`: cards taken off
-//! the board unfinished, and brought back.
+//! the board unfinished, and brought back; `DELETE /cards/{id}` and `/boards/{board}/log`:
+//! cards deleted outright, and the board's record of it.
 
 use application::cards;
 use axum::Json;
 use axum::extract::{Path, State};
 use chrono::Utc;
-use domain::Card;
 use domain::board::BoardRef;
 use domain::discard::{DiscardRequest, RestoreRequest};
+use domain::{BoardEvent, Card};
 
 use super::auth::Caller;
 use super::cards::card_id;
@@ -75,4 +76,42 @@ pub async fn discarded_cards(
     let board = BoardRef::parse(&board);
     let (_, found) = cards::discarded_cards(state.store(), &caller.0, &board).await?;
     Ok(Json(found))
+}
+
+/// Deletes a card outright, with its history, comments and owners (board admins). For content
+/// that must not stay, such as personal data put on a card by mistake; work the team will not
+/// do is discarded instead. The board's log keeps the card's number and who deleted it.
+#[utoipa::path(delete, path = "/cards/{id}", tag = "cards",
+    params(("id" = String, Path, description = "Card id")),
+    responses(
+        (status = 200, description = "Deleted; the board's log entry for it", body = BoardEvent),
+        (status = 404, description = "No such card", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn delete_card(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<BoardEvent>, ApiError> {
+    let id = card_id(&id)?;
+    Ok(Json(
+        cards::delete_card(state.store(), &caller.0, id, Utc::now()).await?,
+    ))
+}
+
+/// The board's own log, newest first: the cards deleted outright, by number, with who and when.
+#[utoipa::path(get, path = "/boards/{board}/log", tag = "boards",
+    params(("board" = String, Path, description = "Board slug or id")),
+    responses(
+        (status = 200, description = "The board's log", body = [BoardEvent]),
+        (status = 404, description = "No such board", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn board_log(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(board): Path<String>,
+) -> Result<Json<Vec<BoardEvent>>, ApiError> {
+    let board = BoardRef::parse(&board);
+    Ok(Json(
+        cards::board_log(state.store(), &caller.0, &board).await?,
+    ))
 }

@@ -191,13 +191,18 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(metrics::metrics_csv))
         .routes(routes!(metrics::import_history))
         .routes(routes!(cards::create_card))
-        .routes(routes!(cards::get_card, cards::update_card))
+        .routes(routes!(
+            cards::get_card,
+            cards::update_card,
+            discard::delete_card
+        ))
         .routes(routes!(cards::move_card))
         .routes(routes!(cards::add_assignee))
         .routes(routes!(cards::remove_assignee))
         .routes(routes!(discard::discard_card))
         .routes(routes!(discard::restore_card))
         .routes(routes!(discard::discarded_cards))
+        .routes(routes!(discard::board_log))
         .routes(routes!(comments::list_comments, comments::add_comment))
         .routes(routes!(comments::edit_comment, comments::delete_comment))
         .routes(routes!(comments::inbox))

@@ -91,6 +91,7 @@ pub trait Backend: Clone + std::fmt::Debug + Send + Sync + 'static {
         + Binds<'static, DateTime<Utc>>
         + Binds<'static, Option<DateTime<Utc>>>
         + for<'a> Binds<'a, Json<&'a domain::EventKind>>
+        + for<'a> Binds<'a, Json<&'a domain::BoardEventKind>>
         + Reads<(i64,)>
         + Reads<(i32,)>
         + Reads<(f64,)>
@@ -105,6 +106,7 @@ pub trait Backend: Clone + std::fmt::Debug + Send + Sync + 'static {
         + Reads<(String, String, DateTime<Utc>)>
         + Reads<(i64, i64, i64, i64)>
         + Reads<(Uuid, String, Option<String>, Option<DateTime<Utc>>)>
+        + Reads<super::rows::BoardEventRow>
         + Reads<super::rows::people::CandidateRow>
         + Reads<super::rows::people::LoadRow>
         + Reads<super::rows::people::CountRow>

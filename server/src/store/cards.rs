@@ -453,4 +453,17 @@ impl<B: Backend> CardStore for SqlStore<B> {
     async fn discarded_cards(&self, board: BoardId) -> Result<Vec<Card>, StoreError> {
         self.discarded_of(board).await
     }
+
+    async fn delete_card(
+        &self,
+        id: CardId,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<domain::BoardEvent, StoreError> {
+        self.delete(id, actor, now).await
+    }
+
+    async fn board_log(&self, board: BoardId) -> Result<Vec<domain::BoardEvent>, StoreError> {
+        self.board_log_of(board).await
+    }
 }

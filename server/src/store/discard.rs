@@ -1,16 +1,21 @@
-//! Discarding a card and restoring it (see `domain::discard`). A discarded card keeps its row,
-//! its history and its cell (`column_id`, `lane_id`); `discarded_at` set takes it off the
-//! board: every read of the board's cards, every count a limit makes and the metrics' card
-//! list leave it out (the last marks it instead, so the metrics can count it apart).
+//! Cards leaving the board: discarded and restored (see `domain::discard`), or deleted.
+//!
+//! A discarded card keeps its row, its history and its cell (`column_id`, `lane_id`);
+//! `discarded_at` set takes it off the board: every read of the board's cards, every count a
+//! limit makes and the metrics' card list leave it out (the last marks it instead, so the
+//! metrics can count it apart). A deleted card is gone with everything that hangs on it (its
+//! log, comments, owners, notices: the foreign keys cascade); the board's own log keeps its
+//! number and who deleted it.
 
 use application::ports::{BoardChange, StoreError};
 use chrono::{DateTime, Utc};
 use domain::discard::{DiscardRequest, RestoreRequest};
 use domain::policy::Mover;
-use domain::{Actor, BoardId, Card, CardId, ColumnKind, EventKind};
+use domain::{Actor, BoardEvent, BoardEventKind, BoardId, Card, CardId, ColumnKind, EventKind};
+use sqlx::types::Json;
 
 use super::backend::Backend;
-use super::rows::{CardRow, card_columns};
+use super::rows::{BoardEventRow, CardRow, card_columns};
 use super::sql::SqlStore;
 
 impl<B: Backend> SqlStore<B> {
@@ -145,5 +150,65 @@ impl<B: Backend> SqlStore<B> {
             Self::fill_assignees(&mut conn, board, &mut cards).await?;
         }
         Ok(cards)
+    }
+
+    /// Deletes card `id` outright and records `card_deleted` in the board's log, in one
+    /// transaction. The number stays taken: `next_card_number` never goes back.
+    pub(super) async fn delete(
+        &self,
+        id: CardId,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<BoardEvent, StoreError> {
+        let now = chrono::SubsecRound::trunc_subsecs(now, B::STORED_SUBSEC_DIGITS);
+        let mut tx = self.write_tx().await?;
+        let board = BoardId(Self::lock_card_board_row(&mut tx, id).await?.id);
+        let mut card = Self::card_row(&mut tx, id).await?;
+        B::sql("DELETE FROM cards WHERE id = $1")
+            .bind(id.0)
+            .execute(&mut tx)
+            .await?;
+        let kind = BoardEventKind::CardDeleted {
+            number: card.number,
+        };
+        let (event_id,): (i64,) = B::sql(
+            "INSERT INTO board_events (board_id, kind, at, actor_kind, actor_name, data) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(board.0)
+        .bind(kind.name())
+        .bind(now)
+        .bind(actor.kind.as_str())
+        .bind(actor.name.as_str())
+        .bind(Json(&kind))
+        .fetch_one(&mut tx)
+        .await?;
+        // Newer than any version of the card a live view holds, so it asks and hears it is gone.
+        card.updated_at = now;
+        self.commit(tx, BoardChange::card(&card, "card_deleted"))
+            .await?;
+        Ok(BoardEvent {
+            id: event_id,
+            board_id: board,
+            at: now,
+            actor: Actor {
+                user_id: None,
+                ..actor.clone()
+            },
+            kind,
+        })
+    }
+
+    /// The board's own log, newest first.
+    pub(super) async fn board_log_of(&self, board: BoardId) -> Result<Vec<BoardEvent>, StoreError> {
+        let mut conn = self.read().await?;
+        let rows: Vec<BoardEventRow> = B::sql(
+            "SELECT id, at, actor_kind, actor_name, data FROM board_events \
+             WHERE board_id = $1 ORDER BY id DESC",
+        )
+        .bind(board.0)
+        .fetch_all(&mut conn)
+        .await?;
+        rows.into_iter().map(|row| row.into_event(board)).collect()
     }
 }

@@ -245,3 +245,69 @@ pub(crate) async fn discarded_cards_never_hold_a_column_or_an_incident_key(store
         .unwrap();
     assert_eq!(back.column_id, board.columns[0].id);
 }
+
+pub(crate) async fn deleted_cards_leave_only_their_number(store: Arc<dyn Store>) {
+    let board = make_board(store.as_ref(), "Deletions").await;
+    let r = BoardRef::Id(board.id);
+    let kept = add_feature(store.as_ref(), &r, "kept").await;
+    let secret = add_feature(store.as_ref(), &r, "call 555-0100 for the password").await;
+    store
+        .move_card(secret.id, &to(board.columns[2].id), &actor(), t0())
+        .await
+        .unwrap();
+    // The board's log is read (and, accelerated, kept) before the deletion.
+    let before = store
+        .board_events(board.id, t0() + Duration::days(1))
+        .await
+        .unwrap();
+    assert!(before.iter().any(|e| e.card_id == secret.id));
+
+    let later = t0() + Duration::hours(1);
+    let event = store.delete_card(secret.id, &actor(), later).await.unwrap();
+    assert_eq!(
+        (
+            event.board_id,
+            event.at,
+            event.actor.name.as_str(),
+            event.kind.clone()
+        ),
+        (
+            board.id,
+            later,
+            "tester",
+            domain::BoardEventKind::CardDeleted {
+                number: secret.number
+            }
+        )
+    );
+    assert!(matches!(
+        store.card(secret.id).await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(matches!(
+        store.card_events(secret.id).await,
+        Err(StoreError::NotFound(_))
+    ));
+    let after = store
+        .board_events(board.id, t0() + Duration::days(1))
+        .await
+        .unwrap();
+    assert!(
+        after.iter().all(|e| e.card_id != secret.id),
+        "its history went with it"
+    );
+    assert!(after.iter().any(|e| e.card_id == kept.id));
+    let cards = store.board(&r).await.unwrap().cards;
+    assert_eq!(
+        cards.iter().map(|c| c.id).collect::<Vec<_>>(),
+        vec![kept.id]
+    );
+    assert_eq!(store.board_log(board.id).await.unwrap(), vec![event]);
+    assert!(matches!(
+        store.delete_card(secret.id, &actor(), later).await,
+        Err(StoreError::NotFound(_))
+    ));
+    // Its number is never given to another card.
+    let next = add_feature(store.as_ref(), &r, "next").await;
+    assert_eq!(next.number, secret.number + 1);
+}

@@ -208,6 +208,7 @@ macro_rules! conformance {
                 discard,
                 discarded_cards_never_hold_a_column_or_an_incident_key
             );
+            case!(discard, deleted_cards_leave_only_their_number);
         }
     };
 }

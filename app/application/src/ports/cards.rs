@@ -106,4 +106,20 @@ pub trait CardStore: Send + Sync + 'static {
 
     /// The discarded cards of `board`, most recently discarded first.
     async fn discarded_cards(&self, board: domain::BoardId) -> Result<Vec<Card>, StoreError>;
+
+    /// Deletes card `id` with everything that hangs on it (its log, comments, owners,
+    /// notices) and records `card_deleted` with its number in its board's log, in one
+    /// transaction.
+    async fn delete_card(
+        &self,
+        id: CardId,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<domain::BoardEvent, StoreError>;
+
+    /// The board's own log (cards deleted), newest first.
+    async fn board_log(
+        &self,
+        board: domain::BoardId,
+    ) -> Result<Vec<domain::BoardEvent>, StoreError>;
 }

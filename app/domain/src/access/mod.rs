@@ -114,6 +114,8 @@ pub enum Action {
     OverridePolicy,
     /// Change columns, lanes and flow policies.
     ConfigureBoard,
+    /// Delete a card outright, its history with it (personal data put on a card by mistake).
+    DeleteCards,
     /// Add, change and remove board members.
     ManageMembers,
     /// Create and revoke API tokens of the board.
@@ -132,11 +134,12 @@ pub enum Action {
 
 impl Action {
     /// Every action, for exhaustive tests.
-    pub const ALL: [Action; 11] = [
+    pub const ALL: [Action; 12] = [
         Action::ViewBoard,
         Action::EditCards,
         Action::OverridePolicy,
         Action::ConfigureBoard,
+        Action::DeleteCards,
         Action::ManageMembers,
         Action::ManageTokens,
         Action::ImportHistory,
@@ -153,6 +156,7 @@ impl Action {
             Self::EditCards | Self::PostIncidents | Self::PostDeployments => Some(Role::Member),
             Self::OverridePolicy
             | Self::ConfigureBoard
+            | Self::DeleteCards
             | Self::ManageMembers
             | Self::ManageTokens
             | Self::ImportHistory => Some(Role::Admin),
@@ -168,7 +172,10 @@ impl Action {
             Self::EditCards => Some(Scope::BoardsWrite),
             Self::PostIncidents => Some(Scope::IncidentsWrite),
             Self::PostDeployments => Some(Scope::DeploymentsWrite),
-            Self::OverridePolicy | Self::ConfigureBoard | Self::ImportHistory => Some(Scope::Admin),
+            Self::OverridePolicy
+            | Self::ConfigureBoard
+            | Self::DeleteCards
+            | Self::ImportHistory => Some(Scope::Admin),
             Self::CreateBoard => Some(Scope::Admin),
             Self::ManageMembers | Self::ManageTokens | Self::ManageInstance => None,
         }
@@ -181,6 +188,7 @@ impl Action {
             Self::EditCards => "change cards on this board",
             Self::OverridePolicy => "override flow policies on this board",
             Self::ConfigureBoard => "change this board's settings",
+            Self::DeleteCards => "delete cards on this board",
             Self::ManageMembers => "manage this board's members",
             Self::ManageTokens => "manage this board's API tokens",
             Self::ImportHistory => "import history into this board",

@@ -91,6 +91,7 @@ pub fn KeyFigures(view: RetroReport) -> impl IntoView {
             <Figure label="Incidents opened" now=Some(f64::from(m.incidents.created)) before=Some(f64::from(p.incidents.created)) better=Better::Lower format=count/>
             <Figure label="Time to restore, median" now=seconds(m.incidents.time_to_restore.p50_s) before=seconds(p.incidents.time_to_restore.p50_s) better=Better::Lower format=days/>
             <Figure label="Policy overrides" now=overrides(m) before=overrides(p) better=Better::Lower format=count/>
+            <Figure label="Items discarded" now=Some(f64::from(m.discarded.count)) before=Some(f64::from(p.discarded.count)) better=Better::Lower format=count/>
         </dl>
     }
 }
@@ -109,7 +110,7 @@ fn stat_cells(s: &Stats) -> impl IntoView + use<> {
 /// Each cell names its column (`data-label`) for the stacked layout phones get.
 #[component]
 pub fn PolicyAndIncidents(view: RetroReport) -> impl IntoView {
-    let (m, p) = (view.current, view.previous);
+    let (m, p, slug) = (view.current, view.previous, view.slug);
     let mut rules: Vec<&String> = m.overrides.keys().chain(p.overrides.keys()).collect();
     rules.sort();
     rules.dedup();
@@ -147,6 +148,34 @@ pub fn PolicyAndIncidents(view: RetroReport) -> impl IntoView {
                 </tbody>
             </table>
         </section>
+        <section class="retro-section" data-section="discarded">
+            <h2>"Discarded work"</h2>
+            <p class="muted">
+                "Cards taken off the board unfinished: left out of every figure above. "
+                "Time spent runs from creation, committed time from commitment, to the discard. "
+                <a href=format!("/boards/{slug}/discarded")>"See the discarded cards"</a>"."
+            </p>
+            <table class="data-table">
+                <thead><tr>
+                    <th scope="col">"Period"</th><th scope="col">"Discarded"</th><th scope="col">"After commitment"</th>
+                    <th scope="col">"Spent, median"</th><th scope="col">"Committed, median"</th>
+                </tr></thead>
+                <tbody>
+                    <tr><th scope="row">"This period"</th>{discarded_cells(&m.discarded)}</tr>
+                    <tr><th scope="row">"Before"</th>{discarded_cells(&p.discarded)}</tr>
+                </tbody>
+            </table>
+        </section>
+    }
+}
+
+fn discarded_cells(d: &domain::metrics::Discarded) -> impl IntoView + use<> {
+    let cell = |v: Option<i64>| v.map_or_else(|| "–".to_owned(), format_days);
+    view! {
+        <td data-label="Discarded">{d.count}</td>
+        <td data-label="After commitment">{d.after_commitment}</td>
+        <td data-label="Spent, median">{cell(d.time_spent.p50_s)}</td>
+        <td data-label="Committed, median">{cell(d.committed_time.p50_s)}</td>
     }
 }
 

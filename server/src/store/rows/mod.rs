@@ -303,6 +303,38 @@ impl TryFrom<CardRow> for Card {
     }
 }
 
+/// An event's actor as stored: its kind's spelling and its name.
+fn stored_actor(kind: &str, name: String) -> Result<Actor, StoreError> {
+    Ok(Actor {
+        user_id: None,
+        kind: ActorKind::parse(kind).ok_or_else(|| corrupt("actor kind", kind))?,
+        name,
+    })
+}
+
+/// A row of `board_events` (the board is the one asked for).
+#[derive(FromRow)]
+pub struct BoardEventRow {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub actor_kind: String,
+    pub actor_name: String,
+    pub data: Json<domain::BoardEventKind>,
+}
+
+impl BoardEventRow {
+    /// The event, of board `board`.
+    pub fn into_event(self, board: BoardId) -> Result<domain::BoardEvent, StoreError> {
+        Ok(domain::BoardEvent {
+            id: self.id,
+            board_id: board,
+            at: self.at,
+            actor: stored_actor(&self.actor_kind, self.actor_name)?,
+            kind: self.data.0,
+        })
+    }
+}
+
 #[derive(FromRow)]
 pub struct EventRow {
     pub id: i64,
@@ -322,12 +354,7 @@ impl TryFrom<EventRow> for CardEvent {
             card_id: CardId(r.card_id),
             board_id: BoardId(r.board_id),
             at: r.at,
-            actor: Actor {
-                user_id: None,
-                kind: ActorKind::parse(&r.actor_kind)
-                    .ok_or_else(|| corrupt("actor kind", &r.actor_kind))?,
-                name: r.actor_name,
-            },
+            actor: stored_actor(&r.actor_kind, r.actor_name)?,
             kind: r.data.0,
         })
     }
