@@ -79,11 +79,50 @@ test('an incident is blamed on a deployment from its card page', async ({ page, 
   await cause.locator('select[name="deployment_id"]').selectOption(deployment.id);
   await cause.getByRole('button', { name: 'Save' }).click();
   // The history records the change, and a reload shows the choice kept.
-  await expect(page.locator('.history')).toContainText('edited caused by');
+  await expect(page.locator('.history')).toContainText('edited caused by', { timeout: 20_000 });
   await page.reload();
   await expect(cause.locator('select[name="deployment_id"]')).toHaveValue(deployment.id);
   // The deployment now counts as a failed change.
   const listed = await request.get('/api/v1/boards/platform/deployments');
   const all = (await listed.json()) as { id: string; caused_incidents: string[] }[];
   expect(all.find((d) => d.id === deployment.id)?.caused_incidents).toHaveLength(1);
+});
+
+test('a change heard while a form is half filled waits for the viewer instead of undoing it', async ({
+  page,
+  request,
+}) => {
+  const version = `v-wait-${Date.now()}`;
+  const deployed = await request.post('/api/v1/deployments?board=platform', {
+    data: {
+      service: 'checkout',
+      environment: 'production',
+      version,
+      deployed_at: new Date(Date.now() - 10 * 60 * 1000).toISOString(),
+      status: 'success',
+      commits: [],
+    },
+  });
+  expect(deployed.status()).toBe(201);
+  const deployment = (await deployed.json()) as { id: string };
+  const title = `E2E half-filled ${Date.now()}`;
+  const incident = await request.post('/api/v1/incidents?board=platform', {
+    data: { title, severity: 'sev3', service: 'checkout', dedup_key: title },
+  });
+  expect(incident.status()).toBe(201);
+  const card = (await incident.json()) as { id: string; number: number };
+
+  await page.goto(`/boards/platform/cards/${card.number}`);
+  await expect(page.locator('html[data-hydrated]')).toHaveCount(1, { timeout: 30_000 });
+  await expect(page.locator('.live-status[data-live="on"]')).toBeVisible();
+  const select = page.locator('[data-section="cause"] select[name="deployment_id"]');
+  await select.selectOption(deployment.id);
+  await page.locator('body').click({ position: { x: 5, y: 5 } });
+  // Someone comments meanwhile: the page offers the change rather than undoing the choice.
+  const r = await request.post(`/api/v1/cards/${card.id}/comments`, { data: { body: 'Rolled back v1.2' } });
+  expect(r.status()).toBe(201);
+  await expect(page.getByRole('status').filter({ hasText: 'changed while you were writing' })).toBeVisible();
+  await expect(select).toHaveValue(deployment.id);
+  await page.getByRole('link', { name: 'Show the changes' }).click();
+  await expect(page.locator('.history')).toContainText('Rolled back v1.2');
 });

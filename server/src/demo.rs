@@ -115,6 +115,7 @@ pub async fn seed_if_empty(
         .await?;
     block_two_active_cards(store, &board, now, &actor).await?;
     discard_three_cards(store, &board, now, &actor).await?;
+    label_cards(store, &board, now, &actor).await?;
     seed_team(store, &board, admin, now, &actor).await?;
     let seeded = store.board(&BoardRef::Id(board.id)).await?;
     let deployments = crate::demo_deployments::seed_deployments(store, &seeded, now).await?;
@@ -200,6 +201,63 @@ async fn discard_three_cards(
         store
             .discard_card(card.id, &request, actor, at.min(now))
             .await?;
+    }
+    Ok(())
+}
+
+/// The demo's labels, and which words of a card's title earn each.
+const LABELS: [(&str, domain::label::LabelColour, &[&str]); 3] = [
+    (
+        "database",
+        domain::label::LabelColour::Blue,
+        &["indexes", "tables", "reports", "Pagination"],
+    ),
+    (
+        "customer-facing",
+        domain::label::LabelColour::Green,
+        &["Customer", "Mobile", "emails", "Dark mode", "Checkout"],
+    ),
+    (
+        "security",
+        domain::label::LabelColour::Red,
+        &["TLS", "Audit", "Rate-limit", "dependencies"],
+    ),
+];
+
+/// Defines three labels and puts them on the cards whose titles call for them, so the
+/// filter (`label:database`), the tiles and the metrics narrowed by label have something to
+/// show.
+async fn label_cards(
+    store: &dyn Store,
+    board: &Board,
+    now: DateTime<Utc>,
+    actor: &Actor,
+) -> Result<(), StoreError> {
+    let by_id = BoardRef::Id(board.id);
+    let mut made = Vec::new();
+    for (name, colour, words) in LABELS {
+        let spec = domain::label::LabelSpec {
+            name: name.into(),
+            colour,
+        };
+        made.push((store.save_label(&by_id, None, &spec, now).await?.id, words));
+    }
+    // Finished cards too: the metrics narrowed by label cover them.
+    let facts = store.board(&by_id).await?;
+    for card in &facts.cards {
+        let labels: Vec<domain::LabelId> = made
+            .iter()
+            .filter(|(_, words)| words.iter().any(|w| card.title.contains(w)))
+            .map(|(id, _)| *id)
+            .collect();
+        if labels.is_empty() {
+            continue;
+        }
+        let patch = CardPatch {
+            labels: Some(labels),
+            ..Default::default()
+        };
+        store.update_card(card.id, &patch, actor, now).await?;
     }
     Ok(())
 }
@@ -441,6 +499,7 @@ mod tests {
             lanes: default_lanes(uuid::Uuid::now_v7),
             policy: Default::default(),
             incidents: Default::default(),
+            labels: Vec::new(),
             cards: vec![],
         }
     }

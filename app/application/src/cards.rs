@@ -102,6 +102,32 @@ pub async fn set_blocked(
     update_card(store, caller, id, &patch, now).await
 }
 
+/// Puts label `label` on the card (`on`) or takes it off; the rest of its labels stay.
+pub async fn set_label(
+    store: &dyn Store,
+    caller: &Principal,
+    id: CardId,
+    label: domain::LabelId,
+    on: bool,
+    now: DateTime<Utc>,
+) -> Result<Card> {
+    let card = authorize_card(store, caller, id, Action::EditCards).await?;
+    let mut labels: Vec<domain::LabelId> = card
+        .labels
+        .iter()
+        .copied()
+        .filter(|l| *l != label)
+        .collect();
+    if on {
+        labels.push(label);
+    }
+    let patch = CardPatch {
+        labels: Some(labels),
+        ..CardPatch::default()
+    };
+    update_card(store, caller, id, &patch, now).await
+}
+
 /// Moves a card to another column, lane or place in its cell.
 pub async fn move_card(
     store: &dyn Store,

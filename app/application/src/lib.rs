@@ -35,6 +35,7 @@ pub mod delivery;
 pub mod deployments;
 pub mod error;
 pub mod incidents;
+pub mod labels;
 pub mod operator;
 pub mod people;
 pub mod ports;

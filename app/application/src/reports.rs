@@ -21,6 +21,16 @@ use crate::delivery::DeliveryReads;
 use crate::error::{Error, Result};
 use crate::ports::{BoardRef, Store};
 
+/// Which cards a report covers: every card of the board, or only those one person owns now,
+/// or those carrying one label now, or both.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Slice {
+    /// Only the cards this person owns.
+    pub assignee: Option<UserId>,
+    /// Only the cards carrying this label: its id, or its name in any case.
+    pub label: Option<String>,
+}
+
 /// A board's flow metrics for a window and, beside them, its delivery side for the same
 /// window: what `GET /boards/{board}/metrics` answers.
 #[derive(Debug)]
@@ -40,16 +50,16 @@ pub async fn flow_report(
     store: &dyn Store,
     caller: &Principal,
     board: &BoardRef,
-    (window, assignee): (Window, Option<UserId>),
+    (window, slice): (Window, &Slice),
     now: DateTime<Utc>,
 ) -> Result<FlowReport> {
     let id = authorize_board(store, caller, board, Action::ViewBoard).await?;
     let layout = store.board_layout(&BoardRef::Id(id)).await?;
-    let (cards, events, reads, owned) = tokio::try_join!(
+    let owned = sliced_cards(store, &layout, slice).await?;
+    let (cards, events, reads) = tokio::try_join!(
         store.metric_cards(id),
         store.board_events(id, window.end()),
         DeliveryReads::read(store, id, window),
-        owned_cards(store, id, assignee),
     )?;
     let (cards, flow_events) = sliced(cards, &events, owned.as_ref());
     let flow = {
@@ -74,37 +84,61 @@ pub async fn flow_metrics(
     store: &dyn Store,
     caller: &Principal,
     board: &BoardRef,
-    (window, assignee): (Window, Option<UserId>),
+    (window, slice): (Window, &Slice),
     now: DateTime<Utc>,
 ) -> Result<(Board, FlowMetrics)> {
     let id = authorize_board(store, caller, board, Action::ViewBoard).await?;
     let layout = store.board_layout(&BoardRef::Id(id)).await?;
-    let (cards, events, owned) = tokio::try_join!(
-        store.metric_cards(id),
-        store.board_events(id, window.end()),
-        owned_cards(store, id, assignee),
-    )?;
+    let owned = sliced_cards(store, &layout, slice).await?;
+    let (cards, events) =
+        tokio::try_join!(store.metric_cards(id), store.board_events(id, window.end()),)?;
     let (cards, events) = sliced(cards, &events, owned.as_ref());
     let metrics = domain::metrics::compute(&layout, &cards, &events, window, now)?;
     Ok((layout, metrics))
 }
 
-/// The cards of board `board` that `assignee` owns (`None`: no slice asked for).
-async fn owned_cards(
+/// The cards of `board` that `slice` covers (`None`: every card, no slice asked for): those
+/// the person owns, those carrying the label, or those that do both. A label the board does
+/// not have is refused (field `label`), as a metric of nothing would read as a real zero.
+async fn sliced_cards(
     store: &dyn Store,
-    board: domain::BoardId,
-    assignee: Option<UserId>,
-) -> Result<Option<HashSet<CardId>>, crate::ports::StoreError> {
-    match assignee {
-        Some(user) => Ok(Some(
+    board: &Board,
+    slice: &Slice,
+) -> Result<Option<HashSet<CardId>>> {
+    let owned: Option<HashSet<CardId>> = match slice.assignee {
+        Some(user) => Some(
             store
-                .assigned_cards(board, user)
+                .assigned_cards(board.id, user)
                 .await?
                 .into_iter()
                 .collect(),
-        )),
-        None => Ok(None),
-    }
+        ),
+        None => None,
+    };
+    let Some(asked) = slice
+        .label
+        .as_deref()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+    else {
+        return Ok(owned);
+    };
+    let label = board
+        .labels
+        .iter()
+        .find(|l| l.id.to_string() == asked)
+        .or_else(|| domain::label::named(&board.labels, asked))
+        .ok_or_else(|| {
+            Error::Invalid(domain::DomainError::Invalid {
+                field: "label",
+                message: format!("no label is called \"{asked}\" on this board"),
+            })
+        })?;
+    let labelled = store.labelled_cards(board.id, label.id).await?;
+    Ok(Some(match owned {
+        Some(owned) => labelled.into_iter().filter(|c| owned.contains(c)).collect(),
+        None => labelled.into_iter().collect(),
+    }))
 }
 
 /// The metric facts and the events of the cards in `owned` (all of them when `None`): the
@@ -184,14 +218,16 @@ pub async fn retrospective(
     caller: &Principal,
     board: &BoardRef,
     (period, before): (Window, Window),
-    assignee: Option<UserId>,
+    slice: &Slice,
     now: DateTime<Utc>,
 ) -> Result<RetroReport> {
     let id = authorize_board(store, caller, board, Action::ViewBoard).await?;
     let role = effective_role(store, caller, id).await?;
     // The reads at once, each on a connection of its own.
     let by_id = BoardRef::Id(id);
-    let (mut board, facts, events, retro, reads, owned) = tokio::try_join!(
+    let layout = store.board_layout(&by_id).await?;
+    let owned = sliced_cards(store, &layout, slice).await?;
+    let (mut board, facts, events, retro, reads) = tokio::try_join!(
         // Whole cards besides their metric facts: the charts label cards with their titles.
         // The facts hold the discarded cards too, which the board leaves out.
         store.board(&by_id),
@@ -200,7 +236,6 @@ pub async fn retrospective(
         store.board_events(id, period.end()),
         store.retrospective(id, period),
         DeliveryReads::read(store, id, period),
-        owned_cards(store, id, assignee),
     )?;
     if let Some(owned) = &owned {
         board.cards.retain(|c| owned.contains(&c.id));

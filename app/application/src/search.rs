@@ -24,6 +24,7 @@ pub struct BoardSearch {
     me: Option<UserId>,
     people: Vec<Person>,
     lanes: Vec<domain::Lane>,
+    labels: Vec<domain::label::Label>,
     now: DateTime<Utc>,
     aging: Option<HashSet<CardId>>,
 }
@@ -56,6 +57,7 @@ impl BoardSearch {
             me,
             people: &people,
             lanes: &board.lanes,
+            labels: &board.labels,
             now,
             aging: aging.as_ref(),
         });
@@ -64,6 +66,7 @@ impl BoardSearch {
             me,
             people,
             lanes: board.lanes.clone(),
+            labels: board.labels.clone(),
             now,
             aging,
         })
@@ -74,6 +77,7 @@ impl BoardSearch {
             me: self.me,
             people: &self.people,
             lanes: &self.lanes,
+            labels: &self.labels,
             now: self.now,
             aging: self.aging.as_ref(),
         }
@@ -109,9 +113,14 @@ async fn aging_cards(
         now.date_naive(),
         domain::retro::DEFAULT_PERIOD_DAYS,
     )?;
-    let (_, metrics) =
-        crate::reports::flow_metrics(store, caller, &BoardRef::Id(board.id), (window, None), now)
-            .await?;
+    let (_, metrics) = crate::reports::flow_metrics(
+        store,
+        caller,
+        &BoardRef::Id(board.id),
+        (window, &crate::reports::Slice::default()),
+        now,
+    )
+    .await?;
     let Some(p85) = metrics.cycle_time.p85_s else {
         return Ok(HashSet::new());
     };

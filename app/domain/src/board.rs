@@ -132,6 +132,9 @@ pub struct Board {
     /// How incidents from monitoring are treated.
     #[serde(default)]
     pub incidents: crate::incident::IncidentSettings,
+    /// The labels its admins defined, by name.
+    #[serde(default)]
+    pub labels: Vec<crate::label::Label>,
     /// Every card on the board, ordered by column, lane and position.
     pub cards: Vec<Card>,
 }
@@ -222,12 +225,13 @@ impl BoardDraft {
             lanes: self.lanes,
             policy: BoardPolicy::default(),
             incidents: crate::incident::IncidentSettings::default(),
+            labels: Vec::new(),
             cards: Vec::new(),
         }
     }
 }
 
-fn clean_name(field: &'static str, raw: &str) -> Result<String, DomainError> {
+pub(crate) fn clean_name(field: &'static str, raw: &str) -> Result<String, DomainError> {
     crate::text::check_no_nul(field, raw)?;
     let name = raw.trim();
     let chars = name.chars().count();
@@ -456,6 +460,11 @@ impl Board {
     /// The column with this id, if it is on this board.
     pub fn column(&self, id: ColumnId) -> Option<&Column> {
         self.columns.iter().find(|c| c.id == id)
+    }
+
+    /// The label with this id, if it is on this board.
+    pub fn label(&self, id: crate::ids::LabelId) -> Option<&crate::label::Label> {
+        self.labels.iter().find(|l| l.id == id)
     }
 
     /// The lane with this id, if it is on this board.

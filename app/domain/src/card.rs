@@ -169,6 +169,9 @@ pub struct Card {
     /// How many comments it has (deleted ones left out).
     #[serde(default)]
     pub comment_count: u32,
+    /// Its labels (labels of its board), in the board's order of labels.
+    #[serde(default)]
+    pub labels: Vec<crate::ids::LabelId>,
     /// Set while the card is discarded: it is off the board, out of the flow metrics, and
     /// can be restored to the cell it left (`column_id`, `lane_id`).
     #[serde(default)]
@@ -209,6 +212,7 @@ impl Card {
             caused_by: None,
             assignees: Vec::new(),
             comment_count: 0,
+            labels: Vec::new(),
             discarded: None,
         }
     }
@@ -251,6 +255,9 @@ pub struct NewCard {
     /// Who owns it: user ids of members of the board (at most 10).
     #[serde(default)]
     pub assignees: Vec<crate::ids::UserId>,
+    /// Its labels: ids of labels of the board.
+    #[serde(default)]
+    pub labels: Vec<crate::ids::LabelId>,
     /// Forces a placement that a flow policy refuses; recorded with the card.
     #[serde(default)]
     pub override_reason: Option<String>,
@@ -286,6 +293,9 @@ pub struct CardPatch {
     /// everyone.
     #[serde(default)]
     pub assignees: Option<Vec<crate::ids::UserId>>,
+    /// Exactly these labels (ids of labels of the board); an empty list takes them all off.
+    #[serde(default)]
+    pub labels: Option<Vec<crate::ids::LabelId>>,
     /// Forces an assignment that the per-person WIP limit refuses; recorded with the card.
     #[serde(default)]
     pub override_reason: Option<String>,

@@ -194,6 +194,20 @@ pub enum EventKind {
         /// The lane it left.
         lane_id: LaneId,
     },
+    /// A label was put on the card.
+    Labelled {
+        /// The label.
+        label_id: crate::ids::LabelId,
+        /// Its name then, so the history reads the same after it is renamed or removed.
+        name: String,
+    },
+    /// A label was taken off the card (also when the board removed the label).
+    Unlabelled {
+        /// The label.
+        label_id: crate::ids::LabelId,
+        /// Its name then.
+        name: String,
+    },
     /// A discarded card came back to the cell it left.
     Restored {
         /// The column it came back to.
@@ -219,6 +233,8 @@ impl EventKind {
             Self::AlertResolved => "alert_resolved",
             Self::Deployed { .. } => "deployed",
             Self::Discarded { .. } => "discarded",
+            Self::Labelled { .. } => "labelled",
+            Self::Unlabelled { .. } => "unlabelled",
             Self::Restored { .. } => "restored",
         }
     }

@@ -80,3 +80,7 @@ id_type!(
     /// Identifies an entry of someone's inbox.
     NotificationId
 );
+id_type!(
+    /// Identifies a label of a board.
+    LabelId
+);

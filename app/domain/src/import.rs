@@ -196,6 +196,7 @@ mod tests {
             lanes: d.lanes,
             policy: Default::default(),
             incidents: Default::default(),
+            labels: Vec::new(),
             cards: vec![],
         }
     }

@@ -13,6 +13,7 @@
 //!   stream from first column to production.
 //! - [`event`]: the append-only card event log, the source of truth for flow metrics.
 //! - [`history`]: a card's column visits, derived from its events.
+//! - [`label`]: labels a board defines and cards carry.
 //! - [`incident`]: incident reports, Alertmanager and Grafana payloads, severity mapping.
 //! - [`metrics`]: flow metrics of a board over a window of days (cycle time, CFD, throughput…).
 //! - [`forecast`]: Monte Carlo "how many by" and "when" forecasts from daily throughput.
@@ -42,6 +43,7 @@ pub mod ids;
 pub mod import;
 pub mod inbox;
 pub mod incident;
+pub mod label;
 pub mod metrics;
 pub mod people;
 pub mod policy;
@@ -57,5 +59,6 @@ pub use error::DomainError;
 pub use event::{Actor, ActorKind, BoardEvent, BoardEventKind, CardEvent, EventKind};
 pub use history::{ColumnVisit, column_visits};
 pub use ids::{
-    ActionItemId, BoardId, CardId, ColumnId, CommentId, LaneId, NotificationId, TokenId, UserId,
+    ActionItemId, BoardId, CardId, ColumnId, CommentId, LabelId, LaneId, NotificationId, TokenId,
+    UserId,
 };

@@ -104,6 +104,9 @@ pub struct TileCard {
     /// How many comments it has.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub comment_count: u32,
+    /// Its labels (the board's names and colours for them are in its layout).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub labels: Vec<domain::LabelId>,
     /// The board's filter does not find it: hidden, or dimmed.
     #[serde(default, skip_serializing_if = "is_false")]
     pub unmatched: bool,
@@ -134,6 +137,7 @@ impl From<Card> for TileCard {
             position: card.position,
             assignees: card.assignees,
             comment_count: card.comment_count,
+            labels: card.labels,
             unmatched: false,
         }
     }

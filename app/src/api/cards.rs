@@ -109,6 +109,7 @@ pub async fn create_card(
         service: if incident { service } else { None },
         source: None,
         dedup_key: None,
+        labels: Vec::new(),
         assignees: parse_optional_id("assignee", assignee.as_deref())?
             .into_iter()
             .collect(),
@@ -277,6 +278,7 @@ pub async fn get_card_html(
         crate::api::DiscardCard::PATH,
         crate::api::RestoreCard::PATH,
         crate::api::DeleteCard::PATH,
+        crate::api::SetCardLabel::PATH,
     ];
     let error = crate::components::came_back_with(error_path.as_deref(), error.as_deref(), &paths)
         .zip(error_path)

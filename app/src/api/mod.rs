@@ -10,6 +10,7 @@ pub mod codec;
 pub mod comments;
 pub mod delivery;
 pub mod discard;
+pub mod labels;
 pub mod retro;
 pub mod settings;
 
@@ -20,5 +21,6 @@ pub use cards::*;
 pub use comments::*;
 pub use delivery::*;
 pub use discard::*;
+pub use labels::*;
 pub use retro::*;
 pub use settings::*;

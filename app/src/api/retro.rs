@@ -47,6 +47,10 @@ pub struct RetroReport {
     pub people: Vec<domain::people::Person>,
     /// The person whose cards the metrics cover (`None`: everyone's).
     pub assignee: Option<domain::UserId>,
+    /// The board's labels: what the page can be narrowed to.
+    pub labels: Vec<domain::label::Label>,
+    /// The label whose cards the metrics cover (`None`: every card's).
+    pub label: Option<domain::LabelId>,
 }
 
 /// What a chart says about one card.
@@ -83,6 +87,7 @@ pub async fn get_retro(
     items: Option<String>,
     by: Option<String>,
     assignee: Option<String>,
+    label: Option<String>,
     error_path: Option<String>,
     error: Option<String>,
 ) -> Result<crate::api::RenderedPage, AppError> {
@@ -99,6 +104,10 @@ pub async fn get_retro(
     let period = periods.0;
     let board = domain::board::BoardRef::Slug(slug);
     let assignee = parse_optional_id::<domain::UserId>("assignee", assignee.as_deref())?;
+    let slice = application::reports::Slice {
+        assignee,
+        label: label.filter(|l| !l.trim().is_empty()),
+    };
     let application::reports::RetroReport {
         board,
         role,
@@ -106,15 +115,8 @@ pub async fn get_retro(
         previous,
         retro,
         delivery,
-    } = application::reports::retrospective(
-        store.as_ref(),
-        &caller,
-        &board,
-        periods,
-        assignee,
-        now,
-    )
-    .await?;
+    } = application::reports::retrospective(store.as_ref(), &caller, &board, periods, &slice, now)
+        .await?;
     let people = application::boards::owners_to_be(store.as_ref(), board.id)
         .await
         .map_err(application::Error::from)?;
@@ -175,6 +177,12 @@ pub async fn get_retro(
             today,
             people,
             assignee,
+            label: slice
+                .label
+                .as_deref()
+                .and_then(|l| domain::label::named(&board.labels, l).map(|l| l.id))
+                .or_else(|| slice.label.as_deref().and_then(|l| l.parse().ok())),
+            labels: board.labels,
         },
         error,
     ))

@@ -182,6 +182,8 @@ pub async fn get_settings_html(
         AddColumn::PATH,
         EditColumn::PATH,
         UpdatePolicy::PATH,
+        crate::api::SaveLabel::PATH,
+        crate::api::DeleteLabel::PATH,
     ];
     let error = crate::components::came_back_with(error_path.as_deref(), error.as_deref(), &paths);
     let is_admin = snapshot.role >= domain::access::Role::Admin;

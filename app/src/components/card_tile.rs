@@ -11,6 +11,7 @@
 use std::fmt::Write;
 
 use chrono::{DateTime, Utc};
+use domain::label::Label;
 use domain::people::Person;
 use domain::{CardType, Column, Severity};
 use leptos::server_fn::ServerFn;
@@ -34,6 +35,8 @@ pub struct TileContext<'a> {
     pub can_move: bool,
     /// The board's people, for the names on the owners' avatars.
     pub people: &'a [Person],
+    /// The board's labels, for the names and colours of the tiles' labels.
+    pub labels: &'a [Label],
 }
 
 /// What a cell says of the cards it does not show.
@@ -120,6 +123,7 @@ fn tile(out: &mut String, card: &TileCard, context: &TileContext<'_>) {
         escape_text(out, card.blocked_reason.as_deref().unwrap_or_default());
         out.push_str("</p>");
     }
+    labels_html(out, &card.labels, context.labels);
     let age = human_duration((context.now - card.column_entered_at).num_seconds());
     let _ = write!(
         out,
@@ -143,6 +147,21 @@ fn tile(out: &mut String, card: &TileCard, context: &TileContext<'_>) {
         move_buttons(out, card, context);
     }
     out.push_str("</div></article>");
+}
+
+/// A tile's labels as the same chips the card page shows (`render::labels::chip`), in the
+/// board's order; a label the board no longer has is left out.
+fn labels_html(out: &mut String, ids: &[domain::LabelId], labels: &[Label]) {
+    if ids.is_empty() {
+        return;
+    }
+    out.push_str(r#"<ul class="tile-labels" aria-label="Labels">"#);
+    for label in labels.iter().filter(|l| ids.contains(&l.id)) {
+        let _ = write!(out, r#"<li class="label label-{}">"#, label.colour.as_str());
+        escape_text(out, &label.name);
+        out.push_str("</li>");
+    }
+    out.push_str("</ul>");
 }
 
 /// The same markup as [`super::TypeBadge`].
@@ -245,6 +264,7 @@ mod tests {
             unmatched: false,
             assignees: Vec::new(),
             comment_count: 2,
+            labels: Vec::new(),
         }
     }
 
@@ -261,7 +281,16 @@ mod tests {
     #[test]
     fn card_text_is_escaped_and_the_buttons_name_their_columns() {
         let (left, right) = (column("Ready \"now\""), column("Done"));
-        let card = card("</a><script>alert(1)</script> & more");
+        let label = Label {
+            id: domain::LabelId::new(),
+            name: "<db> & co".into(),
+            colour: domain::label::LabelColour::Red,
+        };
+        let card = TileCard {
+            // The second is no longer the board's: left out.
+            labels: vec![label.id, domain::LabelId::new()],
+            ..card("</a><script>alert(1)</script> & more")
+        };
         let context = TileContext {
             slug: "ops",
             left: Some(&left),
@@ -269,6 +298,7 @@ mod tests {
             now: "2026-12-01T13:30:00Z".parse().unwrap(),
             can_move: true,
             people: &[],
+            labels: std::slice::from_ref(&label),
         };
         let html = tiles_html(
             std::slice::from_ref(&card),
@@ -282,6 +312,9 @@ mod tests {
             r#"<a class="card-title" href="/boards/ops/cards/7">&lt;/a&gt;&lt;script&gt;alert(1)&lt;/script&gt; &amp; more</a>"#
         ));
         assert!(html.contains("Blocked: &lt;b&gt;vendor&lt;/b&gt;</p>"));
+        assert!(html.contains(
+            r#"<ul class="tile-labels" aria-label="Labels"><li class="label label-red">&lt;db&gt; &amp; co</li></ul>"#
+        ));
         assert!(html.contains(r#"<span class="service">api &amp; "db"</span>"#));
         assert!(html.contains(r#"<span class="age" title="Time in this column">3h</span>"#));
         assert!(html.contains(r#"title="2 comments"><span aria-hidden="true">💬 </span>2<span class="visually-hidden"> comments</span>"#));
@@ -350,6 +383,7 @@ mod tests {
             now: Utc::now(),
             can_move: false,
             people: &[],
+            labels: &[],
         };
         let html = tiles_html(&[card("Read only")], &context, Untold::Nothing);
         assert!(html.contains(r#"is-readonly" draggable="false""#));

@@ -85,29 +85,55 @@ pub fn CardPage() -> impl IntoView {
     }
 }
 
-/// Whether the viewer is writing in one of the page's forms: a field with focus, a comment
-/// typed and not sent, or a comment's edit form open.
+/// Whether the viewer is writing in one of the page's forms: a field with focus, a field
+/// changed and not sent (a comment typed, an option chosen, a box ticked: anything a new
+/// page would reset), or a comment's edit form open.
 fn writing() -> bool {
     #[cfg(feature = "hydrate")]
     {
+        use wasm_bindgen::JsCast;
+        use web_sys::{HtmlInputElement, HtmlOptionElement, HtmlTextAreaElement};
         let Some(document) = web_sys::window().and_then(|w| w.document()) else {
             return false;
         };
         let focused = document
             .active_element()
             .is_some_and(|e| matches!(e.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"));
-        let typed = document
-            .query_selector(".comment-form textarea")
-            .ok()
-            .flatten()
-            .and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlTextAreaElement>(e).ok())
-            .is_some_and(|t| !t.value().trim().is_empty());
         let editing = document
             .query_selector(".comment-edit[open]")
             .ok()
             .flatten()
             .is_some();
-        focused || typed || editing
+        let Ok(fields) = document.query_selector_all(
+            ".card-view form option, .card-view form input, .card-view form textarea",
+        ) else {
+            return focused || editing;
+        };
+        let changed = (0..fields.length())
+            .filter_map(|i| fields.item(i))
+            .any(|node| {
+                if let Some(option) = node.dyn_ref::<HtmlOptionElement>() {
+                    // A newly chosen option; a list without a default starts on its first.
+                    option.selected() && !option.default_selected() && {
+                        let default = option
+                            .parent_element()
+                            .and_then(|list| list.query_selector("option[selected]").ok())
+                            .flatten();
+                        default.is_some() || option.index() != 0
+                    }
+                } else if let Some(input) = node.dyn_ref::<HtmlInputElement>() {
+                    match input.type_().as_str() {
+                        "hidden" | "submit" | "button" => false,
+                        "checkbox" | "radio" => input.checked() != input.default_checked(),
+                        _ => input.value() != input.default_value(),
+                    }
+                } else if let Some(text) = node.dyn_ref::<HtmlTextAreaElement>() {
+                    text.default_value().is_ok_and(|d| d != text.value())
+                } else {
+                    false
+                }
+            });
+        focused || changed || editing
     }
     #[cfg(not(feature = "hydrate"))]
     false

@@ -163,6 +163,7 @@ fn page(data: &CardPageData) -> impl IntoView + use<> {
             <div class="card-page-body">
                 <div class="card-main">
                 {owners_section(data, can_edit)}
+                {super::labels::card_panel(&data.board, card, can_edit)}
                 {cause}
                 <section class="description">
                     <h2>"Description"</h2>

@@ -57,6 +57,8 @@ fn describe(board: &Board, events: &[CardEvent], kind: &EventKind) -> String {
         }
         EventKind::AlertResolved => "alert resolved (monitoring)".to_owned(),
         EventKind::Discarded { reason, .. } => format!("discarded: {reason}"),
+        EventKind::Labelled { name, .. } => format!("labelled {name}"),
+        EventKind::Unlabelled { name, .. } => format!("took off the label {name}"),
         EventKind::Restored { column_id, .. } => {
             format!("restored to {}", column_name(board, *column_id))
         }

@@ -9,6 +9,7 @@ mod delivery;
 pub mod discard;
 pub mod finished;
 mod inbox;
+pub mod labels;
 mod people;
 pub mod retro;
 mod settings;

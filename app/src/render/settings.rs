@@ -45,6 +45,7 @@ fn kind_options(selected: ColumnKind) -> impl IntoView {
 /// order: a column is removed only when empty), `error` what the page's last form came back
 /// with.
 fn settings(board: &Board, held: &[usize], error: Option<AppError>) -> impl IntoView + use<> {
+    let labels = super::labels::settings_panel(board);
     let slug = board.slug.clone();
     let policy_slug = slug.clone();
     let current = board.policy.clone();
@@ -166,6 +167,7 @@ fn settings(board: &Board, held: &[usize], error: Option<AppError>) -> impl Into
                     }}
                 </p>
             </section>
+            {labels}
             <section class="panel">
                 <h2>"Add a column"</h2>
                 <form action=AddColumn::url() method="post" class="row-form" aria-label="Add a column">

@@ -1,7 +1,7 @@
 //! `/api/v1/boards/{board}/metrics` and `/history`: flow metrics computed from the card event
 //! log, and the import of past work into that log.
 
-use application::reports;
+use application::reports::{self, Slice};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
@@ -30,6 +30,17 @@ pub struct MetricsQuery {
     /// Only the cards this person owns now (a user id, or `me` for the signed-in user); the
     /// delivery side is not sliced.
     pub assignee: Option<String>,
+    /// Only the cards carrying this label now (its name, in any case, or its id); with
+    /// `assignee`, the cards that do both.
+    pub label: Option<String>,
+}
+
+/// The cards a metrics request covers: `assignee` (see [`assignee`]) and `label`.
+fn slice(caller: &Caller, assignee_: Option<&str>, label: Option<&str>) -> Result<Slice, ApiError> {
+    Ok(Slice {
+        assignee: assignee(caller, assignee_)?,
+        label: label.map(str::to_owned),
+    })
 }
 
 /// The person an `assignee` parameter names: a user id, or `me` for a signed-in caller.
@@ -85,6 +96,8 @@ pub struct CsvQuery {
     pub table: CsvTable,
     /// Only the cards this person owns now (a user id, or `me`).
     pub assignee: Option<String>,
+    /// Only the cards carrying this label now (its name or id).
+    pub label: Option<String>,
 }
 
 /// How many cards an import made.
@@ -116,7 +129,7 @@ pub struct MetricsReport {
     responses(
         (status = 200, description = "The metrics", body = MetricsReport),
         (status = 404, description = "No such board", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Bad window", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Bad window, or a label the board does not have", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn metrics(
     State(state): State<AppState>,
@@ -125,9 +138,10 @@ pub async fn metrics(
     ApiQuery(query): ApiQuery<MetricsQuery>,
 ) -> Result<Json<MetricsReport>, ApiError> {
     let (window, now) = (window(query.from, query.to)?, Utc::now());
-    let slice = (window, assignee(&caller, query.assignee.as_deref())?);
+    let slice = slice(&caller, query.assignee.as_deref(), query.label.as_deref())?;
     let board = BoardRef::parse(&board);
-    let report = reports::flow_report(state.store(), &caller.0, &board, slice, now).await?;
+    let report =
+        reports::flow_report(state.store(), &caller.0, &board, (window, &slice), now).await?;
     Ok(Json(MetricsReport {
         flow: report.flow,
         delivery: report.delivery,
@@ -140,7 +154,7 @@ pub async fn metrics(
     responses(
         (status = 200, description = "The table", body = String, content_type = "text/csv"),
         (status = 404, description = "No such board", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Bad window or table", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Bad window or table, or a label the board does not have", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn metrics_csv(
     State(state): State<AppState>,
@@ -149,9 +163,10 @@ pub async fn metrics_csv(
     ApiQuery(query): ApiQuery<CsvQuery>,
 ) -> Result<impl IntoResponse, ApiError> {
     let (window, now) = (window(query.from, query.to)?, Utc::now());
-    let slice = (window, assignee(&caller, query.assignee.as_deref())?);
+    let slice = slice(&caller, query.assignee.as_deref(), query.label.as_deref())?;
     let board = BoardRef::parse(&board);
-    let (board, m) = reports::flow_metrics(state.store(), &caller.0, &board, slice, now).await?;
+    let (board, m) =
+        reports::flow_metrics(state.store(), &caller.0, &board, (window, &slice), now).await?;
     let slug = board.slug;
     let body = to_csv(&m, query.table).map_err(|e| {
         tracing::error!(error = %e, "CSV export failed");

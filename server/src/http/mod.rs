@@ -11,6 +11,7 @@ pub mod error;
 mod extract;
 mod health;
 mod incidents;
+mod labels;
 mod live;
 mod metrics;
 mod search;
@@ -187,6 +188,8 @@ pub fn router(state: AppState) -> Router {
         .routes(routes!(boards::board_members))
         .routes(routes!(boards::set_columns))
         .routes(routes!(boards::set_policy))
+        .routes(routes!(labels::list_labels, labels::create_label))
+        .routes(routes!(labels::update_label, labels::delete_label))
         .routes(routes!(metrics::metrics))
         .routes(routes!(metrics::metrics_csv))
         .routes(routes!(metrics::import_history))

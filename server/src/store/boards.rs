@@ -128,12 +128,14 @@ impl<B: Backend> SqlStore<B> {
         row: BoardRow,
         with_cards: bool,
     ) -> Result<Board, StoreError> {
-        // Columns and lanes in one statement: on SQLite every statement is a round trip to
-        // the connection's thread.
+        // Columns, lanes and labels in one statement: on SQLite every statement is a round
+        // trip to the connection's thread.
         let layout: Vec<LayoutRow> = B::sql(
             "SELECT 0 AS part, id, name, kind, wip_limit, position FROM board_columns \
              WHERE board_id = $1 \
              UNION ALL SELECT 1 AS part, id, name, kind, NULL, position FROM lanes \
+             WHERE board_id = $1 \
+             UNION ALL SELECT 2 AS part, id, name, colour, NULL, 0 FROM labels \
              WHERE board_id = $1 ORDER BY part, position",
         )
         .bind(row.id)
@@ -141,16 +143,20 @@ impl<B: Backend> SqlStore<B> {
         .await?;
         let mut columns = Vec::new();
         let mut lanes = Vec::new();
+        let mut labels = Vec::new();
         for part in layout {
             match part.into_layout()? {
                 Layout::Column(c) => columns.push(c),
                 Layout::Lane(l) => lanes.push(l),
+                Layout::Label(l) => labels.push(l),
             }
         }
+        labels.sort_by_cached_key(|l: &domain::label::Label| (l.name.to_lowercase(), l.id));
         let cards = if with_cards {
-            // Each backend reads the cards its own fastest way; their owners in one more read.
+            // Each backend reads the cards its own fastest way; their owners and labels in
+            // one more read each.
             let mut cards = B::board_cards(conn, row.id).await?;
-            Self::fill_assignees(conn, BoardId(row.id), &mut cards).await?;
+            Self::fill_owners_and_labels(conn, BoardId(row.id), &mut cards).await?;
             cards
         } else {
             Vec::new()
@@ -167,6 +173,7 @@ impl<B: Backend> SqlStore<B> {
             incidents,
             columns,
             lanes,
+            labels,
             cards,
         })
     }
@@ -308,9 +315,13 @@ impl<B: Backend> BoardStore for SqlStore<B> {
         let mut conn = self.read().await?;
         let mut cards = B::search_cards(&mut conn, board.0).await?;
         let mut owners = Self::assignments(&mut conn, board).await?;
+        let mut labels = Self::labellings(&mut conn, board).await?;
         for card in &mut cards {
             if let Some(list) = owners.remove(&card.id.0) {
                 card.assignees = list;
+            }
+            if let Some(list) = labels.remove(&card.id.0) {
+                card.labels = list;
             }
         }
         Ok(cards)

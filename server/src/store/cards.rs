@@ -34,7 +34,7 @@ impl<B: Backend> SqlStore<B> {
         let card = row
             .ok_or_else(|| StoreError::NotFound(format!("card {id}")))?
             .try_into()?;
-        Self::with_assignees(conn, card).await
+        Self::with_owners_and_labels(conn, card).await
     }
 
     /// Makes a card on a locked board (loaded without its cards: the policies count the few
@@ -60,6 +60,7 @@ impl<B: Backend> SqlStore<B> {
         let reported = draft.source.is_some();
         let mut card = Card {
             comment_count: 0,
+            labels: Vec::new(),
             discarded: None,
             id: CardId::new(),
             board_id: board.id,
@@ -245,7 +246,12 @@ impl<B: Backend> CardStore for SqlStore<B> {
     ) -> Result<Card, StoreError> {
         let mut tx = self.write_tx().await?;
         let board = Self::load_board(&mut tx, board, false).await?;
-        let card = Self::add_card(&mut tx, &board, new, actor, now, None).await?;
+        let mut card = Self::add_card(&mut tx, &board, new, actor, now, None).await?;
+        if let Some(labels) =
+            Self::change_labels(&mut tx, &board, &card, &new.labels, actor, now).await?
+        {
+            card.labels = labels;
+        }
         self.commit(tx, BoardChange::card(&card, "card_created"))
             .await?;
         Ok(card)
@@ -285,7 +291,7 @@ impl<B: Backend> CardStore for SqlStore<B> {
         let card = row
             .ok_or_else(|| StoreError::NotFound(format!("card #{number} on {board}")))?
             .try_into()?;
-        Self::with_assignees(&mut conn, card).await
+        Self::with_owners_and_labels(&mut conn, card).await
     }
 
     async fn update_card(
@@ -308,6 +314,13 @@ impl<B: Backend> CardStore for SqlStore<B> {
                 patched.card.assignees = owners;
                 patched.card.updated_at = now;
             }
+        }
+        if let Some(wanted) = &patch.labels
+            && let Some(labels) =
+                Self::change_labels(&mut tx, &board, &card, wanted, actor, now).await?
+        {
+            patched.card.labels = labels;
+            patched.card.updated_at = now;
         }
         let next = &patched.card;
         if next == &card {

@@ -147,7 +147,7 @@ impl<B: Backend> SqlStore<B> {
             .map(Card::try_from)
             .collect::<Result<Vec<_>, _>>()?;
         if !cards.is_empty() {
-            Self::fill_assignees(&mut conn, board, &mut cards).await?;
+            Self::fill_owners_and_labels(&mut conn, board, &mut cards).await?;
         }
         Ok(cards)
     }

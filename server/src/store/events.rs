@@ -201,6 +201,7 @@ impl<B: Backend> EventStore for SqlStore<B> {
             *end += 1.0;
             let card = Card {
                 comment_count: 0,
+                labels: Vec::new(),
                 discarded: None,
                 assignees: Vec::new(),
                 id: CardId::new(),

@@ -130,7 +130,7 @@ impl<B: Backend> SqlStore<B> {
                 .fetch_all(conn)
                 .await?;
             if let Some(row) = refreshed.into_iter().next() {
-                let card = Self::with_assignees(conn, Card::try_from(row)?).await?;
+                let card = Self::with_owners_and_labels(conn, Card::try_from(row)?).await?;
                 return Ok(IncidentOutcome {
                     card,
                     created: false,

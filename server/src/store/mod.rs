@@ -12,6 +12,7 @@ mod discard;
 mod error;
 mod events;
 mod incidents;
+mod labels;
 mod people;
 mod placement;
 mod postgres;

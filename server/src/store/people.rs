@@ -42,12 +42,13 @@ impl<B: Backend> SqlStore<B> {
         Ok(rows.into_iter().map(|(u,)| UserId(u)).collect())
     }
 
-    /// `card` with its owners read.
-    pub(super) async fn with_assignees(
+    /// `card` with its owners and its labels read.
+    pub(super) async fn with_owners_and_labels(
         conn: &mut Conn<B>,
         mut card: Card,
     ) -> Result<Card, StoreError> {
         card.assignees = Self::assignees_of(conn, card.id).await?;
+        card.labels = Self::labels_of(conn, card.id).await?;
         Ok(card)
     }
 
@@ -71,17 +72,22 @@ impl<B: Backend> SqlStore<B> {
         Ok(owners)
     }
 
-    /// Fills in the owners of `cards`, all of board `board` ([`Self::assignments`]): what a
-    /// board read adds to reading its cards.
-    pub(super) async fn fill_assignees(
+    /// Fills in the owners and the labels of `cards`, all of board `board`
+    /// ([`Self::assignments`], [`Self::labellings`]): what a board read adds to reading its
+    /// cards.
+    pub(super) async fn fill_owners_and_labels(
         conn: &mut Conn<B>,
         board: BoardId,
         cards: &mut [Card],
     ) -> Result<(), StoreError> {
         let mut owners = Self::assignments(conn, board).await?;
+        let mut labels = Self::labellings(conn, board).await?;
         for card in cards {
             if let Some(list) = owners.remove(&card.id.0) {
                 card.assignees = list;
+            }
+            if let Some(list) = labels.remove(&card.id.0) {
+                card.labels = list;
             }
         }
         Ok(())

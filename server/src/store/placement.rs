@@ -159,7 +159,7 @@ impl<B: Backend> SqlStore<B> {
         // Its owners in a read of their own: the move answers them, and the per-person
         // limit counts them. A change of owners stamps the card's row, so owners read
         // before the board's lock are checked by the row version like the rest of the card.
-        let card = Self::with_assignees(conn, Card::try_from(row.card)?).await?;
+        let card = Self::with_owners_and_labels(conn, Card::try_from(row.card)?).await?;
         Ok((row.layout_version, row.row_version, card))
     }
 

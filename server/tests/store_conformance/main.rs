@@ -14,6 +14,7 @@ mod discard;
 mod events;
 mod incidents;
 mod instances;
+mod labels;
 mod moves;
 mod people;
 mod policies;
@@ -209,6 +210,7 @@ macro_rules! conformance {
                 discarded_cards_never_hold_a_column_or_an_incident_key
             );
             case!(discard, deleted_cards_leave_only_their_number);
+            case!(labels, labels_are_the_board_s_and_cards_carry_them);
         }
     };
 }

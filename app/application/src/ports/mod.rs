@@ -9,6 +9,7 @@ mod comments;
 mod deliveries;
 mod events;
 mod incidents;
+mod labels;
 mod retros;
 mod store;
 
@@ -19,5 +20,6 @@ pub use comments::{CommentStore, InboxStore};
 pub use deliveries::{DeliveryStore, DeploymentOutcome};
 pub use events::EventStore;
 pub use incidents::{AlertOutcome, IncidentOutcome, IncidentStore};
+pub use labels::LabelStore;
 pub use retros::RetroStore;
 pub use store::{BoardChange, BoardRef, Store, StoreError, WriteRefusal};

@@ -155,6 +155,7 @@ pub trait Store:
     + super::AccountStore
     + super::DeliveryStore
     + super::RetroStore
+    + super::LabelStore
 {
     /// Changes committed by this instance or (PostgreSQL) any other, for live views.
     fn changes(&self) -> &crate::ChangeFeed;

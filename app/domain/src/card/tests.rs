@@ -19,6 +19,7 @@ fn text_is_stored_as_sent_except_nul() {
         "<script>alert(1)</script>'; DROP TABLE cards; --\u{1}\u{1b}\u{202e}\u{200b}e\u{301}";
     let new = |title: &str, description: &str| NewCard {
         assignees: Vec::new(),
+        labels: Vec::new(),
         title: title.into(),
         description: Some(description.into()),
         card_type: CardType::Feature,

@@ -303,7 +303,9 @@ fn read_log(columns: &[Column], events: &[CardEvent]) -> Result<Vec<CardLog>, Do
             | EventKind::AlertResolved
             | EventKind::Deployed { .. }
             | EventKind::Discarded { .. }
-            | EventKind::Restored { .. } => {}
+            | EventKind::Restored { .. }
+            | EventKind::Labelled { .. }
+            | EventKind::Unlabelled { .. } => {}
         }
         log.created_at.get_or_insert(at);
     }

@@ -73,6 +73,7 @@ impl IncidentReport {
     pub fn new_card(&self, source: &str) -> NewCard {
         NewCard {
             assignees: Vec::new(),
+            labels: Vec::new(),
             title: self.title.clone(),
             description: self.description.clone(),
             card_type: CardType::Incident,

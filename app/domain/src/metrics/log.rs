@@ -115,7 +115,9 @@ pub(super) fn read_log(
             | EventKind::AlertResolved
             | EventKind::Deployed { .. }
             | EventKind::Discarded { .. }
-            | EventKind::Restored { .. } => {}
+            | EventKind::Restored { .. }
+            | EventKind::Labelled { .. }
+            | EventKind::Unlabelled { .. } => {}
         }
     }
     for (card, timeline) in cards.iter().zip(&mut timelines) {

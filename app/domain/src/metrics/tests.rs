@@ -75,6 +75,7 @@ impl Fixture {
                 lanes: d.lanes,
                 policy: BoardPolicy::default(),
                 incidents: Default::default(),
+                labels: Vec::new(),
                 cards: Vec::new(),
             },
             events: Vec::new(),

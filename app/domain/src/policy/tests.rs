@@ -27,6 +27,7 @@ fn board(policy: BoardPolicy) -> Board {
         lanes: d.lanes,
         policy,
         incidents: Default::default(),
+        labels: Vec::new(),
         cards: vec![],
     }
 }

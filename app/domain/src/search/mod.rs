@@ -119,6 +119,8 @@ pub struct SearchCard {
     pub updated_at: DateTime<Utc>,
     /// Its owners.
     pub assignees: Vec<UserId>,
+    /// Its labels.
+    pub labels: Vec<crate::ids::LabelId>,
 }
 
 impl From<&Card> for SearchCard {
@@ -136,6 +138,7 @@ impl From<&Card> for SearchCard {
             column_entered_at: card.column_entered_at,
             updated_at: card.updated_at,
             assignees: card.assignees.clone(),
+            labels: card.labels.clone(),
         }
     }
 }
@@ -181,6 +184,8 @@ pub struct Scope<'a> {
     pub people: &'a [Person],
     /// The board's lanes.
     pub lanes: &'a [Lane],
+    /// The board's labels.
+    pub labels: &'a [crate::label::Label],
     /// Now, for ages.
     pub now: DateTime<Utc>,
     /// The cards in progress longer than the board's 85th percentile cycle time, when the
@@ -199,20 +204,13 @@ pub struct Matcher {
 
 #[derive(Clone, Debug)]
 enum Resolved {
-    Text {
-        text: String,
-        number: Option<i64>,
-    },
+    Text { text: String, number: Option<i64> },
     Type(Vec<CardType>),
     Severity(Vec<Severity>),
-    /// A name the board does not know: no card matches.
-    Unknown,
-    Owners {
-        ids: Vec<UserId>,
-        nobody: bool,
-    },
+    Owners { ids: Vec<UserId>, nobody: bool },
     Services(Vec<String>),
     Lanes(Vec<LaneId>),
+    Labels(Vec<crate::ids::LabelId>),
     Blocked(bool),
     Age(Age),
     Aging(bool),
@@ -252,13 +250,18 @@ fn resolve(filter: &Filter, scope: &Scope<'_>, notes: &mut Vec<String>) -> Resol
         },
         Filter::Type(types) => Resolved::Type(types.clone()),
         Filter::Severity(severities) => Resolved::Severity(severities.clone()),
-        Filter::Label(names) => {
-            // Boards have no labels yet: every label name is unknown.
-            for name in names {
-                notes.push(format!("no label is called \"{name}\" here"));
-            }
-            Resolved::Unknown
-        }
+        Filter::Label(names) => Resolved::Labels(
+            names
+                .iter()
+                .filter_map(|name| {
+                    let found = crate::label::named(scope.labels, name).map(|l| l.id);
+                    if found.is_none() {
+                        notes.push(format!("no label is called \"{name}\" here"));
+                    }
+                    found
+                })
+                .collect(),
+        ),
         Filter::Assignee(whos) => {
             let mut ids = Vec::new();
             let mut nobody = false;
@@ -328,11 +331,11 @@ impl Matcher {
                 Resolved::Severity(severities) => {
                     card.severity.is_some_and(|s| severities.contains(&s))
                 }
-                Resolved::Unknown => false,
                 Resolved::Owners { ids, nobody } => {
                     (*nobody && card.assignees.is_empty())
                         || card.assignees.iter().any(|a| ids.contains(a))
                 }
+                Resolved::Labels(ids) => card.labels.iter().any(|l| ids.contains(l)),
                 Resolved::Services(names) => card
                     .service
                     .as_ref()

@@ -6,7 +6,8 @@ use uuid::Uuid;
 
 use super::*;
 use crate::board::{Lane, LaneKind};
-use crate::ids::BoardId;
+use crate::ids::{BoardId, LabelId};
+use crate::label::{Label, LabelColour};
 
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 12, 7, 12, 0, 0).unwrap()
@@ -69,8 +70,18 @@ fn card(number: i64, title: &str) -> Card {
         caused_by: None,
         assignees: Vec::new(),
         comment_count: 0,
+        labels: Vec::new(),
         discarded: None,
     }
+}
+
+fn labels() -> Vec<Label> {
+    let label = |n: u128, name: &str| Label {
+        id: LabelId(Uuid::from_u128(n)),
+        name: name.into(),
+        colour: LabelColour::Blue,
+    };
+    vec![label(40, "Database"), label(41, "customer")]
 }
 
 fn incident(number: i64, title: &str, severity: Severity, service: &str) -> Card {
@@ -85,11 +96,12 @@ fn incident(number: i64, title: &str, severity: Severity, service: &str) -> Card
 
 /// The cards (by number) that `query` finds among `cards`, and its notes.
 fn found(query: &str, cards: &[Card], aging: Option<&HashSet<CardId>>) -> (Vec<i64>, Vec<String>) {
-    let (lanes, people) = (lanes(), people());
+    let (lanes, people, labels) = (lanes(), people(), labels());
     let scope = Scope {
         me: Some(people[0].id),
         people: &people,
         lanes: &lanes,
+        labels: &labels,
         now: now(),
         aging,
     };
@@ -104,6 +116,7 @@ fn found(query: &str, cards: &[Card], aging: Option<&HashSet<CardId>>) -> (Vec<i
 
 fn board() -> Vec<Card> {
     let (amara, chen) = (people()[0].id, people()[1].id);
+    let (database, customer) = (labels()[0].id, labels()[1].id);
     vec![
         Card {
             description: "The checkout page times out under load".into(),
@@ -113,6 +126,7 @@ fn board() -> Vec<Card> {
         Card {
             blocked: true,
             assignees: vec![chen],
+            labels: vec![database],
             column_entered_at: now() - TimeDelta::days(8),
             ..card(2, "Upgrade the database driver")
         },
@@ -120,6 +134,7 @@ fn board() -> Vec<Card> {
         Card {
             card_type: CardType::TechDebt,
             assignees: vec![amara, chen],
+            labels: vec![database, customer],
             ..card(12, "Remove the old API")
         },
         incident(4, "Slow search", Severity::Sev3, "Search"),
@@ -182,14 +197,24 @@ fn aging_uses_the_cards_the_board_counts_as_aging() {
 }
 
 #[test]
+fn labels_are_found_by_name_whatever_the_case() {
+    let cards = board();
+    assert_eq!(found("label:database", &cards, None), (vec![2, 12], vec![]));
+    assert_eq!(found("label:DATABASE", &cards, None).0, vec![2, 12]);
+    assert_eq!(found("label:customer", &cards, None).0, vec![12]);
+    assert_eq!(found("label:customer,billing", &cards, None).0, vec![12]);
+    assert_eq!(found("-label:database", &cards, None).0, vec![1, 3, 4]);
+}
+
+#[test]
 fn names_the_board_does_not_know_match_nothing_and_say_so() {
     let cards = board();
-    let (numbers, notes) = found("label:database lane:ops assignee:zoe", &cards, None);
+    let (numbers, notes) = found("label:billing lane:ops assignee:zoe", &cards, None);
     assert!(numbers.is_empty());
     assert_eq!(
         notes,
         vec![
-            "no label is called \"database\" here",
+            "no label is called \"billing\" here",
             "no lane is called \"ops\" here",
             "nobody here is called \"zoe\"",
         ]
@@ -228,8 +253,8 @@ proptest! {
         match Query::parse(&text) {
             Ok(query) => {
                 let cards = board();
-                let (lanes, people) = (lanes(), people());
-                let scope = Scope { me: None, people: &people, lanes: &lanes, now: now(), aging: None };
+                let (lanes, people, labels) = (lanes(), people(), labels());
+                let scope = Scope { me: None, people: &people, lanes: &lanes, labels: &labels, now: now(), aging: None };
                 let matcher = query.matcher(&scope);
                 let _ = cards.iter().filter(|c| matcher.matches(&SearchCard::from(*c), &scope)).count();
             }

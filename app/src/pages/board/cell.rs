@@ -4,6 +4,7 @@
 //! bar onto a tile becomes one of the card's owners.
 
 use chrono::{DateTime, Utc};
+use domain::label::Label;
 use domain::people::Person;
 use domain::{Column, ColumnKind, Lane, UserId};
 use leptos::prelude::*;
@@ -32,6 +33,8 @@ pub fn Cell(
     can_move: bool,
     /// The board's people, for the owners' names.
     people: StoredValue<Vec<Person>>,
+    /// The board's labels, for the tiles' labels.
+    labels: StoredValue<Vec<Label>>,
 ) -> impl IntoView {
     let over = RwSignal::new(false);
     let column_id = column.id.to_string();
@@ -90,18 +93,21 @@ pub fn Cell(
             (count, false) => Untold::Later { count, href: &href },
         };
         people.with_value(|people| {
-            tiles_html(
-                &shown,
-                &TileContext {
-                    slug: &slug,
-                    left: left.as_ref(),
-                    right: right.as_ref(),
-                    now,
-                    can_move,
-                    people,
-                },
-                untold,
-            )
+            labels.with_value(|labels| {
+                tiles_html(
+                    &shown,
+                    &TileContext {
+                        slug: &slug,
+                        left: left.as_ref(),
+                        right: right.as_ref(),
+                        now,
+                        can_move,
+                        people,
+                        labels,
+                    },
+                    untold,
+                )
+            })
         })
     };
     let on_drop = {

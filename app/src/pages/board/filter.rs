@@ -67,6 +67,7 @@ pub fn vocabulary(model: &BoardModel) -> Vec<String> {
     .map(str::to_owned)
     .collect();
     words.extend(model.board.lanes.iter().map(|l| quoted("lane", &l.name)));
+    words.extend(model.board.labels.iter().map(|l| quoted("label", &l.name)));
     words.extend(model.people.iter().map(|p| quoted("assignee", &p.name)));
     let mut services: Vec<&str> = model.tiles().filter_map(|t| t.service.as_deref()).collect();
     services.sort_unstable();

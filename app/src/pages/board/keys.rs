@@ -266,6 +266,7 @@ mod tests {
     fn tile(board: &Board, owners: Vec<UserId>) -> TileCard {
         TileCard {
             comment_count: 0,
+            labels: Vec::new(),
             assignees: owners,
             id: CardId::new(),
             number: 1,

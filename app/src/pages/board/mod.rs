@@ -193,6 +193,7 @@ fn BoardView(snapshot: BoardSnapshot, live: Live, forms: BoardForms) -> impl Int
         snapshot.board.description.clone(),
     );
     let people = StoredValue::new(snapshot.people.clone());
+    let labels = StoredValue::new(snapshot.board.labels.clone());
     let me = snapshot.me;
     let filter = snapshot.filter.clone();
     let q = filter.as_ref().filter(|f| f.applies()).map(|f| f.q.clone());
@@ -293,6 +294,7 @@ fn BoardView(snapshot: BoardSnapshot, live: Live, forms: BoardForms) -> impl Int
                             assigner
                             can_move=can_edit
                             people
+                            labels
                         />
                     }
                 })

@@ -29,12 +29,13 @@ pub fn RetroPage() -> impl IntoView {
                     param("items"),
                     param("by"),
                     param("assignee"),
+                    param("label"),
                 ],
                 (param(ERROR_PATH), param(ERROR)),
             )
         },
-        |(slug, [from, to, items, by, assignee], (path, error))| {
-            get_retro(slug, from, to, items, by, assignee, path, error)
+        |(slug, [from, to, items, by, assignee, label], (path, error))| {
+            get_retro(slug, from, to, items, by, assignee, label, path, error)
         },
     );
     view! {

@@ -23,16 +23,54 @@ pub fn retro_view(report: crate::api::RetroReport, error: Option<AppError>) -> R
     let (from, to) = (report.retro.from, report.retro.to);
     let (prev_from, prev_to) = (report.previous.from, report.previous.to);
     let slug = report.slug.clone();
+    let label_name = report
+        .label
+        .and_then(|id| report.labels.iter().find(|l| l.id == id))
+        .map(|l| l.name.clone());
     let whose = report
         .assignee
         .map(|id| format!("&assignee={id}"))
-        .unwrap_or_default();
-    let csv = format!("/api/v1/boards/{slug}/metrics.csv?from={from}&to={to}{whose}");
-    let narrowed = report.assignee.map(|id| {
-        format!(
-            " · {}'s cards only",
-            crate::components::person_name(&report.people, id)
+        .into_iter()
+        .chain(
+            label_name
+                .as_ref()
+                .map(|name| format!("&label={}", crate::components::query_value(name))),
         )
+        .collect::<String>();
+    let csv = format!("/api/v1/boards/{slug}/metrics.csv?from={from}&to={to}{whose}");
+    let narrowed = report
+        .assignee
+        .map(|id| {
+            format!(
+                " · {}'s cards only",
+                crate::components::person_name(&report.people, id)
+            )
+        })
+        .into_iter()
+        .chain(
+            label_name
+                .as_ref()
+                .map(|name| format!(" · labelled {name}")),
+        )
+        .collect::<String>();
+    let labels = (!report.labels.is_empty()).then(|| {
+        let options = report
+            .labels
+            .iter()
+            .map(|l| {
+                let chosen = Some(l.id) == report.label;
+                view! { <option value=l.name.clone() selected=chosen>{l.name.clone()}</option> }
+            })
+            .collect_view();
+        view! {
+            <label>
+                "Label"
+                <select name="label">
+                    <option value="">"Any"</option>
+                    {options}
+                </select>
+            </label>
+        }
     });
     let people = report
         .people
@@ -64,6 +102,7 @@ pub fn retro_view(report: crate::api::RetroReport, error: Option<AppError>) -> R
                         {people}
                     </select>
                 </label>
+                {labels}
                 <button type="submit">"Show"</button>
                 <a class="button" href=csv download>"Throughput CSV"</a>
             </form>

@@ -56,6 +56,7 @@ mod tests {
             created_at: chrono::DateTime::UNIX_EPOCH,
             policy: Default::default(),
             incidents: Default::default(),
+            labels: Vec::new(),
             columns: Vec::new(),
             lanes: Vec::new(),
             cards: Vec::new(),

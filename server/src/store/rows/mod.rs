@@ -107,8 +107,8 @@ impl From<SummaryRow> for BoardSummary {
     }
 }
 
-/// A column (`part` 0) or a lane (`part` 1) of a board: the board's layout is read in one
-/// statement.
+/// A column (`part` 0), a lane (`part` 1) or a label (`part` 2, its colour in `kind`) of a
+/// board: the board's layout is read in one statement.
 #[derive(FromRow)]
 pub struct LayoutRow {
     pub part: i32,
@@ -124,6 +124,7 @@ pub struct LayoutRow {
 pub enum Layout {
     Column(Column),
     Lane(Lane),
+    Label(domain::label::Label),
 }
 
 impl LayoutRow {
@@ -137,12 +138,18 @@ impl LayoutRow {
                 wip_limit: self.wip_limit.and_then(|l| u32::try_from(l).ok()),
                 position: self.position,
             }),
-            _ => Layout::Lane(Lane {
+            1 => Layout::Lane(Lane {
                 id: LaneId(self.id),
                 kind: LaneKind::parse(&self.kind)
                     .ok_or_else(|| corrupt("lane kind", &self.kind))?,
                 name: self.name,
                 position: self.position,
+            }),
+            _ => Layout::Label(domain::label::Label {
+                id: domain::LabelId(self.id),
+                colour: domain::label::LabelColour::parse(&self.kind)
+                    .ok_or_else(|| corrupt("label colour", &self.kind))?,
+                name: self.name,
             }),
         })
     }
@@ -252,8 +259,9 @@ impl TryFrom<SearchCardRow> for domain::search::SearchCard {
             blocked: r.blocked,
             column_entered_at: r.column_entered_at,
             updated_at: r.updated_at,
-            // Kept in `card_assignees`; the store reads them beside the rows.
+            // Kept in `card_assignees` and `card_labels`; the store reads them beside the rows.
             assignees: Vec::new(),
+            labels: Vec::new(),
         })
     }
 }
@@ -297,8 +305,9 @@ impl TryFrom<CardRow> for Card {
             alert_resolved_at: r.alert_resolved_at,
             link: r.link,
             caused_by: r.caused_by.map(domain::delivery::DeploymentId),
-            // Kept in `card_assignees`; the store reads them beside the row.
+            // Kept in `card_assignees` and `card_labels`; the store reads them beside the row.
             assignees: Vec::new(),
+            labels: Vec::new(),
         })
     }
 }

@@ -19,6 +19,7 @@ fn board() -> Board {
 fn tile(board: &Board, column: usize, position: f64, card_type: CardType) -> TileCard {
     TileCard {
         comment_count: 0,
+        labels: Vec::new(),
         assignees: Vec::new(),
         id: CardId::new(),
         number: position as i64,
