@@ -5,7 +5,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::log::{Log, read_log};
-use super::{MetricCard, Stats, TypeCounts, Window, count_u32, seconds};
+use super::stats::{count_u32, seconds};
+use super::{MetricCard, Stats, TypeCounts, Window};
 use crate::board::{Board, ColumnKind};
 use crate::error::DomainError;
 use crate::event::CardEvent;
