@@ -125,3 +125,55 @@ pub fn card_panel(board: &Board, card: &Card, can_edit: bool) -> impl IntoView +
         </section>
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use domain::label::LabelColour;
+
+    /// The styles, as the server serves them.
+    const STYLES: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/../style/main.css"));
+
+    /// WCAG 2's relative luminance of `#rrggbb`.
+    fn luminance(hex: &str) -> f64 {
+        let channel = |i: usize| {
+            let c = f64::from(u8::from_str_radix(&hex[i..i + 2], 16).expect("hex")) / 255.0;
+            if c <= 0.039_28 {
+                c / 12.92
+            } else {
+                ((c + 0.055) / 1.055).powf(2.4)
+            }
+        };
+        0.2126 * channel(1) + 0.7152 * channel(3) + 0.0722 * channel(5)
+    }
+
+    fn contrast(a: &str, b: &str) -> f64 {
+        let (a, b) = (luminance(a), luminance(b));
+        (a.max(b) + 0.05) / (a.min(b) + 0.05)
+    }
+
+    /// Every colour of the palette is defined for the light theme and the dark one, and its
+    /// text contrasts with its tint by at least 4.5:1 (WCAG AA for small text) in both: what
+    /// README and the palette's documentation promise.
+    #[test]
+    fn every_label_colour_is_readable_in_light_and_dark() {
+        for colour in LabelColour::ALL {
+            let rule = format!(".label-{} {{ --label-bg: #", colour.as_str());
+            let found: Vec<(&str, &str)> = STYLES
+                .match_indices(&rule)
+                .map(|(at, _)| {
+                    let rest = &STYLES[at + rule.len() - 1..];
+                    let bg = &rest[..7];
+                    let fg_at = rest.find("--label-fg: ").expect("a text colour") + 12;
+                    (bg, &rest[fg_at..fg_at + 7])
+                })
+                .collect();
+            assert_eq!(found.len(), 2, "{colour:?}: light and dark definitions");
+            for (bg, fg) in found {
+                let ratio = contrast(bg, fg);
+                assert!(ratio >= 4.5, "{colour:?}: {fg} on {bg} is {ratio:.2}:1");
+            }
+        }
+        // The formula itself: black on white is 21:1.
+        assert!((contrast("#000000", "#ffffff") - 21.0).abs() < 1e-9);
+    }
+}
