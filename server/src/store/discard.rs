@@ -11,7 +11,7 @@ use application::ports::{BoardChange, StoreError};
 use chrono::{DateTime, Utc};
 use domain::discard::{DiscardRequest, RestoreRequest};
 use domain::policy::Mover;
-use domain::{Actor, BoardEvent, BoardEventKind, BoardId, Card, CardId, ColumnKind, EventKind};
+use domain::{Actor, BoardEvent, BoardEventKind, BoardId, Card, CardId, EventKind};
 use sqlx::types::Json;
 
 use super::backend::Backend;
@@ -102,20 +102,7 @@ impl<B: Backend> SqlStore<B> {
         .bind(id.0)
         .execute(&mut tx)
         .await?;
-        let open = board
-            .column(cell.0)
-            .is_some_and(|c| c.kind != ColumnKind::Done);
-        if let Some(key) = card.dedup_key.as_deref().filter(|_| open) {
-            B::sql(
-                "UPDATE cards SET open_dedup_key = $2 WHERE id = $1 AND NOT EXISTS \
-                 (SELECT 1 FROM cards o WHERE o.board_id = $3 AND o.open_dedup_key = $2)",
-            )
-            .bind(id.0)
-            .bind(key)
-            .bind(board.id.0)
-            .execute(&mut tx)
-            .await?;
-        }
+        Self::keep_open_dedup_key(&mut tx, &board, &card).await?;
         let kind = EventKind::Restored {
             column_id: cell.0,
             lane_id: cell.1,

@@ -295,6 +295,36 @@ impl<B: Backend> SqlStore<B> {
         })
     }
 
+    /// Keeps the open dedup key of `card`, placed where it now is on `board`, in step: an
+    /// incident in a done column holds none (a new alert with its key makes a new card); one
+    /// anywhere else takes its key back unless another open incident took it meanwhile.
+    /// Nothing for a card without a key.
+    pub(super) async fn keep_open_dedup_key(
+        conn: &mut Conn<B>,
+        board: &Board,
+        card: &Card,
+    ) -> Result<(), StoreError> {
+        let Some(key) = card.dedup_key.as_deref() else {
+            return Ok(());
+        };
+        let done = board
+            .column(card.column_id)
+            .is_some_and(|c| c.kind == ColumnKind::Done);
+        let statement = if done {
+            "UPDATE cards SET open_dedup_key = NULL WHERE id = $1 AND $2 <> ''"
+        } else {
+            "UPDATE cards SET open_dedup_key = $2 WHERE id = $1 AND NOT EXISTS \
+             (SELECT 1 FROM cards o WHERE o.board_id = $3 AND o.open_dedup_key = $2)"
+        };
+        B::sql(statement)
+            .bind(card.id.0)
+            .bind(key)
+            .bind(board.id.0)
+            .execute(conn)
+            .await?;
+        Ok(())
+    }
+
     /// Writes a planned move: the card, its `moved` event, the overrides; keeps its open
     /// dedup key in step: cleared in a done column, restored when it leaves one unless
     /// another open incident took the key meanwhile. `None`, with nothing written, when the
@@ -338,23 +368,7 @@ impl<B: Backend> SqlStore<B> {
             return Ok(None);
         };
         card.position = *key;
-        if let Some(key) = card.dedup_key.as_deref() {
-            let done = board
-                .column(column)
-                .is_some_and(|c| c.kind == ColumnKind::Done);
-            let statement = if done {
-                "UPDATE cards SET open_dedup_key = NULL WHERE id = $1 AND $2 <> ''"
-            } else {
-                "UPDATE cards SET open_dedup_key = $2 WHERE id = $1 AND NOT EXISTS \
-                 (SELECT 1 FROM cards o WHERE o.board_id = $3 AND o.open_dedup_key = $2)"
-            };
-            B::sql(statement)
-                .bind(card.id.0)
-                .bind(key)
-                .bind(board.id.0)
-                .execute(conn)
-                .await?;
-        }
+        Self::keep_open_dedup_key(conn, board, &card).await?;
         Self::record_overrides(conn, board.id, card.id, now, actor, overrides).await?;
         // A card sent back to an earlier column: its owners are told (rework).
         let place = |id: ColumnId| board.column(id).map(|c| c.position);
@@ -374,8 +388,8 @@ impl<B: Backend> SqlStore<B> {
 }
 
 /// The condition and the values to bind for the cards of `board` (`$1`) in `set`, other than
-/// `$2` and discarded ones: a search of `cards_cell_idx` (board, column, lane) per column. Placeholders are
-/// numbered from `next` on.
+/// `$2` and discarded ones: a search of `cards_cell_idx` (board, column, lane) per column.
+/// Placeholders are numbered from `next` on.
 pub(crate) fn cell_set_condition(set: &CellSet, next: &mut usize, binds: &mut Vec<Uuid>) -> String {
     let mut list = |ids: &mut dyn Iterator<Item = Uuid>| {
         let first = binds.len();
