@@ -46,12 +46,12 @@ impl DeliveryReads {
         let (deployments, incidents, discarded) = tokio::try_join!(
             store.deployments(board, since, None),
             store.incident_records(board, previous.start(), current.end()),
-            store.discarded_cards(board),
+            store.discarded_card_ids(board),
         )?;
         Ok(Self {
             deployments,
             incidents,
-            discarded: discarded.into_iter().map(|c| c.id).collect(),
+            discarded: discarded.into_iter().collect(),
         })
     }
 

@@ -467,6 +467,17 @@ impl<B: Backend> CardStore for SqlStore<B> {
         self.discarded_of(board).await
     }
 
+    async fn discarded_card_ids(&self, board: BoardId) -> Result<Vec<CardId>, StoreError> {
+        let mut conn = self.read().await?;
+        // `cards_discarded_idx`: a board holds few.
+        let rows: Vec<(Uuid,)> =
+            B::sql("SELECT id FROM cards WHERE board_id = $1 AND discarded_at IS NOT NULL")
+                .bind(board.0)
+                .fetch_all(&mut conn)
+                .await?;
+        Ok(rows.into_iter().map(|(id,)| CardId(id)).collect())
+    }
+
     async fn delete_card(
         &self,
         id: CardId,

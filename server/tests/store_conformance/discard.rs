@@ -85,6 +85,10 @@ pub(crate) async fn discarded_cards_leave_the_board_and_come_back(store: Arc<dyn
     assert_eq!((summary.total_cards, summary.open_cards), (2, 2));
     let listed = store.discarded_cards(board.id).await.unwrap();
     assert_eq!(listed, vec![discarded.clone()]);
+    assert_eq!(
+        store.discarded_card_ids(board.id).await.unwrap(),
+        vec![gone.id]
+    );
     // In the metrics' list, marked.
     let facts = store.metric_cards(board.id).await.unwrap();
     let fact = facts
@@ -163,6 +167,7 @@ pub(crate) async fn discarded_cards_leave_the_board_and_come_back(store: Arc<dyn
         .collect();
     assert_eq!(kinds[kinds.len() - 2..], ["restored", "policy_overridden"]);
     assert!(store.discarded_cards(board.id).await.unwrap().is_empty());
+    assert!(store.discarded_card_ids(board.id).await.unwrap().is_empty());
     assert!(matches!(
         store.restore_card(gone.id, &forced, &actor(), later).await,
         Err(StoreError::Conflict(_))

@@ -107,6 +107,10 @@ pub trait CardStore: Send + Sync + 'static {
     /// The discarded cards of `board`, most recently discarded first.
     async fn discarded_cards(&self, board: domain::BoardId) -> Result<Vec<Card>, StoreError>;
 
+    /// The ids of the discarded cards of `board`: what a report leaves out, without reading
+    /// the cards.
+    async fn discarded_card_ids(&self, board: domain::BoardId) -> Result<Vec<CardId>, StoreError>;
+
     /// Deletes card `id` with everything that hangs on it (its log, comments, owners,
     /// notices) and records `card_deleted` with its number in its board's log, in one
     /// transaction.
