@@ -225,8 +225,6 @@ pub async fn retrospective(
     let role = effective_role(store, caller, id).await?;
     // The reads at once, each on a connection of its own.
     let by_id = BoardRef::Id(id);
-    let layout = store.board_layout(&by_id).await?;
-    let owned = sliced_cards(store, &layout, slice).await?;
     let (mut board, facts, events, retro, reads) = tokio::try_join!(
         // Whole cards besides their metric facts: the charts label cards with their titles.
         // The facts hold the discarded cards too, which the board leaves out.
@@ -237,6 +235,8 @@ pub async fn retrospective(
         store.retrospective(id, period),
         DeliveryReads::read(store, id, period),
     )?;
+    // The slice is resolved against the board just read (its labels).
+    let owned = sliced_cards(store, &board, slice).await?;
     if let Some(owned) = &owned {
         board.cards.retain(|c| owned.contains(&c.id));
     }
