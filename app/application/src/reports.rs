@@ -123,17 +123,12 @@ async fn sliced_cards(
     else {
         return Ok(owned);
     };
-    let label = board
-        .labels
-        .iter()
-        .find(|l| l.id.to_string() == asked)
-        .or_else(|| domain::label::named(&board.labels, asked))
-        .ok_or_else(|| {
-            Error::Invalid(domain::DomainError::Invalid {
-                field: "label",
-                message: format!("no label is called \"{asked}\" on this board"),
-            })
-        })?;
+    let label = domain::label::find(&board.labels, asked).ok_or_else(|| {
+        Error::Invalid(domain::DomainError::Invalid {
+            field: "label",
+            message: format!("no label is called \"{asked}\" on this board"),
+        })
+    })?;
     let labelled = store.labelled_cards(board.id, label.id).await?;
     Ok(Some(match owned {
         Some(owned) => labelled.into_iter().filter(|c| owned.contains(c)).collect(),

@@ -176,6 +176,15 @@ pub fn change<'a>(
     })
 }
 
+/// The board's label that `asked` names, as a client may: its id, or its name in any case.
+pub fn find<'a>(labels: &'a [Label], asked: &str) -> Option<&'a Label> {
+    let asked = asked.trim();
+    labels
+        .iter()
+        .find(|l| l.id.to_string() == asked)
+        .or_else(|| named(labels, asked))
+}
+
 /// The board's label called `name`, whatever the case.
 pub fn named<'a>(labels: &'a [Label], name: &str) -> Option<&'a Label> {
     let lower = name.trim().to_lowercase();
@@ -236,6 +245,10 @@ mod tests {
         let error = on_board(&[LabelId::new()], &board).unwrap_err();
         assert_eq!(error.field(), "labels");
         assert_eq!(named(&board, " B ").map(|l| l.id), Some(board[1].id));
+        let by_id = board[2].id.to_string();
+        assert_eq!(find(&board, &by_id).map(|l| l.id), Some(board[2].id));
+        assert_eq!(find(&board, "C").map(|l| l.id), Some(board[2].id));
+        assert!(find(&board, &LabelId::new().to_string()).is_none());
         assert!(named(&board, "d").is_none());
     }
 

@@ -180,8 +180,8 @@ pub async fn get_retro(
             label: slice
                 .label
                 .as_deref()
-                .and_then(|l| domain::label::named(&board.labels, l).map(|l| l.id))
-                .or_else(|| slice.label.as_deref().and_then(|l| l.parse().ok())),
+                .and_then(|l| domain::label::find(&board.labels, l))
+                .map(|l| l.id),
             labels: board.labels,
         },
         error,
