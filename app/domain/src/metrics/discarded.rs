@@ -1,7 +1,6 @@
 //! The cards discarded in a window: left out of every flow figure (see [`super::compute`]) and
 //! counted here, so that work thrown away is visible rather than silently missing.
 
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::log::{Log, read_log};
@@ -36,29 +35,32 @@ pub(super) fn count(
     events: &[CardEvent],
     window: Window,
 ) -> Result<Discarded, DomainError> {
-    let inside: Vec<(MetricCard, DateTime<Utc>)> = gone
+    let inside: Vec<MetricCard> = gone
         .iter()
-        .filter_map(|c| Some((c.clone(), c.discarded_at.filter(|&at| window.contains(at))?)))
+        .filter(|c| c.discarded_at.is_some_and(|at| window.contains(at)))
+        .cloned()
         .collect();
     let mut counts = Discarded::default();
     if inside.is_empty() {
         return Ok(counts);
     }
-    let cards: Vec<MetricCard> = inside.iter().map(|(c, _)| c.clone()).collect();
-    let Log { timelines, .. } = read_log(board, &cards, events, window)?;
+    let Log { timelines, .. } = read_log(board, &inside, events, window)?;
     let (mut spent, mut committed) = (Vec::new(), Vec::new());
-    for ((card, discarded_at), timeline) in inside.iter().zip(&timelines) {
+    for (card, timeline) in inside.iter().zip(&timelines) {
+        let Some(discarded_at) = card.discarded_at else {
+            continue;
+        };
         counts.by_type.add(card.card_type);
-        spent.push(seconds(*discarded_at - card.created_at));
+        spent.push(seconds(discarded_at - card.created_at));
         let commitment = timeline.iter().find(|step| {
-            step.at <= *discarded_at
+            step.at <= discarded_at
                 && step
                     .column
                     .and_then(|c| board.columns.get(c))
                     .is_some_and(|c| c.kind == ColumnKind::Active)
         });
         if let Some(step) = commitment {
-            committed.push(seconds(*discarded_at - step.at));
+            committed.push(seconds(discarded_at - step.at));
         }
     }
     counts.count = count_u32(inside.len());
