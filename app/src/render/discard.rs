@@ -90,7 +90,7 @@ pub fn card_panel(
         .enumerate()
         .map(|(i, reason)| {
             view! {
-                <label class="choice">
+                <label class="check">
                     <input type="radio" name="reason" value=reason checked=i == 0/>
                     {reason}
                 </label>
@@ -109,7 +109,7 @@ pub fn card_panel(
                 <fieldset>
                     <legend>"Why"</legend>
                     {reasons}
-                    <label class="choice">
+                    <label class="check">
                         <input type="radio" name="reason" value="other"/>
                         "Other:"
                     </label>
@@ -139,7 +139,7 @@ pub fn delete_panel(board: &Board, card: &Card, role: Role) -> impl IntoView + u
                     <form action=DeleteCard::url() method="post" class="stack-form" aria-label="Delete card permanently">
                         <input type="hidden" name="card_id" value=card.id.to_string()/>
                         <input type="hidden" name="slug" value=board.slug.clone()/>
-                        <label class="choice">
+                        <label class="check">
                             <input type="checkbox" name="confirm" value="yes" required/>
                             {format!("#{number} and its history cannot be brought back")}
                         </label>
